@@ -1,0 +1,30 @@
+"""The per-request GraphQL context, built by a Litestar dependency."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Request
+from strawberry.litestar import BaseContext
+
+from staytier.services.runtime import Runtime
+
+
+class Context(BaseContext, kw_only=True):
+    runtime: Runtime
+    request_id: str
+    # Whether this deployment may move its clock (started with --test-clock).
+    test_clock_enabled: bool = False
+    # Idempotency keys are per client; access control (per API key) will narrow this.
+    idempotency_scope: str = ""
+
+
+async def context_getter(request: Request) -> Context:  # type: ignore[type-arg]
+    runtime: Runtime = request.app.state.runtime
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    request.scope.setdefault("state", {})["request_id"] = request_id
+    return Context(
+        runtime=runtime,
+        request_id=request_id,
+        test_clock_enabled=runtime.clock.is_test_clock,
+    )

@@ -1,0 +1,277 @@
+"""The Mutation root. Each resolver decodes its input, calls one service, and maps refusals
+to ``userErrors`` (see :func:`attempt`); a refused mutation has changed nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from staytier.api.graphql.context import Context
+from staytier.api.graphql.errors import UserError, user_errors
+from staytier.api.graphql.queries import load_guest
+from staytier.api.graphql.types import Clock, Guest, JobReport, Stay, StayStatusType
+from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.domain.stays import Folio, StayStatus
+from staytier.services import activity, enrollment, stays
+from staytier.services.idempotency import Result
+from staytier.store.models import Property
+from staytier.store.models import Stay as StayRow
+
+ZERO = Decimal(0)
+
+
+async def attempt(call: Awaitable[Result]) -> tuple[Result | None, list[UserError]]:
+    """Runs a service call; a business refusal becomes userErrors, anything else propagates."""
+    try:
+        return await call, []
+    except BusinessRuleError as error:
+        return None, user_errors(error)
+
+
+async def load_stay(context: Context, stay_id: int) -> Stay:
+    async with context.runtime.db.reading() as session:
+        row = await session.get(StayRow, stay_id)
+        assert row is not None
+        hotel = await session.get(Property, row.property_id)
+    assert hotel is not None
+    return Stay.of(row, hotel)
+
+
+@strawberry.input
+class EnrollGuestInput:
+    first_name: str
+    last_name: str
+    email: str | None = None
+    phone: str | None = None
+    language: str = "en"
+    time_zone: str = strawberry.field(default="UTC", description="IANA zone, for birthdays.")
+    home_property_code: str | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.type
+class EnrollGuestPayload:
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RecordStayInput:
+    idempotency_key: str
+    member_number: str
+    property_code: str
+    confirmation_number: str
+    status: StayStatusType  # type: ignore[valid-type]
+    arrival_date: dt.date
+    departure_date: dt.date
+    rate_code: str = strawberry.field(default="BAR", description="Best available rate if unset.")
+    room_type: str | None = None
+    room_revenue: Decimal = ZERO
+    food_and_beverage_revenue: Decimal = ZERO
+    other_revenue: Decimal = ZERO
+    currency: str | None = strawberry.field(
+        default=None, description="ISO code of the revenue; the property's currency if unset."
+    )
+
+    def command(self) -> stays.RecordStay:
+        return stays.RecordStay(
+            idempotency_key=self.idempotency_key,
+            member_number=self.member_number.strip(),
+            property_code=self.property_code.strip().upper(),
+            confirmation_number=self.confirmation_number.strip(),
+            status=StayStatus(self.status.value),
+            room_type=self.room_type,
+            folio=Folio(
+                arrival=self.arrival_date,
+                departure=self.departure_date,
+                rate_code=self.rate_code.strip().upper(),
+                currency=(self.currency or "").strip().upper(),
+                room_revenue=self.room_revenue,
+                food_and_beverage_revenue=self.food_and_beverage_revenue,
+                other_revenue=self.other_revenue,
+            ),
+        )
+
+
+@strawberry.type
+class RecordStayPayload:
+    stay: Stay | None = None
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CancelStayInput:
+    idempotency_key: str
+    property_code: str
+    confirmation_number: str
+    reason: str = "cancelled"
+
+
+@strawberry.type
+class CancelStayPayload:
+    stay: Stay | None = None
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RecordActivityInput:
+    idempotency_key: str
+    member_number: str
+    source: str = strawberry.field(description="A source the program lists, e.g. COBRAND_CARD.")
+    kind: str = strawberry.field(description="The source's activity kind, e.g. SPEND.")
+    occurred_on: dt.date
+    amount: Decimal = ZERO
+    currency: str = "USD"
+    points: int = strawberry.field(default=0, description="Points stated by a promotion.")
+    reference: str | None = None
+    description: str = ""
+
+
+@strawberry.type
+class RecordActivityPayload:
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class SetTestClockInput:
+    now: dt.datetime
+
+
+@strawberry.type
+class SetTestClockPayload:
+    clock: Clock | None = None
+    jobs_run: list[JobReport] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Enrolls a guest at the base tier.")
+    async def enroll_guest(
+        self, info: Info[Context, None], input: EnrollGuestInput
+    ) -> EnrollGuestPayload:
+        command = enrollment.EnrollGuest(
+            first_name=input.first_name,
+            last_name=input.last_name,
+            email=input.email,
+            phone=input.phone,
+            language=input.language,
+            time_zone=input.time_zone,
+            home_property_code=input.home_property_code,
+            idempotency_key=input.idempotency_key,
+        )
+        context = info.context
+        result, errors = await attempt(
+            enrollment.enroll_guest(context.runtime, command, scope=context.idempotency_scope)
+        )
+        if result is None:
+            return EnrollGuestPayload(user_errors=errors)
+        return EnrollGuestPayload(guest=await load_guest(context, result["member_id"]))
+
+    @strawberry.mutation(description="Records a stay; completing it credits nights and points.")
+    async def record_stay(
+        self, info: Info[Context, None], input: RecordStayInput
+    ) -> RecordStayPayload:
+        context = info.context
+        result, errors = await attempt(
+            stays.record_stay(context.runtime, input.command(), scope=context.idempotency_scope)
+        )
+        if result is None:
+            return RecordStayPayload(user_errors=errors)
+        return RecordStayPayload(
+            stay=await load_stay(context, result["stay_id"]),
+            guest=await load_guest(context, result["member_id"]),
+        )
+
+    @strawberry.mutation(description="Cancels a stay; a completed one loses its credit.")
+    async def cancel_stay(
+        self, info: Info[Context, None], input: CancelStayInput
+    ) -> CancelStayPayload:
+        context = info.context
+        command = stays.CancelStay(
+            idempotency_key=input.idempotency_key,
+            property_code=input.property_code.strip().upper(),
+            confirmation_number=input.confirmation_number.strip(),
+            reason=input.reason,
+        )
+        result, errors = await attempt(
+            stays.cancel_stay(context.runtime, command, scope=context.idempotency_scope)
+        )
+        if result is None:
+            return CancelStayPayload(user_errors=errors)
+        return CancelStayPayload(
+            stay=await load_stay(context, result["stay_id"]),
+            guest=await load_guest(context, result["member_id"]),
+        )
+
+    @strawberry.mutation(description="Credits activity from a partner source (card, meetings).")
+    async def record_activity(
+        self, info: Info[Context, None], input: RecordActivityInput
+    ) -> RecordActivityPayload:
+        context = info.context
+        command = activity.RecordActivity(
+            idempotency_key=input.idempotency_key,
+            member_number=input.member_number.strip(),
+            source=input.source.strip().upper(),
+            kind=input.kind.strip().upper(),
+            occurred_on=input.occurred_on,
+            amount=input.amount,
+            currency=input.currency.strip().upper(),
+            points=input.points,
+            reference=input.reference,
+            description=input.description,
+        )
+        result, errors = await attempt(
+            activity.record_activity(context.runtime, command, scope=context.idempotency_scope)
+        )
+        if result is None:
+            return RecordActivityPayload(user_errors=errors)
+        return RecordActivityPayload(guest=await load_guest(context, result["member_id"]))
+
+    @strawberry.mutation(
+        description="Test deployments only: moves the clock and runs the jobs that fall due."
+    )
+    async def set_test_clock(
+        self, info: Info[Context, None], input: SetTestClockInput
+    ) -> SetTestClockPayload:
+        from staytier.services.jobs import run_due_jobs
+
+        runtime = info.context.runtime
+        clock = runtime.clock
+        if not info.context.test_clock_enabled or not hasattr(clock, "set"):
+            return SetTestClockPayload(
+                user_errors=[
+                    UserError(
+                        code=ErrorCode.TEST_CLOCK_DISABLED,
+                        field=None,
+                        message="This deployment was not started with --test-clock.",
+                    )
+                ]
+            )
+        if input.now.tzinfo is None:
+            return SetTestClockPayload(
+                user_errors=[
+                    UserError(
+                        code=ErrorCode.INVALID_INPUT,
+                        field="now",
+                        message="Give the instant with a UTC offset.",
+                    )
+                ]
+            )
+        before = clock.now()
+        clock.set(input.now)
+        reports = await run_due_jobs(runtime, before, clock.now())
+        return SetTestClockPayload(
+            clock=Clock(now=clock.now(), is_test_clock=True),
+            jobs_run=[
+                JobReport(job=r.job, run_key=r.run_key, due_on=r.due_on, summary=r.summary)
+                for r in reports
+            ],
+        )

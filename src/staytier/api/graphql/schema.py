@@ -1,0 +1,76 @@
+"""The schema, with the limits and error masking every deployment gets."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from staytier.api.graphql.mutations import Mutation
+from staytier.api.graphql.queries import Query
+from staytier.api.graphql.scalars import DecimalScalar
+
+log = logging.getLogger("staytier.graphql")
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 2_000
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Shows errors raised on purpose (validation, a bad cursor); masks the rest, logging
+    each with the request id, which the client also gets to quote to support."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=self._unexpected, error_message="Unexpected error.")
+
+    def _request_id(self) -> str:
+        return str(getattr(self.execution_context.context, "request_id", "-"))
+
+    def _unexpected(self, error: GraphQLError) -> bool:
+        original = error.original_error
+        if original is None or isinstance(original, GraphQLError):
+            return False
+        log.error(
+            "unexpected error, request %s, path %s",
+            self._request_id(),
+            error.path,
+            exc_info=original,
+        )
+        return True
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"requestId": self._request_id()}
+        return masked
+
+
+def build_schema(*, development: bool = True) -> strawberry.Schema:
+    """The schema; outside development, introspection is off."""
+    # Factories, not instances: each request gets fresh extensions with its own context.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        MaskUnexpectedErrors,
+    ]
+    if not development:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        config=StrawberryConfig(scalar_map={Decimal: DecimalScalar}),
+        extensions=extensions,  # type: ignore[arg-type]
+    )

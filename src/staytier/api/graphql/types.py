@@ -1,0 +1,321 @@
+"""The GraphQL object types: what clients read."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from decimal import Decimal
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from staytier.api.graphql.context import Context
+from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.domain import tiers as tier_rules
+from staytier.domain.points import LedgerKind
+from staytier.domain.stays import StayStatus
+from staytier.program import model as program
+from staytier.services import guests
+from staytier.store import models
+
+QualifyingPathType = strawberry.enum(tier_rules.QualifyingPath, name="QualifyingPath")
+LedgerKindType = strawberry.enum(LedgerKind, name="LedgerKind")
+StayStatusType = strawberry.enum(StayStatus, name="StayStatus")
+
+
+@strawberry.type
+class TierDefinition:
+    code: str
+    name: str
+    rank: int
+    qualifying_nights: int | None
+    qualifying_stays: int | None
+    qualifying_base_points: int | None
+    bonus_percent: int
+
+    @classmethod
+    def of(cls, tier: program.Tier) -> TierDefinition:
+        return cls(
+            code=tier.code,
+            name=tier.name,
+            rank=tier.rank,
+            qualifying_nights=tier.qualifying_nights,
+            qualifying_stays=tier.qualifying_stays,
+            qualifying_base_points=tier.qualifying_base_points,
+            bonus_percent=tier.bonus_percent,
+        )
+
+
+@strawberry.type
+class Program:
+    code: str
+    name: str
+    version: str
+    effective_from: dt.date
+    effective_until: dt.date | None
+    tiers: list[TierDefinition]
+
+    @classmethod
+    def of(cls, loaded: program.Program, version: program.ProgramVersion) -> Program:
+        return cls(
+            code=loaded.code,
+            name=loaded.name,
+            version=version.version,
+            effective_from=version.effective_from,
+            effective_until=version.effective_until,
+            tiers=[TierDefinition.of(tier) for tier in version.tiers_by_rank()],
+        )
+
+
+@strawberry.type
+class GuestTier:
+    code: str
+    name: str
+    rank: int
+    valid_through: dt.date | None = strawberry.field(
+        description="Last day the status is held (grace included); null for the base tier "
+        "and for lifetime status."
+    )
+    lifetime: bool
+
+
+@strawberry.type
+class PathProgress:
+    """Progress on one way of reaching the next tier."""
+
+    path: tier_rules.QualifyingPath
+    current: int
+    required: int
+    remaining: int
+
+
+@strawberry.type
+class TierProgress:
+    year: int
+    qualifying_nights: int
+    qualifying_stays: int
+    qualifying_base_points: int
+    next_tier: TierDefinition | None
+    nights_to_next_tier: int | None
+    stays_to_next_tier: int | None
+    base_points_to_next_tier: int | None
+    paths: list[PathProgress] = strawberry.field(
+        description="Each path to the next tier with what is left on it; any one suffices."
+    )
+
+    @classmethod
+    def of(cls, progress: tier_rules.TierProgress) -> TierProgress:
+        path = tier_rules.QualifyingPath
+        return cls(
+            year=progress.year,
+            qualifying_nights=progress.totals.nights,
+            qualifying_stays=progress.totals.stays,
+            qualifying_base_points=progress.totals.base_points,
+            next_tier=TierDefinition.of(progress.next_tier) if progress.next_tier else None,
+            nights_to_next_tier=progress.remaining_on(path.NIGHTS),
+            stays_to_next_tier=progress.remaining_on(path.STAYS),
+            base_points_to_next_tier=progress.remaining_on(path.BASE_POINTS),
+            paths=[
+                PathProgress(
+                    path=p.path, current=p.current, required=p.required, remaining=p.remaining
+                )
+                for p in progress.paths
+            ],
+        )
+
+
+@strawberry.type
+class Points:
+    balance: int
+    expires_on: dt.date | None = strawberry.field(
+        description="Last day the points are valid without further activity; null if they "
+        "do not expire."
+    )
+
+
+@strawberry.type
+class LedgerEntry(relay.Node):
+    entry_id: relay.NodeID[int]
+    kind: LedgerKind
+    points: int
+    balance_after: int
+    occurred_at: dt.datetime
+    effective_on: dt.date
+    description: str
+    uncollected_points: int = strawberry.field(
+        description="On a reversal: points that could not be taken back, already spent."
+    )
+
+    @classmethod
+    def of(cls, row: models.LedgerEntry) -> LedgerEntry:
+        return cls(
+            entry_id=row.id,
+            kind=LedgerKind(row.kind),
+            points=row.points,
+            balance_after=row.balance_after,
+            occurred_at=row.occurred_at,
+            effective_on=row.effective_on,
+            description=row.description,
+            uncollected_points=row.uncollected_points,
+        )
+
+
+@strawberry.type
+class Stay(relay.Node):
+    stay_id: relay.NodeID[int]
+    property_code: str
+    property_name: str
+    confirmation_number: str
+    status: StayStatus
+    arrival_date: dt.date
+    departure_date: dt.date
+    nights: int
+    rate_code: str
+    room_type: str | None
+    currency: str
+    room_revenue: Decimal
+    food_and_beverage_revenue: Decimal
+    other_revenue: Decimal
+
+    @classmethod
+    def of(cls, row: models.Stay, hotel: models.Property) -> Stay:
+        return cls(
+            stay_id=row.id,
+            property_code=hotel.code,
+            property_name=hotel.name,
+            confirmation_number=row.confirmation_number,
+            status=StayStatus(row.status),
+            arrival_date=row.arrival_date,
+            departure_date=row.departure_date,
+            nights=(row.departure_date - row.arrival_date).days,
+            rate_code=row.rate_code,
+            room_type=row.room_type,
+            currency=row.currency,
+            room_revenue=row.room_revenue,
+            food_and_beverage_revenue=row.food_and_beverage_revenue,
+            other_revenue=row.other_revenue,
+        )
+
+
+@strawberry.type
+class TierStatus:
+    """A status the member was granted: by qualifying, requalifying, soft landing, for life."""
+
+    tier_code: str
+    cause: str
+    detail: str
+    qualification_year: int | None
+    valid_from: dt.date
+    valid_through: dt.date | None
+    granted_at: dt.datetime
+    revoked_at: dt.datetime | None
+    revoked_reason: str | None
+
+    @classmethod
+    def of(cls, row: models.StatusPeriod) -> TierStatus:
+        return cls(
+            tier_code=row.tier_code,
+            cause=row.cause,
+            detail=row.detail,
+            qualification_year=row.qualification_year,
+            valid_from=row.valid_from,
+            valid_through=row.valid_through,
+            granted_at=row.created_at,
+            revoked_at=row.revoked_at,
+            revoked_reason=row.revoked_reason,
+        )
+
+
+@strawberry.type
+class Guest:
+    member_number: str
+    first_name: str
+    last_name: str
+    email: str | None
+    language: str
+    enrolled_on: dt.date
+    member_id: strawberry.Private[int]
+    _row: strawberry.Private[models.Member]
+    _standing: strawberry.Private[asyncio.Future[guests.GuestStanding] | None] = None
+
+    @classmethod
+    def of(cls, row: models.Member) -> Guest:
+        return cls(
+            member_number=row.member_number,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            email=row.email,
+            language=row.language,
+            enrolled_on=row.enrolled_on,
+            member_id=row.id,
+            _row=row,
+        )
+
+    async def standing(self, info: Info[Context, None]) -> guests.GuestStanding:
+        # tier, tierProgress and points share one computation per request.
+        if self._standing is None:
+            self._standing = asyncio.ensure_future(self._load_standing(info.context))
+        return await self._standing
+
+    async def _load_standing(self, context: Context) -> guests.GuestStanding:
+        async with context.runtime.db.reading() as session:
+            return await guests.guest_standing(session, context.runtime, self._row)
+
+    @strawberry.field
+    async def tier(self, info: Info[Context, None]) -> GuestTier:
+        held = (await self.standing(info)).held
+        return GuestTier(
+            code=held.tier.code,
+            name=held.tier.name,
+            rank=held.tier.rank,
+            valid_through=held.valid_through,
+            lifetime=held.lifetime,
+        )
+
+    @strawberry.field(description="Activity in the current qualification year.")
+    async def tier_progress(self, info: Info[Context, None]) -> TierProgress:
+        return TierProgress.of((await self.standing(info)).progress)
+
+    @strawberry.field
+    async def points(self, info: Info[Context, None]) -> Points:
+        standing = await self.standing(info)
+        return Points(balance=standing.balance, expires_on=standing.points_expire_on)
+
+    @strawberry.field(description="Newest first.")
+    async def ledger(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> relay.Connection[LedgerEntry]:  # type: ignore[type-var]
+        size, before = page_size(first), decode_cursor("ledger", after)
+        async with info.context.runtime.db.reading() as session:
+            rows = await guests.ledger_page(session, self.member_id, first=size, before_id=before)
+        return connection("ledger", rows, size, lambda r: r.id, LedgerEntry.of)
+
+    @strawberry.field(description="Most recently recorded first.")
+    async def stays(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> relay.Connection[Stay]:  # type: ignore[type-var]
+        size, before = page_size(first), decode_cursor("stays", after)
+        async with info.context.runtime.db.reading() as session:
+            rows = await guests.stays_page(session, self.member_id, first=size, before_id=before)
+        return connection("stays", rows, size, lambda r: r[0].id, lambda r: Stay.of(*r))
+
+    @strawberry.field(description="Every status granted, with its cause; revoked ones too.")
+    async def tier_history(self, info: Info[Context, None]) -> list[TierStatus]:
+        async with info.context.runtime.db.reading() as session:
+            rows = await guests.tier_history(session, self.member_id)
+        return [TierStatus.of(row) for row in rows]
+
+
+@strawberry.type
+class Clock:
+    now: dt.datetime
+    is_test_clock: bool
+
+
+@strawberry.type
+class JobReport:
+    job: str
+    run_key: str
+    due_on: dt.date
+    summary: strawberry.scalars.JSON

@@ -1,0 +1,194 @@
+"""The ``staytier`` command line: serve, migrate, load the demo, run the year-end jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from staytier.program.loader import FIXTURES, ProgramFileError, load_program
+from staytier.settings import Settings
+
+app = typer.Typer(
+    help="staytier: tiered status, points and guest personalization for hotels.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+DEMO_DATABASE = "sqlite+aiosqlite:///staytier-demo.db"
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database", help="SQLAlchemy URL (env STAYTIER_DATABASE_URL).")
+]
+ProgramOption = Annotated[
+    Path | None, typer.Option("--program", help="Program file (env STAYTIER_PROGRAM).")
+]
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings.load(os.environ, **overrides)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+def _runtime(settings: Settings) -> Any:
+    from staytier.api.http.app import build_runtime
+
+    try:
+        return build_runtime(settings)
+    except ProgramFileError as exc:
+        console.print(f"[red]Cannot serve this program.[/red]\n{exc}")
+        raise typer.Exit(2) from exc
+
+
+def _migrate(settings: Settings) -> None:
+    from staytier.store.migrate import upgrade
+
+    upgrade(settings.database_url)
+
+
+@app.command()
+def serve(
+    demo: Annotated[bool, typer.Option(help="Embedded SQLite with the demo loaded.")] = False,
+    program: ProgramOption = None,
+    database: DatabaseOption = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    test_clock: Annotated[
+        bool, typer.Option("--test-clock", help="Let setTestClock move time (tests, demos).")
+    ] = False,
+) -> None:
+    """Start the GraphQL service (GraphiQL at /graphql in development)."""
+    import uvicorn
+
+    from staytier.api.http.app import create_app
+
+    if demo and database is None and "STAYTIER_DATABASE_URL" not in os.environ:
+        database = DEMO_DATABASE
+    settings = _settings(
+        database_url=database,
+        program=str(program) if program else None,
+        host=host,
+        port=port,
+        test_clock=test_clock or None,
+    )
+    runtime = _runtime(settings)
+    if settings.development or demo:
+        _migrate(settings)
+    if demo:
+        _load_demo(runtime)
+    url = f"http://{settings.host}:{settings.port}/graphql"
+    console.print(f"staytier serving program {runtime.program.code} on {settings.database_url}")
+    if settings.development:
+        console.print(f"GraphiQL: [bold]{url}[/bold]")
+    if settings.test_clock:
+        console.print("Test clock enabled: setTestClock moves time and runs due jobs.")
+    uvicorn.run(
+        create_app(settings, runtime),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command()
+def migrate(database: DatabaseOption = None) -> None:
+    """Apply the database migrations."""
+    settings = _settings(database_url=database)
+    _migrate(settings)
+    console.print(f"Database at {settings.database_url} is up to date.")
+
+
+def _load_demo(runtime: Any) -> None:
+    from staytier.services.demo import load_demo
+
+    loaded = asyncio.run(load_demo(runtime, FIXTURES / "demo"))
+    console.print(
+        f"Demo: {loaded.properties} properties, {loaded.members} members and "
+        f"{loaded.stays} stays added."
+    )
+
+
+@app.command("load-demo")
+def load_demo_command(database: DatabaseOption = None, program: ProgramOption = None) -> None:
+    """Load the demo properties and members (members already present are kept)."""
+    settings = _settings(database_url=database, program=str(program) if program else None)
+    _migrate(settings)
+    _load_demo(_runtime(settings))
+
+
+@app.command()
+def requalify(
+    year: Annotated[int, typer.Option(help="The qualification year that just ended.")],
+    database: DatabaseOption = None,
+    program: ProgramOption = None,
+) -> None:
+    """Year-end requalification over all members, with the soft landing."""
+    from staytier.services.requalification import requalify as run
+
+    runtime = _runtime(_settings(database_url=database, program=str(program) if program else None))
+    with _progress() as bar:
+        task = bar.add_task(f"Requalifying {year}", total=None)
+        summary = asyncio.run(
+            run(
+                runtime,
+                year,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        )
+    console.print(summary)
+
+
+@app.command("expire-points")
+def expire_points(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date to expire as of (default: today, UTC).")
+    ] = None,
+    database: DatabaseOption = None,
+    program: ProgramOption = None,
+) -> None:
+    """Expire the points of members without activity for the program's period."""
+    from staytier.services.expiry import expire_points as run
+
+    runtime = _runtime(_settings(database_url=database, program=str(program) if program else None))
+    day = dt.date.fromisoformat(as_of) if as_of else runtime.today()
+    console.print(asyncio.run(run(runtime, day)))
+
+
+@app.command("check-program")
+def check_program(path: Path) -> None:
+    """Validate a program file and list every mistake in it."""
+    try:
+        loaded = load_program(path)
+    except ProgramFileError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    versions = ", ".join(f"{v.version} from {v.effective_from}" for v in loaded.versions)
+    console.print(f"{path}: program {loaded.code} is valid ({versions}).")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def main() -> None:
+    app(prog_name="staytier")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

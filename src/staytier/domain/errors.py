@@ -1,0 +1,47 @@
+"""The error vocabulary of the program, shared by services and the API edge.
+
+Services raise :class:`BusinessRuleError`; the GraphQL layer turns it into a ``userErrors``
+entry with the same code, so a client can branch on the code and show the message.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ErrorCode(enum.Enum):
+    """Why a request was refused. Documented in docs/graphql.md; never renamed."""
+
+    INVALID_INPUT = "INVALID_INPUT"
+    MEMBER_NOT_FOUND = "MEMBER_NOT_FOUND"
+    PROPERTY_NOT_FOUND = "PROPERTY_NOT_FOUND"
+    STAY_NOT_FOUND = "STAY_NOT_FOUND"
+    EMAIL_ALREADY_ENROLLED = "EMAIL_ALREADY_ENROLLED"
+    INVALID_DATES = "INVALID_DATES"
+    STAY_TOO_LONG = "STAY_TOO_LONG"
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    UNKNOWN_CURRENCY = "UNKNOWN_CURRENCY"
+    INVALID_STATUS_TRANSITION = "INVALID_STATUS_TRANSITION"
+    DUPLICATE_CONFIRMATION = "DUPLICATE_CONFIRMATION"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    UNKNOWN_ACTIVITY = "UNKNOWN_ACTIVITY"
+    ACTIVITY_LIMIT_REACHED = "ACTIVITY_LIMIT_REACHED"
+    TEST_CLOCK_DISABLED = "TEST_CLOCK_DISABLED"
+
+
+class BusinessRuleError(Exception):
+    """A request the rules refuse; nothing it touched is kept."""
+
+    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(BusinessRuleError):
+    """Several things wrong with one request, each with its own field."""
+
+    def __init__(self, errors: list[BusinessRuleError]) -> None:
+        super().__init__(errors[0].code, errors[0].message, errors[0].field)
+        self.errors = errors

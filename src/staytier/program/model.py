@@ -1,0 +1,208 @@
+"""The program file, as typed data.
+
+A program is a list of *versions*; each version is a complete rule set with an effective
+date. Nothing in the code knows a threshold or a rate: everything a brand may change lives
+here and is checked by :mod:`staytier.program.validation` when the file is loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+import msgspec
+
+RevenueLine = Literal["room", "food_and_beverage", "other"]
+LedgerEarnKind = Literal["EARN", "BONUS"]
+
+
+class Qualification(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """How status is earned and how long it lasts."""
+
+    # First month of the qualification year; 1 makes it the calendar year.
+    year_start_month: int = 1
+    # Status earned in year Y is valid to the end of year Y+1 plus this many days.
+    status_grace_days: int = 0
+    # A stay longer than this is refused (a folio error or a long-stay contract).
+    max_stay_nights: int = 90
+    # Nights above the threshold of the tier reached carry into the next year.
+    rollover_nights: bool = False
+    # At requalification a member who fell short drops by at most this many tiers.
+    soft_landing_max_drop: int = 1
+
+
+class Earning(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """How stays turn into base points."""
+
+    base_points_per_usd: int = 10
+    eligible_revenue: list[RevenueLine] = msgspec.field(
+        default_factory=lambda: ["room", "food_and_beverage"]
+    )
+
+
+class PointsRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """How points age."""
+
+    # Points expire after this many months without earning or redeeming; 0 means never.
+    expiry_months: int = 24
+
+
+class Tier(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One status level. A path left out (None) cannot be used to reach the tier."""
+
+    code: str
+    name: str
+    rank: int
+    bonus_percent: int = 0
+    qualifying_nights: int | None = None
+    qualifying_stays: int | None = None
+    qualifying_base_points: int | None = None
+
+
+class LifetimeRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Status for life after enough years at a tier and enough nights in all."""
+
+    tier: str
+    years_at_tier: int
+    lifetime_nights: int
+
+
+class RateCode(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A rate code with its own crediting; codes not listed qualify and earn in full."""
+
+    code: str
+    description: str = ""
+    counts_nights: bool = True
+    counts_stays: bool = True
+    earns_points: bool = True
+
+
+class ActivityRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What one kind of activity from a named source credits.
+
+    ``points_per_usd`` and ``usd_per_qualifying_night`` apply to the activity's USD amount;
+    the nights per USD are counted on the member's running total for the year, so ten
+    card payments of 500 USD earn the same night as one of 5,000.
+    """
+
+    source: str
+    kind: str
+    description: str = ""
+    ledger_kind: LedgerEarnKind = "EARN"
+    points_per_usd: Decimal = Decimal(0)
+    # Base points earned here also count toward the spend path.
+    counts_as_base_points: bool = False
+    usd_per_qualifying_night: Decimal | None = None
+    qualifying_nights: int = 0
+    qualifying_stays: int = 0
+    # Points stated by the partner in the request (promotions); at most this many.
+    max_points_from_partner: int = 0
+    # At most this many of these activities per member and qualification year.
+    max_per_year: int | None = None
+
+
+class BenefitGrant(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A benefit as it applies to one tier."""
+
+    tier: str
+    detail: str = ""
+    params: dict[str, int | str | bool] = msgspec.field(default_factory=dict)
+
+
+class Benefit(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A privilege granted by tier, with what it costs the brand each time it is used."""
+
+    code: str
+    name: str
+    cost_usd: Decimal = Decimal(0)
+    grants: list[BenefitGrant] = msgspec.field(default_factory=list)
+
+
+class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A complete rule set, in force from ``effective_from`` (to ``effective_until``)."""
+
+    version: str
+    effective_from: dt.date
+    tiers: list[Tier]
+    effective_until: dt.date | None = None
+    announced_on: dt.date | None = None
+    qualification: Qualification = msgspec.field(default_factory=Qualification)
+    earning: Earning = msgspec.field(default_factory=Earning)
+    points: PointsRules = msgspec.field(default_factory=PointsRules)
+    lifetime: list[LifetimeRule] = msgspec.field(default_factory=list)
+    rate_codes: list[RateCode] = msgspec.field(default_factory=list)
+    activities: list[ActivityRule] = msgspec.field(default_factory=list)
+    benefits: list[Benefit] = msgspec.field(default_factory=list)
+
+    @property
+    def base_tier(self) -> Tier:
+        """The tier every member holds without status (the lowest rank)."""
+        return min(self.tiers, key=lambda tier: tier.rank)
+
+    def tiers_by_rank(self) -> list[Tier]:
+        return sorted(self.tiers, key=lambda tier: tier.rank)
+
+    def tier(self, code: str) -> Tier | None:
+        return next((tier for tier in self.tiers if tier.code == code), None)
+
+    def tier_of_rank(self, rank: int) -> Tier:
+        """The highest tier at or below ``rank`` (ranks need not be contiguous)."""
+        eligible = [tier for tier in self.tiers if tier.rank <= rank]
+        return max(eligible, key=lambda tier: tier.rank) if eligible else self.base_tier
+
+    def rate_code(self, code: str) -> RateCode:
+        found = next((rate for rate in self.rate_codes if rate.code == code.upper()), None)
+        return found or RateCode(code=code.upper())
+
+    def activity_rule(self, source: str, kind: str) -> ActivityRule | None:
+        return next(
+            (rule for rule in self.activities if rule.source == source and rule.kind == kind),
+            None,
+        )
+
+
+class Program(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A loyalty program: its identity and its versions, oldest first."""
+
+    code: str
+    name: str
+    versions: list[ProgramVersion]
+
+    def version_on(self, day: dt.date) -> ProgramVersion:
+        """The rules in force on ``day``; before the first version, the first one."""
+        in_force = self.versions[0]
+        for version in self.versions:
+            if version.effective_from <= day:
+                in_force = version
+        return in_force
+
+
+class ExchangeRate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The USD value of one unit of ``currency`` from ``effective_from`` on."""
+
+    currency: str
+    effective_from: dt.date
+    usd_per_unit: Decimal
+
+
+class ExchangeRates(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    rates: list[ExchangeRate]
+
+    @property
+    def currencies(self) -> frozenset[str]:
+        return frozenset(rate.currency for rate in self.rates)
+
+    def usd_per_unit(self, currency: str, on: dt.date) -> Decimal | None:
+        """The rate in force on ``on``; the earliest known rate for older dates."""
+        known = sorted(
+            (rate for rate in self.rates if rate.currency == currency),
+            key=lambda rate: rate.effective_from,
+        )
+        if not known:
+            return None
+        in_force = known[0]
+        for rate in known:
+            if rate.effective_from <= on:
+                in_force = rate
+        return in_force.usd_per_unit

@@ -1,0 +1,152 @@
+"""Crediting qualifying activity from partners: co-brand card spend, meetings, promotions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.domain.activity import activity_credit
+from staytier.domain.calendar import qualification_year
+from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
+from staytier.domain.points import LedgerKind
+from staytier.domain.stays import usd
+from staytier.domain.tiers import YearTotals
+from staytier.services.crediting import post_credit
+from staytier.services.idempotency import Result, run_once
+from staytier.services.runtime import Runtime
+from staytier.services.stays import member_for_update
+from staytier.store.models import Activity
+
+
+@dataclass(frozen=True)
+class RecordActivity:
+    """One piece of qualifying activity reported by a named source."""
+
+    idempotency_key: str
+    member_number: str
+    source: str
+    kind: str
+    occurred_on: dt.date
+    amount: Decimal = Decimal(0)
+    currency: str = "USD"
+    points: int = 0
+    reference: str | None = None
+    description: str = ""
+
+
+async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: str = "") -> Result:
+    """Credits the activity by the program's rule for its source and kind.
+
+    Returns ``{"activity_id", "member_id"}``.
+    """
+
+    async def work(session: AsyncSession) -> Result:
+        member = await member_for_update(session, command.member_number)
+        rules = runtime.rules_on(command.occurred_on)
+        rule = rules.activity_rule(command.source, command.kind)
+        mistakes: list[BusinessRuleError] = []
+        if rule is None:
+            mistakes.append(
+                BusinessRuleError(
+                    ErrorCode.UNKNOWN_ACTIVITY,
+                    f"The program credits no activity {command.source}/{command.kind}.",
+                    "kind",
+                )
+            )
+        if not command.amount.is_finite() or command.amount < 0:
+            mistakes.append(
+                BusinessRuleError(
+                    ErrorCode.INVALID_AMOUNT, "The amount must not be negative.", "amount"
+                )
+            )
+        if command.points < 0:
+            mistakes.append(
+                BusinessRuleError(
+                    ErrorCode.INVALID_AMOUNT, "Points must not be negative.", "points"
+                )
+            )
+        rate = runtime.rates.usd_per_unit(command.currency, command.occurred_on)
+        if rate is None:
+            mistakes.append(
+                BusinessRuleError(
+                    ErrorCode.UNKNOWN_CURRENCY,
+                    f"No exchange rate is known for {command.currency!r}.",
+                    "currency",
+                )
+            )
+        if mistakes:
+            raise InvalidInput(mistakes)
+        assert rule is not None and rate is not None
+        year = qualification_year(command.occurred_on, rules.qualification.year_start_month)
+        amount_usd = usd(command.amount, rate)
+        before_amount, before_count = await _year_so_far(
+            session, member.id, rule.source, rule.kind, year
+        )
+        credit = activity_credit(
+            rule,
+            amount_usd,
+            command.points,
+            year_amount_before=before_amount,
+            year_count_before=before_count,
+        )
+        activity = Activity(
+            member_id=member.id,
+            source=rule.source,
+            kind=rule.kind,
+            amount_usd=amount_usd,
+            partner_points=command.points,
+            occurred_on=command.occurred_on,
+            qualification_year=year,
+            reference=command.reference,
+            description=command.description[:200],
+            created_at=runtime.now(),
+        )
+        session.add(activity)
+        await session.flush()
+        label = command.description or rule.description or f"{rule.source} {rule.kind}"
+        await post_credit(
+            session,
+            runtime,
+            member,
+            kind="ACTIVITY",
+            on=command.occurred_on,
+            activity_id=activity.id,
+            years={year: YearTotals(credit.nights, credit.stays, credit.base_points)},
+            entries=[(LedgerKind(rule.ledger_kind), credit.points, label)],
+            detail={"source": rule.source, "kind": rule.kind, "amount_usd": str(amount_usd)},
+        )
+        return {"activity_id": activity.id, "member_id": member.id}
+
+    return await run_once(
+        runtime,
+        operation="recordActivity",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
+
+
+async def _year_so_far(
+    session: AsyncSession, member_id: int, source: str, kind: str, year: int
+) -> tuple[Decimal, int]:
+    rows = (
+        (
+            await session.execute(
+                select(Activity.amount_usd).where(
+                    Activity.member_id == member_id,
+                    Activity.source == source,
+                    Activity.kind == kind,
+                    Activity.qualification_year == year,
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    # Summed here, not in SQL: amounts are exact decimals stored as text on SQLite.
+    return sum(rows, Decimal(0)), len(rows)

@@ -1,0 +1,204 @@
+"""Posting qualifying credit and points, and taking them back.
+
+A credit is one posting: rows of nights/stays/base points per qualification year plus the
+ledger entries it earned. A reversal is a new posting that negates an earlier one; nothing
+is updated or deleted, so history adds up to the balance and to the tier.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.domain.points import LedgerKind, reversal_of, tier_bonus
+from staytier.domain.stays import Folio, StayCredit
+from staytier.domain.tiers import YearTotals
+from staytier.services.ledger import post_entry
+from staytier.services.runtime import Runtime
+from staytier.services.status import refresh_status, tier_code_held
+from staytier.store.models import Credit, LedgerEntry, Member, QualifyingCredit, Stay
+from staytier.store.queries import status_periods
+
+EARNING_KINDS = (LedgerKind.EARN.value, LedgerKind.BONUS.value)
+
+
+def folio_snapshot(folio: Folio) -> dict[str, str]:
+    """The folio as stored with a credit, to tell a real correction from a resend."""
+    return {
+        "arrival": folio.arrival.isoformat(),
+        "departure": folio.departure.isoformat(),
+        "rate_code": folio.rate_code.upper(),
+        "currency": folio.currency,
+        "room": format(folio.room_revenue.normalize(), "f"),
+        "food_and_beverage": format(folio.food_and_beverage_revenue.normalize(), "f"),
+        "other": format(folio.other_revenue.normalize(), "f"),
+    }
+
+
+async def post_credit(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    *,
+    kind: str,
+    on: dt.date,
+    years: dict[int, YearTotals],
+    entries: list[tuple[LedgerKind, int, str]],
+    detail: dict[str, Any],
+    stay_id: int | None = None,
+    activity_id: int | None = None,
+) -> Credit:
+    """Posts qualifying totals per year and ledger entries as one credit, then re-checks status."""
+    credit = Credit(
+        member_id=member.id,
+        kind=kind,
+        stay_id=stay_id,
+        activity_id=activity_id,
+        credit_date=on,
+        program_version=runtime.rules_on(on).version,
+        detail=detail,
+        created_at=runtime.now(),
+    )
+    session.add(credit)
+    await session.flush()
+    for year, totals in years.items():
+        if totals.nights or totals.stays or totals.base_points:
+            session.add(
+                QualifyingCredit(
+                    credit_id=credit.id,
+                    member_id=member.id,
+                    year=year,
+                    nights=totals.nights,
+                    stays=totals.stays,
+                    base_points=totals.base_points,
+                )
+            )
+    for ledger_kind, points, description in entries:
+        if points:
+            post_entry(
+                session,
+                member,
+                kind=ledger_kind,
+                points=points,
+                occurred_at=runtime.now(),
+                effective_on=on,
+                description=description,
+                credit_id=credit.id,
+            )
+    if any(t.nights or t.stays for t in years.values()) and (
+        member.last_activity_on is None or member.last_activity_on < on
+    ):
+        member.last_activity_on = on  # qualifying activity keeps points alive too
+    await session.flush()
+    await refresh_status(session, runtime, member, years=set(years), on=on, credit_id=credit.id)
+    return credit
+
+
+async def post_stay_credit(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    stay: Stay,
+    *,
+    folio: Folio,
+    credit: StayCredit,
+    usd_per_unit: str,
+    label: str,
+) -> Credit:
+    """Credits a completed stay: base points, the tier bonus at checkout, nights and the stay."""
+    rules = runtime.rules_on(credit.checkout)
+    held = tier_code_held(
+        await status_periods(session, member.id), credit.checkout, rules.base_tier.code
+    )
+    tier = rules.tier(held) or rules.base_tier
+    bonus = tier_bonus(credit.base_points, tier)
+    return await post_credit(
+        session,
+        runtime,
+        member,
+        kind="STAY",
+        on=credit.checkout,
+        stay_id=stay.id,
+        years={
+            y.year: YearTotals(nights=y.nights, stays=y.stays, base_points=y.base_points)
+            for y in credit.years
+        },
+        entries=[
+            (LedgerKind.EARN, credit.base_points, f"Stay {label}"),
+            (LedgerKind.BONUS, bonus, f"{tier.name} bonus {tier.bonus_percent}%: stay {label}"),
+        ],
+        detail={
+            "folio": folio_snapshot(folio),
+            "eligible_usd": format(credit.eligible_usd, "f"),
+            "usd_per_unit": usd_per_unit,
+            "tier_at_checkout": tier.code,
+        },
+    )
+
+
+async def reverse_credit(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    original: Credit,
+    *,
+    on: dt.date,
+    reason: str,
+) -> Credit:
+    """Negates ``original``: its qualifying rows and the points it earned, never overdrawing."""
+    reversal = Credit(
+        member_id=member.id,
+        kind="REVERSAL",
+        stay_id=original.stay_id,
+        activity_id=original.activity_id,
+        reverses_credit_id=original.id,
+        credit_date=on,
+        program_version=original.program_version,
+        detail={"reason": reason},
+        created_at=runtime.now(),
+    )
+    session.add(reversal)
+    await session.flush()
+    rows = list(
+        await session.scalars(
+            select(QualifyingCredit).where(QualifyingCredit.credit_id == original.id)
+        )
+    )
+    for row in rows:
+        session.add(
+            QualifyingCredit(
+                credit_id=reversal.id,
+                member_id=member.id,
+                year=row.year,
+                nights=-row.nights,
+                stays=-row.stays,
+                base_points=-row.base_points,
+            )
+        )
+    earned = await session.scalars(
+        select(LedgerEntry)
+        .where(LedgerEntry.credit_id == original.id, LedgerEntry.kind.in_(EARNING_KINDS))
+        .order_by(LedgerEntry.id)
+    )
+    for entry in earned:
+        taken = reversal_of(entry.points, member.points_balance)
+        post_entry(
+            session,
+            member,
+            kind=LedgerKind.REVERSAL,
+            points=-taken.points,
+            occurred_at=runtime.now(),
+            effective_on=on,
+            description=f"Reversed ({reason}): {entry.description}",
+            credit_id=reversal.id,
+            reverses_entry_id=entry.id,
+            uncollected_points=taken.uncollected,
+        )
+    await session.flush()
+    await refresh_status(
+        session, runtime, member, years={r.year for r in rows}, on=on, credit_id=reversal.id
+    )
+    return reversal

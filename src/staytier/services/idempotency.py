@@ -1,0 +1,126 @@
+"""Retry safety: the same idempotency key with the same input returns the first result.
+
+The first request for a key stores its result in the same transaction as its effects, so a
+result exists exactly when the effects do. Concurrent requests with one key are serialized
+(an advisory lock on PostgreSQL; SQLite's writers are serialized already) so the second one
+finds the first one's record instead of repeating its work.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.services.runtime import Runtime
+from staytier.store.models import IdempotencyRecord
+
+Result = dict[str, Any]
+T = TypeVar("T")
+ATTEMPTS = 5
+
+
+def fingerprint(request: object) -> str:
+    """A stable hash of a request, blind to how a decimal or a date is spelled."""
+    return hashlib.sha256(
+        json.dumps(_canonical(request), sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+
+
+def _canonical(value: object) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            field.name: _canonical(getattr(value, field.name))
+            for field in dataclasses.fields(value)
+            if field.name != "idempotency_key"
+        }
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_canonical(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _canonical(item) for key, item in value.items()}
+    return value
+
+
+async def _serialize_on_key(session: AsyncSession, lock_name: str) -> None:
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": lock_name}
+        )
+
+
+async def run_once(
+    runtime: Runtime,
+    *,
+    operation: str,
+    key: str | None,
+    request: object,
+    work: Callable[[AsyncSession], Awaitable[Result]],
+    scope: str = "",
+) -> Result:
+    """Runs ``work`` in one transaction, at most once per ``(scope, operation, key)``.
+
+    Without a key the work simply runs. A unique-constraint race (two first requests for the
+    same natural key) rolls the transaction back and tries again from the start.
+    """
+    digest = fingerprint(request)
+    for attempt in range(ATTEMPTS):
+        try:
+            async with runtime.db.transaction() as session:
+                if key is not None:
+                    await _serialize_on_key(session, f"{scope}/{operation}/{key}")
+                    stored = await _stored(session, scope, operation, key)
+                    if stored is not None:
+                        if stored.request_hash != digest:
+                            raise BusinessRuleError(
+                                ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                                "This idempotency key was already used for a different request.",
+                                "idempotencyKey",
+                            )
+                        return dict(stored.result)
+                result = await work(session)
+                if key is not None:
+                    session.add(
+                        IdempotencyRecord(
+                            scope=scope,
+                            operation=operation,
+                            key=key,
+                            request_hash=digest,
+                            result=result,
+                            created_at=runtime.now(),
+                        )
+                    )
+                    await session.flush()
+                return result
+        except IntegrityError:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _stored(
+    session: AsyncSession, scope: str, operation: str, key: str
+) -> IdempotencyRecord | None:
+    found: IdempotencyRecord | None = await session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.scope == scope,
+            IdempotencyRecord.operation == operation,
+            IdempotencyRecord.key == key,
+        )
+    )
+    return found

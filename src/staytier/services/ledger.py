@@ -1,0 +1,52 @@
+"""Posting to a member's points ledger: the only place a balance changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.domain.points import ACTIVITY_KINDS, LedgerKind
+from staytier.store.models import LedgerEntry, Member
+
+
+def post_entry(
+    session: AsyncSession,
+    member: Member,
+    *,
+    kind: LedgerKind,
+    points: int,
+    occurred_at: dt.datetime,
+    effective_on: dt.date,
+    description: str,
+    credit_id: int | None = None,
+    reverses_entry_id: int | None = None,
+    uncollected_points: int = 0,
+) -> LedgerEntry:
+    """Appends one entry and moves the balance with it, in the caller's transaction.
+
+    The member row must be locked by the caller (see ``member_by_number(for_update=True)``),
+    which is what keeps ``balance_after`` and the balance equal to the ledger's sum.
+    """
+    if member.points_balance + points < 0:
+        raise ValueError(f"entry of {points} would overdraw member {member.member_number}")
+    member.points_balance += points
+    restarts_clock = kind in ACTIVITY_KINDS and points != 0
+    if restarts_clock and (
+        member.last_activity_on is None or member.last_activity_on < effective_on
+    ):
+        member.last_activity_on = effective_on
+    entry = LedgerEntry(
+        member_id=member.id,
+        credit_id=credit_id,
+        kind=kind.value,
+        points=points,
+        balance_after=member.points_balance,
+        occurred_at=occurred_at,
+        effective_on=effective_on,
+        description=description[:300],
+        reverses_entry_id=reverses_entry_id,
+        uncollected_points=uncollected_points,
+    )
+    session.add(entry)
+    return entry

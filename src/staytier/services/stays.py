@@ -1,0 +1,228 @@
+"""Recording stays through their lifecycle, and crediting them at checkout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.clock import local_date
+from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
+from staytier.domain.stays import Folio, StayStatus, check_transition, folio_mistakes, stay_credit
+from staytier.services.crediting import folio_snapshot, post_stay_credit, reverse_credit
+from staytier.services.idempotency import Result, run_once
+from staytier.services.runtime import Runtime
+from staytier.store.models import Member, Property, Stay, StayRevision
+from staytier.store.queries import (
+    active_stay_credit,
+    member_by_number,
+    property_by_code,
+    stay_by_confirmation,
+    stay_owner,
+)
+
+
+@dataclass(frozen=True)
+class RecordStay:
+    """A booking site's or a property's report of a stay, identified by property and
+    confirmation number; sending it again updates the stay."""
+
+    idempotency_key: str
+    member_number: str
+    property_code: str
+    confirmation_number: str
+    status: StayStatus
+    folio: Folio
+    room_type: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelStay:
+    idempotency_key: str
+    property_code: str
+    confirmation_number: str
+    reason: str = "cancelled"
+
+
+async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "") -> Result:
+    """Records a stay; at COMPLETED it is credited, and a change to a completed stay reverses
+    the earlier credit and posts the new one. Returns ``{"stay_id", "member_id"}``."""
+
+    async def work(session: AsyncSession) -> Result:
+        nonlocal command
+        member = await member_for_update(session, command.member_number)
+        hotel = await _property(session, command.property_code)
+        if not command.folio.currency:  # unset: the folio is in the property's currency
+            command = replace(command, folio=replace(command.folio, currency=hotel.currency))
+        rules = runtime.rules_on(command.folio.checkout)
+        mistakes = folio_mistakes(command.folio, rules, runtime.rates.currencies)
+        if not command.confirmation_number.strip():
+            mistakes.append(
+                BusinessRuleError(
+                    ErrorCode.INVALID_INPUT,
+                    "A confirmation number is required.",
+                    "confirmationNumber",
+                )
+            )
+        if mistakes:
+            raise InvalidInput(mistakes)
+        stay = await stay_by_confirmation(session, hotel.id, command.confirmation_number)
+        if stay is not None and stay.member_id != member.id:
+            raise BusinessRuleError(
+                ErrorCode.DUPLICATE_CONFIRMATION,
+                f"Confirmation {command.confirmation_number} at {hotel.code} belongs to "
+                "another member.",
+                "confirmationNumber",
+            )
+        check_transition(StayStatus(stay.status) if stay else None, command.status)
+        stay = _write_stay(session, runtime, stay, member, hotel, command)
+        await session.flush()
+        session.add(
+            StayRevision(
+                stay_id=stay.id,
+                status=stay.status,
+                folio=folio_snapshot(command.folio),
+                recorded_at=runtime.now(),
+            )
+        )
+        await _settle_credit(session, runtime, member, hotel, stay, command)
+        return {"stay_id": stay.id, "member_id": member.id}
+
+    return await run_once(
+        runtime,
+        operation="recordStay",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
+
+
+async def cancel_stay(runtime: Runtime, command: CancelStay, *, scope: str = "") -> Result:
+    """Cancels a stay; a completed one is a late cancellation and its credit is reversed."""
+
+    async def work(session: AsyncSession) -> Result:
+        hotel = await _property(session, command.property_code)
+        owner = await stay_owner(session, hotel.id, command.confirmation_number)
+        if owner is None:
+            raise BusinessRuleError(
+                ErrorCode.STAY_NOT_FOUND,
+                f"No stay {command.confirmation_number} at {hotel.code}.",
+                "confirmationNumber",
+            )
+        # Lock the member before the stay, in the same order as record_stay.
+        member = await session.get(Member, owner, with_for_update=True)
+        stay = await stay_by_confirmation(session, hotel.id, command.confirmation_number)
+        assert member is not None and stay is not None
+        check_transition(StayStatus(stay.status), StayStatus.CANCELLED)
+        stay.status = StayStatus.CANCELLED.value
+        stay.updated_at = runtime.now()
+        credit = await active_stay_credit(session, stay.id)
+        if credit is not None:
+            await reverse_credit(
+                session,
+                runtime,
+                member,
+                credit,
+                on=local_date(runtime.clock, hotel.time_zone),
+                reason=f"late cancellation: {command.reason}",
+            )
+        return {"stay_id": stay.id, "member_id": member.id}
+
+    return await run_once(
+        runtime,
+        operation="cancelStay",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
+
+
+async def member_for_update(session: AsyncSession, member_number: str) -> Member:
+    """The member, locked for this transaction, or MEMBER_NOT_FOUND."""
+    member = await member_by_number(session, member_number, for_update=True)
+    if member is None:
+        raise BusinessRuleError(
+            ErrorCode.MEMBER_NOT_FOUND, f"No member {member_number}.", "memberNumber"
+        )
+    return member
+
+
+async def _property(session: AsyncSession, code: str) -> Property:
+    hotel = await property_by_code(session, code)
+    if hotel is None:
+        raise BusinessRuleError(
+            ErrorCode.PROPERTY_NOT_FOUND, f"No property {code}.", "propertyCode"
+        )
+    return hotel
+
+
+def _write_stay(
+    session: AsyncSession,
+    runtime: Runtime,
+    stay: Stay | None,
+    member: Member,
+    hotel: Property,
+    command: RecordStay,
+) -> Stay:
+    folio = command.folio
+    if stay is None:
+        stay = Stay(
+            member_id=member.id,
+            property_id=hotel.id,
+            confirmation_number=command.confirmation_number,
+            created_at=runtime.now(),
+        )
+        session.add(stay)
+    stay.status = command.status.value
+    stay.arrival_date, stay.departure_date = folio.arrival, folio.departure
+    stay.rate_code, stay.currency = folio.rate_code.upper(), folio.currency
+    stay.room_type = command.room_type
+    stay.room_revenue = folio.room_revenue
+    stay.food_and_beverage_revenue = folio.food_and_beverage_revenue
+    stay.other_revenue = folio.other_revenue
+    stay.updated_at = runtime.now()
+    return stay
+
+
+async def _settle_credit(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    hotel: Property,
+    stay: Stay,
+    command: RecordStay,
+) -> None:
+    """Makes the stay's credit match its new state: none unless COMPLETED, else its folio."""
+    current = await active_stay_credit(session, stay.id)
+    completed = command.status is StayStatus.COMPLETED
+    if (
+        current is not None
+        and completed
+        and (current.detail.get("folio") == folio_snapshot(command.folio))
+    ):
+        return  # resent unchanged: nothing to correct
+    today_here = local_date(runtime.clock, hotel.time_zone)
+    if current is not None:
+        reason = "stay corrected" if completed else f"stay {command.status.value.lower()}"
+        await reverse_credit(session, runtime, member, current, on=today_here, reason=reason)
+    if completed:
+        folio = command.folio
+        rate = runtime.rates.usd_per_unit(folio.currency, folio.checkout)
+        assert rate is not None  # folio_mistakes refused unknown currencies
+        credit = stay_credit(folio, runtime.rules_on(folio.checkout), rate)
+        label = (
+            f"at {hotel.name}, {folio.arrival:%d %b %Y} to {folio.departure:%d %b %Y} "
+            f"({command.confirmation_number})"
+        )
+        await post_stay_credit(
+            session,
+            runtime,
+            member,
+            stay,
+            folio=folio,
+            credit=credit,
+            usd_per_unit=format(rate, "f"),
+            label=label,
+        )

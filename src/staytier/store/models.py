@@ -1,0 +1,219 @@
+"""The tables. Ledger, credit and status rows are only ever inserted: a mistake is mended by
+a new row that reverses it, so every balance and every tier can be traced to its causes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from staytier.store.types import Id, Money, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Property(Base):
+    __tablename__ = "properties"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    brand: Mapped[str] = mapped_column(String(100))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    category: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    country: Mapped[str] = mapped_column(String(2), default="")
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_number: Mapped[str] = mapped_column(String(20), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    home_property_code: Mapped[str | None] = mapped_column(String(16))
+    enrolled_on: Mapped[dt.date] = mapped_column(Date)
+    # Kept equal to the sum of the member's ledger in the same transaction as every entry.
+    points_balance: Mapped[int] = mapped_column(Integer, default=0)
+    last_activity_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Stay(Base):
+    __tablename__ = "stays"
+    __table_args__ = (
+        UniqueConstraint("property_id", "confirmation_number"),
+        Index(None, "member_id", "departure_date"),
+        Index(None, "property_id", "arrival_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
+    confirmation_number: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16))
+    arrival_date: Mapped[dt.date] = mapped_column(Date)
+    departure_date: Mapped[dt.date] = mapped_column(Date)
+    room_type: Mapped[str | None] = mapped_column(String(40))
+    rate_code: Mapped[str] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(3))
+    room_revenue: Mapped[Decimal] = mapped_column(Money)
+    food_and_beverage_revenue: Mapped[Decimal] = mapped_column(Money)
+    other_revenue: Mapped[Decimal] = mapped_column(Money)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class StayRevision(Base):
+    """Every version of a stay as it was recorded, so a correction never loses the original."""
+
+    __tablename__ = "stay_revisions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    stay_id: Mapped[int] = mapped_column(ForeignKey("stays.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    folio: Mapped[dict[str, str]] = mapped_column(JSON)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+    __table_args__ = (Index(None, "member_id", "source", "kind", "qualification_year"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    source: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    amount_usd: Mapped[Decimal] = mapped_column(Money)
+    partner_points: Mapped[int] = mapped_column(Integer, default=0)
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    qualification_year: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Credit(Base):
+    """One posting of qualifying credit and points, or the reversal of one."""
+
+    __tablename__ = "credits"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # STAY, ACTIVITY, ROLLOVER, REVERSAL
+    stay_id: Mapped[int | None] = mapped_column(ForeignKey("stays.id"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
+    reverses_credit_id: Mapped[int | None] = mapped_column(ForeignKey("credits.id"), unique=True)
+    credit_date: Mapped[dt.date] = mapped_column(Date)
+    program_version: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class QualifyingCredit(Base):
+    """Nights, stays and base points a credit adds to (or takes from) one qualification year."""
+
+    __tablename__ = "qualifying_credits"
+    __table_args__ = (Index(None, "member_id", "year"), Index(None, "year", "member_id"))
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    credit_id: Mapped[int] = mapped_column(ForeignKey("credits.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    nights: Mapped[int] = mapped_column(Integer, default=0)
+    stays: Mapped[int] = mapped_column(Integer, default=0)
+    base_points: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index(None, "member_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    credit_id: Mapped[int | None] = mapped_column(ForeignKey("credits.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    points: Mapped[int] = mapped_column(Integer)
+    balance_after: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(300))
+    reverses_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
+    # Points a reversal could not take back because they were already spent.
+    uncollected_points: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatusPeriod(Base):
+    """A tier held from one day through another, with the cause that granted it."""
+
+    __tablename__ = "status_periods"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    tier_code: Mapped[str] = mapped_column(String(32))
+    rank: Mapped[int] = mapped_column(Integer)
+    qualification_year: Mapped[int | None] = mapped_column(Integer)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_through: Mapped[dt.date | None] = mapped_column(Date)
+    # QUALIFIED, REQUALIFIED, SOFT_LANDING, LIFETIME, STATUS_MATCH
+    cause: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    credit_id: Mapped[int | None] = mapped_column(ForeignKey("credits.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a retried request, keyed by the caller's idempotency key."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("scope", "operation", "key"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(100), default="")
+    operation: Mapped[str] = mapped_column(String(60))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict[str, str]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class JobRun(Base):
+    """A date-bound job that has run, so it never runs twice for the same date or year."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "run_key"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    run_key: Mapped[str] = mapped_column(String(40))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    ran_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    summary: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)

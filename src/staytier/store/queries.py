@@ -1,0 +1,101 @@
+"""Lookups the services share. Each is one statement; writers lock what they change."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.domain.tiers import StatusPeriod as Period
+from staytier.domain.tiers import YearTotals
+from staytier.store.models import Credit, Member, Property, QualifyingCredit, StatusPeriod, Stay
+
+
+async def member_by_number(
+    session: AsyncSession, member_number: str, *, for_update: bool = False
+) -> Member | None:
+    """The member, locked against concurrent writers when ``for_update`` (PostgreSQL)."""
+    query = select(Member).where(Member.member_number == member_number)
+    if for_update:
+        query = query.with_for_update()
+    member: Member | None = await session.scalar(query)
+    return member
+
+
+async def property_by_code(session: AsyncSession, code: str) -> Property | None:
+    found: Property | None = await session.scalar(select(Property).where(Property.code == code))
+    return found
+
+
+async def stay_by_confirmation(
+    session: AsyncSession, property_id: int, confirmation_number: str
+) -> Stay | None:
+    found: Stay | None = await session.scalar(
+        select(Stay)
+        .where(Stay.property_id == property_id, Stay.confirmation_number == confirmation_number)
+        .with_for_update()
+    )
+    return found
+
+
+async def stay_owner(
+    session: AsyncSession, property_id: int, confirmation_number: str
+) -> int | None:
+    """The member id a stay belongs to, read without a lock."""
+    owner: int | None = await session.scalar(
+        select(Stay.member_id).where(
+            Stay.property_id == property_id, Stay.confirmation_number == confirmation_number
+        )
+    )
+    return owner
+
+
+async def year_totals(session: AsyncSession, member_id: int, year: int) -> YearTotals:
+    row = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(QualifyingCredit.nights), 0),
+                func.coalesce(func.sum(QualifyingCredit.stays), 0),
+                func.coalesce(func.sum(QualifyingCredit.base_points), 0),
+            ).where(QualifyingCredit.member_id == member_id, QualifyingCredit.year == year)
+        )
+    ).one()
+    return YearTotals(nights=int(row[0]), stays=int(row[1]), base_points=int(row[2]))
+
+
+async def lifetime_nights(session: AsyncSession, member_id: int) -> int:
+    total = await session.scalar(
+        select(func.coalesce(func.sum(QualifyingCredit.nights), 0)).where(
+            QualifyingCredit.member_id == member_id
+        )
+    )
+    return int(total or 0)
+
+
+async def active_stay_credit(session: AsyncSession, stay_id: int) -> Credit | None:
+    """The stay's credit that no reversal has taken back, if any."""
+    reversal = select(Credit.reverses_credit_id).where(Credit.reverses_credit_id.is_not(None))
+    found: Credit | None = await session.scalar(
+        select(Credit)
+        .where(Credit.stay_id == stay_id, Credit.kind == "STAY", Credit.id.not_in(reversal))
+        .order_by(Credit.id.desc())
+        .limit(1)
+    )
+    return found
+
+
+async def status_periods(
+    session: AsyncSession, member_id: int, *, include_revoked: bool = False
+) -> list[StatusPeriod]:
+    query = select(StatusPeriod).where(StatusPeriod.member_id == member_id)
+    if not include_revoked:
+        query = query.where(StatusPeriod.revoked_at.is_(None))
+    return list(await session.scalars(query.order_by(StatusPeriod.id)))
+
+
+def as_periods(rows: list[StatusPeriod]) -> list[Period]:
+    return [Period(r.tier_code, r.rank, r.valid_from, r.valid_through) for r in rows]
+
+
+def lifetime_rank(rows: list[StatusPeriod]) -> int | None:
+    ranks = [r.rank for r in rows if r.valid_through is None and r.revoked_at is None]
+    return max(ranks) if ranks else None
