@@ -176,6 +176,19 @@ def check_program(path: Path) -> None:
     console.print(f"{path}: program {loaded.code} is valid ({versions}).")
 
 
+@app.command("export-schema")
+def export_schema(
+    output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path(
+        "graphql/schema.graphql"
+    ),
+) -> None:
+    """Write the GraphQL schema (SDL) that clients are built against."""
+    from staytier.api.graphql.schema import schema_sdl
+
+    output.write_text(schema_sdl())
+    console.print(f"Wrote {output}.")
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),

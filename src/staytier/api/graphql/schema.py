@@ -74,3 +74,8 @@ def build_schema(*, development: bool = True) -> strawberry.Schema:
         config=StrawberryConfig(scalar_map={Decimal: DecimalScalar}),
         extensions=extensions,  # type: ignore[arg-type]
     )
+
+
+def schema_sdl() -> str:
+    """The schema as SDL, as kept in graphql/schema.graphql."""
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,131 @@
+"""The API's edges: refusals, limits, masking, pagination."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from sqlalchemy import text
+
+from staytier.clock import SystemClock
+from staytier.services.runtime import Runtime
+from tests.support import GraphQLClient, enroll, make_app, record
+
+SET_CLOCK = """
+mutation($now: DateTime!) {
+  setTestClock(input: {now: $now}) { clock { now } userErrors { code message } }
+}
+"""
+
+
+async def test_set_test_clock_is_refused_without_a_test_clock(runtime: Runtime) -> None:
+    live = Runtime(db=runtime.db, clock=SystemClock(), program=runtime.program, rates=runtime.rates)
+    client = GraphQLClient(make_app(live))
+    data = await client(SET_CLOCK, now="2030-01-01T00:00:00+00:00")
+    await client.aclose()
+    assert data["setTestClock"]["clock"] is None
+    assert [e["code"] for e in data["setTestClock"]["userErrors"]] == ["TEST_CLOCK_DISABLED"]
+    assert live.clock.now().year < 2030
+
+
+async def test_the_clock_query_tells_a_test_clock_apart(client: GraphQLClient) -> None:
+    data = await client("{ clock { now isTestClock } }")
+    assert data["clock"] == {"now": "2026-03-02T15:00:00+00:00", "isTestClock": True}
+
+
+async def test_a_ledger_is_paged_with_opaque_cursors(client: GraphQLClient) -> None:
+    number = await enroll(client)
+    for month in (1, 2, 3):
+        await record(client, member_number=number, arrival=dt.date(2025, month, 1), nights=1)
+    page = """query($n: String!, $after: String) { guest(memberNumber: $n) {
+        ledger(first: 2, after: $after) {
+          edges { node { points description } } pageInfo { hasNextPage endCursor } } } }"""
+    first = (await client(page, n=number, after=None))["guest"]["ledger"]
+    assert len(first["edges"]) == 2 and first["pageInfo"]["hasNextPage"] is True
+    second = (await client(page, n=number, after=first["pageInfo"]["endCursor"]))["guest"]["ledger"]
+    assert len(second["edges"]) == 1 and second["pageInfo"]["hasNextPage"] is False
+    assert "Jan 2025" in second["edges"][0]["node"]["description"]
+
+
+async def test_a_cursor_from_another_list_is_refused(client: GraphQLClient) -> None:
+    number = await enroll(client)
+    await record(client, member_number=number, arrival=dt.date(2026, 1, 1), nights=1)
+    stays = await client(
+        "query($n: String!) { guest(memberNumber: $n) { stays(first: 1) "
+        "{ pageInfo { endCursor } } } }",
+        n=number,
+    )
+    cursor = stays["guest"]["stays"]["pageInfo"]["endCursor"]
+    body = await client.raw(
+        "query($n: String!, $c: String) { guest(memberNumber: $n) "
+        "{ ledger(after: $c) { edges { cursor } } } }",
+        n=number,
+        c=cursor,
+    )
+    assert "does not belong to this list" in body["errors"][0]["message"]
+
+
+async def test_pages_larger_than_100_are_refused(client: GraphQLClient) -> None:
+    number = await enroll(client)
+    body = await client.raw(
+        "query($n: String!) { guest(memberNumber: $n) { ledger(first: 101) "
+        "{ edges { cursor } } } }",
+        n=number,
+    )
+    assert "first must be between 1 and 100" in body["errors"][0]["message"]
+
+
+async def test_an_unknown_member_reads_as_null(client: GraphQLClient) -> None:
+    assert (await client('{ guest(memberNumber: "0000000000") { firstName } }')) == {"guest": None}
+
+
+async def test_too_many_aliases_are_refused_before_anything_runs(client: GraphQLClient) -> None:
+    aliases = " ".join(f"a{i}: clock {{ now }}" for i in range(31))
+    body = await client.raw(f"{{ {aliases} }}")
+    assert body["data"] is None
+    assert "aliases" in body["errors"][0]["message"].lower()
+
+
+async def test_an_oversized_document_is_refused(client: GraphQLClient) -> None:
+    fields = " ".join("now" for _ in range(2_100))
+    body = await client.raw(f"{{ clock {{ {fields} }} }}")
+    assert body["data"] is None
+    assert "token" in body["errors"][0]["message"].lower()
+
+
+async def test_introspection_is_off_in_production(runtime: Runtime) -> None:
+    client = GraphQLClient(make_app(runtime, development=False))
+    body = await client.raw("{ __schema { types { name } } }")
+    await client.aclose()
+    assert body.get("data") is None
+    assert "introspection" in body["errors"][0]["message"].lower()
+
+
+async def test_mutations_over_get_are_refused(client: GraphQLClient) -> None:
+    response = await client.http.get(
+        "/graphql",
+        params={
+            "query": 'mutation { cancelStay(input: {idempotencyKey: "k", '
+            'propertyCode: "NYCTS", confirmationNumber: "x"}) { stay { nights } } }'
+        },
+    )
+    assert response.status_code in (400, 405)
+
+
+async def test_unexpected_failures_are_masked_and_logged_with_a_request_id(
+    client: GraphQLClient, runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    number = await enroll(client)
+    async with runtime.db.transaction() as session:  # a broken database, for real
+        await session.execute(text("ALTER TABLE ledger_entries RENAME TO ledger_entries_gone"))
+    with caplog.at_level(logging.ERROR, logger="staytier.graphql"):
+        body = await client.raw(
+            "query($n: String!) { guest(memberNumber: $n) { ledger { edges { cursor } } } }",
+            n=number,
+        )
+    (error,) = body["errors"]
+    assert error["message"] == "Unexpected error."
+    assert "ledger_entries" not in str(body)
+    request_id = error["extensions"]["requestId"]
+    assert any(request_id in record.getMessage() for record in caplog.records)

@@ -1,0 +1,102 @@
+"""A program file with mistakes fails to load with one clear sentence per mistake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from staytier.program.loader import ProgramFileError, default_program_path, load_program
+
+DEMO = default_program_path().read_text()
+
+
+def load_variant(tmp_path: Path, text: str, suffix: str = ".toml") -> list[str]:
+    path = tmp_path / f"program{suffix}"
+    path.write_text(text)
+    with pytest.raises(ProgramFileError) as raised:
+        load_program(path)
+    return raised.value.mistakes
+
+
+def test_the_demo_program_loads_with_two_versions() -> None:
+    program = load_program(default_program_path())
+    assert [v.version for v in program.versions] == ["2025.1", "2026.1"]
+    assert [t.code for t in program.versions[-1].tiers_by_rank()] == [
+        "MEMBER",
+        "SILVER",
+        "GOLD",
+        "PLATINUM",
+    ]
+
+
+def test_thresholds_that_do_not_increase_with_rank_are_refused(tmp_path: Path) -> None:
+    text = DEMO.replace("qualifying_nights = 25", "qualifying_nights = 8")
+    mistakes = load_variant(tmp_path, text)
+    assert any(
+        "qualifying_nights must increase with rank" in m and "'GOLD' needs 8" in m for m in mistakes
+    ), mistakes
+
+
+def test_a_benefit_for_an_unknown_tier_is_refused(tmp_path: Path) -> None:
+    text = DEMO.replace('{ tier = "GOLD", detail = "2 pm"', '{ tier = "DIAMOND", detail = "2 pm"')
+    mistakes = load_variant(tmp_path, text)
+    assert any("LATE_CHECKOUT" in m and "unknown tier 'DIAMOND'" in m for m in mistakes)
+
+
+def test_every_mistake_is_listed_not_just_the_first(tmp_path: Path) -> None:
+    text = (
+        DEMO.replace("base_points_per_usd = 10", "base_points_per_usd = -10")
+        .replace("bonus_percent = 50", "bonus_percent = -5")
+        .replace('tier = "PLATINUM"\n  years_at_tier', 'tier = "TITANIUM"\n  years_at_tier')
+    )
+    mistakes = load_variant(tmp_path, text)
+    # each version repeats the mistakes: 3 mistakes x 2 versions
+    assert sum("base_points_per_usd must not be negative" in m for m in mistakes) == 2
+    assert sum("negative bonus_percent" in m for m in mistakes) == 2
+    assert sum("unknown tier 'TITANIUM'" in m for m in mistakes) == 2
+
+
+def test_overlapping_versions_are_refused(tmp_path: Path) -> None:
+    text = DEMO.replace("effective_from = 2026-01-01", "effective_from = 2025-01-01")
+    mistakes = load_variant(tmp_path, text)
+    assert any("overlap" in m and "2025-01-01" in m for m in mistakes), mistakes
+
+
+def test_a_version_that_runs_past_the_next_one_is_refused(tmp_path: Path) -> None:
+    text = DEMO.replace(
+        "effective_from = 2025-01-01\n",
+        "effective_from = 2025-01-01\neffective_until = 2026-06-30\n",
+    )
+    mistakes = load_variant(tmp_path, text)
+    assert any("'2025.1' (until 2026-06-30) overlaps '2026.1'" in m for m in mistakes), mistakes
+
+
+def test_a_wrong_type_names_where_it_is(tmp_path: Path) -> None:
+    text = DEMO.replace("rank = 2", 'rank = "two"', 1)
+    (mistake,) = load_variant(tmp_path, text)
+    assert "versions[0].tiers[2].rank" in mistake and "int" in mistake
+
+
+def test_an_unknown_field_is_refused_rather_than_ignored(tmp_path: Path) -> None:
+    text = DEMO.replace("rollover_nights = false", "rollover_nights = false\n  rolover = true", 1)
+    (mistake,) = load_variant(tmp_path, text)
+    assert "rolover" in mistake
+
+
+def test_invalid_toml_is_reported_as_such(tmp_path: Path) -> None:
+    (mistake,) = load_variant(tmp_path, DEMO + "\n[[versions]\n")
+    assert mistake.startswith("not valid TOML")
+
+
+def test_a_program_in_json_loads_too(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.json"
+    path.write_text(
+        '{"code": "TINY", "name": "Tiny", "versions": [{"version": "1", '
+        '"effective_from": "2026-01-01", "tiers": ['
+        '{"code": "BASE", "name": "Base", "rank": 0},'
+        '{"code": "TOP", "name": "Top", "rank": 5, "qualifying_stays": 2, "bonus_percent": 5}'
+        "]}]}"
+    )
+    program = load_program(path)
+    assert program.version_on(program.versions[0].effective_from).tier("TOP") is not None
