@@ -58,7 +58,7 @@ def _canonical(value: object) -> Any:
 
 
 async def _serialize_on_key(session: AsyncSession, lock_name: str) -> None:
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": lock_name}
         )

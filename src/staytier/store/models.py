@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -132,7 +133,7 @@ class Credit(Base):
     reverses_credit_id: Mapped[int | None] = mapped_column(ForeignKey("credits.id"), unique=True)
     credit_date: Mapped[dt.date] = mapped_column(Date)
     program_version: Mapped[str] = mapped_column(String(40))
-    detail: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
@@ -201,7 +202,7 @@ class IdempotencyRecord(Base):
     operation: Mapped[str] = mapped_column(String(60))
     key: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))
-    result: Mapped[dict[str, str]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
