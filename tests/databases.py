@@ -22,6 +22,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Coroutine, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -171,16 +172,58 @@ def _drop_database(server_url: str, name: str) -> None:
     _run(_admin(server_url, *_drop_statements(name)))
 
 
-async def _truncate_all(url: str) -> None:
+# Everything a test could break in the schema: columns, indexes and constraints.
+SCHEMA_QUERY = """
+SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable
+  FROM information_schema.columns WHERE table_schema = current_schema()
+UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()
+UNION ALL SELECT conrelid::regclass || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+  WHERE connamespace = current_schema()::regnamespace
+ORDER BY 1
+"""
+
+
+@dataclass(frozen=True)
+class MigratedDatabase:
+    """The database migrated once per session; on PostgreSQL also what it takes to rebuild it."""
+
+    url: str
+    server_url: str = ""
+    schema: tuple[str, ...] = ()
+
+
+async def _schema(url: str) -> tuple[str, ...]:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            return tuple((await connection.execute(text(SCHEMA_QUERY))).scalars())
+    finally:
+        await engine.dispose()
+
+
+async def _truncate_all(url: str, schema: tuple[str, ...]) -> bool:
+    """Empties every table; False, touching nothing, if the schema is no longer ``schema``."""
     tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     engine = create_async_engine(url, poolclass=NullPool)
     try:
         async with engine.begin() as connection:
+            if tuple((await connection.execute(text(SCHEMA_QUERY))).scalars()) != schema:
+                return False
             # A test that left a transaction open would otherwise make the next one hang.
             await connection.execute(text("SET LOCAL lock_timeout = '10s'"))
             await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            return True
     finally:
         await engine.dispose()
+
+
+async def _reset_postgres(migrated: MigratedDatabase) -> None:
+    """Empties the shared test database, or rebuilds it if the last test altered its schema
+    (some tests break the database on purpose, e.g. by renaming a table)."""
+    if not await _truncate_all(migrated.url, migrated.schema):
+        statements = _drop_statements(TEST_DATABASE)
+        await _admin(migrated.server_url, *statements, f'CREATE DATABASE "{TEST_DATABASE}"')
+        upgrade(migrated.url)
 
 
 # --- Per-backend fixtures -----------------------------------------------------------------
@@ -198,33 +241,33 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def migrated_database(backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
-    """URL of the database migrated once per session: the SQLite template file or the
-    PostgreSQL test database. Tests use ``database_url`` or ``db``, never this directly."""
+def migrated_database(backend: str, request: pytest.FixtureRequest) -> Iterator[MigratedDatabase]:
+    """The database migrated once per session: the SQLite template file or the PostgreSQL
+    test database. Tests use ``database_url`` or ``db``, never this directly."""
     if backend == "sqlite":
         path = request.getfixturevalue("tmp_path_factory").mktemp("template") / "template.db"
         upgrade(_sqlite_url(path))
-        yield _sqlite_url(path)
+        yield MigratedDatabase(_sqlite_url(path))
         return
     server = request.getfixturevalue("postgres_server")
     url = _create_database(server, TEST_DATABASE)
     upgrade(url)
-    yield url
+    yield MigratedDatabase(url, server, _run(_schema(url)))
     _drop_database(server, TEST_DATABASE)
 
 
 @pytest.fixture
-async def database_url(backend: str, migrated_database: str, tmp_path: Path) -> str:
+async def database_url(backend: str, migrated_database: MigratedDatabase, tmp_path: Path) -> str:
     """URL of a migrated database with no rows, private to the test: on SQLite a copy of the
     template file in ``tmp_path``, on PostgreSQL the test database just truncated."""
     if backend == "sqlite":
-        template = Path(make_url(migrated_database).database or "")
+        template = Path(make_url(migrated_database.url).database or "")
         assert not template.with_name(template.name + "-wal").exists(), "template not checkpointed"
         path = tmp_path / "staytier.db"
         shutil.copyfile(template, path)
         return _sqlite_url(path)
-    await _truncate_all(migrated_database)
-    return migrated_database
+    await _reset_postgres(migrated_database)
+    return migrated_database.url
 
 
 @pytest.fixture

@@ -1,0 +1,101 @@
+"""The date-bound job schedule: what falls due as (test) time passes.
+
+When the clock moves from one instant to another, every job due in between runs once, in
+date order: year-end requalification on the first day of each new qualification year, and
+points expiry on each day some member's points lapse. Expiry is due every day in principle,
+but the next day anything lapses is found with one ``MIN()`` query, so moving the clock two
+years ahead costs a few queries, not 730 empty runs. Each (job, run key) runs at most once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import func, select
+
+from staytier.domain.calendar import add_months, year_start
+from staytier.services import expiry, requalification
+from staytier.services.expiry import expire_points, expiry_cutoff, points_at_risk
+from staytier.services.requalification import requalify, rules_for_year
+from staytier.services.runtime import Runtime
+from staytier.store.models import Member
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class JobReport:
+    """One job that fell due: its name, run key, due date and what it did."""
+
+    job: str
+    run_key: str
+    due_on: dt.date
+    summary: dict[str, int | bool]
+
+
+def requalifications_due(
+    runtime: Runtime, after: dt.date, until: dt.date
+) -> list[tuple[dt.date, int]]:
+    """``(due_on, year)`` for each qualification year whose requalification falls due in
+    ``(after, until]``: the first day of the following year, by the year's own rules."""
+    due: list[tuple[dt.date, int]] = []
+    for year in range(after.year - 1, until.year + 1):
+        start_month = rules_for_year(runtime, year).qualification.year_start_month
+        day = year_start(year + 1, start_month)
+        if after < day <= until:
+            due.append((day, year))
+    return sorted(due)
+
+
+async def next_expiry_day(
+    runtime: Runtime, after: dt.date, *, handled_before: dt.date | None = None
+) -> dt.date | None:
+    """The first day after ``after`` on which some member's points lapse, or None.
+
+    ``handled_before`` leaves out members whose last activity is before that date (an
+    expiry run already dealt with them), so a run that found nothing to do is not retried
+    day after day.
+    """
+    months = runtime.rules_on(after + ONE_DAY).points.expiry_months
+    if months == 0:
+        return None
+    query = select(func.min(Member.last_activity_on)).where(*points_at_risk(after + ONE_DAY))
+    if handled_before is not None:
+        query = query.where(Member.last_activity_on >= handled_before)
+    async with runtime.db.reading() as session:
+        oldest = await session.scalar(query)
+    if oldest is None:
+        return None
+    return max(add_months(oldest, months) + ONE_DAY, after + ONE_DAY)
+
+
+async def run_due_jobs(
+    runtime: Runtime, from_instant: dt.datetime, to_instant: dt.datetime
+) -> list[JobReport]:
+    """Runs every job due after ``from_instant`` up to ``to_instant`` (their UTC dates).
+
+    On a day both are due, requalification runs first: the lifetime status it grants spares
+    points from expiring that same day. Reports include jobs that had already run (their
+    summary says ``already_ran``), so a caller sees the whole schedule for the span.
+    """
+    after = from_instant.astimezone(dt.UTC).date()
+    until = to_instant.astimezone(dt.UTC).date()
+    pending = requalifications_due(runtime, after, until)
+    reports: list[JobReport] = []
+    expired_through, handled_before = after, None
+    while True:
+        day = await next_expiry_day(runtime, expired_through, handled_before=handled_before)
+        if day is not None and day > until:
+            day = None
+        if pending and (day is None or pending[0][0] <= day):
+            due_on, year = pending.pop(0)
+            done = asdict(await requalify(runtime, year))
+            reports.append(JobReport(requalification.JOB, str(year), due_on, done))
+            continue
+        if day is None:
+            return reports
+        lapsed = asdict(await expire_points(runtime, day))
+        reports.append(JobReport(expiry.JOB, day.isoformat(), day, lapsed))
+        months = runtime.rules_on(day).points.expiry_months
+        expired_through, handled_before = day, expiry_cutoff(day, months)

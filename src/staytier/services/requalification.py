@@ -1,0 +1,361 @@
+"""Year-end requalification: who keeps, loses or lands on which tier for the next year.
+
+It runs once per qualification year over every member, so it is written as set-based SQL:
+each batch of member ids is a handful of ``INSERT ... SELECT`` statements that group the
+year's qualifying credits and status periods in the database. No member is loaded into
+Python, and the tier thresholds become ``CASE`` expressions built from the program file, so
+the same code serves any program and runs on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
+
+from staytier.domain.calendar import status_valid_through, year_end, year_start
+from staytier.program.model import LifetimeRule, ProgramVersion, Tier
+from staytier.services.runtime import Runtime
+from staytier.store.models import Credit, JobRun, Member, QualifyingCredit, StatusPeriod
+from staytier.store.types import UTCDateTime
+
+JOB = "requalification"
+BATCH_SIZE = 10_000
+EARNED_CAUSES = ("QUALIFIED", "REQUALIFIED")  # what counts as a year at a tier for lifetime
+WRITTEN_CAUSES = ("REQUALIFIED", "SOFT_LANDING", "LIFETIME")
+PATHS = ("nights", "stays", "base_points")
+
+
+@dataclass(frozen=True)
+class RequalificationSummary:
+    """What one year-end run did.
+
+    ``requalified`` counts members whose own activity earned the tier they hold next year
+    (whether an upgrade during the year already granted it or this run did); ``soft_landed``
+    and ``lifetime_granted`` count the periods this run wrote; ``unchanged`` counts members
+    for whom it wrote no status at all. A second run for the same year changes nothing and
+    returns the first run's counts with ``already_ran`` set.
+    """
+
+    members_considered: int = 0
+    requalified: int = 0
+    soft_landed: int = 0
+    lifetime_granted: int = 0
+    rollover_credited: int = 0
+    unchanged: int = 0
+    already_ran: bool = False
+
+
+def rules_for_year(runtime: Runtime, year: int) -> ProgramVersion:
+    """The rules that judge qualification year ``year``: those in force on its last day."""
+    start_month = runtime.rules_on(dt.date(year, 12, 31)).qualification.year_start_month
+    return runtime.rules_on(year_end(year, start_month))
+
+
+async def requalify(
+    runtime: Runtime, year: int, *, progress: Callable[[int, int], None] | None = None
+) -> RequalificationSummary:
+    """Settles every member's status for the year after ``year``, once.
+
+    One transaction, which starts by inserting the job's run row: a concurrent second run
+    blocks on its unique key, then fails and reports the first run. Every statement is also
+    guarded by ``NOT EXISTS``, so re-applying a batch would write nothing twice.
+    ``progress(done, total)`` is called with member counts after each batch of ids.
+    """
+    rules = rules_for_year(runtime, year)
+    due_on = year_start(year + 1, rules.qualification.year_start_month)
+    try:
+        async with runtime.db.transaction() as session:
+            job = JobRun(job=JOB, run_key=str(year), due_on=due_on, ran_at=runtime.now())
+            session.add(job)
+            await session.flush()  # IntegrityError here: the year is done already
+            counts = await _run(session, runtime, rules, year, progress)
+            job.summary = counts
+            return RequalificationSummary(**counts)
+    except IntegrityError:
+        async with runtime.db.reading() as session:
+            earlier = await session.scalar(
+                select(JobRun.summary).where(JobRun.job == JOB, JobRun.run_key == str(year))
+            )
+        if earlier is None:
+            raise
+        return RequalificationSummary(**earlier, already_ran=True)
+
+
+async def _run(
+    session: AsyncSession,
+    runtime: Runtime,
+    rules: ProgramVersion,
+    year: int,
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, Any]:
+    last_day = year_end(year, rules.qualification.year_start_month)
+    low, high, total = (
+        await session.execute(
+            select(func.min(Member.id), func.max(Member.id), func.count()).where(
+                Member.enrolled_on <= last_day
+            )
+        )
+    ).one()
+    counts = {name: 0 for name in asdict(RequalificationSummary()) if name != "already_ran"}
+    for start in range(int(low or 0), int(high or -1) + 1, BATCH_SIZE):
+        batch = _Batch(runtime, rules, year, start, start + BATCH_SIZE)
+        for name, value in (await batch.run(session)).items():
+            counts[name] += value
+        if progress is not None:
+            progress(counts["members_considered"], int(total))
+    return counts
+
+
+class _Batch:
+    """The statements for the members with ids in ``[low, high)``."""
+
+    def __init__(
+        self, runtime: Runtime, rules: ProgramVersion, year: int, low: int, high: int
+    ) -> None:
+        self.rules, self.year, self.low, self.high = rules, year, low, high
+        self.now = literal(runtime.now(), UTCDateTime())
+        start_month = rules.qualification.year_start_month
+        self.last_day = year_end(year, start_month)
+        self.next_start = year_start(year + 1, start_month)
+        self.through = status_valid_through(year, rules)
+        self.ladder = rules.tiers_by_rank()
+        self.base = rules.base_tier.rank
+        self.next_version = runtime.rules_on(self.next_start).version
+
+    def ids(self, column: Any) -> ColumnElement[bool]:
+        return and_(column >= self.low, column < self.high)
+
+    async def run(self, session: AsyncSession) -> dict[str, int]:
+        t = self.targets().c
+        kept = and_(t.target == t.earned, t.target > self.base)
+        counted = select(func.count(), func.count(case((kept, 1))))
+        considered, requalified = (await session.execute(counted)).one()
+        await session.execute(self.landing(t))
+        lifetime = rollover = 0
+        rules = [(self.rules.tier(r.tier), r) for r in self.rules.lifetime]
+        # Highest tier first: a member who earns two lifetime tiers gets only the higher one.
+        for tier, rule in sorted(((t, r) for t, r in rules if t), key=lambda p: -p[0].rank):
+            lifetime += await _rowcount(session, self.lifetime(tier, rule))
+        if self.rules.qualification.rollover_nights:
+            rollover = await _rowcount(session, self.rollover_credits())
+            await session.execute(self.rollover_nights())
+        sp = StatusPeriod
+        written = select(
+            func.count(case((sp.cause == "SOFT_LANDING", 1))), func.count(distinct(sp.member_id))
+        ).where(
+            self.ids(sp.member_id), sp.qualification_year == self.year, sp.cause.in_(WRITTEN_CAUSES)
+        )
+        soft, changed = (await session.execute(written)).one()
+        return {
+            "members_considered": int(considered),
+            "requalified": int(requalified),
+            "soft_landed": int(soft),
+            "lifetime_granted": lifetime,
+            "rollover_credited": rollover,
+            "unchanged": int(considered) - int(changed),
+        }
+
+    # --- the year's totals and the tier they earn ------------------------------------------
+
+    def totals(self) -> Subquery:
+        qc = QualifyingCredit
+        sums = [func.sum(qc.nights), func.sum(qc.stays), func.sum(qc.base_points)]
+        return (
+            select(qc.member_id, *(s.label(path) for s, path in zip(sums, PATHS, strict=True)))
+            .where(qc.year == self.year, self.ids(qc.member_id))
+            .group_by(qc.member_id)
+            .subquery("totals")
+        )
+
+    def by_earned_tier(self, totals: Subquery, value: Callable[[Tier], int | None]) -> Any:
+        """A CASE giving ``value(tier)`` for the highest tier the totals reach by any path
+        (a threshold left out is no path), as :func:`domain.tiers.qualified_tier` does."""
+        whens = []
+        for tier in reversed(self.ladder[1:]):
+            needs = (tier.qualifying_nights, tier.qualifying_stays, tier.qualifying_base_points)
+            paths = [
+                func.coalesce(totals.c[path], 0) >= need
+                for path, need in zip(PATHS, needs, strict=True)
+                if need is not None
+            ]
+            if paths:
+                whens.append((or_(*paths), literal(value(tier), sa.Integer())))
+        fallback = literal(value(self.ladder[0]), sa.Integer())
+        return case(*whens, else_=fallback) if whens else fallback
+
+    def targets(self) -> Subquery:
+        """Per member in the batch: earned rank, held rank, and the soft-landing target."""
+        totals, sp = self.totals(), StatusPeriod
+        held = (
+            select(sp.member_id, func.max(sp.rank).label("rank"))
+            .where(sp.revoked_at.is_(None), self.ids(sp.member_id), *_covers(sp, self.last_day))
+            .group_by(sp.member_id)
+            .subquery("held")
+        )
+        ranked = (
+            select(
+                Member.id.label("member_id"),
+                self.by_earned_tier(totals, lambda tier: tier.rank).label("earned"),
+                func.coalesce(held.c.rank, self.base).label("held"),
+            )
+            .outerjoin(totals, totals.c.member_id == Member.id)
+            .outerjoin(held, held.c.member_id == Member.id)
+            .where(self.ids(Member.id), Member.enrolled_on <= self.last_day)
+            .subquery("ranked")
+        )
+        # The floor: soft_landing_max_drop tiers below the one held, counted by position in
+        # rank order as domain.tiers.soft_landing_rank does, with the highest rank tested first.
+        drop, ranks = self.rules.qualification.soft_landing_max_drop, [t.rank for t in self.ladder]
+        steps = [(ranked.c.held >= rank, ranks[max(0, i - drop)]) for i, rank in enumerate(ranks)]
+        floor = case(*reversed(steps), else_=ranks[0])
+        target = case((ranked.c.earned >= floor, ranked.c.earned), else_=floor)
+        return select(ranked, target.label("target")).subquery("targets")
+
+    # --- the statements ---------------------------------------------------------------------
+
+    def period(self, member_id: Any, code: Any, rank: Any, through: dt.date | None) -> list[Any]:
+        """The leading columns of a status period row written by this run."""
+        dates = (literal(self.next_start, sa.Date()), literal(through, sa.Date()))
+        return [member_id, code, rank, literal(self.year, sa.Integer()), *dates]
+
+    def landing(self, t: Any) -> Any:
+        """Status for next year where the member holds nothing as good through its end."""
+        names = {tier.rank: tier.name for tier in self.ladder}
+        soft = (
+            _text(f"Soft landing after {self.year}: held ")
+            + case(names, value=t.held, else_="")
+            + _text(", earned ")
+            + case(names, value=t.earned, else_="")
+        )
+        earned = t.target == t.earned
+        rows = select(
+            *self.period(
+                t.member_id,
+                case({tier.rank: tier.code for tier in self.ladder}, value=t.target),
+                t.target,
+                self.through,
+            ),
+            case((earned, "REQUALIFIED"), else_="SOFT_LANDING"),
+            case((earned, _text(f"Requalified by {self.year} activity")), else_=soft),
+            self.now,
+        ).where(t.target > self.base, ~self._holds(t.member_id, t.target, self.through))
+        return sa.insert(StatusPeriod).from_select(STATUS_COLUMNS, rows)
+
+    def _holds(self, member_id: Any, rank: Any, day: dt.date | None) -> Any:
+        """A non-revoked period of ``rank`` or higher covering ``day`` (None: a lifetime one)."""
+        sp = aliased(StatusPeriod)
+        covering = _covers(sp, day) if day else (sp.valid_through.is_(None),)
+        return exists().where(
+            sp.member_id == member_id, sp.revoked_at.is_(None), sp.rank >= rank, *covering
+        )
+
+    def lifetime(self, tier: Tier, rule: LifetimeRule) -> Any:
+        """Lifetime ``tier`` for members with enough years at it or above, and enough nights.
+
+        Years count QUALIFIED and REQUALIFIED periods (not soft landings); nights count every
+        qualifying night up to this year except those carried over, which would count twice.
+        """
+        sp, qc = StatusPeriod, QualifyingCredit
+        years = (
+            select(sp.member_id)
+            .where(self.ids(sp.member_id), sp.revoked_at.is_(None), sp.cause.in_(EARNED_CAUSES))
+            .where(sp.rank >= tier.rank, sp.qualification_year <= self.year)
+            .group_by(sp.member_id)
+            .having(func.count(distinct(sp.qualification_year)) >= rule.years_at_tier)
+            .subquery("years_at_tier")
+        )
+        nights = (
+            select(qc.member_id)
+            .join(Credit, Credit.id == qc.credit_id)
+            .where(self.ids(qc.member_id), qc.year <= self.year, Credit.kind != "ROLLOVER")
+            .group_by(qc.member_id)
+            .having(func.coalesce(func.sum(qc.nights), 0) >= rule.lifetime_nights)
+            .subquery("lifetime_nights")
+        )
+        detail = (
+            f"Lifetime {tier.name}: {rule.years_at_tier} years at {tier.name} or above and "
+            f"{rule.lifetime_nights} nights by {self.year}"
+        )
+        rank = literal(tier.rank, sa.Integer())
+        rows = (
+            select(
+                *self.period(years.c.member_id, _text(tier.code), rank, None),
+                *(_text("LIFETIME"), _text(detail), self.now),
+            )
+            .join(nights, nights.c.member_id == years.c.member_id)
+            .where(~self._holds(years.c.member_id, tier.rank, None))
+        )
+        return sa.insert(StatusPeriod).from_select(STATUS_COLUMNS, rows)
+
+    def excess(self) -> Subquery:
+        """Nights above the nights threshold of the tier each member earned this year (none
+        when that tier has no nights path, or is the base tier)."""
+        totals = self.totals()
+        required = self.by_earned_tier(totals, lambda tier: tier.qualifying_nights)
+        return (
+            select(totals.c.member_id, (totals.c.nights - required).label("excess"))
+            .where(required.is_not(None), totals.c.nights > required)
+            .subquery("excess")
+        )
+
+    def rollover_credits(self) -> Any:
+        """One ROLLOVER credit per member with excess nights, dated the next year's start."""
+        excess = self.excess()
+        detail = {"from_year": str(self.year), "to_year": str(self.year + 1)}
+        rows = select(
+            excess.c.member_id,
+            _text("ROLLOVER"),
+            literal(self.next_start, sa.Date()),
+            _text(self.next_version),
+            literal(detail, sa.JSON()),
+            self.now,
+        ).where(~exists().where(*self._rollover_of(excess.c.member_id)))
+        columns = ["member_id", "kind", "credit_date", "program_version", "detail", "created_at"]
+        return sa.insert(Credit).from_select(columns, rows)
+
+    def _rollover_of(self, member_id: Any) -> tuple[ColumnElement[bool], ...]:
+        return (
+            Credit.member_id == member_id,
+            Credit.kind == "ROLLOVER",
+            Credit.credit_date == self.next_start,
+        )
+
+    def rollover_nights(self) -> Any:
+        """The next year's nights, joined to the rollover credits just written."""
+        excess, qc, zero = self.excess(), aliased(QualifyingCredit), literal(0, sa.Integer())
+        year = literal(self.year + 1, sa.Integer())
+        rows = (
+            select(Credit.id, Credit.member_id, year, excess.c.excess, zero, zero)
+            .join(excess, excess.c.member_id == Credit.member_id)
+            .where(*self._rollover_of(Credit.member_id), ~exists().where(qc.credit_id == Credit.id))
+        )
+        columns = ["credit_id", "member_id", "year", *PATHS]
+        return sa.insert(QualifyingCredit).from_select(columns, rows)
+
+
+STATUS_COLUMNS = ["member_id", "tier_code", "rank", "qualification_year", "valid_from"]
+STATUS_COLUMNS += ["valid_through", "cause", "detail", "created_at"]
+
+
+def _text(text: str) -> Any:
+    return literal(text, sa.String())
+
+
+async def _rowcount(session: AsyncSession, statement: Any) -> int:
+    result = cast(CursorResult[Any], await session.execute(statement))
+    return int(result.rowcount)
+
+
+def _covers(sp: Any, day: dt.date) -> tuple[ColumnElement[bool], ...]:
+    return sp.valid_from <= day, or_(sp.valid_through.is_(None), sp.valid_through >= day)
