@@ -8,6 +8,7 @@ try to upgrade to a write lock. Reads use a second engine with ordinary deferred
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -60,6 +61,10 @@ class Database:
             )
             self.read_engine = self.write_engine
         self._writes = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        # SQLite has one writer at a time. Queuing this process's writers here, instead of
+        # in SQLite's busy handler (which sleeps and retries), keeps waits short and fair;
+        # the busy timeout still guards against writers in other processes.
+        self._write_turn = asyncio.Lock() if self.is_sqlite else None
         self._reads = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     @property
@@ -69,7 +74,11 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: committed if the block finishes, rolled back if it raises."""
-        async with self._writes() as session, session.begin():
+        if self._write_turn is None:
+            async with self._writes() as session, session.begin():
+                yield session
+            return
+        async with self._write_turn, self._writes() as session, session.begin():
             yield session
 
     @asynccontextmanager

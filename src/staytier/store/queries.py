@@ -73,14 +73,12 @@ async def lifetime_nights(session: AsyncSession, member_id: int) -> int:
 
 async def active_stay_credit(session: AsyncSession, stay_id: int) -> Credit | None:
     """The stay's credit that no reversal has taken back, if any."""
-    reversal = select(Credit.reverses_credit_id).where(Credit.reverses_credit_id.is_not(None))
-    found: Credit | None = await session.scalar(
-        select(Credit)
-        .where(Credit.stay_id == stay_id, Credit.kind == "STAY", Credit.id.not_in(reversal))
-        .order_by(Credit.id.desc())
-        .limit(1)
+    credits = list(
+        await session.scalars(select(Credit).where(Credit.stay_id == stay_id).order_by(Credit.id))
     )
-    return found
+    reversed_ids = {c.reverses_credit_id for c in credits if c.reverses_credit_id is not None}
+    active = [c for c in credits if c.kind == "STAY" and c.id not in reversed_ids]
+    return active[-1] if active else None
 
 
 async def status_periods(
