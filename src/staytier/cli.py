@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import os
 import sys
 from pathlib import Path
@@ -80,6 +81,10 @@ def serve(
         host=host,
         port=port,
         test_clock=test_clock or None,
+    )
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     runtime = _runtime(settings)
     if settings.development or demo:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -53,10 +52,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         context_getter=context_getter,
         graphql_ide="graphiql" if settings.development else None,
         allow_queries_via_get=False,
-    )
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     return Litestar(
         route_handlers=[graphql, health],
