@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from staytier.clock import Clock
+from staytier.domain.calendar import year_end
 from staytier.program.model import ExchangeRates, Program, ProgramVersion
 from staytier.store.database import Database
 
@@ -22,6 +23,13 @@ class Runtime:
     def rules_on(self, day: dt.date) -> ProgramVersion:
         """The program version in force on ``day``."""
         return self.program.version_on(day)
+
+    def rules_judging(self, year: int, on: dt.date) -> ProgramVersion:
+        """The rules that judge qualification year ``year`` on ``on``: those in force then,
+        or, once the year is over, those in force on its last day; so a late correction
+        never judges a past year by rules announced after it."""
+        start_month = self.rules_on(on).qualification.year_start_month
+        return self.rules_on(min(on, year_end(year, start_month)))
 
     def now(self) -> dt.datetime:
         return self.clock.now()

@@ -11,6 +11,7 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from staytier.clock import local_date
 from staytier.domain.calendar import status_valid_through
 from staytier.domain.tiers import held_period, qualified_tier
 from staytier.program.model import ProgramVersion
@@ -33,12 +34,13 @@ async def refresh_status(
     """Brings the member's earned status for each of ``years`` in line with its totals.
 
     ``on`` is the local date of the credit that changed them; an upgrade starts then (or
-    today, for a credit dated ahead), judged by the rules in force on that date.
+    today, for a credit dated ahead). Each year is judged by :meth:`Runtime.rules_judging`.
     """
-    rules = runtime.rules_on(on)
-    starts = min(on, runtime.today())
+    # Status starts on the credit's date, or today where the member is, if that is sooner.
+    starts = min(on, local_date(runtime.clock, member.time_zone))
     rows = await status_periods(session, member.id)
     for year in sorted(years):
+        rules = runtime.rules_judging(year, on)
         totals = await year_totals(session, member.id, year)
         earned, path = qualified_tier(rules, totals)
         earned_rows = [r for r in rows if r.cause == QUALIFIED and r.qualification_year == year]
