@@ -49,14 +49,12 @@ async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "")
     the earlier credit and posts the new one. Returns ``{"stay_id", "member_id"}``."""
 
     async def work(session: AsyncSession) -> Result:
-        nonlocal command
         member = await member_for_update(session, command.member_number)
         hotel = await _property(session, command.property_code)
-        if not command.folio.currency:  # unset: the folio is in the property's currency
-            command = replace(command, folio=replace(command.folio, currency=hotel.currency))
-        rules = runtime.rules_on(command.folio.checkout)
-        mistakes = folio_mistakes(command.folio, rules, runtime.rates.currencies)
-        if not command.confirmation_number.strip():
+        report = _in_property_currency(command, hotel)
+        rules = runtime.rules_on(report.folio.checkout)
+        mistakes = folio_mistakes(report.folio, rules, runtime.rates.currencies)
+        if not report.confirmation_number.strip():
             mistakes.append(
                 BusinessRuleError(
                     ErrorCode.INVALID_INPUT,
@@ -66,26 +64,26 @@ async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "")
             )
         if mistakes:
             raise InvalidInput(mistakes)
-        stay = await stay_by_confirmation(session, hotel.id, command.confirmation_number)
+        stay = await stay_by_confirmation(session, hotel.id, report.confirmation_number)
         if stay is not None and stay.member_id != member.id:
             raise BusinessRuleError(
                 ErrorCode.DUPLICATE_CONFIRMATION,
-                f"Confirmation {command.confirmation_number} at {hotel.code} belongs to "
+                f"Confirmation {report.confirmation_number} at {hotel.code} belongs to "
                 "another member.",
                 "confirmationNumber",
             )
-        check_transition(StayStatus(stay.status) if stay else None, command.status)
-        stay = _write_stay(session, runtime, stay, member, hotel, command)
+        check_transition(StayStatus(stay.status) if stay else None, report.status)
+        stay = _write_stay(session, runtime, stay, member, hotel, report)
         await session.flush()
         session.add(
             StayRevision(
                 stay_id=stay.id,
                 status=stay.status,
-                folio=folio_snapshot(command.folio),
+                folio=folio_snapshot(report.folio),
                 recorded_at=runtime.now(),
             )
         )
-        await _settle_credit(session, runtime, member, hotel, stay, command)
+        await _settle_credit(session, runtime, member, hotel, stay, report)
         return {"stay_id": stay.id, "member_id": member.id}
 
     return await run_once(
@@ -156,6 +154,13 @@ async def _property(session: AsyncSession, code: str) -> Property:
             ErrorCode.PROPERTY_NOT_FOUND, f"No property {code}.", "propertyCode"
         )
     return hotel
+
+
+def _in_property_currency(command: RecordStay, hotel: Property) -> RecordStay:
+    """The report with its currency set: a folio without one is in the property's."""
+    if command.folio.currency:
+        return command
+    return replace(command, folio=replace(command.folio, currency=hotel.currency))
 
 
 def _write_stay(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable
 from decimal import Decimal
+from typing import TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -39,6 +40,22 @@ async def load_stay(context: Context, stay_id: int) -> Stay:
         hotel = await session.get(Property, row.property_id)
     assert hotel is not None
     return Stay.of(row, hotel)
+
+
+StayPayload = TypeVar("StayPayload", "RecordStayPayload", "CancelStayPayload")
+
+
+async def stay_outcome(
+    context: Context, call: Awaitable[Result], payload: type[StayPayload]
+) -> StayPayload:
+    """The payload of a stay mutation: the stay and its guest, or the userErrors."""
+    result, errors = await attempt(call)
+    if result is None:
+        return payload(user_errors=errors)
+    return payload(
+        stay=await load_stay(context, result["stay_id"]),
+        guest=await load_guest(context, result["member_id"]),
+    )
 
 
 @strawberry.input
@@ -111,6 +128,14 @@ class CancelStayInput:
     confirmation_number: str
     reason: str = "cancelled"
 
+    def command(self) -> stays.CancelStay:
+        return stays.CancelStay(
+            idempotency_key=self.idempotency_key,
+            property_code=self.property_code.strip().upper(),
+            confirmation_number=self.confirmation_number.strip(),
+            reason=self.reason,
+        )
+
 
 @strawberry.type
 class CancelStayPayload:
@@ -180,36 +205,16 @@ class Mutation:
         self, info: Info[Context, None], input: RecordStayInput
     ) -> RecordStayPayload:
         context = info.context
-        result, errors = await attempt(
-            stays.record_stay(context.runtime, input.command(), scope=context.idempotency_scope)
-        )
-        if result is None:
-            return RecordStayPayload(user_errors=errors)
-        return RecordStayPayload(
-            stay=await load_stay(context, result["stay_id"]),
-            guest=await load_guest(context, result["member_id"]),
-        )
+        call = stays.record_stay(context.runtime, input.command(), scope=context.idempotency_scope)
+        return await stay_outcome(context, call, RecordStayPayload)
 
     @strawberry.mutation(description="Cancels a stay; a completed one loses its credit.")
     async def cancel_stay(
         self, info: Info[Context, None], input: CancelStayInput
     ) -> CancelStayPayload:
         context = info.context
-        command = stays.CancelStay(
-            idempotency_key=input.idempotency_key,
-            property_code=input.property_code.strip().upper(),
-            confirmation_number=input.confirmation_number.strip(),
-            reason=input.reason,
-        )
-        result, errors = await attempt(
-            stays.cancel_stay(context.runtime, command, scope=context.idempotency_scope)
-        )
-        if result is None:
-            return CancelStayPayload(user_errors=errors)
-        return CancelStayPayload(
-            stay=await load_stay(context, result["stay_id"]),
-            guest=await load_guest(context, result["member_id"]),
-        )
+        call = stays.cancel_stay(context.runtime, input.command(), scope=context.idempotency_scope)
+        return await stay_outcome(context, call, CancelStayPayload)
 
     @strawberry.mutation(description="Credits activity from a partner source (card, meetings).")
     async def record_activity(
