@@ -88,7 +88,7 @@ async def stays_page(
     if before_id is not None:
         query = query.where(Stay.id < before_id)
     rows = await session.execute(query.order_by(Stay.id.desc()).limit(first + 1))
-    return [(stay, hotel) for stay, hotel in rows.tuples()]
+    return [(stay, hotel) for stay, hotel in rows]
 
 
 async def tier_history(session: AsyncSession, member_id: int) -> list[StatusPeriod]:
