@@ -1,0 +1,93 @@
+"""The example operations in graphql/operations/ run as published against the demo data.
+
+Client teams copy these files, so each one must parse to exactly one operation, come with a
+variables file, and succeed (no errors, no userErrors, no null result) on a database with
+the demo loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from graphql import OperationDefinitionNode, parse
+
+from staytier.program.loader import FIXTURES
+from staytier.services.demo import load_demo
+from staytier.services.runtime import Runtime
+from tests.support import GraphQLClient
+
+OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
+CLIENTS = ("booking_site", "front_desk", "guest_app")
+DOCUMENTS = sorted(OPERATIONS.glob("**/*.graphql"))
+LEDGER_PAGE = "guest_app/ledger_page.graphql"
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(OPERATIONS).as_posix()
+
+
+def _variables(document: Path) -> dict[str, Any]:
+    variables: dict[str, Any] = json.loads(document.with_suffix(".json").read_text())
+    return variables
+
+
+# Read once at collection: the async tests below do no file I/O.
+EXAMPLES = {_relative(path): (path.read_text(), _variables(path)) for path in DOCUMENTS}
+
+
+def _user_errors(value: Any) -> list[Any]:
+    """Every entry of every ``userErrors`` list anywhere in a response."""
+    if isinstance(value, dict):
+        found = list(value.get("userErrors") or [])
+        for item in value.values():
+            found += _user_errors(item)
+        return found
+    if isinstance(value, list):
+        return [error for item in value for error in _user_errors(item)]
+    return []
+
+
+async def _run_cleanly(client: GraphQLClient, document: str, **variables: Any) -> dict[str, Any]:
+    body = await client.raw(document, **variables)
+    assert "errors" not in body, body["errors"]
+    data: dict[str, Any] | None = body["data"]
+    assert data is not None
+    assert all(value is not None for value in data.values()), data
+    assert _user_errors(data) == []
+    return data
+
+
+def test_every_client_has_example_operations() -> None:
+    assert LEDGER_PAGE in EXAMPLES
+    for name in CLIENTS:
+        assert list((OPERATIONS / name).glob("*.graphql")), f"no operations for {name}"
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=_relative)
+def test_operation_file_holds_one_operation_and_its_variables(path: Path) -> None:
+    parsed = parse(path.read_text())
+    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+    assert len(operations) == 1
+    assert operations[0].name is not None, "give the operation a name"
+    assert isinstance(_variables(path), dict)
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+async def test_operation_runs_against_the_demo(
+    name: str, runtime: Runtime, client: GraphQLClient
+) -> None:
+    await load_demo(runtime, FIXTURES / "demo")
+    document, variables = EXAMPLES[name]
+    data = await _run_cleanly(client, document, **variables)
+    if name == LEDGER_PAGE:
+        page = data["guest"]["ledger"]
+        assert page["pageInfo"]["hasNextPage"], "the demo member should have a second page"
+        following = await _run_cleanly(
+            client, document, **{**variables, "after": page["pageInfo"]["endCursor"]}
+        )
+        first_cursors = {edge["cursor"] for edge in page["edges"]}
+        next_cursors = {edge["cursor"] for edge in following["guest"]["ledger"]["edges"]}
+        assert next_cursors and not first_cursors & next_cursors
