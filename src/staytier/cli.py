@@ -7,13 +7,16 @@ import datetime as dt
 import logging
 import os
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import make_url
 
+from staytier.domain.errors import NotDueYet
 from staytier.program.loader import FIXTURES, ProgramFileError, load_program
 from staytier.settings import Settings
 
@@ -47,8 +50,21 @@ def _runtime(settings: Settings) -> Any:
     try:
         return build_runtime(settings)
     except ProgramFileError as exc:
-        console.print(f"[red]Cannot serve this program.[/red]\n{exc}")
+        console.print(f"[red]Cannot load the program files.[/red]\n{exc}")
         raise typer.Exit(2) from exc
+
+
+def _shown(url: str) -> str:
+    """A database URL fit for a terminal or a log: the password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _run_job(job: Coroutine[Any, Any, object]) -> object:
+    try:
+        return asyncio.run(job)
+    except NotDueYet as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
 
 
 def _migrate(settings: Settings) -> None:
@@ -86,13 +102,16 @@ def serve(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     runtime = _runtime(settings)
     if settings.development or demo:
         _migrate(settings)
     if demo:
         _load_demo(runtime)
     url = f"http://{settings.host}:{settings.port}/graphql"
-    console.print(f"staytier serving program {runtime.program.code} on {settings.database_url}")
+    console.print(
+        f"staytier serving program {runtime.program.code} on {_shown(settings.database_url)}"
+    )
     if settings.development:
         console.print(f"GraphiQL: [bold]{url}[/bold]")
     if settings.test_clock:
@@ -110,7 +129,7 @@ def migrate(database: DatabaseOption = None) -> None:
     """Apply the database migrations."""
     settings = _settings(database_url=database)
     _migrate(settings)
-    console.print(f"Database at {settings.database_url} is up to date.")
+    console.print(f"Database at {_shown(settings.database_url)} is up to date.")
 
 
 def _load_demo(runtime: Any) -> None:
@@ -143,7 +162,7 @@ def requalify(
     runtime = _runtime(_settings(database_url=database, program=str(program) if program else None))
     with _progress() as bar:
         task = bar.add_task(f"Requalifying {year}", total=None)
-        summary = asyncio.run(
+        summary = _run_job(
             run(
                 runtime,
                 year,
@@ -166,7 +185,7 @@ def expire_points(
 
     runtime = _runtime(_settings(database_url=database, program=str(program) if program else None))
     day = dt.date.fromisoformat(as_of) if as_of else runtime.today()
-    console.print(asyncio.run(run(runtime, day)))
+    console.print(_run_job(run(runtime, day)))
 
 
 @app.command("check-program")

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from staytier.clock import TestClock
+from staytier.domain.errors import NotDueYet
 from staytier.domain.stays import Folio, StayStatus
 from staytier.program.loader import (
     default_exchange_rates_path,
@@ -23,7 +24,7 @@ from staytier.program.loader import (
 from staytier.program.model import LifetimeRule
 from staytier.services.activity import RecordActivity, record_activity
 from staytier.services.enrollment import EnrollGuest, enroll_guest
-from staytier.services.expiry import expire_points
+from staytier.services.expiry import ExpirySummary, expire_points
 from staytier.services.jobs import run_due_jobs
 from staytier.services.requalification import requalify
 from staytier.services.runtime import Runtime
@@ -60,6 +61,12 @@ def set_clock(runtime: Runtime, day: dt.date) -> None:
     clock = runtime.clock
     assert isinstance(clock, TestClock)
     clock.set(dt.datetime.combine(day, dt.time(12), dt.UTC))
+
+
+async def expire_on(runtime: Runtime, day: dt.date) -> ExpirySummary:
+    """Runs expiry on ``day``, as the daily job does: with the clock on that day."""
+    set_clock(runtime, day)
+    return await expire_points(runtime, day)
 
 
 async def member_who_stayed(runtime: Runtime, *checkouts: dt.date, nights: int = 1) -> str:
@@ -116,11 +123,11 @@ async def test_points_are_kept_on_their_last_valid_day_and_expire_the_day_after(
 ) -> None:
     number = await member_who_stayed(runtime, D(2025, 1, 31))  # valid through 31 Jan 2027
 
-    kept = await expire_points(runtime, D(2027, 1, 31))
+    kept = await expire_on(runtime, D(2027, 1, 31))
     assert kept.members_expired == 0
     assert (await account(runtime, number))[0] == 1_000
 
-    lapsed = await expire_points(runtime, D(2027, 2, 1))
+    lapsed = await expire_on(runtime, D(2027, 2, 1))
 
     assert (lapsed.members_expired, lapsed.points_expired) == (1, 1_000)
     balance, entries = await account(runtime, number)
@@ -134,8 +141,8 @@ async def test_points_are_kept_on_their_last_valid_day_and_expire_the_day_after(
 async def test_points_earned_on_29_february_last_through_28_february(runtime: Runtime) -> None:
     number = await member_who_stayed(runtime, D(2024, 2, 29))
 
-    assert (await expire_points(runtime, D(2026, 2, 28))).members_expired == 0
-    assert (await expire_points(runtime, D(2026, 3, 1))).members_expired == 1
+    assert (await expire_on(runtime, D(2026, 2, 28))).members_expired == 0
+    assert (await expire_on(runtime, D(2026, 3, 1))).members_expired == 1
     assert (await account(runtime, number))[0] == 0
 
 
@@ -154,9 +161,9 @@ async def test_new_activity_restarts_the_clock(runtime: Runtime) -> None:
         ),
     )
 
-    assert (await expire_points(runtime, D(2027, 2, 1))).members_expired == 0
+    assert (await expire_on(runtime, D(2027, 2, 1))).members_expired == 0
     assert (await account(runtime, number))[0] == 1_250
-    assert (await expire_points(runtime, D(2028, 6, 16))).points_expired == 1_250
+    assert (await expire_on(runtime, D(2028, 6, 16))).points_expired == 1_250
 
 
 async def test_lifetime_members_keep_their_points(runtime: Runtime) -> None:
@@ -174,7 +181,7 @@ async def test_lifetime_members_keep_their_points(runtime: Runtime) -> None:
     set_clock(runtime, D(2026, 1, 1))
     assert (await requalify(runtime, 2025)).lifetime_granted == 1
 
-    summary = await expire_points(runtime, D(2030, 1, 1))
+    summary = await expire_on(runtime, D(2030, 1, 1))
 
     assert summary.members_expired == 1
     assert (await account(runtime, lifer))[0] > 0
@@ -186,7 +193,7 @@ async def test_balance_equals_the_ledger_after_a_catch_up_run(runtime: Runtime) 
     later = await member_who_stayed(runtime, D(2024, 6, 30), nights=3)
     active = await member_who_stayed(runtime, D(2024, 6, 30), D(2026, 1, 10))
 
-    summary = await expire_points(runtime, D(2026, 12, 31))  # several months missed
+    summary = await expire_on(runtime, D(2026, 12, 31))  # several months missed
 
     assert (summary.members_expired, summary.points_expired) == (2, 5_000)
     for number in (early, later, active):
@@ -199,12 +206,20 @@ async def test_balance_equals_the_ledger_after_a_catch_up_run(runtime: Runtime) 
     assert (await account(runtime, active))[0] == 2_000
 
 
+async def test_expiry_is_refused_for_a_day_still_to_come(runtime: Runtime) -> None:
+    number = await member_who_stayed(runtime, D(2024, 12, 31))
+    set_clock(runtime, D(2027, 1, 31))
+    with pytest.raises(NotDueYet):
+        await expire_points(runtime, D(2027, 2, 1))
+    assert (await account(runtime, number))[0] > 0
+
+
 async def test_running_expiry_twice_for_a_day_changes_nothing(runtime: Runtime) -> None:
     await member_who_stayed(runtime, D(2025, 1, 31))
-    first = await expire_points(runtime, D(2027, 2, 1))
+    first = await expire_on(runtime, D(2027, 2, 1))
     before = await ledger_rows(runtime)
 
-    second = await expire_points(runtime, D(2027, 2, 1))
+    second = await expire_on(runtime, D(2027, 2, 1))
 
     assert second == dataclasses.replace(first, already_ran=True)
     assert await ledger_rows(runtime) == before
@@ -221,6 +236,7 @@ async def test_moving_the_clock_two_years_runs_each_job_once_on_its_day(
     start = dt.datetime(2025, 9, 1, 9, tzinfo=dt.UTC)
     end = dt.datetime(2027, 12, 31, 9, tzinfo=dt.UTC)
 
+    set_clock(runtime, end.date())
     reports = await run_due_jobs(runtime, start, end)
 
     assert [(r.job, r.due_on) for r in reports] == [

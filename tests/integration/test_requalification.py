@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from staytier.clock import TestClock
+from staytier.domain.errors import NotDueYet
 from staytier.domain.stays import Folio, StayStatus
 from staytier.program.loader import (
     default_exchange_rates_path,
@@ -363,6 +364,14 @@ async def test_no_nights_roll_over_by_default(runtime: Runtime) -> None:
         assert (await year_totals(session, member_id, 2026)).nights == 0
 
 
+async def test_requalification_is_refused_before_the_year_has_ended(runtime: Runtime) -> None:
+    set_clock(runtime, D(2025, 12, 31))
+    with pytest.raises(NotDueYet):
+        await requalify(runtime, 2025)
+    async with runtime.db.reading() as session:
+        assert await session.scalar(select(JobRun.id)) is None  # 2025 can still run later
+
+
 async def test_requalification_runs_on_the_first_of_january_for_the_year_just_ended(
     runtime: Runtime,
 ) -> None:
@@ -370,7 +379,11 @@ async def test_requalification_runs_on_the_first_of_january_for_the_year_just_en
     await stay(runtime, number, D(2024, 3, 1), 50)
     new_years_eve = dt.datetime(2025, 12, 31, 23, 0, tzinfo=dt.UTC)
 
+    clock = runtime.clock
+    assert isinstance(clock, TestClock)
+    clock.set(new_years_eve)
     assert await run_due_jobs(runtime, new_years_eve - dt.timedelta(days=1), new_years_eve) == []
+    clock.set(new_years_eve + dt.timedelta(hours=2))
     reports = await run_due_jobs(runtime, new_years_eve, new_years_eve + dt.timedelta(hours=2))
 
     assert [(r.job, r.run_key, r.due_on) for r in reports] == [

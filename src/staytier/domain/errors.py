@@ -39,6 +39,21 @@ class BusinessRuleError(Exception):
         self.field = field
 
 
+def too_long(*fields: tuple[str, str | None, int]) -> list[BusinessRuleError]:
+    """An INVALID_INPUT per ``(field, value, limit)`` whose value is longer than its limit;
+    the database would refuse it (PostgreSQL) or keep it whole where others cannot."""
+    return [
+        BusinessRuleError(ErrorCode.INVALID_INPUT, f"At most {limit} characters.", field)
+        for field, value, limit in fields
+        if value is not None and len(value) > limit
+    ]
+
+
+class NotDueYet(Exception):
+    """A date-bound job asked to run before its date (a year that has not ended, a day
+    still to come): running it early would settle what is still open."""
+
+
 class InvalidInput(BusinessRuleError):
     """Several things wrong with one request, each with its own field."""
 

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from staytier.domain.calendar import add_months
+from staytier.domain.errors import NotDueYet
 from staytier.domain.points import LedgerKind
 from staytier.services.runtime import Runtime
 from staytier.store.models import JobRun, LedgerEntry, Member, StatusPeriod
@@ -89,6 +90,8 @@ async def expire_points(runtime: Runtime, as_of: dt.date) -> ExpirySummary:
     force on ``as_of`` set the months (0: points never expire). The run is recorded as a
     job run keyed by the date, in the same transaction.
     """
+    if as_of > runtime.today():
+        raise NotDueYet(f"Points cannot be expired as of {as_of}, a day still to come.")
     months = runtime.rules_on(as_of).points.expiry_months
     key = as_of.isoformat()
     try:

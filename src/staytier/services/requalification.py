@@ -24,6 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
 from staytier.domain.calendar import status_valid_through, year_end, year_start
+from staytier.domain.errors import NotDueYet
 from staytier.program.model import LifetimeRule, ProgramVersion, Tier
 from staytier.services.runtime import Runtime
 from staytier.store.models import Credit, JobRun, Member, QualifyingCredit, StatusPeriod
@@ -74,6 +75,11 @@ async def requalify(
     """
     rules = rules_for_year(runtime, year)
     due_on = year_start(year + 1, rules.qualification.year_start_month)
+    if runtime.today() < due_on:
+        raise NotDueYet(
+            f"Qualification year {year} ends on {due_on - dt.timedelta(days=1)}; "
+            f"requalify it on {due_on} or later."
+        )
     try:
         async with runtime.db.transaction() as session:
             job = JobRun(job=JOB, run_key=str(year), due_on=due_on, ran_at=runtime.now())
