@@ -31,6 +31,9 @@ async def errors_of(client: GraphQLClient, fields: dict[str, Any]) -> list[tuple
         ({"otherRevenue": "lots"}, ("INVALID_AMOUNT", "otherRevenue")),
         ({"currency": "XXX"}, ("UNKNOWN_CURRENCY", "currency")),
         ({"confirmationNumber": "  "}, ("INVALID_INPUT", "confirmationNumber")),
+        ({"confirmationNumber": "C" * 41}, ("INVALID_INPUT", "confirmationNumber")),
+        ({"idempotencyKey": "k" * 201}, ("INVALID_INPUT", "idempotencyKey")),
+        ({"idempotencyKey": ""}, ("INVALID_INPUT", "idempotencyKey")),
     ],
 )
 async def test_bad_stay_is_refused_with_a_typed_error(

@@ -72,6 +72,20 @@ def test_a_version_that_runs_past_the_next_one_is_refused(tmp_path: Path) -> Non
     assert any("'2025.1' (until 2026-06-30) overlaps '2026.1'" in m for m in mistakes), mistakes
 
 
+def test_the_newest_version_cannot_end(tmp_path: Path) -> None:
+    text = DEMO.replace(
+        "effective_from = 2026-01-01\n",
+        "effective_from = 2026-01-01\neffective_until = 2026-12-31\n",
+    )
+    mistakes = load_variant(tmp_path, text)
+    assert any("newest version '2026.1' must not have effective_until" in m for m in mistakes)
+
+
+def test_activity_codes_must_be_upper_case(tmp_path: Path) -> None:
+    mistakes = load_variant(tmp_path, DEMO.replace('source = "MEETINGS"', 'source = "meetings"'))
+    assert any("meetings/EVENT" in m and "upper case" in m for m in mistakes), mistakes
+
+
 def test_a_wrong_type_names_where_it_is(tmp_path: Path) -> None:
     text = DEMO.replace("rank = 2", 'rank = "two"', 1)
     (mistake,) = load_variant(tmp_path, text)

@@ -56,6 +56,11 @@ def _version_order_mistakes(versions: list[ProgramVersion]) -> Iterator[str]:
                 f"versions: no rules are in force between {earlier.version!r} (until "
                 f"{earlier.effective_until}) and {later.version!r} (from {later.effective_from})"
             )
+    if ordered and ordered[-1].effective_until is not None:
+        yield (
+            f"versions: the newest version {ordered[-1].version!r} must not have "
+            "effective_until: some rules must always be in force"
+        )
     if versions != ordered:
         yield "versions: list the versions oldest first, by effective_from"
     for version in versions:
@@ -164,6 +169,8 @@ def _activity_mistakes(version: ProgramVersion) -> Iterator[str]:
             yield f"activities: {source}/{kind} is listed {count} times"
     for index, rule in enumerate(version.activities):
         where = f"activities[{index}] ({rule.source}/{rule.kind})"
+        if rule.source != rule.source.upper() or rule.kind != rule.kind.upper():
+            yield f"{where}: source and kind must be upper case (requests are matched so)"
         if rule.points_per_usd < 0:
             yield f"{where}: negative points_per_usd"
         if rule.usd_per_qualifying_night is not None and rule.usd_per_qualifying_night <= 0:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.activity import activity_credit
 from staytier.domain.calendar import qualification_year
-from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
+from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
 from staytier.domain.points import LedgerKind
 from staytier.domain.stays import usd
 from staytier.domain.tiers import YearTotals
@@ -69,6 +69,7 @@ async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: s
                     ErrorCode.INVALID_AMOUNT, "Points must not be negative.", "points"
                 )
             )
+        mistakes += too_long(("reference", command.reference, 100))
         rate = runtime.rates.usd_per_unit(command.currency, command.occurred_on)
         if rate is None:
             mistakes.append(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
-from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
+from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
 from staytier.services.idempotency import Result, run_once
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member
@@ -72,6 +72,12 @@ def enrollment_mistakes(command: EnrollGuest) -> list[BusinessRuleError]:
                 ErrorCode.INVALID_INPUT, "Use a language tag such as 'en' or 'pt-BR'.", "language"
             )
         )
+    mistakes += too_long(
+        ("email", command.email, 254),
+        ("phone", command.phone, 32),
+        ("language", command.language, 16),
+        ("timeZone", command.time_zone, 64),
+    )
     number = command.member_number
     if number is not None and (
         not number.isdigit() or member_number_with_check_digit(number[:-1]) != number

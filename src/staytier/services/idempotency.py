@@ -28,6 +28,7 @@ from staytier.store.models import IdempotencyRecord
 Result = dict[str, Any]
 T = TypeVar("T")
 ATTEMPTS = 5
+MAX_KEY_LENGTH = 200
 
 
 def fingerprint(request: object) -> str:
@@ -78,6 +79,12 @@ async def run_once(
     Without a key the work simply runs. A unique-constraint race (two first requests for the
     same natural key) rolls the transaction back and tries again from the start.
     """
+    if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise BusinessRuleError(
+            ErrorCode.INVALID_INPUT,
+            f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.",
+            "idempotencyKey",
+        )
     digest = fingerprint(request)
     for attempt in range(ATTEMPTS):
         try:

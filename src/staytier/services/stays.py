@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
-from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
+from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
 from staytier.domain.stays import Folio, StayStatus, check_transition, folio_mistakes, stay_credit
 from staytier.services.crediting import folio_snapshot, post_stay_credit, reverse_credit
 from staytier.services.idempotency import Result, run_once
@@ -54,6 +54,11 @@ async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "")
         report = _in_property_currency(command, hotel)
         rules = runtime.rules_on(report.folio.checkout)
         mistakes = folio_mistakes(report.folio, rules, runtime.rates.currencies)
+        mistakes += too_long(
+            ("confirmationNumber", report.confirmation_number, 40),
+            ("rateCode", report.folio.rate_code, 40),
+            ("roomType", report.room_type, 40),
+        )
         if not report.confirmation_number.strip():
             mistakes.append(
                 BusinessRuleError(
