@@ -129,3 +129,14 @@ async def test_unexpected_failures_are_masked_and_logged_with_a_request_id(
     assert "ledger_entries" not in str(body)
     request_id = error["extensions"]["requestId"]
     assert any(request_id in record.getMessage() for record in caplog.records)
+    unexpected = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(unexpected) == 1  # logged once, by us, not again by the GraphQL library
+
+
+async def test_every_response_carries_a_request_id(client: GraphQLClient) -> None:
+    given = await client.http.post(
+        "/graphql", json={"query": "{ clock { now } }"}, headers={"X-Request-Id": "desk-42"}
+    )
+    fresh = await client.http.post("/graphql", json={"query": "{ clock { now } }"})
+    assert given.headers["x-request-id"] == "desk-42"
+    assert len(fresh.headers["x-request-id"]) == 32

@@ -14,7 +14,14 @@ from staytier.program.validation import program_mistakes
 
 T = TypeVar("T")
 
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
+
+def _fixtures() -> Path:
+    """The fixtures shipped in the package (an installed wheel), else the checkout's."""
+    packaged = Path(__file__).resolve().parents[1] / "fixtures"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[3] / "fixtures"
+
+
+FIXTURES = _fixtures()
 
 
 class ProgramFileError(Exception):

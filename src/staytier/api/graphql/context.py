@@ -21,8 +21,7 @@ class Context(BaseContext, kw_only=True):
 
 async def context_getter(request: Request) -> Context:  # type: ignore[type-arg]
     runtime: Runtime = request.app.state.runtime
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-    request.scope.setdefault("state", {})["request_id"] = request_id
+    request_id = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
     return Context(
         runtime=runtime,
         request_id=request_id,

@@ -17,6 +17,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from staytier.api.graphql.mutations import Mutation
 from staytier.api.graphql.queries import Query
@@ -57,6 +58,19 @@ class MaskUnexpectedErrors(MaskErrors):
         return masked
 
 
+class StaytierSchema(strawberry.Schema):
+    """Strawberry logs every error at ERROR, a client's typo included. Client mistakes are
+    logged here at INFO; unexpected ones are logged once, with the request id, by
+    :class:`MaskUnexpectedErrors`."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if error.original_error is None or isinstance(error.original_error, GraphQLError):
+                log.info("refused: %s", error.message)
+
+
 def build_schema(*, development: bool = True) -> strawberry.Schema:
     """The schema; outside development, introspection is off."""
     # Factories, not instances: each request gets fresh extensions with its own context.
@@ -68,7 +82,7 @@ def build_schema(*, development: bool = True) -> strawberry.Schema:
     ]
     if not development:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return StaytierSchema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(scalar_map={Decimal: DecimalScalar}),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, get
 from litestar.datastructures import State
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.litestar import make_graphql_controller
 
 from staytier.api.graphql.context import context_getter
@@ -26,6 +28,30 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         program=load_program(settings.program),
         rates=load_exchange_rates(settings.exchange_rates),
     )
+
+
+def request_ids(app: ASGIApp) -> ASGIApp:
+    """Gives every request an id (the caller's ``X-Request-Id``, or a new one), keeps it in
+    the request state for the logs and masked errors, and returns it as a response header."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given[:100] or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_with_id)
+
+    return middleware
 
 
 @get("/health", sync_to_thread=False)
@@ -58,5 +84,6 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         state=State({"runtime": runtime, "settings": settings}),
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
+        middleware=[request_ids],
         debug=False,
     )
