@@ -11,6 +11,7 @@ from pathlib import Path
 import msgspec
 from sqlalchemy import select
 
+from staytier.domain.calendar import qualification_year, year_start
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services.enrollment import EnrollGuest, enroll_guest
 from staytier.services.runtime import Runtime
@@ -31,8 +32,11 @@ class DemoProperty(msgspec.Struct, forbid_unknown_fields=True):
 class DemoStay(msgspec.Struct, forbid_unknown_fields=True):
     property: str
     confirmation: str
-    days_ago: int
     nights: int
+    # A completed stay checks out this far (0-100) into the year so far; a booked one
+    # arrives ``days_ago`` days before the load day.
+    percent_of_year: int = 100
+    days_ago: int | None = None
     status: str = "COMPLETED"
     rate_code: str = "BAR"
     room_revenue: Decimal = Decimal(0)
@@ -82,6 +86,15 @@ async def load_properties(runtime: Runtime, path: Path) -> int:
     return added
 
 
+def _departure(runtime: Runtime, stay: DemoStay, today: dt.date) -> dt.date:
+    if stay.days_ago is not None:
+        return today - dt.timedelta(days=stay.days_ago) + dt.timedelta(days=stay.nights)
+    start_month = runtime.rules_on(today).qualification.year_start_month
+    year_began = year_start(qualification_year(today, start_month), start_month)
+    elapsed = (today - year_began).days * stay.percent_of_year // 100
+    return min(today, year_began + dt.timedelta(days=max(stay.nights, elapsed)))
+
+
 async def load_demo(runtime: Runtime, directory: Path) -> DemoLoaded:
     """Loads demo properties and members; members already present are left as they are."""
     properties = await load_properties(runtime, directory / "properties.toml")
@@ -109,7 +122,7 @@ async def load_demo(runtime: Runtime, directory: Path) -> DemoLoaded:
         )
         members += 1
         for stay in item.stays:
-            departure = today - dt.timedelta(days=stay.days_ago)
+            departure = _departure(runtime, stay, today)
             await record_stay(
                 runtime,
                 RecordStay(
