@@ -22,6 +22,7 @@ from staytier.services.demo import load_properties
 from staytier.services.runtime import Runtime
 from staytier.settings import Settings
 from staytier.store.database import Database
+from staytier.store.models import Property
 
 START = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
 _keys = itertools.count(1)
@@ -42,6 +43,35 @@ async def make_runtime(
     )
     await load_properties(runtime, FIXTURES / "demo" / "properties.toml")
     return runtime
+
+
+async def service_runtime(db: Database) -> Runtime:
+    """For service-level tests: one property in UTC (dates there are UTC dates), the demo
+    program, and a test clock at the start of 2024."""
+    async with db.transaction() as session:
+        session.add(
+            Property(
+                code="NYC01",
+                name="Staytier Times Square",
+                brand="Staytier",
+                time_zone="UTC",
+                category=4,
+                currency="USD",
+            )
+        )
+    return Runtime(
+        db=db,
+        clock=TestClock(dt.datetime(2024, 1, 1, 12, tzinfo=dt.UTC)),
+        program=load_program(default_program_path()),
+        rates=load_exchange_rates(FIXTURES / "exchange_rates.toml"),
+    )
+
+
+def set_clock(runtime: Runtime, day: dt.date) -> None:
+    """Moves the test clock to noon UTC on ``day``."""
+    clock = runtime.clock
+    assert isinstance(clock, TestClock)
+    clock.set(dt.datetime.combine(day, dt.time(12), dt.UTC))
 
 
 def make_app(runtime: Runtime, *, development: bool = True) -> Litestar:

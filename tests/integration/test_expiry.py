@@ -12,15 +12,8 @@ import msgspec
 import pytest
 from sqlalchemy import func, select
 
-from staytier.clock import TestClock
 from staytier.domain.errors import NotDueYet
 from staytier.domain.stays import Folio, StayStatus
-from staytier.program.loader import (
-    default_exchange_rates_path,
-    default_program_path,
-    load_exchange_rates,
-    load_program,
-)
 from staytier.program.model import LifetimeRule
 from staytier.services.activity import RecordActivity, record_activity
 from staytier.services.enrollment import EnrollGuest, enroll_guest
@@ -30,7 +23,8 @@ from staytier.services.requalification import requalify
 from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay, record_stay
 from staytier.store.database import Database
-from staytier.store.models import JobRun, LedgerEntry, Member, Property
+from staytier.store.models import JobRun, LedgerEntry, Member
+from tests.support import service_runtime, set_clock
 
 D = dt.date
 _numbers = itertools.count(1)
@@ -38,29 +32,7 @@ _numbers = itertools.count(1)
 
 @pytest.fixture
 async def runtime(db: Database) -> Runtime:
-    async with db.transaction() as session:
-        session.add(
-            Property(
-                code="NYC01",
-                name="Staytier Times Square",
-                brand="Staytier",
-                time_zone="UTC",
-                category=4,
-                currency="USD",
-            )
-        )
-    return Runtime(
-        db=db,
-        clock=TestClock(dt.datetime(2024, 1, 1, 12, tzinfo=dt.UTC)),
-        program=load_program(default_program_path()),
-        rates=load_exchange_rates(default_exchange_rates_path()),
-    )
-
-
-def set_clock(runtime: Runtime, day: dt.date) -> None:
-    clock = runtime.clock
-    assert isinstance(clock, TestClock)
-    clock.set(dt.datetime.combine(day, dt.time(12), dt.UTC))
+    return await service_runtime(db)
 
 
 async def expire_on(runtime: Runtime, day: dt.date) -> ExpirySummary:

@@ -19,12 +19,6 @@ from sqlalchemy import select
 from staytier.clock import TestClock
 from staytier.domain.errors import NotDueYet
 from staytier.domain.stays import Folio, StayStatus
-from staytier.program.loader import (
-    default_exchange_rates_path,
-    default_program_path,
-    load_exchange_rates,
-    load_program,
-)
 from staytier.program.model import LifetimeRule, Program
 from staytier.services.enrollment import EnrollGuest, enroll_guest
 from staytier.services.jobs import run_due_jobs
@@ -38,11 +32,11 @@ from staytier.store.models import (
     JobRun,
     LedgerEntry,
     Member,
-    Property,
     QualifyingCredit,
     StatusPeriod,
 )
 from staytier.store.queries import status_periods, year_totals
+from tests.support import service_runtime, set_clock
 
 D = dt.date
 _numbers = itertools.count(1)
@@ -50,23 +44,7 @@ _numbers = itertools.count(1)
 
 @pytest.fixture
 async def runtime(db: Database) -> Runtime:
-    async with db.transaction() as session:
-        session.add(
-            Property(
-                code="NYC01",
-                name="Staytier Times Square",
-                brand="Staytier",
-                time_zone="UTC",
-                category=4,
-                currency="USD",
-            )
-        )
-    return Runtime(
-        db=db,
-        clock=TestClock(dt.datetime(2024, 1, 1, 12, tzinfo=dt.UTC)),
-        program=load_program(default_program_path()),
-        rates=load_exchange_rates(default_exchange_rates_path()),
-    )
+    return await service_runtime(db)
 
 
 def with_rules(runtime: Runtime, **changes: Any) -> Runtime:
@@ -81,12 +59,6 @@ def with_rules(runtime: Runtime, **changes: Any) -> Runtime:
         versions.append(msgspec.structs.replace(version, **fields))
     program: Program = msgspec.structs.replace(runtime.program, versions=versions)
     return dataclasses.replace(runtime, program=program)
-
-
-def set_clock(runtime: Runtime, day: dt.date) -> None:
-    clock = runtime.clock
-    assert isinstance(clock, TestClock)
-    clock.set(dt.datetime.combine(day, dt.time(12), dt.UTC))
 
 
 async def member(runtime: Runtime) -> tuple[int, str]:
