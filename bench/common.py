@@ -24,7 +24,7 @@ from staytier.services.enrollment import member_number_with_check_digit
 from staytier.services.runtime import Runtime
 from staytier.store.database import Database
 from staytier.store.migrate import upgrade
-from staytier.store.models import Member
+from staytier.store.models import Base, Member
 
 NOW = dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.UTC)
 
@@ -37,6 +37,7 @@ def database_url(argument: str | None) -> str:
 
 
 async def fresh_runtime(url: str) -> Runtime:
+    """A migrated database at ``url`` emptied of every row, with the demo properties."""
     upgrade(url)
     runtime = Runtime(
         db=Database(url),
@@ -44,6 +45,9 @@ async def fresh_runtime(url: str) -> Runtime:
         program=load_program(default_program_path()),
         rates=load_exchange_rates(FIXTURES / "exchange_rates.toml"),
     )
+    async with runtime.db.transaction() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            await session.execute(table.delete())
     await load_properties(runtime, FIXTURES / "demo" / "properties.toml")
     return runtime
 
