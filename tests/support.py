@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from litestar import Litestar
 
 from staytier.api.http.app import create_app
 from staytier.clock import TestClock
+from staytier.domain.stays import Folio, StayStatus
 from staytier.program.loader import (
     FIXTURES,
     default_program_path,
@@ -20,6 +22,7 @@ from staytier.program.loader import (
 )
 from staytier.services.demo import load_properties
 from staytier.services.runtime import Runtime
+from staytier.services.stays import RecordStay, record_stay
 from staytier.settings import Settings
 from staytier.store.database import Database
 from staytier.store.models import Property
@@ -72,6 +75,32 @@ def set_clock(runtime: Runtime, day: dt.date) -> None:
     clock = runtime.clock
     assert isinstance(clock, TestClock)
     clock.set(dt.datetime.combine(day, dt.time(12), dt.UTC))
+
+
+async def completed_stay(
+    runtime: Runtime, member_number: str, departure: dt.date, nights: int, room_per_night: int
+) -> None:
+    """A completed stay at NYC01 (see :func:`service_runtime`), recorded on its checkout day
+    through the service."""
+    set_clock(runtime, departure)
+    key = new_key()
+    await record_stay(
+        runtime,
+        RecordStay(
+            idempotency_key=key,
+            member_number=member_number,
+            property_code="NYC01",
+            confirmation_number=key,
+            status=StayStatus.COMPLETED,
+            folio=Folio(
+                departure - dt.timedelta(days=nights),
+                departure,
+                "BAR",
+                "USD",
+                room_revenue=Decimal(room_per_night * nights),
+            ),
+        ),
+    )
 
 
 def make_app(runtime: Runtime, *, development: bool = True) -> Litestar:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 from decimal import Decimal
 
 import msgspec
@@ -13,7 +12,6 @@ import pytest
 from sqlalchemy import func, select
 
 from staytier.domain.errors import NotDueYet
-from staytier.domain.stays import Folio, StayStatus
 from staytier.program.model import LifetimeRule
 from staytier.services.activity import RecordActivity, record_activity
 from staytier.services.enrollment import EnrollGuest, enroll_guest
@@ -21,13 +19,11 @@ from staytier.services.expiry import ExpirySummary, expire_points
 from staytier.services.jobs import run_due_jobs
 from staytier.services.requalification import requalify
 from staytier.services.runtime import Runtime
-from staytier.services.stays import RecordStay, record_stay
 from staytier.store.database import Database
 from staytier.store.models import JobRun, LedgerEntry, Member
-from tests.support import service_runtime, set_clock
+from tests.support import completed_stay, service_runtime, set_clock
 
 D = dt.date
-_numbers = itertools.count(1)
 
 
 @pytest.fixture
@@ -51,25 +47,7 @@ async def member_who_stayed(runtime: Runtime, *checkouts: dt.date, nights: int =
         )
     assert number is not None
     for checkout in checkouts:
-        set_clock(runtime, checkout)
-        key = f"stay-{next(_numbers)}"
-        await record_stay(
-            runtime,
-            RecordStay(
-                idempotency_key=key,
-                member_number=number,
-                property_code="NYC01",
-                confirmation_number=key,
-                status=StayStatus.COMPLETED,
-                folio=Folio(
-                    checkout - dt.timedelta(days=nights),
-                    checkout,
-                    "BAR",
-                    "USD",
-                    room_revenue=Decimal(100 * nights),
-                ),
-            ),
-        )
+        await completed_stay(runtime, number, checkout, nights, 100)
     return number
 
 

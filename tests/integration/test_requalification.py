@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
-from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -18,14 +16,12 @@ from sqlalchemy import select
 
 from staytier.clock import TestClock
 from staytier.domain.errors import NotDueYet
-from staytier.domain.stays import Folio, StayStatus
 from staytier.program.model import LifetimeRule, Program
 from staytier.services.enrollment import EnrollGuest, enroll_guest
 from staytier.services.jobs import run_due_jobs
 from staytier.services.requalification import requalify
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
-from staytier.services.stays import RecordStay, record_stay
 from staytier.store.database import Database
 from staytier.store.models import (
     Credit,
@@ -36,10 +32,9 @@ from staytier.store.models import (
     StatusPeriod,
 )
 from staytier.store.queries import status_periods, year_totals
-from tests.support import service_runtime, set_clock
+from tests.support import completed_stay, service_runtime, set_clock
 
 D = dt.date
-_numbers = itertools.count(1)
 
 
 @pytest.fixture
@@ -75,20 +70,7 @@ async def stay(
     runtime: Runtime, number: str, arrival: dt.date, nights: int, room: int = 100
 ) -> None:
     """A completed stay, recorded on its checkout day, at ``room`` USD a night."""
-    departure = arrival + dt.timedelta(days=nights)
-    set_clock(runtime, departure)
-    key = f"stay-{next(_numbers)}"
-    await record_stay(
-        runtime,
-        RecordStay(
-            idempotency_key=key,
-            member_number=number,
-            property_code="NYC01",
-            confirmation_number=key,
-            status=StayStatus.COMPLETED,
-            folio=Folio(arrival, departure, "BAR", "USD", room_revenue=Decimal(room * nights)),
-        ),
-    )
+    await completed_stay(runtime, number, arrival + dt.timedelta(days=nights), nights, room)
 
 
 async def tier_on(runtime: Runtime, member_id: int, day: dt.date) -> str:
