@@ -150,6 +150,24 @@ def load_demo_command(database: DatabaseOption = None, program: ProgramOption = 
     _load_demo(_runtime(settings))
 
 
+@app.command("load-properties")
+def load_properties_command(
+    path: Path, database: DatabaseOption = None, program: ProgramOption = None
+) -> None:
+    """Register or update the properties listed in a TOML or JSON file (all or none)."""
+    from staytier.services.properties import load_property_file
+
+    settings = _settings(database_url=database, program=str(program) if program else None)
+    _migrate(settings)
+    runtime = _runtime(settings)
+    try:
+        loaded = asyncio.run(load_property_file(runtime, path))
+    except ProgramFileError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"{path}: {loaded.added} properties added, {loaded.updated} updated.")
+
+
 @app.command()
 def requalify(
     year: Annotated[int, typer.Option(help="The qualification year that just ended.")],

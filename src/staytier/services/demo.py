@@ -14,19 +14,10 @@ from sqlalchemy import select
 from staytier.domain.calendar import qualification_year, year_start
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services.enrollment import EnrollGuest, enroll_guest
+from staytier.services.properties import load_property_file
 from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay, record_stay
-from staytier.store.models import Member, Property
-
-
-class DemoProperty(msgspec.Struct, forbid_unknown_fields=True):
-    code: str
-    name: str
-    brand: str
-    time_zone: str
-    category: int
-    currency: str
-    country: str = ""
+from staytier.store.models import Member
 
 
 class DemoStay(msgspec.Struct, forbid_unknown_fields=True):
@@ -53,10 +44,6 @@ class DemoMember(msgspec.Struct, forbid_unknown_fields=True):
     stays: list[DemoStay] = msgspec.field(default_factory=list)
 
 
-class DemoProperties(msgspec.Struct):
-    properties: list[DemoProperty]
-
-
 class DemoMembers(msgspec.Struct):
     members: list[DemoMember]
 
@@ -73,17 +60,8 @@ def _read(path: Path, into: type[msgspec.Struct]) -> msgspec.Struct:
 
 
 async def load_properties(runtime: Runtime, path: Path) -> int:
-    """Inserts the properties not already present; returns how many were added."""
-    document = _read(path, DemoProperties)
-    assert isinstance(document, DemoProperties)
-    added = 0
-    async with runtime.db.transaction() as session:
-        known = set(await session.scalars(select(Property.code)))
-        for item in document.properties:
-            if item.code not in known:
-                session.add(Property(**msgspec.structs.asdict(item)))
-                added += 1
-    return added
+    """Registers the properties not already present; returns how many were added."""
+    return (await load_property_file(runtime, path, keep_existing=True)).added
 
 
 def _departure(runtime: Runtime, stay: DemoStay, today: dt.date) -> dt.date:

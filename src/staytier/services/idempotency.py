@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import msgspec
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +46,8 @@ def _canonical(value: object) -> Any:
             for field in dataclasses.fields(value)
             if field.name != "idempotency_key"
         }
+    if isinstance(value, msgspec.Struct):
+        return _canonical(msgspec.structs.asdict(value))
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     if isinstance(value, enum.Enum):
@@ -85,7 +88,7 @@ async def run_once(
             f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.",
             "idempotencyKey",
         )
-    digest = fingerprint(request)
+    digest = fingerprint(request) if key is not None else ""
     for attempt in range(ATTEMPTS):
         try:
             async with runtime.db.transaction() as session:

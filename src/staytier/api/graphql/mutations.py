@@ -14,12 +14,12 @@ from strawberry.types import Info
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError, user_errors
 from staytier.api.graphql.queries import load_guest
-from staytier.api.graphql.types import Clock, Guest, JobReport, Stay, StayStatusType
+from staytier.api.graphql.types import Clock, Guest, JobReport, Property, Stay, StayStatusType
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.stays import Folio, StayStatus
-from staytier.services import activity, enrollment, stays
+from staytier.services import activity, enrollment, properties, stays
 from staytier.services.idempotency import Result
-from staytier.store.models import Property
+from staytier.store.models import Property as PropertyRow
 from staytier.store.models import Stay as StayRow
 
 ZERO = Decimal(0)
@@ -37,7 +37,7 @@ async def load_stay(context: Context, stay_id: int) -> Stay:
     async with context.runtime.db.reading() as session:
         row = await session.get(StayRow, stay_id)
         assert row is not None
-        hotel = await session.get(Property, row.property_id)
+        hotel = await session.get(PropertyRow, row.property_id)
     assert hotel is not None
     return Stay.of(row, hotel)
 
@@ -165,6 +165,35 @@ class RecordActivityPayload:
 
 
 @strawberry.input
+class UpsertPropertyInput:
+    code: str = strawberry.field(description="2 to 16 upper-case letters or digits.")
+    name: str
+    brand: str
+    time_zone: str = strawberry.field(description="IANA zone, e.g. Europe/Paris.")
+    category: int = strawberry.field(description="1 to 8; prices award nights.")
+    currency: str = strawberry.field(description="ISO code of the property's folios.")
+    country: str = ""
+
+    def details(self) -> properties.PropertyDetails:
+        return properties.PropertyDetails(
+            code=self.code.strip().upper(),
+            name=self.name.strip(),
+            brand=self.brand.strip(),
+            time_zone=self.time_zone.strip(),
+            category=self.category,
+            currency=self.currency.strip().upper(),
+            country=self.country.strip().upper(),
+        )
+
+
+@strawberry.type
+class UpsertPropertyPayload:
+    property: Property | None = None
+    created: bool = False
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
 class SetTestClockInput:
     now: dt.datetime
 
@@ -239,6 +268,23 @@ class Mutation:
         if result is None:
             return RecordActivityPayload(user_errors=errors)
         return RecordActivityPayload(guest=await load_guest(context, result["member_id"]))
+
+    @strawberry.mutation(description="Registers a property, or updates the one with its code.")
+    async def upsert_property(
+        self, info: Info[Context, None], input: UpsertPropertyInput
+    ) -> UpsertPropertyPayload:
+        context = info.context
+        result, errors = await attempt(
+            properties.upsert_property(
+                context.runtime, input.details(), scope=context.idempotency_scope
+            )
+        )
+        if result is None:
+            return UpsertPropertyPayload(user_errors=errors)
+        async with context.runtime.db.reading() as session:
+            row = await session.get(PropertyRow, result["property_id"])
+        assert row is not None
+        return UpsertPropertyPayload(property=Property.of(row), created=result["created"])
 
     @strawberry.mutation(
         description="Test deployments only: moves the clock and runs the jobs that fall due."

@@ -69,6 +69,33 @@ class Program:
 
 
 @strawberry.type
+class Property(relay.Node):
+    """A hotel of the brand: local dates and revenue there follow its zone and currency."""
+
+    property_id: relay.NodeID[int]
+    code: str
+    name: str
+    brand: str
+    time_zone: str
+    category: int
+    currency: str
+    country: str
+
+    @classmethod
+    def of(cls, row: models.Property) -> Property:
+        return cls(
+            property_id=row.id,
+            code=row.code,
+            name=row.name,
+            brand=row.brand,
+            time_zone=row.time_zone,
+            category=row.category,
+            currency=row.currency,
+            country=row.country,
+        )
+
+
+@strawberry.type
 class GuestTier:
     code: str
     name: str
