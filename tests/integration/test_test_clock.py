@@ -60,3 +60,32 @@ async def test_the_hour_before_the_year_ends_runs_nothing(client: GraphQLClient)
     assert await move(client, "2026-12-31T23:00:00+00:00") == []
     runs = await move(client, "2027-01-01T00:00:00+00:00")
     assert [(r["job"], r["dueOn"]) for r in runs] == [("requalification", "2027-01-01")]
+
+
+async def test_a_silver_member_who_stops_staying_drops_to_member_with_the_reason_recorded(
+    client: GraphQLClient,
+) -> None:
+    number = await enroll(client)
+    await record(client, member_number=number, arrival=dt.date(2026, 1, 5), nights=12)
+    await move(client, "2028-03-01T12:00:00+00:00")
+    found = await guest(client, number)
+    assert found["tier"] == {"code": "MEMBER", "validThrough": None, "lifetime": False}
+    history = await client(
+        "query($n: String!) { guest(memberNumber: $n) { tierHistory { tierCode cause "
+        "qualificationYear validFrom } } }",
+        n=number,
+    )
+    assert history["guest"]["tierHistory"] == [
+        {
+            "tierCode": "SILVER",
+            "cause": "QUALIFIED",
+            "qualificationYear": 2026,
+            "validFrom": "2026-01-17",
+        },
+        {
+            "tierCode": "MEMBER",
+            "cause": "SOFT_LANDING",
+            "qualificationYear": 2027,
+            "validFrom": "2028-01-01",
+        },
+    ]

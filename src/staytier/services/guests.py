@@ -45,10 +45,11 @@ async def guest_standing(session: AsyncSession, runtime: Runtime, member: Member
     rows = await status_periods(session, member.id)
     period = held_period(as_periods(rows), today)
     tier = (rules.tier(period.tier_code) if period else None) or rules.base_tier
+    has_status = period is not None and tier.rank > rules.base_tier.rank
     held = HeldTier(
         tier=tier,
-        valid_through=period.valid_through if period else None,
-        lifetime=period is not None and period.valid_through is None,
+        valid_through=period.valid_through if period and has_status else None,
+        lifetime=has_status and period is not None and period.valid_through is None,
     )
     year = qualification_year(today, rules.qualification.year_start_month)
     totals = await year_totals(session, member.id, year)

@@ -236,7 +236,8 @@ class _Batch:
         return [member_id, code, rank, literal(self.year, sa.Integer()), *dates]
 
     def landing(self, t: Any) -> Any:
-        """Status for next year where the member holds nothing as good through its end."""
+        """Status for next year where the member holds nothing as good through its end,
+        including the base tier for a member whose status lapses (the soft landing's end)."""
         names = {tier.rank: tier.name for tier in self.ladder}
         soft = (
             _text(f"Soft landing after {self.year}: held ")
@@ -255,7 +256,11 @@ class _Batch:
             case((earned, "REQUALIFIED"), else_="SOFT_LANDING"),
             case((earned, _text(f"Requalified by {self.year} activity")), else_=soft),
             self.now,
-        ).where(t.target > self.base, ~self._holds(t.member_id, t.target, self.through))
+        ).where(
+            # A drop to the base tier is written too, so every change of tier has its row.
+            or_(t.target > self.base, t.held > self.base),
+            ~self._holds(t.member_id, t.target, self.through),
+        )
         return sa.insert(StatusPeriod).from_select(STATUS_COLUMNS, rows)
 
     def _holds(self, member_id: Any, rank: Any, day: dt.date | None) -> Any:
