@@ -245,7 +245,7 @@ class _Batch:
             + _text(", earned ")
             + case(names, value=t.earned, else_="")
         )
-        earned = t.target == t.earned
+        earned = and_(t.target == t.earned, t.target > self.base)  # a lapse is a landing
         rows = select(
             *self.period(
                 t.member_id,
