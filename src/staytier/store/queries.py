@@ -62,15 +62,6 @@ async def year_totals(session: AsyncSession, member_id: int, year: int) -> YearT
     return YearTotals(nights=int(row[0]), stays=int(row[1]), base_points=int(row[2]))
 
 
-async def lifetime_nights(session: AsyncSession, member_id: int) -> int:
-    total = await session.scalar(
-        select(func.coalesce(func.sum(QualifyingCredit.nights), 0)).where(
-            QualifyingCredit.member_id == member_id
-        )
-    )
-    return int(total or 0)
-
-
 async def active_stay_credit(session: AsyncSession, stay_id: int) -> Credit | None:
     """The stay's credit that no reversal has taken back, if any."""
     credits = list(
@@ -92,8 +83,3 @@ async def status_periods(
 
 def as_periods(rows: list[StatusPeriod]) -> list[Period]:
     return [Period(r.tier_code, r.rank, r.valid_from, r.valid_through) for r in rows]
-
-
-def lifetime_rank(rows: list[StatusPeriod]) -> int | None:
-    ranks = [r.rank for r in rows if r.valid_through is None and r.revoked_at is None]
-    return max(ranks) if ranks else None
