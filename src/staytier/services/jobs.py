@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from staytier.domain.calendar import add_months, year_start
 from staytier.services import expiry, requalification
 from staytier.services.expiry import expire_points, expiry_cutoff, points_at_risk
-from staytier.services.requalification import requalify, rules_for_year
+from staytier.services.requalification import requalify
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member
 
@@ -41,7 +41,7 @@ def requalifications_due(
     ``(after, until]``: the first day of the following year, by the year's own rules."""
     due: list[tuple[dt.date, int]] = []
     for year in range(after.year - 1, until.year + 1):
-        start_month = rules_for_year(runtime, year).qualification.year_start_month
+        start_month = runtime.rules_for_year(year).qualification.year_start_month
         day = year_start(year + 1, start_month)
         if after < day <= until:
             due.append((day, year))

@@ -57,12 +57,6 @@ class RequalificationSummary:
     already_ran: bool = False
 
 
-def rules_for_year(runtime: Runtime, year: int) -> ProgramVersion:
-    """The rules that judge qualification year ``year``: those in force on its last day."""
-    start_month = runtime.rules_on(dt.date(year, 12, 31)).qualification.year_start_month
-    return runtime.rules_on(year_end(year, start_month))
-
-
 async def requalify(
     runtime: Runtime, year: int, *, progress: Callable[[int, int], None] | None = None
 ) -> RequalificationSummary:
@@ -73,7 +67,7 @@ async def requalify(
     guarded by ``NOT EXISTS``, so re-applying a batch would write nothing twice.
     ``progress(done, total)`` is called with member counts after each batch of ids.
     """
-    rules = rules_for_year(runtime, year)
+    rules = runtime.rules_for_year(year)
     due_on = year_start(year + 1, rules.qualification.year_start_month)
     if runtime.today() < due_on:
         raise NotDueYet(

@@ -24,12 +24,19 @@ class Runtime:
         """The program version in force on ``day``."""
         return self.program.version_on(day)
 
+    def rules_for_year(self, year: int) -> ProgramVersion:
+        """The rules that settle qualification year ``year``: those in force on its last day."""
+        start_month = self.rules_on(dt.date(year, 12, 31)).qualification.year_start_month
+        return self.rules_on(year_end(year, start_month))
+
     def rules_judging(self, year: int, on: dt.date) -> ProgramVersion:
         """The rules that judge qualification year ``year`` on ``on``: those in force then,
-        or, once the year is over, those in force on its last day; so a late correction
-        never judges a past year by rules announced after it."""
-        start_month = self.rules_on(on).qualification.year_start_month
-        return self.rules_on(min(on, year_end(year, start_month)))
+        or, once the year is over, :meth:`rules_for_year`; so a late correction never
+        judges a past year by rules announced after it."""
+        settling = self.rules_for_year(year)
+        if on > year_end(year, settling.qualification.year_start_month):
+            return settling
+        return self.rules_on(on)
 
     def now(self) -> dt.datetime:
         return self.clock.now()
