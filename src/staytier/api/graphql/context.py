@@ -13,8 +13,6 @@ from staytier.services.runtime import Runtime
 class Context(BaseContext, kw_only=True):
     runtime: Runtime
     request_id: str
-    # Whether this deployment may move its clock (started with --test-clock).
-    test_clock_enabled: bool = False
     # Idempotency keys are per client; access control (per API key) will narrow this.
     idempotency_scope: str = ""
 
@@ -22,8 +20,4 @@ class Context(BaseContext, kw_only=True):
 async def context_getter(request: Request) -> Context:  # type: ignore[type-arg]
     runtime: Runtime = request.app.state.runtime
     request_id = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
-    return Context(
-        runtime=runtime,
-        request_id=request_id,
-        test_clock_enabled=runtime.clock.is_test_clock,
-    )
+    return Context(runtime=runtime, request_id=request_id)

@@ -15,10 +15,12 @@ from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError, user_errors
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Clock, Guest, JobReport, Property, Stay, StayStatusType
+from staytier.clock import TestClock
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services import activity, enrollment, properties, stays
 from staytier.services.idempotency import Result
+from staytier.services.jobs import run_due_jobs
 from staytier.store.models import Property as PropertyRow
 from staytier.store.models import Stay as StayRow
 
@@ -292,11 +294,9 @@ class Mutation:
     async def set_test_clock(
         self, info: Info[Context, None], input: SetTestClockInput
     ) -> SetTestClockPayload:
-        from staytier.services.jobs import run_due_jobs
-
         runtime = info.context.runtime
         clock = runtime.clock
-        if not info.context.test_clock_enabled or not hasattr(clock, "set"):
+        if not isinstance(clock, TestClock):
             return SetTestClockPayload(
                 user_errors=[
                     UserError(
