@@ -34,7 +34,9 @@ class ProgramFileError(Exception):
         super().__init__(f"{path} has {len(mistakes)} mistake(s):\n{listing}")
 
 
-def _decode(path: Path, into: type[T]) -> T:
+def decode_file(path: Path, into: type[T]) -> T:
+    """Decodes a TOML or JSON file into ``into``, or raises :class:`ProgramFileError` saying
+    where the file is wrong."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -61,7 +63,7 @@ def _readable(message: str) -> str:
 def load_program(path: Path | str) -> Program:
     """Loads and validates a program file; raises :class:`ProgramFileError` listing mistakes."""
     path = Path(path)
-    program = _decode(path, Program)
+    program = decode_file(path, Program)
     mistakes = program_mistakes(program)
     if mistakes:
         raise ProgramFileError(path, mistakes)
@@ -71,7 +73,7 @@ def load_program(path: Path | str) -> Program:
 def load_exchange_rates(path: Path | str) -> ExchangeRates:
     """Loads the dated USD rates used to value revenue in other currencies."""
     path = Path(path)
-    rates = _decode(path, ExchangeRates)
+    rates = decode_file(path, ExchangeRates)
     mistakes = [
         f"rates[{index}] ({rate.currency}): the rate must be positive"
         for index, rate in enumerate(rates.rates)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +12,7 @@ from sqlalchemy import select
 
 from staytier.domain.calendar import qualification_year, year_start
 from staytier.domain.stays import Folio, StayStatus
+from staytier.program.loader import decode_file
 from staytier.services.enrollment import EnrollGuest, enroll_guest
 from staytier.services.properties import load_property_file
 from staytier.services.runtime import Runtime
@@ -55,10 +55,6 @@ class DemoLoaded:
     stays: int
 
 
-def _read(path: Path, into: type[msgspec.Struct]) -> msgspec.Struct:
-    return msgspec.convert(tomllib.loads(path.read_text()), into)
-
-
 async def load_properties(runtime: Runtime, path: Path) -> int:
     """Registers the properties not already present; returns how many were added."""
     return (await load_property_file(runtime, path, keep_existing=True)).added
@@ -76,8 +72,7 @@ def _departure(runtime: Runtime, stay: DemoStay, today: dt.date) -> dt.date:
 async def load_demo(runtime: Runtime, directory: Path) -> DemoLoaded:
     """Loads demo properties and members; members already present are left as they are."""
     properties = await load_properties(runtime, directory / "properties.toml")
-    document = _read(directory / "members.toml", DemoMembers)
-    assert isinstance(document, DemoMembers)
+    document = decode_file(directory / "members.toml", DemoMembers)
     today = runtime.today()
     members = stays = 0
     for item in document.members:

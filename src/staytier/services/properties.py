@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
-from staytier.program.loader import ProgramFileError
+from staytier.program.loader import ProgramFileError, decode_file
 from staytier.services.idempotency import Result, run_once
 from staytier.services.runtime import Runtime
 from staytier.store.models import Property
@@ -109,15 +108,7 @@ class PropertiesLoaded:
 
 def read_property_file(path: Path, currencies: frozenset[str]) -> list[PropertyDetails]:
     """Reads a properties file (TOML or JSON), refusing it whole with every mistake listed."""
-    try:
-        raw = path.read_bytes()
-        document = (
-            msgspec.json.decode(raw, type=PropertyFile)
-            if path.suffix == ".json"
-            else msgspec.convert(tomllib.loads(raw.decode()), PropertyFile)
-        )
-    except (OSError, tomllib.TOMLDecodeError, msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise ProgramFileError(path, [str(exc)]) from exc
+    document = decode_file(path, PropertyFile)
     mistakes = [
         f"properties[{index}] ({item.code}): {mistake.field}: {mistake.message}"
         for index, item in enumerate(document.properties)
