@@ -37,6 +37,8 @@ ProgramOption = Annotated[
 
 
 def _settings(**overrides: Any) -> Settings:
+    if isinstance(overrides.get("program"), Path):
+        overrides["program"] = str(overrides["program"])
     try:
         return Settings.load(os.environ, **overrides)
     except ValueError as exc:
@@ -93,7 +95,7 @@ def serve(
         database = DEMO_DATABASE
     settings = _settings(
         database_url=database,
-        program=str(program) if program else None,
+        program=program,
         host=host,
         port=port,
         test_clock=test_clock or None,
@@ -145,7 +147,7 @@ def _load_demo(runtime: Any) -> None:
 @app.command("load-demo")
 def load_demo_command(database: DatabaseOption = None, program: ProgramOption = None) -> None:
     """Load the demo properties and members (members already present are kept)."""
-    settings = _settings(database_url=database, program=str(program) if program else None)
+    settings = _settings(database_url=database, program=program)
     _migrate(settings)
     _load_demo(_runtime(settings))
 
@@ -157,7 +159,7 @@ def load_properties_command(
     """Register or update the properties listed in a TOML or JSON file (all or none)."""
     from staytier.services.properties import load_property_file
 
-    settings = _settings(database_url=database, program=str(program) if program else None)
+    settings = _settings(database_url=database, program=program)
     _migrate(settings)
     runtime = _runtime(settings)
     try:
@@ -177,7 +179,7 @@ def requalify(
     """Year-end requalification over all members, with the soft landing."""
     from staytier.services.requalification import requalify as run
 
-    runtime = _runtime(_settings(database_url=database, program=str(program) if program else None))
+    runtime = _runtime(_settings(database_url=database, program=program))
     with _progress() as bar:
         task = bar.add_task(f"Requalifying {year}", total=None)
         summary = _run_job(
@@ -201,7 +203,7 @@ def expire_points(
     """Expire the points of members without activity for the program's period."""
     from staytier.services.expiry import expire_points as run
 
-    runtime = _runtime(_settings(database_url=database, program=str(program) if program else None))
+    runtime = _runtime(_settings(database_url=database, program=program))
     day = dt.date.fromisoformat(as_of) if as_of else runtime.today()
     console.print(_run_job(run(runtime, day)))
 
