@@ -19,7 +19,14 @@ from staytier.domain.tiers import YearTotals
 from staytier.services.ledger import post_entry
 from staytier.services.runtime import Runtime
 from staytier.services.status import refresh_status, tier_code_held
-from staytier.store.models import Credit, LedgerEntry, Member, QualifyingCredit, Stay
+from staytier.store.models import (
+    Credit,
+    LedgerEntry,
+    Member,
+    QualifyingCredit,
+    StatusPeriod,
+    Stay,
+)
 from staytier.store.queries import status_periods
 
 EARNING_KINDS = (LedgerKind.EARN.value, LedgerKind.BONUS.value)
@@ -50,6 +57,7 @@ async def post_credit(
     detail: dict[str, Any],
     stay_id: int | None = None,
     activity_id: int | None = None,
+    status_rows: list[StatusPeriod] | None = None,
 ) -> Credit:
     """Posts qualifying totals per year and ledger entries as one credit, then re-checks status."""
     credit = Credit(
@@ -93,7 +101,9 @@ async def post_credit(
     ):
         member.last_activity_on = on  # qualifying activity keeps points alive too
     await session.flush()
-    await refresh_status(session, runtime, member, years=set(years), on=on, credit_id=credit.id)
+    await refresh_status(
+        session, runtime, member, years=set(years), on=on, credit_id=credit.id, rows=status_rows
+    )
     return credit
 
 
@@ -110,9 +120,8 @@ async def post_stay_credit(
 ) -> Credit:
     """Credits a completed stay: base points, the tier bonus at checkout, nights and the stay."""
     rules = runtime.rules_on(credit.checkout)
-    held = tier_code_held(
-        await status_periods(session, member.id), credit.checkout, rules.base_tier.code
-    )
+    status_rows = await status_periods(session, member.id)
+    held = tier_code_held(status_rows, credit.checkout, rules.base_tier.code)
     tier = rules.tier(held) or rules.base_tier
     bonus = tier_bonus(credit.base_points, tier)
     return await post_credit(
@@ -122,6 +131,7 @@ async def post_stay_credit(
         kind="STAY",
         on=credit.checkout,
         stay_id=stay.id,
+        status_rows=status_rows,
         years={
             y.year: YearTotals(nights=y.nights, stays=y.stays, base_points=y.base_points)
             for y in credit.years

@@ -30,15 +30,18 @@ async def refresh_status(
     years: set[int],
     on: dt.date,
     credit_id: int | None,
+    rows: list[StatusPeriod] | None = None,
 ) -> None:
     """Brings the member's earned status for each of ``years`` in line with its totals.
 
     ``on`` is the local date of the credit that changed them; an upgrade starts then (or
     today, for a credit dated ahead). Each year is judged by :meth:`Runtime.rules_judging`.
+    ``rows`` are the member's status rows if the caller has just read them.
     """
     # Status starts on the credit's date, or today where the member is, if that is sooner.
     starts = min(on, local_date(runtime.clock, member.time_zone))
-    rows = await status_periods(session, member.id)
+    if rows is None:
+        rows = await status_periods(session, member.id)
     for year in sorted(years):
         rules = runtime.rules_judging(year, on)
         totals = await year_totals(session, member.id, year)
