@@ -208,7 +208,7 @@ class SetTestClockPayload:
 
 
 @strawberry.type
-class Mutation:
+class CoreMutation:
     @strawberry.mutation(description="Enrolls a guest at the base tier.")
     async def enroll_guest(
         self, info: Info[Context, None], input: EnrollGuestInput

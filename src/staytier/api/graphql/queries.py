@@ -26,7 +26,7 @@ async def load_guest(context: Context, member_id: int) -> Guest:
 
 
 @strawberry.type
-class Query:
+class CoreQuery:
     @strawberry.field(description="The program rules in force now (or on `on`).")
     def program(self, info: Info[Context, None], on: dt.date | None = None) -> Program:
         runtime = info.context.runtime

@@ -17,13 +17,18 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from staytier.api.graphql.mutations import Mutation
-from staytier.api.graphql.queries import Query
+from staytier.api.graphql.mutations import CoreMutation
+from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
 
 log = logging.getLogger("staytier.graphql")
+
+# Each area of the API keeps its root fields in its own module; the roots are their union.
+Query = merge_types("Query", (CoreQuery,))
+Mutation = merge_types("Mutation", (CoreMutation,))
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30

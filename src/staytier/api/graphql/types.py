@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.domain import benefits as benefit_rules
 from staytier.domain import tiers as tier_rules
 from staytier.domain.points import LedgerKind
 from staytier.domain.stays import StayStatus
@@ -254,6 +255,29 @@ class TierStatus:
         )
 
 
+@strawberry.type(description="A privilege a tier is granted, with its conditions from the program.")
+class Benefit:
+    code: str
+    name: str
+    detail: str
+    params: strawberry.scalars.JSON = strawberry.field(
+        description="The program's parameters, e.g. {hour: 16} for late checkout."
+    )
+    options: list[str] = strawberry.field(
+        description="The choices a guest picks from (welcome gift, annual choice), if any."
+    )
+
+    @classmethod
+    def of(cls, granted: benefit_rules.GrantedBenefit) -> Benefit:
+        return cls(
+            code=granted.code,
+            name=granted.name,
+            detail=granted.detail,
+            params=dict(granted.params),
+            options=list(granted.options()),
+        )
+
+
 @strawberry.type
 class Guest:
     member_number: str
@@ -308,6 +332,12 @@ class Guest:
     async def points(self, info: Info[Context, None]) -> Points:
         standing = await self.standing(info)
         return Points(balance=standing.balance, expires_on=standing.points_expire_on)
+
+    @strawberry.field(description="The privileges the guest's tier is granted today.")
+    async def benefits(self, info: Info[Context, None]) -> list[Benefit]:
+        standing = await self.standing(info)
+        rules = info.context.runtime.rules_on(standing.today)
+        return [Benefit.of(b) for b in benefit_rules.benefits_for(rules, standing.held.tier.code)]
 
     @strawberry.field(description="Newest first.")
     async def ledger(
