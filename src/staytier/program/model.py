@@ -119,6 +119,80 @@ class Benefit(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     grants: list[BenefitGrant] = msgspec.field(default_factory=list)
 
 
+class AwardPrice(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Points per award night at properties of one category; peak and off-peak prices apply
+    on the nights inside the program's seasons, the standard price on every other night."""
+
+    category: int
+    standard: int
+    peak: int | None = None
+    off_peak: int | None = None
+
+
+SeasonKind = Literal["PEAK", "OFF_PEAK"]
+
+
+class AwardSeason(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A yearly span of nights, ``"MM-DD"`` to ``"MM-DD"`` inclusive, that may wrap the new
+    year (``"12-20"`` to ``"01-03"``)."""
+
+    kind: SeasonKind
+    starts: str
+    ends: str
+    name: str = ""
+
+
+class Awards(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Award nights: stays paid with points. No prices means the program offers none."""
+
+    prices: list[AwardPrice] = msgspec.field(default_factory=list)
+    seasons: list[AwardSeason] = msgspec.field(default_factory=list)
+    # Every Nth night of one award stay is free; 0 means none is.
+    free_night_every: int = 0
+    # Award stays are recorded with this rate code; its entry in rate_codes says whether the
+    # nights count for tier (award nights never earn points).
+    rate_code: str = "AWARD"
+
+    def price(self, category: int) -> AwardPrice | None:
+        return next((price for price in self.prices if price.category == category), None)
+
+
+class Milestone(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Reaching ``nights`` qualifying nights in a year issues a free-night certificate."""
+
+    nights: int
+    max_category: int
+    valid_months: int = 12
+    description: str = ""
+
+
+class MilesTransfer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Points to airline miles. 0 ``points_per_mile`` means the program offers no transfers."""
+
+    points_per_mile: int = 0
+    minimum_points: int = 0
+    # ``bonus_miles`` for each whole block of ``bonus_block_points`` in one transfer.
+    bonus_block_points: int = 0
+    bonus_miles: int = 0
+
+
+class GuaranteeCompensation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What a guest gets when a property cannot honour a room guarantee: points worth
+    ``award_nights`` standard award nights at that property, plus ``points``, and a note."""
+
+    award_nights: int = 0
+    points: int = 0
+    note: str = ""
+
+
+class GoodwillReason(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A reason staff may give goodwill points for, with the most one posting may give."""
+
+    code: str
+    description: str = ""
+    max_points: int = 0
+
+
 class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A complete rule set, in force from ``effective_from`` (to ``effective_until``)."""
 
@@ -134,6 +208,13 @@ class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     rate_codes: list[RateCode] = msgspec.field(default_factory=list)
     activities: list[ActivityRule] = msgspec.field(default_factory=list)
     benefits: list[Benefit] = msgspec.field(default_factory=list)
+    awards: Awards = msgspec.field(default_factory=Awards)
+    milestones: list[Milestone] = msgspec.field(default_factory=list)
+    miles: MilesTransfer = msgspec.field(default_factory=MilesTransfer)
+    guarantee_compensation: GuaranteeCompensation = msgspec.field(
+        default_factory=GuaranteeCompensation
+    )
+    goodwill_reasons: list[GoodwillReason] = msgspec.field(default_factory=list)
 
     @property
     def base_tier(self) -> Tier:
@@ -154,6 +235,9 @@ class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def rate_code(self, code: str) -> RateCode:
         found = next((rate for rate in self.rate_codes if rate.code == code.upper()), None)
         return found or RateCode(code=code.upper())
+
+    def goodwill_reason(self, code: str) -> GoodwillReason | None:
+        return next((reason for reason in self.goodwill_reasons if reason.code == code), None)
 
     def activity_rule(self, source: str, kind: str) -> ActivityRule | None:
         return next(

@@ -11,7 +11,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterator
 
-from staytier.program.model import Program, ProgramVersion, Tier
+from staytier.program.model import AwardSeason, Program, ProgramVersion, Tier
 
 PATHS = ("qualifying_nights", "qualifying_stays", "qualifying_base_points")
 
@@ -103,6 +103,8 @@ def version_mistakes(version: ProgramVersion) -> list[str]:
         if rate.code != rate.code.upper()
     )
     mistakes.extend(_activity_mistakes(version))
+    mistakes.extend(_award_mistakes(version))
+    mistakes.extend(_privilege_mistakes(version))
     return mistakes
 
 
@@ -181,3 +183,89 @@ def _activity_mistakes(version: ProgramVersion) -> Iterator[str]:
             yield f"{where}: negative max_points_from_partner"
         if rule.max_per_year is not None and rule.max_per_year < 1:
             yield f"{where}: max_per_year must be at least 1"
+
+
+def _month_day(text: str) -> tuple[int, int] | None:
+    """``"MM-DD"`` as (month, day) if it names a day of some year (29 February included)."""
+    parts = text.split("-")
+    if len(parts) != 2 or not all(part.isdigit() and len(part) == 2 for part in parts):
+        return None
+    month, day = int(parts[0]), int(parts[1])
+    try:
+        dt.date(2024, month, day)  # a leap year, so 02-29 is a day
+    except ValueError:
+        return None
+    return month, day
+
+
+def _season_mistakes(index: int, season: AwardSeason) -> Iterator[str]:
+    for key in ("starts", "ends"):
+        if _month_day(getattr(season, key)) is None:
+            yield (
+                f"awards.seasons[{index}]: {key} {getattr(season, key)!r} is not a day of the "
+                'year written "MM-DD"'
+            )
+
+
+def _award_mistakes(version: ProgramVersion) -> Iterator[str]:
+    awards = version.awards
+    categories = Counter(price.category for price in awards.prices)
+    for category, count in categories.items():
+        if count > 1:
+            yield f"awards.prices: category {category} is priced {count} times"
+    for price in awards.prices:
+        where = f"awards.prices (category {price.category})"
+        if price.category < 1:
+            yield f"{where}: categories start at 1"
+        for label in ("standard", "peak", "off_peak"):
+            value = getattr(price, label)
+            if value is not None and value <= 0:
+                yield f"{where}: the {label} price must be positive"
+    for index, season in enumerate(awards.seasons):
+        yield from _season_mistakes(index, season)
+    if awards.free_night_every < 0 or awards.free_night_every == 1:
+        yield "awards.free_night_every must be 0 (no free nights) or at least 2"
+    if awards.prices:
+        rate = next((r for r in version.rate_codes if r.code == awards.rate_code), None)
+        if rate is None:
+            yield f"awards.rate_code {awards.rate_code!r} is not listed in rate_codes"
+        elif rate.earns_points:
+            yield (
+                f"rate_codes: {awards.rate_code!r} is the award rate, so earns_points must be false"
+            )
+
+
+def _privilege_mistakes(version: ProgramVersion) -> Iterator[str]:
+    previous = 0
+    for index, milestone in enumerate(version.milestones):
+        where = f"milestones[{index}]"
+        if milestone.nights <= previous:
+            yield f"{where}: nights must be positive and increase down the list"
+        previous = max(previous, milestone.nights)
+        if milestone.max_category < 1:
+            yield f"{where}: max_category must be at least 1"
+        if milestone.valid_months < 1:
+            yield f"{where}: valid_months must be at least 1"
+    miles = version.miles
+    if min(miles.points_per_mile, miles.minimum_points, miles.bonus_block_points) < 0:
+        yield "miles: points_per_mile, minimum_points and bonus_block_points must not be negative"
+    if miles.bonus_miles < 0:
+        yield "miles.bonus_miles must not be negative"
+    if miles.bonus_miles and not miles.bonus_block_points:
+        yield "miles: bonus_miles needs bonus_block_points (the block that earns them)"
+    if miles.points_per_mile and miles.minimum_points < miles.points_per_mile:
+        yield "miles.minimum_points must be at least points_per_mile (one mile)"
+    compensation = version.guarantee_compensation
+    if compensation.award_nights < 0 or compensation.points < 0:
+        yield "guarantee_compensation: award_nights and points must not be negative"
+    if compensation.award_nights and not version.awards.prices:
+        yield "guarantee_compensation.award_nights needs award prices to value the nights"
+    reasons = Counter(reason.code for reason in version.goodwill_reasons)
+    for code, count in reasons.items():
+        if count > 1:
+            yield f"goodwill_reasons: {code!r} is listed {count} times"
+    for reason in version.goodwill_reasons:
+        if reason.code != reason.code.upper() or not reason.code.strip():
+            yield f"goodwill_reasons: {reason.code!r} must be a non-empty upper-case code"
+        if reason.max_points <= 0:
+            yield f"goodwill_reasons: {reason.code!r} needs a positive max_points"
