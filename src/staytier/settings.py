@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from staytier.program.catalog import default_catalog_path
 from staytier.program.loader import default_exchange_rates_path, default_program_path
 
 PREFIX = "STAYTIER_"
@@ -16,6 +17,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = "sqlite+aiosqlite:///staytier.db"
     program: str = str(default_program_path())
     exchange_rates: str = str(default_exchange_rates_path())
+    preferences: str = str(default_catalog_path())
     host: str = "127.0.0.1"
     port: int = 8000
     environment: Literal["development", "production"] = "development"

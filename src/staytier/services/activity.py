@@ -17,8 +17,8 @@ from staytier.domain.stays import usd
 from staytier.domain.tiers import YearTotals
 from staytier.services.crediting import post_credit
 from staytier.services.idempotency import Result, run_once
+from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
-from staytier.services.stays import member_for_update
 from staytier.store.models import Activity
 
 

@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
+from staytier.domain.preferences import phone_key, search_terms
 from staytier.services.idempotency import Result, run_once
 from staytier.services.runtime import Runtime
-from staytier.store.models import Member
+from staytier.store.models import Member, MemberSearchTerm
 from staytier.store.queries import property_by_code
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -121,6 +122,7 @@ async def enroll_guest(runtime: Runtime, command: EnrollGuest, *, scope: str = "
             last_name=command.last_name.strip(),
             email=email,
             phone=command.phone,
+            phone_key=phone_key(command.phone),
             language=command.language,
             time_zone=command.time_zone,
             home_property_code=home,
@@ -129,6 +131,11 @@ async def enroll_guest(runtime: Runtime, command: EnrollGuest, *, scope: str = "
             created_at=runtime.now(),
         )
         session.add(member)
+        await session.flush()
+        session.add_all(
+            MemberSearchTerm(member_id=member.id, term=term[:100])
+            for term in sorted(search_terms(member.first_name, member.last_name))
+        )
         await session.flush()
         return {"member_id": member.id}
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from staytier.clock import Clock
 from staytier.domain.calendar import year_end
+from staytier.program.catalog import PreferenceCatalog, load_preference_catalog
 from staytier.program.model import ExchangeRates, Program, ProgramVersion
 from staytier.store.database import Database
 
@@ -19,6 +20,8 @@ class Runtime:
     clock: Clock
     program: Program
     rates: ExchangeRates
+    # The preference catalog; the one shipped with the service unless another is given.
+    catalog: PreferenceCatalog = field(default_factory=load_preference_catalog)
 
     def rules_on(self, day: dt.date) -> ProgramVersion:
         """The program version in force on ``day``."""

@@ -11,15 +11,19 @@ from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, t
 from staytier.domain.stays import Folio, StayStatus, check_transition, folio_mistakes, stay_credit
 from staytier.services.crediting import folio_snapshot, post_stay_credit, reverse_credit
 from staytier.services.idempotency import Result, run_once
+from staytier.services.inference import refresh_inferred
+from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, Property, Stay, StayRevision
 from staytier.store.queries import (
     active_stay_credit,
-    member_by_number,
     property_by_code,
     stay_by_confirmation,
     stay_owner,
 )
+
+# Floors a stay may report (basements to the tallest towers).
+MIN_FLOOR, MAX_FLOOR = -10, 300
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class RecordStay:
     status: StayStatus
     folio: Folio
     room_type: str | None = None
+    floor: int | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,14 @@ async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "")
                     "confirmationNumber",
                 )
             )
+        if report.floor is not None and not MIN_FLOOR <= report.floor <= MAX_FLOOR:
+            mistakes.append(
+                BusinessRuleError(
+                    ErrorCode.INVALID_INPUT,
+                    f"A floor is between {MIN_FLOOR} and {MAX_FLOOR}.",
+                    "floor",
+                )
+            )
         if mistakes:
             raise InvalidInput(mistakes)
         stay = await stay_by_confirmation(session, hotel.id, report.confirmation_number)
@@ -78,6 +91,7 @@ async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "")
                 "confirmationNumber",
             )
         check_transition(StayStatus(stay.status) if stay else None, report.status)
+        was_completed = stay is not None and stay.status == StayStatus.COMPLETED.value
         stay = _write_stay(session, runtime, stay, member, hotel, report)
         await session.flush()
         session.add(
@@ -89,6 +103,8 @@ async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "")
             )
         )
         await _settle_credit(session, runtime, member, hotel, stay, report)
+        if was_completed or report.status is StayStatus.COMPLETED:
+            await refresh_inferred(session, runtime, member)
         return {"stay_id": stay.id, "member_id": member.id}
 
     return await run_once(
@@ -130,6 +146,7 @@ async def cancel_stay(runtime: Runtime, command: CancelStay, *, scope: str = "")
                 on=local_date(runtime.clock, hotel.time_zone),
                 reason=f"late cancellation: {command.reason}",
             )
+            await refresh_inferred(session, runtime, member)
         return {"stay_id": stay.id, "member_id": member.id}
 
     return await run_once(
@@ -140,16 +157,6 @@ async def cancel_stay(runtime: Runtime, command: CancelStay, *, scope: str = "")
         work=work,
         scope=scope,
     )
-
-
-async def member_for_update(session: AsyncSession, member_number: str) -> Member:
-    """The member, locked for this transaction, or MEMBER_NOT_FOUND."""
-    member = await member_by_number(session, member_number, for_update=True)
-    if member is None:
-        raise BusinessRuleError(
-            ErrorCode.MEMBER_NOT_FOUND, f"No member {member_number}.", "memberNumber"
-        )
-    return member
 
 
 async def _property(session: AsyncSession, code: str) -> Property:
@@ -189,6 +196,7 @@ def _write_stay(
     stay.arrival_date, stay.departure_date = folio.arrival, folio.departure
     stay.rate_code, stay.currency = folio.rate_code.upper(), folio.currency
     stay.room_type = command.room_type
+    stay.floor = command.floor
     stay.room_revenue = folio.room_revenue
     stay.food_and_beverage_revenue = folio.food_and_beverage_revenue
     stay.other_revenue = folio.other_revenue

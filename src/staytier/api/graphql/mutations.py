@@ -89,6 +89,9 @@ class RecordStayInput:
     departure_date: dt.date
     rate_code: str = strawberry.field(default="BAR", description="Best available rate if unset.")
     room_type: str | None = None
+    floor: int | None = strawberry.field(
+        default=None, description="Floor of the room; stay history infers a floor preference."
+    )
     room_revenue: Decimal = ZERO
     food_and_beverage_revenue: Decimal = ZERO
     other_revenue: Decimal = ZERO
@@ -104,6 +107,7 @@ class RecordStayInput:
             confirmation_number=self.confirmation_number.strip(),
             status=StayStatus(self.status.value),
             room_type=self.room_type,
+            floor=self.floor,
             folio=Folio(
                 arrival=self.arrival_date,
                 departure=self.departure_date,

@@ -21,14 +21,15 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from staytier.api.graphql.mutations import CoreMutation
+from staytier.api.graphql.profiles import ProfileMutation, ProfileQuery
 from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
 
 log = logging.getLogger("staytier.graphql")
 
 # Each area of the API keeps its root fields in its own module; the roots are their union.
-Query = merge_types("Query", (CoreQuery,))
-Mutation = merge_types("Mutation", (CoreMutation,))
+Query = merge_types("Query", (CoreQuery, ProfileQuery))
+Mutation = merge_types("Mutation", (CoreMutation, ProfileMutation))
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30

@@ -12,12 +12,19 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.profile_types import (
+    Consent,
+    Preference,
+    ProfileChange,
+    SpecialDate,
+    StaffNote,
+)
 from staytier.domain import benefits as benefit_rules
 from staytier.domain import tiers as tier_rules
 from staytier.domain.points import LedgerKind
 from staytier.domain.stays import StayStatus
 from staytier.program import model as program
-from staytier.services import guests
+from staytier.services import guests, profile_views
 from staytier.store import models
 
 QualifyingPathType = strawberry.enum(tier_rules.QualifyingPath, name="QualifyingPath")
@@ -201,6 +208,7 @@ class Stay(relay.Node):
     nights: int
     rate_code: str
     room_type: str | None
+    floor: int | None
     currency: str
     room_revenue: Decimal
     food_and_beverage_revenue: Decimal
@@ -219,6 +227,7 @@ class Stay(relay.Node):
             nights=(row.departure_date - row.arrival_date).days,
             rate_code=row.rate_code,
             room_type=row.room_type,
+            floor=row.floor,
             currency=row.currency,
             room_revenue=row.room_revenue,
             food_and_beverage_revenue=row.food_and_beverage_revenue,
@@ -362,6 +371,70 @@ class Guest:
         async with info.context.runtime.db.reading() as session:
             rows = await guests.tier_history(session, self.member_id)
         return [TierStatus.of(row) for row in rows]
+
+    @strawberry.field(description="Stated and inferred preferences, in catalog order.")
+    async def preferences(self, info: Info[Context, None]) -> list[Preference]:
+        catalog = info.context.runtime.catalog
+        async with info.context.runtime.db.reading() as session:
+            found = await profile_views.preferences_by_member(session, [self.member_id], catalog)
+        return [Preference.of(row) for row in found[self.member_id]]
+
+    @strawberry.field(description="Notes from staff, newest first.")
+    async def staff_notes(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> relay.Connection[StaffNote]:  # type: ignore[type-var]
+        size, before = page_size(first), decode_cursor("staffNotes", after)
+        async with info.context.runtime.db.reading() as session:
+            rows = await profile_views.staff_notes_page(
+                session, self.member_id, first=size, before_id=before
+            )
+        return connection("staffNotes", rows, size, lambda r: r.id, StaffNote.of)
+
+    @strawberry.field(description="Birthday and anniversary, with the greeting flag.")
+    async def special_dates(self, info: Info[Context, None]) -> list[SpecialDate]:
+        async with info.context.runtime.db.reading() as session:
+            found = await profile_views.special_dates_by_member(session, [self.member_id])
+        return [SpecialDate.of(row) for row in found[self.member_id]]
+
+    @strawberry.field(description="The consent in force per purpose (given or withdrawn).")
+    async def consents(self, info: Info[Context, None]) -> list[Consent]:
+        async with info.context.runtime.db.reading() as session:
+            rows = await profile_views.consents_in_force(session, self.member_id)
+        return [Consent.of(row) for row in rows]
+
+    @strawberry.field(description="Every consent given or withdrawn, newest first.")
+    async def consent_history(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> relay.Connection[Consent]:  # type: ignore[type-var]
+        size, before = page_size(first), decode_cursor("consentHistory", after)
+        async with info.context.runtime.db.reading() as session:
+            rows = await profile_views.consent_history_page(
+                session, self.member_id, first=size, before_id=before
+            )
+        return connection("consentHistory", rows, size, lambda r: r.id, Consent.of)
+
+    @strawberry.field(
+        description="Changes to preferences, special dates and consent, newest first; "
+        "`since` or `sinceLastStay` (the last checkout day) keep the recent ones."
+    )
+    async def profile_history(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        since: dt.datetime | None = None,
+        since_last_stay: bool = False,
+    ) -> relay.Connection[ProfileChange]:  # type: ignore[type-var]
+        size, before = page_size(first), decode_cursor("profileHistory", after)
+        async with info.context.runtime.db.reading() as session:
+            if since_last_stay:
+                checkout = await profile_views.last_checkout(session, self.member_id)
+                if checkout is not None:
+                    since = dt.datetime.combine(checkout, dt.time(), dt.UTC)
+            rows = await profile_views.profile_history_page(
+                session, self.member_id, first=size, before_id=before, since=since
+            )
+        return connection("profileHistory", rows, size, lambda r: r.id, ProfileChange.of)
 
 
 @strawberry.type

@@ -14,6 +14,7 @@ from strawberry.litestar import make_graphql_controller
 from staytier.api.graphql.context import context_getter
 from staytier.api.graphql.schema import build_schema
 from staytier.clock import Clock, SystemClock, TestClock
+from staytier.program.catalog import load_preference_catalog
 from staytier.program.loader import load_exchange_rates, load_program
 from staytier.services.runtime import Runtime
 from staytier.settings import Settings
@@ -27,6 +28,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         clock=clock or (TestClock() if settings.test_clock else SystemClock()),
         program=load_program(settings.program),
         rates=load_exchange_rates(settings.exchange_rates),
+        catalog=load_preference_catalog(settings.preferences),
     )
 
 

@@ -1,0 +1,111 @@
+"""The front desk's reads: arrivals and guest search, as Relay connections.
+
+Every field of an :class:`Arrival` is filled from the page the service read in a fixed
+number of statements; nothing here queries per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+
+from staytier.api.graphql.context import Context
+from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.profile_types import Preference, SpecialDateDuringStay, StaffNote
+from staytier.api.graphql.types import Benefit, Guest, GuestTier, Stay
+from staytier.domain.errors import BusinessRuleError
+from staytier.services import arrivals, guest_search
+from staytier.store import models
+
+
+@strawberry.type(description="A guest arriving on a booked stay, with what to apply tonight.")
+class Arrival(relay.Node):
+    stay_id: relay.NodeID[int]
+    member_number: str
+    first_name: str
+    last_name: str
+    language: str
+    tier: GuestTier = strawberry.field(description="The tier held on the arrival date.")
+    privileges: list[Benefit] = strawberry.field(
+        description="The tier's benefits for this stay: late checkout, upgrade, welcome gift "
+        "choice, lounge, room guarantee."
+    )
+    preferences: list[Preference] = strawberry.field(
+        description="Sensitive ones are flagged; show them only to roles that need them."
+    )
+    special_dates: list[SpecialDateDuringStay] = strawberry.field(
+        description="Birthdays and anniversaries that fall from arrival to departure day."
+    )
+    staff_notes: list[StaffNote] = strawberry.field(description="The newest notes, up to 5.")
+    first_stay_at_property: bool
+    earlier_stays_at_property: int
+    stay: Stay
+
+    @classmethod
+    def of(cls, arrival: arrivals.Arrival, hotel: models.Property) -> Arrival:
+        stay, member = arrival.stay, arrival.member
+        return cls(
+            stay_id=stay.id,
+            member_number=member.member_number,
+            first_name=member.first_name,
+            last_name=member.last_name,
+            language=member.language,
+            tier=GuestTier(
+                code=arrival.tier.code,
+                name=arrival.tier.name,
+                rank=arrival.tier.rank,
+                valid_through=arrival.tier_valid_through,
+                lifetime=arrival.tier.rank > 0 and arrival.tier_valid_through is None,
+            ),
+            privileges=[Benefit.of(granted) for granted in arrival.privileges],
+            preferences=[Preference.of(row) for row in arrival.preferences],
+            special_dates=SpecialDateDuringStay.within(
+                arrival.special_dates, stay.arrival_date, stay.departure_date
+            ),
+            staff_notes=[StaffNote.of(row) for row in arrival.staff_notes],
+            first_stay_at_property=arrival.first_stay_here,
+            earlier_stays_at_property=arrival.earlier_stays_here,
+            stay=Stay.of(stay, hotel),
+        )
+
+
+def _refused(error: BusinessRuleError) -> GraphQLError:
+    return GraphQLError(error.message, extensions={"code": error.code.value, "field": error.field})
+
+
+async def arrivals_connection(
+    context: Context, property_code: str, date: dt.date, first: int | None, after: str | None
+) -> relay.Connection[Arrival]:  # type: ignore[type-var]
+    code = property_code.strip().upper()
+    # The cursor names its list, so one from another property or day is refused.
+    kind = f"arrivals-{code}-{date.isoformat()}"
+    size, after_id = page_size(first), decode_cursor(kind, after)
+    try:
+        page = await arrivals.arrivals_page(
+            context.runtime, code, date, first=size, after_id=after_id
+        )
+    except BusinessRuleError as error:
+        raise _refused(error) from error
+    return connection(
+        kind, page.arrivals, size, lambda a: a.stay.id, lambda a: Arrival.of(a, page.hotel)
+    )
+
+
+async def search_connection(
+    context: Context, query: str, first: int | None, after: str | None
+) -> relay.Connection[Guest]:  # type: ignore[type-var]
+    # Pages are positions in the ranking, and the cursor is bound to the query text.
+    digest = hashlib.sha256(query.strip().casefold().encode()).hexdigest()[:12]
+    kind = f"guestSearch-{digest}"
+    size, offset = page_size(first), decode_cursor(kind, after) or 0
+    try:
+        async with context.runtime.db.reading() as session:
+            rows = await guest_search.search_members(session, query, first=size, offset=offset)
+    except BusinessRuleError as error:
+        raise _refused(error) from error
+    positioned = [(offset + index + 1, row) for index, row in enumerate(rows)]
+    return connection(kind, positioned, size, lambda r: r[0], lambda r: Guest.of(r[1]))

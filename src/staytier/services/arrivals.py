@@ -1,0 +1,154 @@
+"""Tonight's arrivals at a property: the busiest read of the service.
+
+A page of arrivals is read with a fixed set of statements whatever its size: the property,
+the page of booked stays with their members, then one set-based query each for status,
+preferences, special dates, staff notes and earlier stays at the property, all keyed by the
+page's member ids. Privileges come from the one benefits engine
+(:func:`staytier.domain.benefits.benefits_for`) for the tier held on the arrival date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.domain.benefits import GrantedBenefit, benefits_for
+from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.domain.stays import StayStatus
+from staytier.domain.tiers import held_period
+from staytier.program.model import Tier
+from staytier.services.profile_views import (
+    latest_staff_notes,
+    preferences_by_member,
+    special_dates_by_member,
+)
+from staytier.services.runtime import Runtime
+from staytier.store.models import (
+    Member,
+    Preference,
+    Property,
+    SpecialDate,
+    StaffNote,
+    StatusPeriod,
+    Stay,
+)
+from staytier.store.queries import as_periods, property_by_code
+
+# Staff notes shown per arrival: the newest; the guest's page has them all.
+NOTES_PER_ARRIVAL = 5
+# Earlier stays that make a guest known at a property.
+VISITED = (StayStatus.COMPLETED.value, StayStatus.IN_HOUSE.value)
+
+
+@dataclass(frozen=True)
+class ArrivalsPage:
+    """The property and its arrivals on the page, one more than asked."""
+
+    hotel: Property
+    arrivals: list[Arrival]
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One guest arriving, with what the front desk applies and remembers."""
+
+    stay: Stay
+    member: Member
+    tier: Tier
+    tier_valid_through: dt.date | None
+    privileges: list[GrantedBenefit]
+    preferences: list[Preference]
+    special_dates: list[SpecialDate]
+    staff_notes: list[StaffNote]
+    earlier_stays_here: int
+
+    @property
+    def first_stay_here(self) -> bool:
+        return self.earlier_stays_here == 0
+
+
+async def arrivals_page(
+    runtime: Runtime, property_code: str, day: dt.date, *, first: int, after_id: int | None
+) -> ArrivalsPage:
+    """Booked stays arriving at ``property_code`` on ``day``, one more than ``first``."""
+    async with runtime.db.reading() as session:
+        hotel = await property_by_code(session, property_code)
+        if hotel is None:
+            raise BusinessRuleError(
+                ErrorCode.PROPERTY_NOT_FOUND, f"No property {property_code}.", "propertyCode"
+            )
+        query = (
+            select(Stay, Member)
+            .join(Member, Member.id == Stay.member_id)
+            .where(
+                Stay.property_id == hotel.id,
+                Stay.arrival_date == day,
+                Stay.status == StayStatus.BOOKED.value,
+            )
+        )
+        if after_id is not None:
+            query = query.where(Stay.id > after_id)
+        page = list(await session.execute(query.order_by(Stay.id).limit(first + 1)))
+        if not page:
+            return ArrivalsPage(hotel, [])
+        ids = {member.id for _, member in page}
+        status = await _status_by_member(session, ids)
+        preferences = await preferences_by_member(session, ids, runtime.catalog)
+        dates = await special_dates_by_member(session, ids)
+        notes = await latest_staff_notes(session, ids, NOTES_PER_ARRIVAL)
+        earlier = await _earlier_stays(session, hotel, ids, day)
+    rules = runtime.rules_on(day)
+    arrivals = []
+    for stay, member in page:
+        period = held_period(as_periods(status[member.id]), day)
+        tier = (rules.tier(period.tier_code) if period else None) or rules.base_tier
+        has_status = period is not None and tier.rank > rules.base_tier.rank
+        arrivals.append(
+            Arrival(
+                stay=stay,
+                member=member,
+                tier=tier,
+                tier_valid_through=period.valid_through if period and has_status else None,
+                privileges=benefits_for(rules, tier.code),
+                preferences=preferences[member.id],
+                special_dates=dates[member.id],
+                staff_notes=notes[member.id],
+                earlier_stays_here=earlier.get(member.id, 0),
+            )
+        )
+    return ArrivalsPage(hotel, arrivals)
+
+
+async def _status_by_member(
+    session: AsyncSession, member_ids: set[int]
+) -> dict[int, list[StatusPeriod]]:
+    found: dict[int, list[StatusPeriod]] = defaultdict(list)
+    rows = await session.scalars(
+        select(StatusPeriod)
+        .where(StatusPeriod.member_id.in_(member_ids), StatusPeriod.revoked_at.is_(None))
+        .order_by(StatusPeriod.id)
+    )
+    for row in rows:
+        found[row.member_id].append(row)
+    return found
+
+
+async def _earlier_stays(
+    session: AsyncSession, hotel: Property, member_ids: set[int], day: dt.date
+) -> dict[int, int]:
+    """Stays each member began at the property before ``day`` (completed or in house)."""
+    rows = await session.execute(
+        select(Stay.member_id, func.count())
+        .where(
+            Stay.property_id == hotel.id,
+            Stay.member_id.in_(member_ids),
+            Stay.status.in_(VISITED),
+            Stay.arrival_date < day,
+        )
+        .group_by(Stay.member_id)
+    )
+    return {member_id: int(count) for member_id, count in rows}

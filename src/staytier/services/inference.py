@@ -1,0 +1,80 @@
+"""Preferences inferred from stay history, recomputed whenever a stay completes.
+
+Runs inside the transaction that credits (or takes back) a completed stay, so the inferred
+profile always matches the stays on record. A value the guest or staff stated in a category
+is never overridden: inference leaves that category alone.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.domain.preferences import PreferenceSource, StayChoice, inferred_preferences
+from staytier.domain.stays import StayStatus
+from staytier.services.profiles import PREFERENCE, Actor, record_change, replace_values
+from staytier.services.runtime import Runtime
+from staytier.store.models import Member, Preference, Stay
+
+STAY_HISTORY = Actor(PreferenceSource.INFERRED, name="stay history")
+
+
+async def refresh_inferred(session: AsyncSession, runtime: Runtime, member: Member) -> None:
+    """Brings the member's inferred preferences in line with their last completed stays."""
+    rules = runtime.catalog.inference
+    categories = [
+        code
+        for code in (rules.room_type_category, rules.floor_category, rules.rate_category)
+        if code is not None
+    ]
+    if not categories:
+        return
+    stays = await session.execute(
+        select(Stay.room_type, Stay.floor, Stay.rate_code)
+        .where(Stay.member_id == member.id, Stay.status == StayStatus.COMPLETED.value)
+        .order_by(Stay.departure_date.desc(), Stay.id.desc())
+        .limit(rules.last_stays)
+    )
+    suggested = {
+        found.category: found
+        for found in inferred_preferences(
+            [StayChoice(room_type=r, floor=f, rate_code=c) for r, f, c in stays], rules
+        )
+    }
+    held = list(
+        await session.scalars(
+            select(Preference).where(
+                Preference.member_id == member.id, Preference.category.in_(categories)
+            )
+        )
+    )
+    for code in categories:
+        rows = [row for row in held if row.category == code]
+        if any(row.source != PreferenceSource.INFERRED.value for row in rows):
+            continue  # a statement wins
+        category = runtime.catalog.category(code)
+        assert category is not None  # the catalog's validation checked it
+        found = suggested.get(code)
+        if found is not None:
+            await replace_values(
+                session,
+                runtime,
+                member,
+                category,
+                [found.value],
+                STAY_HISTORY,
+                confidence=found.confidence,
+            )
+        elif rows:
+            for row in rows:
+                await session.delete(row)
+            record_change(
+                session,
+                runtime,
+                member,
+                STAY_HISTORY,
+                subject=PREFERENCE,
+                category=code,
+                before=[row.value for row in rows],
+                after=[],
+            )

@@ -1,0 +1,146 @@
+"""Reading guest profiles. Read-only, and batched: each function answers for many members in
+one statement, so a page of guests costs the same number of queries as one guest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.domain.stays import StayStatus
+from staytier.program.catalog import ConsentPurpose, PreferenceCatalog
+from staytier.store.models import (
+    ConsentRecord,
+    Preference,
+    ProfileChange,
+    SpecialDate,
+    StaffNote,
+    Stay,
+)
+
+
+def catalog_order(catalog: PreferenceCatalog) -> dict[str, int]:
+    return {category.code: index for index, category in enumerate(catalog.categories)}
+
+
+async def preferences_by_member(
+    session: AsyncSession, member_ids: Collection[int], catalog: PreferenceCatalog
+) -> dict[int, list[Preference]]:
+    """Each member's preferences, in catalog order, values in the order they were set."""
+    found: dict[int, list[Preference]] = defaultdict(list)
+    if not member_ids:
+        return found
+    rows = await session.scalars(
+        select(Preference).where(Preference.member_id.in_(member_ids)).order_by(Preference.id)
+    )
+    order = catalog_order(catalog)
+    for row in sorted(rows, key=lambda r: order.get(r.category, len(order))):
+        found[row.member_id].append(row)
+    return found
+
+
+async def special_dates_by_member(
+    session: AsyncSession, member_ids: Collection[int]
+) -> dict[int, list[SpecialDate]]:
+    found: dict[int, list[SpecialDate]] = defaultdict(list)
+    if not member_ids:
+        return found
+    rows = await session.scalars(
+        select(SpecialDate).where(SpecialDate.member_id.in_(member_ids)).order_by(SpecialDate.kind)
+    )
+    for row in rows:
+        found[row.member_id].append(row)
+    return found
+
+
+async def latest_staff_notes(
+    session: AsyncSession, member_ids: Collection[int], per_member: int
+) -> dict[int, list[StaffNote]]:
+    """The newest ``per_member`` notes of each member, newest first, in one statement."""
+    found: dict[int, list[StaffNote]] = defaultdict(list)
+    if not member_ids:
+        return found
+    ranked = (
+        select(
+            StaffNote.id,
+            func.row_number()
+            .over(partition_by=StaffNote.member_id, order_by=StaffNote.id.desc())
+            .label("position"),
+        )
+        .where(StaffNote.member_id.in_(member_ids))
+        .subquery()
+    )
+    rows = await session.scalars(
+        select(StaffNote)
+        .join(ranked, ranked.c.id == StaffNote.id)
+        .where(ranked.c.position <= per_member)
+        .order_by(StaffNote.id.desc())
+    )
+    for row in rows:
+        found[row.member_id].append(row)
+    return found
+
+
+async def staff_notes_page(
+    session: AsyncSession, member_id: int, *, first: int, before_id: int | None
+) -> list[StaffNote]:
+    """Newest first; one more than asked."""
+    query = select(StaffNote).where(StaffNote.member_id == member_id)
+    if before_id is not None:
+        query = query.where(StaffNote.id < before_id)
+    return list(await session.scalars(query.order_by(StaffNote.id.desc()).limit(first + 1)))
+
+
+async def consents_in_force(session: AsyncSession, member_id: int) -> list[ConsentRecord]:
+    """The newest record per purpose: the consent the member has given or withdrawn."""
+    rows = await session.scalars(
+        select(ConsentRecord)
+        .where(ConsentRecord.member_id == member_id)
+        .order_by(ConsentRecord.id.desc())
+    )
+    newest: dict[str, ConsentRecord] = {}
+    for row in rows:
+        newest.setdefault(row.purpose, row)
+    order = [purpose.value for purpose in ConsentPurpose]
+    return sorted(
+        newest.values(), key=lambda r: order.index(r.purpose) if r.purpose in order else 99
+    )
+
+
+async def consent_history_page(
+    session: AsyncSession, member_id: int, *, first: int, before_id: int | None
+) -> list[ConsentRecord]:
+    query = select(ConsentRecord).where(ConsentRecord.member_id == member_id)
+    if before_id is not None:
+        query = query.where(ConsentRecord.id < before_id)
+    return list(await session.scalars(query.order_by(ConsentRecord.id.desc()).limit(first + 1)))
+
+
+async def last_checkout(session: AsyncSession, member_id: int) -> dt.date | None:
+    """The departure date of the member's latest completed stay."""
+    day: dt.date | None = await session.scalar(
+        select(func.max(Stay.departure_date)).where(
+            Stay.member_id == member_id, Stay.status == StayStatus.COMPLETED.value
+        )
+    )
+    return day
+
+
+async def profile_history_page(
+    session: AsyncSession,
+    member_id: int,
+    *,
+    first: int,
+    before_id: int | None,
+    since: dt.datetime | None = None,
+) -> list[ProfileChange]:
+    """Newest first, changes at or after ``since`` only when given; one more than asked."""
+    query = select(ProfileChange).where(ProfileChange.member_id == member_id)
+    if before_id is not None:
+        query = query.where(ProfileChange.id < before_id)
+    if since is not None:
+        query = query.where(ProfileChange.changed_at >= since)
+    return list(await session.scalars(query.order_by(ProfileChange.id.desc()).limit(first + 1)))
