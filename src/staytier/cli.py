@@ -118,8 +118,14 @@ def serve(
         console.print(f"GraphiQL: [bold]{url}[/bold]")
     if settings.test_clock:
         console.print("Test clock enabled: setTestClock moves time and runs due jobs.")
+    companions = []
+    if demo:
+        from staytier.connectors.demo import simulated_partners
+
+        companions.append(lambda: simulated_partners(runtime, os.environ))
+        console.print("Partner simulators and a delivery worker run beside the demo.")
     uvicorn.run(
-        create_app(settings, runtime),
+        create_app(settings, runtime, companions=companions),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
@@ -206,6 +212,53 @@ def expire_points(
     runtime = _runtime(_settings(database_url=database, program=program))
     day = dt.date.fromisoformat(as_of) if as_of else runtime.today()
     console.print(_run_job(run(runtime, day)))
+
+
+@app.command()
+def worker(
+    database: DatabaseOption = None,
+    program: ProgramOption = None,
+    partners: Annotated[
+        Path | None, typer.Option("--partners", help="Partners file (env STAYTIER_PARTNERS).")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Requests claimed per pass.")] = 20,
+    idle_seconds: Annotated[float, typer.Option(help="Rest when nothing is due.")] = 1.0,
+    once: Annotated[bool, typer.Option("--once", help="Deliver what is due, then exit.")] = False,
+) -> None:
+    """Deliver the outbox's partner requests (run as many workers as you like)."""
+    settings = _settings(
+        database_url=database,
+        program=program,
+        partners=str(partners) if partners else None,
+    )
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    runtime = _runtime(settings)
+    asyncio.run(_work(runtime, batch_size=batch_size, idle_seconds=idle_seconds, once=once))
+
+
+async def _work(runtime: Any, *, batch_size: int, idle_seconds: float, once: bool) -> None:
+    import signal
+
+    from staytier.connectors.worker import DeliveryWorker
+
+    delivery = DeliveryWorker(runtime, batch_size=batch_size)
+    console.print(f"Worker {delivery.name} delivering partner requests.")
+    try:
+        if once:
+            while await delivery.deliver_due():
+                pass
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await delivery.run(stop, idle_seconds=idle_seconds)
+    finally:
+        await delivery.aclose()
+        await runtime.db.dispose()
 
 
 @app.command("check-program")

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from staytier.connectors.partners import default_partners_path
 from staytier.program.catalog import default_catalog_path
 from staytier.program.loader import default_exchange_rates_path, default_program_path
 
@@ -18,6 +19,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     program: str = str(default_program_path())
     exchange_rates: str = str(default_exchange_rates_path())
     preferences: str = str(default_catalog_path())
+    partners: str = str(default_partners_path())
     host: str = "127.0.0.1"
     port: int = 8000
     environment: Literal["development", "production"] = "development"

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from staytier.clock import Clock
+from staytier.connectors.partners import Partners, demo_partners
 from staytier.domain.calendar import year_end
 from staytier.program.catalog import PreferenceCatalog, load_preference_catalog
 from staytier.program.model import ExchangeRates, Program, ProgramVersion
@@ -22,6 +23,8 @@ class Runtime:
     rates: ExchangeRates
     # The preference catalog; the one shipped with the service unless another is given.
     catalog: PreferenceCatalog = field(default_factory=load_preference_catalog)
+    # The brand's partners (fixtures/partners.toml unless the settings name another file).
+    partners: Partners = field(default_factory=demo_partners)
 
     def rules_on(self, day: dt.date) -> ProgramVersion:
         """The program version in force on ``day``."""

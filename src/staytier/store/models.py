@@ -342,3 +342,55 @@ class BirthdayBonus(Base):
     birthday: Mapped[dt.date] = mapped_column(Date)
     points: Mapped[int] = mapped_column(Integer)
     credited_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class PartnerRequest(Base):
+    """A request to a partner, written in the transaction of the business change it serves
+    (the transactional outbox) and delivered by the workers until it is final."""
+
+    __tablename__ = "partner_requests"
+    __table_args__ = (
+        UniqueConstraint("partner", "idempotency_key"),
+        Index(None, "state", "next_attempt_at"),
+        Index(None, "member_id", "partner", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    partner: Mapped[str] = mapped_column(String(40))
+    operation: Mapped[str] = mapped_column(String(40))
+    # Sent as the Idempotency-Key header on every attempt, so the partner can deduplicate.
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    subject: Mapped[str | None] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))  # see domain.outbox.RequestState
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # None: due now.
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The worker delivering it and until when; another worker may take it after that.
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    outcome_reason: Mapped[str | None] = mapped_column(String(300))
+    # When the outcome handler of the operation ran for the final state.
+    outcome_applied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    replays: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class PartnerWebhook(Base):
+    """A webhook a partner sent us and we processed, so the same webhook-id is processed
+    once; stored with its effects, in the same transaction."""
+
+    __tablename__ = "partner_webhooks"
+    __table_args__ = (UniqueConstraint("partner", "webhook_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    partner: Mapped[str] = mapped_column(String(40))
+    webhook_id: Mapped[str] = mapped_column(String(200))
+    endpoint: Mapped[str] = mapped_column(String(40))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

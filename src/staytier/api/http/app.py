@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 from litestar import Litestar, get
 from litestar.datastructures import State
@@ -14,6 +14,7 @@ from strawberry.litestar import make_graphql_controller
 from staytier.api.graphql.context import context_getter
 from staytier.api.graphql.schema import build_schema
 from staytier.clock import Clock, SystemClock, TestClock
+from staytier.connectors.partners import load_partners
 from staytier.program.catalog import load_preference_catalog
 from staytier.program.loader import load_exchange_rates, load_program
 from staytier.services.runtime import Runtime
@@ -29,6 +30,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         program=load_program(settings.program),
         rates=load_exchange_rates(settings.exchange_rates),
         catalog=load_preference_catalog(settings.preferences),
+        partners=load_partners(settings.partners),
     )
 
 
@@ -63,14 +65,23 @@ def health(state: State) -> dict[str, str]:
     return {"status": "ok", "program": runtime.program.code, "version": rules.version}
 
 
-def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
-    """The ASGI app. Pass a ``runtime`` to share one with tests or the CLI."""
+def create_app(
+    settings: Settings,
+    runtime: Runtime | None = None,
+    *,
+    companions: Sequence[Callable[[], AbstractAsyncContextManager[object]]] = (),
+) -> Litestar:
+    """The ASGI app. Pass a ``runtime`` to share one with tests or the CLI;
+    ``companions`` run beside the app while it serves (the demo's partners and worker)."""
     runtime = runtime or build_runtime(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                for companion in companions:
+                    await stack.enter_async_context(companion())
+                yield
         finally:
             await runtime.db.dispose()
 

@@ -1,0 +1,46 @@
+"""Airline miles: points leave the ledger and the airline credits miles."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import msgspec
+
+from staytier.connectors.partners import PartnerKind
+from staytier.connectors.protocol import PartnerOutcome
+
+
+class MilesTransfer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``miles.transfer``: credit ``miles`` to a frequent-flyer account."""
+
+    transfer_id: int | str
+    member_number: str
+    airline: str
+    frequent_flyer_number: str
+    points: int
+    miles: int
+
+
+class MilesCredited(msgspec.Struct, frozen=True, omit_defaults=True):
+    """The airline's answer: ``CREDITED`` with its reference, or ``REJECTED`` with a reason."""
+
+    status: Literal["CREDITED", "REJECTED"]
+    reference: str | None = None
+    reason: str = ""
+
+
+class MilesTransferConnector:
+    operation: ClassVar[str] = "miles.transfer"
+    partner_kind: ClassVar[PartnerKind] = PartnerKind.AIRLINE
+    path: ClassVar[str] = "/miles/transfers"
+    request_type: ClassVar[type[msgspec.Struct]] = MilesTransfer
+
+    def outcome(self, body: bytes) -> PartnerOutcome:
+        reply = msgspec.json.decode(body, type=MilesCredited)
+        credited = reply.status == "CREDITED"
+        reason = (
+            f"miles credited, reference {reply.reference}"
+            if credited
+            else reply.reason or "the airline rejected the transfer"
+        )
+        return PartnerOutcome(credited, msgspec.to_builtins(reply), reason)

@@ -1,0 +1,20 @@
+"""The car-rental partner: the activity feed (completed rentals) comes in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import msgspec
+
+
+class Rental(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A completed rental, credited by the program's ``RENTAL`` activity rule of the
+    partner's activity source. ``amount`` is a decimal string, e.g. ``"240.00"``."""
+
+    member_number: str
+    rental_agreement: str
+    returned_on: dt.date
+    amount: Decimal
+    currency: str = "USD"
+    description: str = ""

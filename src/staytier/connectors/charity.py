@@ -1,0 +1,44 @@
+"""Charity donations: points leave the ledger and the charity confirms the gift."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import msgspec
+
+from staytier.connectors.partners import PartnerKind
+from staytier.connectors.protocol import PartnerOutcome
+
+
+class Donation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``charity.donate``: a member gives ``points`` to ``charity``."""
+
+    donation_id: int | str
+    member_number: str
+    charity: str
+    points: int
+
+
+class DonationReceived(msgspec.Struct, frozen=True, omit_defaults=True):
+    """The charity's answer: ``RECEIVED`` with a receipt, or ``DECLINED`` with a reason."""
+
+    status: Literal["RECEIVED", "DECLINED"]
+    receipt_number: str | None = None
+    reason: str = ""
+
+
+class DonationConnector:
+    operation: ClassVar[str] = "charity.donate"
+    partner_kind: ClassVar[PartnerKind] = PartnerKind.CHARITY
+    path: ClassVar[str] = "/donations"
+    request_type: ClassVar[type[msgspec.Struct]] = Donation
+
+    def outcome(self, body: bytes) -> PartnerOutcome:
+        reply = msgspec.json.decode(body, type=DonationReceived)
+        received = reply.status == "RECEIVED"
+        reason = (
+            f"donation received, receipt {reply.receipt_number}"
+            if received
+            else reply.reason or "the charity declined the donation"
+        )
+        return PartnerOutcome(received, msgspec.to_builtins(reply), reason)

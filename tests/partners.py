@@ -1,0 +1,211 @@
+"""Partners for tests: simulators on 127.0.0.1, a runtime pointed at them, and a small
+points-for-a-partner operation written the way the privileges' use cases use the outbox
+(a ledger debit and its partner request in one transaction, a refund on rejection).
+
+Registered as a pytest plugin by ``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from staytier.clock import TestClock
+from staytier.connectors.partners import Partner, PartnerKind, Partners
+from staytier.connectors.simulators import PartnerSimulator
+from staytier.connectors.worker import DeliveryWorker
+from staytier.domain.outbox import Backoff
+from staytier.domain.points import LedgerKind
+from staytier.services import outbox
+from staytier.services.enrollment import EnrollGuest, enroll_guest
+from staytier.services.ledger import post_entry
+from staytier.services.runtime import Runtime
+from staytier.services.stays import member_for_update
+from staytier.store.models import Member, PartnerRequest
+
+API_KEYS = {
+    "TEST_SKYWAYS_API_KEY": "sky-key",
+    "TEST_GREENTREES_API_KEY": "green-key",
+    "TEST_PMS_API_KEY": "pms-key",
+}
+# Short timeouts: a TIME_OUT simulator costs the test this long per attempt.
+TIMEOUT_SECONDS = 1
+BACKOFF = Backoff(first_seconds=60, multiplier=2, max_seconds=3600, jitter_percent=20)
+MAX_ATTEMPTS = 4
+
+
+def partners_at(urls: dict[str, str], environ: dict[str, str] | None = None) -> Partners:
+    """SKYWAYS, GREENTREES and PMS at the given simulator URLs, with test API keys."""
+    common: dict[str, Any] = {
+        "timeout_seconds": TIMEOUT_SECONDS,
+        "max_attempts": MAX_ATTEMPTS,
+        "backoff": BACKOFF,
+    }
+    partners = [
+        Partner(
+            code="SKYWAYS",
+            kind=PartnerKind.AIRLINE,
+            name="Skyways",
+            base_url=urls["SKYWAYS"],
+            api_key_env="TEST_SKYWAYS_API_KEY",
+            frequent_flyer_pattern=r"SW\d{9}",
+            **common,
+        ),
+        Partner(
+            code="GREENTREES",
+            kind=PartnerKind.CHARITY,
+            name="Green Trees",
+            base_url=urls["GREENTREES"],
+            api_key_env="TEST_GREENTREES_API_KEY",
+            minimum_points=1000,
+            step_points=1000,
+            **common,
+        ),
+        Partner(
+            code="PMS",
+            kind=PartnerKind.PMS,
+            name="Property systems",
+            base_url=urls["PMS"],
+            api_key_env="TEST_PMS_API_KEY",
+            **common,
+        ),
+    ]
+    return Partners(partners, dict(API_KEYS) if environ is None else environ)
+
+
+@dataclasses.dataclass
+class SimulatedPartners:
+    airline: PartnerSimulator
+    charity: PartnerSimulator
+    pms: PartnerSimulator
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {"SKYWAYS": self.airline.url, "GREENTREES": self.charity.url, "PMS": self.pms.url}
+
+
+@pytest.fixture
+async def simulators() -> AsyncIterator[SimulatedPartners]:
+    """An airline, a charity and a PMS simulator, serving on free ports of 127.0.0.1."""
+    running = SimulatedPartners(
+        airline=PartnerSimulator(PartnerKind.AIRLINE, api_key=API_KEYS["TEST_SKYWAYS_API_KEY"]),
+        charity=PartnerSimulator(PartnerKind.CHARITY, api_key=API_KEYS["TEST_GREENTREES_API_KEY"]),
+        pms=PartnerSimulator(PartnerKind.PMS, api_key=API_KEYS["TEST_PMS_API_KEY"]),
+    )
+    for simulator in (running.airline, running.charity, running.pms):
+        await simulator.start()
+    yield running
+    for simulator in (running.airline, running.charity, running.pms):
+        await simulator.stop()
+
+
+@pytest.fixture
+async def partner_runtime(runtime: Runtime, simulators: SimulatedPartners) -> Runtime:
+    """The test runtime with its partners at the simulators."""
+    return dataclasses.replace(runtime, partners=partners_at(simulators.urls))
+
+
+@pytest.fixture
+def refunds_on_rejection(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Registers :func:`refund_rejected_donation` as the ``charity.donate`` handler."""
+    outbox.import_handler_modules()
+    monkeypatch.setitem(outbox._handlers, "charity.donate", refund_rejected_donation)
+    yield
+
+
+async def refund_rejected_donation(
+    session: Any, runtime: Runtime, request: PartnerRequest, outcome: outbox.PartnerOutcome
+) -> None:
+    """The reversal a privileges use case makes when a donation is finally rejected."""
+    if outcome.accepted:
+        return
+    member = await session.get(Member, request.member_id, with_for_update=True)
+    post_entry(
+        session,
+        member,
+        kind=LedgerKind.REVERSAL,
+        points=int(request.payload["points"]),
+        occurred_at=runtime.now(),
+        effective_on=runtime.today(),
+        description=f"donation refunded: {outcome.reason}",
+    )
+
+
+async def donate(runtime: Runtime, member_number: str, points: int) -> int:
+    """Debits ``points`` and enqueues their donation to GREENTREES in one transaction;
+    returns the partner request id."""
+    async with runtime.db.transaction() as session:
+        member = await member_for_update(session, member_number)
+        entry = post_entry(
+            session,
+            member,
+            kind=LedgerKind.DONATE,
+            points=-points,
+            occurred_at=runtime.now(),
+            effective_on=runtime.today(),
+            description="donation to Green Trees",
+        )
+        await session.flush()
+        return await outbox.enqueue(
+            session,
+            partner="GREENTREES",
+            operation="charity.donate",
+            payload={
+                "donation_id": entry.id,
+                "member_number": member_number,
+                "charity": "GREENTREES",
+                "points": points,
+            },
+            idempotency_key=f"donation:{entry.id}",
+            member_id=member.id,
+            subject=f"donation:{entry.id}",
+            now=runtime.now(),
+        )
+
+
+async def member_with_points(runtime: Runtime, points: int, name: str = "Ada") -> str:
+    """A newly enrolled member holding ``points`` (a goodwill adjustment)."""
+    enrolled = await enroll_guest(runtime, EnrollGuest(first_name=name, last_name="Guest"))
+    async with runtime.db.transaction() as session:
+        member = await session.get(Member, enrolled["member_id"], with_for_update=True)
+        assert member is not None
+        post_entry(
+            session,
+            member,
+            kind=LedgerKind.ADJUSTMENT,
+            points=points,
+            occurred_at=runtime.now(),
+            effective_on=runtime.today(),
+            description="opening balance",
+        )
+        return member.member_number
+
+
+async def balance(runtime: Runtime, member_number: str) -> int:
+    async with runtime.db.reading() as session:
+        found = await session.scalar(
+            select(Member.points_balance).where(Member.member_number == member_number)
+        )
+    assert found is not None
+    return int(found)
+
+
+async def requests(runtime: Runtime) -> list[PartnerRequest]:
+    async with runtime.db.reading() as session:
+        return list(await session.scalars(select(PartnerRequest).order_by(PartnerRequest.id)))
+
+
+def worker(runtime: Runtime, name: str = "worker-1", seed: int = 1) -> DeliveryWorker:
+    return DeliveryWorker(runtime, name=name, rng=random.Random(seed))
+
+
+def advance(runtime: Runtime, delta: dt.timedelta) -> None:
+    clock = runtime.clock
+    assert isinstance(clock, TestClock)
+    clock.set(clock.now() + delta)
