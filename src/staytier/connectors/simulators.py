@@ -110,9 +110,11 @@ class PartnerSimulator:
 
     # --- serving ------------------------------------------------------------------------
 
-    async def start(self) -> str:
-        """Starts serving on a free port of 127.0.0.1; returns the base URL."""
-        config = uvicorn.Config(self, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    async def start(self, port: int = 0) -> str:
+        """Starts serving on 127.0.0.1, on ``port`` or else a free one; returns the base URL."""
+        config = uvicorn.Config(
+            self, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
         self._server = _QuietServer(config)
         self._serving = asyncio.create_task(self._server.serve())
         async with asyncio.timeout(STARTUP_SECONDS):
