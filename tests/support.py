@@ -12,7 +12,9 @@ import httpx
 from litestar import Litestar
 
 from staytier.api.http.app import create_app
+from staytier.api.http.auth import Authenticator
 from staytier.clock import TestClock
+from staytier.domain.access import Principal, Role
 from staytier.domain.stays import Folio, StayStatus
 from staytier.program.loader import (
     FIXTURES,
@@ -20,7 +22,9 @@ from staytier.program.loader import (
     load_exchange_rates,
     load_program,
 )
+from staytier.services.clients import create_client
 from staytier.services.demo import load_properties
+from staytier.services.guest_sign_in import issue_token
 from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay, record_stay
 from staytier.settings import Settings
@@ -103,22 +107,98 @@ async def completed_stay(
     )
 
 
-def make_app(runtime: Runtime, *, development: bool = True) -> Litestar:
-    settings = Settings(
+TEST_ADMIN = Principal(role=Role.ADMIN, client_id="test-admin", name="test admin")
+TEST_SECRET = "a-test-secret-that-is-long-enough-for-production-0123456789"
+
+
+class AdminByDefault(Authenticator):
+    """Tests that do not say who they are act as an admin; a request with an
+    ``Authorization`` header goes through the real authentication."""
+
+    async def principal(self, runtime: Runtime, authorization: str | None) -> Principal:
+        if not authorization:
+            return TEST_ADMIN
+        return await super().principal(runtime, authorization)
+
+
+def make_app(
+    runtime: Runtime, *, development: bool = True, strict: bool = False, **settings: Any
+) -> Litestar:
+    """The app over ``runtime``. Requests without an ``Authorization`` header act as an admin
+    unless ``strict``, where they are anonymous as in a deployment."""
+    config = Settings(
         database_url=runtime.db.url,
-        test_clock=runtime.clock.is_test_clock,
+        # Production refuses the test clock; the runtime keeps its own clock regardless.
+        test_clock=runtime.clock.is_test_clock and development,
         environment="development" if development else "production",
+        secret_key="" if development else TEST_SECRET,
+        **settings,
     )
-    return create_app(settings, runtime)
+    return create_app(config, runtime, authenticator=None if strict else AdminByDefault())
+
+
+async def api_key(
+    runtime: Runtime,
+    role: Role | str,
+    *,
+    properties: list[str] | None = None,
+    partner: str | None = None,
+    name: str | None = None,
+) -> str:
+    """A new API key for a client of ``role`` (see ``staytier clients create``)."""
+    role = Role(role)
+    issued = await create_client(
+        runtime,
+        role=role,
+        name=name or f"test {role.value}",
+        properties=properties,
+        partner=partner,
+    )
+    return issued.key
+
+
+def guest_token(runtime: Runtime, member_id: int) -> str:
+    """A signed-in guest's token, as ``completeGuestSignIn`` issues it."""
+    return issue_token(runtime, member_id).token
 
 
 class GraphQLClient:
-    """Posts GraphQL documents to the app in-process (ASGI) and returns ``data``."""
+    """Posts GraphQL documents to the app in-process (ASGI) and returns ``data``.
 
-    def __init__(self, app: Litestar) -> None:
+    Without ``credential`` the requests carry no ``Authorization`` header: with
+    :func:`make_app` that is an admin. :meth:`acting_as` gives a client that sends a key or
+    a guest token instead.
+    """
+
+    def __init__(self, app: Litestar, credential: str | None = None) -> None:
+        self.app = app
+        headers = {"Authorization": f"Bearer {credential}"} if credential else {}
         self.http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://staytier.test"
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://staytier.test",
+            headers=headers,
         )
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+    async def acting_as(
+        self,
+        role: Role | str,
+        *,
+        properties: list[str] | None = None,
+        partner: str | None = None,
+        member_id: int | None = None,
+    ) -> GraphQLClient:
+        """A client on the same app acting as a new client of ``role``; for ``guest``, as the
+        member ``member_id`` with a guest token. Close it with :meth:`aclose`."""
+        if Role(role) is Role.GUEST:
+            assert member_id is not None, "a guest token is for one member"
+            return GraphQLClient(self.app, guest_token(self.runtime, member_id))
+        key = await api_key(self.runtime, role, properties=properties, partner=partner)
+        return GraphQLClient(self.app, key)
 
     async def raw(self, document: str, **variables: Any) -> dict[str, Any]:
         response = await self.http.post(

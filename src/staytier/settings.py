@@ -12,6 +12,13 @@ from staytier.program.catalog import default_catalog_path
 from staytier.program.loader import default_exchange_rates_path, default_program_path
 
 PREFIX = "STAYTIER_"
+# A secret shorter than this, or one of these, is a placeholder, not a secret.
+MIN_SECRET_LENGTH = 32
+PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "secret", "development", "staytier"})
+
+
+class UnsafeSettings(ValueError):
+    """Production was asked for with a missing secret or with development features on."""
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -27,10 +34,48 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     # Largest request body accepted, in bytes.
     max_body_bytes: int = 1_000_000
+    # Signs guest tokens; required in production, random per process in development.
+    secret_key: str = ""
+    # Requests per minute per client before the service answers 429.
+    rate_limit_per_minute: int = 3_000
+    # Mail for guest sign-in codes; without a host, development logs the message instead.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_sender: str = "staytier@localhost"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    # Set by `serve --demo`: demo data and ready keys for every role.
+    demo: bool = False
 
     @property
     def development(self) -> bool:
         return self.environment == "development"
+
+    def __repr__(self) -> str:
+        return "Settings(...)"  # never the secret, in a log or a traceback
+
+    def production_problems(self) -> list[str]:
+        """Why these settings must not serve production; empty when they may."""
+        if self.development:
+            return []
+        problems = []
+        secret = self.secret_key.strip()
+        if len(secret) < MIN_SECRET_LENGTH or secret.lower() in PLACEHOLDER_SECRETS:
+            problems.append(
+                f"Set {PREFIX}SECRET_KEY to a random value of at least {MIN_SECRET_LENGTH} "
+                "characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+            )
+        if self.test_clock:
+            problems.append("The test clock is a development feature: drop --test-clock.")
+        if self.demo:
+            problems.append("The demo is a development feature: drop --demo.")
+        return problems
+
+    def check_production(self) -> None:
+        """Raises :class:`UnsafeSettings` listing every problem, if there is one."""
+        problems = self.production_problems()
+        if problems:
+            raise UnsafeSettings("Refusing to start in production: " + " ".join(problems))
 
     @classmethod
     def load(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:

@@ -116,3 +116,46 @@ async def load_demo(runtime: Runtime, directory: Path) -> DemoLoaded:
             )
             stays += 1
     return DemoLoaded(properties=properties, members=members, stays=stays)
+
+
+DEMO_GUEST = "1000000032"  # Katherine Johnson, whose token the demo prints
+DEMO_FRONT_DESK = "NYCTS"
+DEMO_PARTNER = "DEMOBOOK"
+
+
+@dataclass(frozen=True)
+class DemoCredential:
+    variable: str  # the shell variable the README tour uses
+    label: str
+    secret: str
+
+
+async def demo_credentials(runtime: Runtime) -> list[DemoCredential]:
+    """Development only: a fresh key for each role (the demo's earlier keys are revoked)
+    and a guest token for a demo member, so the tour can show what each role sees."""
+    from staytier.domain.access import Role
+    from staytier.services.clients import create_client, list_clients, revoke_client
+    from staytier.services.guest_sign_in import issue_token
+
+    for client in await list_clients(runtime):
+        if client.name.startswith("demo ") and client.revoked_at is None:
+            await revoke_client(runtime, client.key_id)
+    scopes: list[tuple[Role, list[str], str | None, str, str]] = [
+        (Role.ADMIN, [], None, "ADMIN_KEY", "admin"),
+        (Role.FRONT_DESK, [DEMO_FRONT_DESK], None, "FRONT_DESK_KEY", DEMO_FRONT_DESK),
+        (Role.BOOKING_PARTNER, [], DEMO_PARTNER, "PARTNER_KEY", DEMO_PARTNER),
+        (Role.ANALYST, [], None, "ANALYST_KEY", "analyst"),
+    ]
+    credentials = []
+    for role, properties, partner, variable, label in scopes:
+        issued = await create_client(
+            runtime, role=role, name=f"demo {role.value}", properties=properties, partner=partner
+        )
+        credentials.append(DemoCredential(variable, f"{role.value}, {label}", issued.key))
+    async with runtime.db.reading() as session:
+        guest = await session.scalar(select(Member.id).where(Member.member_number == DEMO_GUEST))
+    if guest is not None:
+        token = issue_token(runtime, guest)
+        label = f"guest {DEMO_GUEST}, until {token.expires_at:%H:%M} UTC"
+        credentials.append(DemoCredential("GUEST_TOKEN", label, token.token))
+    return credentials

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 
 from staytier.clock import Clock
@@ -10,6 +11,7 @@ from staytier.connectors.partners import Partners, demo_partners
 from staytier.domain.calendar import year_end
 from staytier.program.catalog import PreferenceCatalog, load_preference_catalog
 from staytier.program.model import ExchangeRates, Program, ProgramVersion
+from staytier.services.mail import LogMailer, Mailer
 from staytier.store.database import Database
 
 
@@ -25,6 +27,9 @@ class Runtime:
     catalog: PreferenceCatalog = field(default_factory=load_preference_catalog)
     # The brand's partners (fixtures/partners.toml unless the settings name another file).
     partners: Partners = field(default_factory=demo_partners)
+    # Signs guest tokens and keys sign-in code hashes; from STAYTIER_SECRET_KEY when served.
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    mailer: Mailer = field(default_factory=LogMailer)
 
     def rules_on(self, day: dt.date) -> ProgramVersion:
         """The program version in force on ``day``."""

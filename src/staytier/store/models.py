@@ -67,6 +67,8 @@ class Member(Base):
     points_balance: Mapped[int] = mapped_column(Integer, default=0)
     last_activity_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Set when the member's personal data was erased; the row stays for the ledger.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Stay(Base):
@@ -394,3 +396,75 @@ class PartnerWebhook(Base):
     endpoint: Mapped[str] = mapped_column(String(40))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ApiClient(Base):
+    """A system that calls the API with a key: only a hash of the key is kept.
+
+    ``key_id`` is the non-secret prefix of the key, for finding the row; the key itself is
+    shown once, when it is created or rotated.
+    """
+
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    # Property codes, space-separated, for a front desk.
+    property_codes: Mapped[str] = mapped_column(String(400), default="")
+    partner_code: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    rotated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class MemberPartner(Base):
+    """A partner that enrolled or credited a member, and so may read their tier and points."""
+
+    __tablename__ = "member_partners"
+    __table_args__ = (UniqueConstraint("partner_code", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    partner_code: Mapped[str] = mapped_column(String(40))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SignInCode(Base):
+    """A one-time code mailed to a guest; only its keyed hash is kept."""
+
+    __tablename__ = "sign_in_codes"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """One change to points, tier, preferences, consent or clients: who, when, before, after.
+
+    Only ever inserted; the API has no way to change or delete a row.
+    """
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index(None, "member_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor_role: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(100))
+    client_id: Mapped[str] = mapped_column(String(60))
+    request_id: Mapped[str] = mapped_column(String(100))
+    # points, tier, preference, consent, client, member
+    subject: Mapped[str] = mapped_column(String(20), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    subject_key: Mapped[str] = mapped_column(String(100), default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -13,6 +13,13 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError, user_errors
+from staytier.api.graphql.permissions import (
+    ActivityRecorders,
+    AdminOnly,
+    Enrolling,
+    OwnProperty,
+    StayRecorders,
+)
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Clock, Guest, JobReport, Property, Stay, StayStatusType
 from staytier.clock import TestClock
@@ -21,6 +28,7 @@ from staytier.domain.stays import Folio, StayStatus
 from staytier.services import activity, enrollment, properties, stays
 from staytier.services.idempotency import Result
 from staytier.services.jobs import run_due_jobs
+from staytier.services.visibility import remember_partner
 from staytier.store.models import Property as PropertyRow
 from staytier.store.models import Stay as StayRow
 
@@ -33,6 +41,13 @@ async def attempt(call: Awaitable[Result]) -> tuple[Result | None, list[UserErro
         return await call, []
     except BusinessRuleError as error:
         return None, user_errors(error)
+
+
+async def served_guest(context: Context, member_id: int) -> Guest | None:
+    """The member a mutation enrolled or credited, as its payload shows them. A booking
+    partner that did so may read the member's tier and points from then on."""
+    await remember_partner(context.runtime, context.principal, member_id)
+    return await load_guest(context, member_id)
 
 
 async def load_stay(context: Context, stay_id: int) -> Stay:
@@ -56,7 +71,7 @@ async def stay_outcome(
         return payload(user_errors=errors)
     return payload(
         stay=await load_stay(context, result["stay_id"]),
-        guest=await load_guest(context, result["member_id"]),
+        guest=await served_guest(context, result["member_id"]),
     )
 
 
@@ -213,7 +228,9 @@ class SetTestClockPayload:
 
 @strawberry.type
 class CoreMutation:
-    @strawberry.mutation(description="Enrolls a guest at the base tier.")
+    @strawberry.mutation(
+        description="Enrolls a guest at the base tier.", permission_classes=[Enrolling]
+    )
     async def enroll_guest(
         self, info: Info[Context, None], input: EnrollGuestInput
     ) -> EnrollGuestPayload:
@@ -233,9 +250,12 @@ class CoreMutation:
         )
         if result is None:
             return EnrollGuestPayload(user_errors=errors)
-        return EnrollGuestPayload(guest=await load_guest(context, result["member_id"]))
+        return EnrollGuestPayload(guest=await served_guest(context, result["member_id"]))
 
-    @strawberry.mutation(description="Records a stay; completing it credits nights and points.")
+    @strawberry.mutation(
+        description="Records a stay; completing it credits nights and points.",
+        permission_classes=[StayRecorders, OwnProperty],
+    )
     async def record_stay(
         self, info: Info[Context, None], input: RecordStayInput
     ) -> RecordStayPayload:
@@ -243,7 +263,10 @@ class CoreMutation:
         call = stays.record_stay(context.runtime, input.command(), scope=context.idempotency_scope)
         return await stay_outcome(context, call, RecordStayPayload)
 
-    @strawberry.mutation(description="Cancels a stay; a completed one loses its credit.")
+    @strawberry.mutation(
+        description="Cancels a stay; a completed one loses its credit.",
+        permission_classes=[StayRecorders, OwnProperty],
+    )
     async def cancel_stay(
         self, info: Info[Context, None], input: CancelStayInput
     ) -> CancelStayPayload:
@@ -251,7 +274,10 @@ class CoreMutation:
         call = stays.cancel_stay(context.runtime, input.command(), scope=context.idempotency_scope)
         return await stay_outcome(context, call, CancelStayPayload)
 
-    @strawberry.mutation(description="Credits activity from a partner source (card, meetings).")
+    @strawberry.mutation(
+        description="Credits activity from a partner source (card, meetings).",
+        permission_classes=[ActivityRecorders],
+    )
     async def record_activity(
         self, info: Info[Context, None], input: RecordActivityInput
     ) -> RecordActivityPayload:
@@ -273,9 +299,12 @@ class CoreMutation:
         )
         if result is None:
             return RecordActivityPayload(user_errors=errors)
-        return RecordActivityPayload(guest=await load_guest(context, result["member_id"]))
+        return RecordActivityPayload(guest=await served_guest(context, result["member_id"]))
 
-    @strawberry.mutation(description="Registers a property, or updates the one with its code.")
+    @strawberry.mutation(
+        description="Registers a property, or updates the one with its code.",
+        permission_classes=[AdminOnly],
+    )
     async def upsert_property(
         self, info: Info[Context, None], input: UpsertPropertyInput
     ) -> UpsertPropertyPayload:
@@ -293,7 +322,8 @@ class CoreMutation:
         return UpsertPropertyPayload(property=Property.of(row), created=result["created"])
 
     @strawberry.mutation(
-        description="Test deployments only: moves the clock and runs the jobs that fall due."
+        description="Test deployments only: moves the clock and runs the jobs that fall due.",
+        permission_classes=[AdminOnly],
     )
     async def set_test_clock(
         self, info: Info[Context, None], input: SetTestClockInput

@@ -11,40 +11,61 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.permissions import Authenticated, MemberReaders
 from staytier.api.graphql.types import Clock, Guest, Program, Property
+from staytier.services.visibility import can_see_member
+from staytier.store.models import Member
 from staytier.store.models import Property as PropertyRow
 from staytier.store.queries import member_by_number, property_by_code
 
 
-async def load_guest(context: Context, member_id: int) -> Guest:
-    from staytier.store.models import Member
-
+async def load_guest(context: Context, member_id: int) -> Guest | None:
+    """The member for a mutation's payload; ``None`` if the principal may not see them."""
     async with context.runtime.db.reading() as session:
         member = await session.get(Member, member_id)
-    assert member is not None
+        if member is None or not await can_see_member(session, context.principal, member_id):
+            return None
+    return Guest.of(member)
+
+
+async def visible_guest(context: Context, member_number: str) -> Guest | None:
+    """The member with this number if the principal may see them; ``None`` otherwise, the
+    same answer as for a number nobody holds."""
+    async with context.runtime.db.reading() as session:
+        member = await member_by_number(session, member_number.strip())
+        if member is None or not await can_see_member(session, context.principal, member.id):
+            return None
     return Guest.of(member)
 
 
 @strawberry.type
 class CoreQuery:
-    @strawberry.field(description="The program rules in force now (or on `on`).")
+    @strawberry.field(
+        description="The program rules in force now (or on `on`).",
+        permission_classes=[Authenticated],
+    )
     def program(self, info: Info[Context, None], on: dt.date | None = None) -> Program:
         runtime = info.context.runtime
         return Program.of(runtime.program, runtime.rules_on(on or runtime.today()))
 
-    @strawberry.field(description="A member by member number; null when unknown.")
+    @strawberry.field(
+        description="A member by member number; null when unknown or not visible to the caller.",
+        permission_classes=[MemberReaders],
+    )
     async def guest(self, info: Info[Context, None], member_number: str) -> Guest | None:
-        async with info.context.runtime.db.reading() as session:
-            member = await member_by_number(session, member_number)
-        return Guest.of(member) if member else None
+        return await visible_guest(info.context, member_number)
 
-    @strawberry.field(description="A property by code; null when unknown.")
+    @strawberry.field(
+        description="A property by code; null when unknown.", permission_classes=[Authenticated]
+    )
     async def property(self, info: Info[Context, None], code: str) -> Property | None:
         async with info.context.runtime.db.reading() as session:
             row = await property_by_code(session, code.strip().upper())
         return Property.of(row) if row else None
 
-    @strawberry.field(description="The brand's properties, by code.")
+    @strawberry.field(
+        description="The brand's properties, by code.", permission_classes=[Authenticated]
+    )
     async def properties(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Property]:  # type: ignore[type-var]
@@ -56,11 +77,15 @@ class CoreQuery:
             rows = list(await session.scalars(query))
         return connection("properties", rows, size, lambda r: r.id, Property.of)
 
-    @strawberry.field(description="The signed-in guest; null until guest sign-in exists.")
-    def me(self) -> Guest | None:
-        return None
+    @strawberry.field(
+        description="The signed-in guest (a guest token); null for an API client.",
+        permission_classes=[Authenticated],
+    )
+    async def me(self, info: Info[Context, None]) -> Guest | None:
+        member_id = info.context.principal.member_id
+        return None if member_id is None else await load_guest(info.context, member_id)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[Authenticated])
     def clock(self, info: Info[Context, None]) -> Clock:
         clock = info.context.runtime.clock
         return Clock(now=clock.now(), is_test_clock=clock.is_test_clock)

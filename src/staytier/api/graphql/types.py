@@ -19,6 +19,7 @@ from staytier.api.graphql.profile_types import (
     SpecialDate,
     StaffNote,
 )
+from staytier.api.graphql.permissions import ServiceReaders
 from staytier.domain import benefits as benefit_rules
 from staytier.domain import tiers as tier_rules
 from staytier.domain.points import LedgerKind
@@ -292,7 +293,10 @@ class Guest:
     member_number: str
     first_name: str
     last_name: str
-    email: str | None
+    email: str | None = strawberry.field(
+        description="Contact: for the staff who serve the guest and the guest only.",
+        permission_classes=[ServiceReaders],
+    )
     language: str
     enrolled_on: dt.date
     member_id: strawberry.Private[int]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -13,25 +14,47 @@ from strawberry.litestar import make_graphql_controller
 
 from staytier.api.graphql.context import context_getter
 from staytier.api.graphql.schema import build_schema
+from staytier.api.http.auth import Authenticator, authenticate, rate_limit
 from staytier.clock import Clock, SystemClock, TestClock
 from staytier.connectors.partners import load_partners
 from staytier.program.catalog import load_preference_catalog
 from staytier.program.loader import load_exchange_rates, load_program
+from staytier.services.mail import LogMailer, Mailer, SmtpMailer
 from staytier.services.runtime import Runtime
 from staytier.settings import Settings
 from staytier.store.database import Database
 
 
+def build_mailer(settings: Settings) -> Mailer:
+    if settings.smtp_host:
+        return SmtpMailer(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_sender,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+        )
+    return LogMailer()
+
+
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
-    """Loads the program files (failing with every mistake listed) and opens the database."""
-    return Runtime(
+    """Loads the program files (failing with every mistake listed) and opens the database.
+
+    Refuses production settings that are unsafe (see :meth:`Settings.check_production`).
+    """
+    settings.check_production()
+    runtime = Runtime(
         db=Database(settings.database_url),
         clock=clock or (TestClock() if settings.test_clock else SystemClock()),
         program=load_program(settings.program),
         rates=load_exchange_rates(settings.exchange_rates),
         catalog=load_preference_catalog(settings.preferences),
         partners=load_partners(settings.partners),
+        mailer=build_mailer(settings),
     )
+    if settings.secret_key:
+        runtime = dataclasses.replace(runtime, secret_key=settings.secret_key)
+    return runtime
 
 
 def request_ids(app: ASGIApp) -> ASGIApp:
@@ -70,9 +93,12 @@ def create_app(
     runtime: Runtime | None = None,
     *,
     companions: Sequence[Callable[[], AbstractAsyncContextManager[object]]] = (),
+    authenticator: Authenticator | None = None,
 ) -> Litestar:
     """The ASGI app. Pass a ``runtime`` to share one with tests or the CLI;
-    ``companions`` run beside the app while it serves (the demo's partners and worker)."""
+    ``companions`` run beside the app while it serves (the demo's partners and worker);
+    the ``authenticator`` turns ``Authorization`` headers into principals."""
+    settings.check_production()
     runtime = runtime or build_runtime(settings)
 
     @asynccontextmanager
@@ -94,9 +120,19 @@ def create_app(
     )
     return Litestar(
         route_handlers=[graphql, health],
-        state=State({"runtime": runtime, "settings": settings}),
+        state=State(
+            {
+                "runtime": runtime,
+                "settings": settings,
+                "authenticator": authenticator or Authenticator(),
+            }
+        ),
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
-        middleware=[request_ids],
+        middleware=[
+            request_ids,
+            authenticate,
+            rate_limit(settings.rate_limit_per_minute).middleware,
+        ],
         debug=False,
     )

@@ -1,0 +1,102 @@
+"""The audit log: every change to points, tier, preferences, consent and clients, with who
+made it, through which client, in which request, and the value before and after.
+
+The actor comes from a context variable the HTTP layer sets for each request (see
+:func:`acting_as`); jobs and the command line run as :data:`SYSTEM`. Writers call
+:func:`record` in the transaction of the change, so a change and its entry commit together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.store.models import AuditEntry
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who a change is made for: a role and client name, the client id, the request id."""
+
+    role: str
+    name: str
+    client_id: str
+    request_id: str = ""
+
+
+SYSTEM = Actor(role="system", name="staytier", client_id="")
+_actor: ContextVar[Actor] = ContextVar("staytier_actor", default=SYSTEM)
+
+
+def current_actor() -> Actor:
+    return _actor.get()
+
+
+@contextmanager
+def acting_as(actor: Actor) -> Iterator[None]:
+    """Attributes the changes made inside the block to ``actor``."""
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def record(
+    session: AsyncSession,
+    *,
+    at: dt.datetime,
+    subject: str,
+    action: str,
+    member_id: int | None = None,
+    subject_key: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Adds one audit entry to the caller's transaction.
+
+    ``subject`` is what changed (``points``, ``tier``, ``preference``, ``consent``,
+    ``client``, ``member``); ``subject_key`` names it (a member number, a key id).
+    """
+    actor = current_actor()
+    session.add(
+        AuditEntry(
+            occurred_at=at,
+            actor_role=actor.role,
+            actor=actor.name[:100],
+            client_id=actor.client_id[:60],
+            request_id=actor.request_id[:100],
+            subject=subject,
+            action=action[:40],
+            member_id=member_id,
+            subject_key=subject_key[:100],
+            before=before,
+            after=after,
+        )
+    )
+
+
+async def audit_page(
+    session: AsyncSession,
+    *,
+    first: int,
+    before_id: int | None,
+    member_id: int | None = None,
+    subject: str | None = None,
+) -> list[AuditEntry]:
+    """Newest entries first, one more than asked; optionally one member's or one subject's."""
+    query = select(AuditEntry)
+    if member_id is not None:
+        query = query.where(AuditEntry.member_id == member_id)
+    if subject is not None:
+        query = query.where(AuditEntry.subject == subject)
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    return list(await session.scalars(query.order_by(AuditEntry.id.desc()).limit(first + 1)))

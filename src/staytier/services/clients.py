@@ -1,0 +1,221 @@
+"""API clients: created with a role and a scope, called with a key only its holder knows.
+
+A key reads ``stk_<key id>_<secret>``. The key id is not secret: it finds the client's row.
+Only an argon2 hash of the whole key is stored; the key is shown once, when it is created or
+rotated. Every request reads the row again, so a revoked or rotated key stops working at
+once. Argon2 is slow on purpose, so a key that verified once is remembered for the process
+by a SHA-256 of it next to the stored hash it matched: a rotation changes the hash and the
+memory no longer applies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.domain.access import Principal, Role
+from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.services import audit
+from staytier.services.runtime import Runtime
+from staytier.store.models import ApiClient
+from staytier.store.queries import property_by_code
+
+KEY_PREFIX = "stk"
+_hasher = PasswordHasher()
+_verified: OrderedDict[tuple[int, str], str] = OrderedDict()
+_VERIFIED_MAX = 10_000
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A key as shown once to whoever created or rotated the client."""
+
+    client: ApiClient
+    key: str
+
+
+def _new_key() -> tuple[str, str]:
+    key_id = secrets.token_hex(6)
+    return key_id, f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def principal_of(client: ApiClient) -> Principal:
+    """The principal a request made with this client's key acts as."""
+    return Principal(
+        role=Role(client.role),
+        client_id=f"client:{client.key_id}",
+        name=client.name,
+        property_codes=frozenset(client.property_codes.split()),
+        partner_code=client.partner_code,
+    )
+
+
+def _described(client: ApiClient) -> dict[str, object]:
+    return {
+        "name": client.name,
+        "role": client.role,
+        "keyId": client.key_id,
+        "properties": client.property_codes.split(),
+        "partner": client.partner_code,
+        "revoked": client.revoked_at is not None,
+    }
+
+
+async def _scope_mistakes(
+    session: AsyncSession, role: Role, properties: list[str], partner: str | None
+) -> list[str]:
+    mistakes = []
+    if role is Role.FRONT_DESK:
+        if not properties:
+            mistakes.append("A front desk client needs at least one --property.")
+        for code in properties:
+            if await property_by_code(session, code) is None:
+                mistakes.append(f"No property {code}.")
+    elif properties:
+        mistakes.append("Only a front desk client is scoped to properties.")
+    if role is Role.BOOKING_PARTNER and not partner:
+        mistakes.append("A booking partner client needs a --partner code.")
+    if role is not Role.BOOKING_PARTNER and partner:
+        mistakes.append("Only a booking partner client is scoped to a partner.")
+    return mistakes
+
+
+async def create_client(
+    runtime: Runtime,
+    *,
+    role: Role,
+    name: str,
+    properties: list[str] | None = None,
+    partner: str | None = None,
+) -> IssuedKey:
+    """Creates a client and returns its key, which is not kept and cannot be shown again."""
+    codes = sorted({code.strip().upper() for code in properties or [] if code.strip()})
+    partner = partner.strip().upper() if partner else None
+    async with runtime.db.transaction() as session:
+        mistakes = await _scope_mistakes(session, role, codes, partner)
+        if not name.strip() or len(name) > 100:
+            mistakes.append("A name is required (at most 100 characters).")
+        if mistakes:
+            raise BusinessRuleError(ErrorCode.INVALID_INPUT, " ".join(mistakes))
+        key_id, key = _new_key()
+        client = ApiClient(
+            key_id=key_id,
+            key_hash=_hasher.hash(key),
+            name=name.strip(),
+            role=role.value,
+            property_codes=" ".join(codes),
+            partner_code=partner,
+            created_at=runtime.now(),
+        )
+        session.add(client)
+        await session.flush()
+        audit.record(
+            session,
+            at=runtime.now(),
+            subject="client",
+            action="CREATED",
+            subject_key=key_id,
+            after=_described(client),
+        )
+    return IssuedKey(client=client, key=key)
+
+
+async def _client(session: AsyncSession, key_id: str) -> ApiClient:
+    client = await session.scalar(
+        select(ApiClient).where(ApiClient.key_id == key_id).with_for_update()
+    )
+    if client is None:
+        raise BusinessRuleError(ErrorCode.INVALID_INPUT, f"No client with key id {key_id}.")
+    return client
+
+
+async def rotate_client(runtime: Runtime, key_id: str) -> IssuedKey:
+    """Gives the client a new key; the old one stops working at once."""
+    async with runtime.db.transaction() as session:
+        client = await _client(session, key_id)
+        if client.revoked_at is not None:
+            raise BusinessRuleError(ErrorCode.INVALID_INPUT, "A revoked client stays revoked.")
+        before = _described(client)
+        client.key_id, key = _new_key()
+        client.key_hash = _hasher.hash(key)
+        client.rotated_at = runtime.now()
+        audit.record(
+            session,
+            at=runtime.now(),
+            subject="client",
+            action="ROTATED",
+            subject_key=key_id,
+            before=before,
+            after=_described(client),
+        )
+    return IssuedKey(client=client, key=key)
+
+
+async def revoke_client(runtime: Runtime, key_id: str) -> ApiClient:
+    """Revokes the client: its key stops working with the next request."""
+    async with runtime.db.transaction() as session:
+        client = await _client(session, key_id)
+        before = _described(client)
+        if client.revoked_at is None:
+            client.revoked_at = runtime.now()
+            audit.record(
+                session,
+                at=runtime.now(),
+                subject="client",
+                action="REVOKED",
+                subject_key=key_id,
+                before=before,
+                after=_described(client),
+            )
+    return client
+
+
+async def list_clients(runtime: Runtime) -> list[ApiClient]:
+    """Every client, revoked ones included, oldest first."""
+    async with runtime.db.reading() as session:
+        return list(await session.scalars(select(ApiClient).order_by(ApiClient.id)))
+
+
+def _key_id_of(key: str) -> str | None:
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1]:
+        return None
+    return parts[1]
+
+
+def _verifies(client: ApiClient, key: str) -> bool:
+    remembered = (client.id, client.key_hash)
+    digest = _digest(key)
+    if _verified.get(remembered) == digest:
+        return True
+    try:
+        _hasher.verify(client.key_hash, key)
+    except (VerificationError, InvalidHashError):
+        return False
+    _verified[remembered] = digest
+    if len(_verified) > _VERIFIED_MAX:
+        _verified.popitem(last=False)
+    return True
+
+
+async def authenticate_key(runtime: Runtime, key: str) -> Principal | None:
+    """The principal of a live client's key; ``None`` for an unknown, wrong or revoked key."""
+    key_id = _key_id_of(key)
+    if key_id is None or len(key) > 200:
+        return None
+    async with runtime.db.reading() as session:
+        client = await session.scalar(select(ApiClient).where(ApiClient.key_id == key_id))
+    if client is None or client.revoked_at is not None or not _verifies(client, key):
+        return None
+    return principal_of(client)
