@@ -100,3 +100,11 @@ async def audit_page(
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
     return list(await session.scalars(query.order_by(AuditEntry.id.desc()).limit(first + 1)))
+
+
+def values_of(values: list[str], *, sensitive: bool) -> dict[str, Any]:
+    """A profile value list as the audit log keeps it: a sensitive category's values are
+    counted, not kept, since the log cannot forget them when consent is withdrawn."""
+    if sensitive:
+        return {"count": len(values), "sensitive": True}
+    return {"values": list(values)}

@@ -8,7 +8,7 @@ first, then phone, then names in alphabetical order.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, exists, literal, or_, select
+from sqlalchemy import and_, case, exists, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -37,9 +37,15 @@ def _name_matches(words: list[str]) -> ColumnElement[bool] | None:
 
 
 async def search_members(
-    session: AsyncSession, text: str, *, first: int, offset: int
+    session: AsyncSession,
+    text: str,
+    *,
+    first: int,
+    offset: int,
+    visible: ColumnElement[bool] | None = None,
 ) -> list[Member]:
-    """One page of matches (one more than ``first``), best first, from ``offset``."""
+    """One page of matches (one more than ``first``), best first, from ``offset``; only
+    members meeting ``visible`` (see :func:`staytier.services.visibility.visible_members`)."""
     query_text = text.strip()
     if not query_text or len(query_text) > MAX_QUERY:
         raise BusinessRuleError(
@@ -54,7 +60,7 @@ async def search_members(
     rank = case((by_number, 0), (by_email, 1), (by_phone, 2), else_=3)
     rows = await session.scalars(
         select(Member)
-        .where(or_(*matches))
+        .where(or_(*matches), visible if visible is not None else true())
         .order_by(rank, Member.last_name, Member.first_name, Member.id)
         .offset(offset)
         .limit(first + 1)

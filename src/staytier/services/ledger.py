@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.points import ACTIVITY_KINDS, LedgerKind
+from staytier.services import audit
 from staytier.store.models import LedgerEntry, Member
 
 
@@ -30,6 +31,16 @@ def post_entry(
     """
     if member.points_balance + points < 0:
         raise ValueError(f"entry of {points} would overdraw member {member.member_number}")
+    audit.record(
+        session,
+        at=occurred_at,
+        subject="points",
+        action=kind.value,
+        member_id=member.id,
+        subject_key=member.member_number,
+        before={"balance": member.points_balance},
+        after={"balance": member.points_balance + points, "points": points},
+    )
     member.points_balance += points
     restarts_clock = kind in ACTIVITY_KINDS and points != 0
     if restarts_clock and (

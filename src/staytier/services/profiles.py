@@ -24,6 +24,7 @@ from staytier.domain.preferences import (
     special_date_mistakes,
 )
 from staytier.program.catalog import ConsentPurpose, PreferenceCategory
+from staytier.services import audit
 from staytier.services.idempotency import Result
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
@@ -122,7 +123,18 @@ def record_change(
     after: list[str],
     sensitive: bool = False,
 ) -> None:
-    """Appends one row to the member's profile history."""
+    """Appends one row to the member's profile history, and one to the audit log (which
+    keeps how many values a sensitive category held, never the values)."""
+    audit.record(
+        session,
+        at=runtime.now(),
+        subject=subject.lower(),
+        action=category,
+        member_id=member.id,
+        subject_key=member.member_number,
+        before=audit.values_of(before, sensitive=sensitive),
+        after=audit.values_of(after, sensitive=sensitive),
+    )
     session.add(
         ProfileChange(
             member_id=member.id,

@@ -15,6 +15,7 @@ from staytier.clock import local_date
 from staytier.domain.calendar import status_valid_through
 from staytier.domain.tiers import held_period, qualified_tier
 from staytier.program.model import ProgramVersion
+from staytier.services import audit
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, StatusPeriod
 from staytier.store.queries import as_periods, status_periods, year_totals
@@ -56,9 +57,34 @@ async def refresh_status(
                 -1
             ].detail = f"Reached in {year} by qualifying {path.value.lower().replace('_', ' ')}"
             session.add(rows[-1])
+            _audit_tier(session, runtime, member, "QUALIFIED", year, best, earned.rank, rules)
         elif earned.rank < best:
             _revoke_above(session, runtime, member, rules, earned_rows, earned.rank, year)
+            _audit_tier(session, runtime, member, "REVOKED", year, best, earned.rank, rules)
     await session.flush()
+
+
+def _audit_tier(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    action: str,
+    year: int,
+    before_rank: int,
+    after_rank: int,
+    rules: ProgramVersion,
+) -> None:
+    """The audit entry of a status earned or revoked for a qualification year."""
+    audit.record(
+        session,
+        at=runtime.now(),
+        subject="tier",
+        action=action,
+        member_id=member.id,
+        subject_key=member.member_number,
+        before={"tier": rules.tier_of_rank(before_rank).code, "year": year},
+        after={"tier": rules.tier_of_rank(after_rank).code, "year": year},
+    )
 
 
 def _earned(

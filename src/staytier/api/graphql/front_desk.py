@@ -19,6 +19,7 @@ from staytier.api.graphql.profile_types import Preference, SpecialDateDuringStay
 from staytier.api.graphql.types import Benefit, Guest, GuestTier, Stay
 from staytier.domain.errors import BusinessRuleError
 from staytier.services import arrivals, guest_search
+from staytier.services.visibility import visible_members
 from staytier.store import models
 
 
@@ -104,7 +105,13 @@ async def search_connection(
     size, offset = page_size(first), decode_cursor(kind, after) or 0
     try:
         async with context.runtime.db.reading() as session:
-            rows = await guest_search.search_members(session, query, first=size, offset=offset)
+            rows = await guest_search.search_members(
+                session,
+                query,
+                first=size,
+                offset=offset,
+                visible=visible_members(context.principal),
+            )
     except BusinessRuleError as error:
         raise _refused(error) from error
     positioned = [(offset + index + 1, row) for index, row in enumerate(rows)]

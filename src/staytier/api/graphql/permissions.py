@@ -14,10 +14,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from strawberry.extensions.field_extension import AsyncExtensionResolver
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
+from strawberry.utils.await_maybe import await_maybe
 
+from staytier.api.graphql.errors import UserError
 from staytier.domain.access import MEMBER_READERS, STAFF, Role
+from staytier.domain.errors import ErrorCode
+from staytier.services.visibility import can_see_member
+from staytier.store.queries import member_by_number
 
 FORBIDDEN = {"code": "FORBIDDEN"}
 
@@ -104,6 +110,88 @@ class OwnProperty(BasePermission):
         if code is None and "input" in kwargs:
             code = getattr(kwargs["input"], "property_code", None)
         return isinstance(code, str) and code.strip().upper() in principal.property_codes
+
+
+class ProfileEditors(RolePermission):
+    """Preferences, consent and special dates: the staff who serve the guest, the guest."""
+
+    roles = (*STAFF, Role.GUEST)
+
+
+class SpeaksForItself(BasePermission):
+    """A guest states their own profile (``source: GUEST``, no property); a front desk
+    names only its own properties. Other roles pass."""
+
+    message = "Not allowed."
+    error_extensions = FORBIDDEN
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        given = kwargs.get("input")
+        code = getattr(given, "property_code", None)
+        if principal.role is Role.GUEST:
+            stated = getattr(getattr(given, "source", None), "value", "GUEST")
+            return stated == "GUEST" and not code
+        if principal.role is Role.FRONT_DESK and code:
+            return bool(code.strip().upper() in principal.property_codes)
+        return True
+
+
+class MemberInSight(BasePermission):
+    """The member the input names must be one the principal may see (see
+    :mod:`staytier.services.visibility`). A refusal is the payload a number nobody holds
+    gets: ``MEMBER_NOT_FOUND`` on ``memberNumber`` (see :class:`MemberScoped`)."""
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        if principal.role is Role.ADMIN:
+            return True
+        number = _member_number(kwargs)
+        if number is None:
+            return False
+        async with info.context.runtime.db.reading() as session:
+            member = await member_by_number(session, number)
+            # Nobody holds the number: the service answers MEMBER_NOT_FOUND itself.
+            return member is None or await can_see_member(session, principal, member.id)
+
+
+def _member_number(kwargs: dict[str, Any]) -> str | None:
+    number = kwargs.get("member_number", getattr(kwargs.get("input"), "member_number", None))
+    return number.strip() if isinstance(number, str) else None
+
+
+class MemberScoped(PermissionExtension):
+    """Checks its permissions in order; a refusal by :class:`MemberInSight` answers with
+    the mutation's payload carrying ``MEMBER_NOT_FOUND``, exactly as for an unknown member,
+    and any other refusal raises as usual."""
+
+    def __init__(self, *permissions: type[BasePermission]) -> None:
+        super().__init__([p() for p in (*permissions, MemberInSight)], use_directives=False)
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        for permission in self.permissions:
+            if await await_maybe(permission.has_permission(source, info, **kwargs)) is True:
+                continue
+            if isinstance(permission, MemberInSight):
+                payload = self.field.type
+                number = _member_number(kwargs)
+                return payload(  # type: ignore[operator]
+                    user_errors=[
+                        UserError(
+                            code=ErrorCode.MEMBER_NOT_FOUND,
+                            field="memberNumber",
+                            message=f"No member {number}.",
+                        )
+                    ]
+                )
+            return self._on_unauthorized(permission)
+        return await next_(source, info, **kwargs)
+
+    def apply(self, field: Any) -> None:
+        super().apply(field)
+        self.field = field
 
 
 class Unannotated(AdminOnly):

@@ -18,6 +18,14 @@ from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.front_desk import Arrival, arrivals_connection, search_connection
 from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.permissions import (
+    Authenticated,
+    MemberScoped,
+    OwnProperty,
+    ProfileEditors,
+    SpeaksForItself,
+    StaffOnly,
+)
 from staytier.api.graphql.profile_types import (
     Consent,
     ConsentPurposeType,
@@ -171,7 +179,10 @@ async def _special_dates(context: Context, member_id: int) -> SpecialDatePayload
 
 @strawberry.type
 class ProfileMutation:
-    @strawberry.mutation(description="Sets a guest's values in one preference category.")
+    @strawberry.mutation(
+        description="Sets a guest's values in one preference category.",
+        extensions=[MemberScoped(ProfileEditors, SpeaksForItself)],
+    )
     async def set_preference(
         self, info: Info[Context, None], input: SetPreferenceInput
     ) -> SetPreferencePayload:
@@ -189,7 +200,10 @@ class ProfileMutation:
             preferences=await _category_now(context, result["member_id"], result["category"]),
         )
 
-    @strawberry.mutation(description="Removes one preference value, or a whole category.")
+    @strawberry.mutation(
+        description="Removes one preference value, or a whole category.",
+        extensions=[MemberScoped(ProfileEditors, SpeaksForItself)],
+    )
     async def remove_preference(
         self, info: Info[Context, None], input: RemovePreferenceInput
     ) -> RemovePreferencePayload:
@@ -207,7 +221,10 @@ class ProfileMutation:
             removed=[Preference.of_result(item) for item in result["removed"]],
         )
 
-    @strawberry.mutation(description="Adds a staff note, with its author and property.")
+    @strawberry.mutation(
+        description="Adds a staff note, with its author and property.",
+        extensions=[MemberScoped(StaffOnly, OwnProperty)],
+    )
     async def add_staff_note(
         self, info: Info[Context, None], input: AddStaffNoteInput
     ) -> AddStaffNotePayload:
@@ -228,7 +245,8 @@ class ProfileMutation:
 
     @strawberry.mutation(
         description="Gives or withdraws consent for a purpose; withdrawing it removes the "
-        "sensitive preferences that need it at once, listed in `removedPreferences`."
+        "sensitive preferences that need it at once, listed in `removedPreferences`.",
+        extensions=[MemberScoped(ProfileEditors, SpeaksForItself)],
     )
     async def set_consent(
         self, info: Info[Context, None], input: SetConsentInput
@@ -252,7 +270,10 @@ class ProfileMutation:
             guest=await load_guest(context, result["member_id"]),
         )
 
-    @strawberry.mutation(description="Sets the guest's birthday or anniversary.")
+    @strawberry.mutation(
+        description="Sets the guest's birthday or anniversary.",
+        extensions=[MemberScoped(ProfileEditors, SpeaksForItself)],
+    )
     async def set_special_date(
         self, info: Info[Context, None], input: SetSpecialDateInput
     ) -> SpecialDatePayload:
@@ -268,7 +289,10 @@ class ProfileMutation:
             return SpecialDatePayload(user_errors=errors)
         return await _special_dates(context, result["member_id"])
 
-    @strawberry.mutation(description="Removes the guest's birthday or anniversary.")
+    @strawberry.mutation(
+        description="Removes the guest's birthday or anniversary.",
+        extensions=[MemberScoped(ProfileEditors, SpeaksForItself)],
+    )
     async def remove_special_date(
         self, info: Info[Context, None], input: RemoveSpecialDateInput
     ) -> SpecialDatePayload:
@@ -285,13 +309,18 @@ class ProfileMutation:
 
 @strawberry.type
 class ProfileQuery:
-    @strawberry.field(description="The preference catalog: categories and what they accept.")
+    @strawberry.field(
+        description="The preference catalog: categories and what they accept.",
+        permission_classes=[Authenticated],
+    )
     def preference_catalog(self, info: Info[Context, None]) -> list[PreferenceCategory]:
         return [PreferenceCategory.of(c) for c in info.context.runtime.catalog.categories]
 
     @strawberry.field(
         description="Guests by member number, name (any case, accents optional, word "
-        "beginnings), email or phone; exact member number and email matches first."
+        "beginnings), email or phone; exact member number and email matches first. "
+        "Only the guests the caller may see.",
+        permission_classes=[StaffOnly],
     )
     async def search_guests(
         self,
@@ -304,7 +333,8 @@ class ProfileQuery:
 
     @strawberry.field(
         description="Guests arriving at a property on a date (its local date), from booked "
-        "stays, with what the front desk needs tonight."
+        "stays, with what the front desk needs tonight. A front desk: its properties only.",
+        permission_classes=[StaffOnly, OwnProperty],
     )
     async def arrivals(
         self,

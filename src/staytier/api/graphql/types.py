@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.permissions import ServiceReaders, StaffOnly
 from staytier.api.graphql.profile_types import (
     Consent,
     Preference,
@@ -19,7 +20,6 @@ from staytier.api.graphql.profile_types import (
     SpecialDate,
     StaffNote,
 )
-from staytier.api.graphql.permissions import ServiceReaders
 from staytier.domain import benefits as benefit_rules
 from staytier.domain import tiers as tier_rules
 from staytier.domain.points import LedgerKind
@@ -352,7 +352,7 @@ class Guest:
         rules = info.context.runtime.rules_on(standing.today)
         return [Benefit.of(b) for b in benefit_rules.benefits_for(rules, standing.held.tier.code)]
 
-    @strawberry.field(description="Newest first.")
+    @strawberry.field(description="Newest first.", permission_classes=[ServiceReaders])
     async def ledger(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[LedgerEntry]:  # type: ignore[type-var]
@@ -361,7 +361,9 @@ class Guest:
             rows = await guests.ledger_page(session, self.member_id, first=size, before_id=before)
         return connection("ledger", rows, size, lambda r: r.id, LedgerEntry.of)
 
-    @strawberry.field(description="Most recently recorded first.")
+    @strawberry.field(
+        description="Most recently recorded first.", permission_classes=[ServiceReaders]
+    )
     async def stays(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Stay]:  # type: ignore[type-var]
@@ -370,20 +372,30 @@ class Guest:
             rows = await guests.stays_page(session, self.member_id, first=size, before_id=before)
         return connection("stays", rows, size, lambda r: r[0].id, lambda r: Stay.of(*r))
 
-    @strawberry.field(description="Every status granted, with its cause; revoked ones too.")
+    @strawberry.field(
+        description="Every status granted, with its cause; revoked ones too.",
+        permission_classes=[ServiceReaders],
+    )
     async def tier_history(self, info: Info[Context, None]) -> list[TierStatus]:
         async with info.context.runtime.db.reading() as session:
             rows = await guests.tier_history(session, self.member_id)
         return [TierStatus.of(row) for row in rows]
 
-    @strawberry.field(description="Stated and inferred preferences, in catalog order.")
+    @strawberry.field(
+        description="Stated and inferred preferences, in catalog order. Never for partners "
+        "or analysts.",
+        permission_classes=[ServiceReaders],
+    )
     async def preferences(self, info: Info[Context, None]) -> list[Preference]:
         catalog = info.context.runtime.catalog
         async with info.context.runtime.db.reading() as session:
             found = await profile_views.preferences_by_member(session, [self.member_id], catalog)
         return [Preference.of(row) for row in found[self.member_id]]
 
-    @strawberry.field(description="Notes from staff, newest first.")
+    @strawberry.field(
+        description="Notes from staff, newest first; for the brand's staff only.",
+        permission_classes=[StaffOnly],
+    )
     async def staff_notes(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[StaffNote]:  # type: ignore[type-var]
@@ -394,19 +406,28 @@ class Guest:
             )
         return connection("staffNotes", rows, size, lambda r: r.id, StaffNote.of)
 
-    @strawberry.field(description="Birthday and anniversary, with the greeting flag.")
+    @strawberry.field(
+        description="Birthday and anniversary, with the greeting flag.",
+        permission_classes=[ServiceReaders],
+    )
     async def special_dates(self, info: Info[Context, None]) -> list[SpecialDate]:
         async with info.context.runtime.db.reading() as session:
             found = await profile_views.special_dates_by_member(session, [self.member_id])
         return [SpecialDate.of(row) for row in found[self.member_id]]
 
-    @strawberry.field(description="The consent in force per purpose (given or withdrawn).")
+    @strawberry.field(
+        description="The consent in force per purpose (given or withdrawn).",
+        permission_classes=[ServiceReaders],
+    )
     async def consents(self, info: Info[Context, None]) -> list[Consent]:
         async with info.context.runtime.db.reading() as session:
             rows = await profile_views.consents_in_force(session, self.member_id)
         return [Consent.of(row) for row in rows]
 
-    @strawberry.field(description="Every consent given or withdrawn, newest first.")
+    @strawberry.field(
+        description="Every consent given or withdrawn, newest first.",
+        permission_classes=[ServiceReaders],
+    )
     async def consent_history(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Consent]:  # type: ignore[type-var]
@@ -419,7 +440,8 @@ class Guest:
 
     @strawberry.field(
         description="Changes to preferences, special dates and consent, newest first; "
-        "`since` or `sinceLastStay` (the last checkout day) keep the recent ones."
+        "`since` or `sinceLastStay` (the last checkout day) keep the recent ones.",
+        permission_classes=[ServiceReaders],
     )
     async def profile_history(
         self,
