@@ -1,0 +1,300 @@
+"""arrivals(propertyCode, date): the guests arriving on booked stays, with their tier on the
+arrival date, the privileges to apply, preferences, special dates during the stay, staff
+notes and whether they have stayed here before; served with a constant number of SQL
+statements whatever the page size."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from staytier.domain.benefits import benefits_for
+from staytier.domain.preferences import PreferenceSource, SpecialDateKind
+from staytier.program.catalog import ConsentPurpose
+from staytier.services import profiles
+from staytier.services.enrollment import EnrollGuest, enroll_guest
+from staytier.services.runtime import Runtime
+from staytier.store.database import Database
+from tests.integration.test_set_consent import consent
+from tests.integration.test_set_preference import set_preference
+from tests.support import GraphQLClient, enroll, new_key, record
+
+D = dt.date
+TONIGHT = D(2026, 3, 5)  # the test clock stands on 2 March 2026
+
+ARRIVALS = """
+query Arrivals($code: String!, $date: Date!, $first: Int, $after: String) {
+  arrivals(propertyCode: $code, date: $date, first: $first, after: $after) {
+    edges {
+      cursor
+      node {
+        memberNumber firstName lastName language
+        tier { code name validThrough lifetime }
+        privileges { code name detail params options }
+        preferences { category value source sensitive confidence }
+        specialDates { kind date fallsOn greet }
+        staffNotes { text author propertyCode }
+        firstStayAtProperty earlierStaysAtProperty
+        stay { confirmationNumber arrivalDate departureDate nights roomType rateCode }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+async def arrivals(client: GraphQLClient, code: str = "NYCTS", **more: Any) -> dict[str, Any]:
+    variables = {"code": code, "date": more.pop("date", TONIGHT.isoformat()), **more}
+    data = await client(ARRIVALS, **variables)
+    found: dict[str, Any] = data["arrivals"]
+    return found
+
+
+def nodes(page: dict[str, Any]) -> list[dict[str, Any]]:
+    return [edge["node"] for edge in page["edges"]]
+
+
+async def book(client: GraphQLClient, number: str, **more: Any) -> None:
+    payload = await record(
+        client,
+        member_number=number,
+        arrival=more.pop("arrival", TONIGHT),
+        nights=more.pop("nights", 3),
+        status="BOOKED",
+        room="0",
+        **more,
+    )
+    assert payload["userErrors"] == [], payload["userErrors"]
+
+
+async def test_a_gold_guest_arriving_tonight_with_a_rich_profile(
+    runtime: Runtime, client: GraphQLClient
+) -> None:
+    number = await enroll(client, "Grace", "Hopper")
+    # 25 nights last month make her Gold at once.
+    stayed = await record(
+        client, member_number=number, arrival=D(2026, 1, 10), nights=25, room="150"
+    )
+    assert stayed["guest"]["tier"]["code"] == "GOLD"
+    await consent(client, number, True)
+    await set_preference(client, memberNumber=number, category="PILLOW", values=["FEATHER_FREE"])
+    await set_preference(client, memberNumber=number, category="ALLERGIES", values=["peanuts"])
+    await client(
+        "mutation($i: SetSpecialDateInput!) { setSpecialDate(input: $i) { userErrors { code } } }",
+        i={"memberNumber": number, "kind": "BIRTHDAY", "date": "1986-03-06"},
+    )
+    await client(
+        "mutation($i: AddStaffNoteInput!) { addStaffNote(input: $i) { userErrors { code } } }",
+        i={
+            "memberNumber": number,
+            "propertyCode": "LONKX",
+            "author": "Ann",
+            "text": "Likes a quiet corner table.",
+        },
+    )
+    await book(client, number, confirmation="NY-777", nights=2)
+
+    [arrival] = nodes(await arrivals(client))
+
+    rules = runtime.rules_on(TONIGHT)
+    assert arrival["memberNumber"] == number
+    assert (arrival["firstName"], arrival["lastName"]) == ("Grace", "Hopper")
+    assert arrival["tier"] == {
+        "code": "GOLD",
+        "name": "Gold",
+        "validThrough": "2028-02-28",
+        "lifetime": False,
+    }
+    assert [p["code"] for p in arrival["privileges"]] == [
+        b.code for b in benefits_for(rules, "GOLD")
+    ]
+    late = next(p for p in arrival["privileges"] if p["code"] == "LATE_CHECKOUT")
+    assert late["params"] == {"hour": 14, "guaranteed": True}
+    gift = next(p for p in arrival["privileges"] if p["code"] == "WELCOME_GIFT")
+    assert gift["options"] == ["POINTS", "AMENITY"]
+    assert [(p["category"], p["value"], p["sensitive"]) for p in arrival["preferences"]] == [
+        ("PILLOW", "FEATHER_FREE", False),
+        ("ALLERGIES", "peanuts", True),
+    ]
+    assert arrival["specialDates"] == [
+        {"kind": "BIRTHDAY", "date": "1986-03-06", "fallsOn": "2026-03-06", "greet": True}
+    ]
+    assert arrival["staffNotes"] == [
+        {"text": "Likes a quiet corner table.", "author": "Ann", "propertyCode": "LONKX"}
+    ]
+    assert arrival["firstStayAtProperty"] is False  # January's 25 nights were at NYCTS
+    assert arrival["earlierStaysAtProperty"] == 1
+    assert arrival["stay"]["confirmationNumber"] == "NY-777"
+    assert arrival["stay"]["nights"] == 2
+
+
+async def test_a_new_member_with_no_stays_arrives_for_the_first_time(
+    client: GraphQLClient,
+) -> None:
+    number = await enroll(client, "Alan", "Turing")
+    await book(client, number, property_code="LONKX")
+
+    [arrival] = nodes(await arrivals(client, "LONKX"))
+
+    assert arrival["tier"]["code"] == "MEMBER"
+    assert arrival["tier"]["validThrough"] is None
+    assert arrival["privileges"] == []
+    assert arrival["preferences"] == arrival["specialDates"] == arrival["staffNotes"] == []
+    assert arrival["firstStayAtProperty"] is True
+
+
+async def test_only_booked_stays_arriving_that_day_at_that_property_are_listed(
+    client: GraphQLClient,
+) -> None:
+    booked = await enroll(client, "Booked", "Guest")
+    await book(client, booked)
+    cancelled = await enroll(client, "Cancelled", "Guest")
+    await book(client, cancelled, confirmation="CX-1")
+    await client(
+        "mutation($i: CancelStayInput!) { cancelStay(input: $i) { userErrors { code } } }",
+        i={"idempotencyKey": new_key(), "propertyCode": "NYCTS", "confirmationNumber": "CX-1"},
+    )
+    tomorrow = await enroll(client, "Tomorrow", "Guest")
+    await book(client, tomorrow, arrival=TONIGHT + dt.timedelta(days=1))
+    elsewhere = await enroll(client, "Paris", "Guest")
+    await book(client, elsewhere, property_code="PAROP")
+
+    listed = nodes(await arrivals(client))
+
+    assert [a["memberNumber"] for a in listed] == [booked]
+
+
+async def test_a_property_with_no_arrivals_gets_an_empty_list(client: GraphQLClient) -> None:
+    page = await arrivals(client, "SINMB")
+
+    assert page == {"edges": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+
+
+async def test_an_unknown_property_is_refused(client: GraphQLClient) -> None:
+    body = await client.raw(ARRIVALS, code="NOWHERE", date=TONIGHT.isoformat())
+
+    assert body["errors"][0]["message"] == "No property NOWHERE."
+    assert body["errors"][0]["extensions"]["code"] == "PROPERTY_NOT_FOUND"
+
+
+async def test_a_birthday_on_29_february_falls_within_a_stay_on_28_february(
+    client: GraphQLClient,
+) -> None:
+    number = await enroll(client)
+    await client(
+        "mutation($i: SetSpecialDateInput!) { setSpecialDate(input: $i) { userErrors { code } } }",
+        i={"memberNumber": number, "kind": "BIRTHDAY", "date": "2004-02-29"},
+    )
+    day = D(2027, 2, 27)
+    await book(client, number, arrival=day, nights=2)
+
+    [arrival] = nodes(await arrivals(client, date=day.isoformat()))
+
+    assert arrival["specialDates"] == [
+        {"kind": "BIRTHDAY", "date": "2004-02-29", "fallsOn": "2027-02-28", "greet": True}
+    ]
+
+
+async def test_arrivals_come_in_pages_and_a_cursor_of_another_day_is_refused(
+    client: GraphQLClient,
+) -> None:
+    numbers = [await enroll(client, f"Guest{n}", "Page") for n in range(3)]
+    for number in numbers:
+        await book(client, number)
+
+    first = await arrivals(client, first=2)
+    rest = await arrivals(client, first=2, after=first["pageInfo"]["endCursor"])
+    other_day = await client.raw(
+        ARRIVALS,
+        code="NYCTS",
+        date=(TONIGHT + dt.timedelta(days=1)).isoformat(),
+        after=first["pageInfo"]["endCursor"],
+    )
+
+    assert first["pageInfo"]["hasNextPage"] is True
+    assert [a["memberNumber"] for a in nodes(first) + nodes(rest)] == numbers
+    assert rest["pageInfo"]["hasNextPage"] is False
+    assert "does not belong to this list" in other_day["errors"][0]["message"]
+
+
+# --- a constant number of statements ----------------------------------------------------------
+
+
+@contextmanager
+def counting_statements(db: Database) -> Iterator[list[str]]:
+    """Every SQL statement the read engine runs inside the block."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = db.read_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+async def guests_arriving(runtime: Runtime, count: int, day: dt.date) -> None:
+    """``count`` members booked to arrive at NYCTS on ``day``, each with a full profile."""
+    from staytier.domain.stays import Folio, StayStatus
+    from staytier.services.stays import RecordStay, record_stay
+    from staytier.store.models import Member
+
+    for n in range(count):
+        created = await enroll_guest(
+            runtime, EnrollGuest(first_name=f"Guest{n}", last_name=f"Arriving{day.day}")
+        )
+        async with runtime.db.reading() as session:
+            member = await session.get(Member, created["member_id"])
+        assert member is not None
+        number = member.member_number
+        guest = profiles.Actor(PreferenceSource.GUEST)
+        staff = profiles.Actor(PreferenceSource.STAFF, property_code="NYCTS", name="desk")
+        await profiles.set_consent(runtime, number, ConsentPurpose.PERSONALISED_SERVICE, True, guest)
+        await profiles.set_preference(runtime, number, "PILLOW", ["FEATHER_FREE"], guest)
+        await profiles.set_preference(runtime, number, "ALLERGIES", ["peanuts"], guest)
+        await profiles.set_special_date(
+            runtime, number, SpecialDateKind.BIRTHDAY, D(1980, day.month, day.day), True, guest
+        )
+        await profiles.add_staff_note(runtime, number, "Regular.", "desk", staff)
+        for earlier, status in ((D(2026, 1, 5), StayStatus.COMPLETED), (day, StayStatus.BOOKED)):
+            nights = 10 if status is StayStatus.COMPLETED else 2
+            await record_stay(
+                runtime,
+                RecordStay(
+                    idempotency_key=new_key(),
+                    member_number=number,
+                    property_code="NYCTS",
+                    confirmation_number=new_key(),
+                    status=status,
+                    folio=Folio(earlier, earlier + dt.timedelta(days=nights), "BAR", "USD"),
+                ),
+            )
+
+
+async def test_arrivals_take_the_same_number_of_statements_for_5_and_100_guests(
+    runtime: Runtime, client: GraphQLClient, backend: str
+) -> None:
+    small_day, big_day = D(2026, 3, 5), D(2026, 3, 6)
+    await guests_arriving(runtime, 5, small_day)
+    await guests_arriving(runtime, 100, big_day)
+
+    with counting_statements(runtime.db) as for_five:
+        five = await arrivals(client, date=small_day.isoformat(), first=100)
+    with counting_statements(runtime.db) as for_hundred:
+        hundred = await arrivals(client, date=big_day.isoformat(), first=100)
+
+    assert len(five["edges"]) == 5 and len(hundred["edges"]) == 100
+    assert all(a["tier"]["code"] == "SILVER" for a in nodes(hundred))
+    assert all(len(a["preferences"]) == 2 and a["staffNotes"] for a in nodes(hundred))
+    assert all(a["specialDates"] and not a["firstStayAtProperty"] for a in nodes(hundred))
+    print(f"\narrivals on {backend}: {len(for_five)} statements for 5, {len(for_hundred)} for 100")
+    assert len(for_five) == len(for_hundred), (for_five, for_hundred)
+    assert len(for_hundred) <= 8
