@@ -281,6 +281,22 @@ async def _work(runtime: Any, *, batch_size: int, idle_seconds: float, once: boo
         await runtime.db.dispose()
 
 
+@app.command("credit-birthdays")
+def credit_birthdays(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="UTC day to credit (default: today, UTC).")
+    ] = None,
+    database: DatabaseOption = None,
+    program: ProgramOption = None,
+) -> None:
+    """Credit the birthday bonus to members whose birthday it is, in their time zone."""
+    from staytier.services.birthdays import credit_birthdays as run
+
+    runtime = _runtime(_settings(database_url=database, program=program))
+    day = dt.date.fromisoformat(as_of) if as_of else runtime.today()
+    console.print(_run_job(run(runtime, day, day)))
+
+
 @app.command("check-program")
 def check_program(path: Path) -> None:
     """Validate a program file and list every mistake in it."""

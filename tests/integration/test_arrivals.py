@@ -257,7 +257,9 @@ async def guests_arriving(runtime: Runtime, count: int, day: dt.date) -> None:
         number = member.member_number
         guest = profiles.Actor(PreferenceSource.GUEST)
         staff = profiles.Actor(PreferenceSource.STAFF, property_code="NYCTS", name="desk")
-        await profiles.set_consent(runtime, number, ConsentPurpose.PERSONALISED_SERVICE, True, guest)
+        await profiles.set_consent(
+            runtime, number, ConsentPurpose.PERSONALISED_SERVICE, True, guest
+        )
         await profiles.set_preference(runtime, number, "PILLOW", ["FEATHER_FREE"], guest)
         await profiles.set_preference(runtime, number, "ALLERGIES", ["peanuts"], guest)
         await profiles.set_special_date(

@@ -11,6 +11,10 @@ from tests.support import GraphQLClient, enroll, new_key, record
 
 D = dt.date
 
+RECORD = """
+mutation($i: RecordStayInput!) { recordStay(input: $i) { userErrors { code field } } }
+"""
+
 PREFERENCES = """
 query Preferences($n: String!) {
   guest(memberNumber: $n) {
@@ -26,7 +30,7 @@ async def stay(
 ) -> str:
     confirmation = new_key()
     data = await client(
-        """mutation($i: RecordStayInput!) { recordStay(input: $i) { userErrors { code field } } }""",
+        RECORD,
         i={
             "idempotencyKey": new_key(),
             "memberNumber": number,
@@ -81,7 +85,9 @@ async def test_a_new_majority_replaces_the_inferred_value_as_stays_complete(
     for day in (7, 9, 11, 13):
         await stay(client, number, D(2026, 1, day), "TWIN", 2, "CORP")
 
-    found = {p["category"]: (p["value"], p["confidence"]) for p in await preferences(client, number)}
+    found = {
+        p["category"]: (p["value"], p["confidence"]) for p in await preferences(client, number)
+    }
 
     # The last five stays: four TWIN/CORP, one KING/BAR.
     assert found == {"ROOM_TYPE": ("TWIN", 80), "RATE_PLAN": ("CORP", 80), "FLOOR": ("LOW", 100)}
@@ -109,7 +115,9 @@ async def test_a_statement_replaces_an_inferred_value(client: GraphQLClient) -> 
     await stay(client, number, D(2026, 2, 20), "KING", 20, "BAR")
 
     room = [p for p in await preferences(client, number) if p["category"] == "ROOM_TYPE"]
-    assert room == [{"category": "ROOM_TYPE", "value": "SUITE", "source": "GUEST", "confidence": None}]
+    assert room == [
+        {"category": "ROOM_TYPE", "value": "SUITE", "source": "GUEST", "confidence": None}
+    ]
 
 
 async def test_a_late_cancellation_takes_the_inference_back(client: GraphQLClient) -> None:
@@ -135,7 +143,7 @@ async def test_a_floor_out_of_range_is_refused(client: GraphQLClient) -> None:
 
     payload = await record(client, member_number=number, arrival=D(2026, 2, 1), nights=1)
     data = await client(
-        """mutation($i: RecordStayInput!) { recordStay(input: $i) { userErrors { code field } } }""",
+        RECORD,
         i={
             "idempotencyKey": new_key(),
             "memberNumber": number,

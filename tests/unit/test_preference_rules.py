@@ -193,3 +193,16 @@ def test_phone_keys_are_digits() -> None:
 def test_prefix_bounds_hold_exactly_the_words_with_the_prefix(prefix: str, word: str) -> None:
     low, high = prefix_bounds(prefix)
     assert (low <= word < high) == word.startswith(prefix)
+
+
+def test_each_utc_midnight_falls_on_one_local_day_per_zone() -> None:
+    from staytier.services.birthdays import local_days
+
+    assert local_days("Asia/Tokyo", D(2026, 3, 10), D(2026, 3, 11)) == [
+        D(2026, 3, 10),
+        D(2026, 3, 11),
+    ]
+    assert local_days("America/Los_Angeles", D(2026, 3, 10), D(2026, 3, 11)) == [
+        D(2026, 3, 9),
+        D(2026, 3, 10),
+    ]

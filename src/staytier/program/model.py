@@ -48,6 +48,13 @@ class PointsRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     expiry_months: int = 24
 
 
+class BirthdayRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The birthday bonus: credited once a year on the member's birthday, in their time zone."""
+
+    # Points credited as a BONUS entry; 0 means no birthday bonus.
+    bonus_points: int = 0
+
+
 class Tier(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One status level. A path left out (None) cannot be used to reach the tier."""
 
@@ -204,6 +211,7 @@ class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     qualification: Qualification = msgspec.field(default_factory=Qualification)
     earning: Earning = msgspec.field(default_factory=Earning)
     points: PointsRules = msgspec.field(default_factory=PointsRules)
+    birthday: BirthdayRules = msgspec.field(default_factory=BirthdayRules)
     lifetime: list[LifetimeRule] = msgspec.field(default_factory=list)
     rate_codes: list[RateCode] = msgspec.field(default_factory=list)
     activities: list[ActivityRule] = msgspec.field(default_factory=list)

@@ -162,6 +162,8 @@ def _rule_mistakes(version: ProgramVersion) -> Iterator[str]:
         yield "earning.eligible_revenue must name at least one revenue line"
     if version.points.expiry_months < 0:
         yield "points.expiry_months must not be negative (0 means points never expire)"
+    if version.birthday.bonus_points < 0:
+        yield "birthday.bonus_points must not be negative (0 means no birthday bonus)"
 
 
 def _activity_mistakes(version: ProgramVersion) -> Iterator[str]:

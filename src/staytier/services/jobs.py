@@ -1,8 +1,9 @@
 """The date-bound job schedule: what falls due as (test) time passes.
 
 When the clock moves from one instant to another, every job due in between runs once, in
-date order: year-end requalification on the first day of each new qualification year, and
-points expiry on each day some member's points lapse. Expiry is due every day in principle,
+date order: year-end requalification on the first day of each new qualification year,
+points expiry on each day some member's points lapse, and the birthday bonus for the days
+in between. Expiry is due every day in principle,
 but the next day anything lapses is found with one ``MIN()`` query, so moving the clock two
 years ahead costs a few queries, not 730 empty runs. Each (job, run key) runs at most once.
 """
@@ -15,7 +16,8 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select
 
 from staytier.domain.calendar import add_months, year_start
-from staytier.services import expiry, requalification
+from staytier.services import birthdays, expiry, requalification
+from staytier.services.birthdays import credit_birthdays
 from staytier.services.expiry import expire_points, expiry_cutoff, points_at_risk
 from staytier.services.requalification import requalify
 from staytier.services.runtime import Runtime
@@ -76,13 +78,28 @@ async def run_due_jobs(
     """Runs every job due after ``from_instant`` up to ``to_instant`` (their UTC dates).
 
     On a day both are due, requalification runs first: the lifetime status it grants spares
-    points from expiring that same day. Reports include jobs that had already run (their
-    summary says ``already_ran``), so a caller sees the whole schedule for the span.
+    points from expiring that same day. Birthdays are credited for the days before each of
+    those runs and for the rest of the span, so a birthday bonus keeps points alive exactly
+    as it would have day by day. Reports include jobs that had already run (their summary
+    says ``already_ran``), so a caller sees the whole schedule for the span; a birthday run
+    is reported when it credited someone.
     """
     after = from_instant.astimezone(dt.UTC).date()
     until = to_instant.astimezone(dt.UTC).date()
     pending = requalifications_due(runtime, after, until)
     reports: list[JobReport] = []
+    birthdays_through = after
+
+    async def birthdays_until(day: dt.date) -> None:
+        nonlocal birthdays_through
+        if day <= birthdays_through:
+            return
+        first, birthdays_through = birthdays_through + ONE_DAY, day
+        done = await credit_birthdays(runtime, first, day)
+        if done.members_credited:
+            key = day.isoformat() if first == day else f"{first.isoformat()}..{day.isoformat()}"
+            reports.append(JobReport(birthdays.JOB, key, day, asdict(done)))
+
     expired_through, handled_before = after, None
     while True:
         day = await next_expiry_day(runtime, expired_through, handled_before=handled_before)
@@ -90,11 +107,14 @@ async def run_due_jobs(
             day = None
         if pending and (day is None or pending[0][0] <= day):
             due_on, year = pending.pop(0)
+            await birthdays_until(due_on - ONE_DAY)
             done = asdict(await requalify(runtime, year))
             reports.append(JobReport(requalification.JOB, str(year), due_on, done))
             continue
         if day is None:
+            await birthdays_until(until)
             return reports
+        await birthdays_until(day - ONE_DAY)
         lapsed = asdict(await expire_points(runtime, day))
         reports.append(JobReport(expiry.JOB, day.isoformat(), day, lapsed))
         months = runtime.rules_on(day).points.expiry_months
