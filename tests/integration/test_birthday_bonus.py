@@ -12,7 +12,7 @@ from staytier.services.birthdays import credit_birthdays
 from staytier.services.runtime import Runtime
 from staytier.store.models import JobRun
 from tests.integration.test_test_clock import move
-from tests.support import ENROLL, GraphQLClient
+from tests.support import ENROLL, GraphQLClient, stay_input
 
 BIRTHDAY = """
 mutation($i: SetSpecialDateInput!) { setSpecialDate(input: $i) { userErrors { code } } }
@@ -142,3 +142,29 @@ async def test_rerunning_a_day_changes_nothing(runtime: Runtime, client: GraphQL
         )
     assert runs == 3
     assert (await credit_birthdays(runtime, dt.date(2026, 3, 10), dt.date(2026, 3, 10))).already_ran
+
+
+async def test_a_birthday_bonus_does_not_keep_points_from_expiring(
+    client: GraphQLClient,
+) -> None:
+    number = await member_born(client, "1980-06-01")
+    stayed = await client(
+        RECORD, i={**stay_input(number, arrival=dt.date(2026, 3, 2), nights=1), "roomRevenue": "10"}
+    )
+    assert stayed["recordStay"]["userErrors"] == []  # 100 points, last activity 3 March 2026
+
+    await move(client, "2028-03-05T12:00:00+00:00")  # birthdays in 2026 and 2027, then expiry
+
+    data = (await client(LEDGER, n=number))["guest"]
+    assert [e["node"]["kind"] for e in data["ledger"]["edges"]] == [
+        "EXPIRE",
+        "BONUS",
+        "BONUS",
+        "EARN",
+    ]
+    assert data["points"]["balance"] == 0
+
+
+RECORD = """
+mutation($i: RecordStayInput!) { recordStay(input: $i) { userErrors { code field } } }
+"""

@@ -143,6 +143,7 @@ async def _credit(
             occurred_at=runtime.now(),
             effective_on=on,
             description=f"Birthday bonus {on.year}",
+            keeps_points_alive=False,  # a gift, not activity: points still expire
         )
         session.add(
             BirthdayBonus(

@@ -11,9 +11,18 @@ import msgspec
 from sqlalchemy import select
 
 from staytier.domain.calendar import qualification_year, year_start
+from staytier.domain.preferences import PreferenceSource, SpecialDateKind, occurrence
 from staytier.domain.stays import Folio, StayStatus
+from staytier.program.catalog import ConsentPurpose
 from staytier.program.loader import decode_file
 from staytier.services.enrollment import EnrollGuest, enroll_guest
+from staytier.services.profiles import (
+    Actor,
+    add_staff_note,
+    set_consent,
+    set_preference,
+    set_special_date,
+)
 from staytier.services.properties import load_property_file
 from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay, record_stay
@@ -34,14 +43,45 @@ class DemoStay(msgspec.Struct, forbid_unknown_fields=True):
     food_and_beverage_revenue: Decimal = Decimal(0)
 
 
+class DemoPreference(msgspec.Struct, forbid_unknown_fields=True):
+    category: str
+    values: list[str]
+    # GUEST, or STAFF at ``property`` (by ``actor``).
+    source: str = "GUEST"
+    property: str | None = None
+    actor: str | None = None
+
+
+class DemoSpecialDate(msgspec.Struct, forbid_unknown_fields=True):
+    """A fixed ``date``, or one in ``year`` falling ``days_from_today`` after the load day
+    (so a stay of the demo holds it whenever the demo is loaded)."""
+
+    kind: str
+    date: dt.date | None = None
+    year: int | None = None
+    days_from_today: int = 0
+    greet: bool = True
+
+
+class DemoStaffNote(msgspec.Struct, forbid_unknown_fields=True):
+    property: str
+    author: str
+    text: str
+
+
 class DemoMember(msgspec.Struct, forbid_unknown_fields=True):
     member_number: str
     first_name: str
     last_name: str
     email: str
+    phone: str | None = None
     time_zone: str = "UTC"
     home_property_code: str | None = None
     stays: list[DemoStay] = msgspec.field(default_factory=list)
+    consents: list[str] = msgspec.field(default_factory=list)
+    preferences: list[DemoPreference] = msgspec.field(default_factory=list)
+    special_dates: list[DemoSpecialDate] = msgspec.field(default_factory=list)
+    staff_notes: list[DemoStaffNote] = msgspec.field(default_factory=list)
 
 
 class DemoMembers(msgspec.Struct):
@@ -88,6 +128,7 @@ async def load_demo(runtime: Runtime, directory: Path) -> DemoLoaded:
                 first_name=item.first_name,
                 last_name=item.last_name,
                 email=item.email,
+                phone=item.phone,
                 time_zone=item.time_zone,
                 home_property_code=item.home_property_code,
                 member_number=item.member_number,
@@ -115,6 +156,7 @@ async def load_demo(runtime: Runtime, directory: Path) -> DemoLoaded:
                 ),
             )
             stays += 1
+        await _load_profile(runtime, item, today)
     return DemoLoaded(properties=properties, members=members, stays=stays)
 
 
@@ -159,3 +201,25 @@ async def demo_credentials(runtime: Runtime) -> list[DemoCredential]:
         label = f"guest {DEMO_GUEST}, until {token.expires_at:%H:%M} UTC"
         credentials.append(DemoCredential("GUEST_TOKEN", label, token.token))
     return credentials
+
+
+async def _load_profile(runtime: Runtime, item: DemoMember, today: dt.date) -> None:
+    """The member's consents, preferences, special dates and staff notes, through the same
+    services as the API."""
+    number, guest = item.member_number, Actor(PreferenceSource.GUEST, name="demo")
+    for purpose in item.consents:
+        await set_consent(runtime, number, ConsentPurpose(purpose), True, guest)
+    for preference in item.preferences:
+        actor = Actor(PreferenceSource(preference.source), preference.property, preference.actor)
+        await set_preference(runtime, number, preference.category, preference.values, actor)
+    for special in item.special_dates:
+        on = special.date
+        if on is None:
+            assert special.year is not None, "give a special date a date, or a year"
+            falls = today + dt.timedelta(days=special.days_from_today)
+            on = occurrence(falls.month, falls.day, special.year)
+        kind = SpecialDateKind(special.kind)
+        await set_special_date(runtime, number, kind, on, special.greet, guest)
+    for note in item.staff_notes:
+        staff = Actor(PreferenceSource.STAFF, note.property, note.author)
+        await add_staff_note(runtime, number, note.text, note.author, staff)

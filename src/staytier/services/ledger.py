@@ -23,8 +23,12 @@ def post_entry(
     credit_id: int | None = None,
     reverses_entry_id: int | None = None,
     uncollected_points: int = 0,
+    keeps_points_alive: bool = True,
 ) -> LedgerEntry:
     """Appends one entry and moves the balance with it, in the caller's transaction.
+
+    Earning and spending restart the points' expiry clock; a gift that answers no activity
+    (the birthday bonus) passes ``keeps_points_alive=False`` and does not.
 
     The member row must be locked by the caller (see ``member_by_number(for_update=True)``),
     which is what keeps ``balance_after`` and the balance equal to the ledger's sum.
@@ -42,7 +46,7 @@ def post_entry(
         after={"balance": member.points_balance + points, "points": points},
     )
     member.points_balance += points
-    restarts_clock = kind in ACTIVITY_KINDS and points != 0
+    restarts_clock = keeps_points_alive and kind in ACTIVITY_KINDS and points != 0
     if restarts_clock and (
         member.last_activity_on is None or member.last_activity_on < effective_on
     ):
