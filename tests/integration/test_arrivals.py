@@ -300,3 +300,28 @@ async def test_arrivals_take_the_same_number_of_statements_for_5_and_100_guests(
     print(f"\narrivals on {backend}: {len(for_five)} statements for 5, {len(for_hundred)} for 100")
     assert len(for_five) == len(for_hundred), (for_five, for_hundred)
     assert len(for_hundred) <= 8
+
+
+async def test_the_tier_shown_is_the_one_held_on_the_arrival_date(
+    client: GraphQLClient,
+) -> None:
+    number = await enroll(client)
+    stayed = await record(
+        client, member_number=number, arrival=D(2026, 1, 10), nights=25, room="150"
+    )
+    assert stayed["guest"]["tier"] == {"code": "GOLD", "validThrough": "2028-02-28"}
+    await book(client, number, arrival=D(2028, 2, 28), nights=1, confirmation="LAST-DAY")
+    await book(client, number, arrival=D(2028, 2, 29), nights=1, confirmation="DAY-AFTER")
+
+    [on_last_day] = nodes(await arrivals(client, date="2028-02-28"))
+    [day_after] = nodes(await arrivals(client, date="2028-02-29"))
+
+    assert on_last_day["tier"]["code"] == "GOLD"
+    assert [p["code"] for p in on_last_day["privileges"]][:1] == ["LATE_CHECKOUT"]
+    assert day_after["tier"] == {
+        "code": "MEMBER",
+        "name": "Member",
+        "validThrough": None,
+        "lifetime": False,
+    }
+    assert day_after["privileges"] == []

@@ -60,6 +60,7 @@ class Arrival:
     member: Member
     tier: Tier
     tier_valid_through: dt.date | None
+    lifetime: bool
     privileges: list[GrantedBenefit]
     preferences: list[Preference]
     special_dates: list[SpecialDate]
@@ -113,6 +114,7 @@ async def arrivals_page(
                 member=member,
                 tier=tier,
                 tier_valid_through=period.valid_through if period and has_status else None,
+                lifetime=has_status and period is not None and period.valid_through is None,
                 privileges=benefits_for(rules, tier.code),
                 preferences=preferences[member.id],
                 special_dates=dates[member.id],

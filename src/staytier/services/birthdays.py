@@ -73,6 +73,8 @@ async def credit_birthdays(runtime: Runtime, first: dt.date, last: dt.date) -> B
     if last > runtime.today():
         raise NotDueYet(f"Birthdays cannot be credited for {last}, a day still to come.")
     first = max(first, last - dt.timedelta(days=MAX_SPAN_DAYS - 1))
+    if first > last:
+        return BirthdaySummary()
     key = last.isoformat() if first == last else f"{first.isoformat()}..{last.isoformat()}"
     try:
         async with runtime.db.transaction() as session:

@@ -60,7 +60,7 @@ class Arrival(relay.Node):
                 name=arrival.tier.name,
                 rank=arrival.tier.rank,
                 valid_through=arrival.tier_valid_through,
-                lifetime=arrival.tier.rank > 0 and arrival.tier_valid_through is None,
+                lifetime=arrival.lifetime,
             ),
             privileges=[Benefit.of(granted) for granted in arrival.privileges],
             preferences=[Preference.of(row) for row in arrival.preferences],
