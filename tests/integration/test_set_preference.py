@@ -3,9 +3,13 @@ every change in the profile history, and a refused change leaves the profile as 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from tests.support import GraphQLClient, enroll
+from tests.integration.test_test_clock import move
+from tests.support import GraphQLClient, enroll, record
+
+D = dt.date
 
 SET = """
 mutation Set($input: SetPreferenceInput!) {
@@ -294,3 +298,27 @@ async def test_the_catalog_is_readable_by_clients(client: GraphQLClient) -> None
     assert by_code["ALLERGIES"]["consentPurpose"] == "PERSONALISED_SERVICE"
     assert by_code["FAVOURITE_DRINK"]["freeTextMaxLength"] == 60
     assert by_code["SCENT"]["consentPurpose"] is None
+
+
+async def test_the_desk_sees_what_changed_since_the_last_stay(client: GraphQLClient) -> None:
+    number = await enroll(client)
+    await set_preference(client, memberNumber=number, category="SCENT", values=["CITRUS"])
+    await move(client, "2026-03-04T11:00:00+00:00")
+    stayed = await record(client, member_number=number, arrival=D(2026, 3, 2), nights=2)
+    assert stayed["userErrors"] == []
+    await move(client, "2026-03-04T11:30:00+00:00")
+    await set_preference(client, memberNumber=number, category="MINIBAR", values=["EMPTY"])
+
+    data = await client(SINCE_LAST_STAY, n=number)
+
+    changes = [e["node"] for e in data["guest"]["profileHistory"]["edges"]]
+    assert [(c["category"], c["after"]) for c in changes] == [("MINIBAR", ["EMPTY"])]
+
+
+SINCE_LAST_STAY = """
+query($n: String!) {
+  guest(memberNumber: $n) {
+    profileHistory(sinceLastStay: true) { edges { node { category after changedAt } } }
+  }
+}
+"""

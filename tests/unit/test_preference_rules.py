@@ -206,3 +206,21 @@ def test_each_utc_midnight_falls_on_one_local_day_per_zone() -> None:
         D(2026, 3, 9),
         D(2026, 3, 10),
     ]
+
+
+@given(
+    st.sampled_from([c for c in CATALOG.categories if c.values]),
+    st.lists(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_ -", max_size=14), max_size=6),
+)
+def test_stored_values_are_always_allowed_and_within_the_choices(
+    category: object, values: list[str]
+) -> None:
+    from staytier.program.catalog import PreferenceCategory
+
+    assert isinstance(category, PreferenceCategory)
+    try:
+        stored = checked_values(category, values)
+    except InvalidInput:
+        return
+    assert 1 <= len(stored) <= category.max_choices
+    assert set(stored) <= set(category.values)

@@ -119,14 +119,16 @@ async def consent_history_page(
     return list(await session.scalars(query.order_by(ConsentRecord.id.desc()).limit(first + 1)))
 
 
-async def last_checkout(session: AsyncSession, member_id: int) -> dt.date | None:
-    """The departure date of the member's latest completed stay."""
-    day: dt.date | None = await session.scalar(
-        select(func.max(Stay.departure_date)).where(
+async def last_checkout_recorded(session: AsyncSession, member_id: int) -> dt.datetime | None:
+    """When the member's last completed stay was recorded as such: "since the last stay"."""
+    at: dt.datetime | None = await session.scalar(
+        select(func.max(Stay.updated_at)).where(
             Stay.member_id == member_id, Stay.status == StayStatus.COMPLETED.value
         )
     )
-    return day
+    if at is not None and at.tzinfo is None:  # an aggregate skips the column's type
+        at = at.replace(tzinfo=dt.UTC)
+    return at
 
 
 async def profile_history_page(

@@ -440,7 +440,7 @@ class Guest:
 
     @strawberry.field(
         description="Changes to preferences, special dates and consent, newest first; "
-        "`since` or `sinceLastStay` (the last checkout day) keep the recent ones.",
+        "`since` or `sinceLastStay` (since the last stay was checked out) keep the recent ones.",
         permission_classes=[ServiceReaders],
     )
     async def profile_history(
@@ -454,9 +454,7 @@ class Guest:
         size, before = page_size(first), decode_cursor("profileHistory", after)
         async with info.context.runtime.db.reading() as session:
             if since_last_stay:
-                checkout = await profile_views.last_checkout(session, self.member_id)
-                if checkout is not None:
-                    since = dt.datetime.combine(checkout, dt.time(), dt.UTC)
+                since = await profile_views.last_checkout_recorded(session, self.member_id)
             rows = await profile_views.profile_history_page(
                 session, self.member_id, first=size, before_id=before, since=since
             )
