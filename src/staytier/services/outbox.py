@@ -336,7 +336,9 @@ async def replay(runtime: Runtime, request_id: int, idempotency_key: str) -> Res
         row = await session.get(PartnerRequest, request_id, with_for_update=True)
         if row is None:
             raise BusinessRuleError(
-                ErrorCode.PARTNER_REQUEST_NOT_FOUND, f"No partner request {request_id}.", "id"
+                ErrorCode.PARTNER_REQUEST_NOT_FOUND,
+                f"No partner request {request_id}.",
+                "requestNumber",
             )
         if not replayable(row):
             why = (
@@ -347,7 +349,7 @@ async def replay(runtime: Runtime, request_id: int, idempotency_key: str) -> Res
             raise BusinessRuleError(
                 ErrorCode.PARTNER_REQUEST_NOT_REPLAYABLE,
                 f"Partner request {request_id} cannot be replayed: {why}.",
-                "id",
+                "requestNumber",
             )
         row.state = RequestState.PENDING.value
         row.attempts = 0

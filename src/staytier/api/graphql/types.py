@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.partner_types import PartnerRequest
 from staytier.api.graphql.permissions import ServiceReaders, StaffOnly
 from staytier.api.graphql.profile_types import (
     Consent,
@@ -25,7 +26,7 @@ from staytier.domain import tiers as tier_rules
 from staytier.domain.points import LedgerKind
 from staytier.domain.stays import StayStatus
 from staytier.program import model as program
-from staytier.services import guests, profile_views
+from staytier.services import guests, partner_views, profile_views
 from staytier.store import models
 
 QualifyingPathType = strawberry.enum(tier_rules.QualifyingPath, name="QualifyingPath")
@@ -380,6 +381,20 @@ class Guest:
         async with info.context.runtime.db.reading() as session:
             rows = await guests.tier_history(session, self.member_id)
         return [TierStatus.of(row) for row in rows]
+
+    @strawberry.field(
+        description="Requests to partners on the guest's behalf, newest first.",
+        permission_classes=[ServiceReaders],
+    )
+    async def partner_requests(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> relay.Connection[PartnerRequest]:  # type: ignore[type-var]
+        size, before = page_size(first), decode_cursor("partnerRequests", after)
+        async with info.context.runtime.db.reading() as session:
+            rows = await partner_views.member_requests_page(
+                session, self.member_id, first=size, before_id=before
+            )
+        return connection("partnerRequests", rows, size, lambda r: r.id, PartnerRequest.of)
 
     @strawberry.field(
         description="Stated and inferred preferences, in catalog order. Never for partners "
