@@ -7,6 +7,9 @@ from decimal import Decimal
 
 import msgspec
 
+# The program activity kind the feed credits, of the partner's activity source.
+ACTIVITY_KIND = "RENTAL"
+
 
 class Rental(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A completed rental, credited by the program's ``RENTAL`` activity rule of the

@@ -7,6 +7,9 @@ from decimal import Decimal
 
 import msgspec
 
+# The program activity kind the feed credits, of the partner's activity source.
+ACTIVITY_KIND = "SPEND"
+
 
 class CardSpend(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Card spend the issuer reports, credited by the program's ``SPEND`` activity rule

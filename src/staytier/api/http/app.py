@@ -15,6 +15,7 @@ from strawberry.litestar import make_graphql_controller
 from staytier.api.graphql.context import context_getter
 from staytier.api.graphql.schema import build_schema
 from staytier.api.http.auth import Authenticator, authenticate, rate_limit
+from staytier.api.http.partners import PartnerWebhooks
 from staytier.clock import Clock, SystemClock, TestClock
 from staytier.connectors.partners import load_partners
 from staytier.program.catalog import load_preference_catalog
@@ -119,7 +120,7 @@ def create_app(
         allow_queries_via_get=False,
     )
     return Litestar(
-        route_handlers=[graphql, health],
+        route_handlers=[graphql, health, PartnerWebhooks],
         state=State(
             {
                 "runtime": runtime,

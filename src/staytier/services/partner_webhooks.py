@@ -1,0 +1,230 @@
+"""Webhooks from partners: a property's checkout, card spend, a car rental.
+
+A webhook is accepted only when it is signed by the partner (Standard Webhooks, see
+:mod:`staytier.domain.webhooks`), recent, decoded strictly into its struct, and not seen
+before; then it goes through the same service as any other report of a stay or activity.
+The webhook-id is the idempotency key of that service call (scoped to the partner), so the
+effect and the record that the id was processed are written in one transaction; a receipt
+with the result is kept for operators and for answering a replayed id. Any refusal leaves
+nothing behind.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from staytier.connectors import car_rental, cobrand_card
+from staytier.connectors.partners import Partner, PartnerKind
+from staytier.connectors.pms import Checkout
+from staytier.domain.errors import BusinessRuleError
+from staytier.domain.stays import Folio, StayStatus
+from staytier.domain.webhooks import WebhookRefused, verify
+from staytier.services.activity import RecordActivity, record_activity
+from staytier.services.idempotency import MAX_KEY_LENGTH, Result
+from staytier.services.runtime import Runtime
+from staytier.services.stays import RecordStay, record_stay
+from staytier.store.models import PartnerWebhook
+
+
+class Feed(enum.Enum):
+    """What a partner may post to us, by endpoint."""
+
+    CHECKOUTS = "checkouts"
+    CARD_SPEND = "card-spend"
+    RENTALS = "rentals"
+
+
+PAYLOADS: dict[Feed, type[msgspec.Struct]] = {
+    Feed.CHECKOUTS: Checkout,
+    Feed.CARD_SPEND: cobrand_card.CardSpend,
+    Feed.RENTALS: car_rental.Rental,
+}
+SENDERS: dict[Feed, frozenset[PartnerKind]] = {
+    Feed.CHECKOUTS: frozenset({PartnerKind.PMS, PartnerKind.BOOKING_SITE}),
+    Feed.CARD_SPEND: frozenset({PartnerKind.COBRAND_CARD}),
+    Feed.RENTALS: frozenset({PartnerKind.CAR_RENTAL}),
+}
+
+
+class WebhookRejected(Exception):
+    """A webhook refused with an HTTP status and a message saying why; ``detail`` carries
+    the business errors (422) or the first result (409)."""
+
+    def __init__(self, status: int, message: str, detail: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A webhook as it arrived: its three signature headers and the raw body."""
+
+    webhook_id: str
+    timestamp: str
+    signature: str
+    body: bytes
+
+    @classmethod
+    def of(cls, headers: Mapping[str, str], body: bytes) -> Webhook:
+        return cls(
+            headers.get("webhook-id", ""),
+            headers.get("webhook-timestamp", ""),
+            headers.get("webhook-signature", ""),
+            body,
+        )
+
+
+async def receive(runtime: Runtime, partner_code: str, feed: Feed, webhook: Webhook) -> Result:
+    """Checks and applies one webhook; returns ``{"webhook_id", "member_number", ...}`` with
+    the record written, or raises :class:`WebhookRejected`."""
+    partner = _sender(runtime, partner_code, feed)
+    secrets = runtime.partners.webhook_secrets(partner)
+    if not secrets:
+        raise WebhookRejected(
+            503, f"webhooks from {partner.code} are not configured here: no secret is set"
+        )
+    try:
+        verify(
+            secrets,
+            webhook_id=webhook.webhook_id,
+            timestamp=webhook.timestamp,
+            signature=webhook.signature,
+            body=webhook.body,
+            now=runtime.now(),
+        )
+    except WebhookRefused as exc:
+        raise WebhookRejected(401, str(exc)) from exc
+    if len(webhook.webhook_id) > MAX_KEY_LENGTH:
+        raise WebhookRejected(400, f"the webhook-id has more than {MAX_KEY_LENGTH} characters")
+    await _refuse_if_processed(runtime, partner, webhook.webhook_id)
+    try:
+        payload = msgspec.json.decode(webhook.body, type=PAYLOADS[feed], strict=True)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise WebhookRejected(400, str(exc)) from exc
+    try:
+        result = await _apply(runtime, partner, feed, payload, webhook.webhook_id)
+    except BusinessRuleError as exc:
+        errors = getattr(exc, "errors", [exc])
+        detail = [{"code": e.code.value, "field": e.field, "message": e.message} for e in errors]
+        raise WebhookRejected(422, exc.message, detail) from exc
+    answer = {"webhook_id": webhook.webhook_id, **result}
+    await _keep_receipt(runtime, partner, feed, webhook.webhook_id, answer)
+    return answer
+
+
+def _sender(runtime: Runtime, partner_code: str, feed: Feed) -> Partner:
+    partner = runtime.partners.get(partner_code)
+    if partner is None or partner.kind not in SENDERS[feed]:
+        raise WebhookRejected(404, f"no partner {partner_code} posts {feed.value}")
+    return partner
+
+
+async def _refuse_if_processed(runtime: Runtime, partner: Partner, webhook_id: str) -> None:
+    async with runtime.db.reading() as session:
+        receipt = await session.scalar(
+            select(PartnerWebhook).where(
+                PartnerWebhook.partner == partner.code, PartnerWebhook.webhook_id == webhook_id
+            )
+        )
+    if receipt is not None:
+        raise _already(webhook_id, receipt)
+
+
+def _already(webhook_id: str, receipt: PartnerWebhook) -> WebhookRejected:
+    return WebhookRejected(
+        409,
+        f"webhook {webhook_id} was already processed at {receipt.received_at.isoformat()}",
+        receipt.result,
+    )
+
+
+async def _apply(
+    runtime: Runtime, partner: Partner, feed: Feed, payload: Any, webhook_id: str
+) -> Result:
+    scope = f"partner:{partner.code}"
+    if isinstance(payload, Checkout):
+        done = await record_stay(runtime, _stay(payload, webhook_id), scope=scope)
+        return {"member_number": payload.member_number, "stay_id": done["stay_id"]}
+    assert partner.activity_source is not None  # the partners file requires it
+    if isinstance(payload, cobrand_card.CardSpend):
+        command = RecordActivity(
+            idempotency_key=webhook_id,
+            member_number=payload.member_number,
+            source=partner.activity_source,
+            kind=cobrand_card.ACTIVITY_KIND,
+            occurred_on=payload.spent_on,
+            amount=payload.amount,
+            currency=payload.currency,
+            reference=payload.transaction_id,
+            description=payload.description,
+        )
+    else:
+        command = RecordActivity(
+            idempotency_key=webhook_id,
+            member_number=payload.member_number,
+            source=partner.activity_source,
+            kind=car_rental.ACTIVITY_KIND,
+            occurred_on=payload.returned_on,
+            amount=payload.amount,
+            currency=payload.currency,
+            reference=payload.rental_agreement,
+            description=payload.description,
+        )
+    done = await record_activity(runtime, command, scope=scope)
+    return {"member_number": command.member_number, "activity_id": done["activity_id"]}
+
+
+def _stay(checkout: Checkout, webhook_id: str) -> RecordStay:
+    return RecordStay(
+        idempotency_key=webhook_id,
+        member_number=checkout.member_number,
+        property_code=checkout.property_code,
+        confirmation_number=checkout.confirmation_number,
+        status=StayStatus.COMPLETED,
+        folio=Folio(
+            arrival=checkout.arrival_date,
+            departure=checkout.departure_date,
+            rate_code=checkout.rate_code,
+            currency=checkout.currency or "",
+            room_revenue=checkout.room_revenue,
+            food_and_beverage_revenue=checkout.food_and_beverage_revenue,
+            other_revenue=checkout.other_revenue,
+        ),
+        room_type=checkout.room_type,
+    )
+
+
+async def _keep_receipt(
+    runtime: Runtime, partner: Partner, feed: Feed, webhook_id: str, result: Result
+) -> None:
+    try:
+        async with runtime.db.transaction() as session:
+            session.add(
+                PartnerWebhook(
+                    partner=partner.code,
+                    webhook_id=webhook_id,
+                    endpoint=feed.value,
+                    result=result,
+                    received_at=runtime.now(),
+                )
+            )
+    except IntegrityError:
+        # The same webhook arrived twice at once; the other copy kept the receipt, and the
+        # idempotency key let its effect happen once.
+        async with runtime.db.reading() as session:
+            receipt = await session.scalar(
+                select(PartnerWebhook).where(
+                    PartnerWebhook.partner == partner.code, PartnerWebhook.webhook_id == webhook_id
+                )
+            )
+        assert receipt is not None
+        raise _already(webhook_id, receipt) from None
