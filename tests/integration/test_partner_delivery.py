@@ -261,3 +261,61 @@ async def test_two_workers_on_one_outbox_never_deliver_a_request_twice(
     assert sorted(handled) == [row.id for row in rows]  # each claimed exactly once
     keys = [received.idempotency_key for received in simulators.charity.received]
     assert len(keys) == len(set(keys)) == 32
+
+
+async def test_a_request_enqueued_without_a_clock_reading_is_stamped_by_the_database(
+    partner_runtime: Runtime, simulators: SimulatedPartners
+) -> None:
+    member = await member_with_points(partner_runtime, 5000)
+    async with partner_runtime.db.transaction() as session:
+        request_id = await outbox.enqueue(
+            session,
+            partner="PMS",
+            operation="pms.room_guarantee",
+            payload={
+                "guarantee_id": 7,
+                "member_number": member,
+                "property_code": "NYCTS",
+                "arrival_date": dt.date(2026, 3, 10),
+                "departure_date": "2026-03-12",
+                "guest_name": "Ada Guest",
+            },
+            idempotency_key="guarantee:7",
+            subject="guarantee:7",
+        )
+
+    await worker(partner_runtime).deliver_due()
+
+    [row] = await requests(partner_runtime)
+    assert row.id == request_id and row.state == "ACCEPTED" and row.created_at is not None
+    assert row.payload["arrival_date"] == "2026-03-10"
+    assert row.response == {"outcome": "HONOURED", "confirmation_number": "G0000001"}
+    assert simulators.pms.received[0].body["departure_date"] == "2026-03-12"
+
+
+async def test_a_payload_that_does_not_fit_its_operation_is_refused_by_name(
+    partner_runtime: Runtime,
+) -> None:
+    async with partner_runtime.db.transaction() as session:
+        with pytest.raises(ValueError, match=r"Object missing required field `miles`"):
+            await outbox.enqueue(
+                session,
+                partner="SKYWAYS",
+                operation="miles.transfer",
+                payload={
+                    "transfer_id": 1,
+                    "member_number": "1",
+                    "airline": "SKYWAYS",
+                    "frequent_flyer_number": "SW123456789",
+                    "points": 3000,
+                },
+                idempotency_key="transfer:1",
+            )
+        with pytest.raises(ValueError, match="no connector performs 'miles.teleport'"):
+            await outbox.enqueue(
+                session,
+                partner="SKYWAYS",
+                operation="miles.teleport",
+                payload={},
+                idempotency_key="transfer:2",
+            )
