@@ -311,7 +311,7 @@ async def test_a_payload_that_does_not_fit_its_operation_is_refused_by_name(
                 },
                 idempotency_key="transfer:1",
             )
-        with pytest.raises(ValueError, match="no connector performs 'miles.teleport'"):
+        with pytest.raises(ValueError, match=r"no connector performs 'miles\.teleport'"):
             await outbox.enqueue(
                 session,
                 partner="SKYWAYS",
