@@ -293,7 +293,12 @@ async def test_arrivals_take_the_same_number_of_statements_for_5_and_100_guests(
     with counting_statements(runtime.db) as for_hundred:
         hundred = await arrivals(client, date=big_day.isoformat(), first=100)
 
+    with counting_statements(runtime.db) as for_first_page_of_five:
+        page = await arrivals(client, date=big_day.isoformat(), first=5)
+
     assert len(five["edges"]) == 5 and len(hundred["edges"]) == 100
+    assert len(page["edges"]) == 5 and page["pageInfo"]["hasNextPage"]
+    assert len(for_first_page_of_five) == len(for_hundred)
     assert all(a["tier"]["code"] == "SILVER" for a in nodes(hundred))
     assert all(len(a["preferences"]) == 2 and a["staffNotes"] for a in nodes(hundred))
     assert all(a["specialDates"] and not a["firstStayAtProperty"] for a in nodes(hundred))

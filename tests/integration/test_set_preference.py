@@ -3,7 +3,9 @@ every change in the profile history, and a refused change leaves the profile as 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import itertools
 from typing import Any
 
 from tests.integration.test_test_clock import move
@@ -322,3 +324,26 @@ query($n: String!) {
   }
 }
 """
+
+
+async def test_concurrent_statements_in_one_category_leave_one_consistent_answer(
+    client: GraphQLClient,
+) -> None:
+    number = await enroll(client)
+    values = ["HIGH", "LOW"] * 5
+
+    payloads = await asyncio.gather(
+        *(
+            set_preference(client, memberNumber=number, category="FLOOR", values=[value])
+            for value in values
+        )
+    )
+
+    assert all(p["userErrors"] == [] for p in payloads)
+    found = await profile(client, number)
+    [floor] = found["preferences"]
+    changes = [e["node"] for e in found["profileHistory"]["edges"]]
+    assert changes[0]["after"] == [floor["value"]]
+    # Each recorded change starts from what the one before it left.
+    for newer, older in itertools.pairwise(changes):
+        assert newer["before"] == older["after"]
