@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.domain.points import LedgerKind, reversal_of, tier_bonus
 from staytier.domain.stays import Folio, StayCredit
 from staytier.domain.tiers import YearTotals
+from staytier.services.certificates import issue_milestone_certificates
 from staytier.services.ledger import post_entry
 from staytier.services.runtime import Runtime
 from staytier.services.status import refresh_status, tier_code_held
@@ -101,6 +102,9 @@ async def post_credit(
     ):
         member.last_activity_on = on  # qualifying activity keeps points alive too
     await session.flush()
+    await issue_milestone_certificates(
+        session, runtime, member, years=years, on=on, credit_id=credit.id
+    )
     await refresh_status(
         session, runtime, member, years=set(years), on=on, credit_id=credit.id, rows=status_rows
     )

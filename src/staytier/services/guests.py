@@ -17,7 +17,7 @@ from staytier.domain.points import points_expire_on
 from staytier.domain.tiers import TierProgress, held_period, tier_progress
 from staytier.program.model import Tier
 from staytier.services.runtime import Runtime
-from staytier.store.models import LedgerEntry, Member, Property, StatusPeriod, Stay
+from staytier.store.models import Certificate, LedgerEntry, Member, Property, StatusPeriod, Stay
 from staytier.store.queries import as_periods, status_periods, year_totals
 
 
@@ -95,3 +95,13 @@ async def stays_page(
 async def tier_history(session: AsyncSession, member_id: int) -> list[StatusPeriod]:
     """Every status the member was granted, revoked ones included, oldest first."""
     return await status_periods(session, member_id, include_revoked=True)
+
+
+async def certificates_page(
+    session: AsyncSession, member_id: int, *, first: int, before_id: int | None
+) -> list[Certificate]:
+    """Newest certificates first, whatever their status, one more than asked."""
+    query = select(Certificate).where(Certificate.member_id == member_id)
+    if before_id is not None:
+        query = query.where(Certificate.id < before_id)
+    return list(await session.scalars(query.order_by(Certificate.id.desc()).limit(first + 1)))

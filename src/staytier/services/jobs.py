@@ -5,7 +5,8 @@ date order: year-end requalification on the first day of each new qualification 
 points expiry on each day some member's points lapse, and the birthday bonus for the days
 in between. Expiry is due every day in principle,
 but the next day anything lapses is found with one ``MIN()`` query, so moving the clock two
-years ahead costs a few queries, not 730 empty runs. Each (job, run key) runs at most once.
+years ahead costs a few queries, not 730 empty runs. Free-night certificates are expired on
+each day after some certificate's last valid day. Each (job, run key) runs at most once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select
 
 from staytier.domain.calendar import add_months, year_start
-from staytier.services import birthdays, expiry, requalification
+from staytier.services import birthdays, certificates, expiry, requalification
 from staytier.services.birthdays import credit_birthdays
 from staytier.services.expiry import expire_points, expiry_cutoff, points_at_risk
 from staytier.services.requalification import requalify
@@ -113,9 +114,19 @@ async def run_due_jobs(
             continue
         if day is None:
             await birthdays_until(until)
-            return reports
+            return reports + await _expire_certificates(runtime, after, until)
         await birthdays_until(day - ONE_DAY)
         lapsed = asdict(await expire_points(runtime, day))
         reports.append(JobReport(expiry.JOB, day.isoformat(), day, lapsed))
         months = runtime.rules_on(day).points.expiry_months
         expired_through, handled_before = day, expiry_cutoff(day, months)
+
+
+async def _expire_certificates(runtime: Runtime, after: dt.date, until: dt.date) -> list[JobReport]:
+    """Certificate expiry, on each day in the span some certificate lapses. It touches no
+    points or status, so it runs after the jobs that do."""
+    reports: list[JobReport] = []
+    for day in await certificates.expiry_days_due(runtime, after, until):
+        done = asdict(await certificates.expire_certificates(runtime, day))
+        reports.append(JobReport(certificates.JOB, day.isoformat(), day, done))
+    return reports

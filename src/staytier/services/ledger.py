@@ -24,6 +24,8 @@ def post_entry(
     reverses_entry_id: int | None = None,
     uncollected_points: int = 0,
     keeps_points_alive: bool = True,
+    author: str | None = None,
+    reason_code: str | None = None,
 ) -> LedgerEntry:
     """Appends one entry and moves the balance with it, in the caller's transaction.
 
@@ -32,6 +34,7 @@ def post_entry(
 
     The member row must be locked by the caller (see ``member_by_number(for_update=True)``),
     which is what keeps ``balance_after`` and the balance equal to the ledger's sum.
+    ``author`` and ``reason_code`` record who posted a manual entry, and why.
     """
     if member.points_balance + points < 0:
         raise ValueError(f"entry of {points} would overdraw member {member.member_number}")
@@ -62,6 +65,8 @@ def post_entry(
         description=description[:300],
         reverses_entry_id=reverses_entry_id,
         uncollected_points=uncollected_points,
+        author=author[:100] if author else None,
+        reason_code=reason_code,
     )
     session.add(entry)
     return entry

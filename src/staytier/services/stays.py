@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.clock import local_date
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
 from staytier.domain.stays import Folio, StayStatus, check_transition, folio_mistakes, stay_credit
+from staytier.services.award_stays import refund_award_stay
 from staytier.services.crediting import folio_snapshot, post_stay_credit, reverse_credit
 from staytier.services.idempotency import Result, run_once
 from staytier.services.inference import refresh_inferred
@@ -55,7 +56,7 @@ async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "")
 
     async def work(session: AsyncSession) -> Result:
         member = await member_for_update(session, command.member_number)
-        hotel = await _property(session, command.property_code)
+        hotel = await property_or_refuse(session, command.property_code)
         report = _in_property_currency(command, hotel)
         rules = runtime.rules_on(report.folio.checkout)
         mistakes = folio_mistakes(report.folio, rules, runtime.rates.currencies)
@@ -105,6 +106,8 @@ async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "")
         await _settle_credit(session, runtime, member, hotel, stay, report)
         if was_completed or report.status is StayStatus.COMPLETED:
             await refresh_inferred(session, runtime, member)
+        if report.status is StayStatus.CANCELLED:
+            await refund_award_stay(session, runtime, member, stay, reason="stay cancelled")
         return {"stay_id": stay.id, "member_id": member.id}
 
     return await run_once(
@@ -121,7 +124,7 @@ async def cancel_stay(runtime: Runtime, command: CancelStay, *, scope: str = "")
     """Cancels a stay; a completed one is a late cancellation and its credit is reversed."""
 
     async def work(session: AsyncSession) -> Result:
-        hotel = await _property(session, command.property_code)
+        hotel = await property_or_refuse(session, command.property_code)
         owner = await stay_owner(session, hotel.id, command.confirmation_number)
         if owner is None:
             raise BusinessRuleError(
@@ -133,20 +136,7 @@ async def cancel_stay(runtime: Runtime, command: CancelStay, *, scope: str = "")
         member = await session.get(Member, owner, with_for_update=True)
         stay = await stay_by_confirmation(session, hotel.id, command.confirmation_number)
         assert member is not None and stay is not None
-        check_transition(StayStatus(stay.status), StayStatus.CANCELLED)
-        stay.status = StayStatus.CANCELLED.value
-        stay.updated_at = runtime.now()
-        credit = await active_stay_credit(session, stay.id)
-        if credit is not None:
-            await reverse_credit(
-                session,
-                runtime,
-                member,
-                credit,
-                on=local_date(runtime.clock, hotel.time_zone),
-                reason=f"late cancellation: {command.reason}",
-            )
-            await refresh_inferred(session, runtime, member)
+        await cancel_locked_stay(session, runtime, member, hotel, stay, reason=command.reason)
         return {"stay_id": stay.id, "member_id": member.id}
 
     return await run_once(
@@ -159,7 +149,36 @@ async def cancel_stay(runtime: Runtime, command: CancelStay, *, scope: str = "")
     )
 
 
-async def _property(session: AsyncSession, code: str) -> Property:
+async def cancel_locked_stay(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    hotel: Property,
+    stay: Stay,
+    *,
+    reason: str,
+) -> None:
+    """Cancels a stay whose member is locked: a completed one loses its credit (a late
+    cancellation), an award stay gets its points or certificate back."""
+    check_transition(StayStatus(stay.status), StayStatus.CANCELLED)
+    stay.status = StayStatus.CANCELLED.value
+    stay.updated_at = runtime.now()
+    credit = await active_stay_credit(session, stay.id)
+    if credit is not None:
+        await reverse_credit(
+            session,
+            runtime,
+            member,
+            credit,
+            on=local_date(runtime.clock, hotel.time_zone),
+            reason=f"late cancellation: {reason}",
+        )
+        await refresh_inferred(session, runtime, member)
+    await refund_award_stay(session, runtime, member, stay, reason=reason)
+
+
+async def property_or_refuse(session: AsyncSession, code: str) -> Property:
+    """The property, or PROPERTY_NOT_FOUND."""
     hotel = await property_by_code(session, code)
     if hotel is None:
         raise BusinessRuleError(

@@ -23,6 +23,7 @@ from strawberry.types import ExecutionContext
 from staytier.api.graphql.mutations import CoreMutation
 from staytier.api.graphql.partners import PartnersMutation, PartnersQuery
 from staytier.api.graphql.permissions import deny_unannotated
+from staytier.api.graphql.privileges import PrivilegesMutation, PrivilegesQuery
 from staytier.api.graphql.profiles import ProfileMutation, ProfileQuery
 from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
@@ -30,8 +31,10 @@ from staytier.api.graphql.scalars import DecimalScalar
 log = logging.getLogger("staytier.graphql")
 
 # Each area of the API keeps its root fields in its own module; the roots are their union.
-Query = merge_types("Query", (CoreQuery, ProfileQuery, PartnersQuery))
-Mutation = merge_types("Mutation", (CoreMutation, ProfileMutation, PartnersMutation))
+Query = merge_types("Query", (CoreQuery, ProfileQuery, PartnersQuery, PrivilegesQuery))
+Mutation = merge_types(
+    "Mutation", (CoreMutation, ProfileMutation, PartnersMutation, PrivilegesMutation)
+)
 # Default deny: a root field declared without a permission class is for admins only.
 deny_unannotated(Query, Mutation)
 

@@ -289,6 +289,33 @@ class Benefit:
         )
 
 
+@strawberry.type(description="A free-night certificate issued at a night milestone.")
+class Certificate(relay.Node):
+    certificate_id: relay.NodeID[int]
+    number: int = strawberry.field(description="Give this as certificateId to redeem it.")
+    description: str
+    qualification_year: int
+    milestone_nights: int
+    max_category: int
+    issued_on: dt.date
+    expires_on: dt.date = strawberry.field(description="Last day it can be used.")
+    status: str = strawberry.field(description="ISSUED, USED or EXPIRED.")
+
+    @classmethod
+    def of(cls, row: models.Certificate) -> Certificate:
+        return cls(
+            certificate_id=row.id,
+            number=row.id,
+            description=row.description,
+            qualification_year=row.qualification_year,
+            milestone_nights=row.milestone_nights,
+            max_category=row.max_category,
+            issued_on=row.issued_on,
+            expires_on=row.expires_on,
+            status=row.status,
+        )
+
+
 @strawberry.type
 class Guest:
     member_number: str
@@ -372,6 +399,19 @@ class Guest:
         async with info.context.runtime.db.reading() as session:
             rows = await guests.stays_page(session, self.member_id, first=size, before_id=before)
         return connection("stays", rows, size, lambda r: r[0].id, lambda r: Stay.of(*r))
+
+    @strawberry.field(
+        description="Free-night certificates, newest first.", permission_classes=[ServiceReaders]
+    )
+    async def certificates(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> relay.Connection[Certificate]:  # type: ignore[type-var]
+        size, before = page_size(first), decode_cursor("certificates", after)
+        async with info.context.runtime.db.reading() as session:
+            rows = await guests.certificates_page(
+                session, self.member_id, first=size, before_id=before
+            )
+        return connection("certificates", rows, size, lambda r: r.id, Certificate.of)
 
     @strawberry.field(
         description="Every status granted, with its cause; revoked ones too.",

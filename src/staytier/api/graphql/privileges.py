@@ -1,0 +1,418 @@
+"""Privileges and redemptions: award stays, certificates, benefit choices, goodwill and
+adjustments. Each mutation decodes its input, calls one service and maps refusals to
+``userErrors``; services record who acted (``actor``/``author``) so access control can pass
+the signed-in client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from staytier.api.graphql.context import Context
+from staytier.api.graphql.errors import UserError
+from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.queries import load_guest
+from staytier.api.graphql.types import Guest, LedgerEntry, StayStatusType
+from staytier.domain.awards import price_award_stay
+from staytier.domain.stays import StayStatus
+from staytier.services import benefit_usage, goodwill, redemptions
+from staytier.services.idempotency import Result
+from staytier.store import models
+from staytier.store.queries import property_by_code
+
+
+def actor_of(context: Context) -> str:
+    """Who is acting, as recorded on benefit usage: the calling client's scope until
+    sign-in exists, else "api"."""
+    return context.idempotency_scope or "api"
+
+
+@strawberry.type
+class AwardNight:
+    night_of: dt.date
+    season: str | None = strawberry.field(description="PEAK, OFF_PEAK or null (standard).")
+    price: int
+    free: bool
+
+
+@strawberry.type(description="What an award stay costs, night by night.")
+class AwardQuote:
+    property_code: str
+    category: int
+    points: int
+    free_nights: int
+    nights: list[AwardNight]
+
+
+@strawberry.type(description="A stay paid with points or a free-night certificate.")
+class AwardStay:
+    confirmation_number: str
+    property_code: str
+    property_name: str
+    status: StayStatusType  # type: ignore[valid-type]
+    arrival_date: dt.date
+    departure_date: dt.date
+    nights: int
+    points: int
+    free_nights: int
+    paid_with_certificate: int | None = strawberry.field(
+        description="The certificate's number, when a certificate paid for it."
+    )
+    refunded: bool
+
+
+async def load_award_stay(context: Context, stay_id: int) -> AwardStay:
+    async with context.runtime.db.reading() as session:
+        stay = await session.get(models.Stay, stay_id)
+        assert stay is not None
+        hotel = await session.get(models.Property, stay.property_id)
+        award = await redemptions.award_of(session, stay_id)
+    assert hotel is not None and award is not None
+    return AwardStay(
+        confirmation_number=stay.confirmation_number,
+        property_code=hotel.code,
+        property_name=hotel.name,
+        status=StayStatus(stay.status),
+        arrival_date=stay.arrival_date,
+        departure_date=stay.departure_date,
+        nights=award.nights,
+        points=award.points,
+        free_nights=award.free_nights,
+        paid_with_certificate=award.certificate_id,
+        refunded=award.cancelled_at is not None,
+    )
+
+
+@strawberry.type
+class AwardStayPayload:
+    award_stay: AwardStay | None = None
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class BenefitUsePayload:
+    benefit_code: str | None = None
+    option: str | None = None
+    cost_usd: Decimal | None = None
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class LedgerPostingPayload:
+    entry: LedgerEntry | None = None
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Uses and program cost of one benefit in one month.")
+class BenefitCostLine:
+    month: str
+    benefit_code: str
+    uses: int
+    cost_usd: Decimal
+
+
+async def award_outcome(
+    context: Context, result: Result | None, errors: list[UserError]
+) -> AwardStayPayload:
+    if result is None:
+        return AwardStayPayload(user_errors=errors)
+    return AwardStayPayload(
+        award_stay=await load_award_stay(context, result["stay_id"]),
+        guest=await load_guest(context, result["member_id"]),
+    )
+
+
+async def usage_outcome(
+    context: Context, result: Result | None, errors: list[UserError]
+) -> BenefitUsePayload:
+    if result is None:
+        return BenefitUsePayload(user_errors=errors)
+    async with context.runtime.db.reading() as session:
+        usage = await session.get(models.BenefitUsage, result["usage_id"])
+    assert usage is not None
+    return BenefitUsePayload(
+        benefit_code=usage.benefit_code,
+        option=usage.option,
+        cost_usd=usage.cost_usd,
+        guest=await load_guest(context, result["member_id"]),
+    )
+
+
+async def posting_outcome(
+    context: Context, result: Result | None, errors: list[UserError]
+) -> LedgerPostingPayload:
+    if result is None:
+        return LedgerPostingPayload(user_errors=errors)
+    async with context.runtime.db.reading() as session:
+        entry = await session.get(models.LedgerEntry, result["entry_id"])
+    assert entry is not None
+    return LedgerPostingPayload(
+        entry=LedgerEntry.of(entry), guest=await load_guest(context, result["member_id"])
+    )
+
+
+@strawberry.input
+class RedeemAwardStayInput:
+    idempotency_key: str
+    member_number: str
+    property_code: str
+    arrival_date: dt.date
+    departure_date: dt.date
+
+
+@strawberry.input
+class CancelAwardStayInput:
+    idempotency_key: str
+    member_number: str
+    property_code: str
+    confirmation_number: str
+    reason: str = "cancelled by the guest"
+
+
+@strawberry.input
+class RedeemCertificateInput:
+    idempotency_key: str
+    member_number: str
+    certificate_id: int = strawberry.field(description="The certificate's number.")
+    property_code: str
+    arrival_date: dt.date = strawberry.field(description="The one night it pays for.")
+
+
+@strawberry.input
+class ChooseWelcomeGiftInput:
+    idempotency_key: str
+    member_number: str
+    property_code: str
+    confirmation_number: str
+    option: str = strawberry.field(description="One of the benefit's options, e.g. POINTS.")
+
+
+@strawberry.input
+class ChooseAnnualChoiceBenefitInput:
+    idempotency_key: str
+    member_number: str
+    option: str = strawberry.field(description="e.g. SUITE_NIGHT_UPGRADES or GIFT.")
+
+
+@strawberry.input
+class RecordBenefitUsageInput:
+    idempotency_key: str
+    member_number: str
+    benefit_code: str = strawberry.field(description="e.g. LATE_CHECKOUT, LOUNGE_ACCESS.")
+    property_code: str
+    confirmation_number: str
+
+
+@strawberry.input
+class PostGoodwillPointsInput:
+    idempotency_key: str
+    member_number: str
+    points: int
+    reason_code: str = strawberry.field(description="One of the program's goodwill reasons.")
+    author: str = strawberry.field(description="Who gives the points (staff name or id).")
+    note: str = ""
+
+
+@strawberry.input
+class PostPointsAdjustmentInput:
+    idempotency_key: str
+    member_number: str
+    points: int = strawberry.field(description="Positive or negative; never below zero.")
+    reason: str
+    author: str
+
+
+def _code(text: str) -> str:
+    return text.strip().upper()
+
+
+@strawberry.type
+class PrivilegesQuery:
+    @strawberry.field(
+        description="The points an award stay would cost today; null when the property is "
+        "unknown or its category has no award price."
+    )
+    async def award_quote(
+        self, info: Info[Context, None], property_code: str, arrival_date: dt.date,
+        departure_date: dt.date,
+    ) -> AwardQuote | None:  # fmt: skip
+        runtime = info.context.runtime
+        async with runtime.db.reading() as session:
+            hotel = await property_by_code(session, _code(property_code))
+        if hotel is None or departure_date <= arrival_date:
+            return None
+        rules = runtime.rules_on(runtime.today())
+        quote = price_award_stay(rules.awards, hotel.category, arrival_date, departure_date)
+        if quote is None:
+            return None
+        return AwardQuote(
+            property_code=hotel.code,
+            category=hotel.category,
+            points=quote.points,
+            free_nights=quote.free_nights,
+            nights=[
+                AwardNight(night_of=n.night_of, season=n.season, price=n.price, free=n.free)
+                for n in quote.nights
+            ],
+        )
+
+    @strawberry.field(description="Benefit uses and their program cost per month, for the brand.")
+    async def benefit_cost_report(
+        self, info: Info[Context, None], start: dt.date, end: dt.date
+    ) -> list[BenefitCostLine]:
+        async with info.context.runtime.db.reading() as session:
+            lines = await benefit_usage.benefit_costs(session, start, end)
+        return [
+            BenefitCostLine(
+                month=line.month, benefit_code=line.benefit_code, uses=line.uses,
+                cost_usd=line.cost_usd,
+            )
+            for line in lines
+        ]  # fmt: skip
+
+
+@strawberry.type
+class PrivilegesMutation:
+    @strawberry.mutation(description="Books an award stay paid with points, debited at once.")
+    async def redeem_award_stay(
+        self, info: Info[Context, None], input: RedeemAwardStayInput
+    ) -> AwardStayPayload:
+        context = info.context
+        command = redemptions.RedeemAwardStay(
+            idempotency_key=input.idempotency_key,
+            member_number=input.member_number.strip(),
+            property_code=_code(input.property_code),
+            arrival=input.arrival_date,
+            departure=input.departure_date,
+        )
+        call = redemptions.redeem_award_stay(
+            context.runtime, command, scope=context.idempotency_scope
+        )
+        return await award_outcome(context, *await attempt(call))
+
+    @strawberry.mutation(description="Cancels an award stay and refunds its points.")
+    async def cancel_award_stay(
+        self, info: Info[Context, None], input: CancelAwardStayInput
+    ) -> AwardStayPayload:
+        context = info.context
+        command = redemptions.CancelAwardStay(
+            idempotency_key=input.idempotency_key,
+            member_number=input.member_number.strip(),
+            property_code=_code(input.property_code),
+            confirmation_number=input.confirmation_number.strip(),
+            reason=input.reason,
+        )
+        call = redemptions.cancel_award_stay(
+            context.runtime, command, scope=context.idempotency_scope
+        )
+        return await award_outcome(context, *await attempt(call))
+
+    @strawberry.mutation(description="Uses a free-night certificate for one night.")
+    async def redeem_certificate(
+        self, info: Info[Context, None], input: RedeemCertificateInput
+    ) -> AwardStayPayload:
+        context = info.context
+        command = redemptions.RedeemCertificate(
+            idempotency_key=input.idempotency_key,
+            member_number=input.member_number.strip(),
+            certificate_id=input.certificate_id,
+            property_code=_code(input.property_code),
+            arrival=input.arrival_date,
+        )
+        call = redemptions.redeem_certificate(
+            context.runtime, command, scope=context.idempotency_scope
+        )
+        return await award_outcome(context, *await attempt(call))
+
+    @strawberry.mutation(description="The guest's welcome gift for a stay, chosen once.")
+    async def choose_welcome_gift(
+        self, info: Info[Context, None], input: ChooseWelcomeGiftInput
+    ) -> BenefitUsePayload:
+        context = info.context
+        command = benefit_usage.ChooseWelcomeGift(
+            idempotency_key=input.idempotency_key,
+            member_number=input.member_number.strip(),
+            property_code=_code(input.property_code),
+            confirmation_number=input.confirmation_number.strip(),
+            option=_code(input.option),
+            actor=actor_of(context),
+        )
+        call = benefit_usage.choose_welcome_gift(
+            context.runtime, command, scope=context.idempotency_scope
+        )
+        return await usage_outcome(context, *await attempt(call))
+
+    @strawberry.mutation(description="The annual choice benefit, chosen once a year.")
+    async def choose_annual_choice_benefit(
+        self, info: Info[Context, None], input: ChooseAnnualChoiceBenefitInput
+    ) -> BenefitUsePayload:
+        context = info.context
+        command = benefit_usage.ChooseAnnualChoice(
+            idempotency_key=input.idempotency_key,
+            member_number=input.member_number.strip(),
+            option=_code(input.option),
+            actor=actor_of(context),
+        )
+        call = benefit_usage.choose_annual_choice(
+            context.runtime, command, scope=context.idempotency_scope
+        )
+        return await usage_outcome(context, *await attempt(call))
+
+    @strawberry.mutation(description="Records a benefit a property applied on a stay, once.")
+    async def record_benefit_usage(
+        self, info: Info[Context, None], input: RecordBenefitUsageInput
+    ) -> BenefitUsePayload:
+        context = info.context
+        command = benefit_usage.RecordBenefitUsage(
+            idempotency_key=input.idempotency_key,
+            member_number=input.member_number.strip(),
+            benefit_code=_code(input.benefit_code),
+            property_code=_code(input.property_code),
+            confirmation_number=input.confirmation_number.strip(),
+            actor=actor_of(context),
+        )
+        call = benefit_usage.record_benefit_usage(
+            context.runtime, command, scope=context.idempotency_scope
+        )
+        return await usage_outcome(context, *await attempt(call))
+
+    @strawberry.mutation(description="Staff: goodwill points with a reason code.")
+    async def post_goodwill_points(
+        self, info: Info[Context, None], input: PostGoodwillPointsInput
+    ) -> LedgerPostingPayload:
+        context = info.context
+        command = goodwill.PostGoodwillPoints(
+            idempotency_key=input.idempotency_key,
+            member_number=input.member_number.strip(),
+            points=input.points,
+            reason_code=_code(input.reason_code),
+            author=input.author,
+            note=input.note,
+        )
+        call = goodwill.post_goodwill_points(
+            context.runtime, command, scope=context.idempotency_scope
+        )
+        return await posting_outcome(context, *await attempt(call))
+
+    @strawberry.mutation(description="Administrators: a points adjustment, either sign.")
+    async def post_points_adjustment(
+        self, info: Info[Context, None], input: PostPointsAdjustmentInput
+    ) -> LedgerPostingPayload:
+        context = info.context
+        command = goodwill.PostPointsAdjustment(
+            idempotency_key=input.idempotency_key,
+            member_number=input.member_number.strip(),
+            points=input.points,
+            reason=input.reason,
+            author=input.author,
+        )
+        call = goodwill.post_points_adjustment(
+            context.runtime, command, scope=context.idempotency_scope
+        )
+        return await posting_outcome(context, *await attempt(call))

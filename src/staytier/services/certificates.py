@@ -1,0 +1,122 @@
+"""Free-night certificates: issued when a credit takes a year's nights across a milestone,
+expired by a date-bound job the day after their last valid day.
+
+A certificate is issued once per member, year and milestone (a unique key), so a stay that is
+reversed and credited again does not issue a second one; a reversal that takes the nights back
+under the milestone leaves an issued certificate in place, as the guest was told of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.domain.awards import certificate_expires_on, milestones_crossed
+from staytier.domain.errors import NotDueYet
+from staytier.domain.tiers import YearTotals
+from staytier.services.runtime import Runtime
+from staytier.store.models import Certificate, JobRun, Member
+from staytier.store.queries import year_totals
+
+JOB = "expire-certificates"
+ISSUED, USED, EXPIRED = "ISSUED", "USED", "EXPIRED"
+ONE_DAY = dt.timedelta(days=1)
+
+
+async def issue_milestone_certificates(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    *,
+    years: dict[int, YearTotals],
+    on: dt.date,
+    credit_id: int,
+) -> list[Certificate]:
+    """Issues a certificate for each milestone the credit just posted (``years``) crossed.
+    Called by the crediting path after the credit's rows are flushed."""
+    issued: list[Certificate] = []
+    for year, added in years.items():
+        milestones = runtime.rules_judging(year, on).milestones
+        if added.nights <= 0 or not milestones:
+            continue
+        after = (await year_totals(session, member.id, year)).nights
+        for milestone in milestones_crossed(milestones, after - added.nights, after):
+            exists = await session.scalar(
+                select(Certificate.id).where(
+                    Certificate.member_id == member.id,
+                    Certificate.qualification_year == year,
+                    Certificate.milestone_nights == milestone.nights,
+                )
+            )
+            if exists is not None:
+                continue
+            certificate = Certificate(
+                member_id=member.id,
+                qualification_year=year,
+                milestone_nights=milestone.nights,
+                max_category=milestone.max_category,
+                description=milestone.description or f"{milestone.nights} nights in {year}",
+                issued_on=on,
+                expires_on=certificate_expires_on(on, milestone),
+                status=ISSUED,
+                credit_id=credit_id,
+                created_at=runtime.now(),
+            )
+            session.add(certificate)
+            issued.append(certificate)
+    return issued
+
+
+@dataclass(frozen=True)
+class CertificateExpirySummary:
+    certificates_expired: int = 0
+    already_ran: bool = False
+
+
+async def expiry_days_due(runtime: Runtime, after: dt.date, until: dt.date) -> list[dt.date]:
+    """The days in ``(after, until]`` on which some issued certificate is first expired
+    (the day after its last valid day)."""
+    async with runtime.db.reading() as session:
+        last_days = await session.scalars(
+            select(Certificate.expires_on)
+            .distinct()
+            .where(
+                Certificate.status == ISSUED,
+                Certificate.expires_on >= after,
+                Certificate.expires_on < until,
+            )
+        )
+        return sorted(day + ONE_DAY for day in last_days)
+
+
+async def expire_certificates(runtime: Runtime, as_of: dt.date) -> CertificateExpirySummary:
+    """Marks EXPIRED every issued certificate whose last valid day is before ``as_of``;
+    recorded as a job run keyed by the date, so it runs once per day."""
+    if as_of > runtime.today():
+        raise NotDueYet(f"Certificates cannot be expired as of {as_of}, a day still to come.")
+    key = as_of.isoformat()
+    try:
+        async with runtime.db.transaction() as session:
+            job = JobRun(job=JOB, run_key=key, due_on=as_of, ran_at=runtime.now())
+            session.add(job)
+            await session.flush()
+            result = await session.execute(
+                update(Certificate)
+                .where(Certificate.status == ISSUED, Certificate.expires_on < as_of)
+                .values(status=EXPIRED, settled_at=runtime.now())
+            )
+            summary = CertificateExpirySummary(certificates_expired=result.rowcount)  # type: ignore[attr-defined]
+            job.summary = {k: v for k, v in asdict(summary).items() if k != "already_ran"}
+            return summary
+    except IntegrityError:
+        async with runtime.db.reading() as session:
+            earlier = await session.scalar(
+                select(JobRun.summary).where(JobRun.job == JOB, JobRun.run_key == key)
+            )
+        if earlier is None:
+            raise
+        return CertificateExpirySummary(**earlier, already_ran=True)

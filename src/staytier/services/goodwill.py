@@ -1,0 +1,124 @@
+"""Points posted by people: goodwill after a complaint, and adjustments by an administrator.
+
+Both land in the ledger with their author and reason, so every manual point can be traced
+to who gave it and why. Who may post them is decided at the API edge (access control); the
+services take the author explicitly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.clock import local_date
+from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
+from staytier.domain.points import LedgerKind
+from staytier.services.idempotency import Result, run_once
+from staytier.services.ledger import post_entry
+from staytier.services.members import member_for_update
+from staytier.services.redemptions import not_enough_points
+from staytier.services.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class PostGoodwillPoints:
+    idempotency_key: str
+    member_number: str
+    points: int
+    reason_code: str
+    author: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PostPointsAdjustment:
+    idempotency_key: str
+    member_number: str
+    points: int
+    reason: str
+    author: str
+
+
+def _required(**fields: str) -> list[BusinessRuleError]:
+    return [
+        BusinessRuleError(ErrorCode.INVALID_INPUT, f"Give the {name}.", name)
+        for name, value in fields.items()
+        if not value.strip()
+    ]
+
+
+async def post_goodwill_points(
+    runtime: Runtime, command: PostGoodwillPoints, *, scope: str = ""
+) -> Result:
+    """Credits goodwill points as BONUS with one of the program's reason codes, at most
+    that reason's ``max_points``."""
+    mistakes = _required(author=command.author)
+    if command.points <= 0:
+        mistakes.append(
+            BusinessRuleError(ErrorCode.INVALID_AMOUNT, "Goodwill is a positive amount.", "points")
+        )
+    if mistakes:
+        raise InvalidInput(mistakes)
+
+    async def work(session: AsyncSession) -> Result:
+        member = await member_for_update(session, command.member_number)
+        today = local_date(runtime.clock, member.time_zone)
+        reason = runtime.rules_on(today).goodwill_reason(command.reason_code)
+        if reason is None:
+            raise BusinessRuleError(
+                ErrorCode.UNKNOWN_REASON_CODE,
+                f"{command.reason_code!r} is not a goodwill reason of the program.",
+                "reasonCode",
+            )
+        if command.points > reason.max_points:
+            raise BusinessRuleError(
+                ErrorCode.GOODWILL_LIMIT_EXCEEDED,
+                f"{reason.code} goodwill is at most {reason.max_points:,} points.",
+                "points",
+            )
+        note = f": {command.note.strip()}" if command.note.strip() else ""
+        entry = post_entry(
+            session, member, kind=LedgerKind.BONUS, points=command.points,
+            occurred_at=runtime.now(), effective_on=today,
+            description=f"Goodwill ({reason.description or reason.code}){note}",
+            author=command.author.strip(), reason_code=reason.code,
+        )  # fmt: skip
+        await session.flush()
+        return {"entry_id": entry.id, "member_id": member.id}
+
+    return await run_once(
+        runtime, operation="postGoodwillPoints", key=command.idempotency_key, request=command,
+        work=work, scope=scope,
+    )  # fmt: skip
+
+
+async def post_points_adjustment(
+    runtime: Runtime, command: PostPointsAdjustment, *, scope: str = ""
+) -> Result:
+    """Posts an ADJUSTMENT of either sign; a debit larger than the balance is refused with
+    NOT_ENOUGH_POINTS rather than taking the balance below zero."""
+    mistakes = _required(author=command.author, reason=command.reason)
+    if command.points == 0:
+        mistakes.append(
+            BusinessRuleError(ErrorCode.INVALID_AMOUNT, "An adjustment is not zero.", "points")
+        )
+    if mistakes:
+        raise InvalidInput(mistakes)
+
+    async def work(session: AsyncSession) -> Result:
+        member = await member_for_update(session, command.member_number)
+        if member.points_balance + command.points < 0:
+            raise not_enough_points(-command.points, member.points_balance)
+        entry = post_entry(
+            session, member, kind=LedgerKind.ADJUSTMENT, points=command.points,
+            occurred_at=runtime.now(), effective_on=local_date(runtime.clock, member.time_zone),
+            description=f"Adjustment: {command.reason.strip()}", author=command.author.strip(),
+        )  # fmt: skip
+        await session.flush()
+        return {"entry_id": entry.id, "member_id": member.id}
+
+    return await run_once(
+        runtime, operation="postPointsAdjustment", key=command.idempotency_key, request=command,
+        work=work, scope=scope,
+    )  # fmt: skip
