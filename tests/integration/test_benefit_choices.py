@@ -67,7 +67,7 @@ async def test_a_platinum_guest_takes_1000_points_as_welcome_gift_once_per_stay(
     assert (chosen["benefitCode"], chosen["option"], chosen["costUsd"]) == (
         "WELCOME_GIFT",
         "POINTS",
-        "10",
+        "10.00",
     )
     assert chosen["guest"]["points"]["balance"] == balance + 1_000
     top = (await guest(client, number))["ledger"]["edges"][0]["node"]
@@ -120,7 +120,7 @@ async def test_the_annual_choice_is_made_once_a_year_and_again_the_next(
     next_year = await client(ANNUAL, input=annual("GIFT"))
 
     assert first["chooseAnnualChoiceBenefit"]["userErrors"] == []
-    assert first["chooseAnnualChoiceBenefit"]["costUsd"] == "200"
+    assert first["chooseAnnualChoiceBenefit"]["costUsd"] == "200.00"
     assert [e["code"] for e in second["chooseAnnualChoiceBenefit"]["userErrors"]] == [
         "BENEFIT_ALREADY_CHOSEN"
     ]
@@ -152,7 +152,7 @@ async def test_front_desk_usage_is_recorded_once_per_stay_and_reported_with_its_
     assert [e["code"] for e in unknown["userErrors"]] == ["TIER_NOT_ELIGIBLE"]
     report = (await client(REPORT, start="2026-03-01", end="2026-03-31"))["benefitCostReport"]
     assert report == [
-        {"month": "2026-03", "benefitCode": "LATE_CHECKOUT", "uses": 1, "costUsd": "15"},
-        {"month": "2026-03", "benefitCode": "LOUNGE_ACCESS", "uses": 1, "costUsd": "25"},
-        {"month": "2026-03", "benefitCode": "WELCOME_GIFT", "uses": 1, "costUsd": "10"},
+        {"month": "2026-03", "benefitCode": "LATE_CHECKOUT", "uses": 1, "costUsd": "15.00"},
+        {"month": "2026-03", "benefitCode": "LOUNGE_ACCESS", "uses": 1, "costUsd": "25.00"},
+        {"month": "2026-03", "benefitCode": "WELCOME_GIFT", "uses": 1, "costUsd": "10.00"},
     ]

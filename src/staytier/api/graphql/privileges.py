@@ -23,6 +23,8 @@ from staytier.services.idempotency import Result
 from staytier.store import models
 from staytier.store.queries import property_by_code
 
+CENT = Decimal("0.01")
+
 
 def actor_of(context: Context) -> str:
     """Who is acting, as recorded on benefit usage: the calling client's scope until
@@ -139,7 +141,7 @@ async def usage_outcome(
     return BenefitUsePayload(
         benefit_code=usage.benefit_code,
         option=usage.option,
-        cost_usd=usage.cost_usd,
+        cost_usd=usage.cost_usd.quantize(CENT),
         guest=await load_guest(context, result["member_id"]),
     )
 
@@ -271,7 +273,7 @@ class PrivilegesQuery:
         return [
             BenefitCostLine(
                 month=line.month, benefit_code=line.benefit_code, uses=line.uses,
-                cost_usd=line.cost_usd,
+                cost_usd=line.cost_usd.quantize(CENT),
             )
             for line in lines
         ]  # fmt: skip
