@@ -77,3 +77,14 @@ def benefits_for(rules: ProgramVersion, tier_code: str) -> list[GrantedBenefit]:
 def benefit_for(rules: ProgramVersion, tier_code: str, code: str) -> GrantedBenefit | None:
     """One benefit for a tier, or None when the tier is not granted it."""
     return next((b for b in benefits_for(rules, tier_code) if b.code == code), None)
+
+
+def listed_benefit(rules: ProgramVersion, code: str) -> GrantedBenefit | None:
+    """The benefit as the program lists it, whatever the tier: for costing a use the brand
+    already committed to (a guarantee honoured after the member's status lapsed)."""
+    benefit = next((b for b in rules.benefits if b.code == code), None)
+    if benefit is None:
+        return None
+    return GrantedBenefit(
+        code=benefit.code, name=benefit.name, detail="", cost_usd=benefit.cost_usd, params={}
+    )

@@ -61,15 +61,20 @@ class RecordBenefitUsage:
     actor: str
 
 
+async def tier_held_today(session: AsyncSession, runtime: Runtime, member: Member) -> str:
+    """The code of the tier the member holds today where they are."""
+    today = local_date(runtime.clock, member.time_zone)
+    base = runtime.rules_on(today).base_tier.code
+    return tier_code_held(await status_periods(session, member.id), today, base)
+
+
 async def granted_benefit(
     session: AsyncSession, runtime: Runtime, member: Member, code: str
 ) -> tuple[GrantedBenefit, str]:
     """The benefit as granted to the tier the member holds today, with the tier's code;
     TIER_NOT_ELIGIBLE when the tier has no grant for it."""
-    today = local_date(runtime.clock, member.time_zone)
-    rules = runtime.rules_on(today)
-    tier = tier_code_held(await status_periods(session, member.id), today, rules.base_tier.code)
-    granted = benefit_for(rules, tier, code)
+    tier = await tier_held_today(session, runtime, member)
+    granted = benefit_for(runtime.rules_on(local_date(runtime.clock, member.time_zone)), tier, code)
     if granted is None:
         raise BusinessRuleError(
             ErrorCode.TIER_NOT_ELIGIBLE,

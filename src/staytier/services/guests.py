@@ -17,7 +17,16 @@ from staytier.domain.points import points_expire_on
 from staytier.domain.tiers import TierProgress, held_period, tier_progress
 from staytier.program.model import Tier
 from staytier.services.runtime import Runtime
-from staytier.store.models import Certificate, LedgerEntry, Member, Property, StatusPeriod, Stay
+from staytier.store.models import (
+    Certificate,
+    Donation,
+    LedgerEntry,
+    Member,
+    MilesTransfer,
+    Property,
+    StatusPeriod,
+    Stay,
+)
 from staytier.store.queries import as_periods, status_periods, year_totals
 
 
@@ -105,3 +114,23 @@ async def certificates_page(
     if before_id is not None:
         query = query.where(Certificate.id < before_id)
     return list(await session.scalars(query.order_by(Certificate.id.desc()).limit(first + 1)))
+
+
+async def donations_page(
+    session: AsyncSession, member_id: int, *, first: int, before_id: int | None
+) -> list[Donation]:
+    """Newest donations first, one more than asked."""
+    query = select(Donation).where(Donation.member_id == member_id)
+    if before_id is not None:
+        query = query.where(Donation.id < before_id)
+    return list(await session.scalars(query.order_by(Donation.id.desc()).limit(first + 1)))
+
+
+async def miles_transfers_page(
+    session: AsyncSession, member_id: int, *, first: int, before_id: int | None
+) -> list[MilesTransfer]:
+    """Newest miles transfers first, one more than asked."""
+    query = select(MilesTransfer).where(MilesTransfer.member_id == member_id)
+    if before_id is not None:
+        query = query.where(MilesTransfer.id < before_id)
+    return list(await session.scalars(query.order_by(MilesTransfer.id.desc()).limit(first + 1)))

@@ -57,7 +57,11 @@ OutcomeHandler = Callable[
 ]
 
 # Modules that register outcome handlers; imported before any outcome is applied.
-HANDLER_MODULES: tuple[str, ...] = ()
+HANDLER_MODULES: tuple[str, ...] = (
+    "staytier.services.donations",
+    "staytier.services.miles",
+    "staytier.services.guarantees",
+)
 
 _handlers: dict[str, OutcomeHandler] = {}
 _OPEN = [state.value for state in OPEN_STATES]

@@ -9,16 +9,31 @@ import datetime as dt
 from decimal import Decimal
 
 import strawberry
+from strawberry import relay
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.privilege_types import (
+    Donation,
+    DonationReportLine,
+    MilesTransfer,
+    RoomGuarantee,
+)
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest, LedgerEntry, StayStatusType
 from staytier.domain.awards import price_award_stay
 from staytier.domain.stays import StayStatus
-from staytier.services import benefit_usage, goodwill, redemptions
+from staytier.services import (
+    benefit_usage,
+    donations,
+    goodwill,
+    guarantees,
+    miles,
+    redemptions,
+)
 from staytier.services.idempotency import Result
 from staytier.store import models
 from staytier.store.queries import property_by_code
@@ -230,6 +245,94 @@ class PostPointsAdjustmentInput:
     author: str
 
 
+@strawberry.type
+class RequestRoomGuaranteePayload:
+    room_guarantee: RoomGuarantee | None = None
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DonatePointsPayload:
+    donation: Donation | None = None
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class TransferPointsToMilesPayload:
+    miles_transfer: MilesTransfer | None = None
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RequestRoomGuaranteeInput:
+    idempotency_key: str
+    member_number: str
+    property_code: str
+    arrival_date: dt.date
+    departure_date: dt.date
+
+
+@strawberry.input
+class DonatePointsInput:
+    idempotency_key: str
+    member_number: str
+    charity: str = strawberry.field(description="A charity of the partners file, e.g. GREENTREES.")
+    points: int
+
+
+@strawberry.input
+class TransferPointsToMilesInput:
+    idempotency_key: str
+    member_number: str
+    airline: str = strawberry.field(description="An airline of the partners file, e.g. SKYWAYS.")
+    frequent_flyer_number: str
+    points: int
+
+
+async def guarantee_outcome(
+    context: Context, result: Result | None, errors: list[UserError]
+) -> RequestRoomGuaranteePayload:
+    if result is None:
+        return RequestRoomGuaranteePayload(user_errors=errors)
+    member_id = result["member_id"]
+    async with context.runtime.db.reading() as session:
+        [view] = await guarantees.guarantees_page(
+            session, first=1, guarantee_id=result["guarantee_id"]
+        )
+    return RequestRoomGuaranteePayload(
+        room_guarantee=RoomGuarantee.of(*view), guest=await load_guest(context, member_id)
+    )
+
+
+async def donation_outcome(
+    context: Context, result: Result | None, errors: list[UserError]
+) -> DonatePointsPayload:
+    if result is None:
+        return DonatePointsPayload(user_errors=errors)
+    async with context.runtime.db.reading() as session:
+        row = await session.get(models.Donation, result["donation_id"])
+    assert row is not None
+    return DonatePointsPayload(
+        donation=Donation.of(row), guest=await load_guest(context, result["member_id"])
+    )
+
+
+async def transfer_outcome(
+    context: Context, result: Result | None, errors: list[UserError]
+) -> TransferPointsToMilesPayload:
+    if result is None:
+        return TransferPointsToMilesPayload(user_errors=errors)
+    async with context.runtime.db.reading() as session:
+        row = await session.get(models.MilesTransfer, result["transfer_id"])
+    assert row is not None
+    return TransferPointsToMilesPayload(
+        miles_transfer=MilesTransfer.of(row), guest=await load_guest(context, result["member_id"])
+    )
+
+
 def _code(text: str) -> str:
     return text.strip().upper()
 
@@ -277,6 +380,40 @@ class PrivilegesQuery:
             )
             for line in lines
         ]  # fmt: skip
+
+    @strawberry.field(description="Donations per charity and month, for the brand.")
+    async def donation_report(
+        self, info: Info[Context, None], start: dt.date, end: dt.date
+    ) -> list[DonationReportLine]:
+        async with info.context.runtime.db.reading() as session:
+            lines = await donations.donation_report(session, start, end)
+        return [DonationReportLine(**vars(line)) for line in lines]
+
+    @strawberry.field(
+        description="A property's room guarantees, newest first; status "
+        "DECLINED lists the guarantees it failed to honour."
+    )
+    async def room_guarantees_at(
+        self,
+        info: Info[Context, None],
+        property_code: str,
+        status: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> relay.Connection[RoomGuarantee]:  # type: ignore[type-var]
+        size, before = page_size(first), decode_cursor("property-guarantees", after)
+        async with info.context.runtime.db.reading() as session:
+            hotel = await property_by_code(session, _code(property_code))
+            rows = (
+                []
+                if hotel is None
+                else await guarantees.guarantees_page(
+                    session, first=size, before_id=before, property_id=hotel.id, status=status
+                )
+            )
+        return connection(
+            "property-guarantees", rows, size, lambda r: r[0].id, lambda r: RoomGuarantee.of(*r)
+        )  # fmt: skip
 
 
 @strawberry.type
@@ -418,3 +555,51 @@ class PrivilegesMutation:
             context.runtime, command, scope=context.idempotency_scope
         )
         return await posting_outcome(context, *await attempt(call))
+
+    @strawberry.mutation(description="Platinum: a room guaranteed, sent to the property's system.")
+    async def request_room_guarantee(
+        self, info: Info[Context, None], input: RequestRoomGuaranteeInput
+    ) -> RequestRoomGuaranteePayload:
+        context = info.context
+        command = guarantees.RequestRoomGuarantee(
+            idempotency_key=input.idempotency_key,
+            member_number=input.member_number.strip(),
+            property_code=_code(input.property_code),
+            arrival=input.arrival_date,
+            departure=input.departure_date,
+        )
+        call = guarantees.request_room_guarantee(
+            context.runtime, command, scope=context.idempotency_scope
+        )
+        return await guarantee_outcome(context, *await attempt(call))
+
+    @strawberry.mutation(description="Gives points to a charity; refunded if it refuses them.")
+    async def donate_points(
+        self, info: Info[Context, None], input: DonatePointsInput
+    ) -> DonatePointsPayload:
+        context = info.context
+        command = donations.DonatePoints(
+            idempotency_key=input.idempotency_key,
+            member_number=input.member_number.strip(),
+            charity=_code(input.charity),
+            points=input.points,
+        )
+        call = donations.donate_points(context.runtime, command, scope=context.idempotency_scope)
+        return await donation_outcome(context, *await attempt(call))
+
+    @strawberry.mutation(description="Sends points to an airline as miles.")
+    async def transfer_points_to_miles(
+        self, info: Info[Context, None], input: TransferPointsToMilesInput
+    ) -> TransferPointsToMilesPayload:
+        context = info.context
+        command = miles.TransferPointsToMiles(
+            idempotency_key=input.idempotency_key,
+            member_number=input.member_number.strip(),
+            airline=_code(input.airline),
+            frequent_flyer_number=input.frequent_flyer_number.strip().upper(),
+            points=input.points,
+        )
+        call = miles.transfer_points_to_miles(
+            context.runtime, command, scope=context.idempotency_scope
+        )
+        return await transfer_outcome(context, *await attempt(call))

@@ -14,6 +14,7 @@ from staytier.api.graphql.context import Context
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
 from staytier.api.graphql.partner_types import PartnerRequest
 from staytier.api.graphql.permissions import ServiceReaders, StaffOnly
+from staytier.api.graphql.privilege_types import Donation, MilesTransfer, RoomGuarantee
 from staytier.api.graphql.profile_types import (
     Consent,
     Preference,
@@ -26,7 +27,7 @@ from staytier.domain import tiers as tier_rules
 from staytier.domain.points import LedgerKind
 from staytier.domain.stays import StayStatus
 from staytier.program import model as program
-from staytier.services import guests, partner_views, profile_views
+from staytier.services import guarantees, guests, partner_views, profile_views
 from staytier.store import models
 
 QualifyingPathType = strawberry.enum(tier_rules.QualifyingPath, name="QualifyingPath")
@@ -412,6 +413,48 @@ class Guest:
                 session, self.member_id, first=size, before_id=before
             )
         return connection("certificates", rows, size, lambda r: r.id, Certificate.of)
+
+    @strawberry.field(
+        description="Room guarantees requested, newest first.", permission_classes=[ServiceReaders]
+    )
+    async def room_guarantees(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> relay.Connection[RoomGuarantee]:  # type: ignore[type-var]
+        size, before = page_size(first), decode_cursor("room-guarantees", after)
+        async with info.context.runtime.db.reading() as session:
+            rows = await guarantees.guarantees_page(
+                session, first=size, before_id=before, member_id=self.member_id
+            )
+        return connection(
+            "room-guarantees", rows, size, lambda r: r[0].id, lambda r: RoomGuarantee.of(*r)
+        )
+
+    @strawberry.field(
+        description="Donations to charities, newest first.", permission_classes=[ServiceReaders]
+    )
+    async def donations(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> relay.Connection[Donation]:  # type: ignore[type-var]
+        size, before = page_size(first), decode_cursor("donations", after)
+        async with info.context.runtime.db.reading() as session:
+            rows = await guests.donations_page(
+                session, self.member_id, first=size, before_id=before
+            )
+        return connection("donations", rows, size, lambda r: r.id, Donation.of)
+
+    @strawberry.field(
+        description="Points sent as airline miles, newest first.",
+        permission_classes=[ServiceReaders],
+    )
+    async def miles_transfers(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> relay.Connection[MilesTransfer]:  # type: ignore[type-var]
+        size, before = page_size(first), decode_cursor("miles-transfers", after)
+        async with info.context.runtime.db.reading() as session:
+            rows = await guests.miles_transfers_page(
+                session, self.member_id, first=size, before_id=before
+            )
+        return connection("miles-transfers", rows, size, lambda r: r.id, MilesTransfer.of)
 
     @strawberry.field(
         description="Every status granted, with its cause; revoked ones too.",

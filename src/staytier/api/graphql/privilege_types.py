@@ -1,0 +1,108 @@
+"""Object types of the privileges sent to partners: room guarantees, donations and miles
+transfers, each with the state its partner left it in."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry import relay
+
+from staytier.store import models
+
+
+@strawberry.type(description="A room guarantee: REQUESTED, then HONOURED or DECLINED.")
+class RoomGuarantee(relay.Node):
+    guarantee_id: relay.NodeID[int]
+    number: int
+    property_code: str
+    arrival_date: dt.date
+    departure_date: dt.date
+    status: str
+    confirmation_number: str | None = strawberry.field(
+        description="The booked stay's confirmation number, once HONOURED."
+    )
+    compensation_points: int | None = strawberry.field(description="Points credited when DECLINED.")
+    note: str
+    reason: str
+    requested_at: dt.datetime
+
+    @classmethod
+    def of(
+        cls,
+        row: models.RoomGuarantee,
+        property_code: str,
+        confirmation: str | None,
+        compensation: int | None,
+    ) -> RoomGuarantee:
+        return cls(
+            guarantee_id=row.id,
+            number=row.id,
+            property_code=property_code,
+            arrival_date=row.arrival_date,
+            departure_date=row.departure_date,
+            status=row.status,
+            confirmation_number=confirmation,
+            compensation_points=compensation,
+            note=row.note,
+            reason=row.reason,
+            requested_at=row.requested_at,
+        )
+
+
+@strawberry.type(description="Points given to a charity: PENDING, CONFIRMED or REFUNDED.")
+class Donation(relay.Node):
+    donation_id: relay.NodeID[int]
+    number: int
+    charity: str
+    points: int
+    status: str
+    donated_on: dt.date
+    reason: str
+
+    @classmethod
+    def of(cls, row: models.Donation) -> Donation:
+        return cls(
+            donation_id=row.id,
+            number=row.id,
+            charity=row.charity,
+            points=row.points,
+            status=row.status,
+            donated_on=row.donated_on,
+            reason=row.reason,
+        )
+
+
+@strawberry.type(description="Points sent as airline miles: PENDING, CONFIRMED or REFUNDED.")
+class MilesTransfer(relay.Node):
+    transfer_id: relay.NodeID[int]
+    number: int
+    airline: str
+    frequent_flyer_number: str
+    points: int
+    miles: int
+    status: str
+    reason: str
+
+    @classmethod
+    def of(cls, row: models.MilesTransfer) -> MilesTransfer:
+        return cls(
+            transfer_id=row.id,
+            number=row.id,
+            airline=row.airline,
+            frequent_flyer_number=row.frequent_flyer_number,
+            points=row.points,
+            miles=row.miles,
+            status=row.status,
+            reason=row.reason,
+        )
+
+
+@strawberry.type(description="Donations to one charity in one month, by state, for the brand.")
+class DonationReportLine:
+    month: str
+    charity: str
+    donations: int
+    confirmed_points: int
+    pending_points: int
+    refunded_points: int

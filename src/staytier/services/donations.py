@@ -1,0 +1,190 @@
+"""Points given to a charity: debited at once, delivered through the outbox, refunded if
+the charity finally refuses; and the brand's report of donations per charity and month."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.clock import local_date
+from staytier.connectors.partners import Partner, PartnerKind
+from staytier.domain.awards import donation_mistake
+from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.domain.points import LedgerKind
+from staytier.services import outbox
+from staytier.services.idempotency import Result, run_once
+from staytier.services.ledger import post_entry
+from staytier.services.members import member_for_update
+from staytier.services.redemptions import not_enough_points
+from staytier.services.runtime import Runtime
+from staytier.store.models import Donation, Member
+
+OPERATION = "charity.donate"
+PENDING, CONFIRMED, REFUNDED = "PENDING", "CONFIRMED", "REFUNDED"
+
+
+@dataclass(frozen=True)
+class DonatePoints:
+    idempotency_key: str
+    member_number: str
+    charity: str
+    points: int
+
+
+def partner_of_kind(runtime: Runtime, code: str, kind: PartnerKind, field: str) -> Partner:
+    """The partner with ``code`` if it is of ``kind``, else PARTNER_NOT_FOUND on ``field``."""
+    partner = runtime.partners.get(code)
+    if partner is None or partner.kind is not kind:
+        listed = ", ".join(p.code for p in runtime.partners.of_kind(kind)) or "none"
+        raise BusinessRuleError(
+            ErrorCode.PARTNER_NOT_FOUND,
+            f"No {kind.value.lower()} partner {code!r} (listed: {listed}).",
+            field,
+        )
+    return partner
+
+
+async def donate_points(runtime: Runtime, command: DonatePoints, *, scope: str = "") -> Result:
+    """Debits the donation and writes its request to the charity in one transaction."""
+
+    async def work(session: AsyncSession) -> Result:
+        charity = partner_of_kind(runtime, command.charity, PartnerKind.CHARITY, "charity")
+        mistake = donation_mistake(
+            command.points, charity.minimum_points or 1, charity.step_points or 0
+        )
+        if mistake:
+            raise BusinessRuleError(ErrorCode.INVALID_AMOUNT, mistake, "points")
+        member = await member_for_update(session, command.member_number)
+        if command.points > member.points_balance:
+            raise not_enough_points(command.points, member.points_balance)
+        today = local_date(runtime.clock, member.time_zone)
+        donation = Donation(
+            member_id=member.id,
+            charity=charity.code,
+            points=command.points,
+            status=PENDING,
+            donated_on=today,
+            created_at=runtime.now(),
+        )
+        session.add(donation)
+        await session.flush()
+        entry = post_entry(
+            session, member, kind=LedgerKind.DONATE, points=-command.points,
+            occurred_at=runtime.now(), effective_on=today,
+            description=f"Donation to {charity.name}",
+        )  # fmt: skip
+        await session.flush()
+        donation.debit_entry_id = entry.id
+        subject = f"donation:{donation.id}"
+        donation.partner_request_id = await outbox.enqueue(
+            session,
+            partner=charity.code,
+            operation=OPERATION,
+            payload={
+                "donation_id": donation.id,
+                "member_number": member.member_number,
+                "charity": charity.code,
+                "points": command.points,
+            },
+            idempotency_key=subject,
+            member_id=member.id,
+            subject=subject,
+            now=runtime.now(),
+        )
+        return {"donation_id": donation.id, "member_id": member.id}
+
+    return await run_once(
+        runtime, operation="donatePoints", key=command.idempotency_key, request=command,
+        work=work, scope=scope,
+    )  # fmt: skip
+
+
+async def refund(
+    session: AsyncSession,
+    runtime: Runtime,
+    member_id: int,
+    *,
+    points: int,
+    reverses_entry_id: int | None,
+    description: str,
+) -> int:
+    """Gives ``points`` back as a REVERSAL of the debit; returns the entry's id."""
+    member = await session.get(Member, member_id, with_for_update=True)
+    assert member is not None
+    entry = post_entry(
+        session, member, kind=LedgerKind.REVERSAL, points=points, occurred_at=runtime.now(),
+        effective_on=local_date(runtime.clock, member.time_zone), description=description,
+        reverses_entry_id=reverses_entry_id,
+    )  # fmt: skip
+    await session.flush()
+    return entry.id
+
+
+@outbox.outcome_handler(OPERATION)
+async def donation_settled(
+    session: AsyncSession,
+    runtime: Runtime,
+    request: outbox.PartnerRequestRow,
+    outcome: outbox.PartnerOutcome,
+) -> None:
+    """CONFIRMED when the charity received it; REFUNDED (a REVERSAL) when it finally
+    refused or never answered. Runs once per request; a settled donation is left alone."""
+    donation = await session.get(
+        Donation, int(request.payload["donation_id"]), with_for_update=True
+    )
+    if donation is None or donation.status != PENDING:
+        return
+    donation.settled_at = runtime.now()
+    donation.reason = outcome.reason[:300]
+    if outcome.accepted:
+        donation.status = CONFIRMED
+        return
+    donation.status = REFUNDED
+    donation.refund_entry_id = await refund(
+        session, runtime, donation.member_id, points=donation.points,
+        reverses_entry_id=donation.debit_entry_id,
+        description=f"Donation to {donation.charity} refunded: {outcome.reason}",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DonationTotal:
+    """Donations to one charity in one month, by status."""
+
+    month: str
+    charity: str
+    donations: int
+    confirmed_points: int
+    pending_points: int
+    refunded_points: int
+
+
+async def donation_report(
+    session: AsyncSession, start: dt.date, end: dt.date
+) -> list[DonationTotal]:
+    """Donations dated ``start`` through ``end`` per charity and month: one statement,
+    grouped by month here (month functions differ between SQLite and PostgreSQL)."""
+    rows = await session.execute(
+        select(Donation.donated_on, Donation.charity, Donation.status, Donation.points).where(
+            Donation.donated_on >= start, Donation.donated_on <= end
+        )
+    )
+    totals: dict[tuple[str, str], dict[str, int]] = {}
+    for donated_on, charity, status, points in rows:
+        line = totals.setdefault((f"{donated_on:%Y-%m}", charity), {"count": 0})
+        line["count"] += 1
+        line[status] = line.get(status, 0) + points
+    return [
+        DonationTotal(
+            month=month,
+            charity=charity,
+            donations=line["count"],
+            confirmed_points=line.get(CONFIRMED, 0),
+            pending_points=line.get(PENDING, 0),
+            refunded_points=line.get(REFUNDED, 0),
+        )
+        for (month, charity), line in sorted(totals.items())
+    ]

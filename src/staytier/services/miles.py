@@ -1,0 +1,128 @@
+"""Points to airline miles: the program's ratio and bonus blocks, the airline's
+frequent-flyer number format, a debit at once, delivery through the outbox, and a refund
+if the airline finally refuses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.clock import local_date
+from staytier.connectors.partners import PartnerKind
+from staytier.domain.awards import miles_for, transfer_mistake
+from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.domain.points import LedgerKind
+from staytier.services import outbox
+from staytier.services.donations import partner_of_kind, refund
+from staytier.services.idempotency import Result, run_once
+from staytier.services.ledger import post_entry
+from staytier.services.members import member_for_update
+from staytier.services.redemptions import not_enough_points
+from staytier.services.runtime import Runtime
+from staytier.store.models import MilesTransfer
+
+OPERATION = "miles.transfer"
+PENDING, CONFIRMED, REFUNDED = "PENDING", "CONFIRMED", "REFUNDED"
+
+
+@dataclass(frozen=True)
+class TransferPointsToMiles:
+    idempotency_key: str
+    member_number: str
+    airline: str
+    frequent_flyer_number: str
+    points: int
+
+
+async def transfer_points_to_miles(
+    runtime: Runtime, command: TransferPointsToMiles, *, scope: str = ""
+) -> Result:
+    """Debits the points and writes the transfer to the airline in one transaction."""
+
+    async def work(session: AsyncSession) -> Result:
+        airline = partner_of_kind(runtime, command.airline, PartnerKind.AIRLINE, "airline")
+        if not airline.frequent_flyer_number_valid(command.frequent_flyer_number):
+            raise BusinessRuleError(
+                ErrorCode.INVALID_FREQUENT_FLYER_NUMBER,
+                f"{command.frequent_flyer_number!r} is not a {airline.name} number.",
+                "frequentFlyerNumber",
+            )
+        member = await member_for_update(session, command.member_number)
+        today = local_date(runtime.clock, member.time_zone)
+        rules = runtime.rules_on(today).miles
+        mistake = transfer_mistake(command.points, rules)
+        if mistake:
+            raise BusinessRuleError(ErrorCode.INVALID_AMOUNT, mistake, "points")
+        if command.points > member.points_balance:
+            raise not_enough_points(command.points, member.points_balance)
+        miles = miles_for(command.points, rules)
+        transfer = MilesTransfer(
+            member_id=member.id,
+            airline=airline.code,
+            frequent_flyer_number=command.frequent_flyer_number,
+            points=command.points,
+            miles=miles,
+            status=PENDING,
+            created_at=runtime.now(),
+        )
+        session.add(transfer)
+        await session.flush()
+        entry = post_entry(
+            session, member, kind=LedgerKind.TRANSFER_OUT, points=-command.points,
+            occurred_at=runtime.now(), effective_on=today,
+            description=f"{miles:,} {airline.name} miles to {command.frequent_flyer_number}",
+        )  # fmt: skip
+        await session.flush()
+        transfer.debit_entry_id = entry.id
+        subject = f"miles-transfer:{transfer.id}"
+        transfer.partner_request_id = await outbox.enqueue(
+            session,
+            partner=airline.code,
+            operation=OPERATION,
+            payload={
+                "transfer_id": transfer.id,
+                "member_number": member.member_number,
+                "airline": airline.code,
+                "frequent_flyer_number": command.frequent_flyer_number,
+                "points": command.points,
+                "miles": miles,
+            },
+            idempotency_key=subject,
+            member_id=member.id,
+            subject=subject,
+            now=runtime.now(),
+        )
+        return {"transfer_id": transfer.id, "member_id": member.id}
+
+    return await run_once(
+        runtime, operation="transferPointsToMiles", key=command.idempotency_key,
+        request=command, work=work, scope=scope,
+    )  # fmt: skip
+
+
+@outbox.outcome_handler(OPERATION)
+async def transfer_settled(
+    session: AsyncSession,
+    runtime: Runtime,
+    request: outbox.PartnerRequestRow,
+    outcome: outbox.PartnerOutcome,
+) -> None:
+    """CONFIRMED when the airline credited the miles; REFUNDED (a REVERSAL) when it
+    finally refused or never answered. A settled transfer is left alone."""
+    transfer = await session.get(
+        MilesTransfer, int(request.payload["transfer_id"]), with_for_update=True
+    )
+    if transfer is None or transfer.status != PENDING:
+        return
+    transfer.settled_at = runtime.now()
+    transfer.reason = outcome.reason[:300]
+    if outcome.accepted:
+        transfer.status = CONFIRMED
+        return
+    transfer.status = REFUNDED
+    transfer.refund_entry_id = await refund(
+        session, runtime, transfer.member_id, points=transfer.points,
+        reverses_entry_id=transfer.debit_entry_id,
+        description=f"Miles transfer to {transfer.airline} refunded: {outcome.reason}",
+    )  # fmt: skip
