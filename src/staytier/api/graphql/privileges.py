@@ -9,31 +9,26 @@ import datetime as dt
 from decimal import Decimal
 
 import strawberry
-from strawberry import relay
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import attempt
-from staytier.api.graphql.pagination import connection, decode_cursor, page_size
-from staytier.api.graphql.privilege_types import (
-    Donation,
-    DonationReportLine,
-    MilesTransfer,
-    RoomGuarantee,
+from staytier.api.graphql.permissions import (
+    AdminOnly,
+    Authenticated,
+    MemberScoped,
+    OwnProperty,
+    RolePermission,
+    ServiceReaders,
+    StaffOnly,
 )
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest, LedgerEntry, StayStatusType
+from staytier.domain.access import Role
 from staytier.domain.awards import price_award_stay
 from staytier.domain.stays import StayStatus
-from staytier.services import (
-    benefit_usage,
-    donations,
-    goodwill,
-    guarantees,
-    miles,
-    redemptions,
-)
+from staytier.services import benefit_usage, goodwill, redemptions
 from staytier.services.idempotency import Result
 from staytier.store import models
 from staytier.store.queries import property_by_code
@@ -41,10 +36,22 @@ from staytier.store.queries import property_by_code
 CENT = Decimal("0.01")
 
 
+class PointSpenders(RolePermission):
+    """Award stays, certificates, room guarantees: the guest, the front desk booking for
+    them (at its own properties, see OwnProperty), an admin."""
+
+    roles = (Role.ADMIN, Role.FRONT_DESK, Role.GUEST)
+
+
+class BrandReports(RolePermission):
+    """The brand's reports: administrators and analysts."""
+
+    roles = (Role.ADMIN, Role.ANALYST)
+
+
 def actor_of(context: Context) -> str:
-    """Who is acting, as recorded on benefit usage: the calling client's scope until
-    sign-in exists, else "api"."""
-    return context.idempotency_scope or "api"
+    """Who is acting, as recorded on benefit usage: the signed-in client or guest."""
+    return context.principal.client_id
 
 
 @strawberry.type
@@ -245,95 +252,8 @@ class PostPointsAdjustmentInput:
     author: str
 
 
-@strawberry.type
-class RequestRoomGuaranteePayload:
-    room_guarantee: RoomGuarantee | None = None
-    guest: Guest | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class DonatePointsPayload:
-    donation: Donation | None = None
-    guest: Guest | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class TransferPointsToMilesPayload:
-    miles_transfer: MilesTransfer | None = None
-    guest: Guest | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.input
-class RequestRoomGuaranteeInput:
-    idempotency_key: str
-    member_number: str
-    property_code: str
-    arrival_date: dt.date
-    departure_date: dt.date
-
-
-@strawberry.input
-class DonatePointsInput:
-    idempotency_key: str
-    member_number: str
-    charity: str = strawberry.field(description="A charity of the partners file, e.g. GREENTREES.")
-    points: int
-
-
-@strawberry.input
-class TransferPointsToMilesInput:
-    idempotency_key: str
-    member_number: str
-    airline: str = strawberry.field(description="An airline of the partners file, e.g. SKYWAYS.")
-    frequent_flyer_number: str
-    points: int
-
-
-async def guarantee_outcome(
-    context: Context, result: Result | None, errors: list[UserError]
-) -> RequestRoomGuaranteePayload:
-    if result is None:
-        return RequestRoomGuaranteePayload(user_errors=errors)
-    member_id = result["member_id"]
-    async with context.runtime.db.reading() as session:
-        [view] = await guarantees.guarantees_page(
-            session, first=1, guarantee_id=result["guarantee_id"]
-        )
-    return RequestRoomGuaranteePayload(
-        room_guarantee=RoomGuarantee.of(*view), guest=await load_guest(context, member_id)
-    )
-
-
-async def donation_outcome(
-    context: Context, result: Result | None, errors: list[UserError]
-) -> DonatePointsPayload:
-    if result is None:
-        return DonatePointsPayload(user_errors=errors)
-    async with context.runtime.db.reading() as session:
-        row = await session.get(models.Donation, result["donation_id"])
-    assert row is not None
-    return DonatePointsPayload(
-        donation=Donation.of(row), guest=await load_guest(context, result["member_id"])
-    )
-
-
-async def transfer_outcome(
-    context: Context, result: Result | None, errors: list[UserError]
-) -> TransferPointsToMilesPayload:
-    if result is None:
-        return TransferPointsToMilesPayload(user_errors=errors)
-    async with context.runtime.db.reading() as session:
-        row = await session.get(models.MilesTransfer, result["transfer_id"])
-    assert row is not None
-    return TransferPointsToMilesPayload(
-        miles_transfer=MilesTransfer.of(row), guest=await load_guest(context, result["member_id"])
-    )
-
-
-def _code(text: str) -> str:
+def code_of(text: str) -> str:
+    """A code as clients may type it: trimmed, upper case."""
     return text.strip().upper()
 
 
@@ -341,7 +261,8 @@ def _code(text: str) -> str:
 class PrivilegesQuery:
     @strawberry.field(
         description="The points an award stay would cost today; null when the property is "
-        "unknown or its category has no award price."
+        "unknown or its category has no award price.",
+        permission_classes=[Authenticated],
     )
     async def award_quote(
         self, info: Info[Context, None], property_code: str, arrival_date: dt.date,
@@ -349,7 +270,7 @@ class PrivilegesQuery:
     ) -> AwardQuote | None:  # fmt: skip
         runtime = info.context.runtime
         async with runtime.db.reading() as session:
-            hotel = await property_by_code(session, _code(property_code))
+            hotel = await property_by_code(session, code_of(property_code))
         if hotel is None or departure_date <= arrival_date:
             return None
         rules = runtime.rules_on(runtime.today())
@@ -367,7 +288,10 @@ class PrivilegesQuery:
             ],
         )
 
-    @strawberry.field(description="Benefit uses and their program cost per month, for the brand.")
+    @strawberry.field(
+        description="Benefit uses and their program cost per month, for the brand.",
+        permission_classes=[BrandReports],
+    )
     async def benefit_cost_report(
         self, info: Info[Context, None], start: dt.date, end: dt.date
     ) -> list[BenefitCostLine]:
@@ -381,44 +305,13 @@ class PrivilegesQuery:
             for line in lines
         ]  # fmt: skip
 
-    @strawberry.field(description="Donations per charity and month, for the brand.")
-    async def donation_report(
-        self, info: Info[Context, None], start: dt.date, end: dt.date
-    ) -> list[DonationReportLine]:
-        async with info.context.runtime.db.reading() as session:
-            lines = await donations.donation_report(session, start, end)
-        return [DonationReportLine(**vars(line)) for line in lines]
-
-    @strawberry.field(
-        description="A property's room guarantees, newest first; status "
-        "DECLINED lists the guarantees it failed to honour."
-    )
-    async def room_guarantees_at(
-        self,
-        info: Info[Context, None],
-        property_code: str,
-        status: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> relay.Connection[RoomGuarantee]:  # type: ignore[type-var]
-        size, before = page_size(first), decode_cursor("property-guarantees", after)
-        async with info.context.runtime.db.reading() as session:
-            hotel = await property_by_code(session, _code(property_code))
-            rows = (
-                []
-                if hotel is None
-                else await guarantees.guarantees_page(
-                    session, first=size, before_id=before, property_id=hotel.id, status=status
-                )
-            )
-        return connection(
-            "property-guarantees", rows, size, lambda r: r[0].id, lambda r: RoomGuarantee.of(*r)
-        )  # fmt: skip
-
 
 @strawberry.type
 class PrivilegesMutation:
-    @strawberry.mutation(description="Books an award stay paid with points, debited at once.")
+    @strawberry.mutation(
+        description="Books an award stay paid with points, debited at once.",
+        extensions=[MemberScoped(PointSpenders, OwnProperty)],
+    )
     async def redeem_award_stay(
         self, info: Info[Context, None], input: RedeemAwardStayInput
     ) -> AwardStayPayload:
@@ -426,7 +319,7 @@ class PrivilegesMutation:
         command = redemptions.RedeemAwardStay(
             idempotency_key=input.idempotency_key,
             member_number=input.member_number.strip(),
-            property_code=_code(input.property_code),
+            property_code=code_of(input.property_code),
             arrival=input.arrival_date,
             departure=input.departure_date,
         )
@@ -435,7 +328,10 @@ class PrivilegesMutation:
         )
         return await award_outcome(context, *await attempt(call))
 
-    @strawberry.mutation(description="Cancels an award stay and refunds its points.")
+    @strawberry.mutation(
+        description="Cancels an award stay and refunds its points.",
+        extensions=[MemberScoped(PointSpenders, OwnProperty)],
+    )
     async def cancel_award_stay(
         self, info: Info[Context, None], input: CancelAwardStayInput
     ) -> AwardStayPayload:
@@ -443,7 +339,7 @@ class PrivilegesMutation:
         command = redemptions.CancelAwardStay(
             idempotency_key=input.idempotency_key,
             member_number=input.member_number.strip(),
-            property_code=_code(input.property_code),
+            property_code=code_of(input.property_code),
             confirmation_number=input.confirmation_number.strip(),
             reason=input.reason,
         )
@@ -452,7 +348,10 @@ class PrivilegesMutation:
         )
         return await award_outcome(context, *await attempt(call))
 
-    @strawberry.mutation(description="Uses a free-night certificate for one night.")
+    @strawberry.mutation(
+        description="Uses a free-night certificate for one night.",
+        extensions=[MemberScoped(PointSpenders, OwnProperty)],
+    )
     async def redeem_certificate(
         self, info: Info[Context, None], input: RedeemCertificateInput
     ) -> AwardStayPayload:
@@ -461,7 +360,7 @@ class PrivilegesMutation:
             idempotency_key=input.idempotency_key,
             member_number=input.member_number.strip(),
             certificate_id=input.certificate_id,
-            property_code=_code(input.property_code),
+            property_code=code_of(input.property_code),
             arrival=input.arrival_date,
         )
         call = redemptions.redeem_certificate(
@@ -469,7 +368,10 @@ class PrivilegesMutation:
         )
         return await award_outcome(context, *await attempt(call))
 
-    @strawberry.mutation(description="The guest's welcome gift for a stay, chosen once.")
+    @strawberry.mutation(
+        description="The guest's welcome gift for a stay, chosen once.",
+        extensions=[MemberScoped(ServiceReaders, OwnProperty)],
+    )
     async def choose_welcome_gift(
         self, info: Info[Context, None], input: ChooseWelcomeGiftInput
     ) -> BenefitUsePayload:
@@ -477,9 +379,9 @@ class PrivilegesMutation:
         command = benefit_usage.ChooseWelcomeGift(
             idempotency_key=input.idempotency_key,
             member_number=input.member_number.strip(),
-            property_code=_code(input.property_code),
+            property_code=code_of(input.property_code),
             confirmation_number=input.confirmation_number.strip(),
-            option=_code(input.option),
+            option=code_of(input.option),
             actor=actor_of(context),
         )
         call = benefit_usage.choose_welcome_gift(
@@ -487,7 +389,10 @@ class PrivilegesMutation:
         )
         return await usage_outcome(context, *await attempt(call))
 
-    @strawberry.mutation(description="The annual choice benefit, chosen once a year.")
+    @strawberry.mutation(
+        description="The annual choice benefit, chosen once a year.",
+        extensions=[MemberScoped(ServiceReaders)],
+    )
     async def choose_annual_choice_benefit(
         self, info: Info[Context, None], input: ChooseAnnualChoiceBenefitInput
     ) -> BenefitUsePayload:
@@ -495,7 +400,7 @@ class PrivilegesMutation:
         command = benefit_usage.ChooseAnnualChoice(
             idempotency_key=input.idempotency_key,
             member_number=input.member_number.strip(),
-            option=_code(input.option),
+            option=code_of(input.option),
             actor=actor_of(context),
         )
         call = benefit_usage.choose_annual_choice(
@@ -503,7 +408,10 @@ class PrivilegesMutation:
         )
         return await usage_outcome(context, *await attempt(call))
 
-    @strawberry.mutation(description="Records a benefit a property applied on a stay, once.")
+    @strawberry.mutation(
+        description="Records a benefit a property applied on a stay, once.",
+        extensions=[MemberScoped(StaffOnly, OwnProperty)],
+    )
     async def record_benefit_usage(
         self, info: Info[Context, None], input: RecordBenefitUsageInput
     ) -> BenefitUsePayload:
@@ -511,8 +419,8 @@ class PrivilegesMutation:
         command = benefit_usage.RecordBenefitUsage(
             idempotency_key=input.idempotency_key,
             member_number=input.member_number.strip(),
-            benefit_code=_code(input.benefit_code),
-            property_code=_code(input.property_code),
+            benefit_code=code_of(input.benefit_code),
+            property_code=code_of(input.property_code),
             confirmation_number=input.confirmation_number.strip(),
             actor=actor_of(context),
         )
@@ -521,7 +429,10 @@ class PrivilegesMutation:
         )
         return await usage_outcome(context, *await attempt(call))
 
-    @strawberry.mutation(description="Staff: goodwill points with a reason code.")
+    @strawberry.mutation(
+        description="Staff: goodwill points with a reason code.",
+        extensions=[MemberScoped(StaffOnly)],
+    )
     async def post_goodwill_points(
         self, info: Info[Context, None], input: PostGoodwillPointsInput
     ) -> LedgerPostingPayload:
@@ -530,7 +441,7 @@ class PrivilegesMutation:
             idempotency_key=input.idempotency_key,
             member_number=input.member_number.strip(),
             points=input.points,
-            reason_code=_code(input.reason_code),
+            reason_code=code_of(input.reason_code),
             author=input.author,
             note=input.note,
         )
@@ -539,7 +450,10 @@ class PrivilegesMutation:
         )
         return await posting_outcome(context, *await attempt(call))
 
-    @strawberry.mutation(description="Administrators: a points adjustment, either sign.")
+    @strawberry.mutation(
+        description="Administrators: a points adjustment, either sign.",
+        extensions=[MemberScoped(AdminOnly)],
+    )
     async def post_points_adjustment(
         self, info: Info[Context, None], input: PostPointsAdjustmentInput
     ) -> LedgerPostingPayload:
@@ -555,51 +469,3 @@ class PrivilegesMutation:
             context.runtime, command, scope=context.idempotency_scope
         )
         return await posting_outcome(context, *await attempt(call))
-
-    @strawberry.mutation(description="Platinum: a room guaranteed, sent to the property's system.")
-    async def request_room_guarantee(
-        self, info: Info[Context, None], input: RequestRoomGuaranteeInput
-    ) -> RequestRoomGuaranteePayload:
-        context = info.context
-        command = guarantees.RequestRoomGuarantee(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
-            property_code=_code(input.property_code),
-            arrival=input.arrival_date,
-            departure=input.departure_date,
-        )
-        call = guarantees.request_room_guarantee(
-            context.runtime, command, scope=context.idempotency_scope
-        )
-        return await guarantee_outcome(context, *await attempt(call))
-
-    @strawberry.mutation(description="Gives points to a charity; refunded if it refuses them.")
-    async def donate_points(
-        self, info: Info[Context, None], input: DonatePointsInput
-    ) -> DonatePointsPayload:
-        context = info.context
-        command = donations.DonatePoints(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
-            charity=_code(input.charity),
-            points=input.points,
-        )
-        call = donations.donate_points(context.runtime, command, scope=context.idempotency_scope)
-        return await donation_outcome(context, *await attempt(call))
-
-    @strawberry.mutation(description="Sends points to an airline as miles.")
-    async def transfer_points_to_miles(
-        self, info: Info[Context, None], input: TransferPointsToMilesInput
-    ) -> TransferPointsToMilesPayload:
-        context = info.context
-        command = miles.TransferPointsToMiles(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
-            airline=_code(input.airline),
-            frequent_flyer_number=input.frequent_flyer_number.strip().upper(),
-            points=input.points,
-        )
-        call = miles.transfer_points_to_miles(
-            context.runtime, command, scope=context.idempotency_scope
-        )
-        return await transfer_outcome(context, *await attempt(call))

@@ -21,6 +21,10 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from staytier.api.graphql.mutations import CoreMutation
+from staytier.api.graphql.partner_privileges import (
+    PartnerPrivilegesMutation,
+    PartnerPrivilegesQuery,
+)
 from staytier.api.graphql.partners import PartnersMutation, PartnersQuery
 from staytier.api.graphql.permissions import deny_unannotated
 from staytier.api.graphql.privileges import PrivilegesMutation, PrivilegesQuery
@@ -31,9 +35,18 @@ from staytier.api.graphql.scalars import DecimalScalar
 log = logging.getLogger("staytier.graphql")
 
 # Each area of the API keeps its root fields in its own module; the roots are their union.
-Query = merge_types("Query", (CoreQuery, ProfileQuery, PartnersQuery, PrivilegesQuery))
+Query = merge_types(
+    "Query", (CoreQuery, ProfileQuery, PartnersQuery, PrivilegesQuery, PartnerPrivilegesQuery)
+)
 Mutation = merge_types(
-    "Mutation", (CoreMutation, ProfileMutation, PartnersMutation, PrivilegesMutation)
+    "Mutation",
+    (
+        CoreMutation,
+        ProfileMutation,
+        PartnersMutation,
+        PrivilegesMutation,
+        PartnerPrivilegesMutation,
+    ),
 )
 # Default deny: a root field declared without a permission class is for admins only.
 deny_unannotated(Query, Mutation)

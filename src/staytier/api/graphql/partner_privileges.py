@@ -1,0 +1,232 @@
+"""Privileges a partner delivers: room guarantees (the property's system), donations
+(charities) and miles transfers (airlines). Each mutation records the change and its partner
+request in one transaction (see :mod:`staytier.services.outbox`); the types show the state
+the partner's answer left it in."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from staytier.api.graphql.context import Context
+from staytier.api.graphql.errors import UserError
+from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.permissions import (
+    MemberScoped,
+    OwnProperty,
+    RolePermission,
+    StaffOnly,
+)
+from staytier.api.graphql.privilege_types import (
+    Donation,
+    DonationReportLine,
+    MilesTransfer,
+    RoomGuarantee,
+)
+from staytier.api.graphql.privileges import BrandReports, PointSpenders, code_of
+from staytier.api.graphql.queries import load_guest
+from staytier.api.graphql.types import Guest
+from staytier.domain.access import Role
+from staytier.services import donations, guarantees, miles
+from staytier.services.idempotency import Result
+from staytier.store import models
+from staytier.store.queries import property_by_code
+
+
+class OwnPoints(RolePermission):
+    """Points leaving the program (donations, miles): the guest themself, or an admin."""
+
+    roles = (Role.ADMIN, Role.GUEST)
+
+
+@strawberry.type
+class RequestRoomGuaranteePayload:
+    room_guarantee: RoomGuarantee | None = None
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DonatePointsPayload:
+    donation: Donation | None = None
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class TransferPointsToMilesPayload:
+    miles_transfer: MilesTransfer | None = None
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RequestRoomGuaranteeInput:
+    idempotency_key: str
+    member_number: str
+    property_code: str
+    arrival_date: dt.date
+    departure_date: dt.date
+
+
+@strawberry.input
+class DonatePointsInput:
+    idempotency_key: str
+    member_number: str
+    charity: str = strawberry.field(description="A charity of the partners file, e.g. GREENTREES.")
+    points: int
+
+
+@strawberry.input
+class TransferPointsToMilesInput:
+    idempotency_key: str
+    member_number: str
+    airline: str = strawberry.field(description="An airline of the partners file, e.g. SKYWAYS.")
+    frequent_flyer_number: str
+    points: int
+
+
+async def guarantee_outcome(
+    context: Context, result: Result | None, errors: list[UserError]
+) -> RequestRoomGuaranteePayload:
+    if result is None:
+        return RequestRoomGuaranteePayload(user_errors=errors)
+    member_id = result["member_id"]
+    async with context.runtime.db.reading() as session:
+        [view] = await guarantees.guarantees_page(
+            session, first=1, guarantee_id=result["guarantee_id"]
+        )
+    return RequestRoomGuaranteePayload(
+        room_guarantee=RoomGuarantee.of(*view), guest=await load_guest(context, member_id)
+    )
+
+
+async def donation_outcome(
+    context: Context, result: Result | None, errors: list[UserError]
+) -> DonatePointsPayload:
+    if result is None:
+        return DonatePointsPayload(user_errors=errors)
+    async with context.runtime.db.reading() as session:
+        row = await session.get(models.Donation, result["donation_id"])
+    assert row is not None
+    return DonatePointsPayload(
+        donation=Donation.of(row), guest=await load_guest(context, result["member_id"])
+    )
+
+
+async def transfer_outcome(
+    context: Context, result: Result | None, errors: list[UserError]
+) -> TransferPointsToMilesPayload:
+    if result is None:
+        return TransferPointsToMilesPayload(user_errors=errors)
+    async with context.runtime.db.reading() as session:
+        row = await session.get(models.MilesTransfer, result["transfer_id"])
+    assert row is not None
+    return TransferPointsToMilesPayload(
+        miles_transfer=MilesTransfer.of(row), guest=await load_guest(context, result["member_id"])
+    )
+
+
+@strawberry.type
+class PartnerPrivilegesQuery:
+    @strawberry.field(
+        description="Donations per charity and month, for the brand.",
+        permission_classes=[BrandReports],
+    )
+    async def donation_report(
+        self, info: Info[Context, None], start: dt.date, end: dt.date
+    ) -> list[DonationReportLine]:
+        async with info.context.runtime.db.reading() as session:
+            lines = await donations.donation_report(session, start, end)
+        return [DonationReportLine(**vars(line)) for line in lines]
+
+    @strawberry.field(
+        description="A property's room guarantees, newest first; status "
+        "DECLINED lists the guarantees it failed to honour.",
+        permission_classes=[StaffOnly, OwnProperty],
+    )
+    async def room_guarantees_at(
+        self,
+        info: Info[Context, None],
+        property_code: str,
+        status: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> relay.Connection[RoomGuarantee]:  # type: ignore[type-var]
+        size, before = page_size(first), decode_cursor("property-guarantees", after)
+        async with info.context.runtime.db.reading() as session:
+            hotel = await property_by_code(session, code_of(property_code))
+            rows = (
+                []
+                if hotel is None
+                else await guarantees.guarantees_page(
+                    session, first=size, before_id=before, property_id=hotel.id, status=status
+                )
+            )
+        return connection(
+            "property-guarantees", rows, size, lambda r: r[0].id, lambda r: RoomGuarantee.of(*r)
+        )  # fmt: skip
+
+
+@strawberry.type
+class PartnerPrivilegesMutation:
+    @strawberry.mutation(
+        description="Platinum: a room guaranteed, sent to the property's system.",
+        extensions=[MemberScoped(PointSpenders, OwnProperty)],
+    )
+    async def request_room_guarantee(
+        self, info: Info[Context, None], input: RequestRoomGuaranteeInput
+    ) -> RequestRoomGuaranteePayload:
+        context = info.context
+        command = guarantees.RequestRoomGuarantee(
+            idempotency_key=input.idempotency_key,
+            member_number=input.member_number.strip(),
+            property_code=code_of(input.property_code),
+            arrival=input.arrival_date,
+            departure=input.departure_date,
+        )
+        call = guarantees.request_room_guarantee(
+            context.runtime, command, scope=context.idempotency_scope
+        )
+        return await guarantee_outcome(context, *await attempt(call))
+
+    @strawberry.mutation(
+        description="Gives points to a charity; refunded if it refuses them.",
+        extensions=[MemberScoped(OwnPoints)],
+    )
+    async def donate_points(
+        self, info: Info[Context, None], input: DonatePointsInput
+    ) -> DonatePointsPayload:
+        context = info.context
+        command = donations.DonatePoints(
+            idempotency_key=input.idempotency_key,
+            member_number=input.member_number.strip(),
+            charity=code_of(input.charity),
+            points=input.points,
+        )
+        call = donations.donate_points(context.runtime, command, scope=context.idempotency_scope)
+        return await donation_outcome(context, *await attempt(call))
+
+    @strawberry.mutation(
+        description="Sends points to an airline as miles.",
+        extensions=[MemberScoped(OwnPoints)],
+    )
+    async def transfer_points_to_miles(
+        self, info: Info[Context, None], input: TransferPointsToMilesInput
+    ) -> TransferPointsToMilesPayload:
+        context = info.context
+        command = miles.TransferPointsToMiles(
+            idempotency_key=input.idempotency_key,
+            member_number=input.member_number.strip(),
+            airline=code_of(input.airline),
+            frequent_flyer_number=input.frequent_flyer_number.strip().upper(),
+            points=input.points,
+        )
+        call = miles.transfer_points_to_miles(
+            context.runtime, command, scope=context.idempotency_scope
+        )
+        return await transfer_outcome(context, *await attempt(call))
