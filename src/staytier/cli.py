@@ -281,6 +281,22 @@ async def _work(runtime: Any, *, batch_size: int, idle_seconds: float, once: boo
         await runtime.db.dispose()
 
 
+@app.command("expire-certificates")
+def expire_certificates(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date to expire as of (default: today, UTC).")
+    ] = None,
+    database: DatabaseOption = None,
+    program: ProgramOption = None,
+) -> None:
+    """Mark free-night certificates past their last valid day as expired."""
+    from staytier.services.certificates import expire_certificates as run
+
+    runtime = _runtime(_settings(database_url=database, program=program))
+    day = dt.date.fromisoformat(as_of) if as_of else runtime.today()
+    console.print(_run_job(run(runtime, day)))
+
+
 @app.command("credit-birthdays")
 def credit_birthdays(
     as_of: Annotated[
