@@ -313,6 +313,58 @@ def credit_birthdays(
     console.print(_run_job(run(runtime, day, day)))
 
 
+@app.command()
+def generate(
+    members: Annotated[int, typer.Option(help="How many members to create.")],
+    stays_per_member: Annotated[
+        float, typer.Option(help="Average stays per member over the last three years.")
+    ] = 10,
+    seed: Annotated[int, typer.Option(help="Same seed and sizes: same rows.")] = 1,
+    today: Annotated[
+        str | None, typer.Option(help="The day the history ends (default: today, UTC).")
+    ] = None,
+    database: DatabaseOption = None,
+    program: ProgramOption = None,
+) -> None:
+    """Fill an empty database with realistic members, stays, credits, ledgers and status."""
+    from staytier.generator import GenerationPlan, NotEmpty
+    from staytier.generator import generate as run
+
+    settings = _settings(database_url=database, program=program)
+    _migrate(settings)
+    runtime = _runtime(settings)
+    plan = GenerationPlan(
+        members=members,
+        stays_per_member=stays_per_member,
+        seed=seed,
+        today=dt.date.fromisoformat(today) if today else runtime.today(),
+    )
+    with _progress() as bar:
+        task = bar.add_task(f"Generating {members:,} members", total=members)
+        try:
+            report = asyncio.run(
+                run(
+                    settings.database_url,
+                    runtime.program,
+                    runtime.rates,
+                    plan,
+                    progress=lambda done: bar.update(task, completed=done),
+                )
+            )
+        except NotEmpty as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+    rows = sum(report.rows.values())
+    console.print(
+        f"{rows:,} rows in {report.seconds:.1f} s ({report.rows_per_second:,.0f} rows/s): "
+        + ", ".join(f"{table} {count:,}" for table, count in report.rows.items())
+    )
+    console.print(
+        "Tiers held today: "
+        + ", ".join(f"{tier} {count:,}" for tier, count in sorted(report.tiers.items()))
+    )
+
+
 @app.command("check-program")
 def check_program(path: Path) -> None:
     """Validate a program file and list every mistake in it."""

@@ -1,0 +1,146 @@
+"""Bulk writers for generated rows: COPY on PostgreSQL, big ``executemany`` batches on SQLite.
+
+Both take rows as tuples in the column order of :data:`history.COLUMNS`, with explicit ids,
+and leave the database as the service expects it (sequences past the highest id, statistics
+fresh), so the service can write beside the generated rows at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, Protocol
+
+import asyncpg
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from staytier.generator.history import COLUMNS, Row
+from staytier.store.models import Base
+from staytier.store.types import Money, UTCDateTime
+
+# Tables in an order that satisfies their foreign keys.
+TABLES = list(COLUMNS)
+
+
+class RowWriter(Protocol):
+    async def count(self, table: str) -> int: ...
+
+    async def max_id(self, table: str) -> int: ...
+
+    async def write(self, rows: dict[str, list[Row]]) -> None: ...
+
+    async def finish(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+async def open_writer(url: str) -> RowWriter:
+    """The writer for the database at SQLAlchemy ``url``."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return SqliteWriter(parsed.database or "")
+    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    return PostgresWriter(await asyncpg.connect(dsn))
+
+
+class PostgresWriter:
+    """COPY (binary, through asyncpg) into each table, one transaction per batch."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+
+    async def count(self, table: str) -> int:
+        return int(await self.connection.fetchval(f"SELECT count(*) FROM {table}"))
+
+    async def max_id(self, table: str) -> int:
+        return int(await self.connection.fetchval(f"SELECT coalesce(max(id), 0) FROM {table}"))
+
+    async def write(self, rows: dict[str, list[Row]]) -> None:
+        async with self.connection.transaction():
+            for table in TABLES:
+                if rows.get(table):
+                    await self.connection.copy_records_to_table(
+                        table, records=rows[table], columns=COLUMNS[table]
+                    )
+
+    async def finish(self) -> None:
+        for table in TABLES:
+            await self.connection.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"greatest(coalesce(max(id), 0), 1)) FROM {table}"
+            )
+        await self.connection.execute("ANALYZE")
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+
+def _sqlite_value(value: Any) -> Any:
+    # The storage formats SQLAlchemy reads back: ISO dates, naive UTC datetimes, text money.
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+class SqliteWriter:
+    """``executemany`` per table, one transaction per batch, on a plain sqlite3 connection."""
+
+    def __init__(self, path: str) -> None:
+        self.connection = sqlite3.connect(path, isolation_level=None)
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=OFF")
+        self.connection.execute("PRAGMA cache_size=-262144")  # 256 MiB
+        self.connection.execute("PRAGMA foreign_keys=ON")
+
+    async def count(self, table: str) -> int:
+        return int(self.connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    async def max_id(self, table: str) -> int:
+        found = self.connection.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()
+        return int(found[0])
+
+    async def write(self, rows: dict[str, list[Row]]) -> None:
+        self.connection.execute("BEGIN")
+        try:
+            for table in TABLES:
+                if rows.get(table):
+                    columns = COLUMNS[table]
+                    marks = ", ".join("?" * len(columns))
+                    self.connection.executemany(
+                        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                        _converted(table, rows[table]),
+                    )
+            self.connection.execute("COMMIT")
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+
+    async def finish(self) -> None:
+        self.connection.execute("ANALYZE")
+        self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def close(self) -> None:
+        self.connection.close()
+
+
+def _converted(table: str, rows: Sequence[Row]) -> list[Row]:
+    """Rows with their date, time and money columns in SQLite's storage formats."""
+    columns = Base.metadata.tables[table].c
+    typed = (sa.Date, sa.DateTime, UTCDateTime, Money)
+    convert = [isinstance(columns[name].type, typed) for name in COLUMNS[table]]
+    if not any(convert):
+        return list(rows)
+    return [
+        tuple(
+            _sqlite_value(v) if c and v is not None else v
+            for v, c in zip(row, convert, strict=True)
+        )
+        for row in rows
+    ]

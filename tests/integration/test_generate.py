@@ -1,0 +1,119 @@
+"""Generated data is data the service could have written: balances are the sum of the ledger,
+every tier is backed by credits, the same seed gives the same rows, and the service goes on
+writing beside the generated rows (ids continue after them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from sqlalchemy import func, select
+
+from staytier.domain.tiers import YearTotals, qualified_tier
+from staytier.generator import GenerationPlan, NotEmpty, generate
+from staytier.generator.history import HistoryMaker, Ids, make_properties
+from staytier.services.requalification import requalify
+from staytier.services.runtime import Runtime
+from staytier.store.database import Database
+from staytier.store.models import (
+    LedgerEntry,
+    Member,
+    QualifyingCredit,
+    StatusPeriod,
+    Stay,
+)
+from tests.support import completed_stay, service_runtime, set_clock
+
+TODAY = dt.date(2026, 3, 2)
+PLAN = GenerationPlan(members=300, stays_per_member=8, seed=11, today=TODAY, properties=12)
+
+
+@pytest.fixture
+async def runtime(db: Database) -> Runtime:
+    return await service_runtime(db)
+
+
+async def _generate(runtime: Runtime) -> None:
+    await generate(runtime.db.url, runtime.program, runtime.rates, PLAN)
+
+
+async def test_every_generated_balance_is_the_sum_of_its_ledger(runtime: Runtime) -> None:
+    await _generate(runtime)
+    async with runtime.db.reading() as session:
+        sums = (
+            select(LedgerEntry.member_id, func.sum(LedgerEntry.points).label("points"))
+            .group_by(LedgerEntry.member_id)
+            .subquery()
+        )
+        rows = (
+            await session.execute(
+                select(Member.points_balance, func.coalesce(sums.c.points, 0)).outerjoin(
+                    sums, sums.c.member_id == Member.id
+                )
+            )
+        ).all()
+        negative = await session.scalar(select(func.count()).where(LedgerEntry.balance_after < 0))
+        stays = await session.scalar(select(func.count()).select_from(Stay))
+    assert len(rows) == PLAN.members
+    assert all(balance == total for balance, total in rows)
+    assert negative == 0
+    assert stays and stays > PLAN.members  # eight on average, over three years
+
+
+async def test_every_generated_tier_is_backed_by_the_years_credit(runtime: Runtime) -> None:
+    await _generate(runtime)
+    async with runtime.db.reading() as session:
+        totals = {
+            (member, year): YearTotals(int(n), int(s), int(p))
+            for member, year, n, s, p in await session.execute(
+                select(
+                    QualifyingCredit.member_id,
+                    QualifyingCredit.year,
+                    func.sum(QualifyingCredit.nights),
+                    func.sum(QualifyingCredit.stays),
+                    func.sum(QualifyingCredit.base_points),
+                ).group_by(QualifyingCredit.member_id, QualifyingCredit.year)
+            )
+        }
+        periods = list(await session.scalars(select(StatusPeriod)))
+    assert periods, "some members reached a tier"
+    for period in periods:
+        assert period.qualification_year is not None
+        rules = runtime.rules_for_year(period.qualification_year)
+        earned, _ = qualified_tier(rules, totals[(period.member_id, period.qualification_year)])
+        assert earned.rank >= period.rank
+
+
+def test_the_same_seed_gives_the_same_members_and_stays(runtime: Runtime) -> None:
+    def rows(seed: int) -> dict[str, list[tuple[object, ...]]]:
+        hotels = make_properties(10, 1, random.Random(seed))
+        maker = HistoryMaker(
+            runtime.program, runtime.rates, hotels, today=TODAY, stays_per_member=6, seed=seed
+        )
+        return maker.batch(0, 50, Ids()).rows
+
+    assert rows(3) == rows(3)
+    assert rows(3)["stays"] != rows(4)["stays"]
+
+
+async def test_the_service_records_and_requalifies_beside_generated_members(
+    runtime: Runtime,
+) -> None:
+    await _generate(runtime)
+    async with runtime.db.reading() as session:
+        number = await session.scalar(select(Member.member_number).order_by(Member.id))
+        enrolled = await session.scalar(
+            select(func.count()).where(Member.enrolled_on <= dt.date(2025, 12, 31))
+        )
+    assert number is not None
+    await completed_stay(runtime, number, dt.date(2026, 2, 20), nights=2, room_per_night=200)
+    set_clock(runtime, dt.date(2026, 3, 2))
+    summary = await requalify(runtime, 2025)
+    assert summary.members_considered == enrolled
+
+
+async def test_generating_into_a_database_with_members_is_refused(runtime: Runtime) -> None:
+    await _generate(runtime)
+    with pytest.raises(NotEmpty):
+        await _generate(runtime)
