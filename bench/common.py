@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import os
+import signal
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from sqlalchemy import event, insert
 
 from staytier.clock import TestClock
@@ -107,4 +115,111 @@ def percentiles(samples: list[float]) -> str:
     cut = statistics.quantiles(ordered, n=100, method="inclusive")
     return (
         f"p50 {cut[49] * 1000:6.2f} ms  p95 {cut[94] * 1000:6.2f} ms  p99 {cut[98] * 1000:6.2f} ms"
+    )
+
+
+# --- served benchmarks: servers in their own processes, load from this one ------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class ServerProcess:
+    """A server started as a child process on 127.0.0.1, stopped on exit of the block."""
+
+    def __init__(self, name: str, command: list[str], port: int, env: dict[str, str]) -> None:
+        self.name, self.command, self.port = name, command, port
+        self.env = {**os.environ, **env}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def __aenter__(self) -> ServerProcess:
+        self.process = subprocess.Popen(  # noqa: ASYNC220 - started once, before the timing
+            self.command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        async with httpx.AsyncClient() as http:
+            for _ in range(300):
+                if self.process.poll() is not None:
+                    error = self.process.stderr.read().decode() if self.process.stderr else ""
+                    raise RuntimeError(f"{self.name} did not start:\n{error}")
+                try:
+                    await http.get(f"{self.url}/health", timeout=1)
+                    return self
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not answer on {self.url}")
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def staytier_server(url: str, port: int, workers: int = 1) -> ServerProcess:
+    """``staytier serve`` as production runs it (no GraphiQL, warnings only)."""
+    command = [sys.executable, "-m", "staytier.cli", "serve", "--database", url]
+    command += ["--port", str(port), "--workers", str(workers)]
+    env = {"STAYTIER_ENVIRONMENT": "production", "STAYTIER_LOG_LEVEL": "WARNING"}
+    return ServerProcess(f"staytier ({workers} workers)", command, port, env)
+
+
+@dataclass
+class LoadResult:
+    name: str
+    requests: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies)
+
+    def line(self, baseline: LoadResult | None = None) -> str:
+        ratio = f"   p50 {self.p50 / baseline.p50:4.2f}x baseline" if baseline else ""
+        return f"{self.name:28} {self.rate:7.0f} req/s  {percentiles(self.latencies)}{ratio}"
+
+
+async def load(
+    name: str,
+    count: int,
+    concurrency: int,
+    one: Callable[[int], Awaitable[None]],
+) -> LoadResult:
+    """Runs ``one(i)`` for i < count with at most ``concurrency`` in flight (a closed loop:
+    each of ``concurrency`` users sends its next request when the last one answered)."""
+    latencies: list[float] = []
+    counter = iter(range(count))
+
+    async def user() -> None:
+        for i in counter:
+            start = time.perf_counter()
+            await one(i)
+            latencies.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(user() for _ in range(concurrency)))
+    return LoadResult(name, count, time.perf_counter() - start, latencies)
+
+
+def merged(results: list[LoadResult]) -> LoadResult:
+    """Rounds of the same load added together."""
+    return LoadResult(
+        results[0].name,
+        sum(r.requests for r in results),
+        sum(r.seconds for r in results),
+        [latency for r in results for latency in r.latencies],
     )

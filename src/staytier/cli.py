@@ -94,6 +94,9 @@ def serve(
     test_clock: Annotated[
         bool, typer.Option("--test-clock", help="Let setTestClock move time (tests, demos).")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(help="Server processes sharing the port (one per core).", min=1)
+    ] = 1,
 ) -> None:
     """Start the GraphQL service (GraphiQL at /graphql in development)."""
     import uvicorn
@@ -129,6 +132,27 @@ def serve(
         console.print(f"GraphiQL: [bold]{url}[/bold]")
     if settings.test_clock:
         console.print("Test clock enabled: setTestClock moves time and runs due jobs.")
+    if workers > 1:
+        if settings.test_clock or demo:
+            console.print(
+                "[red]The demo and a test clock live in one process: use --workers 1.[/red]"
+            )
+            raise typer.Exit(2)
+        # Each worker process builds its own app from the same settings, passed down as
+        # the STAYTIER_* variables that Settings.load reads.
+        for name in settings.__struct_fields__:
+            value = getattr(settings, name)
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            os.environ[f"STAYTIER_{name.upper()}"] = text
+        uvicorn.run(
+            "staytier.api.http.app:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+        )
+        return
     companions = []
     if demo:
         from staytier.connectors.demo import simulated_partners

@@ -77,6 +77,7 @@ async def generate(
     try:
         if await writer.count("members"):
             raise NotEmpty("The database already has members; generate into an empty one.")
+        await writer.start([t for t in TABLES if t != "properties"])
         ids = Ids()
         for table in TABLES:
             ids.next[table] = await writer.max_id(table) + 1

@@ -3,7 +3,12 @@
 SQLite is the embedded default, so it is set up for concurrent writers: WAL lets readers run
 beside a writer, a busy timeout makes writers queue instead of failing with "database is
 locked", and write transactions begin IMMEDIATE so two of them never both read, then both
-try to upgrade to a write lock. Reads use a second engine with ordinary deferred transactions.
+try to upgrade to a write lock.
+
+Reads run in autocommit on both databases: each query sees what is committed when it runs,
+as under PostgreSQL's READ COMMITTED, without a BEGIN and a ROLLBACK around it. On the
+busiest reads (a guest's status, the arrivals list) those two round trips per session cost
+more than the queries themselves.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from sqlalchemy.ext.asyncio import (
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def _sqlite_engine(url: str, *, begin: str, echo: bool) -> AsyncEngine:
+def _sqlite_engine(url: str, *, begin: str | None, echo: bool) -> AsyncEngine:
     engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -39,9 +44,11 @@ def _sqlite_engine(url: str, *, begin: str, echo: bool) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(begin)
+    if begin is not None:
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql(begin)
 
     return engine
 
@@ -54,12 +61,16 @@ class Database:
         self.dialect = make_url(url).get_backend_name()
         if self.is_sqlite:
             self.write_engine = _sqlite_engine(url, begin="BEGIN IMMEDIATE", echo=echo)
-            self.read_engine = _sqlite_engine(url, begin="BEGIN", echo=echo)
+            self.read_engine = _sqlite_engine(url, begin=None, echo=echo)
         else:
+            # No pre-ping: with asyncpg it is a BEGIN and a ROLLBACK on every checkout, two
+            # round trips that doubled a profile read. After a server restart the requests
+            # in flight fail once; SQLAlchemy then replaces every pooled connection.
             self.write_engine = create_async_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=3600
             )
-            self.read_engine = self.write_engine
+            # The same pool; a read checks its connection out in autocommit.
+            self.read_engine = self.write_engine.execution_options(isolation_level="AUTOCOMMIT")
         self._writes = async_sessionmaker(self.write_engine, expire_on_commit=False)
         # SQLite has one writer at a time. Queuing this process's writers here, instead of
         # in SQLite's busy handler (which sleeps and retries), keeps waits short and fair;
@@ -93,5 +104,5 @@ class Database:
 
     async def dispose(self) -> None:
         await self.write_engine.dispose()
-        if self.read_engine is not self.write_engine:
+        if self.is_sqlite:  # PostgreSQL reads share the write engine's pool
             await self.read_engine.dispose()

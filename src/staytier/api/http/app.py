@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -87,6 +88,13 @@ def health(state: State) -> dict[str, str]:
     runtime: Runtime = state.runtime
     rules = runtime.rules_on(runtime.today())
     return {"status": "ok", "program": runtime.program.code, "version": rules.version}
+
+
+def app_from_environment() -> Litestar:
+    """The app for each of uvicorn's worker processes (``staytier serve --workers N``): they
+    cannot be handed an object, so each reads the settings from the ``STAYTIER_*``
+    variables the parent process set."""
+    return create_app(Settings.load(os.environ))
 
 
 def create_app(
