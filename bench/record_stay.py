@@ -1,12 +1,14 @@
 """How fast completed stays are credited, against the database's own floor for the same writes.
 
     python bench/record_stay.py [--database URL] [--stays N] [--concurrency C]
+                                [--workers 1 4]
 
 Three runs over the same kind of stay, each on fresh members, in one process:
   raw      hand-written SQL for the rows a credit writes (stay, credit, qualifying row,
            ledger entry, balance update), one transaction per stay: the baseline;
   service  staytier.services.stays.record_stay (validation, idempotency, tier check);
-  http     recordStay through GraphQL over HTTP on 127.0.0.1 (uvicorn + httpx).
+  http     recordStay through GraphQL over HTTP on 127.0.0.1 to ``staytier serve --workers
+           N`` in its own processes, for each N of ``--workers`` (default 1 and 4).
 Prints stays per second, latency percentiles, SQL statements per stay, and each run's
 ratio to the baseline.
 """
@@ -17,7 +19,6 @@ import argparse
 import asyncio
 import datetime as dt
 import logging
-import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -27,7 +28,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
-import uvicorn
 from sqlalchemy import text
 
 from bench.common import (
@@ -35,14 +35,14 @@ from bench.common import (
     StatementCounter,
     add_members,
     database_url,
+    free_port,
     fresh_runtime,
     percentiles,
+    staytier_server,
 )
-from staytier.api.http.app import create_app
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay, record_stay
-from staytier.settings import Settings
 
 ARRIVAL = dt.date(2026, 10, 1)
 MUTATION = """mutation($input: RecordStayInput!) {
@@ -166,42 +166,25 @@ async def service_run(
     report("record_stay service", count, seconds, latencies, counter.count / count, baseline)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def http_run(
-    runtime: Runtime, members: list[str], count: int, concurrency: int, baseline: float
+    url: str, members: list[str], count: int, concurrency: int, workers: int, baseline: float
 ) -> None:
-    port = free_port()
-    settings = Settings(database_url=runtime.db.url, log_level="WARNING")
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, runtime),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="off",
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
-        await asyncio.sleep(0.05)
-    counter = StatementCounter(runtime.db.write_engine, runtime.db.read_engine)
+    """recordStay over HTTP to ``staytier serve --workers N`` in its own processes."""
+    prefix = f"HTTP{workers}"
     limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as http:
+    async with (
+        staytier_server(url, free_port(), workers) as served,
+        httpx.AsyncClient(base_url=served.url, limits=limits, timeout=60) as http,
+    ):
 
         async def one(i: int) -> None:
             member = members[i % len(members)]
             variables = {
                 "input": {
-                    "idempotencyKey": f"HTTP-{i}",
+                    "idempotencyKey": f"{prefix}-{i}",
                     "memberNumber": member,
                     "propertyCode": "NYCTS",
-                    "confirmationNumber": f"HTTP-{i}",
+                    "confirmationNumber": f"{prefix}-{i}",
                     "status": "COMPLETED",
                     "arrivalDate": ARRIVAL.isoformat(),
                     "departureDate": (ARRIVAL + dt.timedelta(days=3)).isoformat(),
@@ -211,11 +194,12 @@ async def http_run(
             response = await http.post("/graphql", json={"query": MUTATION, "variables": variables})
             body = response.json()
             assert response.status_code == 200 and not body.get("errors"), body
+            assert not body["data"]["recordStay"]["userErrors"], body
 
-        seconds, latencies = await run_concurrently(count, concurrency, one)
-    server.should_exit = True
-    await task
-    report("recordStay over HTTP", count, seconds, latencies, counter.count / count, baseline)
+        await run_concurrently(min(100, count), concurrency, one)  # warm-up, not counted
+        seconds, latencies = await run_concurrently(count, concurrency, lambda i: one(i + 100))
+    name = f"recordStay HTTP {workers} worker{'s' if workers > 1 else ''}"
+    report(name, count, seconds, latencies, None, baseline)
 
 
 def report(
@@ -223,15 +207,13 @@ def report(
     count: int,
     seconds: float,
     latencies: list[float],
-    statements: float,
+    statements: float | None,
     baseline: float | None,
 ) -> None:
     rate = count / seconds
     ratio = f"  {baseline / rate:5.2f}x the baseline's time" if baseline else ""
-    print(
-        f"{name:22} {rate:8.0f} stays/s  {percentiles(latencies)}  "
-        f"{statements:5.1f} SQL/stay{ratio}"
-    )
+    sql = f"{statements:5.1f} SQL/stay" if statements is not None else " " * 14
+    print(f"{name:26} {rate:8.0f} stays/s  {percentiles(latencies)}  {sql}{ratio}")
 
 
 async def main() -> None:
@@ -239,20 +221,22 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", help="SQLAlchemy URL (default: a fresh SQLite file)")
     parser.add_argument("--stays", type=int, default=2_000)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
     args = parser.parse_args()
     url = database_url(args.database)
     runtime = await fresh_runtime(url)
-    members = await add_members(runtime, 3 * 500)
-    groups = [members[:500], members[500:1000], members[1000:]]
+    members = await add_members(runtime, (2 + len(args.workers)) * 500)
+    groups = [members[i : i + 500] for i in range(0, len(members), 500)]
     print(
         f"database {runtime.db.dialect}, {args.stays} completed stays per run, "
         f"{args.concurrency} at a time, 500 members per run"
     )
     baseline = await raw_run(runtime, groups[0], args.stays, args.concurrency)
     await service_run(runtime, groups[1], args.stays, args.concurrency, baseline)
-    await http_run(runtime, groups[2], args.stays, args.concurrency, baseline)
     await runtime.db.dispose()
+    for workers, group in zip(args.workers, groups[2:], strict=False):
+        await http_run(url, group, args.stays, args.concurrency, workers, baseline)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """Year-end requalification against the database's own floor, at two sizes.
 
-    python bench/requalify.py [--database URL] [--members 20000 100000]
+    python bench/requalify.py [--database URL] [--members 100000 1000000]
+    python bench/requalify.py --database URL --generated
 
-For each size, fresh members get a year of qualifying credit and last year's status in bulk,
-then two runs over copies of the same data:
+For each size, fresh members get a year of qualifying credit and last year's status in bulk
+(or, with --generated, the database's own members are used as they are), then two runs over
+the same data:
   raw      one hand-written GROUP BY over the year's credits joined to held status, and
-           INSERT ... SELECT of the soft-landing rows: the baseline;
+           INSERT ... SELECT of the soft-landing rows, timed, then rolled back: the baseline;
   staytier services.requalification.requalify (all tiers, soft landing, lifetime, batches).
 Prints seconds, members per second, the ratio to the baseline, and the growth between sizes.
 """
@@ -22,26 +24,51 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 
-from bench.common import NOW, add_members, database_url, fresh_runtime
+from bench.common import NOW, add_members, bench_runtime, database_url, fresh_runtime
 from staytier.services.requalification import requalify
 from staytier.services.runtime import Runtime
 from staytier.store.models import Credit, Member, QualifyingCredit, StatusPeriod
 
 YEAR = 2025
 TIERS = [("MEMBER", 0), ("SILVER", 1), ("GOLD", 2), ("PLATINUM", 3)]
+# The same decision in one statement, written by hand with the demo program's thresholds:
+# the year's totals (GROUP BY), the tier held at year end (GROUP BY), the tier earned by any
+# path, at most one tier down, and one status row per member who holds or earns a tier.
+# (staytier also grants lifetime status and guards every row against a second run.)
 RAW = """
 INSERT INTO status_periods (member_id, tier_code, rank, qualification_year, valid_from,
                             valid_through, cause, detail, created_at)
-SELECT held.member_id, 'LANDED', held.rank - 1, :year, :start, :through, 'SOFT_LANDING', '',
-       :now
-FROM (SELECT member_id, MAX(rank) AS rank FROM status_periods
-      WHERE valid_from <= :last AND valid_through >= :last GROUP BY member_id) AS held
-LEFT JOIN (SELECT member_id, SUM(nights) AS nights FROM qualifying_credits
-           WHERE year = :year GROUP BY member_id) AS totals
-       ON totals.member_id = held.member_id
-WHERE COALESCE(totals.nights, 0) < 10 AND held.rank > 1
+SELECT member_id,
+       CASE target WHEN 3 THEN 'PLATINUM' WHEN 2 THEN 'GOLD' WHEN 1 THEN 'SILVER'
+                   ELSE 'MEMBER' END,
+       target, :year, :start, :through,
+       CASE WHEN target = earned AND target > 0 THEN 'REQUALIFIED' ELSE 'SOFT_LANDING' END,
+       '', :now
+FROM (SELECT member_id, earned, held,
+             CASE WHEN earned >= held - 1 THEN earned ELSE held - 1 END AS target
+      FROM (SELECT m.id AS member_id,
+                   CASE WHEN coalesce(q.nights, 0) >= 50 OR coalesce(q.stays, 0) >= 20
+                             OR coalesce(q.base_points, 0) >= 60000 THEN 3
+                        WHEN coalesce(q.nights, 0) >= 25 OR coalesce(q.stays, 0) >= 10
+                             OR coalesce(q.base_points, 0) >= 30000 THEN 2
+                        WHEN coalesce(q.nights, 0) >= 10 OR coalesce(q.stays, 0) >= 4
+                             OR coalesce(q.base_points, 0) >= 10000 THEN 1
+                        ELSE 0 END AS earned,
+                   coalesce(h.rank, 0) AS held
+            FROM members m
+            LEFT JOIN (SELECT member_id, sum(nights) AS nights, sum(stays) AS stays,
+                              sum(base_points) AS base_points
+                       FROM qualifying_credits WHERE year = :year GROUP BY member_id) q
+                   ON q.member_id = m.id
+            LEFT JOIN (SELECT member_id, max(rank) AS rank FROM status_periods
+                       WHERE revoked_at IS NULL AND valid_from <= :last
+                         AND (valid_through IS NULL OR valid_through >= :last)
+                       GROUP BY member_id) h
+                   ON h.member_id = m.id
+            WHERE m.enrolled_on <= :last) AS ranked) AS decided
+WHERE target > 0 OR held > 0
 """
 
 
@@ -100,10 +127,12 @@ async def populate(runtime: Runtime, count: int, seed: int) -> None:
 
 
 async def timed_raw(runtime: Runtime) -> float:
-    start = time.perf_counter()
-    async with runtime.db.transaction() as session:
+    """The raw statement's time; rolled back, so the service then runs on the same data."""
+    async with runtime.db.write_engine.connect() as connection:
+        transaction = await connection.begin()
+        start = time.perf_counter()
         now = NOW.replace(tzinfo=None) if runtime.db.is_sqlite else NOW
-        await session.execute(
+        await connection.execute(
             text(RAW),
             {
                 "year": YEAR,
@@ -113,7 +142,13 @@ async def timed_raw(runtime: Runtime) -> float:
                 "now": now,
             },
         )
-    return time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        await transaction.rollback()
+    if not runtime.db.is_sqlite:  # clear the rolled-back rows before the timed service run
+        async with runtime.db.write_engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM ANALYZE status_periods"))
+    return elapsed
 
 
 async def timed_service(runtime: Runtime) -> float:
@@ -124,19 +159,24 @@ async def timed_service(runtime: Runtime) -> float:
     return elapsed
 
 
-async def one_size(url_for: str | None, count: int) -> tuple[float, float]:
-    results = []
-    for run in (timed_raw, timed_service):
+async def one_size(url_for: str | None, count: int | None) -> tuple[int, float, float]:
+    """Raw, then staytier, on one set of data: ``count`` fresh members, or (None) the
+    members already in the database, e.g. from ``staytier generate``."""
+    if count is None:
+        runtime = await bench_runtime(database_url(url_for))
+        async with runtime.db.reading() as session:
+            count = int(await session.scalar(select(func.count()).select_from(Member)) or 0)
+    else:
         runtime = await fresh_runtime(database_url(url_for))
         await populate(runtime, count, seed=7)
-        results.append(await run(runtime))
-        await runtime.db.dispose()
-    raw, service = results
+    raw = await timed_raw(runtime)
+    service = await timed_service(runtime)
+    await runtime.db.dispose()
     print(
         f"{count:>9} members  raw {raw:7.2f} s ({count / raw:9.0f}/s)   staytier "
         f"{service:7.2f} s ({count / service:9.0f}/s)   {service / raw:5.2f}x the baseline"
     )
-    return raw, service
+    return count, raw, service
 
 
 async def main() -> None:
@@ -146,11 +186,17 @@ async def main() -> None:
         help="SQLAlchemy URL of a scratch database, emptied before each run (default: SQLite)",
     )
     parser.add_argument("--members", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument(
+        "--generated",
+        action="store_true",
+        help="use the members already in --database (staytier generate) instead",
+    )
     args = parser.parse_args()
-    timings = [await one_size(args.database, count) for count in args.members]
+    sizes: list[int | None] = [None] if args.generated else list(args.members)
+    timings = [await one_size(args.database, count) for count in sizes]
     if len(timings) > 1:
-        (small_raw, small), (large_raw, large) = timings[0], timings[-1]
-        growth = args.members[-1] / args.members[0]
+        (small_n, small_raw, small), (large_n, large_raw, large) = timings[0], timings[-1]
+        growth = large_n / small_n
         print(
             f"growth for {growth:.0f}x the members: raw {large_raw / small_raw:.1f}x, "
             f"staytier {large / small:.1f}x (linear would be {growth:.0f}x)"
