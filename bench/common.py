@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -21,12 +22,14 @@ import httpx
 from sqlalchemy import event, insert, text
 
 from staytier.clock import TestClock
+from staytier.domain.access import Role
 from staytier.program.loader import (
     FIXTURES,
     default_program_path,
     load_exchange_rates,
     load_program,
 )
+from staytier.services.clients import create_client
 from staytier.services.demo import load_properties
 from staytier.services.enrollment import member_number_with_check_digit
 from staytier.services.runtime import Runtime
@@ -73,8 +76,15 @@ def member_number(index: int) -> str:
     return member_number_with_check_digit(str(200_000_000 + index))
 
 
-async def add_members(runtime: Runtime, count: int) -> list[str]:
-    """Inserts ``count`` members in bulk (the benchmarks measure crediting, not enrolment)."""
+async def add_members(
+    runtime: Runtime,
+    count: int,
+    *,
+    balance: Callable[[int], int] = lambda _: 0,
+    last_activity: Callable[[int], dt.date | None] = lambda _: None,
+) -> list[str]:
+    """Inserts ``count`` members in bulk (the benchmarks measure crediting, not enrolment);
+    ``balance(i)`` and ``last_activity(i)`` set the i-th member's points and activity."""
     numbers = [member_number(i) for i in range(count)]
     rows = [
         {
@@ -87,8 +97,8 @@ async def add_members(runtime: Runtime, count: int) -> list[str]:
             "time_zone": "UTC",
             "home_property_code": None,
             "enrolled_on": dt.date(2024, 1, 1),
-            "points_balance": 0,
-            "last_activity_on": None,
+            "points_balance": balance(i),
+            "last_activity_on": last_activity(i),
             "created_at": NOW,
         }
         for i, number in enumerate(numbers)
@@ -175,11 +185,23 @@ class ServerProcess:
 
 
 def staytier_server(url: str, port: int, workers: int = 1) -> ServerProcess:
-    """``staytier serve`` as production runs it (no GraphiQL, warnings only)."""
+    """``staytier serve`` as production runs it (no GraphiQL, warnings only), with the rate
+    limit lifted: the load comes from one client key."""
     command = [sys.executable, "-m", "staytier.cli", "serve", "--database", url]
     command += ["--port", str(port), "--workers", str(workers)]
-    env = {"STAYTIER_ENVIRONMENT": "production", "STAYTIER_LOG_LEVEL": "WARNING"}
+    env = {
+        "STAYTIER_ENVIRONMENT": "production",
+        "STAYTIER_LOG_LEVEL": "WARNING",
+        "STAYTIER_SECRET_KEY": secrets.token_urlsafe(48),
+        "STAYTIER_RATE_LIMIT_PER_MINUTE": str(10**9),
+    }
     return ServerProcess(f"staytier ({workers} workers)", command, port, env)
+
+
+async def client_headers(runtime: Runtime) -> dict[str, str]:
+    """An ``Authorization`` header with the key of a new admin API client."""
+    issued = await create_client(runtime, role=Role.ADMIN, name=f"bench {secrets.token_hex(4)}")
+    return {"Authorization": f"Bearer {issued.key}"}
 
 
 @dataclass

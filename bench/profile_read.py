@@ -29,6 +29,7 @@ from sqlalchemy import select
 from bench.common import (
     LoadResult,
     ServerProcess,
+    client_headers,
     database_url,
     free_port,
     fresh_runtime,
@@ -49,8 +50,9 @@ QUERY = """query Profile($n: String!) { guest(memberNumber: $n) {
 ROUNDS = 4
 
 
-async def prepare(url: str, members: int) -> list[str]:
-    """Generated members; returns the numbers of those with a ledger (the app's users)."""
+async def prepare(url: str, members: int) -> tuple[list[str], dict[str, str]]:
+    """Generated members; returns the numbers of those with a ledger (the app's users) and
+    the headers of an API client allowed to read them."""
     runtime = await fresh_runtime(url)
     await generate(
         url,
@@ -66,8 +68,9 @@ async def prepare(url: str, members: int) -> list[str]:
                 )
             )
         )
+    headers = await client_headers(runtime)
     await runtime.db.dispose()
-    return numbers
+    return numbers, headers
 
 
 async def main() -> None:
@@ -78,7 +81,7 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
     url = database_url(args.database)
-    numbers = await prepare(url, args.members)
+    numbers, headers = await prepare(url, args.members)
     rng = random.Random(5)
     picks = [rng.choice(numbers) for _ in range(args.requests)]
     raw_command = [sys.executable, str(Path(__file__).with_name("raw_profile.py"))]
@@ -102,7 +105,9 @@ async def main() -> None:
 
         async def graphql_one(i: int) -> None:
             response = await http.post(
-                f"{served.url}/graphql", json={"query": QUERY, "variables": {"n": picks[i]}}
+                f"{served.url}/graphql",
+                json={"query": QUERY, "variables": {"n": picks[i]}},
+                headers=headers,
             )
             body = response.json()
             assert response.status_code == 200 and not body.get("errors"), body

@@ -34,6 +34,7 @@ from bench.common import (
     NOW,
     StatementCounter,
     add_members,
+    client_headers,
     database_url,
     free_port,
     fresh_runtime,
@@ -167,14 +168,20 @@ async def service_run(
 
 
 async def http_run(
-    url: str, members: list[str], count: int, concurrency: int, workers: int, baseline: float
+    url: str,
+    headers: dict[str, str],
+    members: list[str],
+    count: int,
+    concurrency: int,
+    workers: int,
+    baseline: float,
 ) -> None:
     """recordStay over HTTP to ``staytier serve --workers N`` in its own processes."""
     prefix = f"HTTP{workers}"
     limits = httpx.Limits(max_connections=concurrency)
     async with (
         staytier_server(url, free_port(), workers) as served,
-        httpx.AsyncClient(base_url=served.url, limits=limits, timeout=60) as http,
+        httpx.AsyncClient(base_url=served.url, limits=limits, timeout=60, headers=headers) as http,
     ):
 
         async def one(i: int) -> None:
@@ -234,9 +241,10 @@ async def main() -> None:
     )
     baseline = await raw_run(runtime, groups[0], args.stays, args.concurrency)
     await service_run(runtime, groups[1], args.stays, args.concurrency, baseline)
+    headers = await client_headers(runtime)
     await runtime.db.dispose()
     for workers, group in zip(args.workers, groups[2:], strict=False):
-        await http_run(url, group, args.stays, args.concurrency, workers, baseline)
+        await http_run(url, headers, group, args.stays, args.concurrency, workers, baseline)
 
 
 if __name__ == "__main__":
