@@ -13,9 +13,12 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import (
+    Column,
     Date,
     Integer,
+    MetaData,
     String,
+    Table,
     exists,
     func,
     insert,
@@ -48,6 +51,16 @@ class ExpirySummary:
     members_expired: int = 0
     points_expired: int = 0
     already_ran: bool = False
+
+
+# Last-activity date -> the day its points lapsed, for one run (see _expire).
+LAPSE_DAYS = Table(
+    "expiry_lapse_days",
+    MetaData(),
+    Column("last_activity_on", Date, primary_key=True),
+    Column("effective_on", Date, nullable=False),
+    prefixes=["TEMPORARY"],
+)
 
 
 def expiry_cutoff(as_of: dt.date, months: int) -> dt.date:
@@ -130,33 +143,31 @@ async def _expire(
     ).one()
     if not members:
         return ExpirySummary()
-    # One statement per expiry day: the distinct last-activity dates, grouped by the day
-    # their points lapsed (add_months is monotonic, so each group is a date range).
-    last_days = await session.scalars(
-        select(Member.last_activity_on)
-        .distinct()
-        .where(*expiring)
-        .order_by(Member.last_activity_on)
-    )
-    lapse: dict[dt.date, tuple[dt.date, dt.date]] = {}
-    for last in last_days:
-        assert last is not None
-        day = expires_after(last, months)
-        lapse[day] = (lapse.get(day, (last, last))[0], last)
+    # Each member's lapse day follows from their last activity by month arithmetic, done in
+    # Python where the rule lives; the distinct last-activity dates (a few hundred, however
+    # many members) and their lapse days go into a temporary table, so one INSERT ... SELECT
+    # writes every entry. (One statement per lapse day scanned the members hundreds of times.)
+    last_days = await session.scalars(select(Member.last_activity_on).distinct().where(*expiring))
+    lapse_days = [
+        {"last_activity_on": last, "effective_on": expires_after(last, months)}
+        for last in last_days
+        if last is not None
+    ]
+    await session.run_sync(lambda sync: LAPSE_DAYS.create(sync.connection()))
+    await session.execute(insert(LAPSE_DAYS), lapse_days)
     description = f"Points expired after {months} months without activity"
-    now = literal(runtime.now(), UTCDateTime())
-    for effective_on, (first, last) in lapse.items():
-        rows = select(
-            Member.id,
-            literal(LedgerKind.EXPIRE.value, String()),
-            -Member.points_balance,
-            literal(0, Integer()),
-            now,
-            literal(effective_on, Date()),
-            literal(description, String()),
-            literal(0, Integer()),
-        ).where(*expiring, Member.last_activity_on.between(first, last))
-        await session.execute(insert(LedgerEntry).from_select(LEDGER_COLUMNS, rows))
+    rows = select(
+        Member.id,
+        literal(LedgerKind.EXPIRE.value, String()),
+        -Member.points_balance,
+        literal(0, Integer()),
+        literal(runtime.now(), UTCDateTime()),
+        LAPSE_DAYS.c.effective_on,
+        literal(description, String()),
+        literal(0, Integer()),
+    ).join(LAPSE_DAYS, LAPSE_DAYS.c.last_activity_on == Member.last_activity_on)
+    await session.execute(insert(LedgerEntry).from_select(LEDGER_COLUMNS, rows.where(*expiring)))
+    await session.run_sync(lambda sync: LAPSE_DAYS.drop(sync.connection()))
     await session.execute(
         update(Member).where(*expiring).values(points_balance=0),
         execution_options={"synchronize_session": False},
