@@ -114,8 +114,13 @@ class StatementCounter:
 
     def __init__(self, *engines: object) -> None:
         self.count = 0
+        pools: set[int] = set()
         for engine in engines:
-            event.listen(engine.sync_engine, "before_cursor_execute", self._seen)  # type: ignore[attr-defined]
+            sync = engine.sync_engine  # type: ignore[attr-defined]
+            if id(sync.pool) in pools:
+                continue  # PostgreSQL's read engine shares the write engine's: count once
+            pools.add(id(sync.pool))
+            event.listen(sync, "before_cursor_execute", self._seen)
 
     def _seen(self, *_: object) -> None:
         self.count += 1
@@ -160,13 +165,16 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     async def __aenter__(self) -> ServerProcess:
+        # The server's log goes to a file: a pipe nobody reads fills up and stalls it.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __aexit__
         self.process = subprocess.Popen(  # noqa: ASYNC220 - started once, before the timing
-            self.command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            self.command, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log
         )
         async with httpx.AsyncClient() as http:
             for _ in range(300):
                 if self.process.poll() is not None:
-                    error = self.process.stderr.read().decode() if self.process.stderr else ""
+                    self.log.seek(0)
+                    error = self.log.read().decode(errors="replace")
                     raise RuntimeError(f"{self.name} did not start:\n{error}")
                 try:
                     await http.get(f"{self.url}/health", timeout=1)
@@ -182,6 +190,7 @@ class ServerProcess:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.log.close()
 
 
 def staytier_server(url: str, port: int, workers: int = 1) -> ServerProcess:
