@@ -10,6 +10,7 @@ import random
 import pytest
 from sqlalchemy import func, select
 
+from staytier.domain.preferences import search_terms
 from staytier.domain.tiers import YearTotals, qualified_tier
 from staytier.generator import GenerationPlan, NotEmpty, generate
 from staytier.generator.history import HistoryMaker, Ids, make_properties
@@ -19,6 +20,8 @@ from staytier.store.database import Database
 from staytier.store.models import (
     LedgerEntry,
     Member,
+    MemberSearchTerm,
+    Preference,
     QualifyingCredit,
     StatusPeriod,
     Stay,
@@ -111,6 +114,21 @@ async def test_the_service_records_and_requalifies_beside_generated_members(
     set_clock(runtime, dt.date(2026, 3, 2))
     summary = await requalify(runtime, 2025)
     assert summary.members_considered == enrolled
+
+
+async def test_generated_guests_are_found_by_name_and_state_preferences(runtime: Runtime) -> None:
+    await _generate(runtime)
+    async with runtime.db.reading() as session:
+        member = await session.scalar(select(Member).order_by(Member.id))
+        assert member is not None
+        terms = set(
+            await session.scalars(
+                select(MemberSearchTerm.term).where(MemberSearchTerm.member_id == member.id)
+            )
+        )
+        stated = await session.scalar(select(func.count()).select_from(Preference))
+    assert terms == search_terms(member.first_name, member.last_name)
+    assert stated and stated > 0
 
 
 async def test_generating_into_a_database_with_members_is_refused(runtime: Runtime) -> None:

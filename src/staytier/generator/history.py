@@ -25,6 +25,7 @@ from typing import Any
 
 from staytier.domain.calendar import status_valid_through
 from staytier.domain.points import tier_bonus
+from staytier.domain.preferences import search_terms
 from staytier.domain.stays import Folio, stay_credit
 from staytier.domain.tiers import StatusPeriod, YearTotals, held_period, qualified_tier
 from staytier.program.model import ExchangeRates, Program, ProgramVersion, Tier
@@ -38,6 +39,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "member_number", "first_name", "last_name", "email", "phone", "language",
         "time_zone", "home_property_code", "enrolled_on", "points_balance", "last_activity_on",
         "created_at",
+    ),
+    "member_search_terms": ("id", "member_id", "term"),
+    "preferences": (
+        "id", "member_id", "category", "value", "source", "sensitive", "recorded_at",
     ),
     "stays": (
         "id", "member_id", "property_id", "confirmation_number", "status", "arrival_date",
@@ -157,6 +162,17 @@ CANCELLED_SHARE = 0.03
 BOOKED_SHARE = 0.08  # members with a booking in the coming weeks
 REDEEM_ABOVE = 30_000  # balance at which a member may spend points on an award night
 REDEEM_CHANCE = 0.25
+# Stated preferences (category, value) from the demo catalog's non-sensitive categories, and
+# how many a guest states: most none, some a few.
+STATED = {
+    "FLOOR": ["HIGH", "LOW"],
+    "ELEVATOR": ["AWAY", "NEAR"],
+    "BED_TYPE": ["KING", "TWIN"],
+    "PILLOW": ["FEATHER_FREE", "FIRM"],
+    "MINIBAR": ["NON_ALCOHOLIC", "EMPTY"],
+    "NEWSPAPER": ["FINANCIAL", "NONE"],
+}
+PREFERENCE_COUNTS = [0, 0, 0, 0, 1, 1, 2, 3]
 REDEMPTIONS = (7_500, 15_000, 25_000, 40_000)  # invented award prices: data, not rules
 
 
@@ -505,6 +521,17 @@ class _Member:
         rules = maker.rules_on(maker.today)
         tier = self._tier_on(maker.today, rules)
         self.batch.tiers[tier.code] = self.batch.tiers.get(tier.code, 0) + 1
+        # The words guest search finds the member by, as enrolment writes them.
+        for term in sorted(search_terms(first, last)):
+            self.rows["member_search_terms"].append(
+                (self.ids.take("member_search_terms"), self.id, term[:100])
+            )
+        # Stated preferences for some guests, from the catalog's non-sensitive categories.
+        recorded = _at(enrolled, rng)
+        for category in rng.sample(sorted(STATED), rng.choice(PREFERENCE_COUNTS)):
+            value = rng.choice(STATED[category])  # one value per category, as guests state
+            row = (self.ids.take("preferences"), self.id, category, value, "GUEST", False)
+            self.rows["preferences"].append((*row, recorded))
         self.rows["members"].append(
             (
                 self.id,
