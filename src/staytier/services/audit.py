@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from staytier.store.models import AuditEntry
+from staytier.store.models import AuditEntry, Member
 
 
 @dataclass(frozen=True)
@@ -108,3 +108,12 @@ def values_of(values: list[str], *, sensitive: bool) -> dict[str, Any]:
     if sensitive:
         return {"count": len(values), "sensitive": True}
     return {"values": list(values)}
+
+
+async def member_numbers(session: AsyncSession, entries: list[AuditEntry]) -> dict[int, str]:
+    """The member number of each member the entries are about, in one statement."""
+    ids = {entry.member_id for entry in entries if entry.member_id is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(select(Member.id, Member.member_number).where(Member.id.in_(ids)))
+    return {member_id: number for member_id, number in rows}

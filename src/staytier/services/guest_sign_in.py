@@ -39,6 +39,7 @@ AUDIENCE = "staytier-guest"
 class GuestToken:
     token: str
     expires_at: dt.datetime
+    member_id: int
 
 
 def _code_hash(runtime: Runtime, member_id: int, code: str) -> str:
@@ -130,7 +131,7 @@ def issue_token(runtime: Runtime, member_id: int) -> GuestToken:
         "exp": int(expires.timestamp()),
         "jti": secrets.token_hex(8),
     }
-    return GuestToken(jwt.encode(claims, runtime.secret_key, algorithm="HS256"), expires)
+    return GuestToken(jwt.encode(claims, runtime.secret_key, algorithm="HS256"), expires, member_id)
 
 
 async def principal_of_token(runtime: Runtime, token: str) -> Principal | None:

@@ -12,10 +12,8 @@ from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -23,6 +21,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from staytier.api.graphql.access import AccessMutation, AccessQuery
+from staytier.api.graphql.limits import WithinLimits
 from staytier.api.graphql.mutations import CoreMutation
 from staytier.api.graphql.partner_privileges import (
     PartnerPrivilegesMutation,
@@ -39,7 +39,8 @@ log = logging.getLogger("staytier.graphql")
 
 # Each area of the API keeps its root fields in its own module; the roots are their union.
 Query = merge_types(
-    "Query", (CoreQuery, ProfileQuery, PartnersQuery, PrivilegesQuery, PartnerPrivilegesQuery)
+    "Query",
+    (CoreQuery, ProfileQuery, PartnersQuery, PrivilegesQuery, PartnerPrivilegesQuery, AccessQuery),
 )
 Mutation = merge_types(
     "Mutation",
@@ -49,13 +50,13 @@ Mutation = merge_types(
         PartnersMutation,
         PrivilegesMutation,
         PartnerPrivilegesMutation,
+        AccessMutation,
     ),
 )
 # Default deny: a root field declared without a permission class is for admins only.
 deny_unannotated(Query, Mutation)
 
-MAX_DEPTH = 10
-MAX_ALIASES = 30
+# Depth, aliases and cost: see api/graphql/limits.py.
 MAX_TOKENS = 2_000
 DOCUMENT_CACHE_SIZE = 256  # distinct query documents kept parsed and validated
 
@@ -103,12 +104,9 @@ class StaytierSchema(strawberry.Schema):
 
 def build_schema(*, development: bool = True) -> strawberry.Schema:
     """The schema; outside development, introspection is off."""
-    # The limit rules are built once: the validation cache is keyed by the rule classes,
-    # and a limiter built per request makes new classes, so nothing would ever be reused.
-    limits = [
-        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-    ]
+    # The limit rule is one class, built once: the validation cache is keyed by the rule
+    # classes, so a document validated once is not measured again (see limits.py).
+    limits = [WithinLimits]
     # Factories, not instances: each request gets fresh extensions with its own context.
     # Clients send a handful of distinct documents, so parsing and validating each once
     # (instead of on every request, a third of a profile read's time) is what the caches buy.

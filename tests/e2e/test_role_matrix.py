@@ -1,0 +1,217 @@
+"""For each role, which operations the served app allows and which it refuses.
+
+Every root field and mutation of the schema is in :data:`MATRIX`, with the roles allowed to
+call it; a test fails if a root field is missing from it. "Denied" is the error
+``FORBIDDEN``; "allowed" is anything else (an answer, ``null`` for a member out of sight, or
+the operation's own ``userErrors``). Each role's whole row is compared at once, so a failure
+shows the table that differs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from staytier.api.graphql.schema import Mutation, Query
+from staytier.services.runtime import Runtime
+from tests.e2e.access import (
+    ADMIN,
+    ANALYST,
+    ANONYMOUS,
+    DESK,
+    GUEST,
+    PARTNER,
+    Caller,
+    Scenario,
+    forbidden,
+    served_scenario,
+)
+from tests.support import stay_input
+
+EVERYONE = {ADMIN, DESK, PARTNER, GUEST, ANALYST}
+TODAY = "2026-03-02"
+
+
+@dataclass(frozen=True)
+class Operation:
+    document: str
+    variables: dict[str, Any]
+    allowed: frozenset[str]
+
+
+def op(document: str, allowed: set[str], **variables: Any) -> Operation:
+    return Operation(document, variables, frozenset(allowed))
+
+
+def mutation(name: str, allowed: set[str], i: Any) -> Operation:
+    """A mutation ``name(input: $i)`` asking only for its userErrors."""
+    input_type = name[0].upper() + name[1:] + "Input"
+    document = f"mutation($i: {input_type}!) {{ {name}(input: $i) {{ userErrors {{ code }} }} }}"
+    return op(document, allowed, i=i)
+
+
+# The member numbers are filled in per test from the scenario (see `scenario`).
+MATRIX: dict[str, Operation] = {
+    "program": op("{ program { code } }", EVERYONE),
+    "clock": op("{ clock { isTestClock } }", EVERYONE),
+    "property": op('{ property(code: "NYCTS") { code } }', EVERYONE),
+    "properties": op("{ properties(first: 2) { edges { node { code } } } }", EVERYONE),
+    "preferenceCatalog": op("{ preferenceCatalog { code } }", EVERYONE),
+    "me": op("{ me { memberNumber } }", EVERYONE),
+    "guest": op(
+        "query($n: String!) { guest(memberNumber: $n) { memberNumber } }",
+        {ADMIN, DESK, PARTNER, GUEST},
+        n="ADA",
+    ),
+    "searchGuests": op(
+        '{ searchGuests(query: "Lovelace") { edges { node { memberNumber } } } }', {ADMIN, DESK}
+    ),
+    "arrivals": op(
+        'query($d: Date!) { arrivals(propertyCode: "NYCTS", date: $d) '
+        "{ edges { node { memberNumber } } } }",
+        {ADMIN, DESK},
+        d=TODAY,
+    ),
+    "enrollGuest": mutation(
+        "enrollGuest",
+        {ADMIN, DESK, PARTNER},
+        i={"firstName": "New", "lastName": "Member"},
+    ),
+    "recordStay": mutation(
+        "recordStay",
+        {ADMIN, DESK, PARTNER},
+        i="STAY",
+    ),
+    "cancelStay": mutation(
+        "cancelStay",
+        {ADMIN, DESK, PARTNER},
+        i={"idempotencyKey": "c-1", "propertyCode": "NYCTS", "confirmationNumber": "NONE"},
+    ),
+    "recordActivity": mutation(
+        "recordActivity",
+        {ADMIN, PARTNER},
+        i={
+            "idempotencyKey": "a-1",
+            "memberNumber": "ADA",
+            "source": "COBRAND_CARD",
+            "kind": "SPEND",
+            "occurredOn": "2026-02-15",
+            "amount": "100.00",
+        },
+    ),
+    "upsertProperty": mutation(
+        "upsertProperty",
+        {ADMIN},
+        i={
+            "code": "ROMNV",
+            "name": "Staytier Roma",
+            "brand": "Staytier",
+            "timeZone": "Europe/Rome",
+            "category": 5,
+            "currency": "EUR",
+        },
+    ),
+    "setTestClock": mutation("setTestClock", {ADMIN}, i={"now": "2026-03-02T15:00:00Z"}),
+    "setPreference": mutation(
+        "setPreference",
+        {ADMIN, DESK, GUEST},
+        i={"memberNumber": "ADA", "category": "FLOOR", "values": ["HIGH"]},
+    ),
+    "removePreference": mutation(
+        "removePreference",
+        {ADMIN, DESK, GUEST},
+        i={"memberNumber": "ADA", "category": "FLOOR"},
+    ),
+    "addStaffNote": mutation(
+        "addStaffNote",
+        {ADMIN, DESK},
+        i={"memberNumber": "ADA", "propertyCode": "NYCTS", "author": "Sam", "text": "Regular."},
+    ),
+    "setConsent": mutation(
+        "setConsent",
+        {ADMIN, DESK, GUEST},
+        i={"memberNumber": "ADA", "purpose": "MARKETING", "granted": True},
+    ),
+    "setSpecialDate": mutation(
+        "setSpecialDate",
+        {ADMIN, DESK, GUEST},
+        i={"memberNumber": "ADA", "kind": "BIRTHDAY", "date": "1990-05-04"},
+    ),
+    "removeSpecialDate": mutation(
+        "removeSpecialDate",
+        {ADMIN, DESK, GUEST},
+        i={"memberNumber": "ADA", "kind": "BIRTHDAY"},
+    ),
+    "auditLog": op("{ auditLog(first: 5) { edges { node { subject } } } }", {ADMIN}),
+    "exportGuestData": op(
+        "query($n: String!) { exportGuestData(memberNumber: $n) }", {ADMIN, GUEST}, n="ADA"
+    ),
+    "requestGuestSignIn": mutation(
+        "requestGuestSignIn", {*EVERYONE, ANONYMOUS}, i={"email": "nobody@example.com"}
+    ),
+    "completeGuestSignIn": mutation(
+        "completeGuestSignIn",
+        {*EVERYONE, ANONYMOUS},
+        i={"email": "nobody@example.com", "code": "000000"},
+    ),
+    "eraseGuest": mutation(
+        "eraseGuest", {ADMIN}, i={"memberNumber": "BOB", "reason": "the guest asked"}
+    ),
+}
+
+
+def test_every_root_field_and_mutation_is_in_the_matrix() -> None:
+    roots = {
+        field.graphql_name or _camel(field.python_name)
+        for root in (Query, Mutation)
+        for field in root.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    }
+    assert roots - set(MATRIX) == set(), "add these to MATRIX with the roles that may call them"
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@pytest.fixture
+async def scenario(runtime: Runtime) -> AsyncIterator[tuple[str, Scenario]]:
+    async with served_scenario(runtime) as served:
+        yield served
+
+
+def _filled(value: Any, scene: Scenario) -> Any:
+    if value == "ADA":
+        return scene.ada
+    if value == "BOB":
+        return scene.bob
+    if value == "STAY":
+        return stay_input(scene.ada, arrival=dt.date(2026, 2, 20), nights=1)
+    if isinstance(value, dict):
+        return {key: _filled(item, scene) for key, item in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("role", [ADMIN, DESK, PARTNER, GUEST, ANALYST, ANONYMOUS])
+async def test_each_role_may_call_exactly_its_operations(
+    role: str, scenario: tuple[str, Scenario]
+) -> None:
+    url, scene = scenario
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        caller = Caller(http, scene.credentials[role])
+        outcome = {}
+        for name, operation in MATRIX.items():
+            body = await caller.body(operation.document, **_filled(operation.variables, scene))
+            outcome[name] = "denied" if forbidden(body) else "allowed"
+            if outcome[name] == "allowed":
+                assert not body.get("errors"), (name, body)
+    expected = {
+        name: "allowed" if role in operation.allowed else "denied"
+        for name, operation in MATRIX.items()
+    }
+    assert outcome == expected
