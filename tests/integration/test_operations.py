@@ -2,7 +2,7 @@
 
 Client teams copy these files, so each one must parse to exactly one operation, come with a
 variables file, and succeed (no errors, no userErrors, no null result) on a database with
-the demo loaded.
+the demo loaded, sent with the credential of the client's role (see CREDENTIALS).
 """
 
 from __future__ import annotations
@@ -13,14 +13,17 @@ from typing import Any
 
 import pytest
 from graphql import OperationDefinitionNode, parse
+from sqlalchemy import select
 
+from staytier.domain.access import Role
 from staytier.program.loader import FIXTURES
-from staytier.services.demo import load_demo
+from staytier.services.demo import DEMO_FRONT_DESK, DEMO_GUEST, DEMO_PARTNER, load_demo
 from staytier.services.runtime import Runtime
-from tests.support import GraphQLClient
+from staytier.store.models import Member
+from tests.support import GraphQLClient, api_key, guest_token, make_app
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
-CLIENTS = ("booking_site", "front_desk", "guest_app")
+CLIENTS = ("admin", "booking_site", "front_desk", "guest_app")
 DOCUMENTS = sorted(OPERATIONS.glob("**/*.graphql"))
 LEDGER_PAGE = "guest_app/ledger_page.graphql"
 
@@ -75,11 +78,27 @@ def test_operation_file_holds_one_operation_and_its_variables(path: Path) -> Non
     assert isinstance(_variables(path), dict)
 
 
+async def credential(runtime: Runtime, client_folder: str) -> str:
+    """The key or token each client sends: what its role may do is what it is shown doing."""
+    if client_folder == "guest_app":
+        async with runtime.db.reading() as session:
+            member_id = await session.scalar(
+                select(Member.id).where(Member.member_number == DEMO_GUEST)
+            )
+        assert member_id is not None
+        return guest_token(runtime, member_id)
+    if client_folder == "front_desk":
+        return await api_key(runtime, Role.FRONT_DESK, properties=[DEMO_FRONT_DESK])
+    if client_folder == "booking_site":
+        return await api_key(runtime, Role.BOOKING_PARTNER, partner=DEMO_PARTNER)
+    return await api_key(runtime, Role.ADMIN)
+
+
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
-async def test_operation_runs_against_the_demo(
-    name: str, runtime: Runtime, client: GraphQLClient
-) -> None:
+async def test_operation_runs_against_the_demo(name: str, runtime: Runtime) -> None:
     await load_demo(runtime, FIXTURES / "demo")
+    app = make_app(runtime, strict=True)
+    client = GraphQLClient(app, await credential(runtime, name.split("/")[0]))
     document, variables = EXAMPLES[name]
     data = await _run_cleanly(client, document, **variables)
     if name == LEDGER_PAGE:
@@ -91,3 +110,16 @@ async def test_operation_runs_against_the_demo(
         first_cursors = {edge["cursor"] for edge in page["edges"]}
         next_cursors = {edge["cursor"] for edge in following["guest"]["ledger"]["edges"]}
         assert next_cursors and not first_cursors & next_cursors
+    await client.aclose()
+
+
+async def test_an_operation_without_its_credential_is_refused(runtime: Runtime) -> None:
+    await load_demo(runtime, FIXTURES / "demo")
+    anonymous = GraphQLClient(make_app(runtime, strict=True))
+    document, variables = EXAMPLES["front_desk/look_up_guest.graphql"]
+
+    body = await anonymous.raw(document, **variables)
+
+    assert body["data"] == {"guest": None}
+    assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN"}
+    await anonymous.aclose()
