@@ -153,3 +153,14 @@ def test_clients_on_the_command_line_show_the_key_once(tmp_path: Path) -> None:
         cli, ["clients", "create", "--role", "chef", "--name", "x", "--database", database]
     )
     assert refused.exit_code == 2
+
+
+async def test_routes_other_than_graphql_leave_credentials_to_themselves(
+    runtime: Runtime,
+) -> None:
+    app = make_app(runtime, strict=True)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://staytier.test"
+    ) as http:
+        response = await http.get("/health", headers={"Authorization": "Bearer not-ours"})
+    assert response.status_code == 200

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator
@@ -10,14 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import uvicorn
-from litestar import Litestar
 from sqlalchemy import select
 
 from staytier.domain.access import Role
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member
-from tests.e2e.conftest import STARTUP_SECONDS, _Server
+from tests.e2e.conftest import serving
 from tests.support import GraphQLClient, api_key, enroll, guest_token, make_app, record
 
 ADMIN, DESK, PARTNER, GUEST, ANALYST, ANONYMOUS = (
@@ -28,26 +25,6 @@ ADMIN, DESK, PARTNER, GUEST, ANALYST, ANONYMOUS = (
     "analyst",
     "anonymous",
 )
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Litestar) -> AsyncIterator[str]:
-    """Serves ``app`` with uvicorn on a free port; yields its base URL."""
-    server = _Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(STARTUP_SECONDS):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @dataclass

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import uvicorn
+from litestar import Litestar
 
 from staytier.services.runtime import Runtime
 from tests.support import make_app
@@ -28,12 +29,10 @@ class _Server(uvicorn.Server):
         yield
 
 
-@pytest.fixture
-async def served_url(runtime: Runtime) -> AsyncIterator[str]:
-    """Base URL (``http://127.0.0.1:<port>``) of the app serving ``runtime``."""
-    config = uvicorn.Config(
-        make_app(runtime), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
-    )
+@contextlib.asynccontextmanager
+async def serving(app: Litestar) -> AsyncIterator[str]:
+    """Serves ``app`` with uvicorn on a free local port; yields its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
     server = _Server(config)
     serving = asyncio.create_task(server.serve())
     try:
@@ -47,3 +46,10 @@ async def served_url(runtime: Runtime) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await serving
+
+
+@pytest.fixture
+async def served_url(runtime: Runtime) -> AsyncIterator[str]:
+    """Base URL (``http://127.0.0.1:<port>``) of the app serving ``runtime``."""
+    async with serving(make_app(runtime)) as url:
+        yield url

@@ -72,6 +72,25 @@ def _described(client: ApiClient) -> dict[str, object]:
     }
 
 
+def _audit(
+    session: AsyncSession,
+    runtime: Runtime,
+    action: str,
+    key_id: str,
+    before: dict[str, object] | None,
+    client: ApiClient,
+) -> None:
+    audit.record(
+        session,
+        at=runtime.now(),
+        subject="client",
+        action=action,
+        subject_key=key_id,
+        before=before,
+        after=_described(client),
+    )
+
+
 async def _scope_mistakes(
     session: AsyncSession, role: Role, properties: list[str], partner: str | None
 ) -> list[str]:
@@ -120,14 +139,7 @@ async def create_client(
         )
         session.add(client)
         await session.flush()
-        audit.record(
-            session,
-            at=runtime.now(),
-            subject="client",
-            action="CREATED",
-            subject_key=key_id,
-            after=_described(client),
-        )
+        _audit(session, runtime, "CREATED", key_id, None, client)
     return IssuedKey(client=client, key=key)
 
 
@@ -150,15 +162,7 @@ async def rotate_client(runtime: Runtime, key_id: str) -> IssuedKey:
         client.key_id, key = _new_key()
         client.key_hash = _hasher.hash(key)
         client.rotated_at = runtime.now()
-        audit.record(
-            session,
-            at=runtime.now(),
-            subject="client",
-            action="ROTATED",
-            subject_key=key_id,
-            before=before,
-            after=_described(client),
-        )
+        _audit(session, runtime, "ROTATED", key_id, before, client)
     return IssuedKey(client=client, key=key)
 
 
@@ -169,15 +173,7 @@ async def revoke_client(runtime: Runtime, key_id: str) -> ApiClient:
         before = _described(client)
         if client.revoked_at is None:
             client.revoked_at = runtime.now()
-            audit.record(
-                session,
-                at=runtime.now(),
-                subject="client",
-                action="REVOKED",
-                subject_key=key_id,
-                before=before,
-                after=_described(client),
-            )
+            _audit(session, runtime, "REVOKED", key_id, before, client)
     return client
 
 

@@ -3,8 +3,10 @@
 The middleware resolves the principal once per request, before GraphQL sees it, keeps it in
 the request state (the GraphQL context and the rate limiter read it there) and names it as
 the actor of any change the request makes (:func:`staytier.services.audit.acting_as`).
-No header means the anonymous principal, which may only sign a guest in. A header that does
-not resolve (unknown, revoked, tampered, expired) is answered 401 at once.
+No header means the anonymous principal, which may only sign a guest in. On ``/graphql`` a
+header that does not resolve (unknown, revoked, tampered, expired) is answered 401 at once;
+other routes (health, partner webhooks with their own signatures) see such a request as
+anonymous and decide for themselves.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from staytier.services import audit
 from staytier.services.clients import KEY_PREFIX, authenticate_key
 from staytier.services.guest_sign_in import principal_of_token
 from staytier.services.runtime import Runtime
+
+GRAPHQL_PATH = "/graphql"
 
 
 class InvalidCredentials(Exception):
@@ -66,8 +70,10 @@ def authenticate(app: ASGIApp) -> ASGIApp:
         try:
             principal = await authenticator.principal(litestar_app.state.runtime, header)
         except InvalidCredentials as refused:
-            await _unauthorized(send, str(refused))
-            return
+            if scope["path"].rstrip("/") == GRAPHQL_PATH:
+                await _unauthorized(send, str(refused))
+                return
+            principal = ANONYMOUS
         state["principal"] = principal
         actor = audit.Actor(
             role=principal.role.value if principal.role else "anonymous",
