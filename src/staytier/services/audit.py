@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, String, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.store.models import AuditEntry, Member
@@ -81,6 +81,56 @@ def record(
             after=after,
         )
     )
+
+
+def json_object(session: AsyncSession, **values: Any) -> ColumnElement[Any]:
+    """A JSON object built in SQL, for entries written by set-based jobs."""
+    pairs = [part for key, value in values.items() for part in (literal(key, String()), value)]
+    if session.get_bind().dialect.name == "postgresql":
+        return func.json_build_object(*pairs)
+    return func.json_object(*pairs)
+
+
+async def record_many(
+    session: AsyncSession,
+    rows: Select[Any],
+    *,
+    at: dt.datetime,
+    subject: str,
+    action: str,
+) -> None:
+    """One entry per row of ``rows`` — ``(member_id, member_number, before, after)`` — in
+    one statement, for jobs that change many members at once (points expiry)."""
+    actor = current_actor()
+    found = rows.subquery()
+    member_id, member_number, before, after = found.c
+    entries = select(
+        literal(at, AuditEntry.__table__.c.occurred_at.type),
+        literal(actor.role, String()),
+        literal(actor.name, String()),
+        literal(actor.client_id, String()),
+        literal(actor.request_id, String()),
+        literal(subject, String()),
+        literal(action, String()),
+        member_id,
+        member_number,
+        before,
+        after,
+    )
+    columns = [
+        "occurred_at",
+        "actor_role",
+        "actor",
+        "client_id",
+        "request_id",
+        "subject",
+        "action",
+        "member_id",
+        "subject_key",
+        "before",
+        "after",
+    ]
+    await session.execute(insert(AuditEntry).from_select(columns, entries))
 
 
 async def audit_page(

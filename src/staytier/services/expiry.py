@@ -33,6 +33,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from staytier.domain.calendar import add_months
 from staytier.domain.errors import NotDueYet
 from staytier.domain.points import LedgerKind
+from staytier.services import audit
 from staytier.services.runtime import Runtime
 from staytier.store.models import JobRun, LedgerEntry, Member, StatusPeriod
 from staytier.store.types import UTCDateTime
@@ -156,6 +157,18 @@ async def _expire(
     await session.run_sync(lambda sync: LAPSE_DAYS.create(sync.connection()))
     await session.execute(insert(LAPSE_DAYS), lapse_days)
     description = f"Points expired after {months} months without activity"
+    await audit.record_many(
+        session,
+        select(
+            Member.id,
+            Member.member_number,
+            audit.json_object(session, balance=Member.points_balance),
+            audit.json_object(session, balance=literal(0), points=-Member.points_balance),
+        ).where(*expiring),
+        at=runtime.now(),
+        subject="points",
+        action=LedgerKind.EXPIRE.value,
+    )
     rows = select(
         Member.id,
         literal(LedgerKind.EXPIRE.value, String()),

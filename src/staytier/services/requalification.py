@@ -26,6 +26,7 @@ from sqlalchemy.sql.selectable import Subquery
 from staytier.domain.calendar import status_valid_through, year_end, year_start
 from staytier.domain.errors import NotDueYet
 from staytier.program.model import LifetimeRule, ProgramVersion, Tier
+from staytier.services import audit
 from staytier.services.runtime import Runtime
 from staytier.store.models import Credit, JobRun, Member, QualifyingCredit, StatusPeriod
 from staytier.store.types import UTCDateTime
@@ -81,6 +82,15 @@ async def requalify(
             await session.flush()  # IntegrityError here: the year is done already
             counts = await _run(session, runtime, rules, year, progress)
             job.summary = counts
+            # A set-based batch: one audit entry for the run, the status rows say the rest.
+            audit.record(
+                session,
+                at=runtime.now(),
+                subject="tier",
+                action="YEAR_END_REQUALIFICATION",
+                subject_key=str(year),
+                after=dict(counts),
+            )
             return RequalificationSummary(**counts)
     except IntegrityError:
         async with runtime.db.reading() as session:
