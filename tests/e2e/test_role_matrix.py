@@ -159,6 +159,10 @@ MATRIX: dict[str, Operation] = {
         {*EVERYONE, ANONYMOUS},
         i={"email": "nobody@example.com", "code": "000000"},
     ),
+    "partnerOutbox": op("{ partnerOutbox { counts { state count } } }", {ADMIN}),
+    "replayPartnerRequest": mutation(
+        "replayPartnerRequest", {ADMIN}, i={"requestNumber": 999, "idempotencyKey": "r-1"}
+    ),
     "eraseGuest": mutation(
         "eraseGuest", {ADMIN}, i={"memberNumber": "BOB", "reason": "the guest asked"}
     ),
