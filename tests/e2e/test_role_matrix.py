@@ -159,6 +159,132 @@ MATRIX: dict[str, Operation] = {
         {*EVERYONE, ANONYMOUS},
         i={"email": "nobody@example.com", "code": "000000"},
     ),
+    "awardQuote": op(
+        'query($a: Date!, $d: Date!) { awardQuote(propertyCode: "NYCTS", arrivalDate: $a, '
+        "departureDate: $d) { __typename } }",
+        EVERYONE,
+        a="2026-04-01",
+        d="2026-04-03",
+    ),
+    "benefitCostReport": op(
+        '{ benefitCostReport(start: "2026-01-01", end: "2026-03-01") { __typename } }',
+        {ADMIN, ANALYST},
+    ),
+    "donationReport": op(
+        '{ donationReport(start: "2026-01-01", end: "2026-03-01") { __typename } }',
+        {ADMIN, ANALYST},
+    ),
+    "roomGuaranteesAt": op(
+        '{ roomGuaranteesAt(propertyCode: "NYCTS") { edges { cursor } } }', {ADMIN, DESK}
+    ),
+    "redeemAwardStay": mutation(
+        "redeemAwardStay",
+        {ADMIN, DESK, GUEST},
+        i={
+            "idempotencyKey": "aw-1",
+            "memberNumber": "ADA",
+            "propertyCode": "NYCTS",
+            "arrivalDate": "2026-04-01",
+            "departureDate": "2026-04-02",
+        },
+    ),
+    "cancelAwardStay": mutation(
+        "cancelAwardStay",
+        {ADMIN, DESK, GUEST},
+        i={
+            "idempotencyKey": "ca-1",
+            "memberNumber": "ADA",
+            "propertyCode": "NYCTS",
+            "confirmationNumber": "AWD-NONE",
+        },
+    ),
+    "redeemCertificate": mutation(
+        "redeemCertificate",
+        {ADMIN, DESK, GUEST},
+        i={
+            "idempotencyKey": "rc-1",
+            "memberNumber": "ADA",
+            "certificateId": 999,
+            "propertyCode": "NYCTS",
+            "arrivalDate": "2026-04-01",
+        },
+    ),
+    "chooseWelcomeGift": mutation(
+        "chooseWelcomeGift",
+        {ADMIN, DESK, GUEST},
+        i={
+            "idempotencyKey": "wg-1",
+            "memberNumber": "ADA",
+            "propertyCode": "NYCTS",
+            "confirmationNumber": "NONE",
+            "option": "POINTS",
+        },
+    ),
+    "chooseAnnualChoiceBenefit": mutation(
+        "chooseAnnualChoiceBenefit",
+        {ADMIN, DESK, GUEST},
+        i={"idempotencyKey": "ac-1", "memberNumber": "ADA", "option": "GIFT"},
+    ),
+    "recordBenefitUsage": mutation(
+        "recordBenefitUsage",
+        {ADMIN, DESK},
+        i={
+            "idempotencyKey": "bu-1",
+            "memberNumber": "ADA",
+            "benefitCode": "LATE_CHECKOUT",
+            "propertyCode": "NYCTS",
+            "confirmationNumber": "NONE",
+        },
+    ),
+    "postGoodwillPoints": mutation(
+        "postGoodwillPoints",
+        {ADMIN, DESK},
+        i={
+            "idempotencyKey": "gw-1",
+            "memberNumber": "ADA",
+            "points": 100,
+            "reasonCode": "NONE",
+            "author": "Sam",
+        },
+    ),
+    "postPointsAdjustment": mutation(
+        "postPointsAdjustment",
+        {ADMIN},
+        i={
+            "idempotencyKey": "pa-1",
+            "memberNumber": "ADA",
+            "points": 10,
+            "reason": "fix",
+            "author": "ops",
+        },
+    ),
+    "requestRoomGuarantee": mutation(
+        "requestRoomGuarantee",
+        {ADMIN, DESK, GUEST},
+        i={
+            "idempotencyKey": "rg-1",
+            "memberNumber": "ADA",
+            "propertyCode": "NYCTS",
+            "arrivalDate": "2026-04-01",
+            "departureDate": "2026-04-02",
+        },
+    ),
+    "donatePoints": mutation(
+        "donatePoints",
+        {ADMIN, GUEST},
+        i={"idempotencyKey": "dp-1", "memberNumber": "ADA", "charity": "NONE", "points": 1000},
+    ),
+    "transferPointsToMiles": mutation(
+        "transferPointsToMiles",
+        {ADMIN, GUEST},
+        i={
+            "idempotencyKey": "tm-1",
+            "memberNumber": "ADA",
+            "airline": "NONE",
+            "frequentFlyerNumber": "FF1",
+            "points": 3000,
+        },
+    ),
     "partnerOutbox": op("{ partnerOutbox { counts { state count } } }", {ADMIN}),
     "replayPartnerRequest": mutation(
         "replayPartnerRequest", {ADMIN}, i={"requestNumber": 999, "idempotencyKey": "r-1"}
