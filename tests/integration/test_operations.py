@@ -82,7 +82,8 @@ async def credential(runtime: Runtime, client_folder: str, variables: dict[str, 
     """The key or token each client sends: what its role may do is what it is shown doing.
     The guest app is signed in as the member the operation reads."""
     if client_folder == "guest_app":
-        number = variables.get("memberNumber", DEMO_GUEST)
+        given = variables.get("input", variables)
+        number = given.get("memberNumber", DEMO_GUEST)
         async with runtime.db.reading() as session:
             member_id = await session.scalar(
                 select(Member.id).where(Member.member_number == number)
