@@ -16,19 +16,19 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.errors import NotDueYet
 from staytier.domain.points import LedgerKind
 from staytier.domain.preferences import SpecialDateKind, occurrence
+from staytier.services.job_runs import run_job_once
 from staytier.services.ledger import post_entry
 from staytier.services.runtime import Runtime
-from staytier.store.models import BirthdayBonus, JobRun, Member, SpecialDate
+from staytier.store.models import BirthdayBonus, Member, SpecialDate
 
 JOB = "birthday-bonus"
 ONE_DAY = dt.timedelta(days=1)
@@ -76,22 +76,13 @@ async def credit_birthdays(runtime: Runtime, first: dt.date, last: dt.date) -> B
     if first > last:
         return BirthdaySummary()
     key = last.isoformat() if first == last else f"{first.isoformat()}..{last.isoformat()}"
-    try:
-        async with runtime.db.transaction() as session:
-            job = JobRun(job=JOB, run_key=key, due_on=last, ran_at=runtime.now())
-            session.add(job)
-            await session.flush()  # IntegrityError here: these days are done already
-            summary = await _credit(session, runtime, first, last)
-            job.summary = {k: v for k, v in asdict(summary).items() if k != "already_ran"}
-            return summary
-    except IntegrityError:
-        async with runtime.db.reading() as session:
-            earlier = await session.scalar(
-                select(JobRun.summary).where(JobRun.job == JOB, JobRun.run_key == key)
-            )
-        if earlier is None:
-            raise
-        return BirthdaySummary(**earlier, already_ran=True)
+
+    async def credit(session: AsyncSession) -> BirthdaySummary:
+        return await _credit(session, runtime, first, last)
+
+    return await run_job_once(
+        runtime, job=JOB, run_key=key, due_on=last, work=credit, earlier_run=BirthdaySummary
+    )
 
 
 async def _credit(

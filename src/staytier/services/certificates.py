@@ -9,17 +9,17 @@ under the milestone leaves an issued certificate in place, as the guest was told
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.awards import certificate_expires_on, milestones_crossed
 from staytier.domain.errors import NotDueYet
 from staytier.domain.tiers import YearTotals
+from staytier.services.job_runs import run_job_once
 from staytier.services.runtime import Runtime
-from staytier.store.models import Certificate, JobRun, Member
+from staytier.store.models import Certificate, Member
 from staytier.store.queries import year_totals
 
 JOB = "expire-certificates"
@@ -98,25 +98,20 @@ async def expire_certificates(runtime: Runtime, as_of: dt.date) -> CertificateEx
     recorded as a job run keyed by the date, so it runs once per day."""
     if as_of > runtime.today():
         raise NotDueYet(f"Certificates cannot be expired as of {as_of}, a day still to come.")
-    key = as_of.isoformat()
-    try:
-        async with runtime.db.transaction() as session:
-            job = JobRun(job=JOB, run_key=key, due_on=as_of, ran_at=runtime.now())
-            session.add(job)
-            await session.flush()
-            result = await session.execute(
-                update(Certificate)
-                .where(Certificate.status == ISSUED, Certificate.expires_on < as_of)
-                .values(status=EXPIRED, settled_at=runtime.now())
-            )
-            summary = CertificateExpirySummary(certificates_expired=result.rowcount)  # type: ignore[attr-defined]
-            job.summary = {k: v for k, v in asdict(summary).items() if k != "already_ran"}
-            return summary
-    except IntegrityError:
-        async with runtime.db.reading() as session:
-            earlier = await session.scalar(
-                select(JobRun.summary).where(JobRun.job == JOB, JobRun.run_key == key)
-            )
-        if earlier is None:
-            raise
-        return CertificateExpirySummary(**earlier, already_ran=True)
+
+    async def expire(session: AsyncSession) -> CertificateExpirySummary:
+        result = await session.execute(
+            update(Certificate)
+            .where(Certificate.status == ISSUED, Certificate.expires_on < as_of)
+            .values(status=EXPIRED, settled_at=runtime.now())
+        )
+        return CertificateExpirySummary(certificates_expired=result.rowcount)  # type: ignore[attr-defined]
+
+    return await run_job_once(
+        runtime,
+        job=JOB,
+        run_key=as_of.isoformat(),
+        due_on=as_of,
+        work=expire,
+        earlier_run=CertificateExpirySummary,
+    )

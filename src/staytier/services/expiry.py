@@ -10,7 +10,7 @@ SQLite and PostgreSQL evaluate alike.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sqlalchemy import (
     Column,
@@ -26,7 +26,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -34,8 +33,9 @@ from staytier.domain.calendar import add_months
 from staytier.domain.errors import NotDueYet
 from staytier.domain.points import LedgerKind
 from staytier.services import audit
+from staytier.services.job_runs import run_job_once
 from staytier.services.runtime import Runtime
-from staytier.store.models import JobRun, LedgerEntry, Member, StatusPeriod
+from staytier.store.models import LedgerEntry, Member, StatusPeriod
 from staytier.store.types import UTCDateTime
 
 JOB = "expire-points"
@@ -107,25 +107,20 @@ async def expire_points(runtime: Runtime, as_of: dt.date) -> ExpirySummary:
     if as_of > runtime.today():
         raise NotDueYet(f"Points cannot be expired as of {as_of}, a day still to come.")
     months = runtime.rules_on(as_of).points.expiry_months
-    key = as_of.isoformat()
-    try:
-        async with runtime.db.transaction() as session:
-            job = JobRun(job=JOB, run_key=key, due_on=as_of, ran_at=runtime.now())
-            session.add(job)
-            await session.flush()  # IntegrityError here: this day is done already
-            summary = ExpirySummary()
-            if months > 0:
-                summary = await _expire(session, runtime, as_of, months)
-            job.summary = {k: v for k, v in asdict(summary).items() if k != "already_ran"}
-            return summary
-    except IntegrityError:
-        async with runtime.db.reading() as session:
-            earlier = await session.scalar(
-                select(JobRun.summary).where(JobRun.job == JOB, JobRun.run_key == key)
-            )
-        if earlier is None:
-            raise
-        return ExpirySummary(**earlier, already_ran=True)
+
+    async def expire(session: AsyncSession) -> ExpirySummary:
+        if months <= 0:
+            return ExpirySummary()
+        return await _expire(session, runtime, as_of, months)
+
+    return await run_job_once(
+        runtime,
+        job=JOB,
+        run_key=as_of.isoformat(),
+        due_on=as_of,
+        work=expire,
+        earlier_run=ExpirySummary,
+    )
 
 
 async def _expire(

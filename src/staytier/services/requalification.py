@@ -17,7 +17,6 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -27,8 +26,9 @@ from staytier.domain.calendar import status_valid_through, year_end, year_start
 from staytier.domain.errors import NotDueYet
 from staytier.program.model import LifetimeRule, ProgramVersion, Tier
 from staytier.services import audit
+from staytier.services.job_runs import run_job_once
 from staytier.services.runtime import Runtime
-from staytier.store.models import Credit, JobRun, Member, QualifyingCredit, StatusPeriod
+from staytier.store.models import Credit, Member, QualifyingCredit, StatusPeriod
 from staytier.store.types import UTCDateTime
 
 JOB = "requalification"
@@ -75,31 +75,28 @@ async def requalify(
             f"Qualification year {year} ends on {due_on - dt.timedelta(days=1)}; "
             f"requalify it on {due_on} or later."
         )
-    try:
-        async with runtime.db.transaction() as session:
-            job = JobRun(job=JOB, run_key=str(year), due_on=due_on, ran_at=runtime.now())
-            session.add(job)
-            await session.flush()  # IntegrityError here: the year is done already
-            counts = await _run(session, runtime, rules, year, progress)
-            job.summary = counts
-            # A set-based batch: one audit entry for the run, the status rows say the rest.
-            audit.record(
-                session,
-                at=runtime.now(),
-                subject="tier",
-                action="YEAR_END_REQUALIFICATION",
-                subject_key=str(year),
-                after=dict(counts),
-            )
-            return RequalificationSummary(**counts)
-    except IntegrityError:
-        async with runtime.db.reading() as session:
-            earlier = await session.scalar(
-                select(JobRun.summary).where(JobRun.job == JOB, JobRun.run_key == str(year))
-            )
-        if earlier is None:
-            raise
-        return RequalificationSummary(**earlier, already_ran=True)
+
+    async def settle(session: AsyncSession) -> RequalificationSummary:
+        counts = await _run(session, runtime, rules, year, progress)
+        # A set-based batch: one audit entry for the run, the status rows say the rest.
+        audit.record(
+            session,
+            at=runtime.now(),
+            subject="tier",
+            action="YEAR_END_REQUALIFICATION",
+            subject_key=str(year),
+            after=dict(counts),
+        )
+        return RequalificationSummary(**counts)
+
+    return await run_job_once(
+        runtime,
+        job=JOB,
+        run_key=str(year),
+        due_on=due_on,
+        work=settle,
+        earlier_run=RequalificationSummary,
+    )
 
 
 async def _run(

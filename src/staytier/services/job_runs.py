@@ -1,0 +1,62 @@
+"""Run-once bookkeeping for the date-bound jobs (requalification, expiry, birthdays,
+certificate expiry).
+
+Each run of a job has a key (a year, a day, a span of days). The run's row in ``job_runs`` is
+inserted first, in the same transaction as the work, so a second run with the same key, even
+a concurrent one, blocks on the unique key, then fails and reports the first run's counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.services.runtime import Runtime
+from staytier.store.models import JobRun
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Summary = TypeVar("Summary", bound="DataclassInstance")
+
+
+async def run_job_once(
+    runtime: Runtime,
+    *,
+    job: str,
+    run_key: str,
+    due_on: dt.date,
+    work: Callable[[AsyncSession], Awaitable[Summary]],
+    earlier_run: Callable[..., Summary],
+) -> Summary:
+    """Does ``work`` once for ``(job, run_key)`` and records its summary with the run.
+
+    When the key has run before, nothing is done and ``earlier_run(**counts,
+    already_ran=True)`` is returned with the first run's counts.
+    """
+    try:
+        async with runtime.db.transaction() as session:
+            record = JobRun(job=job, run_key=run_key, due_on=due_on, ran_at=runtime.now())
+            session.add(record)
+            await session.flush()  # IntegrityError here: this run is done already
+            summary = await work(session)
+            record.summary = _counts(summary)
+            return summary
+    except IntegrityError:
+        async with runtime.db.reading() as session:
+            earlier = await session.scalar(
+                select(JobRun.summary).where(JobRun.job == job, JobRun.run_key == run_key)
+            )
+        if earlier is None:
+            raise
+        return earlier_run(**earlier, already_ran=True)
+
+
+def _counts(summary: DataclassInstance) -> dict[str, Any]:
+    return {k: v for k, v in asdict(summary).items() if k != "already_ran"}
