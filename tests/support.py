@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 from litestar import Litestar
+from sqlalchemy import event
 
 from staytier.api.http.app import create_app
 from staytier.api.http.auth import Authenticator
@@ -304,3 +307,19 @@ async def guest(client: GraphQLClient, member_number: str) -> dict[str, Any]:
     data = await client(GUEST, memberNumber=member_number)
     found: dict[str, Any] = data["guest"]
     return found
+
+
+@contextmanager
+def counting_statements(db: Database) -> Iterator[list[str]]:
+    """Every SQL statement the read engine runs inside the block."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = db.read_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

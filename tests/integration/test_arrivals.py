@@ -6,11 +6,7 @@ statements whatever the page size."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-
-from sqlalchemy import event
 
 from staytier.domain.benefits import benefits_for
 from staytier.domain.preferences import PreferenceSource, SpecialDateKind
@@ -18,10 +14,9 @@ from staytier.program.catalog import ConsentPurpose
 from staytier.services import profiles
 from staytier.services.enrollment import EnrollGuest, enroll_guest
 from staytier.services.runtime import Runtime
-from staytier.store.database import Database
 from tests.integration.test_set_consent import consent
 from tests.integration.test_set_preference import set_preference
-from tests.support import GraphQLClient, enroll, new_key, record
+from tests.support import GraphQLClient, counting_statements, enroll, new_key, record
 
 D = dt.date
 TONIGHT = D(2026, 3, 5)  # the test clock stands on 2 March 2026
@@ -223,22 +218,6 @@ async def test_arrivals_come_in_pages_and_a_cursor_of_another_day_is_refused(
 
 
 # --- a constant number of statements ----------------------------------------------------------
-
-
-@contextmanager
-def counting_statements(db: Database) -> Iterator[list[str]]:
-    """Every SQL statement the read engine runs inside the block."""
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = db.read_engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 async def guests_arriving(runtime: Runtime, count: int, day: dt.date) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support import ENROLL, GraphQLClient
+from staytier.services.runtime import Runtime
+from tests.support import ENROLL, GraphQLClient, counting_statements
 
 SEARCH = """
 query Search($q: String!, $first: Int, $after: String) {
@@ -99,3 +100,44 @@ async def test_an_empty_query_is_refused(client: GraphQLClient) -> None:
     body = await client.raw(SEARCH, q="   ")
 
     assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+SEARCH_WITH_PREFERENCES = """
+query Search($q: String!, $first: Int) {
+  searchGuests(query: $q, first: $first) {
+    edges { node { lastName preferences { category value } } }
+  }
+}
+"""
+
+
+async def guests_who_like_feather_free_pillows(client: GraphQLClient, last: str, n: int) -> None:
+    for i in range(n):
+        number = await enroll_with(client, f"Guest{i}", last)
+        data = await client(
+            """mutation Set($input: SetPreferenceInput!) {
+              setPreference(input: $input) { userErrors { code message } }
+            }""",
+            input={"memberNumber": number, "category": "PILLOW", "values": ["FEATHER_FREE"]},
+        )
+        assert data["setPreference"]["userErrors"] == []
+
+
+async def test_a_page_of_guests_with_their_preferences_costs_the_same_statements_for_3_and_30(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    await guests_who_like_feather_free_pillows(client, "Few", 3)
+    await guests_who_like_feather_free_pillows(client, "Many", 30)
+
+    with counting_statements(runtime.db) as for_three:
+        few = await client(SEARCH_WITH_PREFERENCES, q="few", first=50)
+    with counting_statements(runtime.db) as for_thirty:
+        many = await client(SEARCH_WITH_PREFERENCES, q="many", first=50)
+
+    assert len(few["searchGuests"]["edges"]) == 3
+    assert len(many["searchGuests"]["edges"]) == 30
+    assert all(
+        e["node"]["preferences"] == [{"category": "PILLOW", "value": "FEATHER_FREE"}]
+        for e in many["searchGuests"]["edges"]
+    )
+    assert len(for_thirty) == len(for_three)

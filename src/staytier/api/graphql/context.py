@@ -6,11 +6,14 @@ import uuid
 
 import msgspec
 from litestar import Request
+from strawberry.dataloader import DataLoader
 from strawberry.litestar import BaseContext
 
 from staytier.api.http.auth import principal_of
 from staytier.domain.access import ANONYMOUS, Principal
+from staytier.services import profile_views
 from staytier.services.runtime import Runtime
+from staytier.store.models import Preference
 
 
 class Context(BaseContext, kw_only=True):
@@ -22,6 +25,20 @@ class Context(BaseContext, kw_only=True):
     idempotency_scope: str = ""
     # Members this request has shown to be visible to the principal (see services.visibility).
     visible_members: dict[int, bool] = msgspec.field(default_factory=dict)
+    # Batches a list of guests' preferences (search results) into one query per request.
+    preference_loader: DataLoader[int, list[Preference]] | None = None
+
+    def preferences_of(self) -> DataLoader[int, list[Preference]]:
+        if self.preference_loader is None:
+            self.preference_loader = DataLoader(load_fn=self._load_preferences)
+        return self.preference_loader
+
+    async def _load_preferences(self, member_ids: list[int]) -> list[list[Preference]]:
+        async with self.runtime.db.reading() as session:
+            found = await profile_views.preferences_by_member(
+                session, member_ids, self.runtime.catalog
+            )
+        return [found[member_id] for member_id in member_ids]
 
 
 async def context_getter(request: Request) -> Context:  # type: ignore[type-arg]

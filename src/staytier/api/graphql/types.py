@@ -485,10 +485,8 @@ class Guest:
         permission_classes=[ServiceReaders],
     )
     async def preferences(self, info: Info[Context, None]) -> list[Preference]:
-        catalog = info.context.runtime.catalog
-        async with info.context.runtime.db.reading() as session:
-            found = await profile_views.preferences_by_member(session, [self.member_id], catalog)
-        return [Preference.of(row) for row in found[self.member_id]]
+        rows = await info.context.preferences_of().load(self.member_id)
+        return [Preference.of(row) for row in rows]
 
     @strawberry.field(
         description="Notes from staff, newest first; for the brand's staff only.",
