@@ -4,6 +4,7 @@ the charity finally refuses; and the brand's report of donations per charity and
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from staytier.services.ledger import post_entry
 from staytier.services.members import member_for_update
 from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
-from staytier.store.models import Donation, Member
+from staytier.store.models import Donation, Member, MilesTransfer
 
 OPERATION = "charity.donate"
 PENDING, CONFIRMED, REFUNDED = "PENDING", "CONFIRMED", "REFUNDED"
@@ -69,37 +70,63 @@ async def donate_points(runtime: Runtime, command: DonatePoints, *, scope: str =
             donated_on=today,
             created_at=runtime.now(),
         )
-        session.add(donation)
-        await session.flush()
-        entry = post_entry(
-            session, member, kind=LedgerKind.DONATE, points=-command.points,
-            occurred_at=runtime.now(), effective_on=today,
+        await debit_and_send(
+            session, runtime, member, donation,
+            kind=LedgerKind.DONATE, effective_on=today,
             description=f"Donation to {charity.name}",
-        )  # fmt: skip
-        await session.flush()
-        donation.debit_entry_id = entry.id
-        subject = f"donation:{donation.id}"
-        donation.partner_request_id = await outbox.enqueue(
-            session,
-            partner=charity.code,
-            operation=OPERATION,
-            payload={
-                "donation_id": donation.id,
+            partner=charity.code, operation=OPERATION, subject_prefix="donation",
+            payload=lambda donation_id: {
+                "donation_id": donation_id,
                 "member_number": member.member_number,
                 "charity": charity.code,
                 "points": command.points,
             },
-            idempotency_key=subject,
-            member_id=member.id,
-            subject=subject,
-            now=runtime.now(),
-        )
+        )  # fmt: skip
         return {"donation_id": donation.id, "member_id": member.id}
 
     return await run_once(
         runtime, operation="donatePoints", key=command.idempotency_key, request=command,
         work=work, scope=scope,
     )  # fmt: skip
+
+
+async def debit_and_send(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    record: Donation | MilesTransfer,
+    *,
+    kind: LedgerKind,
+    effective_on: dt.date,
+    description: str,
+    partner: str,
+    operation: str,
+    subject_prefix: str,
+    payload: Callable[[int], dict[str, object]],
+) -> None:
+    """Adds ``record`` (points leaving for a partner), debits its points and writes its
+    request to the partner, all in the caller's transaction: the points leave the balance
+    exactly when the request exists. ``payload(record_id)`` builds the request body; the
+    partner deduplicates on ``"<subject_prefix>:<record id>"``."""
+    session.add(record)
+    await session.flush()
+    entry = post_entry(
+        session, member, kind=kind, points=-record.points, occurred_at=runtime.now(),
+        effective_on=effective_on, description=description,
+    )  # fmt: skip
+    await session.flush()
+    record.debit_entry_id = entry.id
+    subject = f"{subject_prefix}:{record.id}"
+    record.partner_request_id = await outbox.enqueue(
+        session,
+        partner=partner,
+        operation=operation,
+        payload=payload(record.id),
+        idempotency_key=subject,
+        member_id=member.id,
+        subject=subject,
+        now=runtime.now(),
+    )
 
 
 async def refund(

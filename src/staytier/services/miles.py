@@ -14,9 +14,8 @@ from staytier.domain.awards import miles_for, transfer_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.points import LedgerKind
 from staytier.services import outbox
-from staytier.services.donations import partner_of_kind, refund
+from staytier.services.donations import debit_and_send, partner_of_kind, refund
 from staytier.services.idempotency import Result, run_once
-from staytier.services.ledger import post_entry
 from staytier.services.members import member_for_update
 from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
@@ -66,33 +65,20 @@ async def transfer_points_to_miles(
             status=PENDING,
             created_at=runtime.now(),
         )
-        session.add(transfer)
-        await session.flush()
-        entry = post_entry(
-            session, member, kind=LedgerKind.TRANSFER_OUT, points=-command.points,
-            occurred_at=runtime.now(), effective_on=today,
+        await debit_and_send(
+            session, runtime, member, transfer,
+            kind=LedgerKind.TRANSFER_OUT, effective_on=today,
             description=f"{miles:,} {airline.name} miles to {command.frequent_flyer_number}",
-        )  # fmt: skip
-        await session.flush()
-        transfer.debit_entry_id = entry.id
-        subject = f"miles-transfer:{transfer.id}"
-        transfer.partner_request_id = await outbox.enqueue(
-            session,
-            partner=airline.code,
-            operation=OPERATION,
-            payload={
-                "transfer_id": transfer.id,
+            partner=airline.code, operation=OPERATION, subject_prefix="miles-transfer",
+            payload=lambda transfer_id: {
+                "transfer_id": transfer_id,
                 "member_number": member.member_number,
                 "airline": airline.code,
                 "frequent_flyer_number": command.frequent_flyer_number,
                 "points": command.points,
                 "miles": miles,
             },
-            idempotency_key=subject,
-            member_id=member.id,
-            subject=subject,
-            now=runtime.now(),
-        )
+        )  # fmt: skip
         return {"transfer_id": transfer.id, "member_id": member.id}
 
     return await run_once(
