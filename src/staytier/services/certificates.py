@@ -20,7 +20,6 @@ from staytier.domain.tiers import YearTotals
 from staytier.services.job_runs import run_job_once
 from staytier.services.runtime import Runtime
 from staytier.store.models import Certificate, Member
-from staytier.store.queries import year_totals
 
 JOB = "expire-certificates"
 ISSUED, USED, EXPIRED = "ISSUED", "USED", "EXPIRED"
@@ -33,17 +32,18 @@ async def issue_milestone_certificates(
     member: Member,
     *,
     years: dict[int, YearTotals],
+    totals: dict[int, YearTotals],
     on: dt.date,
     credit_id: int,
 ) -> list[Certificate]:
-    """Issues a certificate for each milestone the credit just posted (``years``) crossed.
-    Called by the crediting path after the credit's rows are flushed."""
+    """Issues a certificate for each milestone the credit just posted (``years``) crossed;
+    ``totals`` are each year's totals with that credit in them."""
     issued: list[Certificate] = []
     for year, added in years.items():
         milestones = runtime.rules_judging(year, on).milestones
         if added.nights <= 0 or not milestones:
             continue
-        after = (await year_totals(session, member.id, year)).nights
+        after = totals[year].nights
         for milestone in milestones_crossed(milestones, after - added.nights, after):
             exists = await session.scalar(
                 select(Certificate.id).where(

@@ -28,7 +28,7 @@ from staytier.store.models import (
     StatusPeriod,
     Stay,
 )
-from staytier.store.queries import status_periods
+from staytier.store.queries import status_periods, year_totals
 
 EARNING_KINDS = (LedgerKind.EARN.value, LedgerKind.BONUS.value)
 
@@ -102,11 +102,13 @@ async def post_credit(
     ):
         member.last_activity_on = on  # qualifying activity keeps points alive too
     await session.flush()
+    # Each year's totals are read once, with this credit in them, for both checks.
+    after = {year: await year_totals(session, member.id, year) for year in years}
     await issue_milestone_certificates(
-        session, runtime, member, years=years, on=on, credit_id=credit.id
+        session, runtime, member, years=years, totals=after, on=on, credit_id=credit.id
     )
     await refresh_status(
-        session, runtime, member, years=set(years), on=on, credit_id=credit.id, rows=status_rows
+        session, runtime, member, totals=after, on=on, credit_id=credit.id, rows=status_rows
     )
     return credit
 
@@ -212,7 +214,6 @@ async def reverse_credit(
             uncollected_points=taken.uncollected,
         )
     await session.flush()
-    await refresh_status(
-        session, runtime, member, years={r.year for r in rows}, on=on, credit_id=reversal.id
-    )
+    totals = {year: await year_totals(session, member.id, year) for year in {r.year for r in rows}}
+    await refresh_status(session, runtime, member, totals=totals, on=on, credit_id=reversal.id)
     return reversal

@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
 from staytier.domain.calendar import status_valid_through
-from staytier.domain.tiers import held_period, qualified_tier
+from staytier.domain.tiers import YearTotals, held_period, qualified_tier
 from staytier.program.model import ProgramVersion
 from staytier.services import audit
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, StatusPeriod
-from staytier.store.queries import as_periods, status_periods, year_totals
+from staytier.store.queries import as_periods, status_periods
 
 QUALIFIED = "QUALIFIED"
 
@@ -28,25 +28,27 @@ async def refresh_status(
     runtime: Runtime,
     member: Member,
     *,
-    years: set[int],
+    totals: dict[int, YearTotals],
     on: dt.date,
     credit_id: int | None,
     rows: list[StatusPeriod] | None = None,
 ) -> None:
-    """Brings the member's earned status for each of ``years`` in line with its totals.
+    """Brings the member's earned status for each year of ``totals`` in line with that
+    year's totals, which the caller reads after flushing the credit that changed them.
 
-    ``on`` is the local date of the credit that changed them; an upgrade starts then (or
-    today, for a credit dated ahead). Each year is judged by :meth:`Runtime.rules_judging`.
-    ``rows`` are the member's status rows if the caller has just read them.
+    ``on`` is the local date of that credit; an upgrade starts then (or today, for a credit
+    dated ahead). Each year is judged by :meth:`Runtime.rules_judging`. ``rows`` are the
+    member's status rows if the caller has just read them.
     """
+    if not totals:
+        return
     # Status starts on the credit's date, or today where the member is, if that is sooner.
     starts = min(on, local_date(runtime.clock, member.time_zone))
     if rows is None:
         rows = await status_periods(session, member.id)
-    for year in sorted(years):
+    for year in sorted(totals):
         rules = runtime.rules_judging(year, on)
-        totals = await year_totals(session, member.id, year)
-        earned, path = qualified_tier(rules, totals)
+        earned, path = qualified_tier(rules, totals[year])
         earned_rows = [r for r in rows if r.cause == QUALIFIED and r.qualification_year == year]
         best = max((r.rank for r in earned_rows), default=rules.base_tier.rank)
         if earned.rank > best and path is not None:
