@@ -25,8 +25,8 @@ from staytier.domain.points import LedgerKind
 from staytier.services import outbox
 from staytier.services.enrollment import EnrollGuest, enroll_guest
 from staytier.services.ledger import post_entry
+from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
-from staytier.services.stays import member_for_update
 from staytier.store.models import Member, PartnerRequest
 
 API_KEYS = {

@@ -13,11 +13,11 @@ from staytier.services.award_stays import refund_award_stay
 from staytier.services.crediting import folio_snapshot, post_stay_credit, reverse_credit
 from staytier.services.idempotency import Result, run_once
 from staytier.services.inference import refresh_inferred
-from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, Property, Stay, StayRevision
 from staytier.store.queries import (
     active_stay_credit,
+    member_and_property,
     property_by_code,
     stay_by_confirmation,
     stay_owner,
@@ -55,8 +55,9 @@ async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "")
     the earlier credit and posts the new one. Returns ``{"stay_id", "member_id"}``."""
 
     async def work(session: AsyncSession) -> Result:
-        member = await member_for_update(session, command.member_number)
-        hotel = await property_or_refuse(session, command.property_code)
+        member, hotel = await member_and_property_or_refuse(
+            session, command.member_number, command.property_code
+        )
         report = _in_property_currency(command, hotel)
         rules = runtime.rules_on(report.folio.checkout)
         mistakes = folio_mistakes(report.folio, rules, runtime.rates.currencies)
@@ -182,10 +183,28 @@ async def property_or_refuse(session: AsyncSession, code: str) -> Property:
     """The property, or PROPERTY_NOT_FOUND."""
     hotel = await property_by_code(session, code)
     if hotel is None:
-        raise BusinessRuleError(
-            ErrorCode.PROPERTY_NOT_FOUND, f"No property {code}.", "propertyCode"
-        )
+        raise _no_property(code)
     return hotel
+
+
+def _no_property(code: str) -> BusinessRuleError:
+    return BusinessRuleError(ErrorCode.PROPERTY_NOT_FOUND, f"No property {code}.", "propertyCode")
+
+
+async def member_and_property_or_refuse(
+    session: AsyncSession, member_number: str, property_code: str
+) -> tuple[Member, Property]:
+    """The member, locked for this transaction, and the property, read in one statement;
+    MEMBER_NOT_FOUND, then PROPERTY_NOT_FOUND, as :func:`member_for_update` and
+    :func:`property_or_refuse` one after the other."""
+    member, hotel = await member_and_property(session, member_number, property_code)
+    if member is None:
+        raise BusinessRuleError(
+            ErrorCode.MEMBER_NOT_FOUND, f"No member {member_number}.", "memberNumber"
+        )
+    if hotel is None:
+        raise _no_property(property_code)
+    return member, hotel
 
 
 def _in_property_currency(command: RecordStay, hotel: Property) -> RecordStay:

@@ -21,6 +21,28 @@ async def member_by_number(
     return member
 
 
+async def member_and_property(
+    session: AsyncSession, member_number: str, property_code: str
+) -> tuple[Member | None, Property | None]:
+    """The member, locked against concurrent writers, and a property, in one statement.
+
+    Only the member row is locked. The property is read with the statement's snapshot,
+    which on PostgreSQL may predate the wait for that lock; properties are not written
+    under a member's lock, so that read is as current as a separate statement's would be.
+    """
+    found = (
+        await session.execute(
+            select(Member, Property)
+            .outerjoin(Property, Property.code == property_code)
+            .where(Member.member_number == member_number)
+            .with_for_update(of=Member)
+        )
+    ).first()
+    if found is None:
+        return None, None
+    return found[0], found[1]
+
+
 async def property_by_code(session: AsyncSession, code: str) -> Property | None:
     found: Property | None = await session.scalar(select(Property).where(Property.code == code))
     return found
