@@ -43,9 +43,9 @@ async def refresh_inferred(session: AsyncSession, runtime: Runtime, member: Memb
     }
     held = list(
         await session.scalars(
-            select(Preference).where(
-                Preference.member_id == member.id, Preference.category.in_(categories)
-            )
+            select(Preference)
+            .where(Preference.member_id == member.id, Preference.category.in_(categories))
+            .order_by(Preference.id)
         )
     )
     for code in categories:
@@ -64,6 +64,7 @@ async def refresh_inferred(session: AsyncSession, runtime: Runtime, member: Memb
                 [found.value],
                 STAY_HISTORY,
                 confidence=found.confidence,
+                current=rows,
             )
         elif rows:
             for row in rows:

@@ -182,10 +182,13 @@ async def replace_values(
     values: list[str],
     actor: Actor,
     confidence: int | None = None,
+    current: list[Preference] | None = None,
 ) -> None:
     """Makes ``values`` the member's values in ``category``, recording the change; a call
-    that would change nothing writes nothing."""
-    current = await _values_in(session, member.id, category.code)
+    that would change nothing writes nothing. ``current`` are the category's rows in id
+    order if the caller has just read them."""
+    if current is None:
+        current = await _values_in(session, member.id, category.code)
     before = [row.value for row in current]
     unchanged = before == values and all(
         row.source == actor.source.value
