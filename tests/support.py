@@ -310,14 +310,15 @@ async def guest(client: GraphQLClient, member_number: str) -> dict[str, Any]:
 
 
 @contextmanager
-def counting_statements(db: Database) -> Iterator[list[str]]:
-    """Every SQL statement the read engine runs inside the block."""
+def counting_statements(db: Database, *, writes: bool = False) -> Iterator[list[str]]:
+    """Every SQL statement the read engine (the write engine, with ``writes``) runs inside
+    the block. On PostgreSQL the write engine's count includes the reads: they share a pool."""
     statements: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    engine = db.read_engine.sync_engine
+    engine = (db.write_engine if writes else db.read_engine).sync_engine
     event.listen(engine, "before_cursor_execute", count)
     try:
         yield statements

@@ -1,0 +1,70 @@
+"""How many SQL statements crediting a completed stay takes: pinned, since each one is a
+round trip inside the member's lock and the busiest write path pays it on every checkout."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from staytier.domain.stays import Folio, StayStatus
+from staytier.services.enrollment import EnrollGuest, enroll_guest
+from staytier.services.runtime import Runtime
+from staytier.services.stays import RecordStay, record_stay
+from staytier.store.models import Member
+from tests.support import counting_statements, new_key
+
+D = dt.date
+
+# The transaction's first statement (BEGIN IMMEDIATE on SQLite, the idempotency key's
+# advisory lock on PostgreSQL); a result stored for the key; the member with the property;
+# the stay; stay, revision, status rows, credit, audit entry, ledger entry, balance,
+# qualifying row; the year's totals; the last stays and the preferences they may infer;
+# the result stored for the key.
+STATEMENTS_PER_CREDITED_STAY = 16
+
+
+async def new_member(runtime: Runtime) -> str:
+    created = await enroll_guest(runtime, EnrollGuest(first_name="Ada", last_name="Guest"))
+    async with runtime.db.reading() as session:
+        member = await session.get(Member, created["member_id"])
+    assert member is not None
+    return member.member_number
+
+
+async def completed(runtime: Runtime, number: str, arrival: dt.date) -> None:
+    """One night at NYCTS in a deluxe room on the 12th floor, 100 USD: base points only."""
+    await record_stay(
+        runtime,
+        RecordStay(
+            idempotency_key=new_key(),
+            member_number=number,
+            property_code="NYCTS",
+            confirmation_number=new_key(),
+            status=StayStatus.COMPLETED,
+            folio=Folio(arrival, arrival + dt.timedelta(days=1), "BAR", "USD", Decimal(100)),
+            room_type="DELUXE",
+            floor=12,
+        ),
+    )
+
+
+async def test_a_members_first_completed_stay_is_credited_in_a_fixed_number_of_statements(
+    runtime: Runtime,
+) -> None:
+    number = await new_member(runtime)
+    with counting_statements(runtime.db, writes=True) as statements:
+        await completed(runtime, number, D(2026, 2, 1))
+    assert len(statements) == STATEMENTS_PER_CREDITED_STAY, "\n".join(s[:90] for s in statements)
+
+
+async def test_preferences_already_inferred_are_not_read_again_to_be_kept(
+    runtime: Runtime,
+) -> None:
+    number = await new_member(runtime)
+    # The third stay infers the room type, floor band and rate; in the year before, so that
+    # the fourth is the first of its year and earns no status to write.
+    for day in (1, 5, 9):
+        await completed(runtime, number, D(2025, 11, day))
+    with counting_statements(runtime.db, writes=True) as statements:
+        await completed(runtime, number, D(2026, 2, 13))
+    assert len(statements) == STATEMENTS_PER_CREDITED_STAY, "\n".join(s[:90] for s in statements)
