@@ -6,11 +6,12 @@ import datetime as dt
 import logging
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from staytier.clock import SystemClock
 from staytier.services.runtime import Runtime
-from tests.support import GraphQLClient, enroll, make_app, record
+from staytier.store.models import Member
+from tests.support import GraphQLClient, counting_statements, enroll, make_app, record
 
 SET_CLOCK = """
 mutation($now: DateTime!) {
@@ -140,3 +141,32 @@ async def test_every_response_carries_a_request_id(client: GraphQLClient) -> Non
     fresh = await client.http.post("/graphql", json={"query": "{ clock { now } }"})
     assert given.headers["x-request-id"] == "desk-42"
     assert len(fresh.headers["x-request-id"]) == 32
+
+
+PROFILE = """query($n: String!) { guest(memberNumber: $n) {
+  tier { code } tierProgress { qualifyingNights } points { balance }
+  ledger(first: 20) { edges { node { points } } } } }"""
+
+
+async def test_a_guest_profile_read_takes_four_statements_after_sign_in(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    number = await enroll(client)
+    await record(client, member_number=number, arrival=dt.date(2026, 1, 5), nights=2)
+    async with runtime.db.reading() as session:
+        member_id = await session.scalar(select(Member.id).where(Member.member_number == number))
+    assert member_id is not None
+    itself = await client.acting_as("guest", member_id=member_id)
+
+    # The member looked up with the reader's visibility in one statement, then the status
+    # periods, the year's totals and the ledger page. The test app's admin sends no key; a
+    # guest's token costs one more, the check that the member was not erased since.
+    with counting_statements(runtime.db) as by_admin:
+        as_admin = await client(PROFILE, n=number)
+    with counting_statements(runtime.db) as by_the_guest:
+        as_guest = await itself(PROFILE, n=number)
+    await itself.aclose()
+
+    assert as_admin == as_guest and as_admin["guest"]["points"]["balance"] > 0
+    assert len(by_admin) == 4, by_admin
+    assert len(by_the_guest) == 1 + 4, by_the_guest

@@ -60,6 +60,25 @@ async def can_see_member(session: AsyncSession, principal: Principal, member_id:
     return found is not None
 
 
+async def visible_member(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    member_id: int | None = None,
+    member_number: str | None = None,
+) -> Member | None:
+    """The member with this id or number if ``principal`` may see them; ``None`` otherwise,
+    the same answer as for a member nobody holds. One statement: the lookup carries the
+    visibility condition, instead of a lookup and then :func:`can_see_member`."""
+    query = select(Member).where(visible_members(principal))
+    if member_id is not None:
+        query = query.where(Member.id == member_id)
+    if member_number is not None:
+        query = query.where(Member.member_number == member_number)
+    found: Member | None = await session.scalar(query)
+    return found
+
+
 async def remember_partner(runtime: Runtime, principal: Principal, member_id: int) -> None:
     """Records that a booking partner enrolled or credited a member, so it may read their
     tier and points from now on. Does nothing for other roles or a partner already known."""

@@ -13,29 +13,26 @@ from staytier.api.graphql.context import Context
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
 from staytier.api.graphql.permissions import Authenticated, MemberReaders
 from staytier.api.graphql.types import Clock, Guest, Program, Property
-from staytier.services.visibility import can_see_member
-from staytier.store.models import Member
+from staytier.services.visibility import visible_member
 from staytier.store.models import Property as PropertyRow
-from staytier.store.queries import member_by_number, property_by_code
+from staytier.store.queries import property_by_code
 
 
 async def load_guest(context: Context, member_id: int) -> Guest | None:
     """The member for a mutation's payload; ``None`` if the principal may not see them."""
     async with context.runtime.db.reading() as session:
-        member = await session.get(Member, member_id)
-        if member is None or not await can_see_member(session, context.principal, member_id):
-            return None
-    return Guest.of(member)
+        member = await visible_member(session, context.principal, member_id=member_id)
+    return None if member is None else Guest.of(member)
 
 
 async def visible_guest(context: Context, member_number: str) -> Guest | None:
     """The member with this number if the principal may see them; ``None`` otherwise, the
     same answer as for a number nobody holds."""
     async with context.runtime.db.reading() as session:
-        member = await member_by_number(session, member_number.strip())
-        if member is None or not await can_see_member(session, context.principal, member.id):
-            return None
-    return Guest.of(member)
+        member = await visible_member(
+            session, context.principal, member_number=member_number.strip()
+        )
+    return None if member is None else Guest.of(member)
 
 
 @strawberry.type
