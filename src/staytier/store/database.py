@@ -31,7 +31,13 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def _sqlite_engine(url: str, *, begin: str | None, echo: bool) -> AsyncEngine:
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    # A read connection never begins a transaction (see the module docstring), so there is
+    # nothing to roll back when it goes back to the pool; through aiosqlite that rollback
+    # would be one more hand-off to the connection's thread per session.
+    reset = "rollback" if begin is not None else None
+    engine = create_async_engine(
+        url, echo=echo, connect_args={"timeout": 30}, pool_reset_on_return=reset
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
