@@ -11,11 +11,10 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.litestar import make_graphql_controller
 
-from staytier.api.graphql.context import context_getter
 from staytier.api.graphql.schema import build_schema
 from staytier.api.http.auth import Authenticator, authenticate, rate_limit
+from staytier.api.http.graphql_endpoint import graphql_controller
 from staytier.api.http.partners import PartnerWebhooks
 from staytier.clock import Clock, SystemClock, TestClock
 from staytier.connectors.partners import load_partners
@@ -120,12 +119,8 @@ def create_app(
         finally:
             await runtime.db.dispose()
 
-    graphql = make_graphql_controller(
-        build_schema(development=settings.development),
-        path="/graphql",
-        context_getter=context_getter,
-        graphql_ide="graphiql" if settings.development else None,
-        allow_queries_via_get=False,
+    graphql = graphql_controller(
+        build_schema(development=settings.development), development=settings.development
     )
     return Litestar(
         route_handlers=[graphql, health, PartnerWebhooks],
