@@ -103,11 +103,15 @@ async def arrivals_page(
         notes = await latest_staff_notes(session, ids, NOTES_PER_ARRIVAL)
         earlier = await _earlier_stays(session, hotel, ids, day)
     rules = runtime.rules_on(day)
+    # Every guest of a tier gets the same privileges: worked out once per tier on the page.
+    privileges: dict[str, list[GrantedBenefit]] = {}
     arrivals = []
     for stay, member in page:
         period = held_period(as_periods(status[member.id]), day)
         tier = (rules.tier(period.tier_code) if period else None) or rules.base_tier
         has_status = period is not None and tier.rank > rules.base_tier.rank
+        if tier.code not in privileges:
+            privileges[tier.code] = benefits_for(rules, tier.code)
         arrivals.append(
             Arrival(
                 stay=stay,
@@ -115,7 +119,7 @@ async def arrivals_page(
                 tier=tier,
                 tier_valid_through=period.valid_through if period and has_status else None,
                 lifetime=has_status and period is not None and period.valid_through is None,
-                privileges=benefits_for(rules, tier.code),
+                privileges=privileges[tier.code],
                 preferences=preferences[member.id],
                 special_dates=dates[member.id],
                 staff_notes=notes[member.id],

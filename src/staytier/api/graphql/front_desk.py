@@ -47,7 +47,9 @@ class Arrival(relay.Node):
     stay: Stay
 
     @classmethod
-    def of(cls, arrival: arrivals.Arrival, hotel: models.Property) -> Arrival:
+    def of(
+        cls, arrival: arrivals.Arrival, hotel: models.Property, privileges: list[Benefit]
+    ) -> Arrival:
         stay, member = arrival.stay, arrival.member
         return cls(
             stay_id=stay.id,
@@ -62,7 +64,7 @@ class Arrival(relay.Node):
                 valid_through=arrival.tier_valid_through,
                 lifetime=arrival.lifetime,
             ),
-            privileges=[Benefit.of(granted) for granted in arrival.privileges],
+            privileges=privileges,
             preferences=[Preference.of(row) for row in arrival.preferences],
             special_dates=SpecialDateDuringStay.within(
                 arrival.special_dates, stay.arrival_date, stay.departure_date
@@ -91,9 +93,17 @@ async def arrivals_connection(
         )
     except BusinessRuleError as error:
         raise _refused(error) from error
-    return connection(
-        kind, page.arrivals, size, lambda a: a.stay.id, lambda a: Arrival.of(a, page.hotel)
-    )
+    # Guests of one tier have the same privileges (one day, one program version): their
+    # GraphQL objects are built once per tier on the page and shared.
+    privileges: dict[str, list[Benefit]] = {}
+
+    def node(arrival: arrivals.Arrival) -> Arrival:
+        code = arrival.tier.code
+        if code not in privileges:
+            privileges[code] = [Benefit.of(granted) for granted in arrival.privileges]
+        return Arrival.of(arrival, page.hotel, privileges[code])
+
+    return connection(kind, page.arrivals, size, lambda a: a.stay.id, node)
 
 
 async def search_connection(
