@@ -31,7 +31,7 @@ import msgspec
 from sqlalchemy import delete, insert, select, text
 
 from bench.common import NOW, StatementCounter, client_headers, database_url, fresh_runtime
-from staytier.api.http.app import create_app
+from staytier.api.http.app import create_app, settle_heap
 from staytier.generator import GenerationPlan, generate
 from staytier.services.runtime import Runtime
 from staytier.settings import Settings
@@ -178,6 +178,7 @@ async def main() -> None:
     headers = await client_headers(runtime)
     settings = Settings(database_url=url, environment="development", log_level="WARNING")
     app = create_app(settings, runtime)
+    settle_heap()  # as a serving process does once started (the transport runs no lifespan)
     query = OPERATION.read_text()
     counter = StatementCounter(runtime.db.write_engine, runtime.db.read_engine)
     print(f"database {runtime.db.dialect}, {args.repeat} lists of each size, in-process")

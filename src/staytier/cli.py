@@ -160,7 +160,7 @@ def serve(
         companions.append(lambda: simulated_partners(runtime, os.environ))
         console.print("Partner simulators and a delivery worker run beside the demo.")
     uvicorn.run(
-        create_app(settings, runtime, companions=companions),
+        create_app(settings, runtime, companions=companions, serving=True),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),

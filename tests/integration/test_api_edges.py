@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 
 import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy import select, text
 
+from staytier.api.http.app import create_app
 from staytier.clock import SystemClock
 from staytier.services.runtime import Runtime
+from staytier.settings import Settings
 from staytier.store.models import Member
 from tests.support import GraphQLClient, counting_statements, enroll, make_app, record
 
@@ -170,3 +174,19 @@ async def test_a_guest_profile_read_takes_four_statements_after_sign_in(
     assert as_admin == as_guest and as_admin["guest"]["points"]["balance"] > 0
     assert len(by_admin) == 4, by_admin
     assert len(by_the_guest) == 1 + 4, by_the_guest
+
+
+async def test_a_serving_app_freezes_its_start_up_heap_once_started(runtime: Runtime) -> None:
+    # What lives as long as the process is kept out of the collector's full passes; an app
+    # built without serving=True (tests, tools) leaves the collector alone.
+    settings = Settings(database_url=runtime.db.url, test_clock=True)
+    assert gc.get_freeze_count() == 0
+    try:
+        async with AsyncTestClient(create_app(settings, runtime)) as http:
+            assert (await http.get("/health")).status_code == 200
+            assert gc.get_freeze_count() == 0
+        async with AsyncTestClient(create_app(settings, runtime, serving=True)) as http:
+            assert (await http.get("/health")).status_code == 200
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
