@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.domain.benefits import GrantedBenefit, benefits_for
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.stays import StayStatus
+from staytier.domain.tiers import StatusPeriod as Period
 from staytier.domain.tiers import held_period
 from staytier.program.model import Tier
 from staytier.services.profile_views import (
@@ -36,7 +37,7 @@ from staytier.store.models import (
     StatusPeriod,
     Stay,
 )
-from staytier.store.queries import as_periods, property_by_code
+from staytier.store.queries import property_by_code
 
 # Staff notes shown per arrival: the newest; the guest's page has them all.
 NOTES_PER_ARRIVAL = 5
@@ -107,7 +108,7 @@ async def arrivals_page(
     privileges: dict[str, list[GrantedBenefit]] = {}
     arrivals = []
     for stay, member in page:
-        period = held_period(as_periods(status[member.id]), day)
+        period = held_period(status[member.id], day)
         tier = (rules.tier(period.tier_code) if period else None) or rules.base_tier
         has_status = period is not None and tier.rank > rules.base_tier.rank
         if tier.code not in privileges:
@@ -129,17 +130,23 @@ async def arrivals_page(
     return ArrivalsPage(hotel, arrivals)
 
 
-async def _status_by_member(
-    session: AsyncSession, member_ids: set[int]
-) -> dict[int, list[StatusPeriod]]:
-    found: dict[int, list[StatusPeriod]] = defaultdict(list)
-    rows = await session.scalars(
-        select(StatusPeriod)
+async def _status_by_member(session: AsyncSession, member_ids: set[int]) -> dict[int, list[Period]]:
+    """Each member's unrevoked status periods, as the tier rules read them: the page needs
+    four columns of each, so they are read as such, without loading ORM objects."""
+    found: dict[int, list[Period]] = defaultdict(list)
+    rows = await session.execute(
+        select(
+            StatusPeriod.member_id,
+            StatusPeriod.tier_code,
+            StatusPeriod.rank,
+            StatusPeriod.valid_from,
+            StatusPeriod.valid_through,
+        )
         .where(StatusPeriod.member_id.in_(member_ids), StatusPeriod.revoked_at.is_(None))
         .order_by(StatusPeriod.id)
     )
-    for row in rows:
-        found[row.member_id].append(row)
+    for member_id, tier_code, rank, valid_from, valid_through in rows:
+        found[member_id].append(Period(tier_code, rank, valid_from, valid_through))
     return found
 
 
