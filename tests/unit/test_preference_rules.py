@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
@@ -160,9 +160,17 @@ def test_occurrences_within_a_stay_over_new_year() -> None:
 
 
 @given(st.dates(min_value=D(1900, 1, 1), max_value=D(2100, 12, 31)), st.integers(0, 400))
-def test_a_yearly_date_falls_once_in_any_365_days(born: dt.date, start_offset: int) -> None:
+@example(D(2000, 2, 1), 32)
+def test_a_yearly_date_falls_at_most_once_in_365_days_and_at_least_once_in_366(
+    born: dt.date, start_offset: int
+) -> None:
+    # Not "exactly once in 365": 2 February 2020 to 31 January 2021 holds 29 February and
+    # no 1 February.
     first = D(2020, 1, 1) + dt.timedelta(days=start_offset)
-    assert len(occurrences_within(born.month, born.day, first, first + dt.timedelta(days=364))) == 1
+    year = occurrences_within(born.month, born.day, first, first + dt.timedelta(days=364))
+    leap_year = occurrences_within(born.month, born.day, first, first + dt.timedelta(days=365))
+    assert len(year) <= 1
+    assert len(leap_year) >= 1
 
 
 def test_a_special_date_cannot_be_in_the_future() -> None:
