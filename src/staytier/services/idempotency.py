@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import msgspec
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -123,14 +123,17 @@ async def run_once(
     raise AssertionError("unreachable")
 
 
+_STORED = select(IdempotencyRecord).where(
+    IdempotencyRecord.scope == bindparam("scope"),
+    IdempotencyRecord.operation == bindparam("operation"),
+    IdempotencyRecord.key == bindparam("key"),
+)
+
+
 async def _stored(
     session: AsyncSession, scope: str, operation: str, key: str
 ) -> IdempotencyRecord | None:
     found: IdempotencyRecord | None = await session.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.scope == scope,
-            IdempotencyRecord.operation == operation,
-            IdempotencyRecord.key == key,
-        )
+        _STORED, {"scope": scope, "operation": operation, "key": key}
     )
     return found

@@ -7,7 +7,7 @@ is never overridden: inference leaves that category alone.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.preferences import PreferenceSource, StayChoice, inferred_preferences
@@ -17,6 +17,22 @@ from staytier.services.runtime import Runtime
 from staytier.store.models import Member, Preference, Stay
 
 STAY_HISTORY = Actor(PreferenceSource.INFERRED, name="stay history")
+
+# Built once (see staytier.store.queries): they run on every completed stay.
+_LAST_STAYS = (
+    select(Stay.room_type, Stay.floor, Stay.rate_code)
+    .where(Stay.member_id == bindparam("member_id"), Stay.status == StayStatus.COMPLETED.value)
+    .order_by(Stay.departure_date.desc(), Stay.id.desc())
+    .limit(bindparam("last_stays"))
+)
+_HELD = (
+    select(Preference)
+    .where(
+        Preference.member_id == bindparam("member_id"),
+        Preference.category.in_(bindparam("categories", expanding=True)),
+    )
+    .order_by(Preference.id)
+)
 
 
 async def refresh_inferred(session: AsyncSession, runtime: Runtime, member: Member) -> None:
@@ -30,10 +46,7 @@ async def refresh_inferred(session: AsyncSession, runtime: Runtime, member: Memb
     if not categories:
         return
     stays = await session.execute(
-        select(Stay.room_type, Stay.floor, Stay.rate_code)
-        .where(Stay.member_id == member.id, Stay.status == StayStatus.COMPLETED.value)
-        .order_by(Stay.departure_date.desc(), Stay.id.desc())
-        .limit(rules.last_stays)
+        _LAST_STAYS, {"member_id": member.id, "last_stays": rules.last_stays}
     )
     suggested = {
         found.category: found
@@ -41,13 +54,7 @@ async def refresh_inferred(session: AsyncSession, runtime: Runtime, member: Memb
             [StayChoice(room_type=r, floor=f, rate_code=c) for r, f, c in stays], rules
         )
     }
-    held = list(
-        await session.scalars(
-            select(Preference)
-            .where(Preference.member_id == member.id, Preference.category.in_(categories))
-            .order_by(Preference.id)
-        )
-    )
+    held = list(await session.scalars(_HELD, {"member_id": member.id, "categories": categories}))
     for code in categories:
         rows = [row for row in held if row.category == code]
         if any(row.source != PreferenceSource.INFERRED.value for row in rows):

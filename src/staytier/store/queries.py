@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.tiers import StatusPeriod as Period
@@ -21,6 +21,31 @@ async def member_by_number(
     return member
 
 
+# The statements of the busiest write path are built once. A statement built per call costs
+# its construction and its cache key (a walk of the whole expression) on every execution,
+# a few hundred Python calls each; a built one keeps its key, and only the values change.
+_MEMBER_AND_PROPERTY = (
+    select(Member, Property)
+    .outerjoin(Property, Property.code == bindparam("code"))
+    .where(Member.member_number == bindparam("number"))
+    .with_for_update(of=Member)
+)
+_STAY_BY_CONFIRMATION = (
+    select(Stay)
+    .where(
+        Stay.property_id == bindparam("property_id"),
+        Stay.confirmation_number == bindparam("number"),
+    )
+    .with_for_update()
+)
+_STATUS_PERIODS = (
+    select(StatusPeriod)
+    .where(StatusPeriod.member_id == bindparam("member_id"))
+    .order_by(StatusPeriod.id)
+)
+_HELD_STATUS_PERIODS = _STATUS_PERIODS.where(StatusPeriod.revoked_at.is_(None))
+
+
 async def member_and_property(
     session: AsyncSession, member_number: str, property_code: str
 ) -> tuple[Member | None, Property | None]:
@@ -32,10 +57,7 @@ async def member_and_property(
     """
     found = (
         await session.execute(
-            select(Member, Property)
-            .outerjoin(Property, Property.code == property_code)
-            .where(Member.member_number == member_number)
-            .with_for_update(of=Member)
+            _MEMBER_AND_PROPERTY, {"number": member_number, "code": property_code}
         )
     ).first()
     if found is None:
@@ -52,9 +74,7 @@ async def stay_by_confirmation(
     session: AsyncSession, property_id: int, confirmation_number: str
 ) -> Stay | None:
     found: Stay | None = await session.scalar(
-        select(Stay)
-        .where(Stay.property_id == property_id, Stay.confirmation_number == confirmation_number)
-        .with_for_update()
+        _STAY_BY_CONFIRMATION, {"property_id": property_id, "number": confirmation_number}
     )
     return found
 
@@ -71,16 +91,17 @@ async def stay_owner(
     return owner
 
 
+_YEAR_TOTALS = select(
+    func.coalesce(func.sum(QualifyingCredit.nights), 0),
+    func.coalesce(func.sum(QualifyingCredit.stays), 0),
+    func.coalesce(func.sum(QualifyingCredit.base_points), 0),
+).where(
+    QualifyingCredit.member_id == bindparam("member_id"), QualifyingCredit.year == bindparam("year")
+)
+
+
 async def year_totals(session: AsyncSession, member_id: int, year: int) -> YearTotals:
-    row = (
-        await session.execute(
-            select(
-                func.coalesce(func.sum(QualifyingCredit.nights), 0),
-                func.coalesce(func.sum(QualifyingCredit.stays), 0),
-                func.coalesce(func.sum(QualifyingCredit.base_points), 0),
-            ).where(QualifyingCredit.member_id == member_id, QualifyingCredit.year == year)
-        )
-    ).one()
+    row = (await session.execute(_YEAR_TOTALS, {"member_id": member_id, "year": year})).one()
     return YearTotals(nights=int(row[0]), stays=int(row[1]), base_points=int(row[2]))
 
 
@@ -97,10 +118,8 @@ async def active_stay_credit(session: AsyncSession, stay_id: int) -> Credit | No
 async def status_periods(
     session: AsyncSession, member_id: int, *, include_revoked: bool = False
 ) -> list[StatusPeriod]:
-    query = select(StatusPeriod).where(StatusPeriod.member_id == member_id)
-    if not include_revoked:
-        query = query.where(StatusPeriod.revoked_at.is_(None))
-    return list(await session.scalars(query.order_by(StatusPeriod.id)))
+    query = _STATUS_PERIODS if include_revoked else _HELD_STATUS_PERIODS
+    return list(await session.scalars(query, {"member_id": member_id}))
 
 
 def as_periods(rows: list[StatusPeriod]) -> list[Period]:
