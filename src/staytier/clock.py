@@ -7,6 +7,7 @@ date-bound rules (expiry, requalification) can be exercised from outside.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,18 @@ class Clock(Protocol):
 
 def local_date(clock: Clock, time_zone: str) -> dt.date:
     """Today's date where ``time_zone`` is (a property's or a member's)."""
-    return clock.now().astimezone(ZoneInfo(time_zone)).date()
+    return clock.now().astimezone(zone(time_zone)).date()
+
+
+@functools.cache
+def zone(name: str) -> ZoneInfo:
+    """The zone called ``name``, read from the zone database once per process.
+
+    ``ZoneInfo(name)`` keeps only the eight zones used last (and any still referenced): a
+    read of guests from more zones than that opened and parsed a zone file on about one
+    in three requests. Zones do not change while a process runs, and there are a few
+    hundred names at most."""
+    return ZoneInfo(name)
 
 
 class SystemClock:
