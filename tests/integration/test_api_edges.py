@@ -152,7 +152,7 @@ PROFILE = """query($n: String!) { guest(memberNumber: $n) {
   ledger(first: 20) { edges { node { points } } } } }"""
 
 
-async def test_a_guest_profile_read_takes_four_statements_after_sign_in(
+async def test_a_guest_profile_read_takes_three_statements_after_sign_in(
     client: GraphQLClient, runtime: Runtime
 ) -> None:
     number = await enroll(client)
@@ -162,9 +162,10 @@ async def test_a_guest_profile_read_takes_four_statements_after_sign_in(
     assert member_id is not None
     itself = await client.acting_as("guest", member_id=member_id)
 
-    # The member looked up with the reader's visibility in one statement, then the status
-    # periods, the year's totals and the ledger page. The test app's admin sends no key; a
-    # guest's token costs one more, the check that the member was not erased since.
+    # The member looked up with the reader's visibility in one statement, the status
+    # periods with the year's totals in another, then the ledger page. The test app's
+    # admin sends no key; a guest's token costs one more, the check that the member was
+    # not erased since.
     with counting_statements(runtime.db) as by_admin:
         as_admin = await client(PROFILE, n=number)
     with counting_statements(runtime.db) as by_the_guest:
@@ -172,8 +173,18 @@ async def test_a_guest_profile_read_takes_four_statements_after_sign_in(
     await itself.aclose()
 
     assert as_admin == as_guest and as_admin["guest"]["points"]["balance"] > 0
-    assert len(by_admin) == 4, by_admin
-    assert len(by_the_guest) == 1 + 4, by_the_guest
+    assert len(by_admin) == 3, by_admin
+    assert len(by_the_guest) == 1 + 3, by_the_guest
+    assert as_admin["guest"]["tierProgress"] == {"qualifyingNights": 2}
+
+
+async def test_a_guest_without_status_or_stays_reads_the_base_tier_and_no_progress(
+    client: GraphQLClient,
+) -> None:
+    # No status period to join the year's (empty) totals to: one row of zeros still comes.
+    shown = (await client(PROFILE, n=await enroll(client)))["guest"]
+    assert shown["tier"] == {"code": "MEMBER"} and shown["points"] == {"balance": 0}
+    assert shown["tierProgress"] == {"qualifyingNights": 0}
 
 
 async def test_a_serving_app_freezes_its_start_up_heap_once_started(runtime: Runtime) -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
 from staytier.domain.calendar import qualification_year
 from staytier.domain.points import points_expire_on
-from staytier.domain.tiers import TierProgress, held_period, tier_progress
+from staytier.domain.tiers import StatusPeriod as Period
+from staytier.domain.tiers import TierProgress, YearTotals, held_period, tier_progress
 from staytier.program.model import Tier
 from staytier.services.runtime import Runtime
 from staytier.store.models import (
@@ -24,10 +25,11 @@ from staytier.store.models import (
     Member,
     MilesTransfer,
     Property,
+    QualifyingCredit,
     StatusPeriod,
     Stay,
 )
-from staytier.store.queries import as_periods, status_periods, year_totals
+from staytier.store.queries import status_periods
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,9 @@ class GuestStanding:
 async def guest_standing(session: AsyncSession, runtime: Runtime, member: Member) -> GuestStanding:
     today = local_date(runtime.clock, member.time_zone)
     rules = runtime.rules_on(today)
-    rows = await status_periods(session, member.id)
-    period = held_period(as_periods(rows), today)
+    year = qualification_year(today, rules.qualification.year_start_month)
+    periods, totals = await _status_and_totals(session, member.id, year)
+    period = held_period(periods, today)
     tier = (rules.tier(period.tier_code) if period else None) or rules.base_tier
     has_status = period is not None and tier.rank > rules.base_tier.rank
     held = HeldTier(
@@ -60,9 +63,7 @@ async def guest_standing(session: AsyncSession, runtime: Runtime, member: Member
         valid_through=period.valid_through if period and has_status else None,
         lifetime=has_status and period is not None and period.valid_through is None,
     )
-    year = qualification_year(today, rules.qualification.year_start_month)
-    totals = await year_totals(session, member.id, year)
-    lifetime = any(r.valid_through is None for r in rows)
+    lifetime = any(p.valid_through is None for p in periods)
     return GuestStanding(
         today=today,
         held=held,
@@ -74,6 +75,48 @@ async def guest_standing(session: AsyncSession, runtime: Runtime, member: Member
             else points_expire_on(member.last_activity_on, rules)
         ),
     )
+
+
+async def _status_and_totals(
+    session: AsyncSession, member_id: int, year: int
+) -> tuple[list[Period], YearTotals]:
+    """The member's unrevoked status periods, oldest first, and their qualifying totals for
+    ``year``, in one statement: the totals are a one-row aggregate, outer-joined to the
+    periods (a member who never held status has none). A guest read asks for both every
+    time; two statements cost a second round trip and a second pass through the ORM."""
+    totals = (
+        select(
+            func.coalesce(func.sum(QualifyingCredit.nights), 0).label("nights"),
+            func.coalesce(func.sum(QualifyingCredit.stays), 0).label("stays"),
+            func.coalesce(func.sum(QualifyingCredit.base_points), 0).label("base_points"),
+        )
+        .where(QualifyingCredit.member_id == member_id, QualifyingCredit.year == year)
+        .subquery()
+    )
+    held = and_(StatusPeriod.member_id == member_id, StatusPeriod.revoked_at.is_(None))
+    rows = (
+        await session.execute(
+            select(
+                totals.c.nights,
+                totals.c.stays,
+                totals.c.base_points,
+                StatusPeriod.tier_code,
+                StatusPeriod.rank,
+                StatusPeriod.valid_from,
+                StatusPeriod.valid_through,
+            )
+            .select_from(totals)
+            .outerjoin(StatusPeriod, held)
+            .order_by(StatusPeriod.id)
+        )
+    ).all()
+    first = rows[0]
+    periods = [
+        Period(row.tier_code, row.rank, row.valid_from, row.valid_through)
+        for row in rows
+        if row.tier_code is not None
+    ]
+    return periods, YearTotals(int(first.nights), int(first.stays), int(first.base_points))
 
 
 async def ledger_page(
