@@ -291,6 +291,26 @@ async def test_lifetime_needs_the_lifetime_nights_too(runtime: Runtime) -> None:
     assert await periods(runtime, member_id, "LIFETIME") == []
 
 
+@pytest.mark.parametrize(("lifetime_nights", "granted"), [(64, 1), (65, 0)])
+async def test_nights_carried_over_do_not_count_twice_towards_lifetime(
+    runtime: Runtime, lifetime_nights: int, granted: int
+) -> None:
+    runtime = with_rules(
+        runtime,
+        qualification={"rollover_nights": True},
+        lifetime=[LifetimeRule(tier="GOLD", years_at_tier=2, lifetime_nights=lifetime_nights)],
+    )
+    member_id, number = await member(runtime)
+    await stay(runtime, number, D(2024, 3, 1), 32)  # Gold; 7 nights carry into 2025
+    assert (await year_end_run(runtime, 2024)).rollover_credited == 1
+    await stay(runtime, number, D(2025, 3, 1), 32)  # 64 nights stayed, 71 counted for 2025
+
+    summary = await year_end_run(runtime)
+
+    assert summary.lifetime_granted == granted
+    assert len(await periods(runtime, member_id, "LIFETIME")) == granted
+
+
 async def test_nights_above_the_tier_reached_roll_over_when_the_program_says_so(
     runtime: Runtime,
 ) -> None:
