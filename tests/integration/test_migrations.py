@@ -12,7 +12,18 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Integer, MetaData, String, func, inspect, select
+from sqlalchemy import (
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    column,
+    func,
+    inspect,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -71,8 +82,8 @@ async def test_models_and_migrations_agree(database_url: str) -> None:
 async def test_comparison_notices_a_changed_type(database_url: str) -> None:
     """Guards the test above against passing because types are not compared at all."""
     drifted = MetaData()
-    for table in Base.metadata.tables.values():
-        table.to_metadata(drifted)
+    for model_table in Base.metadata.tables.values():
+        model_table.to_metadata(drifted)
     drifted.tables["job_runs"].c.run_key.type = String(41)
     drifted.tables["stays"].c.room_revenue.type = Integer()
 
@@ -116,3 +127,62 @@ async def test_concurrent_write_transactions_all_commit(db: Database) -> None:
     async with db.reading() as session:
         keys = set(await session.scalars(select(JobRun.run_key)))
     assert keys == {f"run-{n}" for n in range(20)}
+
+
+async def test_upgrading_a_filled_database_indexes_its_members_for_search(
+    blank_database_url: str,
+) -> None:
+    """Members stored before guest search existed are found by name and phone afterwards."""
+    upgrade(blank_database_url, "0001")
+    people = [("Zoë", "O'Brien", "+44 20 7946 0018"), ("Ana", "de la Cruz", None)]
+    members = table(
+        "members",
+        *(column(name) for name in ("member_number", "first_name", "last_name", "phone")),
+        *(column(name) for name in ("language", "time_zone", "enrolled_on")),
+        *(column(name) for name in ("points_balance", "created_at")),
+    )
+
+    def insert_members(connection: Connection) -> None:
+        connection.execute(
+            members.insert(),
+            [
+                {
+                    "member_number": f"900000000{n}",
+                    "first_name": first,
+                    "last_name": last,
+                    "phone": phone,
+                    "language": "en",
+                    "time_zone": "UTC",
+                    "enrolled_on": dt.date(2024, 1, 1),
+                    "points_balance": 0,
+                    "created_at": dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+                }
+                for n, (first, last, phone) in enumerate(people)
+            ],
+        )
+        connection.commit()
+
+    await _on_connection(blank_database_url, insert_members)
+    upgrade(blank_database_url)
+
+    def indexed(connection: Connection) -> tuple[set[tuple[str, str]], set[tuple[str, Any]]]:
+        found = connection.execute(
+            text(
+                "SELECT m.member_number, t.term FROM member_search_terms t "
+                "JOIN members m ON m.id = t.member_id"
+            )
+        )
+        keys = connection.execute(text("SELECT member_number, phone_key FROM members"))
+        return {tuple(row) for row in found}, {tuple(row) for row in keys}
+
+    terms, phone_keys = await _on_connection(blank_database_url, indexed)
+    assert terms == {
+        ("9000000000", "zoe"),
+        ("9000000000", "o"),
+        ("9000000000", "brien"),
+        ("9000000001", "ana"),
+        ("9000000001", "de"),
+        ("9000000001", "la"),
+        ("9000000001", "cruz"),
+    }
+    assert phone_keys == {("9000000000", "442079460018"), ("9000000001", None)}
