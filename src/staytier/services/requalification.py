@@ -136,6 +136,8 @@ TARGETS = sa.Table(
     sa.Column("earned", sa.Integer, nullable=False),
     sa.Column("held", sa.Integer, nullable=False),
     sa.Column("target", sa.Integer, nullable=False),
+    # The highest rank already held through the end of the next status year, if any.
+    sa.Column("held_next", sa.Integer),
     prefixes=["TEMPORARY"],
 )
 
@@ -172,8 +174,14 @@ class _Batch:
             await session.execute(sa.delete(TARGETS))
         await session.execute(
             sa.insert(TARGETS).from_select(
-                ["member_id", "earned", "held", "target"],
-                select(decided.member_id, decided.earned, decided.held, decided.target),
+                ["member_id", "earned", "held", "target", "held_next"],
+                select(
+                    decided.member_id,
+                    decided.earned,
+                    decided.held,
+                    decided.target,
+                    decided.held_next,
+                ),
             )
         )
         if postgresql:
@@ -238,11 +246,22 @@ class _Batch:
         return case(*whens, else_=fallback) if whens else fallback
 
     def targets(self) -> Subquery:
-        """Per member in the batch: earned rank, held rank, and the soft-landing target."""
+        """Per member in the batch: earned rank, held rank, the soft-landing target, and the
+        rank already held through the next status year (so the landing writes no row then).
+
+        Both held ranks come from one pass over the batch's status periods. (Asking for the
+        second with NOT EXISTS per member let PostgreSQL plan from statistics that predate
+        the periods this run writes, and it scanned every period once per member.)
+        """
         totals, sp = self.totals(), StatusPeriod
+        next_covers = _covers(sp, self.through) if self.through else (sp.valid_through.is_(None),)
         held = (
-            select(sp.member_id, func.max(sp.rank).label("rank"))
-            .where(sp.revoked_at.is_(None), self.ids(sp.member_id), *_covers(sp, self.last_day))
+            select(
+                sp.member_id,
+                func.max(case((and_(*_covers(sp, self.last_day)), sp.rank))).label("rank"),
+                func.max(case((and_(*next_covers), sp.rank))).label("rank_next"),
+            )
+            .where(sp.revoked_at.is_(None), self.ids(sp.member_id))
             .group_by(sp.member_id)
             .subquery("held")
         )
@@ -251,6 +270,7 @@ class _Batch:
                 Member.id.label("member_id"),
                 self.by_earned_tier(totals, lambda tier: tier.rank).label("earned"),
                 func.coalesce(held.c.rank, self.base).label("held"),
+                held.c.rank_next.label("held_next"),
             )
             .outerjoin(totals, totals.c.member_id == Member.id)
             .outerjoin(held, held.c.member_id == Member.id)
@@ -296,16 +316,18 @@ class _Batch:
         ).where(
             # A drop to the base tier is written too, so every change of tier has its row.
             or_(t.target > self.base, t.held > self.base),
-            ~self._holds(t.member_id, t.target, self.through),
+            or_(t.held_next.is_(None), t.held_next < t.target),
         )
         return sa.insert(StatusPeriod).from_select(STATUS_COLUMNS, rows)
 
-    def _holds(self, member_id: Any, rank: Any, day: dt.date | None) -> Any:
-        """A non-revoked period of ``rank`` or higher covering ``day`` (None: a lifetime one)."""
+    def _holds_for_life(self, member_id: Any, rank: Any) -> Any:
+        """A non-revoked lifetime period of ``rank`` or higher."""
         sp = aliased(StatusPeriod)
-        covering = _covers(sp, day) if day else (sp.valid_through.is_(None),)
         return exists().where(
-            sp.member_id == member_id, sp.revoked_at.is_(None), sp.rank >= rank, *covering
+            sp.member_id == member_id,
+            sp.revoked_at.is_(None),
+            sp.rank >= rank,
+            sp.valid_through.is_(None),
         )
 
     def lifetime(self, tier: Tier, rule: LifetimeRule) -> Any:
@@ -346,7 +368,7 @@ class _Batch:
                 *self.period(years.c.member_id, _text(tier.code), rank, None),
                 *(_text("LIFETIME"), _text(detail), self.now),
             )
-            .where(~self._holds(years.c.member_id, tier.rank, None))
+            .where(~self._holds_for_life(years.c.member_id, tier.rank))
             .where(nights >= rule.lifetime_nights)
         )
         return sa.insert(StatusPeriod).from_select(STATUS_COLUMNS, rows)
