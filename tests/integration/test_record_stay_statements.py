@@ -31,16 +31,24 @@ async def new_member(runtime: Runtime) -> str:
     return member.member_number
 
 
-async def completed(runtime: Runtime, number: str, arrival: dt.date) -> None:
-    """One night at NYCTS in a deluxe room on the 12th floor, 100 USD: base points only."""
+async def report_stay(
+    runtime: Runtime,
+    number: str,
+    arrival: dt.date,
+    *,
+    confirmation: str | None = None,
+    status: StayStatus = StayStatus.COMPLETED,
+) -> None:
+    """One night at NYCTS in a deluxe room on the 12th floor, 100 USD: base points only
+    once completed."""
     await record_stay(
         runtime,
         RecordStay(
             idempotency_key=new_key(),
             member_number=number,
             property_code="NYCTS",
-            confirmation_number=new_key(),
-            status=StayStatus.COMPLETED,
+            confirmation_number=confirmation or new_key(),
+            status=status,
             folio=Folio(arrival, arrival + dt.timedelta(days=1), "BAR", "USD", Decimal(100)),
             room_type="DELUXE",
             floor=12,
@@ -53,7 +61,7 @@ async def test_a_members_first_completed_stay_is_credited_in_a_fixed_number_of_s
 ) -> None:
     number = await new_member(runtime)
     with counting_statements(runtime.db, writes=True) as statements:
-        await completed(runtime, number, D(2026, 2, 1))
+        await report_stay(runtime, number, D(2026, 2, 1))
     assert len(statements) == STATEMENTS_PER_CREDITED_STAY, "\n".join(s[:90] for s in statements)
 
 
@@ -64,7 +72,19 @@ async def test_preferences_already_inferred_are_not_read_again_to_be_kept(
     # The third stay infers the room type, floor band and rate; in the year before, so that
     # the fourth is the first of its year and earns no status to write.
     for day in (1, 5, 9):
-        await completed(runtime, number, D(2025, 11, day))
+        await report_stay(runtime, number, D(2025, 11, day))
     with counting_statements(runtime.db, writes=True) as statements:
-        await completed(runtime, number, D(2026, 2, 13))
+        await report_stay(runtime, number, D(2026, 2, 13))
+    assert len(statements) == STATEMENTS_PER_CREDITED_STAY, "\n".join(s[:90] for s in statements)
+
+
+async def test_a_booked_stay_reported_completed_takes_as_many_statements_as_a_new_one(
+    runtime: Runtime,
+) -> None:
+    # The stay is updated instead of inserted, and, never completed before, has no credit to
+    # look up and reverse.
+    number = await new_member(runtime)
+    await report_stay(runtime, number, D(2026, 2, 1), confirmation="NY1", status=StayStatus.BOOKED)
+    with counting_statements(runtime.db, writes=True) as statements:
+        await report_stay(runtime, number, D(2026, 2, 1), confirmation="NY1")
     assert len(statements) == STATEMENTS_PER_CREDITED_STAY, "\n".join(s[:90] for s in statements)

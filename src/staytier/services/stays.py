@@ -94,7 +94,6 @@ async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "")
             )
         check_transition(StayStatus(stay.status) if stay else None, report.status)
         was_completed = stay is not None and stay.status == StayStatus.COMPLETED.value
-        first_report = stay is None
         stay = _write_stay(session, runtime, stay, member, hotel, report)
         await session.flush()
         session.add(
@@ -105,7 +104,7 @@ async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "")
                 recorded_at=runtime.now(),
             )
         )
-        await _settle_credit(session, runtime, member, hotel, stay, report, first_report)
+        await _settle_credit(session, runtime, member, hotel, stay, report, was_completed)
         if was_completed or report.status is StayStatus.COMPLETED:
             await refresh_inferred(session, runtime, member)
         if report.status is StayStatus.CANCELLED:
@@ -250,11 +249,12 @@ async def _settle_credit(
     hotel: Property,
     stay: Stay,
     command: RecordStay,
-    first_report: bool,
+    was_completed: bool,
 ) -> None:
     """Makes the stay's credit match its new state: none unless COMPLETED, else its folio.
-    A stay reported for the first time has no credit yet, so there is none to look up."""
-    current = None if first_report else await active_stay_credit(session, stay.id)
+    Only a stay that was COMPLETED has a credit to look up: one is posted when a stay
+    completes and reversed when it leaves that status (here or by a cancellation)."""
+    current = await active_stay_credit(session, stay.id) if was_completed else None
     completed = command.status is StayStatus.COMPLETED
     if (
         current is not None
