@@ -114,7 +114,8 @@ async def test_erasure_leaves_no_personal_value_in_the_tables(
         "Zoë",
         "Quist",
         "zoe@example",
-        "555",
+        "212 555 0100",
+        "2125550100",  # the phone, as written and as searched
         "peanuts",
         "HIGH",
         "quiet room",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
@@ -121,12 +122,25 @@ async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "")
     )
 
 
-async def cancel_stay(runtime: Runtime, command: CancelStay, *, scope: str = "") -> Result:
-    """Cancels a stay; a completed one is a late cancellation and its credit is reversed."""
+async def cancel_stay(
+    runtime: Runtime,
+    command: CancelStay,
+    *,
+    scope: str = "",
+    visible: ColumnElement[bool] | None = None,
+) -> Result:
+    """Cancels a stay; a completed one is a late cancellation and its credit is reversed.
+
+    ``visible`` is a condition on ``Member`` (see ``services.visibility``): the stay of a
+    member the caller may not see is answered as no stay at all, so a booking partner that
+    learns another partner's confirmation number still cannot cancel that stay.
+    """
 
     async def work(session: AsyncSession) -> Result:
         hotel = await property_or_refuse(session, command.property_code)
         owner = await stay_owner(session, hotel.id, command.confirmation_number)
+        if owner is not None and visible is not None:
+            owner = await session.scalar(select(Member.id).where(Member.id == owner, visible))
         if owner is None:
             raise BusinessRuleError(
                 ErrorCode.STAY_NOT_FOUND,

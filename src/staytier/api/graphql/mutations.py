@@ -28,7 +28,7 @@ from staytier.domain.stays import Folio, StayStatus
 from staytier.services import activity, enrollment, properties, stays
 from staytier.services.idempotency import Result
 from staytier.services.jobs import run_due_jobs
-from staytier.services.visibility import remember_partner
+from staytier.services.visibility import remember_partner, visible_members
 from staytier.store.models import Property as PropertyRow
 from staytier.store.models import Stay as StayRow
 
@@ -271,7 +271,12 @@ class CoreMutation:
         self, info: Info[Context, None], input: CancelStayInput
     ) -> CancelStayPayload:
         context = info.context
-        call = stays.cancel_stay(context.runtime, input.command(), scope=context.idempotency_scope)
+        call = stays.cancel_stay(
+            context.runtime,
+            input.command(),
+            scope=context.idempotency_scope,
+            visible=visible_members(context.principal),
+        )
         return await stay_outcome(context, call, CancelStayPayload)
 
     @strawberry.mutation(
