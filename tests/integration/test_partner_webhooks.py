@@ -319,6 +319,29 @@ async def test_a_car_rental_earns_by_the_programs_rental_rule(
     assert (await guest(client, member))["points"]["balance"] == 480
 
 
+async def test_a_partner_reads_the_tier_of_a_guest_it_credited_through_a_webhook(
+    partner: Partner, client: GraphQLClient, member: str
+) -> None:
+    card_key = await client.acting_as("booking_partner", partner="STAYCARD")
+    rental_key = await client.acting_as("booking_partner", partner="ROADRUNNER")
+    read = "query($n: String!) { guest(memberNumber: $n) { points { balance } } }"
+    assert (await card_key(read, n=member))["guest"] is None
+    spend = {
+        "member_number": member,
+        "transaction_id": "T-78",
+        "spent_on": "2026-03-01",
+        "amount": "5000.00",
+    }
+
+    response = await partner.post("/partners/STAYCARD/card-spend", spend, secret=CARD_SECRET)
+
+    assert response.status_code == 200, response.text
+    assert (await card_key(read, n=member))["guest"] == {"points": {"balance": 5000}}
+    assert (await rental_key(read, n=member))["guest"] is None  # it credited nothing
+    await card_key.aclose()
+    await rental_key.aclose()
+
+
 async def test_the_endpoints_are_documented_in_the_openapi_schema(partner: Partner) -> None:
     schema = (await partner.http.get("/schema/openapi.json")).json()
     checkouts = schema["paths"]["/partners/{partner_code}/checkouts"]["post"]

@@ -30,6 +30,7 @@ from staytier.services.activity import RecordActivity, record_activity
 from staytier.services.idempotency import MAX_KEY_LENGTH, Result
 from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay, record_stay
+from staytier.services.visibility import partner_knows
 from staytier.store.models import PartnerWebhook
 
 
@@ -153,6 +154,7 @@ async def _apply(
     scope = f"partner:{partner.code}"
     if isinstance(payload, Checkout):
         done = await record_stay(runtime, _stay(payload, webhook_id), scope=scope)
+        await partner_knows(runtime, partner.code, done["member_id"])
         return {"member_number": payload.member_number, "stay_id": done["stay_id"]}
     assert partner.activity_source is not None  # the partners file requires it
     if isinstance(payload, cobrand_card.CardSpend):
@@ -180,6 +182,7 @@ async def _apply(
             description=payload.description,
         )
     done = await record_activity(runtime, command, scope=scope)
+    await partner_knows(runtime, partner.code, done["member_id"])
     return {"member_number": command.member_number, "activity_id": done["activity_id"]}
 
 

@@ -84,18 +84,24 @@ async def remember_partner(runtime: Runtime, principal: Principal, member_id: in
     tier and points from now on. Does nothing for other roles or a partner already known."""
     if principal.role is not Role.BOOKING_PARTNER or not principal.partner_code:
         return
+    await partner_knows(runtime, principal.partner_code, member_id)
+
+
+async def partner_knows(runtime: Runtime, partner_code: str, member_id: int) -> None:
+    """Records that the partner ``partner_code`` credited a member (through its API key or
+    its webhooks): its booking-partner key may read their tier and points from now on."""
     try:
         async with runtime.db.transaction() as session:
             known = await session.scalar(
                 select(MemberPartner.id).where(
                     MemberPartner.member_id == member_id,
-                    MemberPartner.partner_code == principal.partner_code,
+                    MemberPartner.partner_code == partner_code,
                 )
             )
             if known is None:
                 session.add(
                     MemberPartner(
-                        partner_code=principal.partner_code,
+                        partner_code=partner_code,
                         member_id=member_id,
                         first_seen_at=runtime.now(),
                     )
