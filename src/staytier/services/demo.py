@@ -26,6 +26,7 @@ from staytier.services.profiles import (
 from staytier.services.properties import load_property_file
 from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay, record_stay
+from staytier.services.visibility import partner_knows
 from staytier.store.models import Member
 
 
@@ -41,6 +42,8 @@ class DemoStay(msgspec.Struct, forbid_unknown_fields=True):
     rate_code: str = "BAR"
     room_revenue: Decimal = Decimal(0)
     food_and_beverage_revenue: Decimal = Decimal(0)
+    # The booking partner that sent this stay, which therefore knows the member.
+    booked_by: str | None = None
 
 
 class DemoPreference(msgspec.Struct, forbid_unknown_fields=True):
@@ -137,7 +140,7 @@ async def load_demo(runtime: Runtime, directory: Path) -> DemoLoaded:
         members += 1
         for stay in item.stays:
             departure = _departure(runtime, stay, today)
-            await record_stay(
+            recorded = await record_stay(
                 runtime,
                 RecordStay(
                     idempotency_key=f"demo:{stay.property}:{stay.confirmation}",
@@ -155,6 +158,8 @@ async def load_demo(runtime: Runtime, directory: Path) -> DemoLoaded:
                     ),
                 ),
             )
+            if stay.booked_by:
+                await partner_knows(runtime, stay.booked_by, recorded["member_id"])
             stays += 1
         await _load_profile(runtime, item, today)
     return DemoLoaded(properties=properties, members=members, stays=stays)
