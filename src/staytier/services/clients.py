@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.access import Principal, Role
@@ -205,13 +205,18 @@ def _verifies(client: ApiClient, key: str) -> bool:
     return True
 
 
+# Every request with a key runs this lookup: built once, it is not rebuilt and re-keyed
+# for the compiled cache each time, only its value changes.
+_CLIENT_BY_KEY_ID = select(ApiClient).where(ApiClient.key_id == bindparam("key_id"))
+
+
 async def authenticate_key(runtime: Runtime, key: str) -> Principal | None:
     """The principal of a live client's key; ``None`` for an unknown, wrong or revoked key."""
     key_id = _key_id_of(key)
     if key_id is None or len(key) > 200:
         return None
     async with runtime.db.reading() as session:
-        client = await session.scalar(select(ApiClient).where(ApiClient.key_id == key_id))
+        client = await session.scalar(_CLIENT_BY_KEY_ID, {"key_id": key_id})
     if client is None or client.revoked_at is not None or not _verifies(client, key):
         return None
     return principal_of(client)

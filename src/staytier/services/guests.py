@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
@@ -77,6 +77,47 @@ async def guest_standing(session: AsyncSession, runtime: Runtime, member: Member
     )
 
 
+# The statements every guest read runs are built once, with bound parameters: built per
+# call, each cost its construction and its cache key (a walk of the whole expression) on
+# every execution; built once, only the values change.
+_YEAR_TOTALS = (
+    select(
+        func.coalesce(func.sum(QualifyingCredit.nights), 0).label("nights"),
+        func.coalesce(func.sum(QualifyingCredit.stays), 0).label("stays"),
+        func.coalesce(func.sum(QualifyingCredit.base_points), 0).label("base_points"),
+    )
+    .where(
+        QualifyingCredit.member_id == bindparam("member_id"),
+        QualifyingCredit.year == bindparam("year"),
+    )
+    .subquery()
+)
+_STATUS_AND_TOTALS = (
+    select(
+        _YEAR_TOTALS.c.nights,
+        _YEAR_TOTALS.c.stays,
+        _YEAR_TOTALS.c.base_points,
+        StatusPeriod.tier_code,
+        StatusPeriod.rank,
+        StatusPeriod.valid_from,
+        StatusPeriod.valid_through,
+    )
+    .select_from(_YEAR_TOTALS)
+    .outerjoin(
+        StatusPeriod,
+        and_(StatusPeriod.member_id == bindparam("member_id"), StatusPeriod.revoked_at.is_(None)),
+    )
+    .order_by(StatusPeriod.id)
+)
+_NEWEST_ENTRIES = (
+    select(LedgerEntry)
+    .where(LedgerEntry.member_id == bindparam("member_id"))
+    .order_by(LedgerEntry.id.desc())
+    .limit(bindparam("limit"))
+)
+_ENTRIES_BEFORE = _NEWEST_ENTRIES.where(LedgerEntry.id < bindparam("before_id"))
+
+
 async def _status_and_totals(
     session: AsyncSession, member_id: int, year: int
 ) -> tuple[list[Period], YearTotals]:
@@ -84,32 +125,7 @@ async def _status_and_totals(
     ``year``, in one statement: the totals are a one-row aggregate, outer-joined to the
     periods (a member who never held status has none). A guest read asks for both every
     time; two statements cost a second round trip and a second pass through the ORM."""
-    totals = (
-        select(
-            func.coalesce(func.sum(QualifyingCredit.nights), 0).label("nights"),
-            func.coalesce(func.sum(QualifyingCredit.stays), 0).label("stays"),
-            func.coalesce(func.sum(QualifyingCredit.base_points), 0).label("base_points"),
-        )
-        .where(QualifyingCredit.member_id == member_id, QualifyingCredit.year == year)
-        .subquery()
-    )
-    held = and_(StatusPeriod.member_id == member_id, StatusPeriod.revoked_at.is_(None))
-    rows = (
-        await session.execute(
-            select(
-                totals.c.nights,
-                totals.c.stays,
-                totals.c.base_points,
-                StatusPeriod.tier_code,
-                StatusPeriod.rank,
-                StatusPeriod.valid_from,
-                StatusPeriod.valid_through,
-            )
-            .select_from(totals)
-            .outerjoin(StatusPeriod, held)
-            .order_by(StatusPeriod.id)
-        )
-    ).all()
+    rows = (await session.execute(_STATUS_AND_TOTALS, {"member_id": member_id, "year": year})).all()
     first = rows[0]
     periods = [
         Period(row.tier_code, row.rank, row.valid_from, row.valid_through)
@@ -123,10 +139,10 @@ async def ledger_page(
     session: AsyncSession, member_id: int, *, first: int, before_id: int | None
 ) -> list[LedgerEntry]:
     """Newest entries first; one more than asked, so the caller knows if a page follows."""
-    query = select(LedgerEntry).where(LedgerEntry.member_id == member_id)
-    if before_id is not None:
-        query = query.where(LedgerEntry.id < before_id)
-    return list(await session.scalars(query.order_by(LedgerEntry.id.desc()).limit(first + 1)))
+    values = {"member_id": member_id, "limit": first + 1}
+    if before_id is None:
+        return list(await session.scalars(_NEWEST_ENTRIES, values))
+    return list(await session.scalars(_ENTRIES_BEFORE, {**values, "before_id": before_id}))
 
 
 async def stays_page(
