@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import select
+
 from staytier.domain.access import Role
 from staytier.services.expiry import expire_points
 from staytier.services.requalification import requalify
 from staytier.services.runtime import Runtime
+from staytier.store.models import Member
 from tests.support import GraphQLClient, enroll, make_app, record, set_clock, stay_input
 
 LOG = """query($n: String, $s: String) { auditLog(memberNumber: $n, subject: $s, first: 100) {
@@ -124,3 +127,23 @@ async def test_only_an_admin_reads_the_log_and_nothing_changes_it(runtime: Runti
         assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN"}
         await other.aclose()
     await admin.aclose()
+
+
+async def test_a_guest_data_export_is_logged_with_who_took_it(client: GraphQLClient) -> None:
+    number = await enroll(client)
+    assert not [e for e in await log(client, member=number) if e["action"] == "EXPORTED"]
+    async with client.runtime.db.reading() as session:
+        guest_id = await session.scalar(select(Member.id).where(Member.member_number == number))
+    assert guest_id is not None
+    guest = await client.acting_as(Role.GUEST, member_id=guest_id)
+
+    exported = await guest("query($n: String!) { exportGuestData(memberNumber: $n) }", n=number)
+
+    assert exported["exportGuestData"]["member"]["member_number"] == number
+    [entry] = [e for e in await log(client, member=number) if e["action"] == "EXPORTED"]
+    assert (entry["subject"], entry["subjectKey"], entry["actorRole"]) == (
+        "member",
+        number,
+        "guest",
+    )
+    await guest.aclose()

@@ -74,7 +74,8 @@ async def _rows(session: AsyncSession, table: Table, condition: Any) -> list[dic
 
 async def export_guest_data(runtime: Runtime, member_id: int) -> dict[str, Any]:
     """Everything held on the member, one JSON-able document: the member row, then one list
-    per table that refers to them."""
+    per table that refers to them. The export itself is audited (who took the member's data,
+    through which client), in an entry written after the document is read."""
     async with runtime.db.reading() as session:
         member = await _rows(session, Member.__table__, Member.id == member_id)  # type: ignore[arg-type]
         document: dict[str, Any] = {
@@ -89,6 +90,16 @@ async def export_guest_data(runtime: Runtime, member_id: int) -> dict[str, Any]:
             StayRevision.__table__,  # type: ignore[arg-type]
             StayRevision.stay_id.in_(stay_ids),
         )
+    if member:
+        async with runtime.db.transaction() as session:
+            audit.record(
+                session,
+                at=runtime.now(),
+                subject="member",
+                action="EXPORTED",
+                member_id=member_id,
+                subject_key=member[0]["member_number"],
+            )
     return document
 
 
