@@ -21,7 +21,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -287,3 +287,36 @@ def blank_database_url(backend: str, request: pytest.FixtureRequest) -> Iterator
     server = request.getfixturevalue("postgres_server")
     yield _create_database(server, BLANK_DATABASE)
     _drop_database(server, BLANK_DATABASE)
+
+
+REPLICA_DATABASE = "staytier_test_replica"
+
+
+@pytest.fixture
+async def snapshot_of(
+    backend: str, request: pytest.FixtureRequest
+) -> AsyncIterator[Callable[[Database], Awaitable[str]]]:
+    """``await snapshot_of(db)``: the URL of a copy of ``db`` as it is now, standing in for a
+    read replica that has not yet received what is written after it (a lagging replica)."""
+    made: list[str] = []
+
+    async def snapshot(database: Database) -> str:
+        if backend == "sqlite":
+            path = request.getfixturevalue("tmp_path") / "replica.db"
+            async with database.read_engine.connect() as connection:  # no BEGIN: VACUUM INTO
+                await connection.exec_driver_sql(f"VACUUM INTO '{path}'")
+            return _sqlite_url(path)
+        server = request.getfixturevalue("postgres_server")
+        source = make_url(database.url).database
+        await database.dispose()  # a template database may have no other sessions
+        await _admin(
+            server,
+            *_drop_statements(REPLICA_DATABASE),
+            f'CREATE DATABASE "{REPLICA_DATABASE}" TEMPLATE "{source}"',
+        )
+        made.append(server)
+        return make_url(server).set(database=REPLICA_DATABASE).render_as_string(hide_password=False)
+
+    yield snapshot
+    for server in made:
+        await _admin(server, *_drop_statements(REPLICA_DATABASE))

@@ -23,6 +23,9 @@ class UnsafeSettings(ValueError):
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = "sqlite+aiosqlite:///staytier.db"
+    # A read replica of that database (PostgreSQL streaming replication) for the reads of
+    # GraphQL queries; empty: every read goes to the primary.
+    read_database_url: str = ""
     program: str = str(default_program_path())
     exchange_rates: str = str(default_exchange_rates_path())
     preferences: str = str(default_catalog_path())

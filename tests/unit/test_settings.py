@@ -31,3 +31,23 @@ def test_a_bad_value_names_the_setting() -> None:
 def test_an_unknown_environment_is_refused() -> None:
     with pytest.raises(ValueError, match="environment"):
         Settings.load({"STAYTIER_ENVIRONMENT": "staging"})
+
+
+async def test_a_read_replica_url_gives_the_database_a_replica_and_none_by_default() -> None:
+    from staytier.api.http.app import build_runtime
+
+    plain = build_runtime(Settings.load({"STAYTIER_DATABASE_URL": "sqlite+aiosqlite://"}))
+    replicated = build_runtime(
+        Settings.load(
+            {
+                "STAYTIER_DATABASE_URL": "sqlite+aiosqlite://",
+                "STAYTIER_READ_DATABASE_URL": "postgresql+asyncpg://reader@replica.internal/st",
+            }
+        )
+    )
+
+    assert plain.db.replica_engine is None
+    assert replicated.db.replica_engine is not None
+    assert replicated.db.replica_engine.url.host == "replica.internal"
+    await plain.db.dispose()
+    await replicated.db.dispose()

@@ -14,8 +14,9 @@ more than the queries themselves.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -28,6 +29,21 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Whether the reads of the current task may be served by a read replica: set for the
+# execution of a GraphQL query (see :func:`replica_reads`), never for a mutation, the
+# request's authentication, or a job, which must see the primary's latest writes.
+_REPLICA_READS: ContextVar[bool] = ContextVar("staytier_replica_reads", default=False)
+
+
+@contextmanager
+def replica_reads() -> Iterator[None]:
+    """Within the block, :meth:`Database.reading` uses the read replica if there is one."""
+    token = _REPLICA_READS.set(True)
+    try:
+        yield
+    finally:
+        _REPLICA_READS.reset(token)
 
 
 def _sqlite_engine(url: str, *, begin: str | None, echo: bool) -> AsyncEngine:
@@ -62,7 +78,14 @@ def _sqlite_engine(url: str, *, begin: str | None, echo: bool) -> AsyncEngine:
 class Database:
     """The service's database: a write path (serialized per member) and a read path."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        replica_url: str | None = None,
+    ) -> None:
         self.url = url
         self.dialect = make_url(url).get_backend_name()
         if self.is_sqlite:
@@ -83,6 +106,23 @@ class Database:
         # the busy timeout still guards against writers in other processes.
         self._write_turn = asyncio.Lock() if self.is_sqlite else None
         self._reads = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # A streaming replica of the primary, for the reads of GraphQL queries (see
+        # :func:`replica_reads`); everything else reads and writes the primary.
+        self.replica_engine: AsyncEngine | None = None
+        self._replica_reads: async_sessionmaker[AsyncSession] | None = None
+        if replica_url:
+            if make_url(replica_url).get_backend_name() == "sqlite":
+                self.replica_engine = _sqlite_engine(replica_url, begin=None, echo=echo)
+            else:
+                self.replica_engine = create_async_engine(
+                    replica_url,
+                    echo=echo,
+                    pool_size=pool_size,
+                    max_overflow=pool_size,
+                    pool_recycle=3600,
+                    isolation_level="AUTOCOMMIT",
+                )
+            self._replica_reads = async_sessionmaker(self.replica_engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -101,8 +141,12 @@ class Database:
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
         """A session for queries; it never commits. What it loaded stays readable after the
-        block: objects are detached before the transaction ends, so they are not expired."""
-        async with self._reads() as session:
+        block: objects are detached before the transaction ends, so they are not expired.
+        Inside :func:`replica_reads`, on a database with a replica, it reads the replica."""
+        sessions = self._reads
+        if self._replica_reads is not None and _REPLICA_READS.get():
+            sessions = self._replica_reads
+        async with sessions() as session:
             try:
                 yield session
             finally:
@@ -110,5 +154,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.write_engine.dispose()
+        if self.replica_engine is not None:
+            await self.replica_engine.dispose()
         if self.is_sqlite:  # PostgreSQL reads share the write engine's pool
             await self.read_engine.dispose()

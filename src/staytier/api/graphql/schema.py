@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import strawberry
@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from staytier.api.graphql.access import AccessMutation, AccessQuery
 from staytier.api.graphql.limits import WithinLimits
@@ -34,6 +35,7 @@ from staytier.api.graphql.privileges import PrivilegesMutation, PrivilegesQuery
 from staytier.api.graphql.profiles import ProfileMutation, ProfileQuery
 from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
+from staytier.store.database import replica_reads
 
 log = logging.getLogger("staytier.graphql")
 
@@ -89,6 +91,19 @@ class MaskUnexpectedErrors(MaskErrors):
         return masked
 
 
+class QueriesReadReplica(SchemaExtension):
+    """A query's reads may be served by the read replica, if the database has one; a
+    mutation's never are (its payload must show the write it just made), and neither is the
+    request's authentication, which runs before execution (a revoked key stops at once)."""
+
+    def on_execute(self) -> Iterator[None]:
+        if self.execution_context.operation_type is OperationType.QUERY:
+            with replica_reads():
+                yield
+        else:
+            yield
+
+
 class StaytierSchema(strawberry.Schema):
     """Strawberry logs every error at ERROR, a client's typo included. Client mistakes are
     logged here at INFO; unexpected ones are logged once, with the request id, by
@@ -116,6 +131,7 @@ def build_schema(*, development: bool = True) -> strawberry.Schema:
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         MaskUnexpectedErrors,
+        QueriesReadReplica,
     ]
     if not development:
         extensions.append(DisableIntrospection)

@@ -46,7 +46,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     """
     settings.check_production()
     runtime = Runtime(
-        db=Database(settings.database_url),
+        db=Database(settings.database_url, replica_url=settings.read_database_url or None),
         clock=clock or (TestClock() if settings.test_clock else SystemClock()),
         program=load_program(settings.program),
         rates=load_exchange_rates(settings.exchange_rates),
