@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ from sqlalchemy.engine import make_url
 from staytier.domain.errors import NotDueYet
 from staytier.program.loader import FIXTURES, ProgramFileError, load_program
 from staytier.settings import Settings
+
+if TYPE_CHECKING:
+    from staytier.services.runtime import Runtime
 
 app = typer.Typer(
     help="staytier: tiered status, points and guest personalization for hotels.",
@@ -53,6 +56,21 @@ def _settings(**overrides: Any) -> Settings:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     return settings
+
+
+def worker_environment(settings: Settings, runtime: Runtime) -> dict[str, str]:
+    """The STAYTIER_* variables from which each ``serve --workers`` process builds its app:
+    the same settings, and the same secret key. Without a configured one (development),
+    that is this process's random key, so a guest token one worker issues is accepted by
+    every other."""
+    environment = {}
+    for name in settings.__struct_fields__:
+        value = getattr(settings, name)
+        environment[f"STAYTIER_{name.upper()}"] = (
+            str(value).lower() if isinstance(value, bool) else str(value)
+        )
+    environment["STAYTIER_SECRET_KEY"] = settings.secret_key or runtime.secret_key
+    return environment
 
 
 def _runtime(settings: Settings) -> Any:
@@ -138,12 +156,7 @@ def serve(
                 "[red]The demo and a test clock live in one process: use --workers 1.[/red]"
             )
             raise typer.Exit(2)
-        # Each worker process builds its own app from the same settings, passed down as
-        # the STAYTIER_* variables that Settings.load reads.
-        for name in settings.__struct_fields__:
-            value = getattr(settings, name)
-            text = str(value).lower() if isinstance(value, bool) else str(value)
-            os.environ[f"STAYTIER_{name.upper()}"] = text
+        os.environ.update(worker_environment(settings, runtime))
         uvicorn.run(
             "staytier.api.http.app:app_from_environment",
             factory=True,
