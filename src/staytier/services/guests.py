@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
@@ -25,11 +25,10 @@ from staytier.store.models import (
     Member,
     MilesTransfer,
     Property,
-    QualifyingCredit,
     StatusPeriod,
     Stay,
 )
-from staytier.store.queries import status_periods
+from staytier.store.queries import YEAR_TOTALS, status_periods
 
 
 @dataclass(frozen=True)
@@ -80,18 +79,7 @@ async def guest_standing(session: AsyncSession, runtime: Runtime, member: Member
 # The statements every guest read runs are built once, with bound parameters: built per
 # call, each cost its construction and its cache key (a walk of the whole expression) on
 # every execution; built once, only the values change.
-_YEAR_TOTALS = (
-    select(
-        func.coalesce(func.sum(QualifyingCredit.nights), 0).label("nights"),
-        func.coalesce(func.sum(QualifyingCredit.stays), 0).label("stays"),
-        func.coalesce(func.sum(QualifyingCredit.base_points), 0).label("base_points"),
-    )
-    .where(
-        QualifyingCredit.member_id == bindparam("member_id"),
-        QualifyingCredit.year == bindparam("year"),
-    )
-    .subquery()
-)
+_YEAR_TOTALS = YEAR_TOTALS.subquery()
 _STATUS_AND_TOTALS = (
     select(
         _YEAR_TOTALS.c.nights,

@@ -91,17 +91,19 @@ async def stay_owner(
     return owner
 
 
-_YEAR_TOTALS = select(
-    func.coalesce(func.sum(QualifyingCredit.nights), 0),
-    func.coalesce(func.sum(QualifyingCredit.stays), 0),
-    func.coalesce(func.sum(QualifyingCredit.base_points), 0),
+# A member's qualifying totals for a year: one row, zeros without credit. Also joined into
+# the guest read's status statement (services/guests.py), as a subquery.
+YEAR_TOTALS = select(
+    func.coalesce(func.sum(QualifyingCredit.nights), 0).label("nights"),
+    func.coalesce(func.sum(QualifyingCredit.stays), 0).label("stays"),
+    func.coalesce(func.sum(QualifyingCredit.base_points), 0).label("base_points"),
 ).where(
     QualifyingCredit.member_id == bindparam("member_id"), QualifyingCredit.year == bindparam("year")
 )
 
 
 async def year_totals(session: AsyncSession, member_id: int, year: int) -> YearTotals:
-    row = (await session.execute(_YEAR_TOTALS, {"member_id": member_id, "year": year})).one()
+    row = (await session.execute(YEAR_TOTALS, {"member_id": member_id, "year": year})).one()
     return YearTotals(nights=int(row[0]), stays=int(row[1]), base_points=int(row[2]))
 
 
