@@ -28,7 +28,26 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(stderr=True)
+
+# Wide enough for any table row; rich sizes a table to its content, so it is never padded.
+_UNWRAPPED_WIDTH = 10_000
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """A console whose output does not depend on the terminal's width.
+
+    Messages are never wrapped (``soft_wrap``): a terminal folds long lines itself, and a
+    pipe, a log file or a test gets each message on one line whatever ``COLUMNS`` says.
+    Tables written to a pipe get the width they need instead of rich's default of 80
+    columns, so a scripted ``clients list`` is never folded mid-cell.
+    """
+    printer = Console(stderr=stderr, soft_wrap=True)
+    if not printer.is_terminal:
+        printer.width = _UNWRAPPED_WIDTH
+    return printer
+
+
+console = _console(stderr=True)
 
 DEMO_DATABASE = "sqlite+aiosqlite:///staytier-demo.db"
 DatabaseOption = Annotated[
@@ -502,7 +521,7 @@ def clients_list(database: DatabaseOption = None) -> None:
             f"{client.rotated_at:%Y-%m-%d %H:%M}" if client.rotated_at else "",
             f"{client.revoked_at:%Y-%m-%d %H:%M}" if client.revoked_at else "",
         )
-    Console().print(table)
+    _console().print(table)
 
 
 @clients_app.command("rotate")
