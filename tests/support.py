@@ -85,7 +85,13 @@ def set_clock(runtime: Runtime, day: dt.date) -> None:
 
 
 async def completed_stay(
-    runtime: Runtime, member_number: str, departure: dt.date, nights: int, room_per_night: int
+    runtime: Runtime,
+    member_number: str,
+    departure: dt.date,
+    nights: int,
+    room_per_night: int,
+    *,
+    guest_last_name: str = "Guest",
 ) -> None:
     """A completed stay at NYC01 (see :func:`service_runtime`), recorded on its checkout day
     through the service."""
@@ -99,6 +105,7 @@ async def completed_stay(
             property_code="NYC01",
             confirmation_number=key,
             status=StayStatus.COMPLETED,
+            guest_last_name=guest_last_name,
             folio=Folio(
                 departure - dt.timedelta(days=nights),
                 departure,
@@ -256,10 +263,16 @@ query Guest($memberNumber: String!) {
 """
 
 
+# The last name each member number was enrolled with by :func:`enroll` (in the test that
+# runs now), so a stay recorded for them carries the guest's name as a client's would.
+_enrolled_last_names: dict[str, str] = {}
+
+
 async def enroll(client: GraphQLClient, first: str = "Ada", last: str = "Guest") -> str:
     data = await client(ENROLL, input={"firstName": first, "lastName": last})
     assert data["enrollGuest"]["userErrors"] == []
     number: str = data["enrollGuest"]["guest"]["memberNumber"]
+    _enrolled_last_names[number] = last
     return number
 
 
@@ -277,10 +290,15 @@ def stay_input(
     rate_code: str = "BAR",
     currency: str | None = None,
     key: str | None = None,
+    last_name: str | None = None,
+    first_name: str | None = None,
 ) -> dict[str, Any]:
+    """A ``RecordStayInput``; the guest's last name defaults to the one :func:`enroll` gave
+    the member (``Guest`` if it did not enroll them)."""
     fields: dict[str, Any] = {
         "idempotencyKey": key or new_key(),
         "memberNumber": member_number,
+        "guestLastName": last_name or _enrolled_last_names.get(member_number, "Guest"),
         "propertyCode": property_code,
         "confirmationNumber": confirmation or f"C-{next(_keys)}",
         "status": status,
@@ -293,6 +311,8 @@ def stay_input(
     }
     if currency is not None:
         fields["currency"] = currency
+    if first_name is not None:
+        fields["guestFirstName"] = first_name
     return fields
 
 

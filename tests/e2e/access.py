@@ -56,7 +56,7 @@ def forbidden(body: dict[str, Any]) -> bool:
 
 @dataclass(frozen=True)
 class Scenario:
-    """Ada stayed at NYCTS; Bob only at LONKX; the partner SITE enrolled Cy."""
+    """Ada stayed at NYCTS last week; Bob only at LONKX; the partner SITE enrolled Cy today."""
 
     ada: str
     ada_id: int
@@ -79,9 +79,9 @@ async def served_scenario(runtime: Runtime) -> AsyncIterator[tuple[str, Scenario
     admin = GraphQLClient(make_app(runtime))  # the in-process admin sets the scene
     ada = await enroll(admin, "Ada", "Lovelace")
     bob = await enroll(admin, "Bob", "Kahn")
-    await record(admin, member_number=ada, arrival=dt.date(2026, 2, 1), nights=2)
+    await record(admin, member_number=ada, arrival=dt.date(2026, 2, 25), nights=2)
     await record(
-        admin, member_number=bob, arrival=dt.date(2026, 2, 1), nights=2, property_code="LONKX"
+        admin, member_number=bob, arrival=dt.date(2026, 2, 25), nights=2, property_code="LONKX"
     )
     partner_key = await api_key(runtime, Role.BOOKING_PARTNER, partner="SITE")
     cy_body = await GraphQLClient(make_app(runtime), partner_key)(

@@ -146,19 +146,31 @@ async def test_a_partner_never_reads_preferences_notes_or_contact(
     assert forbidden(await partner.body(SEARCH, q="Young"))
 
 
-async def test_a_partner_knows_a_member_once_it_credits_them(
+async def test_a_partner_sees_a_member_only_around_a_booking_it_made(
     scene: tuple[httpx.AsyncClient, Scenario],
 ) -> None:
     _, s = scene
     partner = caller(scene, PARTNER)
     assert (await partner.body(GUEST_Q, n=s.ada))["data"]["guest"] is None
 
-    credited = await partner.body(
-        RECORD, i=stay_input(s.ada, arrival=dt.date(2026, 2, 10), nights=2)
+    booking = stay_input(
+        s.ada, arrival=dt.date(2026, 3, 10), nights=2, status="BOOKED", confirmation="SITE-1"
     )
+    booked = await partner.body(RECORD, i=booking)
 
-    assert credited["data"]["recordStay"]["guest"]["memberNumber"] == s.ada
+    assert booked["data"]["recordStay"]["guest"]["memberNumber"] == s.ada
     assert (await partner.body(GUEST_Q, n=s.ada))["data"]["guest"]["firstName"] == "Ada"
+    cancel = {
+        "idempotencyKey": "site-cancel-1",
+        "propertyCode": "NYCTS",
+        "confirmationNumber": "SITE-1",
+    }
+    cancelled = await partner.body(
+        "mutation($i: CancelStayInput!) { cancelStay(input: $i) { userErrors { code } } }",
+        i=cancel,
+    )
+    assert cancelled["data"]["cancelStay"]["userErrors"] == []
+    assert (await partner.body(GUEST_Q, n=s.ada))["data"]["guest"] is None
 
 
 async def test_a_front_desk_cannot_read_a_guest_who_never_stayed_there(

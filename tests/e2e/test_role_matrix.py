@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from staytier.api.graphql.schema import Mutation, Query
+from staytier.domain.access import Role
 from staytier.services.runtime import Runtime
 from tests.e2e.access import (
     ADMIN,
@@ -31,7 +32,7 @@ from tests.e2e.access import (
     forbidden,
     served_scenario,
 )
-from tests.support import stay_input
+from tests.support import api_key, stay_input
 
 EVERYONE = {ADMIN, DESK, PARTNER, GUEST, ANALYST}
 TODAY = "2026-03-02"
@@ -345,3 +346,104 @@ async def test_each_role_may_call_exactly_its_operations(
         for name, operation in MATRIX.items()
     }
     assert outcome == expected
+
+
+# Who may touch a stay another client recorded: for a booking the hotel's desk made and one
+# the partner SITE made (both for next week at NYCTS), what each client's attempt to check
+# the guest in, mark a no-show, move its dates (with a zero folio) or cancel it meets.
+# "ok" is done, "denied" the error FORBIDDEN, otherwise the userError's code.
+STAY_ACTIONS = ("check in", "no-show", "move dates", "cancel")
+TOUCHED_BY = {
+    "hotel": {
+        ADMIN: ("ok", "ok", "ok", "ok"),
+        "desk NYCTS": ("ok", "ok", "ok", "ok"),
+        "desk LONKX": ("denied", "denied", "denied", "denied"),
+        "partner SITE": (
+            "STAY_CHANGE_NOT_ALLOWED",
+            "STAY_CHANGE_NOT_ALLOWED",
+            "DUPLICATE_CONFIRMATION",
+            "STAY_NOT_FOUND",
+        ),
+        "partner OTHER": (
+            "STAY_CHANGE_NOT_ALLOWED",
+            "STAY_CHANGE_NOT_ALLOWED",
+            "DUPLICATE_CONFIRMATION",
+            "STAY_NOT_FOUND",
+        ),
+    },
+    "partner SITE": {
+        ADMIN: ("ok", "ok", "ok", "ok"),
+        "desk NYCTS": ("ok", "ok", "ok", "ok"),
+        "desk LONKX": ("denied", "denied", "denied", "denied"),
+        "partner SITE": ("STAY_CHANGE_NOT_ALLOWED", "STAY_CHANGE_NOT_ALLOWED", "ok", "ok"),
+        "partner OTHER": (
+            "STAY_CHANGE_NOT_ALLOWED",
+            "STAY_CHANGE_NOT_ALLOWED",
+            "DUPLICATE_CONFIRMATION",
+            "STAY_NOT_FOUND",
+        ),
+    },
+}
+NEXT_WEEK = dt.date(2026, 3, 9)
+CANCEL_STAY = """mutation($i: CancelStayInput!) { cancelStay(input: $i) { userErrors { code } } }"""
+RECORD_STAY = """mutation($i: RecordStayInput!) { recordStay(input: $i) { userErrors { code } } }"""
+
+
+def _touch(action: str, scene: Scenario, confirmation: str) -> tuple[str, dict[str, Any]]:
+    if action == "cancel":
+        cancel = {"idempotencyKey": f"x-{confirmation}", "propertyCode": "NYCTS"}
+        return CANCEL_STAY, {**cancel, "confirmationNumber": confirmation}
+    status, arrival, room = {
+        "check in": ("IN_HOUSE", NEXT_WEEK, "100.00"),
+        "no-show": ("NO_SHOW", NEXT_WEEK, "100.00"),
+        "move dates": ("BOOKED", NEXT_WEEK + dt.timedelta(days=7), "0"),
+    }[action]
+    stay = stay_input(
+        scene.ada, arrival=arrival, nights=2, status=status, confirmation=confirmation, room=room
+    )
+    return RECORD_STAY, stay
+
+
+def _outcome(body: dict[str, Any], name: str) -> str:
+    if forbidden(body):
+        return "denied"
+    assert not body.get("errors"), body
+    errors = body["data"][name]["userErrors"]
+    return errors[0]["code"] if errors else "ok"
+
+
+async def test_a_stay_recorded_by_one_client_is_touched_by_another_only_as_its_owner_allows(
+    runtime: Runtime, scenario: tuple[str, Scenario]
+) -> None:
+    url, scene = scenario
+    keys = {
+        ADMIN: scene.credentials[ADMIN],
+        "desk NYCTS": scene.credentials[DESK],
+        "desk LONKX": await api_key(runtime, Role.FRONT_DESK, properties=["LONKX"]),
+        "partner SITE": scene.credentials[PARTNER],
+        "partner OTHER": await api_key(runtime, Role.BOOKING_PARTNER, partner="OTHER"),
+    }
+    recorders = {"hotel": keys["desk NYCTS"], "partner SITE": keys["partner SITE"]}
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        found: dict[str, dict[str, tuple[str, ...]]] = {}
+        for recorder, recorder_key in recorders.items():
+            found[recorder] = {}
+            for toucher, key in keys.items():
+                outcomes = []
+                for index, action in enumerate(STAY_ACTIONS):
+                    confirmation = f"{recorder[:4]}-{toucher[-4:]}-{index}".replace(" ", "")
+                    booking = stay_input(
+                        scene.ada,
+                        arrival=NEXT_WEEK,
+                        nights=2,
+                        status="BOOKED",
+                        confirmation=confirmation,
+                    )
+                    booked = await Caller(http, recorder_key).body(RECORD_STAY, i=booking)
+                    assert booked["data"]["recordStay"]["userErrors"] == [], booked
+                    document, variables = _touch(action, scene, confirmation)
+                    body = await Caller(http, key).body(document, i=variables)
+                    name = "cancelStay" if action == "cancel" else "recordStay"
+                    outcomes.append(_outcome(body, name))
+                found[recorder][toucher] = tuple(outcomes)
+    assert found == TOUCHED_BY

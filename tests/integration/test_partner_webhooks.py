@@ -14,7 +14,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from staytier.connectors.partners import Partners, demo_partners
+from staytier.connectors.partners import Partner as PartnerRecord
+from staytier.connectors.partners import PartnerKind, Partners, demo_partners
 from staytier.domain.webhooks import sign
 from staytier.services.runtime import Runtime
 from staytier.store import models
@@ -105,6 +106,7 @@ def checkout(member_number: str, **changes: Any) -> dict[str, Any]:
         "departure_date": "2026-02-28",
         "rate_code": "BAR",
         "room_revenue": "600.00",
+        "guest_last_name": "Guest",
         **changes,
     }
 
@@ -294,6 +296,7 @@ async def test_card_spend_from_the_issuer_earns_by_the_programs_spend_rule(
         "transaction_id": "T-77",
         "spent_on": "2026-03-01",
         "amount": "5000.00",
+        "guest_last_name": "Guest",
     }
     response = await partner.post("/partners/STAYCARD/card-spend", spend, secret=CARD_SECRET)
 
@@ -311,6 +314,7 @@ async def test_a_car_rental_earns_by_the_programs_rental_rule(
         "rental_agreement": "RA-9",
         "returned_on": "2026-03-01",
         "amount": "240.00",
+        "guest_last_name": "Guest",
     }
     response = await partner.post("/partners/ROADRUNNER/rentals", rental, secret=RENTAL_SECRET)
 
@@ -319,7 +323,7 @@ async def test_a_car_rental_earns_by_the_programs_rental_rule(
     assert (await guest(client, member))["points"]["balance"] == 480
 
 
-async def test_a_partner_reads_the_tier_of_a_guest_it_credited_through_a_webhook(
+async def test_crediting_a_guest_through_a_webhook_does_not_let_the_partner_read_them(
     partner: Partner, client: GraphQLClient, member: str
 ) -> None:
     card_key = await client.acting_as("booking_partner", partner="STAYCARD")
@@ -331,13 +335,15 @@ async def test_a_partner_reads_the_tier_of_a_guest_it_credited_through_a_webhook
         "transaction_id": "T-78",
         "spent_on": "2026-03-01",
         "amount": "5000.00",
+        "guest_last_name": "Guest",
     }
 
     response = await partner.post("/partners/STAYCARD/card-spend", spend, secret=CARD_SECRET)
 
     assert response.status_code == 200, response.text
-    assert (await card_key(read, n=member))["guest"] == {"points": {"balance": 5000}}
-    assert (await rental_key(read, n=member))["guest"] is None  # it credited nothing
+    # Serving is not owning: a credit is no stay the partner serves.
+    assert (await card_key(read, n=member))["guest"] is None
+    assert (await rental_key(read, n=member))["guest"] is None
     await card_key.aclose()
     await rental_key.aclose()
 
@@ -371,3 +377,74 @@ async def test_the_same_webhook_arriving_twice_at_once_is_applied_once(
     assert (await guest(client, member))["points"]["balance"] == 6000
     counts = await stored(partner.runtime)
     assert counts["stays"] == 1 and counts["partner_webhooks"] == 1
+
+
+async def test_a_checkout_for_another_guest_name_is_a_422_and_nothing_stored(
+    partner: Partner, member: str
+) -> None:
+    before = await stored(partner.runtime)
+
+    response = await partner.post(
+        "/partners/PMS/checkouts", checkout(member, guest_last_name="Someone-Else")
+    )
+    spend = await partner.post(
+        "/partners/STAYCARD/card-spend",
+        {
+            "member_number": member,
+            "transaction_id": "T-79",
+            "spent_on": "2026-03-01",
+            "amount": "5000.00",
+            "guest_last_name": "Guest",
+            "guest_first_name": "Zed",
+        },
+        secret=CARD_SECRET,
+    )
+
+    assert (response.status_code, spend.status_code) == (422, 422)
+    assert response.json()["detail"] == [
+        {
+            "code": "GUEST_NAME_MISMATCH",
+            "field": "guestLastName",
+            "message": "The guest's last name does not match the member's.",
+        }
+    ]
+    assert spend.json()["detail"][0]["field"] == "guestFirstName"
+    assert await stored(partner.runtime) == before
+
+
+def _with(runtime: Runtime, *extra: Any) -> Runtime:
+    partners = [*demo_partners().all, *extra]
+    environ = {**ENVIRON, "STAYTIER_SITE_WEBHOOK_SECRET": PMS_SECRET}
+    return dataclasses.replace(runtime, partners=Partners(partners, environ))
+
+
+async def test_a_booking_site_and_another_hotels_pms_do_not_post_a_hotels_checkout(
+    runtime: Runtime, client: GraphQLClient, member: str
+) -> None:
+    site = PartnerRecord(
+        code="SITE",
+        kind=PartnerKind.BOOKING_SITE,
+        name="A booking site",
+        webhook_secret_envs=["STAYTIER_SITE_WEBHOOK_SECRET"],
+    )
+    paris_pms = PartnerRecord(
+        code="PARISPMS",
+        kind=PartnerKind.PMS,
+        name="Paris property system",
+        webhook_secret_envs=["STAYTIER_SITE_WEBHOOK_SECRET"],
+        properties=["PAROP"],
+    )
+    served = _with(runtime, site, paris_pms)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=make_app(served)), base_url="http://staytier.test"
+    ) as http:
+        poster = Partner(http, served)
+        before = await stored(served)
+
+        by_site = await poster.post("/partners/SITE/checkouts", checkout(member))
+        by_paris = await poster.post("/partners/PARISPMS/checkouts", checkout(member))
+
+    assert (by_site.status_code, by_paris.status_code) == (422, 422)
+    assert [e["code"] for e in by_site.json()["detail"]] == ["STAY_CHANGE_NOT_ALLOWED"]
+    assert [e["field"] for e in by_paris.json()["detail"]] == ["propertyCode"]
+    assert await stored(served) == before

@@ -38,10 +38,12 @@ def activity_input(
     currency: str = "USD",
     occurred_on: dt.date = IN_FEBRUARY,
     key: str | None = None,
+    last_name: str = "Guest",
 ) -> dict[str, Any]:
     return {
         "idempotencyKey": key or new_key(),
         "memberNumber": member_number,
+        "guestLastName": last_name,
         "source": source,
         "kind": kind,
         "occurredOn": occurred_on.isoformat(),

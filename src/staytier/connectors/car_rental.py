@@ -19,5 +19,8 @@ class Rental(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     rental_agreement: str
     returned_on: dt.date
     amount: Decimal
+    # The guest's name on it; credited only when it is the member's (name match).
+    guest_last_name: str
     currency: str = "USD"
     description: str = ""
+    guest_first_name: str | None = None

@@ -65,7 +65,10 @@ class Checkout(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     departure_date: dt.date
     rate_code: str
     room_revenue: Decimal
+    # The guest's name on it; credited only when it is the member's (name match).
+    guest_last_name: str
     food_and_beverage_revenue: Decimal = Decimal(0)
     other_revenue: Decimal = Decimal(0)
     currency: str | None = None
     room_type: str | None = None
+    guest_first_name: str | None = None

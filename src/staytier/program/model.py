@@ -55,6 +55,17 @@ class BirthdayRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     bonus_points: int = 0
 
 
+class ServingRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """How long a stay lets the property (or the booking partner that made it) see its guest.
+
+    Serving is not owning: a front desk or a booking partner sees a member only around the
+    stays it serves, from this many days before arrival to this many days after departure.
+    """
+
+    days_before_arrival: int = 30
+    days_after_departure: int = 7
+
+
 class Tier(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One status level. A path left out (None) cannot be used to reach the tier."""
 
@@ -212,6 +223,7 @@ class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     earning: Earning = msgspec.field(default_factory=Earning)
     points: PointsRules = msgspec.field(default_factory=PointsRules)
     birthday: BirthdayRules = msgspec.field(default_factory=BirthdayRules)
+    serving: ServingRules = msgspec.field(default_factory=ServingRules)
     lifetime: list[LifetimeRule] = msgspec.field(default_factory=list)
     rate_codes: list[RateCode] = msgspec.field(default_factory=list)
     activities: list[ActivityRule] = msgspec.field(default_factory=list)

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from staytier.program.model import AwardSeason, Program, ProgramVersion, Tier
 
 PATHS = ("qualifying_nights", "qualifying_stays", "qualifying_base_points")
+# A serving window longer than a year would let a booking made today reveal a guest for good.
+MAX_SERVING_DAYS = 366
 
 
 def program_mistakes(program: Program) -> list[str]:
@@ -164,6 +166,10 @@ def _rule_mistakes(version: ProgramVersion) -> Iterator[str]:
         yield "points.expiry_months must not be negative (0 means points never expire)"
     if version.birthday.bonus_points < 0:
         yield "birthday.bonus_points must not be negative (0 means no birthday bonus)"
+    for key in ("days_before_arrival", "days_after_departure"):
+        days = getattr(version.serving, key)
+        if not 0 <= days <= MAX_SERVING_DAYS:
+            yield f"serving.{key} must be between 0 and {MAX_SERVING_DAYS} days (it is {days})"
 
 
 def _activity_mistakes(version: ProgramVersion) -> Iterator[str]:

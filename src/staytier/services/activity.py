@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.domain.activity import activity_credit
 from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
+from staytier.domain.guest_names import name_mismatch
 from staytier.domain.points import LedgerKind
 from staytier.domain.stays import usd
 from staytier.domain.tiers import YearTotals
@@ -24,7 +25,8 @@ from staytier.store.models import Activity
 
 @dataclass(frozen=True)
 class RecordActivity:
-    """One piece of qualifying activity reported by a named source."""
+    """One piece of qualifying activity reported by a named source, for the guest named
+    on it (who must be the member, see :mod:`staytier.domain.guest_names`)."""
 
     idempotency_key: str
     member_number: str
@@ -36,6 +38,8 @@ class RecordActivity:
     points: int = 0
     reference: str | None = None
     description: str = ""
+    guest_last_name: str = field(kw_only=True)
+    guest_first_name: str | None = field(default=None, kw_only=True)
 
 
 async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: str = "") -> Result:
@@ -46,6 +50,14 @@ async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: s
 
     async def work(session: AsyncSession) -> Result:
         member = await member_for_update(session, command.member_number)
+        mismatch = name_mismatch(
+            member_first_name=member.first_name,
+            member_last_name=member.last_name,
+            guest_last_name=command.guest_last_name,
+            guest_first_name=command.guest_first_name,
+        )
+        if mismatch is not None:
+            raise mismatch
         rules = runtime.rules_on(command.occurred_on)
         rule = rules.activity_rule(command.source, command.kind)
         mistakes: list[BusinessRuleError] = []

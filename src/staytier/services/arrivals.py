@@ -28,6 +28,7 @@ from staytier.services.profile_views import (
     special_dates_by_member,
 )
 from staytier.services.runtime import Runtime
+from staytier.services.visibility import serving_stay
 from staytier.store.models import (
     Member,
     Preference,
@@ -76,7 +77,9 @@ class Arrival:
 async def arrivals_page(
     runtime: Runtime, property_code: str, day: dt.date, *, first: int, after_id: int | None
 ) -> ArrivalsPage:
-    """Booked stays arriving at ``property_code`` on ``day``, one more than ``first``."""
+    """Booked stays arriving at ``property_code`` on ``day``, one more than ``first``; only
+    those inside the program's serving window today (a booking far ahead shows its guest
+    no earlier than any other read would, see ``services.visibility``)."""
     async with runtime.db.reading() as session:
         hotel = await property_by_code(session, property_code)
         if hotel is None:
@@ -90,6 +93,7 @@ async def arrivals_page(
                 Stay.property_id == hotel.id,
                 Stay.arrival_date == day,
                 Stay.status == StayStatus.BOOKED.value,
+                serving_stay(runtime),
             )
         )
         if after_id is not None:
@@ -101,7 +105,10 @@ async def arrivals_page(
         status = await _status_by_member(session, ids)
         preferences = await preferences_by_member(session, ids, runtime.catalog)
         dates = await special_dates_by_member(session, ids)
-        notes = await latest_staff_notes(session, ids, NOTES_PER_ARRIVAL)
+        # The property's own notes: never another property's.
+        notes = await latest_staff_notes(
+            session, ids, NOTES_PER_ARRIVAL, property_codes=[property_code]
+        )
         earlier = await _earlier_stays(session, hotel, ids, day)
     rules = runtime.rules_on(day)
     # Every guest of a tier gets the same privileges: worked out once per tier on the page.

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from staytier.domain.calendar import qualification_year, year_start
 from staytier.domain.preferences import PreferenceSource, SpecialDateKind, occurrence
+from staytier.domain.stay_ownership import SYSTEM, StayActor, StayActorKind
 from staytier.domain.stays import Folio, StayStatus
 from staytier.program.catalog import ConsentPurpose
 from staytier.program.loader import decode_file
@@ -26,7 +27,6 @@ from staytier.services.profiles import (
 from staytier.services.properties import load_property_file
 from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay, record_stay
-from staytier.services.visibility import partner_knows
 from staytier.store.models import Member
 
 
@@ -42,7 +42,7 @@ class DemoStay(msgspec.Struct, forbid_unknown_fields=True):
     rate_code: str = "BAR"
     room_revenue: Decimal = Decimal(0)
     food_and_beverage_revenue: Decimal = Decimal(0)
-    # The booking partner that sent this stay, which therefore knows the member.
+    # The booking partner that booked this stay: it sees the guest around the stay.
     booked_by: str | None = None
 
 
@@ -103,6 +103,14 @@ async def load_properties(runtime: Runtime, path: Path) -> int:
     return (await load_property_file(runtime, path, keep_existing=True)).added
 
 
+def _history_writer(booked_by: str | None) -> StayActor:
+    """The demo writes its history as the system; a stay a partner booked is written as
+    that partner's booking (it booked it before arrival, which is the past by now)."""
+    if not booked_by:
+        return SYSTEM
+    return StayActor(StayActorKind.ADMIN, f"partner:{booked_by}", partner_code=booked_by)
+
+
 def _departure(runtime: Runtime, stay: DemoStay, today: dt.date) -> dt.date:
     if stay.days_ago is not None:
         return today - dt.timedelta(days=stay.days_ago) + dt.timedelta(days=stay.nights)
@@ -140,11 +148,13 @@ async def load_demo(runtime: Runtime, directory: Path) -> DemoLoaded:
         members += 1
         for stay in item.stays:
             departure = _departure(runtime, stay, today)
-            recorded = await record_stay(
+            await record_stay(
                 runtime,
                 RecordStay(
                     idempotency_key=f"demo:{stay.property}:{stay.confirmation}",
                     member_number=item.member_number,
+                    guest_last_name=item.last_name,
+                    guest_first_name=item.first_name,
                     property_code=stay.property,
                     confirmation_number=stay.confirmation,
                     status=StayStatus(stay.status),
@@ -157,9 +167,8 @@ async def load_demo(runtime: Runtime, directory: Path) -> DemoLoaded:
                         food_and_beverage_revenue=stay.food_and_beverage_revenue,
                     ),
                 ),
+                actor=_history_writer(stay.booked_by),
             )
-            if stay.booked_by:
-                await partner_knows(runtime, stay.booked_by, recorded["member_id"])
             stays += 1
         await _load_profile(runtime, item, today)
     return DemoLoaded(properties=properties, members=members, stays=stays)

@@ -6,6 +6,7 @@ Read-only: these functions take a session from ``Database.reading()`` and never 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, select
@@ -134,14 +135,22 @@ async def ledger_page(
 
 
 async def stays_page(
-    session: AsyncSession, member_id: int, *, first: int, before_id: int | None
+    session: AsyncSession,
+    member_id: int,
+    *,
+    first: int,
+    before_id: int | None,
+    property_codes: Collection[str] | None = None,
 ) -> list[tuple[Stay, Property]]:
-    """Most recently recorded stays first, with their property, one more than asked."""
+    """Most recently recorded stays first, with their property, one more than asked; only
+    the stays at ``property_codes`` when given (a front desk never sees stays elsewhere)."""
     query = (
         select(Stay, Property)
         .join(Property, Property.id == Stay.property_id)
         .where(Stay.member_id == member_id)
     )
+    if property_codes is not None:
+        query = query.where(Property.code.in_(sorted(property_codes)))
     if before_id is not None:
         query = query.where(Stay.id < before_id)
     rows = await session.execute(query.order_by(Stay.id.desc()).limit(first + 1))

@@ -24,13 +24,13 @@ from staytier.connectors import car_rental, cobrand_card
 from staytier.connectors.partners import Partner, PartnerKind
 from staytier.connectors.pms import Checkout
 from staytier.domain.errors import BusinessRuleError
+from staytier.domain.stay_ownership import StayActor, StayActorKind
 from staytier.domain.stays import Folio, StayStatus
 from staytier.domain.webhooks import WebhookRefused, verify
 from staytier.services.activity import RecordActivity, record_activity
 from staytier.services.idempotency import MAX_KEY_LENGTH, Result
 from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay, record_stay
-from staytier.services.visibility import partner_knows
 from staytier.store.models import PartnerWebhook
 
 
@@ -153,8 +153,9 @@ async def _apply(
 ) -> Result:
     scope = f"partner:{partner.code}"
     if isinstance(payload, Checkout):
-        done = await record_stay(runtime, _stay(payload, webhook_id), scope=scope)
-        await partner_knows(runtime, partner.code, done["member_id"])
+        done = await record_stay(
+            runtime, _stay(payload, webhook_id), scope=scope, actor=stay_actor(partner)
+        )
         return {"member_number": payload.member_number, "stay_id": done["stay_id"]}
     assert partner.activity_source is not None  # the partners file requires it
     if isinstance(payload, cobrand_card.CardSpend):
@@ -168,6 +169,8 @@ async def _apply(
             currency=payload.currency,
             reference=payload.transaction_id,
             description=payload.description,
+            guest_last_name=payload.guest_last_name,
+            guest_first_name=payload.guest_first_name,
         )
     else:
         command = RecordActivity(
@@ -180,10 +183,26 @@ async def _apply(
             currency=payload.currency,
             reference=payload.rental_agreement,
             description=payload.description,
+            guest_last_name=payload.guest_last_name,
+            guest_first_name=payload.guest_first_name,
         )
     done = await record_activity(runtime, command, scope=scope)
-    await partner_knows(runtime, partner.code, done["member_id"])
     return {"member_number": command.member_number, "activity_id": done["activity_id"]}
+
+
+def stay_actor(partner: Partner) -> StayActor:
+    """Who a partner's stay feed reports as: a PMS is the system of the properties it
+    serves (all of them when it lists none); a booking site is a booking partner, which
+    may not report a checkout (the property does)."""
+    client_id = f"partner:{partner.code}"
+    if partner.kind is PartnerKind.PMS:
+        return StayActor(
+            StayActorKind.PROPERTY,
+            client_id,
+            property_codes=frozenset(partner.properties),
+            every_property=not partner.properties,
+        )
+    return StayActor(StayActorKind.BOOKING_PARTNER, client_id, partner_code=partner.code)
 
 
 def _stay(checkout: Checkout, webhook_id: str) -> RecordStay:
@@ -203,6 +222,8 @@ def _stay(checkout: Checkout, webhook_id: str) -> RecordStay:
             other_revenue=checkout.other_revenue,
         ),
         room_type=checkout.room_type,
+        guest_last_name=checkout.guest_last_name,
+        guest_first_name=checkout.guest_first_name,
     )
 
 

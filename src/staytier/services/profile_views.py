@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.stays import StayStatus
@@ -56,10 +56,21 @@ async def special_dates_by_member(
     return found
 
 
+def _written_at(property_codes: Collection[str] | None) -> ColumnElement[bool]:
+    if property_codes is None:
+        return true()
+    return StaffNote.property_code.in_(sorted(property_codes))
+
+
 async def latest_staff_notes(
-    session: AsyncSession, member_ids: Collection[int], per_member: int
+    session: AsyncSession,
+    member_ids: Collection[int],
+    per_member: int,
+    *,
+    property_codes: Collection[str] | None = None,
 ) -> dict[int, list[StaffNote]]:
-    """The newest ``per_member`` notes of each member, newest first, in one statement."""
+    """The newest ``per_member`` notes of each member, newest first, in one statement;
+    only those written at ``property_codes`` when given."""
     found: dict[int, list[StaffNote]] = defaultdict(list)
     if not member_ids:
         return found
@@ -70,7 +81,7 @@ async def latest_staff_notes(
             .over(partition_by=StaffNote.member_id, order_by=StaffNote.id.desc())
             .label("position"),
         )
-        .where(StaffNote.member_id.in_(member_ids))
+        .where(StaffNote.member_id.in_(member_ids), _written_at(property_codes))
         .subquery()
     )
     rows = await session.scalars(
@@ -85,10 +96,16 @@ async def latest_staff_notes(
 
 
 async def staff_notes_page(
-    session: AsyncSession, member_id: int, *, first: int, before_id: int | None
+    session: AsyncSession,
+    member_id: int,
+    *,
+    first: int,
+    before_id: int | None,
+    property_codes: Collection[str] | None = None,
 ) -> list[StaffNote]:
-    """Newest first; one more than asked."""
-    query = select(StaffNote).where(StaffNote.member_id == member_id)
+    """Newest first; one more than asked; only those written at ``property_codes`` when
+    given (a front desk reads its own properties' notes, never another's)."""
+    query = select(StaffNote).where(StaffNote.member_id == member_id, _written_at(property_codes))
     if before_id is not None:
         query = query.where(StaffNote.id < before_id)
     return list(await session.scalars(query.order_by(StaffNote.id.desc()).limit(first + 1)))

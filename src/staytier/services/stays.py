@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
+from staytier.domain.guest_names import name_mismatch
+from staytier.domain.stay_ownership import (
+    SYSTEM,
+    StayActor,
+    StayActorKind,
+    StoredStay,
+    may_touch,
+    no_stay,
+    partner_change_refusal,
+    report_refusal,
+)
 from staytier.domain.stays import Folio, StayStatus, check_transition, folio_mistakes, stay_credit
 from staytier.services.award_stays import refund_award_stay
 from staytier.services.crediting import folio_snapshot, post_stay_credit, reverse_credit
@@ -31,7 +41,8 @@ MIN_FLOOR, MAX_FLOOR = -10, 300
 @dataclass(frozen=True)
 class RecordStay:
     """A booking site's or a property's report of a stay, identified by property and
-    confirmation number; sending it again updates the stay."""
+    confirmation number; sending it again updates the stay. The guest's name on it must
+    be the member's (see :mod:`staytier.domain.guest_names`)."""
 
     idempotency_key: str
     member_number: str
@@ -41,6 +52,8 @@ class RecordStay:
     folio: Folio
     room_type: str | None = None
     floor: int | None = None
+    guest_last_name: str = field(kw_only=True)
+    guest_first_name: str | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -51,14 +64,28 @@ class CancelStay:
     reason: str = "cancelled"
 
 
-async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "") -> Result:
+async def record_stay(
+    runtime: Runtime, command: RecordStay, *, scope: str = "", actor: StayActor = SYSTEM
+) -> Result:
     """Records a stay; at COMPLETED it is credited, and a change to a completed stay reverses
-    the earlier credit and posts the new one. Returns ``{"stay_id", "member_id"}``."""
+    the earlier credit and posts the new one. Returns ``{"stay_id", "member_id"}``.
+
+    ``actor`` is who reports it (see :mod:`staytier.domain.stay_ownership`): a stay it may
+    not touch is answered as a missing one, and nothing is written.
+    """
 
     async def work(session: AsyncSession) -> Result:
         member, hotel = await member_and_property_or_refuse(
             session, command.member_number, command.property_code
         )
+        mismatch = name_mismatch(
+            member_first_name=member.first_name,
+            member_last_name=member.last_name,
+            guest_last_name=command.guest_last_name,
+            guest_first_name=command.guest_first_name,
+        )
+        if mismatch is not None:
+            raise mismatch
         report = _in_property_currency(command, hotel)
         rules = runtime.rules_on(report.folio.checkout)
         mistakes = folio_mistakes(report.folio, rules, runtime.rates.currencies)
@@ -86,6 +113,17 @@ async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "")
         if mistakes:
             raise InvalidInput(mistakes)
         stay = await stay_by_confirmation(session, hotel.id, report.confirmation_number)
+        refusal = report_refusal(
+            actor,
+            property_code=hotel.code,
+            confirmation_number=report.confirmation_number,
+            stored=_stored(stay),
+            status=report.status,
+            arrival=report.folio.arrival,
+            property_today=local_date(runtime.clock, hotel.time_zone),
+        )
+        if refusal is not None:
+            raise refusal
         if stay is not None and stay.member_id != member.id:
             raise BusinessRuleError(
                 ErrorCode.DUPLICATE_CONFIRMATION,
@@ -95,7 +133,7 @@ async def record_stay(runtime: Runtime, command: RecordStay, *, scope: str = "")
             )
         check_transition(StayStatus(stay.status) if stay else None, report.status)
         was_completed = stay is not None and stay.status == StayStatus.COMPLETED.value
-        stay = _write_stay(session, runtime, stay, member, hotel, report)
+        stay = _write_stay(session, runtime, stay, member, hotel, report, actor)
         await session.flush()
         session.add(
             StayRevision(
@@ -127,30 +165,32 @@ async def cancel_stay(
     command: CancelStay,
     *,
     scope: str = "",
-    visible: ColumnElement[bool] | None = None,
+    actor: StayActor = SYSTEM,
 ) -> Result:
     """Cancels a stay; a completed one is a late cancellation and its credit is reversed.
 
-    ``visible`` is a condition on ``Member`` (see ``services.visibility``): the stay of a
-    member the caller may not see is answered as no stay at all, so a booking partner that
-    learns another partner's confirmation number still cannot cancel that stay.
+    ``actor`` is who asks (see :mod:`staytier.domain.stay_ownership`): a stay it may not
+    touch (another partner's booking, a stay the hotel recorded) is answered exactly as no
+    stay at all, so learning a confirmation number gives no power over the stay.
     """
 
     async def work(session: AsyncSession) -> Result:
         hotel = await property_or_refuse(session, command.property_code)
         owner = await stay_owner(session, hotel.id, command.confirmation_number)
-        if owner is not None and visible is not None:
-            owner = await session.scalar(select(Member.id).where(Member.id == owner, visible))
         if owner is None:
-            raise BusinessRuleError(
-                ErrorCode.STAY_NOT_FOUND,
-                f"No stay {command.confirmation_number} at {hotel.code}.",
-                "confirmationNumber",
-            )
+            raise no_stay(hotel.code, command.confirmation_number)
         # Lock the member before the stay, in the same order as record_stay.
         member = await session.get(Member, owner, with_for_update=True)
         stay = await stay_by_confirmation(session, hotel.id, command.confirmation_number)
         assert member is not None and stay is not None
+        stored = _stored(stay)
+        assert stored is not None
+        if not may_touch(actor, hotel.code, stored):
+            raise no_stay(hotel.code, command.confirmation_number)
+        if actor.kind is StayActorKind.BOOKING_PARTNER:
+            refusal = partner_change_refusal(stored, local_date(runtime.clock, hotel.time_zone))
+            if refusal is not None:
+                raise refusal
         await cancel_locked_stay(session, runtime, member, hotel, stay, reason=command.reason)
         return {"stay_id": stay.id, "member_id": member.id}
 
@@ -220,6 +260,12 @@ async def member_and_property_or_refuse(
     return member, hotel
 
 
+def _stored(stay: Stay | None) -> StoredStay | None:
+    if stay is None:
+        return None
+    return StoredStay(StayStatus(stay.status), stay.arrival_date, stay.booking_partner)
+
+
 def _in_property_currency(command: RecordStay, hotel: Property) -> RecordStay:
     """The report with its currency set: a folio without one is in the property's."""
     if command.folio.currency:
@@ -234,6 +280,7 @@ def _write_stay(
     member: Member,
     hotel: Property,
     command: RecordStay,
+    actor: StayActor,
 ) -> Stay:
     folio = command.folio
     if stay is None:
@@ -242,6 +289,8 @@ def _write_stay(
             property_id=hotel.id,
             confirmation_number=command.confirmation_number,
             created_at=runtime.now(),
+            created_by=actor.client_id,
+            booking_partner=actor.partner_code,
         )
         session.add(stay)
     stay.status = command.status.value

@@ -95,6 +95,12 @@ class Stay(Base):
     other_revenue: Mapped[Decimal] = mapped_column(Money)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # The client that first recorded the stay: ``client:<key id>``, ``partner:<code>`` (a
+    # webhook) or ``system``; empty for stays recorded before creators were kept.
+    created_by: Mapped[str] = mapped_column(String(80), server_default="")
+    # The booking partner whose booking this is (it may amend and cancel it before
+    # arrival); NULL for the property's own stays.
+    booking_partner: Mapped[str | None] = mapped_column(String(40))
 
 
 class StayRevision(Base):
@@ -424,7 +430,8 @@ class ApiClient(Base):
 
 
 class MemberPartner(Base):
-    """A partner that enrolled or credited a member, and so may read their tier and points."""
+    """A partner that enrolled a member: it sees them for the program's serving window after
+    ``first_seen_at`` (see ``services.visibility``)."""
 
     __tablename__ = "member_partners"
     __table_args__ = (UniqueConstraint("partner_code", "member_id"),)

@@ -102,7 +102,9 @@ class EraseGuestPayload:
 async def _in_sight(context: Context, member_number: str) -> int | None:
     async with context.runtime.db.reading() as session:
         member = await member_by_number(session, member_number.strip())
-        if member is None or not await can_see_member(session, context.principal, member.id):
+        if member is None or not await can_see_member(
+            session, context.runtime, context.principal, member.id
+        ):
             return None
     return member.id
 

@@ -120,7 +120,7 @@ async def search_connection(
                 query,
                 first=size,
                 offset=offset,
-                visible=visible_members(context.principal),
+                visible=visible_members(context.runtime, context.principal),
             )
     except BusinessRuleError as error:
         raise _refused(error) from error

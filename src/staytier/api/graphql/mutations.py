@@ -24,11 +24,12 @@ from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Clock, Guest, JobReport, Property, Stay, StayStatusType
 from staytier.clock import TestClock
 from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.domain.stay_ownership import actor_of
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services import activity, enrollment, properties, stays
 from staytier.services.idempotency import Result
 from staytier.services.jobs import run_due_jobs
-from staytier.services.visibility import remember_partner, visible_members
+from staytier.services.visibility import remember_partner
 from staytier.store.models import Property as PropertyRow
 from staytier.store.models import Stay as StayRow
 
@@ -43,9 +44,9 @@ async def attempt(call: Awaitable[Result]) -> tuple[Result | None, list[UserErro
         return None, user_errors(error)
 
 
-async def served_guest(context: Context, member_id: int) -> Guest | None:
-    """The member a mutation enrolled or credited, as its payload shows them. A booking
-    partner that did so may read the member's tier and points from then on."""
+async def enrolled_guest(context: Context, member_id: int) -> Guest | None:
+    """The member a mutation enrolled, as its payload shows them. A booking partner that
+    enrolled them sees them for the serving window from now (see ``services.visibility``)."""
     await remember_partner(context.runtime, context.principal, member_id)
     return await load_guest(context, member_id)
 
@@ -71,7 +72,7 @@ async def stay_outcome(
         return payload(user_errors=errors)
     return payload(
         stay=await load_stay(context, result["stay_id"]),
-        guest=await served_guest(context, result["member_id"]),
+        guest=await load_guest(context, result["member_id"]),
     )
 
 
@@ -97,6 +98,10 @@ class EnrollGuestPayload:
 class RecordStayInput:
     idempotency_key: str
     member_number: str
+    guest_last_name: str = strawberry.field(
+        description="The guest's last name on the stay; it must be the member's (accents and "
+        "case do not matter), or the stay is refused with GUEST_NAME_MISMATCH."
+    )
     property_code: str
     confirmation_number: str
     status: StayStatusType  # type: ignore[valid-type]
@@ -113,6 +118,9 @@ class RecordStayInput:
     currency: str | None = strawberry.field(
         default=None, description="ISO code of the revenue; the property's currency if unset."
     )
+    guest_first_name: str | None = strawberry.field(
+        default=None, description="The guest's first name; if given, its initial must match."
+    )
 
     def command(self) -> stays.RecordStay:
         return stays.RecordStay(
@@ -123,6 +131,8 @@ class RecordStayInput:
             status=StayStatus(self.status.value),
             room_type=self.room_type,
             floor=self.floor,
+            guest_last_name=self.guest_last_name,
+            guest_first_name=self.guest_first_name,
             folio=Folio(
                 arrival=self.arrival_date,
                 departure=self.departure_date,
@@ -169,6 +179,9 @@ class CancelStayPayload:
 class RecordActivityInput:
     idempotency_key: str
     member_number: str
+    guest_last_name: str = strawberry.field(
+        description="The guest's last name on the activity; it must be the member's."
+    )
     source: str = strawberry.field(description="A source the program lists, e.g. COBRAND_CARD.")
     kind: str = strawberry.field(description="The source's activity kind, e.g. SPEND.")
     occurred_on: dt.date
@@ -177,6 +190,9 @@ class RecordActivityInput:
     points: int = strawberry.field(default=0, description="Points stated by a promotion.")
     reference: str | None = None
     description: str = ""
+    guest_first_name: str | None = strawberry.field(
+        default=None, description="The guest's first name; if given, its initial must match."
+    )
 
 
 @strawberry.type
@@ -250,7 +266,7 @@ class CoreMutation:
         )
         if result is None:
             return EnrollGuestPayload(user_errors=errors)
-        return EnrollGuestPayload(guest=await served_guest(context, result["member_id"]))
+        return EnrollGuestPayload(guest=await enrolled_guest(context, result["member_id"]))
 
     @strawberry.mutation(
         description="Records a stay; completing it credits nights and points.",
@@ -260,7 +276,12 @@ class CoreMutation:
         self, info: Info[Context, None], input: RecordStayInput
     ) -> RecordStayPayload:
         context = info.context
-        call = stays.record_stay(context.runtime, input.command(), scope=context.idempotency_scope)
+        call = stays.record_stay(
+            context.runtime,
+            input.command(),
+            scope=context.idempotency_scope,
+            actor=actor_of(context.principal),
+        )
         return await stay_outcome(context, call, RecordStayPayload)
 
     @strawberry.mutation(
@@ -275,7 +296,7 @@ class CoreMutation:
             context.runtime,
             input.command(),
             scope=context.idempotency_scope,
-            visible=visible_members(context.principal),
+            actor=actor_of(context.principal),
         )
         return await stay_outcome(context, call, CancelStayPayload)
 
@@ -298,13 +319,15 @@ class CoreMutation:
             points=input.points,
             reference=input.reference,
             description=input.description,
+            guest_last_name=input.guest_last_name,
+            guest_first_name=input.guest_first_name,
         )
         result, errors = await attempt(
             activity.record_activity(context.runtime, command, scope=context.idempotency_scope)
         )
         if result is None:
             return RecordActivityPayload(user_errors=errors)
-        return RecordActivityPayload(guest=await served_guest(context, result["member_id"]))
+        return RecordActivityPayload(guest=await load_guest(context, result["member_id"]))
 
     @strawberry.mutation(
         description="Registers a property, or updates the one with its code.",

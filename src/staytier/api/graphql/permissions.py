@@ -69,6 +69,21 @@ class ServiceReaders(RolePermission):
     roles = (*STAFF, Role.GUEST)
 
 
+class ContactReaders(RolePermission):
+    """Contact details: the guest and the brand's operators. Serving a stay does not need
+    them (the property has the guest in front of it), so a front desk never reads them."""
+
+    roles = (Role.ADMIN, Role.GUEST)
+
+
+class HistoryReaders(RolePermission):
+    """The member's whole history (ledger, tier history, spending, requests to partners,
+    consent and profile history, guarantees anywhere): the guest and the brand's
+    operators; serving one stay does not need it."""
+
+    roles = (Role.ADMIN, Role.GUEST)
+
+
 class StaffOnly(RolePermission):
     """The brand's staff: staff notes, arrivals."""
 
@@ -152,7 +167,9 @@ class MemberInSight(BasePermission):
         async with info.context.runtime.db.reading() as session:
             member = await member_by_number(session, number)
             # Nobody holds the number: the service answers MEMBER_NOT_FOUND itself.
-            return member is None or await can_see_member(session, principal, member.id)
+            return member is None or await can_see_member(
+                session, info.context.runtime, principal, member.id
+            )
 
 
 def _member_number(kwargs: dict[str, Any]) -> str | None:

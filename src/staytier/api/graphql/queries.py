@@ -21,7 +21,9 @@ from staytier.store.queries import property_by_code
 async def load_guest(context: Context, member_id: int) -> Guest | None:
     """The member for a mutation's payload; ``None`` if the principal may not see them."""
     async with context.runtime.db.reading() as session:
-        member = await visible_member(session, context.principal, member_id=member_id)
+        member = await visible_member(
+            session, context.runtime, context.principal, member_id=member_id
+        )
     return None if member is None else Guest.of(member)
 
 
@@ -30,7 +32,7 @@ async def visible_guest(context: Context, member_number: str) -> Guest | None:
     same answer as for a number nobody holds."""
     async with context.runtime.db.reading() as session:
         member = await visible_member(
-            session, context.principal, member_number=member_number.strip()
+            session, context.runtime, context.principal, member_number=member_number.strip()
         )
     return None if member is None else Guest.of(member)
 

@@ -13,7 +13,12 @@ from strawberry.types import Info
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
 from staytier.api.graphql.partner_types import PartnerRequest
-from staytier.api.graphql.permissions import ServiceReaders, StaffOnly
+from staytier.api.graphql.permissions import (
+    ContactReaders,
+    HistoryReaders,
+    ServiceReaders,
+    StaffOnly,
+)
 from staytier.api.graphql.privilege_types import Donation, MilesTransfer, RoomGuarantee
 from staytier.api.graphql.profile_types import (
     Consent,
@@ -24,10 +29,12 @@ from staytier.api.graphql.profile_types import (
 )
 from staytier.domain import benefits as benefit_rules
 from staytier.domain import tiers as tier_rules
+from staytier.domain.access import Role
 from staytier.domain.points import LedgerKind
+from staytier.domain.preferences import occurrences_within
 from staytier.domain.stays import StayStatus
 from staytier.program import model as program
-from staytier.services import guarantees, guests, partner_views, profile_views
+from staytier.services import guarantees, guests, partner_views, profile_views, visibility
 from staytier.store import models
 
 QualifyingPathType = strawberry.enum(tier_rules.QualifyingPath, name="QualifyingPath")
@@ -317,14 +324,26 @@ class Certificate(relay.Node):
         )
 
 
+def _desk_properties(context: Context) -> frozenset[str] | None:
+    """A front desk's properties, to which its view of a guest is bounded; ``None`` for
+    the roles that read the whole of what they may read."""
+    principal = context.principal
+    return principal.property_codes if principal.role is Role.FRONT_DESK else None
+
+
+def _falls_within_any(row: models.SpecialDate, stays: list[tuple[dt.date, dt.date]]) -> bool:
+    """Whether a special date falls during one of the stays (arrival to departure day)."""
+    return any(occurrences_within(row.month, row.day, first, last) for first, last in stays)
+
+
 @strawberry.type
 class Guest:
     member_number: str
     first_name: str
     last_name: str
     email: str | None = strawberry.field(
-        description="Contact: for the staff who serve the guest and the guest only.",
-        permission_classes=[ServiceReaders],
+        description="Contact: for the guest and the brand's operators only.",
+        permission_classes=[ContactReaders],
     )
     language: str
     enrolled_on: dt.date
@@ -381,7 +400,7 @@ class Guest:
         rules = info.context.runtime.rules_on(standing.today)
         return [Benefit.of(b) for b in benefit_rules.benefits_for(rules, standing.held.tier.code)]
 
-    @strawberry.field(description="Newest first.", permission_classes=[ServiceReaders])
+    @strawberry.field(description="Newest first.", permission_classes=[HistoryReaders])
     async def ledger(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[LedgerEntry]:  # type: ignore[type-var]
@@ -398,7 +417,13 @@ class Guest:
     ) -> relay.Connection[Stay]:  # type: ignore[type-var]
         size, before = page_size(first), decode_cursor("stays", after)
         async with info.context.runtime.db.reading() as session:
-            rows = await guests.stays_page(session, self.member_id, first=size, before_id=before)
+            rows = await guests.stays_page(
+                session,
+                self.member_id,
+                first=size,
+                before_id=before,
+                property_codes=_desk_properties(info.context),
+            )
         return connection("stays", rows, size, lambda r: r[0].id, lambda r: Stay.of(*r))
 
     @strawberry.field(
@@ -415,7 +440,7 @@ class Guest:
         return connection("certificates", rows, size, lambda r: r.id, Certificate.of)
 
     @strawberry.field(
-        description="Room guarantees requested, newest first.", permission_classes=[ServiceReaders]
+        description="Room guarantees requested, newest first.", permission_classes=[HistoryReaders]
     )
     async def room_guarantees(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
@@ -430,7 +455,7 @@ class Guest:
         )
 
     @strawberry.field(
-        description="Donations to charities, newest first.", permission_classes=[ServiceReaders]
+        description="Donations to charities, newest first.", permission_classes=[HistoryReaders]
     )
     async def donations(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
@@ -444,7 +469,7 @@ class Guest:
 
     @strawberry.field(
         description="Points sent as airline miles, newest first.",
-        permission_classes=[ServiceReaders],
+        permission_classes=[HistoryReaders],
     )
     async def miles_transfers(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
@@ -458,7 +483,7 @@ class Guest:
 
     @strawberry.field(
         description="Every status granted, with its cause; revoked ones too.",
-        permission_classes=[ServiceReaders],
+        permission_classes=[HistoryReaders],
     )
     async def tier_history(self, info: Info[Context, None]) -> list[TierStatus]:
         async with info.context.runtime.db.reading() as session:
@@ -467,7 +492,7 @@ class Guest:
 
     @strawberry.field(
         description="Requests to partners on the guest's behalf, newest first.",
-        permission_classes=[ServiceReaders],
+        permission_classes=[HistoryReaders],
     )
     async def partner_requests(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
@@ -498,7 +523,11 @@ class Guest:
         size, before = page_size(first), decode_cursor("staffNotes", after)
         async with info.context.runtime.db.reading() as session:
             rows = await profile_views.staff_notes_page(
-                session, self.member_id, first=size, before_id=before
+                session,
+                self.member_id,
+                first=size,
+                before_id=before,
+                property_codes=_desk_properties(info.context),
             )
         return connection("staffNotes", rows, size, lambda r: r.id, StaffNote.of)
 
@@ -507,9 +536,17 @@ class Guest:
         permission_classes=[ServiceReaders],
     )
     async def special_dates(self, info: Info[Context, None]) -> list[SpecialDate]:
-        async with info.context.runtime.db.reading() as session:
+        context = info.context
+        codes = _desk_properties(context)
+        async with context.runtime.db.reading() as session:
             found = await profile_views.special_dates_by_member(session, [self.member_id])
-        return [SpecialDate.of(row) for row in found[self.member_id]]
+            rows = found[self.member_id]
+            if codes is not None:
+                stays = await visibility.served_stays(
+                    session, context.runtime, self.member_id, codes
+                )
+                rows = [row for row in rows if _falls_within_any(row, stays)]
+        return [SpecialDate.of(row) for row in rows]
 
     @strawberry.field(
         description="The consent in force per purpose (given or withdrawn).",
@@ -522,7 +559,7 @@ class Guest:
 
     @strawberry.field(
         description="Every consent given or withdrawn, newest first.",
-        permission_classes=[ServiceReaders],
+        permission_classes=[HistoryReaders],
     )
     async def consent_history(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
@@ -537,7 +574,7 @@ class Guest:
     @strawberry.field(
         description="Changes to preferences, special dates and consent, newest first; "
         "`since` or `sinceLastStay` (since the last stay was checked out) keep the recent ones.",
-        permission_classes=[ServiceReaders],
+        permission_classes=[HistoryReaders],
     )
     async def profile_history(
         self,
