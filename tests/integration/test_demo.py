@@ -23,7 +23,7 @@ async def test_the_demo_members_hold_the_tiers_the_tour_promises(
     assert isinstance(runtime.clock, TestClock)
     runtime.clock.set(today)
     loaded = await load_demo(runtime, FIXTURES / "demo")
-    assert (loaded.members, loaded.stays) == (4, 17)
+    assert (loaded.members, loaded.stays) == (4, 18)
     tiers = {
         number: (await guest(client, number))["tier"]["code"]
         for number in ("1000000016", "1000000024", "1000000032", "1000000040")

@@ -35,7 +35,7 @@ class DemoStay(msgspec.Struct, forbid_unknown_fields=True):
     confirmation: str
     nights: int
     # A completed stay checks out this far (0-100) into the year so far; a booked one
-    # arrives ``days_ago`` days before the load day.
+    # arrives ``days_ago`` days before the load day (after it, when negative).
     percent_of_year: int = 100
     days_ago: int | None = None
     status: str = "COMPLETED"
