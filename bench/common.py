@@ -76,6 +76,11 @@ def member_number(index: int) -> str:
     return member_number_with_check_digit(str(200_000_000 + index))
 
 
+def bench_last_name(i: int) -> str:
+    """The last name of the i-th member :func:`add_members` inserts (stays must name it)."""
+    return f"Guest {i}"
+
+
 async def add_members(
     runtime: Runtime,
     count: int,
@@ -90,7 +95,7 @@ async def add_members(
         {
             "member_number": number,
             "first_name": "Bench",
-            "last_name": f"Guest {i}",
+            "last_name": bench_last_name(i),
             "email": None,
             "phone": None,
             "language": "en",

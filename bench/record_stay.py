@@ -34,6 +34,7 @@ from bench.common import (
     NOW,
     StatementCounter,
     add_members,
+    bench_last_name,
     client_headers,
     database_url,
     free_port,
@@ -138,10 +139,11 @@ async def raw_run(runtime: Runtime, members: list[str], count: int, concurrency:
     return count / seconds
 
 
-def stay(member: str, i: int, prefix: str) -> RecordStay:
+def stay(members: list[str], i: int, prefix: str) -> RecordStay:
     return RecordStay(
         idempotency_key=f"{prefix}-{i}",
-        member_number=member,
+        member_number=members[i % len(members)],
+        guest_last_name=bench_last_name(i % len(members)),
         property_code="NYCTS",
         confirmation_number=f"{prefix}-{i}",
         status=StayStatus.COMPLETED,
@@ -161,7 +163,7 @@ async def service_run(
     counter = StatementCounter(runtime.db.write_engine)
 
     async def one(i: int) -> None:
-        await record_stay(runtime, stay(members[i % len(members)], i, "SVC"))
+        await record_stay(runtime, stay(members, i, "SVC"))
 
     seconds, latencies = await run_concurrently(count, concurrency, one)
     report("record_stay service", count, seconds, latencies, counter.count / count, baseline)
@@ -190,6 +192,7 @@ async def http_run(
                 "input": {
                     "idempotencyKey": f"{prefix}-{i}",
                     "memberNumber": member,
+                    "guestLastName": bench_last_name(i % len(members)),
                     "propertyCode": "NYCTS",
                     "confirmationNumber": f"{prefix}-{i}",
                     "status": "COMPLETED",

@@ -26,6 +26,7 @@ from sqlalchemy import text
 
 from bench.common import (
     add_members,
+    bench_last_name,
     bench_runtime,
     client_headers,
     free_port,
@@ -76,6 +77,7 @@ async def main() -> None:
                 stay = {
                     "idempotencyKey": f"R-{i}",
                     "memberNumber": members[i % MEMBERS],
+                    "guestLastName": bench_last_name(i % MEMBERS),
                     "propertyCode": "NYCTS",
                     "confirmationNumber": f"R-{i}",
                     "status": "COMPLETED",

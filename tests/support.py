@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 from litestar import Litestar
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from staytier.api.http.app import create_app
 from staytier.api.http.auth import Authenticator
@@ -32,7 +32,7 @@ from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay, record_stay
 from staytier.settings import Settings
 from staytier.store.database import Database
-from staytier.store.models import Property
+from staytier.store.models import Member, Property
 
 START = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
 _keys = itertools.count(1)
@@ -317,10 +317,22 @@ def stay_input(
 
 
 async def record(client: GraphQLClient, **kwargs: Any) -> dict[str, Any]:
+    """Records a stay through the API; the guest's name is the member's unless given."""
     member_number = kwargs.pop("member_number")
+    if "last_name" not in kwargs:
+        kwargs["last_name"] = await last_name_of(client.runtime, member_number)
     data = await client(RECORD_STAY, input=stay_input(member_number, **kwargs))
     payload: dict[str, Any] = data["recordStay"]
     return payload
+
+
+async def last_name_of(runtime: Runtime, member_number: str) -> str | None:
+    """The member's last name as held (``None`` for a number nobody holds)."""
+    async with runtime.db.reading() as session:
+        found: str | None = await session.scalar(
+            select(Member.last_name).where(Member.member_number == member_number)
+        )
+    return found
 
 
 async def guest(client: GraphQLClient, member_number: str) -> dict[str, Any]:

@@ -99,6 +99,7 @@ MATRIX: dict[str, Operation] = {
         i={
             "idempotencyKey": "a-1",
             "memberNumber": "ADA",
+            "guestLastName": "Lovelace",
             "source": "COBRAND_CARD",
             "kind": "SPEND",
             "occurredOn": "2026-02-15",

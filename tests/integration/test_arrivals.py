@@ -83,15 +83,14 @@ async def test_a_gold_guest_arriving_tonight_with_a_rich_profile(
         "mutation($i: SetSpecialDateInput!) { setSpecialDate(input: $i) { userErrors { code } } }",
         i={"memberNumber": number, "kind": "BIRTHDAY", "date": "1986-03-06"},
     )
-    await client(
-        "mutation($i: AddStaffNoteInput!) { addStaffNote(input: $i) { userErrors { code } } }",
-        i={
-            "memberNumber": number,
-            "propertyCode": "LONKX",
-            "author": "Ann",
-            "text": "Likes a quiet corner table.",
-        },
-    )
+    for hotel, author, text in (
+        ("NYCTS", "Sam", "Likes a quiet corner table."),
+        ("LONKX", "Ann", "Complained about the minibar prices."),
+    ):
+        await client(
+            "mutation($i: AddStaffNoteInput!) { addStaffNote(input: $i) { userErrors { code } } }",
+            i={"memberNumber": number, "propertyCode": hotel, "author": author, "text": text},
+        )
     await book(client, number, confirmation="NY-777", nights=2)
 
     [arrival] = nodes(await arrivals(client))
@@ -119,8 +118,9 @@ async def test_a_gold_guest_arriving_tonight_with_a_rich_profile(
     assert arrival["specialDates"] == [
         {"kind": "BIRTHDAY", "date": "1986-03-06", "fallsOn": "2026-03-06", "greet": True}
     ]
+    # The property's own notes only: London's are London's.
     assert arrival["staffNotes"] == [
-        {"text": "Likes a quiet corner table.", "author": "Ann", "propertyCode": "LONKX"}
+        {"text": "Likes a quiet corner table.", "author": "Sam", "propertyCode": "NYCTS"}
     ]
     assert arrival["firstStayAtProperty"] is False  # January's 25 nights were at NYCTS
     assert arrival["earlierStaysAtProperty"] == 1
@@ -252,6 +252,7 @@ async def guests_arriving(runtime: Runtime, count: int, day: dt.date) -> None:
                 RecordStay(
                     idempotency_key=new_key(),
                     member_number=number,
+                    guest_last_name=f"Arriving{day.day}",
                     property_code="NYCTS",
                     confirmation_number=new_key(),
                     status=status,

@@ -104,6 +104,7 @@ async def test_new_activity_restarts_the_clock(runtime: Runtime) -> None:
         RecordActivity(
             idempotency_key="card-1",
             member_number=number,
+            guest_last_name="Guest",
             source="COBRAND_CARD",
             kind="SPEND",
             occurred_on=D(2026, 6, 15),

@@ -105,12 +105,23 @@ async def test_the_service_records_and_requalifies_beside_generated_members(
 ) -> None:
     await _generate(runtime)
     async with runtime.db.reading() as session:
-        number = await session.scalar(select(Member.member_number).order_by(Member.id))
+        first = (
+            await session.execute(
+                select(Member.member_number, Member.last_name).order_by(Member.id).limit(1)
+            )
+        ).one()
         enrolled = await session.scalar(
             select(func.count()).where(Member.enrolled_on <= dt.date(2025, 12, 31))
         )
-    assert number is not None
-    await completed_stay(runtime, number, dt.date(2026, 2, 20), nights=2, room_per_night=200)
+    number, last_name = first
+    await completed_stay(
+        runtime,
+        number,
+        dt.date(2026, 2, 20),
+        nights=2,
+        room_per_night=200,
+        guest_last_name=last_name,
+    )
     set_clock(runtime, dt.date(2026, 3, 2))
     summary = await requalify(runtime, 2025)
     assert summary.members_considered == enrolled

@@ -34,6 +34,7 @@ async def stay(
         i={
             "idempotencyKey": new_key(),
             "memberNumber": number,
+            "guestLastName": "Guest",
             "propertyCode": "NYCTS",
             "confirmationNumber": confirmation,
             "status": "COMPLETED",
@@ -147,6 +148,7 @@ async def test_a_floor_out_of_range_is_refused(client: GraphQLClient) -> None:
         i={
             "idempotencyKey": new_key(),
             "memberNumber": number,
+            "guestLastName": "Guest",
             "propertyCode": "NYCTS",
             "confirmationNumber": "F-1",
             "status": "BOOKED",

@@ -46,6 +46,7 @@ async def report_stay(
         RecordStay(
             idempotency_key=new_key(),
             member_number=number,
+            guest_last_name="Guest",
             property_code="NYCTS",
             confirmation_number=confirmation or new_key(),
             status=status,

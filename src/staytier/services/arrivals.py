@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.benefits import GrantedBenefit, benefits_for
@@ -75,11 +75,18 @@ class Arrival:
 
 
 async def arrivals_page(
-    runtime: Runtime, property_code: str, day: dt.date, *, first: int, after_id: int | None
+    runtime: Runtime,
+    property_code: str,
+    day: dt.date,
+    *,
+    first: int,
+    after_id: int | None,
+    serving_window: bool = True,
 ) -> ArrivalsPage:
-    """Booked stays arriving at ``property_code`` on ``day``, one more than ``first``; only
-    those inside the program's serving window today (a booking far ahead shows its guest
-    no earlier than any other read would, see ``services.visibility``)."""
+    """Booked stays arriving at ``property_code`` on ``day``, one more than ``first``. With
+    ``serving_window`` (every reader but the brand's operators), only those inside the
+    program's serving window today: a booking far ahead shows its guest no earlier than any
+    other read would (see ``services.visibility``)."""
     async with runtime.db.reading() as session:
         hotel = await property_by_code(session, property_code)
         if hotel is None:
@@ -93,7 +100,7 @@ async def arrivals_page(
                 Stay.property_id == hotel.id,
                 Stay.arrival_date == day,
                 Stay.status == StayStatus.BOOKED.value,
-                serving_stay(runtime),
+                serving_stay(runtime) if serving_window else true(),
             )
         )
         if after_id is not None:

@@ -17,6 +17,7 @@ from staytier.api.graphql.context import Context
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
 from staytier.api.graphql.profile_types import Preference, SpecialDateDuringStay, StaffNote
 from staytier.api.graphql.types import Benefit, Guest, GuestTier, Stay
+from staytier.domain.access import Role
 from staytier.domain.errors import BusinessRuleError
 from staytier.services import arrivals, guest_search
 from staytier.services.visibility import visible_members
@@ -89,7 +90,12 @@ async def arrivals_connection(
     size, after_id = page_size(first), decode_cursor(kind, after)
     try:
         page = await arrivals.arrivals_page(
-            context.runtime, code, date, first=size, after_id=after_id
+            context.runtime,
+            code,
+            date,
+            first=size,
+            after_id=after_id,
+            serving_window=context.principal.role is not Role.ADMIN,
         )
     except BusinessRuleError as error:
         raise _refused(error) from error
