@@ -114,3 +114,21 @@ def test_a_program_in_json_loads_too(tmp_path: Path) -> None:
     )
     program = load_program(path)
     assert program.version_on(program.versions[0].effective_from).tier("TOP") is not None
+
+
+def test_a_serving_window_out_of_range_is_refused(tmp_path: Path) -> None:
+    text = DEMO.replace("days_after_departure = 7", "days_after_departure = -1", 1)
+    mistakes = load_variant(tmp_path, text)
+    assert any(
+        "serving.days_after_departure must be between 0 and 366 days (it is -1)" in m
+        for m in mistakes
+    ), mistakes
+
+
+def test_a_program_without_a_serving_section_gets_the_default_window(tmp_path: Path) -> None:
+    lines = DEMO.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if "[versions.serving]" in line)
+    path = tmp_path / "program.toml"
+    path.write_text("".join(lines[:start] + lines[start + 3 :]))
+    serving = load_program(path).versions[0].serving
+    assert (serving.days_before_arrival, serving.days_after_departure) == (30, 7)
