@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 from litestar import Litestar
 from sqlalchemy import event
 
@@ -19,6 +20,7 @@ from staytier.api.http.auth import Authenticator
 from staytier.clock import TestClock
 from staytier.domain.access import Principal, Role
 from staytier.domain.stays import Folio, StayStatus
+from staytier.program.model import Program
 from staytier.program.loader import (
     FIXTURES,
     default_program_path,
@@ -55,9 +57,17 @@ async def make_runtime(
     return runtime
 
 
+def program_since(day: dt.date, path: Path | None = None) -> Program:
+    """The demo program (or ``path``'s) with its first version in force from ``day``: stays
+    and activity are refused before a program's life begins, and the demo began in 2025."""
+    program = load_program(path or default_program_path())
+    first = msgspec.structs.replace(program.versions[0], effective_from=day, announced_on=None)
+    return msgspec.structs.replace(program, versions=[first, *program.versions[1:]])
+
+
 async def service_runtime(db: Database) -> Runtime:
     """For service-level tests: one property in UTC (dates there are UTC dates), the demo
-    program, and a test clock at the start of 2024."""
+    program as if it had begun in 2020, and a test clock at the start of 2024."""
     async with db.transaction() as session:
         session.add(
             Property(
@@ -72,7 +82,7 @@ async def service_runtime(db: Database) -> Runtime:
     return Runtime(
         db=db,
         clock=TestClock(dt.datetime(2024, 1, 1, 12, tzinfo=dt.UTC)),
-        program=load_program(default_program_path()),
+        program=program_since(dt.date(2020, 1, 1)),
         rates=load_exchange_rates(FIXTURES / "exchange_rates.toml"),
     )
 
