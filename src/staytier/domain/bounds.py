@@ -15,9 +15,11 @@ from decimal import Decimal
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.program.model import MAX_INT_FIGURE, Limits
 
-# Amounts are stored as NUMERIC(18,4) on PostgreSQL: at most 14 digits before the point.
-# Anything of 13 digits or more is refused before it is converted or stored.
+# Amounts are stored as NUMERIC(18,4) on PostgreSQL: at most 14 digits before the point
+# and 4 after. Anything of 13 digits or more, or finer than 4 places, is refused before it
+# is converted or stored (and before it is written out in full, digit by digit).
 MAX_AMOUNT_EXPONENT = 12
+AMOUNT_PLACES = Decimal("0.0001")
 
 
 def amount_mistake(amount: Decimal, field: str, what: str = "Revenue") -> BusinessRuleError | None:
@@ -31,6 +33,10 @@ def amount_mistake(amount: Decimal, field: str, what: str = "Revenue") -> Busine
             ErrorCode.INVALID_AMOUNT,
             f"{what} must be less than 10^{MAX_AMOUNT_EXPONENT + 1}.",
             field,
+        )
+    if amount != amount.quantize(AMOUNT_PLACES):
+        return BusinessRuleError(
+            ErrorCode.INVALID_AMOUNT, f"{what} has at most 4 decimal places.", field
         )
     return None
 
