@@ -20,13 +20,13 @@ from staytier.api.http.auth import Authenticator
 from staytier.clock import TestClock
 from staytier.domain.access import Principal, Role
 from staytier.domain.stays import Folio, StayStatus
-from staytier.program.model import Program
 from staytier.program.loader import (
     FIXTURES,
     default_program_path,
     load_exchange_rates,
     load_program,
 )
+from staytier.program.model import Program
 from staytier.services.clients import create_client
 from staytier.services.demo import load_properties
 from staytier.services.guest_sign_in import issue_token
@@ -128,10 +128,12 @@ class AdminByDefault(Authenticator):
     """Tests that do not say who they are act as an admin; a request with an
     ``Authorization`` header goes through the real authentication."""
 
-    async def principal(self, runtime: Runtime, authorization: str | None) -> Principal:
+    async def principal(
+        self, runtime: Runtime, authorization: str | None, *, address: str = "-"
+    ) -> Principal:
         if not authorization:
             return TEST_ADMIN
-        return await super().principal(runtime, authorization)
+        return await super().principal(runtime, authorization, address=address)
 
 
 def make_app(
@@ -147,7 +149,9 @@ def make_app(
         secret_key="" if development else TEST_SECRET,
         **settings,
     )
-    return create_app(config, runtime, authenticator=None if strict else AdminByDefault())
+    return create_app(
+        config, runtime, authenticator=None if strict else AdminByDefault.for_settings(config)
+    )
 
 
 async def api_key(
