@@ -8,7 +8,7 @@ from tests.support import GraphQLClient, enroll, guest, new_key, record
 
 CANCEL = """mutation($i: CancelStayInput!) {
   cancelStay(input: $i) { stay { status } userErrors { code field message } } }"""
-ARRIVAL = dt.date(2026, 3, 2)
+ARRIVAL = dt.date(2026, 2, 20)  # completed by the test clock (2 March)
 
 
 def cancellation(confirmation: str) -> dict[str, str]:

@@ -245,8 +245,7 @@ class KeyCheck:
     """What a presented key turned out to be."""
 
     principal: Principal | None
-    key_id: str | None  # None: not shaped like a key at all
-    known: bool  # a live client has this key id
+    known: bool  # a live client has the key's key id
 
 
 def key_id_of(key: str) -> str | None:
@@ -273,14 +272,14 @@ async def check_key(
     limit: then no argon2 runs)."""
     key_id = key_id_of(key)
     if key_id is None:
-        return KeyCheck(None, None, known=False)
+        return KeyCheck(None, known=False)
     async with runtime.db.reading() as session:
         client = await session.scalar(_CLIENT_BY_KEY_ID, {"key_id": key_id})
     if client is None or client.revoked_at is not None:
-        return KeyCheck(None, key_id, known=False)
+        return KeyCheck(None, known=False)
     if _remembered(client, key):
-        return KeyCheck(principal_of(client), key_id, known=True)
+        return KeyCheck(principal_of(client), known=True)
     if not await verifier.matches(client.key_hash, key, lambda: admit(key_id)):
-        return KeyCheck(None, key_id, known=True)
+        return KeyCheck(None, known=True)
     _remember(client, key)
-    return KeyCheck(principal_of(client), key_id, known=True)
+    return KeyCheck(principal_of(client), known=True)
