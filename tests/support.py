@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 from litestar import Litestar
 from sqlalchemy import event, select
 
@@ -25,6 +26,7 @@ from staytier.program.loader import (
     load_exchange_rates,
     load_program,
 )
+from staytier.program.model import Program
 from staytier.services.clients import create_client
 from staytier.services.demo import load_properties
 from staytier.services.guest_sign_in import issue_token
@@ -55,9 +57,17 @@ async def make_runtime(
     return runtime
 
 
+def program_since(day: dt.date, path: Path | None = None) -> Program:
+    """The demo program (or ``path``'s) with its first version in force from ``day``: stays
+    and activity are refused before a program's life begins, and the demo began in 2025."""
+    program = load_program(path or default_program_path())
+    first = msgspec.structs.replace(program.versions[0], effective_from=day, announced_on=None)
+    return msgspec.structs.replace(program, versions=[first, *program.versions[1:]])
+
+
 async def service_runtime(db: Database) -> Runtime:
     """For service-level tests: one property in UTC (dates there are UTC dates), the demo
-    program, and a test clock at the start of 2024."""
+    program as if it had begun in 2020, and a test clock at the start of 2024."""
     async with db.transaction() as session:
         session.add(
             Property(
@@ -72,7 +82,7 @@ async def service_runtime(db: Database) -> Runtime:
     return Runtime(
         db=db,
         clock=TestClock(dt.datetime(2024, 1, 1, 12, tzinfo=dt.UTC)),
-        program=load_program(default_program_path()),
+        program=program_since(dt.date(2020, 1, 1)),
         rates=load_exchange_rates(FIXTURES / "exchange_rates.toml"),
     )
 
@@ -125,10 +135,12 @@ class AdminByDefault(Authenticator):
     """Tests that do not say who they are act as an admin; a request with an
     ``Authorization`` header goes through the real authentication."""
 
-    async def principal(self, runtime: Runtime, authorization: str | None) -> Principal:
+    async def principal(
+        self, runtime: Runtime, authorization: str | None, *, address: str = "-"
+    ) -> Principal:
         if not authorization:
             return TEST_ADMIN
-        return await super().principal(runtime, authorization)
+        return await super().principal(runtime, authorization, address=address)
 
 
 def make_app(
@@ -144,7 +156,9 @@ def make_app(
         secret_key="" if development else TEST_SECRET,
         **settings,
     )
-    return create_app(config, runtime, authenticator=None if strict else AdminByDefault())
+    return create_app(
+        config, runtime, authenticator=None if strict else AdminByDefault.for_settings(config)
+    )
 
 
 async def api_key(

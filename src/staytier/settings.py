@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -15,6 +15,9 @@ PREFIX = "STAYTIER_"
 # A secret shorter than this, or one of these, is a placeholder, not a secret.
 MIN_SECRET_LENGTH = 32
 PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "secret", "development", "staytier"})
+
+
+AtLeastOne = Annotated[int, msgspec.Meta(ge=1)]
 
 
 class UnsafeSettings(ValueError):
@@ -41,6 +44,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     secret_key: str = ""
     # Requests per minute per client before the service answers 429.
     rate_limit_per_minute: int = 3_000
+    # Failed credentials (wrong key secrets, unknown key ids, bad guest tokens, wrong
+    # sign-in codes) allowed per window before that credential is answered 429 unchecked:
+    # per client address and key id, per key id from anywhere, and per address for
+    # credentials that name no client. See docs/access-control.md.
+    auth_failure_window_seconds: AtLeastOne = 60
+    auth_failures_per_address_and_key: AtLeastOne = 10
+    auth_failures_per_key: AtLeastOne = 50
+    auth_failures_per_address: AtLeastOne = 50
+    # Argon2 checks of API keys run in at most this many threads at once.
+    argon2_threads: AtLeastOne = 2
     # Mail for guest sign-in codes; without a host, development logs the message instead.
     smtp_host: str = ""
     smtp_port: int = 587

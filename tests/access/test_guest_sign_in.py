@@ -11,7 +11,7 @@ import jwt
 
 from staytier.services.guest_sign_in import CODE_LIFETIME, MAX_ATTEMPTS, TOKEN_LIFETIME
 from staytier.services.runtime import Runtime
-from tests.support import ENROLL, GraphQLClient, make_app
+from tests.support import ENROLL, GraphQLClient, counting_statements, make_app
 
 REQUEST = """mutation($email: String!) {
   requestGuestSignIn(input: {email: $email}) { sent userErrors { code } } }"""
@@ -165,4 +165,55 @@ async def test_a_tampered_token_is_refused(runtime: Runtime) -> None:
 
     for forged in (other_member, swapped, unsigned, token[:-2] + "xx"):
         assert await _status(anonymous, forged) == 401, forged
+    await anonymous.aclose()
+
+
+async def test_wrong_codes_past_the_limit_are_refused_unchecked_with_retry_after(
+    runtime: Runtime,
+) -> None:
+    mailing, outbox, first, _ = await setup(runtime)
+    await first.aclose()
+    anonymous = GraphQLClient(make_app(mailing, strict=True, auth_failures_per_address=3))
+    await anonymous(REQUEST, email=EMAIL)
+    code = outbox.last_code()
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+
+    for _ in range(3):
+        assert (await sign_in(anonymous, EMAIL, wrong))["userErrors"][0]["code"] == (
+            "SIGN_IN_FAILED"
+        )
+    response = await anonymous.http.post(
+        "/graphql", json={"query": COMPLETE, "variables": {"email": EMAIL, "code": code}}
+    )
+
+    payload = response.json()["data"]["completeGuestSignIn"]
+    assert payload["token"] is None
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+        ("TOO_MANY_ATTEMPTS", "code")
+    ]
+    assert int(response.headers["retry-after"]) >= 1
+    await anonymous.aclose()
+
+
+async def test_asking_for_a_code_does_the_same_work_for_a_member_and_a_stranger(
+    runtime: Runtime,
+) -> None:
+    mailing, outbox, anonymous, _ = await setup(runtime)
+    steps = {}
+    for email in (EMAIL, "stranger@example.com"):
+        with counting_statements(mailing.db, writes=True) as statements:
+            response = await anonymous.http.post(
+                "/graphql", json={"query": REQUEST, "variables": {"email": email}}
+            )
+        steps[email] = (response.status_code, response.json(), statements)
+
+    member, stranger = steps[EMAIL], steps["stranger@example.com"]
+    assert member[:2] == stranger[:2] == (200, {"data": {"requestGuestSignIn": {
+        "sent": True, "userErrors": []}}})  # fmt: skip
+    # The same statements in the same order: look the email up, void earlier codes, and
+    # commit; a member's new code row is the one addition.
+    code_row = [s for s in member[2] if s.lstrip().upper().startswith("INSERT INTO SIGN_IN_CODES")]
+    assert len(code_row) == 1
+    assert [s for s in member[2] if s not in code_row] == stranger[2]
+    assert [to for to, _ in outbox.sent] == [EMAIL]
     await anonymous.aclose()

@@ -169,3 +169,53 @@ async def test_production_offers_no_graphiql_and_no_introspection(runtime: Runti
 
     assert page.status_code in (400, 404, 405) and "graphiql" not in page.text.lower()
     assert refused(body, "introspection")
+
+
+TYPOS = (
+    ("mutation { postPointAdjustment(input: {}) { entry { kind } } }", "postPointsAdjustment"),
+    ("{ progrm { code } }", "program"),
+    ("query($n: String!) { guest(memberNumbr: $n) { memberNumber } }", "memberNumber"),
+    (
+        'mutation { recordStay(input: {idempotencyKey: "k", memberNumber: "1", '
+        'propertyCode: "NYCTS", confirmationNumber: "c", status: COMPLETD, '
+        'arrivalDate: "2026-02-01", departureDate: "2026-02-02"}) { stay { status } } }',
+        "COMPLETED",
+    ),
+)
+
+
+@pytest.mark.parametrize(("document", "name"), TYPOS)
+async def test_production_suggests_no_names_to_anyone(
+    runtime: Runtime, document: str, name: str
+) -> None:
+    key = await api_key(runtime, Role.ADMIN)
+    answers = {}
+    for development in (True, False):
+        async with (
+            serving(make_app(runtime, development=development, strict=True)) as url,
+            httpx.AsyncClient(base_url=url) as http,
+        ):
+            anonymous = await Caller(http, None).body(document, n="1")
+            admin = await Caller(http, key).body(document, n="1")
+        answers[development] = " ".join(
+            error["message"] for body in (anonymous, admin) for error in body["errors"]
+        )
+
+    assert "Did you mean" in answers[True] and name in answers[True]
+    assert "Did you mean" not in answers[False] and f"'{name}'" not in answers[False]
+
+
+async def test_production_suggests_no_input_fields_in_variables(runtime: Runtime) -> None:
+    key = await api_key(runtime, Role.ADMIN)
+    document = (
+        "mutation($input: RecordStayInput!) { recordStay(input: $input) { stay { status } } }"
+    )
+    variables = {"input": {"roomRevenu": "1"}}
+    async with (
+        serving(make_app(runtime, development=False, strict=True)) as url,
+        httpx.AsyncClient(base_url=url) as http,
+    ):
+        body = await Caller(http, key).body(document, **variables)
+
+    messages = " ".join(error["message"] for error in body["errors"])
+    assert "roomRevenu" in messages and "Did you mean" not in messages

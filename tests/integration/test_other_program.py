@@ -89,5 +89,5 @@ async def test_tiers_rates_bonuses_and_limits_come_from_the_file(orbit: GraphQLC
         orbit, member_number=number, arrival=dt.date(2026, 2, 10), nights=1, room="100"
     )
     assert third["guest"]["points"]["balance"] == 600 + 400 + 400 + 400  # +100% at RED
-    too_long = await record(orbit, member_number=number, arrival=dt.date(2026, 3, 1), nights=15)
+    too_long = await record(orbit, member_number=number, arrival=dt.date(2026, 2, 12), nights=15)
     assert [e["code"] for e in too_long["userErrors"]] == ["STAY_TOO_LONG"]

@@ -448,3 +448,53 @@ async def test_a_booking_site_and_another_hotels_pms_do_not_post_a_hotels_checko
     assert [e["code"] for e in by_site.json()["detail"]] == ["STAY_CHANGE_NOT_ALLOWED"]
     assert [e["field"] for e in by_paris.json()["detail"]] == ["propertyCode"]
     assert await stored(served) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"amount": "1000000000000"}, "amount"),
+        ({"amount": "1e309"}, "amount"),
+        ({"amount": "NaN"}, "amount"),
+        ({"amount": "sNaN"}, "amount"),
+        ({"amount": "Infinity"}, "amount"),
+        ({"amount": "1e999999999999"}, "amount"),
+        ({"spent_on": "9999-12-31"}, "occurredOn"),
+        ({"spent_on": "0001-01-01"}, "occurredOn"),
+    ],
+)
+async def test_signed_card_spend_beyond_the_programs_bounds_is_a_422_and_credits_nothing(
+    partner: Partner, client: GraphQLClient, member: str, change: dict[str, str], field: str
+) -> None:
+    spend = {
+        "member_number": member,
+        "transaction_id": "T-1E12",
+        "spent_on": "2026-03-01",
+        "amount": "5000.00",
+        "guest_last_name": "Guest",
+    } | change
+    before = await stored(partner.runtime)
+
+    response = await partner.post("/partners/STAYCARD/card-spend", spend, secret=CARD_SECRET)
+
+    assert response.status_code == 422, response.text
+    codes = {(error["code"], error["field"]) for error in response.json()["detail"]}
+    assert codes <= {("INVALID_AMOUNT", field), ("INVALID_DATES", field)} and codes
+    assert await stored(partner.runtime) == before
+    assert (await guest(client, member))["points"]["balance"] == 0
+
+
+async def test_a_signed_checkout_ending_in_9999_is_a_422_and_credits_nothing(
+    partner: Partner, client: GraphQLClient, member: str
+) -> None:
+    before = await stored(partner.runtime)
+
+    response = await partner.post(
+        "/partners/PMS/checkouts", checkout(member, departure_date="9999-12-31")
+    )
+
+    assert response.status_code == 422, response.text
+    assert [(e["code"], e["field"]) for e in response.json()["detail"]] == [
+        ("INVALID_DATES", "departureDate")
+    ]
+    assert await stored(partner.runtime) == before

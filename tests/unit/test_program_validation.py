@@ -132,3 +132,34 @@ def test_a_program_without_a_serving_section_gets_the_default_window(tmp_path: P
     path.write_text("".join(lines[:start] + lines[start + 3 :]))
     serving = load_program(path).versions[0].serving
     assert (serving.days_before_arrival, serving.days_after_departure) == (30, 7)
+def test_limits_that_cannot_bound_anything_are_refused(tmp_path: Path) -> None:
+    text = (
+        DEMO.replace("max_revenue_per_night_usd = 25000", "max_revenue_per_night_usd = 300000")
+        .replace("max_points_per_transaction = 5000000", "max_points_per_transaction = 3000000000")
+        .replace("max_points_per_activity = 1000000", "max_points_per_activity = 10000")
+        .replace("horizon_days = 550", "horizon_days = 0")
+    )
+    mistakes = load_variant(tmp_path, text)
+    for expected in (
+        "limits.max_revenue_per_night_usd must not exceed max_revenue_per_stay_usd",
+        "limits.max_points_per_transaction must be between 1 and 2,147,483,647 (2^31 - 1)",
+        "activities[2] (PROMOTION/BONUS): max_points_from_partner is above "
+        "limits.max_points_per_activity",
+        "limits.horizon_days must be between 1 and 3660",
+    ):
+        assert sum(expected in m for m in mistakes) == 2, (expected, mistakes)
+
+
+def test_a_program_without_limits_gets_the_documented_defaults(tmp_path: Path) -> None:
+    start = DEMO.index("  # The most one report may claim")
+    end = DEMO.index("horizon_days = 550", start) + len("horizon_days = 550")
+    path = tmp_path / "program.toml"
+    path.write_text(DEMO.replace(DEMO[start:end], ""))
+    limits = load_program(path).versions[0].limits
+    assert (
+        limits.max_revenue_per_night_usd,
+        limits.max_revenue_per_stay_usd,
+        limits.max_points_per_transaction,
+        limits.max_points_per_activity,
+        limits.horizon_days,
+    ) == (25_000, 250_000, 5_000_000, 1_000_000, 550)

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
+from staytier.domain.bounds import amount_mistake, stay_revenue_mistakes
 from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.program.model import ProgramVersion
@@ -108,13 +109,9 @@ def folio_mistakes(
             )
         )
     for line, field in REVENUE_FIELDS.items():
-        amount = folio.revenue(line)
-        if not amount.is_finite() or amount < 0:
-            mistakes.append(
-                BusinessRuleError(
-                    ErrorCode.INVALID_AMOUNT, "Revenue must be a non-negative amount.", field
-                )
-            )
+        wrong = amount_mistake(folio.revenue(line), field)
+        if wrong is not None:
+            mistakes.append(wrong)
     if folio.currency not in currencies:
         mistakes.append(
             BusinessRuleError(
@@ -124,6 +121,22 @@ def folio_mistakes(
             )
         )
     return mistakes
+
+
+def folio_bound_mistakes(
+    folio: Folio, rules: ProgramVersion, usd_per_unit: Decimal
+) -> list[BusinessRuleError]:
+    """The folio's revenue against the program's limits, in USD at the checkout rate; for a
+    folio whose amounts :func:`folio_mistakes` accepted."""
+    total = sum((folio.revenue(line) for line in REVENUE_FIELDS), Decimal(0))
+    return stay_revenue_mistakes(
+        usd(total, usd_per_unit), folio.nights, rules.limits, _largest_line(folio)
+    )
+
+
+def _largest_line(folio: Folio) -> str:
+    """The revenue field a refusal of the whole folio names: its largest line."""
+    return max(REVENUE_FIELDS.items(), key=lambda item: folio.revenue(item[0]))[1]
 
 
 @dataclass(frozen=True)

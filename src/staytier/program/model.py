@@ -211,6 +211,26 @@ class GoodwillReason(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     max_points: int = 0
 
 
+# The contract serves balances and ledger figures as GraphQL ``Int`` (32-bit signed).
+MAX_INT_FIGURE = 2**31 - 1
+
+
+class Limits(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The most one report may claim. Beyond a bound the request is refused with a typed
+    error, never capped in silence: a folio of a million dollars is a mistake or an attack,
+    and the brand decides where the line is."""
+
+    # Revenue of a stay (every line, in USD at the checkout date's rate), per night and in all.
+    max_revenue_per_night_usd: Decimal = Decimal(25_000)
+    max_revenue_per_stay_usd: Decimal = Decimal(250_000)
+    # Points of any single ledger posting: earn, bonus, goodwill, adjustment, activity.
+    max_points_per_transaction: int = 5_000_000
+    # Points one partner activity (card spend, a rental, a promotion) may credit.
+    max_points_per_activity: int = 1_000_000
+    # Stays and activity may be dated at most this many days after today (bookings ahead).
+    horizon_days: int = 550
+
+
 class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A complete rule set, in force from ``effective_from`` (to ``effective_until``)."""
 
@@ -235,6 +255,7 @@ class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         default_factory=GuaranteeCompensation
     )
     goodwill_reasons: list[GoodwillReason] = msgspec.field(default_factory=list)
+    limits: Limits = msgspec.field(default_factory=Limits)
 
     @property
     def base_tier(self) -> Tier:
@@ -272,6 +293,11 @@ class Program(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     code: str
     name: str
     versions: list[ProgramVersion]
+
+    @property
+    def starts_on(self) -> dt.date:
+        """The first day of the program's life: no stay or activity is dated before it."""
+        return min(version.effective_from for version in self.versions)
 
     def version_on(self, day: dt.date) -> ProgramVersion:
         """The rules in force on ``day``; before the first version, the first one."""

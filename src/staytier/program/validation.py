@@ -11,7 +11,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterator
 
-from staytier.program.model import AwardSeason, Program, ProgramVersion, Tier
+from staytier.program.model import MAX_INT_FIGURE, AwardSeason, Program, ProgramVersion, Tier
 
 PATHS = ("qualifying_nights", "qualifying_stays", "qualifying_base_points")
 # A serving window longer than a year would let a booking made today reveal a guest for good.
@@ -107,7 +107,40 @@ def version_mistakes(version: ProgramVersion) -> list[str]:
     mistakes.extend(_activity_mistakes(version))
     mistakes.extend(_award_mistakes(version))
     mistakes.extend(_privilege_mistakes(version))
+    mistakes.extend(_limit_mistakes(version))
     return mistakes
+
+
+# A horizon past this is no longer "bookings ahead" but no bound at all.
+MAX_HORIZON_DAYS = 3_660
+
+
+def _limit_mistakes(version: ProgramVersion) -> Iterator[str]:
+    limits = version.limits
+    for name in ("max_revenue_per_night_usd", "max_revenue_per_stay_usd"):
+        value = getattr(limits, name)
+        if not value.is_finite() or value <= 0:
+            yield f"limits.{name} must be a positive amount"
+    if limits.max_revenue_per_night_usd > limits.max_revenue_per_stay_usd:
+        yield "limits.max_revenue_per_night_usd must not exceed max_revenue_per_stay_usd"
+    for name in ("max_points_per_transaction", "max_points_per_activity"):
+        value = getattr(limits, name)
+        if not 1 <= value <= MAX_INT_FIGURE:
+            yield f"limits.{name} must be between 1 and {MAX_INT_FIGURE:,} (2^31 - 1)"
+    if not 1 <= limits.horizon_days <= MAX_HORIZON_DAYS:
+        yield f"limits.horizon_days must be between 1 and {MAX_HORIZON_DAYS}"
+    for index, reason in enumerate(version.goodwill_reasons):
+        if reason.max_points > limits.max_points_per_transaction:
+            yield (
+                f"goodwill_reasons[{index}] ({reason.code}): max_points is above "
+                "limits.max_points_per_transaction"
+            )
+    for index, rule in enumerate(version.activities):
+        if rule.max_points_from_partner > limits.max_points_per_activity:
+            yield (
+                f"activities[{index}] ({rule.source}/{rule.kind}): max_points_from_partner is "
+                "above limits.max_points_per_activity"
+            )
 
 
 def _tier_mistakes(tiers: list[Tier]) -> Iterator[str]:

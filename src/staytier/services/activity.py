@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.activity import activity_credit
+from staytier.domain.bounds import activity_points_mistake, amount_mistake, date_mistake
 from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
 from staytier.domain.guest_names import name_mismatch
@@ -69,12 +70,20 @@ async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: s
                     "kind",
                 )
             )
-        if not command.amount.is_finite() or command.amount < 0:
-            mistakes.append(
-                BusinessRuleError(
-                    ErrorCode.INVALID_AMOUNT, "The amount must not be negative.", "amount"
-                )
-            )
+        wrong_amount = amount_mistake(command.amount, "amount", "The amount")
+        if wrong_amount is not None:
+            mistakes.append(wrong_amount)
+        # Activity is reported once it happened; a day of slack for partners ahead of UTC.
+        wrong_date = date_mistake(
+            command.occurred_on,
+            "occurredOn",
+            starts_on=runtime.program.starts_on,
+            today=runtime.today() + dt.timedelta(days=1),
+            limits=rules.limits,
+            not_after_today=True,
+        )
+        if wrong_date is not None:
+            mistakes.append(wrong_date)
         if command.points < 0:
             mistakes.append(
                 BusinessRuleError(
@@ -106,6 +115,9 @@ async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: s
             year_amount_before=before_amount,
             year_count_before=before_count,
         )
+        too_many = activity_points_mistake(credit.points, rules.limits, "amount")
+        if too_many is not None:
+            raise too_many
         activity = Activity(
             member_id=member.id,
             source=rule.source,
@@ -131,6 +143,7 @@ async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: s
             years={year: YearTotals(credit.nights, credit.stays, credit.base_points)},
             entries=[(LedgerKind(rule.ledger_kind), credit.points, label)],
             detail={"source": rule.source, "kind": rule.kind, "amount_usd": str(amount_usd)},
+            field="amount",
         )
         return {"activity_id": activity.id, "member_id": member.id}
 

@@ -5,16 +5,20 @@ Only an argon2 hash of the whole key is stored; the key is shown once, when it i
 rotated. Every request reads the row again, so a revoked or rotated key stops working at
 once. Argon2 is slow on purpose, so a key that verified once is remembered for the process
 by a SHA-256 of it next to the stored hash it matched: a rotation changes the hash and the
-memory no longer applies.
+memory no longer applies. Argon2 itself runs in a bounded pool of threads (:class:`KeyVerifier`),
+never on the event loop, so a burst of keys to verify delays only those requests.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, select
@@ -190,19 +194,65 @@ def _key_id_of(key: str) -> str | None:
     return parts[1]
 
 
-def _verifies(client: ApiClient, key: str) -> bool:
-    remembered = (client.id, client.key_hash)
-    digest = _digest(key)
-    if _verified.get(remembered) == digest:
-        return True
-    try:
-        _hasher.verify(client.key_hash, key)
-    except (VerificationError, InvalidHashError):
-        return False
-    _verified[remembered] = digest
+def _remembered(client: ApiClient, key: str) -> bool:
+    return _verified.get((client.id, client.key_hash)) == _digest(key)
+
+
+def _remember(client: ApiClient, key: str) -> None:
+    _verified[(client.id, client.key_hash)] = _digest(key)
     if len(_verified) > _VERIFIED_MAX:
         _verified.popitem(last=False)
+
+
+def _argon2_matches(key_hash: str, key: str) -> bool:
+    try:
+        _hasher.verify(key_hash, key)
+    except (VerificationError, InvalidHashError):
+        return False
     return True
+
+
+class KeyVerifier:
+    """Checks a key against its argon2 hash in a worker thread, at most ``threads`` at a
+    time: argon2 takes tens of milliseconds of CPU and memory per check, and on the event
+    loop it would stall every other request while it ran.
+
+    Requests that arrive together with the same key share one check, so a client's burst
+    of first requests costs (and is counted as) one verification, not one each.
+    """
+
+    def __init__(self, threads: int = 2) -> None:
+        self._threads = anyio.CapacityLimiter(threads)
+        self._checking: dict[tuple[str, str], asyncio.Future[bool]] = {}
+
+    async def matches(self, key_hash: str, key: str, admit: Callable[[], None]) -> bool:
+        """Whether ``key`` matches ``key_hash``; a new check runs only once ``admit()``
+        returned (it raises to refuse)."""
+        slot = (key_hash, _digest(key))
+        pending = self._checking.get(slot)
+        if pending is None:
+            admit()
+            pending = asyncio.ensure_future(
+                anyio.to_thread.run_sync(_argon2_matches, key_hash, key, limiter=self._threads)
+            )
+            self._checking[slot] = pending
+            pending.add_done_callback(lambda _: self._checking.pop(slot, None))
+        return await asyncio.shield(pending)
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """What a presented key turned out to be."""
+
+    principal: Principal | None
+    known: bool  # a live client has the key's key id
+
+
+def key_id_of(key: str) -> str | None:
+    """The key id of ``stk_<key id>_<secret>``; None when the text is not shaped so."""
+    if len(key) > 200:
+        return None
+    return _key_id_of(key)
 
 
 # Every request with a key runs this lookup: built once, it is not rebuilt and re-keyed
@@ -210,13 +260,26 @@ def _verifies(client: ApiClient, key: str) -> bool:
 _CLIENT_BY_KEY_ID = select(ApiClient).where(ApiClient.key_id == bindparam("key_id"))
 
 
-async def authenticate_key(runtime: Runtime, key: str) -> Principal | None:
-    """The principal of a live client's key; ``None`` for an unknown, wrong or revoked key."""
-    key_id = _key_id_of(key)
-    if key_id is None or len(key) > 200:
-        return None
+async def check_key(
+    runtime: Runtime,
+    key: str,
+    verifier: KeyVerifier,
+    admit: Callable[[str], None] = lambda key_id: None,
+) -> KeyCheck:
+    """Looks the key's client up and checks the secret. A key this process verified before
+    is recognised by its SHA-256; any other is checked with argon2 through ``verifier``,
+    once ``admit(key_id)`` let it (it raises to refuse, e.g. a key id over its failure
+    limit: then no argon2 runs)."""
+    key_id = key_id_of(key)
+    if key_id is None:
+        return KeyCheck(None, known=False)
     async with runtime.db.reading() as session:
         client = await session.scalar(_CLIENT_BY_KEY_ID, {"key_id": key_id})
-    if client is None or client.revoked_at is not None or not _verifies(client, key):
-        return None
-    return principal_of(client)
+    if client is None or client.revoked_at is not None:
+        return KeyCheck(None, known=False)
+    if _remembered(client, key):
+        return KeyCheck(principal_of(client), known=True)
+    if not await verifier.matches(client.key_hash, key, lambda: admit(key_id)):
+        return KeyCheck(None, known=True)
+    _remember(client, key)
+    return KeyCheck(principal_of(client), known=True)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from staytier.domain.bounds import points_mistake
 from staytier.domain.points import LedgerKind, reversal_of, tier_bonus
 from staytier.domain.stays import Folio, StayCredit
 from staytier.domain.tiers import YearTotals
@@ -59,8 +60,22 @@ async def post_credit(
     stay_id: int | None = None,
     activity_id: int | None = None,
     status_rows: list[StatusPeriod] | None = None,
+    field: str | None = None,
 ) -> Credit:
-    """Posts qualifying totals per year and ledger entries as one credit, then re-checks status."""
+    """Posts qualifying totals per year and ledger entries as one credit, then re-checks status.
+
+    Each entry is bounded by the program's ``max_points_per_transaction``; a larger one is
+    refused as INVALID_AMOUNT on ``field`` (the input that earned it), and the caller's
+    transaction, with all it wrote, is rolled back.
+    """
+    limits = runtime.rules_on(on).limits
+    too_many = [
+        wrong
+        for _, points, _ in entries
+        if (wrong := points_mistake(points, limits, field)) is not None
+    ]
+    if too_many:
+        raise too_many[0]
     credit = Credit(
         member_id=member.id,
         kind=kind,
@@ -142,6 +157,7 @@ async def post_stay_credit(
             y.year: YearTotals(nights=y.nights, stays=y.stays, base_points=y.base_points)
             for y in credit.years
         },
+        field="roomRevenue",
         entries=[
             (LedgerKind.EARN, credit.base_points, f"Stay {label}"),
             (LedgerKind.BONUS, bonus, f"{tier.name} bonus {tier.bonus_percent}%: stay {label}"),

@@ -117,7 +117,10 @@ def _departure(runtime: Runtime, stay: DemoStay, today: dt.date) -> dt.date:
     start_month = runtime.rules_on(today).qualification.year_start_month
     year_began = year_start(qualification_year(today, start_month), start_month)
     elapsed = (today - year_began).days * stay.percent_of_year // 100
-    return min(today, year_began + dt.timedelta(days=max(stay.nights, elapsed)))
+    # A completed stay ends no later than its property's today, which west of UTC may
+    # still be yesterday (UTC): yesterday is every property's today or earlier.
+    latest = today - dt.timedelta(days=1)
+    return min(latest, year_began + dt.timedelta(days=max(stay.nights, elapsed)))
 
 
 async def load_demo(runtime: Runtime, directory: Path) -> DemoLoaded:

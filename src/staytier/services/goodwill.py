@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
+from staytier.domain.bounds import points_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
 from staytier.domain.points import LedgerKind
 from staytier.services.idempotency import Result, run_once
@@ -71,6 +72,9 @@ async def post_goodwill_points(
                 f"{command.reason_code!r} is not a goodwill reason of the program.",
                 "reasonCode",
             )
+        too_many = points_mistake(command.points, runtime.rules_on(today).limits, "points")
+        if too_many is not None:
+            raise too_many
         if command.points > reason.max_points:
             raise BusinessRuleError(
                 ErrorCode.GOODWILL_LIMIT_EXCEEDED,
@@ -110,9 +114,13 @@ async def post_points_adjustment(
         member = await member_for_update(session, command.member_number)
         if member.points_balance + command.points < 0:
             raise not_enough_points(-command.points, member.points_balance)
+        today = local_date(runtime.clock, member.time_zone)
+        too_many = points_mistake(command.points, runtime.rules_on(today).limits, "points")
+        if too_many is not None:
+            raise too_many
         entry = post_entry(
             session, member, kind=LedgerKind.ADJUSTMENT, points=command.points,
-            occurred_at=runtime.now(), effective_on=local_date(runtime.clock, member.time_zone),
+            occurred_at=runtime.now(), effective_on=today,
             description=f"Adjustment: {command.reason.strip()}", author=command.author.strip(),
         )  # fmt: skip
         await session.flush()

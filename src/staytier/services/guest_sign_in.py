@@ -1,7 +1,10 @@
 """Guest sign-in for the guest app: a one-time code by email, then a short-lived token.
 
-1. :func:`request_sign_in` mails a six-digit code to a member's registered email. The answer
-   is the same whether or not the email belongs to a member, so it reveals nothing.
+1. :func:`request_sign_in` writes a six-digit code for a member's registered email and
+   returns the mail that carries it. It does the same work whether or not the email
+   belongs to a member (the same statements, the same hashing, a mail of the same shape
+   that goes nowhere for a stranger), and the caller sends the mail after answering, so
+   neither the answer nor its time reveals membership.
 2. :func:`complete_sign_in` exchanges the code for a signed token (JWT, HS256, the server
    secret). A code is kept only as a keyed hash, expires, works once, and is void after a
    few wrong tries; asking for a new code voids the previous one.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -27,6 +31,8 @@ from staytier.domain.access import Principal, Role
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, SignInCode
+
+log = logging.getLogger("staytier.sign_in")
 
 CODE_LIFETIME = dt.timedelta(minutes=10)
 TOKEN_LIFETIME = dt.timedelta(minutes=30)
@@ -54,35 +60,65 @@ async def _member_by_email(session: AsyncSession, email: str) -> Member | None:
     return member
 
 
-async def request_sign_in(runtime: Runtime, email: str) -> None:
-    """Mails a one-time code if ``email`` is a member's; otherwise does nothing, silently."""
+# Codes asked for an email that is no member's are hashed for, and voided under, this id,
+# which no member has: the same work as for a member, with nothing to find.
+NO_MEMBER = 0
+
+
+@dataclass(frozen=True)
+class SignInMail:
+    """The mail carrying a code; ``to`` is None when the email is no member's."""
+
+    to: str | None
+    subject: str
+    body: str
+
+
+async def request_sign_in(runtime: Runtime, email: str) -> SignInMail:
+    """Writes a one-time code for ``email`` if it is a member's and returns its mail.
+
+    The same steps run either way: the member lookup, the code and its keyed hash, voiding
+    earlier codes, one commit, one mail. Only the new code's row and the mail's recipient
+    depend on membership; the caller sends the mail after the answer (see
+    :func:`send_sign_in_mail`), so a relay's delay never shows in the answer's time.
+    """
     code = f"{secrets.randbelow(10**6):06d}"
     async with runtime.db.transaction() as session:
         member = await _member_by_email(session, email)
-        if member is None:
-            return
+        member_id = member.id if member is not None else NO_MEMBER
         now = runtime.now()
+        code_hash = _code_hash(runtime, member_id, code)
         await session.execute(
             update(SignInCode)
-            .where(SignInCode.member_id == member.id, SignInCode.used_at.is_(None))
+            .where(SignInCode.member_id == member_id, SignInCode.used_at.is_(None))
             .values(used_at=now)
         )
-        session.add(
-            SignInCode(
-                member_id=member.id,
-                code_hash=_code_hash(runtime, member.id, code),
-                expires_at=now + CODE_LIFETIME,
-                attempts=0,
-                created_at=now,
+        if member is not None:
+            session.add(
+                SignInCode(
+                    member_id=member.id,
+                    code_hash=code_hash,
+                    expires_at=now + CODE_LIFETIME,
+                    attempts=0,
+                    created_at=now,
+                )
             )
-        )
-        to = member.email or ""
+        to = member.email if member is not None else None
     minutes = int(CODE_LIFETIME.total_seconds() // 60)
-    await runtime.mailer.send(
-        to,
-        "Your sign-in code",
-        f"Your code is {code}. It works once, for {minutes} minutes.",
+    return SignInMail(
+        to, "Your sign-in code", f"Your code is {code}. It works once, for {minutes} minutes."
     )
+
+
+async def send_sign_in_mail(runtime: Runtime, mail: SignInMail) -> None:
+    """Sends a sign-in mail, if it has a recipient; run after the request is answered. A
+    relay that fails is logged: the guest simply asks for another code."""
+    if mail.to is None:
+        return
+    try:
+        await runtime.mailer.send(mail.to, mail.subject, mail.body)
+    except Exception:
+        log.exception("the sign-in mail could not be sent")
 
 
 async def complete_sign_in(runtime: Runtime, email: str, code: str) -> GuestToken:

@@ -49,7 +49,7 @@ def _canonical(value: object) -> Any:
     if isinstance(value, msgspec.Struct):
         return _canonical(msgspec.structs.asdict(value))
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return _canonical_decimal(value)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dt.date | dt.datetime):
@@ -59,6 +59,19 @@ def _canonical(value: object) -> Any:
     if isinstance(value, dict):
         return {str(key): _canonical(item) for key, item in value.items()}
     return value
+
+
+# Beyond this exponent a decimal is refused by the bounds anyway; it is kept as written
+# rather than normalized, which would overflow or spell out a million digits.
+_PLAIN_EXPONENT = 40
+
+
+def _canonical_decimal(value: Decimal) -> str:
+    if value.is_zero():
+        return "0"
+    if not value.is_finite() or abs(value.adjusted()) > _PLAIN_EXPONENT:
+        return str(value)
+    return format(value.normalize(), "f")
 
 
 async def _serialize_on_key(session: AsyncSession, lock_name: str) -> None:

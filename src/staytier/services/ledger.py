@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from staytier.domain.bounds import balance_mistake
 from staytier.domain.points import ACTIVITY_KINDS, LedgerKind
 from staytier.services import audit
 from staytier.store.models import LedgerEntry, Member
@@ -38,6 +39,11 @@ def post_entry(
     """
     if member.points_balance + points < 0:
         raise ValueError(f"entry of {points} would overdraw member {member.member_number}")
+    # The API serves balances and ledger figures as 32-bit Int: a posting past that is
+    # refused here, whatever posted it, so no member becomes unreadable.
+    too_large = balance_mistake(member.points_balance, points)
+    if too_large is not None:
+        raise too_large
     audit.record(
         session,
         at=occurred_at,

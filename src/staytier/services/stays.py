@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
+from staytier.domain.bounds import date_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
 from staytier.domain.guest_names import name_mismatch
 from staytier.domain.stay_ownership import (
@@ -19,7 +20,15 @@ from staytier.domain.stay_ownership import (
     partner_change_refusal,
     report_refusal,
 )
-from staytier.domain.stays import Folio, StayStatus, check_transition, folio_mistakes, stay_credit
+from staytier.domain.stays import (
+    REVENUE_FIELDS,
+    Folio,
+    StayStatus,
+    check_transition,
+    folio_bound_mistakes,
+    folio_mistakes,
+    stay_credit,
+)
 from staytier.services.award_stays import refund_award_stay
 from staytier.services.crediting import folio_snapshot, post_stay_credit, reverse_credit
 from staytier.services.idempotency import Result, run_once
@@ -110,6 +119,7 @@ async def record_stay(
                     "floor",
                 )
             )
+        mistakes += _bound_mistakes(runtime, hotel, report, mistakes)
         if mistakes:
             raise InvalidInput(mistakes)
         stay = await stay_by_confirmation(session, hotel.id, report.confirmation_number)
@@ -264,6 +274,35 @@ def _stored(stay: Stay | None) -> StoredStay | None:
     if stay is None:
         return None
     return StoredStay(StayStatus(stay.status), stay.arrival_date, stay.booking_partner)
+def _bound_mistakes(
+    runtime: Runtime, hotel: Property, report: RecordStay, found: list[BusinessRuleError]
+) -> list[BusinessRuleError]:
+    """The stay's dates within the program's life (a completed stay not ending after the
+    property's today) and its revenue within the program's limits; the revenue is valued
+    only when its amounts and currency are sound."""
+    folio = report.folio
+    rules = runtime.rules_on(folio.checkout)
+    mistakes = [
+        wrong
+        for day, field in ((folio.arrival, "arrivalDate"), (folio.departure, "departureDate"))
+        if (
+            wrong := date_mistake(
+                day,
+                field,
+                starts_on=runtime.program.starts_on,
+                today=local_date(runtime.clock, hotel.time_zone),
+                limits=rules.limits,
+                not_after_today=report.status is StayStatus.COMPLETED,
+            )
+        )
+        is not None
+    ]
+    money_fields = {*REVENUE_FIELDS.values(), "currency"}
+    if not any(mistake.field in money_fields for mistake in found):
+        rate = runtime.rates.usd_per_unit(folio.currency, folio.checkout)
+        assert rate is not None
+        mistakes += folio_bound_mistakes(folio, rules, rate)
+    return mistakes
 
 
 def _in_property_currency(command: RecordStay, hotel: Property) -> RecordStay:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
+from litestar.background_tasks import BackgroundTask
 from strawberry import relay
 from strawberry.types import Info
 
@@ -15,7 +17,9 @@ from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
 from staytier.api.graphql.permissions import AdminOnly, DataExporters, Public
 from staytier.api.graphql.types import Guest
-from staytier.domain.errors import BusinessRuleError
+from staytier.api.http.auth import Authenticator, client_address
+from staytier.api.http.failed_credentials import FailedCredentials, TooManyFailures
+from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.services import audit, guest_sign_in, privacy
 from staytier.services.visibility import can_see_member
 from staytier.store import models
@@ -155,6 +159,35 @@ class AccessQuery:
         return document
 
 
+@dataclass(frozen=True)
+class SignInAttempts:
+    """Wrong sign-in codes count against the email and the client's address, as failed
+    API keys do (see ``api/http/failed_credentials.py``); over a limit the code is not
+    even checked, and the answer says when to try again (also as ``Retry-After``)."""
+
+    context: Context
+    failures: FailedCredentials
+    address: str
+    email: str
+
+    @classmethod
+    def of(cls, context: Context, email: str) -> SignInAttempts:
+        request = context.request
+        authenticator: Authenticator = request.app.state.authenticator
+        address = client_address(request.scope)
+        return cls(context, authenticator.failures, address, email.strip().lower())
+
+    def check(self) -> None:
+        self.failures.check_sign_in(self.address, self.email)
+
+    def failed(self) -> None:
+        self.failures.sign_in_failed(self.address, self.email)
+
+    def refusal(self, refused: TooManyFailures) -> list[UserError]:
+        self.context.response.headers["Retry-After"] = str(refused.retry_after)
+        return [UserError(code=ErrorCode.TOO_MANY_ATTEMPTS, field="code", message=str(refused))]
+
+
 @strawberry.type
 class AccessMutation:
     @strawberry.mutation(
@@ -164,7 +197,12 @@ class AccessMutation:
     async def request_guest_sign_in(
         self, info: Info[Context, None], input: RequestGuestSignInInput
     ) -> RequestGuestSignInPayload:
-        await guest_sign_in.request_sign_in(info.context.runtime, input.email)
+        runtime = info.context.runtime
+        mail = await guest_sign_in.request_sign_in(runtime, input.email)
+        # Sent after the answer, for a member or not: its time never shows in the answer's.
+        info.context.response.background.tasks.append(
+            BackgroundTask(guest_sign_in.send_sign_in_mail, runtime, mail)
+        )
         return RequestGuestSignInPayload(sent=True)
 
     @strawberry.mutation(
@@ -174,9 +212,14 @@ class AccessMutation:
         self, info: Info[Context, None], input: CompleteGuestSignInInput
     ) -> CompleteGuestSignInPayload:
         runtime = info.context.runtime
+        attempts = SignInAttempts.of(info.context, input.email)
         try:
+            attempts.check()
             token = await guest_sign_in.complete_sign_in(runtime, input.email, input.code)
+        except TooManyFailures as refused:
+            return CompleteGuestSignInPayload(user_errors=attempts.refusal(refused))
         except BusinessRuleError as refused:
+            attempts.failed()
             return CompleteGuestSignInPayload(user_errors=user_errors(refused))
         async with runtime.db.reading() as session:
             member = await session.get(models.Member, token.member_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
@@ -91,6 +92,36 @@ class MaskUnexpectedErrors(MaskErrors):
         return masked
 
 
+class HideSuggestions(MaskErrors):
+    """In production, errors do not suggest names ("Did you mean 'postPointsAdjustment'?"):
+    they would read the schema out to anyone, introspection or not.
+
+    graphql-core (3.3) can leave suggestions out itself (``hide_suggestions`` on
+    ``validate`` and ``execute``), but Strawberry calls neither with it, so the sentence is
+    taken off each error that has one, with its position and path kept, through the same
+    hook Strawberry's own error masking uses."""
+
+    # "Did you mean 'a', 'b', or 'c'?", at the end of a message or inside it; names hold no "?".
+    SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=self._suggests, error_message="")
+
+    def _suggests(self, error: GraphQLError) -> bool:
+        return self.SUGGESTION.search(error.message) is not None
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return GraphQLError(
+            message=self.SUGGESTION.sub("", error.message),
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=error.original_error,
+            extensions=error.extensions,
+        )
+
+
 class QueriesReadReplica(SchemaExtension):
     """A query's reads may be served by the read replica, if the database has one; a
     mutation's never are (its payload must show the write it just made), and neither is the
@@ -118,7 +149,7 @@ class StaytierSchema(strawberry.Schema):
 
 
 def build_schema(*, development: bool = True) -> strawberry.Schema:
-    """The schema; outside development, introspection is off."""
+    """The schema; outside development, introspection and name suggestions are off."""
     # The limit rule is one class, built once: the validation cache is keyed by the rule
     # classes, so a document validated once is not measured again (see limits.py).
     limits = [WithinLimits]
@@ -134,7 +165,7 @@ def build_schema(*, development: bool = True) -> strawberry.Schema:
         QueriesReadReplica,
     ]
     if not development:
-        extensions.append(DisableIntrospection)
+        extensions += [DisableIntrospection, HideSuggestions]
     return StaytierSchema(
         query=Query,
         mutation=Mutation,

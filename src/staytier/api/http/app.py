@@ -147,7 +147,7 @@ def create_app(
             {
                 "runtime": runtime,
                 "settings": settings,
-                "authenticator": authenticator or Authenticator(),
+                "authenticator": authenticator or Authenticator.for_settings(settings),
             }
         ),
         lifespan=[lifespan],

@@ -4,7 +4,9 @@ The middleware resolves the principal once per request, before GraphQL sees it, 
 the request state (the GraphQL context and the rate limiter read it there) and names it as
 the actor of any change the request makes (:func:`staytier.services.audit.acting_as`).
 No header means the anonymous principal, which may only sign a guest in. On ``/graphql`` a
-header that does not resolve (unknown, revoked, tampered, expired) is answered 401 at once;
+header that does not resolve (unknown, revoked, tampered, expired) is answered 401 at once,
+and one whose key id or address has failed too often lately is answered 429 with
+``Retry-After`` without being checked (see :mod:`staytier.api.http.failed_credentials`);
 other routes (health, partner webhooks with their own signatures) see such a request as
 anonymous and decide for themselves.
 """
@@ -12,17 +14,23 @@ anonymous and decide for themselves.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Self
 
 from litestar import Request
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from staytier.api.http.failed_credentials import (
+    FailedCredentials,
+    FailureLimits,
+    TooManyFailures,
+)
 from staytier.domain.access import ANONYMOUS, Principal
 from staytier.services import audit
-from staytier.services.clients import KEY_PREFIX, authenticate_key
+from staytier.services.clients import KEY_PREFIX, KeyVerifier, check_key
 from staytier.services.guest_sign_in import principal_of_token
 from staytier.services.runtime import Runtime
+from staytier.settings import Settings
 
 GRAPHQL_PATH = "/graphql"
 
@@ -32,9 +40,29 @@ class InvalidCredentials(Exception):
 
 
 class Authenticator:
-    """Turns an ``Authorization`` header into a :class:`Principal`."""
+    """Turns an ``Authorization`` header into a :class:`Principal`, counting failures per
+    key id and per client address (``address``) and refusing those over their limits."""
 
-    async def principal(self, runtime: Runtime, authorization: str | None) -> Principal:
+    def __init__(
+        self, failures: FailedCredentials | None = None, verifier: KeyVerifier | None = None
+    ) -> None:
+        self.failures = failures or FailedCredentials()
+        self.verifier = verifier or KeyVerifier()
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Self:
+        """An authenticator with the failure limits and argon2 threads of ``settings``."""
+        limits = FailureLimits(
+            window_seconds=settings.auth_failure_window_seconds,
+            per_address_and_key=settings.auth_failures_per_address_and_key,
+            per_key=settings.auth_failures_per_key,
+            per_address=settings.auth_failures_per_address,
+        )
+        return cls(FailedCredentials(limits), KeyVerifier(settings.argon2_threads))
+
+    async def principal(
+        self, runtime: Runtime, authorization: str | None, *, address: str = "-"
+    ) -> Principal:
         if not authorization:
             return ANONYMOUS
         scheme, _, credential = authorization.partition(" ")
@@ -42,12 +70,28 @@ class Authenticator:
         if scheme.lower() != "bearer" or not credential:
             raise InvalidCredentials("Use Authorization: Bearer <api key or guest token>.")
         if credential.startswith(KEY_PREFIX + "_"):
-            found = await authenticate_key(runtime, credential)
-        else:
-            found = await principal_of_token(runtime, credential)
+            return await self._key_principal(runtime, credential, address)
+        found = await principal_of_token(runtime, credential)
         if found is None:
+            self.failures.failed_without_client(address)
             raise InvalidCredentials("The API key or guest token is not valid.")
         return found
+
+    async def _key_principal(self, runtime: Runtime, key: str, address: str) -> Principal:
+        """A key's argon2 check is admitted only while its key id is under its failure
+        limits (per address and key id, and per key id); a key id no live client has
+        counts against the address."""
+        checked = await check_key(
+            runtime,
+            key,
+            self.verifier,
+            admit=lambda key_id: self.failures.admit_key(address, key_id),
+        )
+        if checked.principal is not None:
+            return checked.principal
+        if not checked.known:
+            self.failures.failed_without_client(address)
+        raise InvalidCredentials("The API key or guest token is not valid.")
 
 
 def principal_of(scope: Scope | Request[Any, Any, Any]) -> Principal:
@@ -68,10 +112,12 @@ def authenticate(app: ASGIApp) -> ASGIApp:
         authenticator: Authenticator = litestar_app.state.authenticator
         header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
         try:
-            principal = await authenticator.principal(litestar_app.state.runtime, header)
-        except InvalidCredentials as refused:
+            principal = await authenticator.principal(
+                litestar_app.state.runtime, header, address=client_address(scope)
+            )
+        except (InvalidCredentials, TooManyFailures) as refused:
             if scope["path"].rstrip("/") == GRAPHQL_PATH:
-                await _unauthorized(send, str(refused))
+                await _refuse(send, refused)
                 return
             principal = ANONYMOUS
         state["principal"] = principal
@@ -87,19 +133,33 @@ def authenticate(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-async def _unauthorized(send: Send, message: str) -> None:
-    body = json.dumps({"errors": [{"message": message}]}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 401,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"www-authenticate", b'Bearer error="invalid_token"'),
-            ],
+def client_address(scope: Scope) -> str:
+    """The client's address as the server saw it (behind a proxy, run uvicorn with
+    ``--proxy-headers`` and ``--forwarded-allow-ips`` so this is the real client's)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "-"
+
+
+async def _refuse(send: Send, refused: InvalidCredentials | TooManyFailures) -> None:
+    """401 for credentials that do not resolve; 429 with ``Retry-After`` for credentials
+    refused for earlier failures (``extensions.code`` TOO_MANY_FAILED_ATTEMPTS and
+    ``retryAfter``). The body is a GraphQL error either way, so a client reads it like any
+    other."""
+    error: dict[str, object] = {"message": str(refused)}
+    headers = [(b"content-type", b"application/json")]
+    if isinstance(refused, TooManyFailures):
+        status = 429
+        error["extensions"] = {
+            "code": "TOO_MANY_FAILED_ATTEMPTS",
+            "retryAfter": refused.retry_after,
         }
-    )
+        headers.append((b"retry-after", str(refused.retry_after).encode()))
+    else:
+        status = 401
+        headers.append((b"www-authenticate", b'Bearer error="invalid_token"'))
+    body = json.dumps({"errors": [error]}).encode()
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
