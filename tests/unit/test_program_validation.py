@@ -132,6 +132,8 @@ def test_a_program_without_a_serving_section_gets_the_default_window(tmp_path: P
     path.write_text("".join(lines[:start] + lines[start + 3 :]))
     serving = load_program(path).versions[0].serving
     assert (serving.days_before_arrival, serving.days_after_departure) == (30, 7)
+
+
 def test_limits_that_cannot_bound_anything_are_refused(tmp_path: Path) -> None:
     text = (
         DEMO.replace("max_revenue_per_night_usd = 25000", "max_revenue_per_night_usd = 300000")

@@ -274,6 +274,8 @@ def _stored(stay: Stay | None) -> StoredStay | None:
     if stay is None:
         return None
     return StoredStay(StayStatus(stay.status), stay.arrival_date, stay.booking_partner)
+
+
 def _bound_mistakes(
     runtime: Runtime, hotel: Property, report: RecordStay, found: list[BusinessRuleError]
 ) -> list[BusinessRuleError]:
