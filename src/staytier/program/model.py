@@ -200,6 +200,15 @@ class GoodwillReason(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     max_points: int = 0
 
 
+class GuestApprovalRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The code a guest gives staff to approve one spending of their points: how long it
+    lives, how many digits it has, how many wrong tries void it."""
+
+    code_minutes: int = 10
+    code_digits: int = 8
+    max_attempts: int = 5
+
+
 class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A complete rule set, in force from ``effective_from`` (to ``effective_until``)."""
 
@@ -223,6 +232,7 @@ class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         default_factory=GuaranteeCompensation
     )
     goodwill_reasons: list[GoodwillReason] = msgspec.field(default_factory=list)
+    guest_approval: GuestApprovalRules = msgspec.field(default_factory=GuestApprovalRules)
 
     @property
     def base_tier(self) -> Tier:

@@ -164,6 +164,13 @@ def _rule_mistakes(version: ProgramVersion) -> Iterator[str]:
         yield "points.expiry_months must not be negative (0 means points never expire)"
     if version.birthday.bonus_points < 0:
         yield "birthday.bonus_points must not be negative (0 means no birthday bonus)"
+    approval = version.guest_approval
+    if not 1 <= approval.code_minutes <= 1440:
+        yield "guest_approval.code_minutes must be between 1 and 1440 (a day)"
+    if not 6 <= approval.code_digits <= 12:
+        yield "guest_approval.code_digits must be between 6 and 12"
+    if not 1 <= approval.max_attempts <= 20:
+        yield "guest_approval.max_attempts must be between 1 and 20"
 
 
 def _activity_mistakes(version: ProgramVersion) -> Iterator[str]:
