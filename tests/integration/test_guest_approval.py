@@ -109,9 +109,7 @@ async def scene(runtime: Runtime) -> AsyncIterator[Scene]:
     )
     ada = enrolled["enrollGuest"]["guest"]["memberNumber"]
     await give_points(admin, ada, 200_000)
-    await record(
-        admin, member_number=ada, arrival=dt.date(2026, 3, 20), nights=2, status="BOOKED"
-    )
+    await record(admin, member_number=ada, arrival=dt.date(2026, 3, 20), nights=2, status="BOOKED")
     async with mailing.db.reading() as session:
         member_id = await session.scalar(select(Member.id).where(Member.member_number == ada))
     app = await admin.acting_as("guest", member_id=member_id)
@@ -158,9 +156,7 @@ async def test_without_the_guests_code_the_desk_spends_nothing(scene: Scene) -> 
 
 async def test_a_code_is_good_for_its_own_spending_only_and_only_once(scene: Scene) -> None:
     one_night = await scene.award_price()
-    code = await scene.code_from_app(
-        operation="AWARD_STAY", points=one_night, propertyCode="NYCTS"
-    )
+    code = await scene.code_from_app(operation="AWARD_STAY", points=one_night, propertyCode="NYCTS")
     donation_code = await scene.code_from_app(
         operation="DONATION", points=one_night, charity="GREENTREES"
     )
@@ -214,9 +210,13 @@ async def test_the_desk_has_the_code_mailed_to_the_guest_and_never_sees_it(scene
     asked = (
         await scene.desk(
             REQUEST,
-            i={"memberNumber": scene.ada, "operation": "AWARD_STAY", "points": price,
-               "propertyCode": "NYCTS"},
-        )  # fmt: skip
+            i={
+                "memberNumber": scene.ada,
+                "operation": "AWARD_STAY",
+                "points": price,
+                "propertyCode": "NYCTS",
+            },
+        )
     )["requestGuestApproval"]
     [(to, body)] = scene.mailbox.sent
     payload = await scene.redeem(scene.desk, scene.mailbox.last_code())
@@ -233,9 +233,14 @@ async def test_a_member_without_email_approves_from_the_app_only(scene: Scene) -
 
     asked = (
         await scene.admin(
-            REQUEST, i={"memberNumber": number, "operation": "DONATION", "points": 1000,
-                        "charity": "GREENTREES"},
-        )  # fmt: skip
+            REQUEST,
+            i={
+                "memberNumber": number,
+                "operation": "DONATION",
+                "points": 1000,
+                "charity": "GREENTREES",
+            },
+        )
     )["requestGuestApproval"]
     incomplete = (
         await scene.admin(REQUEST, i={"memberNumber": number, "operation": "MILES_TRANSFER"})
