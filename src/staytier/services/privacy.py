@@ -39,6 +39,7 @@ from staytier.store.models import (
     AuditEntry,
     Base,
     GuestApproval,
+    IdempotencyRecord,
     LedgerEntry,
     Member,
     MilesTransfer,
@@ -250,6 +251,9 @@ def _rows_of(table: Table, member_id: int) -> ColumnElement[bool] | None:
     if table.name == "audit_entries":
         # What the guest did themself is logged under their guest client id.
         return or_(AuditEntry.member_id == member_id, AuditEntry.client_id == f"guest:{member_id}")
+    if table.name == "idempotency_records":
+        # Requests the guest sent themself; other clients' keys name no member we can find.
+        return IdempotencyRecord.scope == f"guest:{member_id}"
     if "member_id" in table.c:
         return table.c.member_id == member_id
     return None
