@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +16,7 @@ from staytier.clock import TestClock
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member
 from tests.privilege_support import REDEEM, REDEEM_CERTIFICATE, give_points, make_platinum
-from tests.support import ENROLL, GraphQLClient, make_app, new_key, record
+from tests.support import ENROLL, GraphQLClient, Mailbox, make_app, new_key, record
 
 REQUEST = """
 mutation Request($i: RequestGuestApprovalInput!) {
@@ -40,21 +39,6 @@ AUDIT = """query($n: String!) {
     edges { node { action actorRole after } } } }"""
 APRIL = dt.date(2026, 4, 1)
 EMAIL = "ada.approves@example.com"
-
-
-class Mailbox:
-    """Stands in for the mail relay: keeps what would have been sent."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    async def send(self, to: str, subject: str, body: str) -> None:
-        self.sent.append((to, body))
-
-    def last_code(self) -> str:
-        found = re.search(r"\b(\d{8})\b", self.sent[-1][1])
-        assert found, self.sent[-1]
-        return found.group(1)
 
 
 @dataclass
@@ -219,7 +203,7 @@ async def test_the_desk_has_the_code_mailed_to_the_guest_and_never_sees_it(scene
         )
     )["requestGuestApproval"]
     [(to, body)] = scene.mailbox.sent
-    payload = await scene.redeem(scene.desk, scene.mailbox.last_code())
+    payload = await scene.redeem(scene.desk, scene.mailbox.last_code(digits=8))
 
     assert asked["userErrors"] == [] and asked["mailed"] is True and asked["code"] is None
     assert asked["approval"]["operation"] == "AWARD_STAY" and asked["approval"]["points"] == price
