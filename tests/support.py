@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -125,6 +126,22 @@ async def completed_stay(
             ),
         ),
     )
+
+
+class Mailbox:
+    """Stands in for the mail relay: keeps what would have been sent (sign-in and approval
+    codes); use with ``dataclasses.replace(runtime, mailer=Mailbox())``."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    async def send(self, to: str, subject: str, body: str) -> None:
+        self.sent.append((to, body))
+
+    def last_code(self, digits: int = 6) -> str:
+        found = re.search(rf"\b(\d{{{digits}}})\b", self.sent[-1][1])
+        assert found, self.sent[-1]
+        return found.group(1)
 
 
 TEST_ADMIN = Principal(role=Role.ADMIN, client_id="test-admin", name="test admin")

@@ -273,12 +273,12 @@ MATRIX: dict[str, Operation] = {
     ),
     "donatePoints": mutation(
         "donatePoints",
-        {ADMIN, GUEST},
+        {ADMIN, DESK, GUEST},
         i={"idempotencyKey": "dp-1", "memberNumber": "ADA", "charity": "NONE", "points": 1000},
     ),
     "transferPointsToMiles": mutation(
         "transferPointsToMiles",
-        {ADMIN, GUEST},
+        {ADMIN, DESK, GUEST},
         i={
             "idempotencyKey": "tm-1",
             "memberNumber": "ADA",
@@ -286,6 +286,11 @@ MATRIX: dict[str, Operation] = {
             "frequentFlyerNumber": "FF1",
             "points": 3000,
         },
+    ),
+    "requestGuestApproval": mutation(
+        "requestGuestApproval",
+        {ADMIN, DESK, GUEST},
+        i={"memberNumber": "ADA", "operation": "DONATION", "points": 1000, "charity": "NONE"},
     ),
     "partnerOutbox": op("{ partnerOutbox { counts { state count } } }", {ADMIN}),
     "replayPartnerRequest": mutation(

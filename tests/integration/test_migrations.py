@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import (
+    JSON,
     Connection,
     Integer,
     MetaData,
@@ -186,3 +187,52 @@ async def test_upgrading_a_filled_database_indexes_its_members_for_search(
         ("9000000001", "cruz"),
     }
     assert phone_keys == {("9000000000", "442079460018"), ("9000000001", None)}
+
+
+async def test_upgrading_links_each_kept_webhook_receipt_to_its_member(
+    blank_database_url: str,
+) -> None:
+    """Receipts kept before they recorded their member are linked by the member number in
+    their result, so a guest's export and erasure find them."""
+    upgrade(blank_database_url, "0005_privileges")
+
+    def insert(connection: Connection) -> None:
+        connection.execute(
+            text(
+                "INSERT INTO members (member_number, first_name, last_name, language, "
+                "time_zone, enrolled_on, points_balance, created_at) VALUES ('9000000000', "
+                "'Zoë', 'Brien', 'en', 'UTC', '2024-01-01', 0, '2024-01-01 00:00:00+00')"
+            )
+        )
+        receipts = table(
+            "partner_webhooks",
+            *(column(name) for name in ("partner", "webhook_id", "endpoint", "received_at")),
+            column("result", JSON()),
+        )
+        connection.execute(
+            receipts.insert(),
+            [
+                {"partner": "STAYCARD", "webhook_id": f"msg_{n}", "endpoint": "card-spend",
+                 "result": {"webhook_id": f"msg_{n}", "member_number": number},
+                 "received_at": dt.datetime(2024, 1, 1, tzinfo=dt.UTC)}
+                for n, number in enumerate(["9000000000", "1111111111"])
+            ],
+        )  # fmt: skip
+        connection.commit()
+
+    await _on_connection(blank_database_url, insert)
+    upgrade(blank_database_url)
+
+    def linked(connection: Connection) -> set[tuple[str, Any]]:
+        rows = connection.execute(
+            text(
+                "SELECT w.webhook_id, m.member_number FROM partner_webhooks w "
+                "LEFT JOIN members m ON m.id = w.member_id"
+            )
+        )
+        return {tuple(row) for row in rows}
+
+    assert await _on_connection(blank_database_url, linked) == {
+        ("msg_0", "9000000000"),
+        ("msg_1", None),
+    }

@@ -86,3 +86,25 @@ async def test_a_front_desk_records_a_welcome_gift_at_its_own_hotel_only(
 
     assert forbidden(await desk.raw(WELCOME, input=fields))
     await desk.aclose()
+
+
+async def test_a_front_desk_gives_goodwill_within_the_reasons_limit_and_never_adjusts(
+    client: GraphQLClient,
+) -> None:
+    number = await enroll(client)
+    await record(client, member_number=number, arrival=dt.date(2026, 2, 1), nights=1)
+    desk = await client.acting_as("front_desk", properties=["NYCTS"])
+
+    def goodwill(points: int) -> dict[str, Any]:
+        return {"idempotencyKey": new_key(), "memberNumber": number, "points": points,
+                "reasonCode": "ROOM_NOT_READY", "author": "Sam"}  # fmt: skip
+
+    within = (await desk(GOODWILL, input=goodwill(5000)))["postGoodwillPoints"]
+    beyond = (await desk(GOODWILL, input=goodwill(5001)))["postGoodwillPoints"]
+    debit = {"idempotencyKey": new_key(), "memberNumber": number, "points": -100,
+             "reason": "taking back", "author": "Sam"}  # fmt: skip
+
+    assert within["userErrors"] == [] and within["entry"]["kind"] == "BONUS"
+    assert [e["code"] for e in beyond["userErrors"]] == ["GOODWILL_LIMIT_EXCEEDED"]
+    assert forbidden(await desk.raw(ADJUST, input=debit))
+    await desk.aclose()

@@ -165,3 +165,25 @@ def test_a_program_without_limits_gets_the_documented_defaults(tmp_path: Path) -
         limits.max_points_per_activity,
         limits.horizon_days,
     ) == (25_000, 250_000, 5_000_000, 1_000_000, 550)
+
+
+def test_a_program_without_guest_approval_rules_gets_the_defaults() -> None:
+    program = load_program(default_program_path())
+    older, newer = program.versions
+    assert (older.guest_approval.code_minutes, older.guest_approval.code_digits) == (10, 8)
+    assert older.guest_approval.max_attempts == 5
+    assert newer.guest_approval == older.guest_approval
+
+
+def test_guest_approval_rules_out_of_range_are_refused(tmp_path: Path) -> None:
+    text = (
+        DEMO.replace("code_minutes = 10", "code_minutes = 0")
+        .replace("code_digits = 8", "code_digits = 4")
+        .replace("max_attempts = 5 ", "max_attempts = 50 ")
+    )
+    mistakes = load_variant(tmp_path, text)
+    assert mistakes == [
+        "versions[1] (2026.1): guest_approval.code_minutes must be between 1 and 1440 (a day)",
+        "versions[1] (2026.1): guest_approval.code_digits must be between 6 and 12",
+        "versions[1] (2026.1): guest_approval.max_attempts must be between 1 and 20",
+    ], mistakes

@@ -231,6 +231,15 @@ class Limits(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     horizon_days: int = 550
 
 
+class GuestApprovalRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The code a guest gives staff to approve one spending of their points: how long it
+    lives, how many digits it has, how many wrong tries void it."""
+
+    code_minutes: int = 10
+    code_digits: int = 8
+    max_attempts: int = 5
+
+
 class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A complete rule set, in force from ``effective_from`` (to ``effective_until``)."""
 
@@ -256,6 +265,7 @@ class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     )
     goodwill_reasons: list[GoodwillReason] = msgspec.field(default_factory=list)
     limits: Limits = msgspec.field(default_factory=Limits)
+    guest_approval: GuestApprovalRules = msgspec.field(default_factory=GuestApprovalRules)
 
     @property
     def base_tier(self) -> Tier:

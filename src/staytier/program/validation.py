@@ -203,6 +203,13 @@ def _rule_mistakes(version: ProgramVersion) -> Iterator[str]:
         days = getattr(version.serving, key)
         if not 0 <= days <= MAX_SERVING_DAYS:
             yield f"serving.{key} must be between 0 and {MAX_SERVING_DAYS} days (it is {days})"
+    approval = version.guest_approval
+    if not 1 <= approval.code_minutes <= 1440:
+        yield "guest_approval.code_minutes must be between 1 and 1440 (a day)"
+    if not 6 <= approval.code_digits <= 12:
+        yield "guest_approval.code_digits must be between 6 and 12"
+    if not 1 <= approval.max_attempts <= 20:
+        yield "guest_approval.max_attempts must be between 1 and 20"
 
 
 def _activity_mistakes(version: ProgramVersion) -> Iterator[str]:

@@ -14,8 +14,10 @@ from staytier.clock import local_date
 from staytier.connectors.partners import Partner, PartnerKind
 from staytier.domain.awards import donation_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.domain.guest_approvals import Spender, donation_terms
 from staytier.domain.points import LedgerKind
 from staytier.services import outbox
+from staytier.services.guest_approvals import approve_spending, counting_refusals
 from staytier.services.idempotency import Result, run_once
 from staytier.services.ledger import post_entry
 from staytier.services.members import member_for_update
@@ -33,6 +35,8 @@ class DonatePoints:
     member_number: str
     charity: str
     points: int
+    # The guest's approval code; required when staff give for the guest.
+    guest_approval: str | None = None
 
 
 def partner_of_kind(runtime: Runtime, code: str, kind: PartnerKind, field: str) -> Partner:
@@ -48,8 +52,11 @@ def partner_of_kind(runtime: Runtime, code: str, kind: PartnerKind, field: str) 
     return partner
 
 
-async def donate_points(runtime: Runtime, command: DonatePoints, *, scope: str = "") -> Result:
-    """Debits the donation and writes its request to the charity in one transaction."""
+async def donate_points(
+    runtime: Runtime, command: DonatePoints, *, spender: Spender, scope: str = ""
+) -> Result:
+    """Debits the donation and writes its request to the charity in one transaction. Staff
+    need the guest's approval of these points to this charity."""
 
     async def work(session: AsyncSession) -> Result:
         charity = partner_of_kind(runtime, command.charity, PartnerKind.CHARITY, "charity")
@@ -59,6 +66,10 @@ async def donate_points(runtime: Runtime, command: DonatePoints, *, scope: str =
         if mistake:
             raise BusinessRuleError(ErrorCode.INVALID_AMOUNT, mistake, "points")
         member = await member_for_update(session, command.member_number)
+        await approve_spending(
+            session, runtime, member, donation_terms(command.points, charity.code),
+            code=command.guest_approval, spender=spender,
+        )  # fmt: skip
         if command.points > member.points_balance:
             raise not_enough_points(command.points, member.points_balance)
         today = local_date(runtime.clock, member.time_zone)
@@ -84,10 +95,10 @@ async def donate_points(runtime: Runtime, command: DonatePoints, *, scope: str =
         )  # fmt: skip
         return {"donation_id": donation.id, "member_id": member.id}
 
-    return await run_once(
+    return await counting_refusals(runtime, run_once(
         runtime, operation="donatePoints", key=command.idempotency_key, request=command,
         work=work, scope=scope,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 async def debit_and_send(

@@ -12,9 +12,11 @@ from staytier.clock import local_date
 from staytier.connectors.partners import PartnerKind
 from staytier.domain.awards import miles_for, transfer_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.domain.guest_approvals import Spender, miles_terms
 from staytier.domain.points import LedgerKind
 from staytier.services import outbox
 from staytier.services.donations import debit_and_send, partner_of_kind, refund
+from staytier.services.guest_approvals import approve_spending, counting_refusals
 from staytier.services.idempotency import Result, run_once
 from staytier.services.members import member_for_update
 from staytier.services.redemptions import not_enough_points
@@ -32,12 +34,15 @@ class TransferPointsToMiles:
     airline: str
     frequent_flyer_number: str
     points: int
+    # The guest's approval code; required when staff transfer for the guest.
+    guest_approval: str | None = None
 
 
 async def transfer_points_to_miles(
-    runtime: Runtime, command: TransferPointsToMiles, *, scope: str = ""
+    runtime: Runtime, command: TransferPointsToMiles, *, spender: Spender, scope: str = ""
 ) -> Result:
-    """Debits the points and writes the transfer to the airline in one transaction."""
+    """Debits the points and writes the transfer to the airline in one transaction. Staff
+    need the guest's approval of these points to this frequent-flyer account."""
 
     async def work(session: AsyncSession) -> Result:
         airline = partner_of_kind(runtime, command.airline, PartnerKind.AIRLINE, "airline")
@@ -53,6 +58,10 @@ async def transfer_points_to_miles(
         mistake = transfer_mistake(command.points, rules)
         if mistake:
             raise BusinessRuleError(ErrorCode.INVALID_AMOUNT, mistake, "points")
+        terms = miles_terms(command.points, airline.code, command.frequent_flyer_number)
+        await approve_spending(
+            session, runtime, member, terms, code=command.guest_approval, spender=spender
+        )
         if command.points > member.points_balance:
             raise not_enough_points(command.points, member.points_balance)
         miles = miles_for(command.points, rules)
@@ -81,10 +90,10 @@ async def transfer_points_to_miles(
         )  # fmt: skip
         return {"transfer_id": transfer.id, "member_id": member.id}
 
-    return await run_once(
+    return await counting_refusals(runtime, run_once(
         runtime, operation="transferPointsToMiles", key=command.idempotency_key,
         request=command, work=work, scope=scope,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 @outbox.outcome_handler(OPERATION)

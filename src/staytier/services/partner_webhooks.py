@@ -112,13 +112,13 @@ async def receive(runtime: Runtime, partner_code: str, feed: Feed, webhook: Webh
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise WebhookRejected(400, str(exc)) from exc
     try:
-        result = await _apply(runtime, partner, feed, payload, webhook.webhook_id)
+        result, member_id = await _apply(runtime, partner, feed, payload, webhook.webhook_id)
     except BusinessRuleError as exc:
         errors = getattr(exc, "errors", [exc])
         detail = [{"code": e.code.value, "field": e.field, "message": e.message} for e in errors]
         raise WebhookRejected(422, exc.message, detail) from exc
     answer = {"webhook_id": webhook.webhook_id, **result}
-    await _keep_receipt(runtime, partner, feed, webhook.webhook_id, answer)
+    await _keep_receipt(runtime, partner, feed, webhook.webhook_id, answer, member_id)
     return answer
 
 
@@ -150,13 +150,15 @@ def _already(webhook_id: str, receipt: PartnerWebhook) -> WebhookRejected:
 
 async def _apply(
     runtime: Runtime, partner: Partner, feed: Feed, payload: Any, webhook_id: str
-) -> Result:
+) -> tuple[Result, int]:
+    """The webhook's answer, and the member it credited."""
     scope = f"partner:{partner.code}"
     if isinstance(payload, Checkout):
         done = await record_stay(
             runtime, _stay(payload, webhook_id), scope=scope, actor=stay_actor(partner)
         )
-        return {"member_number": payload.member_number, "stay_id": done["stay_id"]}
+        answer = {"member_number": payload.member_number, "stay_id": done["stay_id"]}
+        return answer, done["member_id"]
     assert partner.activity_source is not None  # the partners file requires it
     if isinstance(payload, cobrand_card.CardSpend):
         command = RecordActivity(
@@ -187,7 +189,8 @@ async def _apply(
             guest_first_name=payload.guest_first_name,
         )
     done = await record_activity(runtime, command, scope=scope)
-    return {"member_number": command.member_number, "activity_id": done["activity_id"]}
+    answer = {"member_number": command.member_number, "activity_id": done["activity_id"]}
+    return answer, done["member_id"]
 
 
 def stay_actor(partner: Partner) -> StayActor:
@@ -228,7 +231,12 @@ def _stay(checkout: Checkout, webhook_id: str) -> RecordStay:
 
 
 async def _keep_receipt(
-    runtime: Runtime, partner: Partner, feed: Feed, webhook_id: str, result: Result
+    runtime: Runtime,
+    partner: Partner,
+    feed: Feed,
+    webhook_id: str,
+    result: Result,
+    member_id: int,
 ) -> None:
     try:
         async with runtime.db.transaction() as session:
@@ -237,6 +245,7 @@ async def _keep_receipt(
                     partner=partner.code,
                     webhook_id=webhook_id,
                     endpoint=feed.value,
+                    member_id=member_id,
                     result=result,
                     received_at=runtime.now(),
                 )

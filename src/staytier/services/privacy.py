@@ -5,9 +5,16 @@ revisions of their stays), so a table added later is exported without a change h
 
 Erasure pseudonymizes the member row (name, contact, home property, the member number, so
 the old number no longer resolves), deletes the profile (preferences, staff notes, special
-dates, consent, profile history, search terms) and what signs them in, and blanks the
-values the audit log kept about their profile. The ledger, stays and credits stay, attached
-to the pseudonymous member, so every program total still reconciles.
+dates, consent, profile history, search terms) and what signs them in or approves their
+spending, and blanks the values the audit log kept about their profile. Free text written
+about the guest goes: ledger descriptions (goodwill notes, adjustment reasons, transfer
+labels) and partners' activity descriptions are replaced, frequent-flyer numbers erased.
+Then every text and JSON column of every row still referring to the member (found through
+the metadata, so a table added later is covered) is scrubbed of the guest's personal values
+(:mod:`staytier.domain.erasure`): partner requests, webhook receipts, partners' answers.
+The ledger, stays and credits stay, attached to the pseudonymous member, so every program
+total still reconciles. A member with partner requests still being delivered is not erased
+until they are final: the partner still needs the request as it was written.
 """
 
 from __future__ import annotations
@@ -18,14 +25,29 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import JSON, ColumnElement, String, Table, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from staytier.domain.erasure import ERASED, PersonalValues, scrub
 from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.domain.outbox import OPEN_STATES
 from staytier.services import audit
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
-from staytier.store.models import AuditEntry, Base, Member, Stay, StayRevision
+from staytier.store.models import (
+    Activity,
+    AuditEntry,
+    Base,
+    GuestApproval,
+    IdempotencyRecord,
+    LedgerEntry,
+    Member,
+    MilesTransfer,
+    PartnerRequest,
+    SpecialDate,
+    Stay,
+    StayRevision,
+)
 
 # Deleted on erasure: the profile, and what finds or signs in the member.
 PROFILE_TABLES = (
@@ -37,6 +59,7 @@ PROFILE_TABLES = (
     "member_search_terms",
     "birthday_bonuses",
     "sign_in_codes",
+    "guest_approvals",
     "member_partners",
 )
 # Never exported: secrets (hashes of sign-in codes) and the audit trail's internals.
@@ -44,6 +67,7 @@ NOT_EXPORTED = {"sign_in_codes", "audit_entries", "idempotency_records"}
 # Audit subjects whose before/after hold profile values.
 PROFILE_SUBJECTS = ("preference", "special_date", "consent")
 ERASED_NAME = "Erased"
+ERASED_DESCRIPTION = " entry; details erased with the member's personal data"
 
 
 def _plain(value: Any) -> Any:
@@ -117,10 +141,14 @@ async def erase_guest(runtime: Runtime, member_number: str, reason: str) -> dict
         )
     async with runtime.db.transaction() as session:
         member = await member_for_update(session, member_number)
+        await _refuse_while_partners_deliver(session, member)
         now = runtime.now()
+        personal = await _personal_values(session, member)
         for name in PROFILE_TABLES:
             table = Base.metadata.tables[name]
             await session.execute(delete(table).where(table.c.member_id == member.id))
+        await _drop_free_text(session, member.id)
+        await _scrub_rows(session, member.id, personal)
         await session.execute(
             update(AuditEntry)
             .where(AuditEntry.member_id == member.id)
@@ -133,7 +161,7 @@ async def erase_guest(runtime: Runtime, member_number: str, reason: str) -> dict
             .values(before={"erased": True}, after={"erased": True})
             .execution_options(synchronize_session=False)
         )
-        member.member_number = _pseudonym()
+        member.member_number = personal.pseudonym
         member.first_name = member.last_name = ERASED_NAME
         member.email = member.phone = member.phone_key = member.home_property_code = None
         member.erased_at = now
@@ -146,3 +174,105 @@ async def erase_guest(runtime: Runtime, member_number: str, reason: str) -> dict
             after={"reason": reason.strip()},
         )
         return {"member_id": member.id, "erased_at": now.isoformat()}
+
+
+async def _refuse_while_partners_deliver(session: AsyncSession, member: Member) -> None:
+    open_requests = await session.scalar(
+        select(func.count(PartnerRequest.id)).where(
+            PartnerRequest.member_id == member.id,
+            PartnerRequest.state.in_([state.value for state in OPEN_STATES]),
+        )
+    )
+    if open_requests:
+        raise BusinessRuleError(
+            ErrorCode.PARTNER_REQUESTS_OPEN,
+            f"Member {member.member_number} has {open_requests} partner request(s) still "
+            "being delivered; erase the member once they are final.",
+            "memberNumber",
+        )
+
+
+async def _personal_values(session: AsyncSession, member: Member) -> PersonalValues:
+    """The guest's values to scrub from what stays: contact, names, frequent-flyer numbers
+    (transfers and approvals), special dates, all read before they are deleted."""
+    flyer_numbers = await session.scalars(
+        select(MilesTransfer.frequent_flyer_number).where(MilesTransfer.member_id == member.id)
+    )
+    recipients = await session.scalars(
+        select(GuestApproval.recipient).where(
+            GuestApproval.member_id == member.id, GuestApproval.recipient.is_not(None)
+        )
+    )
+    dates = await session.scalars(
+        select(SpecialDate.happened_on).where(SpecialDate.member_id == member.id)
+    )
+    contact = (member.email, member.phone, member.phone_key)
+    return PersonalValues(
+        member_number=member.member_number,
+        pseudonym=_pseudonym(),
+        names=(member.first_name, member.last_name, f"{member.first_name} {member.last_name}"),
+        values=(
+            *(value for value in contact if value),
+            *flyer_numbers,
+            *(recipient for recipient in recipients if recipient),
+            *(day.isoformat() for day in dates),
+        ),
+    )
+
+
+async def _drop_free_text(session: AsyncSession, member_id: int) -> None:
+    """Text people typed about the guest cannot be scrubbed value by value: it goes."""
+    await session.execute(
+        update(LedgerEntry)
+        .where(LedgerEntry.member_id == member_id)
+        .values(description=LedgerEntry.kind + ERASED_DESCRIPTION)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Activity)
+        .where(Activity.member_id == member_id)
+        .values(description="")
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(MilesTransfer)
+        .where(MilesTransfer.member_id == member_id)
+        .values(frequent_flyer_number=ERASED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _rows_of(table: Table, member_id: int) -> ColumnElement[bool] | None:
+    """The rows of ``table`` that refer to the member, or None if it never does."""
+    if table.name == "members":
+        return None
+    if table.name == "stay_revisions":
+        return StayRevision.stay_id.in_(select(Stay.id).where(Stay.member_id == member_id))
+    if table.name == "audit_entries":
+        # What the guest did themself is logged under their guest client id.
+        return or_(AuditEntry.member_id == member_id, AuditEntry.client_id == f"guest:{member_id}")
+    if table.name == "idempotency_records":
+        # Requests the guest sent themself; other clients' keys name no member we can find.
+        return IdempotencyRecord.scope == f"guest:{member_id}"
+    if "member_id" in table.c:
+        return table.c.member_id == member_id
+    return None
+
+
+async def _scrub_rows(session: AsyncSession, member_id: int, personal: PersonalValues) -> None:
+    """Scrubs every text and JSON column of every row that refers to the member."""
+    pattern = personal.pattern()
+    for table in Base.metadata.sorted_tables:
+        condition = _rows_of(table, member_id)
+        columns = [c for c in table.c if isinstance(c.type, String | JSON)]
+        if condition is None or not columns:
+            continue
+        rows = await session.execute(select(table.c.id, *columns).where(condition))
+        for row_id, *values in rows.all():
+            changed = {
+                column.name: cleaned
+                for column, value in zip(columns, values, strict=True)
+                if (cleaned := scrub(value, personal, pattern)) != value
+            }
+            if changed:
+                await session.execute(update(table).where(table.c.id == row_id).values(**changed))

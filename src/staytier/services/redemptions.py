@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.clock import local_date
 from staytier.domain.awards import certificate_usable_on, price_award_stay
 from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.domain.guest_approvals import Spender, award_stay_terms, certificate_terms
 from staytier.program.model import ProgramVersion
 from staytier.services.award_stays import award_of, book_award_stay, quote_detail
+from staytier.services.guest_approvals import approve_spending, counting_refusals
 from staytier.services.idempotency import Result, run_once
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
@@ -29,6 +31,8 @@ class RedeemAwardStay:
     property_code: str
     arrival: dt.date
     departure: dt.date
+    # The guest's approval code; required when staff spend for the guest.
+    guest_approval: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class RedeemCertificate:
     certificate_id: int
     property_code: str
     arrival: dt.date
+    guest_approval: str | None = None
 
 
 def not_enough_points(needed: int, balance: int) -> BusinessRuleError:
@@ -82,10 +87,11 @@ def _rules_here(runtime: Runtime, hotel: Property) -> ProgramVersion:
 
 
 async def redeem_award_stay(
-    runtime: Runtime, command: RedeemAwardStay, *, scope: str = ""
+    runtime: Runtime, command: RedeemAwardStay, *, spender: Spender, scope: str = ""
 ) -> Result:
     """Books an award stay and debits its price in the same transaction; refused with
-    NOT_ENOUGH_POINTS (nothing booked, nothing debited) when the balance is short."""
+    NOT_ENOUGH_POINTS (nothing booked, nothing debited) when the balance is short. Staff
+    need the guest's approval of this price at this property (see guest_approvals)."""
 
     async def work(session: AsyncSession) -> Result:
         member = await member_for_update(session, command.member_number)
@@ -99,6 +105,10 @@ async def redeem_award_stay(
                 f"Category {hotel.category} ({hotel.code}) has no award price.",
                 "propertyCode",
             )
+        await approve_spending(
+            session, runtime, member, award_stay_terms(quote.points, hotel.code),
+            code=command.guest_approval, spender=spender,
+        )  # fmt: skip
         if quote.points > member.points_balance:
             raise not_enough_points(quote.points, member.points_balance)
         redemption = await book_award_stay(
@@ -114,10 +124,10 @@ async def redeem_award_stay(
         )
         return {"stay_id": redemption.stay_id, "member_id": member.id}
 
-    return await run_once(
+    return await counting_refusals(runtime, run_once(
         runtime, operation="redeemAwardStay", key=command.idempotency_key, request=command,
         work=work, scope=scope,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 async def cancel_award_stay(
@@ -178,15 +188,20 @@ async def _usable_certificate(
 
 
 async def redeem_certificate(
-    runtime: Runtime, command: RedeemCertificate, *, scope: str = ""
+    runtime: Runtime, command: RedeemCertificate, *, spender: Spender, scope: str = ""
 ) -> Result:
     """Uses a free-night certificate for one night at a property of its category or lower.
-    The certificate must be usable on the day it is redeemed (the member's local date)."""
+    The certificate must be usable on the day it is redeemed (the member's local date).
+    Staff need the guest's approval of this certificate at this property."""
 
     async def work(session: AsyncSession) -> Result:
         member = await member_for_update(session, command.member_number)
-        certificate = await _usable_certificate(session, runtime, member, command.certificate_id)
         hotel = await property_or_refuse(session, command.property_code)
+        await approve_spending(
+            session, runtime, member, certificate_terms(command.certificate_id, hotel.code),
+            code=command.guest_approval, spender=spender,
+        )  # fmt: skip
+        certificate = await _usable_certificate(session, runtime, member, command.certificate_id)
         departure = command.arrival + dt.timedelta(days=1)
         _check_dates(runtime, hotel, command.arrival, departure)
         if hotel.category > certificate.max_category:
@@ -212,7 +227,7 @@ async def redeem_certificate(
         certificate.settled_at = runtime.now()
         return {"stay_id": redemption.stay_id, "member_id": member.id}
 
-    return await run_once(
+    return await counting_refusals(runtime, run_once(
         runtime, operation="redeemCertificate", key=command.idempotency_key, request=command,
         work=work, scope=scope,
-    )  # fmt: skip
+    ))  # fmt: skip

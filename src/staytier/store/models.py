@@ -403,6 +403,8 @@ class PartnerWebhook(Base):
     partner: Mapped[str] = mapped_column(String(40))
     webhook_id: Mapped[str] = mapped_column(String(200))
     endpoint: Mapped[str] = mapped_column(String(40))
+    # The member it credited, so the guest's export and erasure find the receipt.
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
@@ -454,6 +456,32 @@ class SignInCode(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class GuestApproval(Base):
+    """A guest's approval of one spending of their points by staff: a single-use code, of
+    which only a keyed hash is kept, bound to the spending's terms; void after it expires,
+    after it is used, or after too many wrong tries."""
+
+    __tablename__ = "guest_approvals"
+    __table_args__ = (Index(None, "member_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    # AWARD_STAY, CERTIFICATE, DONATION, MILES_TRANSFER (domain.guest_approvals)
+    operation: Mapped[str] = mapped_column(String(20))
+    points: Mapped[int] = mapped_column(Integer)
+    property_code: Mapped[str | None] = mapped_column(String(16))
+    # The certificate, the charity, or "<airline> <frequent-flyer number>".
+    recipient: Mapped[str | None] = mapped_column(String(80))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The client that asked (the guest's app, or a desk that had it mailed) and that used it.
+    requested_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    used_by: Mapped[str | None] = mapped_column(String(60))
 
 
 class AuditEntry(Base):

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
+from staytier.api.graphql.guest_approvals import spender_of
 from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
 from staytier.api.graphql.permissions import (
@@ -38,9 +39,10 @@ from staytier.store.queries import property_by_code
 
 
 class OwnPoints(RolePermission):
-    """Points leaving the program (donations, miles): the guest themself, or an admin."""
+    """Points leaving the program (donations, miles): the guest themself, a front desk
+    with the guest's approval code, or an admin."""
 
-    roles = (Role.ADMIN, Role.GUEST)
+    roles = (Role.ADMIN, Role.FRONT_DESK, Role.GUEST)
 
 
 @strawberry.type
@@ -79,6 +81,11 @@ class DonatePointsInput:
     member_number: str
     charity: str = strawberry.field(description="A charity of the partners file, e.g. GREENTREES.")
     points: int
+    guest_approval: str | None = strawberry.field(
+        default=None,
+        description="The guest's approval code (requestGuestApproval); required when staff "
+        "spend for the guest, ignored for the signed-in guest.",
+    )
 
 
 @strawberry.input
@@ -88,6 +95,11 @@ class TransferPointsToMilesInput:
     airline: str = strawberry.field(description="An airline of the partners file, e.g. SKYWAYS.")
     frequent_flyer_number: str
     points: int
+    guest_approval: str | None = strawberry.field(
+        default=None,
+        description="The guest's approval code (requestGuestApproval); required when staff "
+        "spend for the guest, ignored for the signed-in guest.",
+    )
 
 
 async def guarantee_outcome(
@@ -207,8 +219,14 @@ class PartnerPrivilegesMutation:
             member_number=input.member_number.strip(),
             charity=code_of(input.charity),
             points=input.points,
+            guest_approval=input.guest_approval,
         )
-        call = donations.donate_points(context.runtime, command, scope=context.idempotency_scope)
+        call = donations.donate_points(
+            context.runtime,
+            command,
+            spender=spender_of(context.principal),
+            scope=context.idempotency_scope,
+        )
         return await donation_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
@@ -225,8 +243,12 @@ class PartnerPrivilegesMutation:
             airline=code_of(input.airline),
             frequent_flyer_number=input.frequent_flyer_number.strip().upper(),
             points=input.points,
+            guest_approval=input.guest_approval,
         )
         call = miles.transfer_points_to_miles(
-            context.runtime, command, scope=context.idempotency_scope
+            context.runtime,
+            command,
+            spender=spender_of(context.principal),
+            scope=context.idempotency_scope,
         )
         return await transfer_outcome(context, *await attempt(call))

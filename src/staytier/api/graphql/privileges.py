@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
+from staytier.api.graphql.guest_approvals import spender_of
 from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.permissions import (
     AdminOnly,
@@ -38,7 +39,8 @@ CENT = Decimal("0.01")
 
 class PointSpenders(RolePermission):
     """Award stays, certificates, room guarantees: the guest, the front desk booking for
-    them (at its own properties, see OwnProperty), an admin."""
+    them (at its own properties, see OwnProperty; spending needs the guest's approval
+    code), an admin."""
 
     roles = (Role.ADMIN, Role.FRONT_DESK, Role.GUEST)
 
@@ -188,6 +190,11 @@ class RedeemAwardStayInput:
     property_code: str
     arrival_date: dt.date
     departure_date: dt.date
+    guest_approval: str | None = strawberry.field(
+        default=None,
+        description="The guest's approval code (requestGuestApproval); required when staff "
+        "spend for the guest, ignored for the signed-in guest.",
+    )
 
 
 @strawberry.input
@@ -206,6 +213,11 @@ class RedeemCertificateInput:
     certificate_id: int = strawberry.field(description="The certificate's number.")
     property_code: str
     arrival_date: dt.date = strawberry.field(description="The one night it pays for.")
+    guest_approval: str | None = strawberry.field(
+        default=None,
+        description="The guest's approval code (requestGuestApproval); required when staff "
+        "spend for the guest, ignored for the signed-in guest.",
+    )
 
 
 @strawberry.input
@@ -322,9 +334,13 @@ class PrivilegesMutation:
             property_code=code_of(input.property_code),
             arrival=input.arrival_date,
             departure=input.departure_date,
+            guest_approval=input.guest_approval,
         )
         call = redemptions.redeem_award_stay(
-            context.runtime, command, scope=context.idempotency_scope
+            context.runtime,
+            command,
+            spender=spender_of(context.principal),
+            scope=context.idempotency_scope,
         )
         return await award_outcome(context, *await attempt(call))
 
@@ -362,9 +378,13 @@ class PrivilegesMutation:
             certificate_id=input.certificate_id,
             property_code=code_of(input.property_code),
             arrival=input.arrival_date,
+            guest_approval=input.guest_approval,
         )
         call = redemptions.redeem_certificate(
-            context.runtime, command, scope=context.idempotency_scope
+            context.runtime,
+            command,
+            spender=spender_of(context.principal),
+            scope=context.idempotency_scope,
         )
         return await award_outcome(context, *await attempt(call))
 

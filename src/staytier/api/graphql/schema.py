@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from staytier.api.graphql.access import AccessMutation, AccessQuery
+from staytier.api.graphql.guest_approvals import GuestApprovalMutation
 from staytier.api.graphql.limits import WithinLimits
 from staytier.api.graphql.mutations import CoreMutation
 from staytier.api.graphql.partner_privileges import (
@@ -53,6 +54,7 @@ Mutation = merge_types(
         PartnersMutation,
         PrivilegesMutation,
         PartnerPrivilegesMutation,
+        GuestApprovalMutation,
         AccessMutation,
     ),
 )
