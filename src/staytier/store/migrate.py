@@ -8,6 +8,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -32,3 +35,31 @@ def upgrade(url: str, revision: str = "head") -> None:
         return
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(command.upgrade, alembic_config(url), revision).result()
+
+
+def head_revisions() -> set[str]:
+    """The revisions a fully migrated database is at (one, unless branches are unmerged)."""
+    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+async def pending_migrations(engine: AsyncEngine) -> list[str]:
+    """The migrations not yet applied to the database behind ``engine``, oldest first; all
+    of them for a database without staytier's tables. Raises what connecting raises."""
+    async with engine.connect() as connection:
+        current = await connection.run_sync(
+            lambda sync: set(MigrationContext.configure(sync).get_current_heads())
+        )
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    applied = {
+        revision.revision
+        for head in current
+        for revision in script.iterate_revisions(head, "base")
+        if revision is not None
+    }
+    return [revision for revision in all_revisions() if revision not in applied]
+
+
+def all_revisions() -> list[str]:
+    """Every migration that ships with this version, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
