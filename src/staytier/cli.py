@@ -187,7 +187,7 @@ def _require_migrated(runtime: Runtime) -> None:
 
     async def pending() -> list[str]:
         try:
-            return await pending_migrations(runtime.db.write_engine)
+            return await pending_migrations(runtime.db.read_engine)
         finally:
             await runtime.db.dispose()
 

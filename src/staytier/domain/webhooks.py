@@ -100,9 +100,7 @@ def verify(
 
 def _whole_seconds(timestamp: str) -> bool:
     return (
-        0 < len(timestamp) <= MAX_TIMESTAMP_DIGITS
-        and timestamp.isascii()
-        and timestamp.isdigit()
+        0 < len(timestamp) <= MAX_TIMESTAMP_DIGITS and timestamp.isascii() and timestamp.isdigit()
     )
 
 

@@ -90,6 +90,9 @@ def configure_logging(settings: Settings) -> None:
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # At INFO and below SQLAlchemy logs each statement with its parameters: guests' names
+    # and emails. Never, whatever the level.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     # uvicorn's own loggers: the same handler and format instead of their own.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -37,19 +38,15 @@ def upgrade(url: str, revision: str = "head") -> None:
         pool.submit(command.upgrade, alembic_config(url), revision).result()
 
 
-def head_revisions() -> set[str]:
-    """The revisions a fully migrated database is at (one, unless branches are unmerged)."""
-    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
-
-
 async def pending_migrations(engine: AsyncEngine) -> list[str]:
     """The migrations not yet applied to the database behind ``engine``, oldest first; all
-    of them for a database without staytier's tables. Raises what connecting raises."""
+    of them for a database without staytier's tables. Raises what connecting raises. Pass a
+    read engine: on SQLite the write engine's transactions take the write lock."""
     async with engine.connect() as connection:
         current = await connection.run_sync(
             lambda sync: set(MigrationContext.configure(sync).get_current_heads())
         )
-    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    script = _scripts()
     applied = {
         revision.revision
         for head in current
@@ -59,7 +56,12 @@ async def pending_migrations(engine: AsyncEngine) -> list[str]:
     return [revision for revision in all_revisions() if revision not in applied]
 
 
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+@functools.cache
 def all_revisions() -> list[str]:
     """Every migration that ships with this version, oldest first."""
-    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+    return [revision.revision for revision in reversed(list(_scripts().walk_revisions()))]
