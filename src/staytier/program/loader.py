@@ -93,10 +93,12 @@ def _struct_mistakes(document: dict[str, Any], into: type[msgspec.Struct], where
         if name in document:
             found.extend(type_mistakes(document[name], field.type, where=prefix + name))
         elif field.required:
-            found.append(f"{where or '(top)'}: missing required field `{name}`")
+            found.append(f"{where or '(top)'}: Object missing required field `{name}`")
     if into.__struct_config__.forbid_unknown_fields:
         found.extend(
-            f"{where or '(top)'}: unknown field `{name}`" for name in document if name not in fields
+            f"{where or '(top)'}: Object contains unknown field `{name}`"
+            for name in document
+            if name not in fields
         )
     return found
 
