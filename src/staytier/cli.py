@@ -29,6 +29,7 @@ from typer.core import TyperGroup
 
 from staytier.domain.errors import NotDueYet
 from staytier.observability.logs import configure_logging
+from staytier.observability.tracing import TracingUnavailable
 from staytier.program.loader import FIXTURES, ProgramFileError, load_program
 from staytier.settings import Settings
 from staytier.store.database_url import connection_problem, shown, url_mistake
@@ -50,6 +51,8 @@ class ExplainedGroup(TyperGroup):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except TracingUnavailable as exc:
+            _fail(str(exc), status=2, cause=exc)
         except Exception as exc:
             problem = connection_problem(exc, _database_url.get()) if _database_url.get() else None
             if problem is None:

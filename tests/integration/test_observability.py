@@ -7,14 +7,17 @@ import dataclasses
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from staytier.observability.logs import JsonFormatter
+from staytier.observability.metrics import JobMetrics, ServiceMetrics
 from staytier.services.runtime import Runtime
 from staytier.store.database import Database
 from staytier.store.migrate import all_revisions
@@ -199,3 +202,24 @@ async def test_a_guests_name_and_email_are_never_logged(
     assert "refused: " in written  # the refusals were logged...
     for secret in (first, last, GUEST_EMAIL, "zelda"):
         assert secret.lower() not in written.lower()  # ...without the guest's data
+
+
+def exposed_names() -> set[str]:
+    """Every series name the service and the scheduler can expose."""
+    names: set[str] = set()
+    for registry in (ServiceMetrics().registry, JobMetrics().registry):
+        for family in registry.collect():
+            suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_count", "_sum"]}
+            for suffix in suffixes.get(family.type, [""]):
+                names.add(family.name + suffix)
+    return names
+
+
+def test_the_dashboard_and_alert_rules_use_only_metrics_that_exist() -> None:
+    monitoring = Path(__file__).resolve().parents[2] / "docs" / "monitoring"
+    dashboard = json.loads((monitoring / "grafana-dashboard.json").read_text())
+    expressions = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    rules = yaml.safe_load((monitoring / "alerts.yaml").read_text())
+    expressions += [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
+    used = {name for expr in expressions for name in re.findall(r"staytier_[a-z_]+", expr)}
+    assert used and used <= exposed_names(), used - exposed_names()
