@@ -505,9 +505,19 @@ def worker(
     asyncio.run(_work(runtime, batch_size=batch_size, idle_seconds=idle_seconds, once=once))
 
 
-async def _work(runtime: Any, *, batch_size: int, idle_seconds: float, once: bool) -> None:
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM, so a long-running command finishes what it is
+    doing and exits cleanly."""
     import signal
 
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def _work(runtime: Any, *, batch_size: int, idle_seconds: float, once: bool) -> None:
     from staytier.connectors.worker import DeliveryWorker
 
     delivery = DeliveryWorker(runtime, batch_size=batch_size)
@@ -517,11 +527,7 @@ async def _work(runtime: Any, *, batch_size: int, idle_seconds: float, once: boo
             while await delivery.deliver_due():
                 pass
             return
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await delivery.run(stop, idle_seconds=idle_seconds)
+        await delivery.run(_stop_on_signals(), idle_seconds=idle_seconds)
     finally:
         await delivery.aclose()
         await runtime.db.dispose()
@@ -558,8 +564,6 @@ def scheduler(
 async def _schedule(
     runtime: Any, *, interval: float, catch_up: dt.timedelta, metrics_port: int, once: bool
 ) -> None:
-    import signal
-
     from prometheus_client import start_http_server
 
     from staytier.observability.metrics import JobMetrics
@@ -589,11 +593,7 @@ async def _schedule(
                 console.print("Another scheduler holds the lease; nothing run.")
             await jobs.release()
             return
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await jobs.run(stop, interval_seconds=interval)
+        await jobs.run(_stop_on_signals(), interval_seconds=interval)
     finally:
         await runtime.db.dispose()
 
