@@ -3,27 +3,65 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
-import logging
 import os
 import sys
 from collections.abc import Coroutine
+from contextvars import ContextVar
+from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import click
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy.engine import make_url
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from typer.core import TyperGroup
 
 from staytier.domain.errors import NotDueYet
+from staytier.observability.logs import configure_logging
+from staytier.observability.tracing import TracingUnavailable
 from staytier.program.loader import FIXTURES, ProgramFileError, load_program
 from staytier.settings import Settings
+from staytier.store.database_url import connection_problem, shown, url_mistake
 
 if TYPE_CHECKING:
     from staytier.services.runtime import Runtime
 
+# The database URL the running command uses, to name it when it cannot be reached.
+_database_url: ContextVar[str] = ContextVar("staytier_cli_database_url", default="")
+
+
+class ExplainedGroup(TyperGroup):
+    """Runs a command and turns a database that cannot be reached or opened into one
+    sentence and exit status 1, instead of the driver's traceback. Anything else is a bug
+    and keeps its traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except TracingUnavailable as exc:
+            _fail(str(exc), status=2, cause=exc)
+        except Exception as exc:
+            problem = connection_problem(exc, _database_url.get()) if _database_url.get() else None
+            if problem is None:
+                raise
+            _fail(problem, status=1, cause=exc)
+
+
 app = typer.Typer(
+    cls=ExplainedGroup,
     help="staytier: tiered status, points and guest personalization for hotels.",
     no_args_is_help=True,
     add_completion=False,
@@ -65,6 +103,30 @@ clients_app = typer.Typer(
 app.add_typer(clients_app, name="clients")
 
 
+def _fail(message: str, *, status: int, cause: BaseException | None = None) -> Any:
+    """Prints ``message`` (plain text, never read as markup) in red and exits."""
+    console.print(escape(message), style="red", highlight=False)
+    raise typer.Exit(status) from cause
+
+
+def _show_version(wanted: bool) -> None:
+    if wanted:
+        console.print(f"staytier {installed_version('staytier')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_show_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """staytier: tiered status, points and guest personalization for hotels."""
+
+
 def _settings(**overrides: Any) -> Settings:
     if isinstance(overrides.get("program"), Path):
         overrides["program"] = str(overrides["program"])
@@ -72,9 +134,26 @@ def _settings(**overrides: Any) -> Settings:
         settings = Settings.load(os.environ, **overrides)
         settings.check_production()
     except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+        _fail(str(exc), status=2, cause=exc)
+    mistake = url_mistake(settings.database_url)
+    if mistake is not None:
+        _fail(mistake, status=2)
+    _database_url.set(settings.database_url)
     return settings
+
+
+def _date_option(value: str | None, option: str = "--as-of") -> dt.date | None:
+    """A date option as given (None when not given), or a one-line refusal."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        return _fail(  # type: ignore[no-any-return]
+            f"{option} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-12-31.",
+            status=2,
+            cause=exc,
+        )
 
 
 def worker_environment(settings: Settings, runtime: Runtime) -> dict[str, str]:
@@ -92,19 +171,46 @@ def worker_environment(settings: Settings, runtime: Runtime) -> dict[str, str]:
     return environment
 
 
-def _runtime(settings: Settings) -> Any:
+def _runtime(settings: Settings, *, migrated: bool = True) -> Any:
+    """The runtime for ``settings``; with ``migrated``, only once the database holds every
+    migration of this version (else: which command to run)."""
     from staytier.api.http.app import build_runtime
 
     try:
-        return build_runtime(settings)
+        runtime = build_runtime(settings)
     except ProgramFileError as exc:
-        console.print(f"[red]Cannot load the program files.[/red]\n{exc}")
-        raise typer.Exit(2) from exc
+        _fail(f"Cannot load the program files: {exc}", status=2, cause=exc)
+    if migrated:
+        _require_migrated(runtime)
+    return runtime
 
 
-def _shown(url: str) -> str:
-    """A database URL fit for a terminal or a log: the password hidden."""
-    return make_url(url).render_as_string(hide_password=True)
+def _require_migrated(runtime: Runtime) -> None:
+    from staytier.store.migrate import pending_migrations
+
+    async def pending() -> list[str]:
+        try:
+            return await pending_migrations(runtime.db.read_engine)
+        finally:
+            await runtime.db.dispose()
+
+    missing = asyncio.run(pending())
+    if not missing:
+        return
+    url = shown(runtime.db.url)
+    from staytier.store.migrate import all_revisions
+
+    if len(missing) == len(all_revisions()):
+        _fail(
+            f"The database at {url} has no staytier tables yet: run `staytier migrate` "
+            "(or `staytier init` for a first run).",
+            status=1,
+        )
+    _fail(
+        f"The database at {url} lacks {len(missing)} migration(s) of this version "
+        f"({', '.join(missing)}): run `staytier migrate`.",
+        status=1,
+    )
 
 
 def _run_job(job: Coroutine[Any, Any, object]) -> object:
@@ -150,20 +256,24 @@ def serve(
         test_clock=test_clock or None,
         demo=demo or None,
     )
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    runtime = _runtime(settings)
+    configure_logging(settings)
     if settings.development or demo:
         _migrate(settings)
-    if demo:
-        _load_demo(runtime)
-        _print_demo_keys(runtime)
+    runtime = _runtime(settings)
+    start = asyncio.run(_starting(runtime, demo=demo))
+    if start.loaded is not None:
+        _print_loaded(start.loaded)
+        _print_credentials(start.credentials)
+    elif start.clients == 0:
+        console.print(
+            "[yellow]No API client exists yet: every request will be refused with "
+            '"Not allowed.". Create the first admin key with[/yellow] '
+            f"staytier init --database {shown(settings.database_url)}",
+            highlight=False,
+        )
     url = f"http://{settings.host}:{settings.port}/graphql"
     console.print(
-        f"staytier serving program {runtime.program.code} on {_shown(settings.database_url)}"
+        f"staytier serving program {runtime.program.code} on {shown(settings.database_url)}"
     )
     if settings.development:
         console.print(f"GraphiQL: [bold]{url}[/bold]")
@@ -183,6 +293,7 @@ def serve(
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level.lower(),
+            log_config=None,  # keep configure_logging's handler and format
         )
         return
     companions = []
@@ -196,6 +307,43 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # keep configure_logging's handler and format
+    )
+
+
+@app.command()
+def init(
+    database: DatabaseOption = None,
+    name: Annotated[str, typer.Option("--name", help="Who holds the first admin key.")] = "admin",
+) -> None:
+    """First run: migrate the database, create the first admin client and print its key once."""
+    from staytier.domain.access import Role
+    from staytier.services.clients import create_client, list_clients
+
+    settings = _settings(database_url=database)
+    _migrate(settings)
+    runtime = _runtime(settings)
+
+    async def first_admin() -> Any:
+        try:
+            if await list_clients(runtime):
+                return None
+            return await create_client(runtime, role=Role.ADMIN, name=name)
+        finally:
+            await runtime.db.dispose()
+
+    issued = _client_call(first_admin())
+    if issued is None:
+        _fail(
+            f"The database at {shown(settings.database_url)} already has API clients; "
+            "add more with `staytier clients create`.",
+            status=1,
+        )
+    console.print(f"Database at {shown(settings.database_url)} is up to date.")
+    _show_key(issued)
+    console.print(
+        "Send it as `Authorization: Bearer <key>`; start the service with `staytier serve`.",
+        highlight=False,
     )
 
 
@@ -204,26 +352,61 @@ def migrate(database: DatabaseOption = None) -> None:
     """Apply the database migrations."""
     settings = _settings(database_url=database)
     _migrate(settings)
-    console.print(f"Database at {_shown(settings.database_url)} is up to date.")
+    console.print(f"Database at {shown(settings.database_url)} is up to date.")
 
 
-def _load_demo(runtime: Any) -> None:
-    from staytier.services.demo import load_demo
+@dataclasses.dataclass(frozen=True)
+class _Start:
+    """What ``serve`` found or made before serving: the demo it loaded, its keys, and how
+    many API clients may call."""
 
-    loaded = asyncio.run(load_demo(runtime, FIXTURES / "demo"))
+    clients: int
+    loaded: Any = None
+    credentials: list[Any] = dataclasses.field(default_factory=list)
+
+
+async def _starting(runtime: Any, *, demo: bool) -> _Start:
+    """Loads the demo (when asked) and counts the API clients, in one event loop whose
+    connections are closed before the server's loop starts: an asyncpg connection belongs
+    to the loop that opened it."""
+    from staytier.services.clients import list_clients
+    from staytier.services.demo import demo_credentials, load_demo
+
+    try:
+        if not demo:
+            clients = await list_clients(runtime)
+            return _Start(sum(1 for client in clients if client.revoked_at is None))
+        loaded = await load_demo(runtime, FIXTURES / "demo")
+        credentials = await demo_credentials(runtime)
+        return _Start(len(credentials), loaded, credentials)
+    finally:
+        await runtime.db.dispose()
+
+
+def _print_loaded(loaded: Any) -> None:
     console.print(
         f"Demo: {loaded.properties} properties, {loaded.members} members and "
         f"{loaded.stays} stays added."
     )
 
 
-def _print_demo_keys(runtime: Any) -> None:
-    from staytier.services.demo import demo_credentials
-
+def _print_credentials(credentials: list[Any]) -> None:
     console.print("Demo credentials (development only; new ones at every start):")
-    for credential in asyncio.run(demo_credentials(runtime)):
+    for credential in credentials:
         console.print(f"# {credential.label}", highlight=False)
         console.print(f"{credential.variable}={credential.secret}", soft_wrap=True, highlight=False)
+
+
+def _load_demo(runtime: Any) -> None:
+    from staytier.services.demo import load_demo
+
+    async def load() -> Any:
+        try:
+            return await load_demo(runtime, FIXTURES / "demo")
+        finally:
+            await runtime.db.dispose()
+
+    _print_loaded(asyncio.run(load()))
 
 
 @app.command("load-demo")
@@ -271,7 +454,13 @@ def requalify(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         )
-    console.print(summary)
+    _report(f"Requalification of {year}", summary)
+
+
+def _report(title: str, summary: Any) -> None:
+    from staytier.services.job_runs import describe
+
+    console.print(f"{title}: {describe(summary)}.", highlight=False)
 
 
 @app.command("expire-points")
@@ -285,9 +474,13 @@ def expire_points(
     """Expire the points of members without activity for the program's period."""
     from staytier.services.expiry import expire_points as run
 
+    given = _date_option(as_of)
     runtime = _runtime(_settings(database_url=database, program=program))
-    day = dt.date.fromisoformat(as_of) if as_of else runtime.today()
-    console.print(_run_job(run(runtime, day)))
+    day = given or runtime.today()
+    with _progress() as bar:
+        bar.add_task(f"Expiring points as of {day}", total=None)
+        summary = _run_job(run(runtime, day))
+    _report(f"Points expiry as of {day}", summary)
 
 
 @app.command()
@@ -307,17 +500,24 @@ def worker(
         program=program,
         partners=str(partners) if partners else None,
     )
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    configure_logging(settings)
     runtime = _runtime(settings)
     asyncio.run(_work(runtime, batch_size=batch_size, idle_seconds=idle_seconds, once=once))
 
 
-async def _work(runtime: Any, *, batch_size: int, idle_seconds: float, once: bool) -> None:
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM, so a long-running command finishes what it is
+    doing and exits cleanly."""
     import signal
 
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def _work(runtime: Any, *, batch_size: int, idle_seconds: float, once: bool) -> None:
     from staytier.connectors.worker import DeliveryWorker
 
     delivery = DeliveryWorker(runtime, batch_size=batch_size)
@@ -327,13 +527,74 @@ async def _work(runtime: Any, *, batch_size: int, idle_seconds: float, once: boo
             while await delivery.deliver_due():
                 pass
             return
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await delivery.run(stop, idle_seconds=idle_seconds)
+        await delivery.run(_stop_on_signals(), idle_seconds=idle_seconds)
     finally:
         await delivery.aclose()
+        await runtime.db.dispose()
+
+
+@app.command()
+def scheduler(
+    database: DatabaseOption = None,
+    program: ProgramOption = None,
+    interval: Annotated[float, typer.Option(help="Seconds between passes.", min=1)] = 60.0,
+    catch_up_days: Annotated[
+        int, typer.Option(help="Days each pass looks back for jobs missed.", min=1)
+    ] = 7,
+    metrics_port: Annotated[
+        int, typer.Option(help="Serve the job metrics on this port (0: not at all).")
+    ] = 0,
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+) -> None:
+    """Run requalification, expiry, birthdays and certificate expiry when due (no cron)."""
+    settings = _settings(database_url=database, program=program)
+    configure_logging(settings)
+    runtime = _runtime(settings)
+    asyncio.run(
+        _schedule(
+            runtime,
+            interval=interval,
+            catch_up=dt.timedelta(days=catch_up_days),
+            metrics_port=metrics_port,
+            once=once,
+        )
+    )
+
+
+async def _schedule(
+    runtime: Any, *, interval: float, catch_up: dt.timedelta, metrics_port: int, once: bool
+) -> None:
+    from prometheus_client import start_http_server
+
+    from staytier.observability.metrics import JobMetrics
+    from staytier.services.scheduler import Scheduler
+
+    metrics = JobMetrics()
+    if metrics_port:
+        start_http_server(metrics_port, registry=metrics.registry)
+
+    def reported(report: Any) -> None:
+        again = bool(report.summary.get("already_ran"))
+        metrics.runs.labels(report.job, "already_ran" if again else "ran").inc()
+        if not again:
+            metrics.seconds.labels(report.job).observe(report.seconds)
+            metrics.last_success.labels(report.job).set_to_current_time()
+            _report(f"{report.job} {report.run_key}", report.summary)
+
+    def failed(_exc: BaseException) -> None:
+        metrics.runs.labels("(pass)", "failed").inc()
+
+    jobs = Scheduler(runtime, catch_up=catch_up, on_report=reported, on_failure=failed)
+    console.print(f"Scheduler {jobs.name} running the date-bound jobs when due.")
+    try:
+        if once:
+            done = await jobs.run_once()
+            if not done.led:
+                console.print("Another scheduler holds the lease; nothing run.")
+            await jobs.release()
+            return
+        await jobs.run(_stop_on_signals(), interval_seconds=interval)
+    finally:
         await runtime.db.dispose()
 
 
@@ -348,9 +609,13 @@ def expire_certificates(
     """Mark free-night certificates past their last valid day as expired."""
     from staytier.services.certificates import expire_certificates as run
 
+    given = _date_option(as_of)
     runtime = _runtime(_settings(database_url=database, program=program))
-    day = dt.date.fromisoformat(as_of) if as_of else runtime.today()
-    console.print(_run_job(run(runtime, day)))
+    day = given or runtime.today()
+    with _progress() as bar:
+        bar.add_task(f"Expiring certificates as of {day}", total=None)
+        summary = _run_job(run(runtime, day))
+    _report(f"Certificate expiry as of {day}", summary)
 
 
 @app.command("credit-birthdays")
@@ -364,9 +629,20 @@ def credit_birthdays(
     """Credit the birthday bonus to members whose birthday it is, in their time zone."""
     from staytier.services.birthdays import credit_birthdays as run
 
+    given = _date_option(as_of)
     runtime = _runtime(_settings(database_url=database, program=program))
-    day = dt.date.fromisoformat(as_of) if as_of else runtime.today()
-    console.print(_run_job(run(runtime, day, day)))
+    day = given or runtime.today()
+    with _progress() as bar:
+        task = bar.add_task(f"Crediting birthdays of {day}", total=None)
+        summary = _run_job(
+            run(
+                runtime,
+                day,
+                day,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        )
+    _report(f"Birthday bonus for {day}", summary)
 
 
 @app.command()
@@ -393,7 +669,7 @@ def generate(
         members=members,
         stays_per_member=stays_per_member,
         seed=seed,
-        today=dt.date.fromisoformat(today) if today else runtime.today(),
+        today=_date_option(today, "--today") or runtime.today(),
     )
     with _progress() as bar:
         task = bar.add_task(f"Generating {members:,} members", total=members)
@@ -550,10 +826,13 @@ def clients_revoke(
 
 
 def _progress() -> Progress:
+    """A progress bar on stderr (a spinner while the total is unknown); not drawn when
+    stderr is not a terminal, so logs get only the summary."""
     return Progress(
+        SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
+        MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
     )

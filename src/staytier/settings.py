@@ -38,6 +38,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     environment: Literal["development", "production"] = "development"
     test_clock: bool = False
     log_level: str = "INFO"
+    # "json" (one object per line), "text", or "auto": JSON in production, text otherwise.
+    log_format: Literal["auto", "json", "text"] = "auto"
+    # Send OpenTelemetry traces (needs the `tracing` extra and OTEL_* variables).
+    tracing: bool = False
     # Largest request body accepted, in bytes.
     max_body_bytes: int = 1_000_000
     # Signs guest tokens; required in production, random per process in development.

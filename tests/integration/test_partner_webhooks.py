@@ -498,3 +498,80 @@ async def test_a_signed_checkout_ending_in_9999_is_a_422_and_credits_nothing(
         ("INVALID_DATES", "departureDate")
     ]
     assert await stored(partner.runtime) == before
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "message"),
+    [
+        (
+            {"webhook-timestamp": "99999999999999999999"},
+            401,
+            "the webhook-timestamp header must be whole seconds since 1970",
+        ),
+        (
+            {"webhook-timestamp": "not-a-time"},
+            401,
+            "the webhook-timestamp header must be whole seconds since 1970",
+        ),
+        (
+            {"webhook-signature": "v1,%%%not base64%%%"},
+            401,
+            "no webhook-signature matches: wrong secret or altered body",
+        ),
+        (
+            {"webhook-signature": "v1"},
+            401,
+            "the webhook-signature header has no v1 signature",
+        ),
+        ({"webhook-id": None}, 401, "the webhook-id header is missing"),
+        (
+            {"webhook-timestamp": None},
+            401,
+            "the webhook-timestamp header must be whole seconds since 1970",
+        ),
+        ({"webhook-signature": None}, 401, "the webhook-signature header has no v1 signature"),
+    ],
+)
+async def test_a_malformed_or_missing_signature_header_is_a_4xx_with_a_json_reason(
+    partner: Partner, member: str, headers: dict[str, str | None], status: int, message: str
+) -> None:
+    before = await stored(partner.runtime)
+    body = json.dumps(checkout(member)).encode()
+    stamp = int(partner.runtime.now().timestamp())
+    sent = {
+        "content-type": "application/json",
+        "webhook-id": "msg_bad",
+        "webhook-timestamp": str(stamp),
+        "webhook-signature": sign(PMS_SECRET, "msg_bad", stamp, body),
+    }
+    for name, value in headers.items():
+        if value is None:
+            del sent[name]
+        else:
+            sent[name] = value
+
+    response = await partner.http.post("/partners/PMS/checkouts", content=body, headers=sent)
+
+    assert (response.status_code, response.json()) == (status, {"error": message})
+    assert await stored(partner.runtime) == before
+
+
+async def test_a_body_that_is_not_utf8_is_a_400(partner: Partner, member: str) -> None:
+    response = await partner.post("/partners/PMS/checkouts", b"\xff\xfe{}", signature="v1,AAAA")
+    assert (response.status_code, response.json()) == (400, {"error": "the body is not UTF-8 text"})
+
+
+async def test_the_openapi_schema_documents_the_answers_bodies(partner: Partner) -> None:
+    schema = (await partner.http.get("/schema/openapi.json")).json()
+    answers = schema["paths"]["/partners/{partner_code}/rentals"]["post"]["responses"]
+    processed = answers["200"]["content"]["application/json"]["schema"]
+    refusal = answers["401"]["content"]["application/json"]["schema"]
+
+    def resolved(node: dict[str, Any]) -> dict[str, Any]:
+        if "$ref" in node:
+            found: dict[str, Any] = schema["components"]["schemas"][node["$ref"].split("/")[-1]]
+            return found
+        return node
+
+    assert {"webhook_id", "member_number"} <= set(resolved(processed)["properties"])
+    assert "error" in resolved(refusal)["properties"]

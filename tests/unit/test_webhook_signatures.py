@@ -98,7 +98,12 @@ def test_a_plain_secret_is_used_as_its_bytes() -> None:
         secret_bytes("whsec_not base64!")
 
 
-@given(st.binary(max_size=200), st.text(min_size=1, max_size=40).filter(lambda s: "." not in s))
+# A webhook's body is JSON, which is UTF-8 text (RFC 8259), as the Standard Webhooks
+# libraries sign it; any other body is refused as malformed (below).
+@given(
+    st.text(max_size=200).map(str.encode),
+    st.text(min_size=1, max_size=40).filter(lambda s: "." not in s),
+)
 def test_whatever_the_body_a_signature_verifies_and_any_change_breaks_it(
     body: bytes, webhook_id: str
 ) -> None:
@@ -121,3 +126,35 @@ def test_whatever_the_body_a_signature_verifies_and_any_change_breaks_it(
             body=body + b" ",
             now=NOW,
         )
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({"timestamp": "99999999999999999999"}, "whole seconds since 1970"),
+        ({"timestamp": "\u00b2"}, "whole seconds since 1970"),  # a digit to str.isdigit
+        ({"timestamp": "-1"}, "whole seconds since 1970"),
+        ({"timestamp": ""}, "whole seconds since 1970"),
+        ({"signature": "v1,\u00e9\u00e9\u00e9"}, "no webhook-signature matches"),
+        ({"signature": "v1,not base64!"}, "no webhook-signature matches"),
+        ({"signature": "v1"}, "no v1 signature"),
+        ({"signature": ""}, "no v1 signature"),
+        ({"webhook_id": ""}, "webhook-id header is missing"),
+    ],
+)
+def test_a_malformed_header_is_refused_never_raised(headers: dict[str, str], reason: str) -> None:
+    given_headers = {
+        "webhook_id": "msg_1",
+        "timestamp": str(STAMP),
+        "signature": sign(SECRET, "msg_1", STAMP, b"{}"),
+        **headers,
+    }
+    with pytest.raises(WebhookRefused, match=reason) as refused:
+        verify([SECRET], body=b"{}", now=NOW, **given_headers)
+    assert refused.value.status == 401
+
+
+def test_a_body_that_is_not_utf8_is_malformed() -> None:
+    with pytest.raises(WebhookRefused, match="not UTF-8") as refused:
+        _verify("v1,AAAA", body=b"\xff\xfe")
+    assert refused.value.status == 400

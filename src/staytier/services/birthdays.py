@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -63,7 +64,13 @@ def _birthday_on(days: list[dt.date]) -> list[tuple[int, int]]:
     return sorted(pairs)
 
 
-async def credit_birthdays(runtime: Runtime, first: dt.date, last: dt.date) -> BirthdaySummary:
+async def credit_birthdays(
+    runtime: Runtime,
+    first: dt.date,
+    last: dt.date,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> BirthdaySummary:
     """Credits the birthday bonus for the UTC days ``first`` to ``last``, once.
 
     A birthday earns the bonus of the rules in force on it, when it falls on or after the
@@ -78,7 +85,7 @@ async def credit_birthdays(runtime: Runtime, first: dt.date, last: dt.date) -> B
     key = last.isoformat() if first == last else f"{first.isoformat()}..{last.isoformat()}"
 
     async def credit(session: AsyncSession) -> BirthdaySummary:
-        return await _credit(session, runtime, first, last)
+        return await _credit(session, runtime, first, last, progress)
 
     return await run_job_once(
         runtime, job=JOB, run_key=key, due_on=last, work=credit, earlier_run=BirthdaySummary
@@ -86,7 +93,11 @@ async def credit_birthdays(runtime: Runtime, first: dt.date, last: dt.date) -> B
 
 
 async def _credit(
-    session: AsyncSession, runtime: Runtime, first: dt.date, last: dt.date
+    session: AsyncSession,
+    runtime: Runtime,
+    first: dt.date,
+    last: dt.date,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BirthdaySummary:
     birthday = SpecialDate.kind == SpecialDateKind.BIRTHDAY.value
     zones = await session.scalars(
@@ -119,11 +130,15 @@ async def _credit(
         )
     )
     due = {m: on for m, on in due.items() if (m, on.year) not in credited}
-    members = await session.scalars(
-        select(Member).where(Member.id.in_(due)).order_by(Member.id).with_for_update()
+    members = list(
+        await session.scalars(
+            select(Member).where(Member.id.in_(due)).order_by(Member.id).with_for_update()
+        )
     )
     count = total = 0
-    for member in members:
+    for done, member in enumerate(members, start=1):
+        if progress is not None:
+            progress(done, len(members))
         on = due[member.id]
         points = runtime.rules_on(on).birthday.bonus_points
         if points <= 0:

@@ -60,3 +60,14 @@ async def run_job_once(
 
 def _counts(summary: DataclassInstance) -> dict[str, Any]:
     return {k: v for k, v in asdict(summary).items() if k != "already_ran"}
+
+
+def describe(summary: DataclassInstance | dict[str, Any]) -> str:
+    """A job's summary in words, for a terminal or a log line: ``members expired 3, points
+    expired 1,200``, and whether it had run before (then nothing changed)."""
+    counts = dict(summary) if isinstance(summary, dict) else asdict(summary)
+    again = bool(counts.pop("already_ran", False))
+    text = ", ".join(f"{name.replace('_', ' ')} {value:,}" for name, value in counts.items())
+    if again:
+        text += " (it had already run: nothing changed)"
+    return text

@@ -12,6 +12,7 @@ each day after some certificate's last valid day. Each (job, run key) runs at mo
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, select
@@ -35,6 +36,8 @@ class JobReport:
     run_key: str
     due_on: dt.date
     summary: dict[str, int | bool]
+    # How long the run took (the scheduler's metrics); 0 when it was not timed.
+    seconds: float = 0.0
 
 
 def requalifications_due(
@@ -96,10 +99,11 @@ async def run_due_jobs(
         if day <= birthdays_through:
             return
         first, birthdays_through = birthdays_through + ONE_DAY, day
+        started = time.perf_counter()
         done = await credit_birthdays(runtime, first, day)
         if done.members_credited:
             key = day.isoformat() if first == day else f"{first.isoformat()}..{day.isoformat()}"
-            reports.append(JobReport(birthdays.JOB, key, day, asdict(done)))
+            reports.append(JobReport(birthdays.JOB, key, day, asdict(done), _since(started)))
 
     expired_through, handled_before = after, None
     while True:
@@ -109,15 +113,17 @@ async def run_due_jobs(
         if pending and (day is None or pending[0][0] <= day):
             due_on, year = pending.pop(0)
             await birthdays_until(due_on - ONE_DAY)
+            started = time.perf_counter()
             done = asdict(await requalify(runtime, year))
-            reports.append(JobReport(requalification.JOB, str(year), due_on, done))
+            reports.append(JobReport(requalification.JOB, str(year), due_on, done, _since(started)))
             continue
         if day is None:
             await birthdays_until(until)
             return reports + await _expire_certificates(runtime, after, until)
         await birthdays_until(day - ONE_DAY)
+        started = time.perf_counter()
         lapsed = asdict(await expire_points(runtime, day))
-        reports.append(JobReport(expiry.JOB, day.isoformat(), day, lapsed))
+        reports.append(JobReport(expiry.JOB, day.isoformat(), day, lapsed, _since(started)))
         months = runtime.rules_on(day).points.expiry_months
         expired_through, handled_before = day, expiry_cutoff(day, months)
 
@@ -127,6 +133,11 @@ async def _expire_certificates(runtime: Runtime, after: dt.date, until: dt.date)
     points or status, so it runs after the jobs that do."""
     reports: list[JobReport] = []
     for day in await certificates.expiry_days_due(runtime, after, until):
+        started = time.perf_counter()
         done = asdict(await certificates.expire_certificates(runtime, day))
-        reports.append(JobReport(certificates.JOB, day.isoformat(), day, done))
+        reports.append(JobReport(certificates.JOB, day.isoformat(), day, done, _since(started)))
     return reports
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started

@@ -103,7 +103,7 @@ async def receive(runtime: Runtime, partner_code: str, feed: Feed, webhook: Webh
             now=runtime.now(),
         )
     except WebhookRefused as exc:
-        raise WebhookRejected(401, str(exc)) from exc
+        raise WebhookRejected(exc.status, str(exc)) from exc
     if len(webhook.webhook_id) > MAX_KEY_LENGTH:
         raise WebhookRejected(400, f"the webhook-id has more than {MAX_KEY_LENGTH} characters")
     await _refuse_if_processed(runtime, partner, webhook.webhook_id)

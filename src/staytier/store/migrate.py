@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -32,3 +36,32 @@ def upgrade(url: str, revision: str = "head") -> None:
         return
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(command.upgrade, alembic_config(url), revision).result()
+
+
+async def pending_migrations(engine: AsyncEngine) -> list[str]:
+    """The migrations not yet applied to the database behind ``engine``, oldest first; all
+    of them for a database without staytier's tables. Raises what connecting raises. Pass a
+    read engine: on SQLite the write engine's transactions take the write lock."""
+    async with engine.connect() as connection:
+        current = await connection.run_sync(
+            lambda sync: set(MigrationContext.configure(sync).get_current_heads())
+        )
+    script = _scripts()
+    applied = {
+        revision.revision
+        for head in current
+        for revision in script.iterate_revisions(head, "base")
+        if revision is not None
+    }
+    return [revision for revision in all_revisions() if revision not in applied]
+
+
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+@functools.cache
+def all_revisions() -> list[str]:
+    """Every migration that ships with this version, oldest first."""
+    return [revision.revision for revision in reversed(list(_scripts().walk_revisions()))]

@@ -235,6 +235,17 @@ class JobRun(Base):
     summary: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
 
+class SchedulerLease(Base):
+    """Which scheduler process runs the date-bound jobs, until when: several may be started
+    for availability, one leads at a time, and another takes over when a lease lapses."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class MemberSearchTerm(Base):
     """A word a member is found by: a name word, lower case, without accents. A prefix
     search is a range on the index, the same on SQLite and PostgreSQL."""

@@ -37,6 +37,7 @@ from staytier.api.graphql.privileges import PrivilegesMutation, PrivilegesQuery
 from staytier.api.graphql.profiles import ProfileMutation, ProfileQuery
 from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
+from staytier.observability.graphql import Observed
 from staytier.store.database import replica_reads
 
 log = logging.getLogger("staytier.graphql")
@@ -137,6 +138,21 @@ class QueriesReadReplica(SchemaExtension):
             yield
 
 
+# graphql-core quotes what the client sent ("Variable '$input' has invalid value: ...,
+# found: {'email': 'ann@example.com', ...}"; "..., found \"2026-13-01\""); a log line must
+# not carry a guest's data, so a refusal is logged with its location, not the value.
+_VARIABLE = re.compile(r"Variable '\$[^']*' (?:got|has) invalid value(?: at [^:;]+)?")
+_QUOTED_VALUE = re.compile(r"(?:,? found:?| value:) .*$", re.DOTALL)
+
+
+def without_values(message: str) -> str:
+    """A refusal's message without the values the client sent."""
+    variable = _VARIABLE.match(message)
+    if variable:
+        return variable.group(0).rstrip(".") + "."
+    return _QUOTED_VALUE.sub(" (value not logged)", message)
+
+
 class StaytierSchema(strawberry.Schema):
     """Strawberry logs every error at ERROR, a client's typo included. Client mistakes are
     logged here at INFO; unexpected ones are logged once, with the request id, by
@@ -147,7 +163,7 @@ class StaytierSchema(strawberry.Schema):
     ) -> None:
         for error in errors:
             if error.original_error is None or isinstance(error.original_error, GraphQLError):
-                log.info("refused: %s", error.message)
+                log.info("refused: %s", without_values(error.message))
 
 
 def build_schema(*, development: bool = True) -> strawberry.Schema:
@@ -165,6 +181,7 @@ def build_schema(*, development: bool = True) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         MaskUnexpectedErrors,
         QueriesReadReplica,
+        Observed,
     ]
     if not development:
         extensions += [DisableIntrospection, HideSuggestions]

@@ -5,20 +5,25 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
-from litestar import Litestar, get
+from litestar import Litestar
 from litestar.datastructures import State
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from staytier.api.graphql.schema import build_schema
 from staytier.api.http.auth import Authenticator, authenticate, rate_limit
 from staytier.api.http.graphql_endpoint import graphql_controller
+from staytier.api.http.health import health, live, metrics, ready
 from staytier.api.http.partners import PartnerWebhooks
 from staytier.clock import Clock, SystemClock, TestClock
 from staytier.connectors.partners import load_partners
+from staytier.observability.logs import configure_logging
+from staytier.observability.metrics import ServiceMetrics
+from staytier.observability.tracing import tracing_middleware
 from staytier.program.catalog import load_preference_catalog
 from staytier.program.loader import load_exchange_rates, load_program
 from staytier.services.mail import LogMailer, Mailer, SmtpMailer
@@ -83,11 +88,32 @@ def request_ids(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-@get("/health", sync_to_thread=False)
-def health(state: State) -> dict[str, str]:
-    runtime: Runtime = state.runtime
-    rules = runtime.rules_on(runtime.today())
-    return {"status": "ok", "program": runtime.program.code, "version": rules.version}
+def counted(app: ASGIApp) -> ASGIApp:
+    """Counts every answered request and its latency by route template and status."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        metrics: ServiceMetrics = scope["app"].state.metrics
+        route = str(scope.get("path_template") or "-")  # /partners/{partner_code}/rentals
+        method = scope["method"]
+        started = time.perf_counter()
+        status = 500
+
+        async def send_counted(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await app(scope, receive, send_counted)
+        finally:
+            metrics.http_requests.labels(method, route, str(status)).inc()
+            metrics.http_seconds.labels(method, route).observe(time.perf_counter() - started)
+
+    return middleware
 
 
 def settle_heap() -> None:
@@ -108,7 +134,9 @@ def app_from_environment() -> Litestar:
     """The app for each of uvicorn's worker processes (``staytier serve --workers N``): they
     cannot be handed an object, so each reads the settings from the ``STAYTIER_*``
     variables the parent process set."""
-    return create_app(Settings.load(os.environ), serving=True)
+    settings = Settings.load(os.environ)
+    configure_logging(settings)
+    return create_app(settings, serving=True)
 
 
 def create_app(
@@ -142,20 +170,26 @@ def create_app(
         build_schema(development=settings.development), development=settings.development
     )
     return Litestar(
-        route_handlers=[graphql, health, PartnerWebhooks],
+        route_handlers=[graphql, health, live, ready, metrics, PartnerWebhooks],
         state=State(
             {
                 "runtime": runtime,
                 "settings": settings,
                 "authenticator": authenticator or Authenticator.for_settings(settings),
+                "metrics": ServiceMetrics(),
             }
         ),
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
         middleware=[
             request_ids,
+            counted,
             authenticate,
             rate_limit(settings.rate_limit_per_minute).middleware,
+            *tracing_middleware(settings),
         ],
         debug=False,
+        # Logging is configured once per process (observability.logs.configure_logging);
+        # Litestar's default configuration would replace the root logger's handlers.
+        logging_config=None,
     )

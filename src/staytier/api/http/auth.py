@@ -176,5 +176,5 @@ def rate_limit(per_minute: int) -> RateLimitConfig:
     return RateLimitConfig(
         rate_limit=("minute", per_minute),
         identifier_for_request=_rate_limit_identity,
-        exclude=["/health"],
+        exclude=["/health", "/metrics"],
     )

@@ -47,11 +47,14 @@ REFUSALS = {
     400: ResponseSpec(
         Refusal,
         description="Malformed JSON, an unknown field or a wrong type "
-        "(the message says which, and where), or a webhook-id over 200 characters.",
+        "(the message says which, and where), a body that is not UTF-8, or a webhook-id "
+        "over 200 characters.",
     ),
     401: ResponseSpec(
         Refusal,
-        description="Bad or missing signature, or a timestamp more than 5 minutes from our clock.",
+        description="A missing or malformed webhook-id, webhook-timestamp or "
+        "webhook-signature header, a signature that does not match, or a timestamp more "
+        "than 5 minutes from our clock; `error` says which.",
     ),
     404: ResponseSpec(Refusal, description="No such partner, or it does not post this feed."),
     409: ResponseSpec(
