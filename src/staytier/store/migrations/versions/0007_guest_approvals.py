@@ -1,7 +1,7 @@
 """Guest approvals of spending by staff; the member a partner webhook credited
 
 Revision ID: 0007_guest_approvals
-Revises: 0005_privileges
+Revises: 0006_stay_ownership
 Create Date: 2026-12-01 02:50:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import staytier.store.types
 
 revision: str = "0007_guest_approvals"
-down_revision: str | None = "0005_privileges"
+down_revision: str | None = "0006_stay_ownership"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

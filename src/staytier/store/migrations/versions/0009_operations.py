@@ -1,7 +1,7 @@
 """Operations: the scheduler's lease, so one of several schedulers runs the jobs at a time
 
 Revision ID: 0009_operations
-Revises: 0005_privileges
+Revises: 0007_guest_approvals
 Create Date: 2026-12-01 03:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import staytier.store.types
 
 revision: str = "0009_operations"
-down_revision: str | None = "0005_privileges"
+down_revision: str | None = "0007_guest_approvals"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
