@@ -200,6 +200,47 @@ class GoodwillReason(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     max_points: int = 0
 
 
+class AwardNightReimbursement(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What the brand pays a property of ``category`` for each night of an award stay, in the
+    program's currency (``insight.currency``)."""
+
+    category: int
+    per_night: Decimal
+
+
+class Insight(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What the program's reports value points and costs at. Every field is optional: a
+    program without this section reports in USD at half a cent a point."""
+
+    # The currency every money figure of the reports is stated in (ISO code, in the rates file).
+    currency: str = "USD"
+    # What one outstanding point is worth to finance (its redemption cost), in ``currency``.
+    value_per_point: Decimal = Decimal("0.005")
+    # The breakage assumed while the history has no settled points to estimate it from.
+    default_breakage_rate: Decimal = Decimal(0)
+    # A member is active with a stay or activity within this many months of the period end.
+    active_months: int = 12
+    # What the brand pays an airline for one mile bought for a member, in ``currency``.
+    cost_per_mile: Decimal = Decimal("0.01")
+    # What a donated point costs the brand (paid to the charity), in ``currency``; None: the
+    # value per point.
+    donation_value_per_point: Decimal | None = None
+    award_night_reimbursements: list[AwardNightReimbursement] = msgspec.field(
+        default_factory=list
+    )
+
+    def reimbursement(self, category: int) -> Decimal:
+        """Paid per award night at a property of ``category``; 0 where the program sets none."""
+        found = next((r for r in self.award_night_reimbursements if r.category == category), None)
+        return found.per_night if found else Decimal(0)
+
+    @property
+    def donation_cost_per_point(self) -> Decimal:
+        if self.donation_value_per_point is None:
+            return self.value_per_point
+        return self.donation_value_per_point
+
+
 class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A complete rule set, in force from ``effective_from`` (to ``effective_until``)."""
 
@@ -223,6 +264,7 @@ class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         default_factory=GuaranteeCompensation
     )
     goodwill_reasons: list[GoodwillReason] = msgspec.field(default_factory=list)
+    insight: Insight = msgspec.field(default_factory=Insight)
 
     @property
     def base_tier(self) -> Tier:

@@ -105,6 +105,7 @@ def version_mistakes(version: ProgramVersion) -> list[str]:
     mistakes.extend(_activity_mistakes(version))
     mistakes.extend(_award_mistakes(version))
     mistakes.extend(_privilege_mistakes(version))
+    mistakes.extend(_insight_mistakes(version))
     return mistakes
 
 
@@ -271,3 +272,29 @@ def _privilege_mistakes(version: ProgramVersion) -> Iterator[str]:
             yield f"goodwill_reasons: {reason.code!r} must be a non-empty upper-case code"
         if reason.max_points <= 0:
             yield f"goodwill_reasons: {reason.code!r} needs a positive max_points"
+
+
+def _insight_mistakes(version: ProgramVersion) -> Iterator[str]:
+    insight = version.insight
+    if len(insight.currency) != 3 or not insight.currency.isupper():
+        yield f"insight.currency {insight.currency!r} must be a three-letter ISO code"
+    if insight.value_per_point < 0:
+        yield "insight.value_per_point must not be negative"
+    if not 0 <= insight.default_breakage_rate < 1:
+        yield "insight.default_breakage_rate must be at least 0 and below 1"
+    if insight.active_months < 1:
+        yield "insight.active_months must be at least 1"
+    if insight.cost_per_mile < 0:
+        yield "insight.cost_per_mile must not be negative"
+    if insight.donation_value_per_point is not None and insight.donation_value_per_point < 0:
+        yield "insight.donation_value_per_point must not be negative"
+    categories = Counter(r.category for r in insight.award_night_reimbursements)
+    for category, count in categories.items():
+        if count > 1:
+            yield f"insight.award_night_reimbursements: category {category} is listed {count} times"
+    for reimbursement in insight.award_night_reimbursements:
+        if reimbursement.category < 1 or reimbursement.per_night < 0:
+            yield (
+                f"insight.award_night_reimbursements (category {reimbursement.category}): "
+                "categories start at 1 and per_night must not be negative"
+            )

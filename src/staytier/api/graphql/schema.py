@@ -23,6 +23,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from staytier.api.graphql.access import AccessMutation, AccessQuery
+from staytier.api.graphql.insight import InsightQuery
 from staytier.api.graphql.limits import WithinLimits
 from staytier.api.graphql.mutations import CoreMutation
 from staytier.api.graphql.partner_privileges import (
@@ -42,7 +43,15 @@ log = logging.getLogger("staytier.graphql")
 # Each area of the API keeps its root fields in its own module; the roots are their union.
 Query = merge_types(
     "Query",
-    (CoreQuery, ProfileQuery, PartnersQuery, PrivilegesQuery, PartnerPrivilegesQuery, AccessQuery),
+    (
+        CoreQuery,
+        ProfileQuery,
+        PartnersQuery,
+        PrivilegesQuery,
+        PartnerPrivilegesQuery,
+        AccessQuery,
+        InsightQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
