@@ -63,9 +63,8 @@ class PointsFlows:
 
     @property
     def closing(self) -> int:
-        return (
-            self.opening + self.issued - self.redeemed - self.expired - self.reversed + self.adjusted
-        )
+        spent = self.redeemed + self.expired + self.reversed
+        return self.opening + self.issued - spent + self.adjusted
 
 
 def points_flows(opening: int, sums_by_kind: dict[str, int]) -> PointsFlows:
@@ -260,9 +259,7 @@ def estimate_breakage(
     settled point (or when points never expire), the program's default rate.
     """
     if expiry_months > 0:
-        mature = [
-            c for c in cohorts if add_months(month_end(c.month), expiry_months) <= as_of
-        ]
+        mature = [c for c in cohorts if add_months(month_end(c.month), expiry_months) <= as_of]
         for group, method in ((mature, "MATURE_COHORTS"), (cohorts, "ALL_COHORTS")):
             settled = sum(c.settled for c in group)
             if settled > 0:

@@ -225,9 +225,7 @@ class Insight(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # What a donated point costs the brand (paid to the charity), in ``currency``; None: the
     # value per point.
     donation_value_per_point: Decimal | None = None
-    award_night_reimbursements: list[AwardNightReimbursement] = msgspec.field(
-        default_factory=list
-    )
+    award_night_reimbursements: list[AwardNightReimbursement] = msgspec.field(default_factory=list)
 
     def reimbursement(self, category: int) -> Decimal:
         """Paid per award night at a property of ``category``; 0 where the program sets none."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import Subquery
 
@@ -228,7 +228,8 @@ class _Reader:
     def __init__(
         self, runtime: Runtime, rules: ProgramVersion, period: ReportPeriod, property_id: int | None
     ) -> None:
-        self.runtime, self.rules, self.period, self.property_id = runtime, rules, period, property_id
+        self.runtime, self.rules, self.period = runtime, rules, period
+        self.property_id = property_id
         self.insight = rules.insight
         self.base = rules.base_tier.rank
         self.end_ranks = ranks_on(period.end, "end_ranks")
@@ -242,15 +243,16 @@ class _Reader:
         """The members the report is about: all, or the guests who completed a stay at the
         property in the period."""
         if self.property_id is None:
-            return literal(True)
+            return true()
         stayed = select(m.Stay.member_id).where(
             m.Stay.property_id == self.property_id,
             m.Stay.status == "COMPLETED",
             m.Stay.departure_date.between(self.period.start, self.period.end),
         )
-        return member_id.in_(stayed)
+        guests: ColumnElement[bool] = member_id.in_(stayed)
+        return guests
 
-    def by_end_tier(self, query: Select[Any], member_id: Any) -> Select[Any]:
+    def by_end_tier(self, query: Any, member_id: Any) -> Any:
         return query.outerjoin(self.end_ranks, self.end_ranks.c.member_id == member_id).where(
             self.population(member_id)
         )
@@ -318,7 +320,9 @@ class _Reader:
         is_active = case((active.c.member_id.is_not(None), 1), else_=0)
         before = func.coalesce(start_ranks.c.rank, self.base)
         query = (
-            self.by_end_tier(select(self.end_rank, before, new, is_active, func.count()), m.Member.id)
+            self.by_end_tier(
+                select(self.end_rank, before, new, is_active, func.count()), m.Member.id
+            )
             .outerjoin(start_ranks, start_ranks.c.member_id == m.Member.id)
             .outerjoin(active, active.c.member_id == m.Member.id)
             .where(m.Member.enrolled_on <= period.end)
@@ -436,9 +440,7 @@ class _Reader:
         book.add_member(member_rows)
         return book, by_month
 
-    def months(
-        self, book: CohortBook, flows: dict[tuple[dt.date, str], int]
-    ) -> list[MonthFigures]:
+    def months(self, book: CohortBook, flows: dict[tuple[dt.date, str], int]) -> list[MonthFigures]:
         figures = []
         expiry, default = self.rules.points.expiry_months, self.insight.default_breakage_rate
         month = month_of(self.period.start)
@@ -534,4 +536,3 @@ class _Reader:
             line = self.line(rank)
             line.miles_bought += int(miles or 0)
             line.miles_cost += self.insight.cost_per_mile * int(miles or 0)
-
