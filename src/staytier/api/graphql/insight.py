@@ -1,7 +1,8 @@
-"""Program insight for the brand: the program report (and, in insight_simulation.py, the
-what-if). A report that cannot be made (a reversed or future period, an unknown property)
-comes back with ``userErrors`` and no figures, as a mutation payload would: the schema's one
-way of saying "refused" to a client."""
+"""Program insight for the brand: the program report (the what-if is in simulation.py).
+
+A report that cannot be made (a reversed or future period, an unknown property) comes back
+with ``userErrors`` and no figures, as a mutation payload would: the schema's one way of
+saying "refused" to a client."""
 
 from __future__ import annotations
 

@@ -36,6 +36,7 @@ from staytier.api.graphql.privileges import PrivilegesMutation, PrivilegesQuery
 from staytier.api.graphql.profiles import ProfileMutation, ProfileQuery
 from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
+from staytier.api.graphql.simulation import SimulationMutation, SimulationQuery
 from staytier.store.database import replica_reads
 
 log = logging.getLogger("staytier.graphql")
@@ -51,6 +52,7 @@ Query = merge_types(
         PartnerPrivilegesQuery,
         AccessQuery,
         InsightQuery,
+        SimulationQuery,
     ),
 )
 Mutation = merge_types(
@@ -62,6 +64,7 @@ Mutation = merge_types(
         PrivilegesMutation,
         PartnerPrivilegesMutation,
         AccessMutation,
+        SimulationMutation,
     ),
 )
 # Default deny: a root field declared without a permission class is for admins only.
