@@ -49,6 +49,7 @@ log = logging.getLogger("staytier.simulation")
 BATCH_SIZE = 5_000
 FINAL = ("DONE", "CANCELLED", "FAILED")
 QUALIFIED = "QUALIFIED"
+STOPPED = "Stopped: the service shut down before the simulation finished; start it again."
 # The jobs running in this process; a task with no reference left may be collected.
 _JOBS: set[asyncio.Task[str]] = set()
 
@@ -132,6 +133,19 @@ async def start_simulation(
     _JOBS.add(task)
     task.add_done_callback(_JOBS.discard)
     return simulation_id
+
+
+async def wait_for_jobs() -> None:
+    """Waits until the simulations running in this process have ended."""
+    while _JOBS:
+        await asyncio.gather(*list(_JOBS), return_exceptions=True)
+
+
+async def stop_jobs() -> None:
+    """Stops this process's running simulations (at shutdown); each is recorded FAILED."""
+    for task in list(_JOBS):
+        task.cancel()
+    await asyncio.gather(*list(_JOBS), return_exceptions=True)
 
 
 async def create_simulation(
@@ -222,6 +236,9 @@ async def run_simulation(
     recorded on the simulation (FAILED, with the reason), never raised to the caller."""
     try:
         return await _run(runtime, simulation_id, candidate, progress)
+    except asyncio.CancelledError:
+        await _finish(runtime, simulation_id, "FAILED", message=STOPPED)
+        raise
     except Exception as exc:  # the job must end in a final state whatever happens
         log.exception("simulation %s failed", simulation_id)
         await _finish(runtime, simulation_id, "FAILED", message=f"{type(exc).__name__}: {exc}")
