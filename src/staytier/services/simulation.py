@@ -453,6 +453,10 @@ class _Batch:
             if member_id in history:
                 history[member_id].kept.append(StatusPeriod(code, rank, valid_from, valid_through))
 
+    def enrolled(self) -> Any:
+        """The batch's members the comparison counts: those enrolled by the period end."""
+        return select(m.Member.id).where(self.ids(m.Member.id), m.Member.enrolled_on <= self.end)
+
     def replayed(self) -> Any:
         """Credits the replay makes again: those of the stays checked out and the activities
         of the period (with their reversals)."""
@@ -542,6 +546,7 @@ class _Batch:
             .join(m.Credit, m.Credit.id == entry.credit_id)
             .where(self.ids(entry.member_id), entry.kind.in_(("EARN", "BONUS", "REVERSAL")))
             .where(self.replayed(), entry.effective_on <= self.end)
+            .where(entry.member_id.in_(self.enrolled()))
         )
         return int(await session.scalar(query) or 0)
 
