@@ -8,7 +8,6 @@ refused with typed userErrors and no figures.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -94,9 +93,11 @@ async def test_a_guest_who_earns_gold_in_the_period_shows_as_upgraded_with_her_p
     # 26,000 base points; the stay's checkout made her Gold, after the stay's own bonus.
     assert shown["pointsIssued"] == shown["pointsOutstanding"] == 26_000
     assert shown["pointsOutstanding"] == await sum_of_balances(runtime)
-    # Nothing has had time to expire: the program's default breakage (0) applies.
-    assert shown["breakageMethod"] == "PROGRAM_DEFAULT"
-    assert Decimal(shown["liability"]) == Decimal(26_000) * Decimal(shown["valuePerPoint"])
+    # Nothing has had time to expire: the program's default breakage (demo 15%) applies.
+    assert (shown["breakageMethod"], shown["breakageRate"]) == ("PROGRAM_DEFAULT", "0.1500")
+    # 26,000 points at 0.6 cents, less the 15% expected never to be redeemed.
+    assert shown["valuePerPoint"] == "0.006"
+    assert shown["liability"] == "132.60"
     assert [c["month"] for c in shown["cohorts"]] == ["2026-02"]
     assert shown["months"][-1]["outstanding"] == 26_000
 
