@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import Subquery
 
@@ -240,17 +240,18 @@ class _Reader:
         return self.lines[self.rules.tier_of_rank(int(rank)).rank]
 
     def population(self, member_id: Any) -> ColumnElement[bool]:
-        """The members the report is about: all, or the guests who completed a stay at the
-        property in the period."""
-        if self.property_id is None:
-            return true()
-        stayed = select(m.Stay.member_id).where(
-            m.Stay.property_id == self.property_id,
-            m.Stay.status == "COMPLETED",
-            m.Stay.departure_date.between(self.period.start, self.period.end),
-        )
-        guests: ColumnElement[bool] = member_id.in_(stayed)
-        return guests
+        """The members the report is about: those enrolled by the period end, or of them
+        the guests who completed a stay at the property in the period."""
+        members = select(m.Member.id).where(m.Member.enrolled_on <= self.period.end)
+        if self.property_id is not None:
+            stayed = select(m.Stay.member_id).where(
+                m.Stay.property_id == self.property_id,
+                m.Stay.status == "COMPLETED",
+                m.Stay.departure_date.between(self.period.start, self.period.end),
+            )
+            members = members.where(m.Member.id.in_(stayed))
+        enrolled: ColumnElement[bool] = member_id.in_(members)
+        return enrolled
 
     def by_end_tier(self, query: Any, member_id: Any) -> Any:
         return query.outerjoin(self.end_ranks, self.end_ranks.c.member_id == member_id).where(
