@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from staytier.domain.calendar import add_months
 from staytier.domain.points import LedgerKind
+from staytier.program.model import MemberValueRules, Recognition, Segment
 
 CENT = Decimal("0.01")
 RATE = Decimal("0.0001")
@@ -272,3 +273,64 @@ def liability(outstanding: int, value_per_point: Decimal, breakage: Decimal) -> 
     """What the brand owes for points still to be redeemed: the outstanding points at their
     value, less the share expected never to be redeemed; to the cent."""
     return money(Decimal(max(outstanding, 0)) * value_per_point * (1 - breakage))
+
+
+# --- member value -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberValue:
+    """Recency (days since the last completed stay; None without one), frequency (stays)
+    and monetary value (revenue) over the program's window, the segment they fall in, the
+    lifetime value, and the goodwill points a property may still grant (None: no bound)."""
+
+    recency_days: int | None
+    frequency: int
+    monetary: Decimal
+    segment: str | None
+    lifetime_value: Decimal
+    recognition_allowance: int | None
+
+
+def segment_of(
+    segments: Iterable[Segment], recency_days: int | None, frequency: int, monetary: Decimal
+) -> str | None:
+    """The first segment whose thresholds the member meets, in the program's order."""
+    for segment in segments:
+        recent = segment.max_recency_days is None or (
+            recency_days is not None and recency_days <= segment.max_recency_days
+        )
+        if recent and frequency >= segment.min_stays and monetary >= segment.min_revenue:
+            return segment.name
+    return None
+
+
+def lifetime_value(rules: MemberValueRules, monetary: Decimal, recency_days: int | None) -> Decimal:
+    """The simple retention model of customer lifetime value (Gupta and Lehmann):
+
+        yearly margin * r / (1 + d - r)
+
+    the margin the member brings in a year (revenue over the window, per year, times the
+    program's margin), summed over the years they are expected to stay (retention ``r`` a
+    year) and discounted at ``d`` a year. A member with no stay within ``lapse_days`` is
+    lost: 0."""
+    if recency_days is None or recency_days > rules.lapse_days:
+        return Decimal(0)
+    yearly = monetary * 12 / rules.window_months * rules.margin
+    r, d = rules.retention_rate, rules.discount_rate
+    return money(yearly * r / (1 + d - r))
+
+
+def recognition_allowance(
+    recognition: Recognition | None, clv: Decimal, value_per_point: Decimal, granted: int
+) -> int | None:
+    """Goodwill points still open to the guest: the share of lifetime value in points,
+    capped, less what was granted in the running months; None when the program sets none."""
+    if recognition is None:
+        return None
+    if value_per_point <= 0:
+        whole = recognition.max_points
+    else:
+        share = clv * recognition.share_of_lifetime_value / value_per_point
+        whole = min(int(share), recognition.max_points)
+    return max(whole - granted, 0)

@@ -208,6 +208,40 @@ class AwardNightReimbursement(msgspec.Struct, frozen=True, forbid_unknown_fields
     per_night: Decimal
 
 
+class Segment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A member segment by recency, frequency and monetary value; the first that matches
+    names the member. A threshold left out does not apply."""
+
+    name: str
+    max_recency_days: int | None = None
+    min_stays: int = 0
+    min_revenue: Decimal = Decimal(0)
+
+
+class MemberValueRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """How a member's value is measured (recency, frequency, monetary over a window) and
+    estimated for the years ahead (see docs/insight.md, "Member value")."""
+
+    window_months: int = 24
+    # The share of member revenue the brand keeps as profit.
+    margin: Decimal = Decimal("0.3")
+    # The chance an active member stays another year, and the yearly discount rate.
+    retention_rate: Decimal = Decimal("0.6")
+    discount_rate: Decimal = Decimal("0.1")
+    # A member whose last stay is older than this is lost: lifetime value 0.
+    lapse_days: int = 730
+    segments: list[Segment] = msgspec.field(default_factory=list)
+
+
+class Recognition(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The goodwill points a property may grant a guest: a share of the guest's lifetime
+    value, in points at the value per point, capped, per ``months`` running months."""
+
+    share_of_lifetime_value: Decimal = Decimal(0)
+    max_points: int = 0
+    months: int = 12
+
+
 class Insight(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """What the program's reports value points and costs at. Every field is optional: a
     program without this section reports in USD at half a cent a point."""
@@ -226,6 +260,9 @@ class Insight(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # value per point.
     donation_value_per_point: Decimal | None = None
     award_night_reimbursements: list[AwardNightReimbursement] = msgspec.field(default_factory=list)
+    value: MemberValueRules = msgspec.field(default_factory=MemberValueRules)
+    # None: goodwill is bounded by the reasons' max_points only.
+    recognition: Recognition | None = None
 
     def reimbursement(self, category: int) -> Decimal:
         """Paid per award night at a property of ``category``; 0 where the program sets none."""

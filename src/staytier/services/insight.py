@@ -41,7 +41,7 @@ from staytier.domain.insight import (
     ratio,
 )
 from staytier.domain.points import LedgerKind
-from staytier.program.model import ProgramVersion
+from staytier.program.model import ExchangeRates, ProgramVersion
 from staytier.services.runtime import Runtime
 from staytier.store import models as m
 from staytier.store.queries import property_by_code
@@ -203,6 +203,19 @@ def period_mistakes(start: dt.date, end: dt.date, today: dt.date) -> Iterable[Bu
         )
 
 
+def converted(
+    rates: ExchangeRates, amount: Decimal, currency: str, target: str, on: dt.date
+) -> Decimal:
+    """``amount`` of ``currency`` in ``target`` at the rates of ``on``; 0 for a currency the
+    rates file no longer knows (a stay recorded before it was removed)."""
+    if currency == target:
+        return amount
+    usd, per_target = rates.usd_per_unit(currency, on), rates.usd_per_unit(target, on)
+    if usd is None or per_target is None:
+        return ZERO
+    return amount * usd / per_target
+
+
 def day_after(day: dt.date) -> dt.datetime:
     """The first instant after ``day`` ends (UTC), for comparing timestamps with a day."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)
@@ -259,15 +272,7 @@ class _Reader:
         )
 
     def to_currency(self, amount: Decimal, currency: str, on: dt.date) -> Decimal:
-        """``amount`` of ``currency`` in the program's currency at the rates of ``on``."""
-        if currency == self.insight.currency:
-            return amount
-        rates = self.runtime.rates
-        usd = rates.usd_per_unit(currency, on)
-        target = rates.usd_per_unit(self.insight.currency, on)
-        if usd is None or target is None:  # a stay in a currency since removed from the file
-            return ZERO
-        return amount * usd / target
+        return converted(self.runtime.rates, amount, currency, self.insight.currency, on)
 
     async def report(self, session: AsyncSession) -> ProgramReport:
         await self.standing(session)
