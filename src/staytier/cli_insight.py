@@ -125,3 +125,41 @@ def write_comparison(out: TextIO, summary: dict[str, Any]) -> None:
             summary["simulated_benefit_cost_usd"],
         ]
     )
+
+
+@app.command()
+def report(
+    start: FromOption,
+    end: ToOption,
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")],
+    property_code: Annotated[
+        str | None, typer.Option("--property", help="Only the guests of this property.")
+    ] = None,
+    database: DatabaseOption = None,
+    program: Annotated[
+        Path | None, typer.Option("--program", help="Program file (env STAYTIER_PROGRAM).")
+    ] = None,
+) -> None:
+    """Write the program report of a period as one self-contained HTML page with charts."""
+    from staytier.report_page import render
+    from staytier.services.insight import ReportPeriod, program_report
+
+    runtime = _runtime(_settings(database_url=database, program=program))
+    period = ReportPeriod(
+        _day(start, "--from"),
+        _day(end, "--to"),
+        property_code.strip().upper() if property_code else None,
+    )
+
+    async def run() -> Any:
+        try:
+            return await program_report(runtime, period)
+        finally:
+            await runtime.db.dispose()
+
+    try:
+        made = asyncio.run(run())
+    except BusinessRuleError as error:
+        raise _refused(error) from error
+    out.write_text(render(made, runtime.program.name))
+    console.print(f"Program report {period.start} to {period.end} written to {out}.")

@@ -88,8 +88,9 @@ async def test_the_front_desk_sees_a_guests_value_by_the_documented_formula(
     finally:
         await desk.aclose()
 
-    # Last checkout 3 February: 27 days ago, three stays: LOYAL. 2,000 USD in 24 months is 1,000 a year; at a
-    # 30% margin, 300; kept with 60% retention, discounted at 10%: 300 x 0.6 / 0.5 = 360.
+    # Last checkout 3 February: 27 days ago, three stays: LOYAL. 2,000 USD in 24 months is
+    # 1,000 a year; at a 30% margin, 300; kept with 60% retention, discounted at 10%:
+    # 300 x 0.6 / 0.5 = 360.
     assert shown == {
         "recency": 27, "frequency": 3, "monetary": "2000.00", "segment": "LOYAL",
         "lifetimeValue": "360.00", "recognitionAllowance": None, "currency": "USD",
