@@ -72,7 +72,7 @@ async def raw_report(runtime: Runtime, start: dt.date, end: dt.date) -> float:
         rows = await session.stream(
             text(RAW_LEDGER).execution_options(yield_per=10_000), {"end": end}
         )
-        async for _row in rows:
+        async for _chunk in rows.partitions(10_000):  # as the report reads them
             pass
     return time.perf_counter() - began
 

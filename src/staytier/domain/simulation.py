@@ -32,6 +32,9 @@ class ReplayedStay:
 
     folio: Folio
     usd_per_unit: Decimal
+    # When it was credited, among the member's events (the credit's id): a stay reported
+    # late is replayed late, as the books applied it.
+    posted: int = 0
 
     @property
     def on(self) -> dt.date:
@@ -47,6 +50,7 @@ class ReplayedActivity:
     kind: str
     amount_usd: Decimal
     partner_points: int
+    posted: int = 0
 
 
 @dataclass
@@ -89,7 +93,9 @@ def replay(member: MemberYear, rules_on: Rules, end: dt.date) -> Outcome:
     best = _upgrade(periods, rules_on(member.start), member.year, totals, member.start, -1)
     points = 0
     amounts = dict(member.activity_before)
-    for event in sorted(member.events, key=lambda e: e.on):
+    # In the order the books credited them: upgrade at once depends on it (a stay reported
+    # after a later one's upgrade does not move the upgrade's date back).
+    for event in sorted(member.events, key=lambda e: (e.posted, e.on)):
         rules = rules_on(event.on)
         if isinstance(event, ReplayedStay):
             credit = stay_credit(event.folio, rules, event.usd_per_unit)

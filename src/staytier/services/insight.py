@@ -436,13 +436,17 @@ class _Reader:
         rows = await session.stream(query)
         member_rows: list[Posting] = []
         current: int | None = None
-        async for member_id, kind, points, effective_on in rows:
-            if member_id != current:
-                book.add_member(member_rows)
-                member_rows, current = [], member_id
-            member_rows.append(Posting(LedgerKind(kind), points, effective_on))
-            if effective_on >= start:
-                by_month[(month_of(effective_on), kind)] += points
+        kinds = {kind.value: kind for kind in LedgerKind}
+        # A chunk of rows per await: row by row, the hand-off between the event loop and
+        # the driver's greenlet cost two thirds of the report's time.
+        async for chunk in rows.partitions(STREAM_ROWS):
+            for member_id, kind, points, effective_on in chunk:
+                if member_id != current:
+                    book.add_member(member_rows)
+                    member_rows, current = [], member_id
+                member_rows.append(Posting(kinds[kind], points, effective_on))
+                if effective_on >= start:
+                    by_month[(month_of(effective_on), kind)] += points
         book.add_member(member_rows)
         return book, by_month
 

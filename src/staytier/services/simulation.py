@@ -17,7 +17,7 @@ import logging
 import tomllib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -507,13 +507,18 @@ class _Batch:
     async def stays(self, session: AsyncSession, history: dict[int, MemberYear]) -> None:
         """The period's completed stays as they stand, each with its checkout day's rate."""
         stay = m.Stay
-        query = select(stay).where(
-            self.ids(stay.member_id),
-            stay.status == "COMPLETED",
-            stay.departure_date.between(self.start, self.end),
+        posted = self.posted(m.Credit.stay_id, "STAY")
+        query = (
+            select(stay, posted.c.posted)
+            .outerjoin(posted, posted.c.key == stay.id)
+            .where(
+                self.ids(stay.member_id),
+                stay.status == "COMPLETED",
+                stay.departure_date.between(self.start, self.end),
+            )
         )
         rates = self.runtime.rates
-        for row in await session.scalars(query):
+        for row, order in await session.execute(query):
             rate = rates.usd_per_unit(row.currency, row.departure_date)
             if row.member_id not in history or rate is None:
                 continue
@@ -523,20 +528,33 @@ class _Batch:
                 food_and_beverage_revenue=row.food_and_beverage_revenue,
                 other_revenue=row.other_revenue,
             )  # fmt: skip
-            history[row.member_id].events.append(ReplayedStay(folio, rate))
+            history[row.member_id].events.append(ReplayedStay(folio, rate, int(order or 0)))
 
     async def activities(self, session: AsyncSession, history: dict[int, MemberYear]) -> None:
         activity = m.Activity
-        query = select(activity).where(
-            self.ids(activity.member_id), activity.occurred_on.between(self.start, self.end)
+        posted = self.posted(m.Credit.activity_id, "ACTIVITY")
+        query = (
+            select(activity, posted.c.posted)
+            .outerjoin(posted, posted.c.key == activity.id)
+            .where(self.ids(activity.member_id), activity.occurred_on.between(self.start, self.end))
         )
-        for row in await session.scalars(query):
+        for row, order in await session.execute(query):
             if row.member_id in history:
-                history[row.member_id].events.append(
-                    ReplayedActivity(
-                        row.occurred_on, row.source, row.kind, row.amount_usd, row.partner_points
-                    )
+                event = ReplayedActivity(
+                    row.occurred_on, row.source, row.kind, row.amount_usd, row.partner_points
                 )
+                history[row.member_id].events.append(replace(event, posted=int(order or 0)))
+
+    def posted(self, key: Any, kind: str) -> Any:
+        """Per stay (or activity) of the batch, the id of its latest credit: the order in
+        which the books credited them as they stand."""
+        credit = m.Credit
+        return (
+            select(key.label("key"), func.max(credit.id).label("posted"))
+            .where(self.ids(credit.member_id), credit.kind == kind, key.is_not(None))
+            .group_by(key)
+            .subquery(f"posted_{kind.lower()}")
+        )
 
     async def actual_points(self, session: AsyncSession) -> int:
         """Points the replayed credits actually posted, net of their reversals."""
