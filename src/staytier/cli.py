@@ -838,6 +838,10 @@ def _progress() -> Progress:
     )
 
 
+# The insight commands (what-if, report) register themselves on ``app``.
+from staytier import cli_insight  # noqa: E402, F401
+
+
 def main() -> None:
     app(prog_name="staytier")
 

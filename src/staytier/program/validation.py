@@ -108,6 +108,7 @@ def version_mistakes(version: ProgramVersion) -> list[str]:
     mistakes.extend(_award_mistakes(version))
     mistakes.extend(_privilege_mistakes(version))
     mistakes.extend(_limit_mistakes(version))
+    mistakes.extend(_insight_mistakes(version))
     return mistakes
 
 
@@ -317,3 +318,60 @@ def _privilege_mistakes(version: ProgramVersion) -> Iterator[str]:
             yield f"goodwill_reasons: {reason.code!r} must be a non-empty upper-case code"
         if reason.max_points <= 0:
             yield f"goodwill_reasons: {reason.code!r} needs a positive max_points"
+
+
+def _insight_mistakes(version: ProgramVersion) -> Iterator[str]:
+    insight = version.insight
+    if len(insight.currency) != 3 or not insight.currency.isupper():
+        yield f"insight.currency {insight.currency!r} must be a three-letter ISO code"
+    if insight.value_per_point < 0:
+        yield "insight.value_per_point must not be negative"
+    if not 0 <= insight.default_breakage_rate < 1:
+        yield "insight.default_breakage_rate must be at least 0 and below 1"
+    if insight.active_months < 1:
+        yield "insight.active_months must be at least 1"
+    if insight.cost_per_mile < 0:
+        yield "insight.cost_per_mile must not be negative"
+    if insight.donation_value_per_point is not None and insight.donation_value_per_point < 0:
+        yield "insight.donation_value_per_point must not be negative"
+    yield from _value_mistakes(version)
+    categories = Counter(r.category for r in insight.award_night_reimbursements)
+    for category, count in categories.items():
+        if count > 1:
+            yield f"insight.award_night_reimbursements: category {category} is listed {count} times"
+    for reimbursement in insight.award_night_reimbursements:
+        if reimbursement.category < 1 or reimbursement.per_night < 0:
+            yield (
+                f"insight.award_night_reimbursements (category {reimbursement.category}): "
+                "categories start at 1 and per_night must not be negative"
+            )
+
+
+def _value_mistakes(version: ProgramVersion) -> Iterator[str]:
+    value, recognition = version.insight.value, version.insight.recognition
+    if value.window_months < 1 or value.lapse_days < 1:
+        yield "insight.value: window_months and lapse_days must be at least 1"
+    if not 0 <= value.margin <= 1 or not 0 <= value.retention_rate < 1:
+        yield "insight.value: margin must be 0 to 1 and retention_rate at least 0 and below 1"
+    if value.discount_rate < 0:
+        yield "insight.value.discount_rate must not be negative"
+    names = Counter(segment.name for segment in value.segments)
+    for name, count in names.items():
+        if count > 1 or not name.strip():
+            yield f"insight.value.segments: {name!r} must be a name used once"
+    for segment in value.segments:
+        if (
+            segment.min_stays < 0
+            or segment.min_revenue < 0
+            or (segment.max_recency_days is not None and segment.max_recency_days < 0)
+        ):
+            yield f"insight.value.segments ({segment.name}): thresholds must not be negative"
+    if recognition is not None and (
+        not 0 <= recognition.share_of_lifetime_value <= 1
+        or recognition.max_points < 0
+        or recognition.months < 1
+    ):
+        yield (
+            "insight.recognition: share_of_lifetime_value must be 0 to 1, max_points not "
+            "negative and months at least 1"
+        )

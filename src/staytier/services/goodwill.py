@@ -7,6 +7,7 @@ services take the author explicitly.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
 from staytier.domain.points import LedgerKind
 from staytier.services.idempotency import Result, run_once
 from staytier.services.ledger import post_entry
+from staytier.services.member_value import values_of
 from staytier.services.members import member_for_update
 from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
@@ -81,6 +83,7 @@ async def post_goodwill_points(
                 f"{reason.code} goodwill is at most {reason.max_points:,} points.",
                 "points",
             )
+        await _within_recognition(session, runtime, member.id, command.points, today)
         note = f": {command.note.strip()}" if command.note.strip() else ""
         entry = post_entry(
             session, member, kind=LedgerKind.BONUS, points=command.points,
@@ -95,6 +98,23 @@ async def post_goodwill_points(
         runtime, operation="postGoodwillPoints", key=command.idempotency_key, request=command,
         work=work, scope=scope,
     )  # fmt: skip
+
+
+async def _within_recognition(
+    session: AsyncSession, runtime: Runtime, member_id: int, points: int, today: dt.date
+) -> None:
+    """Refuses goodwill beyond the guest's recognition allowance, where the program sets one
+    (a share of the guest's lifetime value, capped; see docs/insight.md)."""
+    if runtime.rules_on(today).insight.recognition is None:
+        return
+    values = await values_of(session, runtime, [member_id], today)
+    allowance = values[member_id].recognition_allowance
+    if allowance is not None and points > allowance:
+        raise BusinessRuleError(
+            ErrorCode.RECOGNITION_ALLOWANCE_EXCEEDED,
+            f"This guest's recognition allowance leaves {allowance:,} goodwill points.",
+            "points",
+        )
 
 
 async def post_points_adjustment(

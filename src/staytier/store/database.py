@@ -152,6 +152,32 @@ class Database:
             finally:
                 session.expunge_all()
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A :meth:`reading` session whose statements all see the database as of its first
+        one, for a report whose figures must agree with each other while writers go on; it
+        also lets a statement stream its rows (asyncpg has server-side cursors only inside a
+        transaction). PostgreSQL: a REPEATABLE READ, READ ONLY transaction. SQLite: a
+        deferred BEGIN on the read connection (WAL readers keep their snapshot until it
+        ends), rolled back at the end, since that pool does not reset its connections."""
+        async with self.reading() as session:
+            if session.get_bind().dialect.name != "sqlite":
+                # Set as the session takes its connection, before it begins.
+                await session.connection(
+                    execution_options={
+                        "isolation_level": "REPEATABLE READ",
+                        "postgresql_readonly": True,
+                    }
+                )
+                yield session
+                return
+            connection = await session.connection()
+            await connection.exec_driver_sql("BEGIN")
+            try:
+                yield session
+            finally:
+                await connection.exec_driver_sql("ROLLBACK")
+
     async def dispose(self) -> None:
         await self.write_engine.dispose()
         if self.replica_engine is not None:

@@ -11,7 +11,8 @@ from strawberry.litestar import BaseContext
 
 from staytier.api.http.auth import principal_of
 from staytier.domain.access import ANONYMOUS, Principal
-from staytier.services import profile_views
+from staytier.domain.insight import MemberValue
+from staytier.services import member_value, profile_views
 from staytier.services.runtime import Runtime
 from staytier.store.models import Preference
 
@@ -27,6 +28,19 @@ class Context(BaseContext, kw_only=True):
     visible_members: dict[int, bool] = msgspec.field(default_factory=dict)
     # Batches a list of guests' preferences (search results) into one query per request.
     preference_loader: DataLoader[int, list[Preference]] | None = None
+    # Batches a list of guests' member value the same way.
+    value_loader: DataLoader[int, MemberValue] | None = None
+
+    def value_of(self) -> DataLoader[int, MemberValue]:
+        if self.value_loader is None:
+            self.value_loader = DataLoader(load_fn=self._load_values)
+        return self.value_loader
+
+    async def _load_values(self, member_ids: list[int]) -> list[MemberValue]:
+        today = self.runtime.today()
+        async with self.runtime.db.reading() as session:
+            found = await member_value.values_of(session, self.runtime, member_ids, today)
+        return [found[member_id] for member_id in member_ids]
 
     def preferences_of(self) -> DataLoader[int, list[Preference]]:
         if self.preference_loader is None:

@@ -25,6 +25,7 @@ from strawberry.types.graphql import OperationType
 
 from staytier.api.graphql.access import AccessMutation, AccessQuery
 from staytier.api.graphql.guest_approvals import GuestApprovalMutation
+from staytier.api.graphql.insight import InsightQuery
 from staytier.api.graphql.limits import WithinLimits
 from staytier.api.graphql.mutations import CoreMutation
 from staytier.api.graphql.partner_privileges import (
@@ -38,6 +39,7 @@ from staytier.api.graphql.profiles import ProfileMutation, ProfileQuery
 from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
 from staytier.observability.graphql import Observed
+from staytier.api.graphql.simulation import SimulationMutation, SimulationQuery
 from staytier.store.database import replica_reads
 
 log = logging.getLogger("staytier.graphql")
@@ -45,7 +47,16 @@ log = logging.getLogger("staytier.graphql")
 # Each area of the API keeps its root fields in its own module; the roots are their union.
 Query = merge_types(
     "Query",
-    (CoreQuery, ProfileQuery, PartnersQuery, PrivilegesQuery, PartnerPrivilegesQuery, AccessQuery),
+    (
+        CoreQuery,
+        ProfileQuery,
+        PartnersQuery,
+        PrivilegesQuery,
+        PartnerPrivilegesQuery,
+        AccessQuery,
+        InsightQuery,
+        SimulationQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -57,6 +68,7 @@ Mutation = merge_types(
         PartnerPrivilegesMutation,
         GuestApprovalMutation,
         AccessMutation,
+        SimulationMutation,
     ),
 )
 # Default deny: a root field declared without a permission class is for admins only.

@@ -27,6 +27,7 @@ from staytier.api.graphql.profile_types import (
     SpecialDate,
     StaffNote,
 )
+from staytier.api.graphql.value_types import GuestValue
 from staytier.domain import benefits as benefit_rules
 from staytier.domain import tiers as tier_rules
 from staytier.domain.access import Role
@@ -512,6 +513,16 @@ class Guest:
     async def preferences(self, info: Info[Context, None]) -> list[Preference]:
         rows = await info.context.preferences_of().load(self.member_id)
         return [Preference.of(row) for row in rows]
+
+    @strawberry.field(
+        description="The guest's value to the brand and recognition allowance; for the "
+        "brand's staff only.",
+        permission_classes=[StaffOnly],
+    )
+    async def value(self, info: Info[Context, None]) -> GuestValue:
+        found = await info.context.value_of().load(self.member_id)
+        runtime = info.context.runtime
+        return GuestValue.of(found, runtime.rules_on(runtime.today()).insight.currency)
 
     @strawberry.field(
         description="Notes from staff, newest first; for the brand's staff only.",

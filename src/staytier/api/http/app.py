@@ -26,6 +26,7 @@ from staytier.observability.metrics import ServiceMetrics
 from staytier.observability.tracing import tracing_middleware
 from staytier.program.catalog import load_preference_catalog
 from staytier.program.loader import load_exchange_rates, load_program
+from staytier.services import simulation
 from staytier.services.mail import LogMailer, Mailer, SmtpMailer
 from staytier.services.runtime import Runtime
 from staytier.settings import Settings
@@ -164,6 +165,7 @@ def create_app(
                     settle_heap()
                 yield
         finally:
+            await simulation.stop_jobs()  # before the database they write to goes
             await runtime.db.dispose()
 
     graphql = graphql_controller(

@@ -1,0 +1,148 @@
+"""The what-if replay: one member's qualification year under a candidate program.
+
+Nothing here is new rule code. A stay is credited by :func:`domain.stays.stay_credit`, an
+activity by :func:`domain.activity.activity_credit`, the bonus by
+:func:`domain.points.tier_bonus`, the tier by :func:`domain.tiers.qualified_tier` and the
+tier held on a day by :func:`domain.tiers.held_period`, exactly as the crediting path does
+at checkout. The replay only feeds them a member's real history of one period, in order,
+with the rules of the candidate instead of the served program.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from staytier.domain.activity import activity_credit
+from staytier.domain.calendar import status_valid_through
+from staytier.domain.errors import BusinessRuleError
+from staytier.domain.points import tier_bonus
+from staytier.domain.stays import Folio, stay_credit
+from staytier.domain.tiers import StatusPeriod, YearTotals, held_period, qualified_tier
+from staytier.program.model import ProgramVersion
+
+Rules = Callable[[dt.date], ProgramVersion]
+
+
+@dataclass(frozen=True)
+class ReplayedStay:
+    """A completed stay as it stands, with the exchange rate of its checkout day."""
+
+    folio: Folio
+    usd_per_unit: Decimal
+    # When it was credited, among the member's events (the credit's id): a stay reported
+    # late is replayed late, as the books applied it.
+    posted: int = 0
+
+    @property
+    def on(self) -> dt.date:
+        return self.folio.checkout
+
+
+@dataclass(frozen=True)
+class ReplayedActivity:
+    """A partner activity as it was recorded."""
+
+    on: dt.date
+    source: str
+    kind: str
+    amount_usd: Decimal
+    partner_points: int
+    posted: int = 0
+
+
+@dataclass
+class MemberYear:
+    """What the replay needs of one member: the status that does not come from this year's
+    own qualifying activity (earlier years, requalification, lifetime, matches), the year's
+    totals from credits outside the period, and the period's stays and activities."""
+
+    year: int
+    start: dt.date
+    kept: list[StatusPeriod] = field(default_factory=list)
+    totals_before: YearTotals = field(default_factory=YearTotals)
+    # Per (source, kind): the USD amount and count credited earlier in the year.
+    activity_before: dict[tuple[str, str], tuple[Decimal, int]] = field(default_factory=dict)
+    events: list[ReplayedStay | ReplayedActivity] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The member at the period end under the rules replayed."""
+
+    tier_code: str
+    rank: int
+    points: int  # base and bonus points of the period's stays and activities
+    totals: YearTotals
+
+
+def _plus(totals: YearTotals, nights: int, stays: int, base_points: int) -> YearTotals:
+    return YearTotals(
+        nights=totals.nights + nights,
+        stays=totals.stays + stays,
+        base_points=totals.base_points + base_points,
+    )
+
+
+def replay(member: MemberYear, rules_on: Rules, end: dt.date) -> Outcome:
+    """Credits the member's period in order under ``rules_on`` and says where they end."""
+    periods = list(member.kept)
+    totals = member.totals_before
+    best = _upgrade(periods, rules_on(member.start), member.year, totals, member.start, -1)
+    points = 0
+    amounts = dict(member.activity_before)
+    # In the order the books credited them: upgrade at once depends on it (a stay reported
+    # after a later one's upgrade does not move the upgrade's date back).
+    for event in sorted(member.events, key=lambda e: (e.posted, e.on)):
+        rules = rules_on(event.on)
+        if isinstance(event, ReplayedStay):
+            credit = stay_credit(event.folio, rules, event.usd_per_unit)
+            held = held_period(periods, event.on)
+            tier = rules.tier_of_rank(held.rank) if held else rules.base_tier
+            points += credit.base_points + tier_bonus(credit.base_points, tier)
+            for part in credit.years:
+                if part.year == member.year:
+                    totals = _plus(totals, part.nights, part.stays, part.base_points)
+        else:
+            rule = rules.activity_rule(event.source, event.kind)
+            if rule is None:
+                continue  # the candidate does not credit this activity
+            amount, count = amounts.get((event.source, event.kind), (Decimal(0), 0))
+            try:
+                earned = activity_credit(
+                    rule,
+                    event.amount_usd,
+                    event.partner_points,
+                    year_amount_before=amount,
+                    year_count_before=count,
+                )
+            except BusinessRuleError:
+                continue  # over the candidate's limits: it would have been refused
+            amounts[(event.source, event.kind)] = (amount + event.amount_usd, count + 1)
+            points += earned.points
+            totals = _plus(totals, earned.nights, earned.stays, earned.base_points)
+        best = _upgrade(periods, rules, member.year, totals, event.on, best)
+    rules = rules_on(end)
+    held = held_period(periods, end)
+    tier = rules.tier_of_rank(held.rank) if held else rules.base_tier
+    return Outcome(tier_code=tier.code, rank=tier.rank, points=points, totals=totals)
+
+
+def _upgrade(
+    periods: list[StatusPeriod],
+    rules: ProgramVersion,
+    year: int,
+    totals: YearTotals,
+    on: dt.date,
+    best: int,
+) -> int:
+    """Upgrade at once: a period from ``on`` when the totals reach a higher tier than the
+    year has earned so far (as services.status.refresh_status writes it)."""
+    earned, path = qualified_tier(rules, totals)
+    if path is None or earned.rank <= best:
+        return best
+    through = status_valid_through(year, rules)
+    periods.append(StatusPeriod(earned.code, earned.rank, on, through))
+    return earned.rank
