@@ -38,8 +38,8 @@ from staytier.api.graphql.privileges import PrivilegesMutation, PrivilegesQuery
 from staytier.api.graphql.profiles import ProfileMutation, ProfileQuery
 from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
-from staytier.observability.graphql import Observed
 from staytier.api.graphql.simulation import SimulationMutation, SimulationQuery
+from staytier.observability.graphql import Observed
 from staytier.store.database import replica_reads
 
 log = logging.getLogger("staytier.graphql")
