@@ -200,6 +200,66 @@ class GoodwillReason(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     max_points: int = 0
 
 
+DEFAULT_COMPLAINT_CATEGORIES = [
+    "ROOM",
+    "CLEANLINESS",
+    "NOISE",
+    "SERVICE",
+    "BILLING",
+    "FOOD_AND_BEVERAGE",
+    "MAINTENANCE",
+    "OTHER",
+]
+
+
+class ComplaintRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Service recovery: what a complaint may be about and how goodwill answers it."""
+
+    categories: list[str] = msgspec.field(
+        default_factory=lambda: list(DEFAULT_COMPLAINT_CATEGORIES)
+    )
+    # A resolved complaint still shows on the guest's arrivals this many days after it was
+    # resolved (an open one always shows).
+    recent_days: int = 30
+    # The goodwill reason a resolution's points are posted under when the request names
+    # none; "" means the request must name one.
+    goodwill_reason: str = ""
+    # The most goodwill points one resolution may give, per role ("front_desk", "admin");
+    # a role not listed is bounded by the goodwill reason's max_points alone.
+    goodwill_allowance: dict[str, int] = msgspec.field(default_factory=dict)
+
+
+class StatusChallengeRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A tier on trial: earned when the member stays ``nights`` qualifying nights within
+    ``days`` days of the start, lapsed otherwise."""
+
+    tier: str
+    nights: int
+    days: int
+
+
+class TierGiftRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Members holding ``giver_tier`` (or a higher one) may gift ``gift_tier`` to
+    ``per_year`` other members per qualification year, for ``valid_days`` days."""
+
+    giver_tier: str
+    gift_tier: str
+    per_year: int = 1
+    valid_days: int = 365
+
+
+class StatusGrantRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Status not earned by stays: matches granted by an administrator, challenges, gifts."""
+
+    # The longest period one status match may cover, in days.
+    match_max_days: int = 366
+    challenges: list[StatusChallengeRule] = msgspec.field(default_factory=list)
+    gifts: list[TierGiftRule] = msgspec.field(default_factory=list)
+
+    def challenge(self, tier: str) -> StatusChallengeRule | None:
+        return next((rule for rule in self.challenges if rule.tier == tier), None)
+
+
 class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A complete rule set, in force from ``effective_from`` (to ``effective_until``)."""
 
@@ -223,6 +283,8 @@ class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         default_factory=GuaranteeCompensation
     )
     goodwill_reasons: list[GoodwillReason] = msgspec.field(default_factory=list)
+    complaints: ComplaintRules = msgspec.field(default_factory=ComplaintRules)
+    status_grants: StatusGrantRules = msgspec.field(default_factory=StatusGrantRules)
 
     @property
     def base_tier(self) -> Tier:

@@ -105,6 +105,8 @@ def version_mistakes(version: ProgramVersion) -> list[str]:
     mistakes.extend(_activity_mistakes(version))
     mistakes.extend(_award_mistakes(version))
     mistakes.extend(_privilege_mistakes(version))
+    mistakes.extend(_complaint_mistakes(version))
+    mistakes.extend(_status_grant_mistakes(version))
     return mistakes
 
 
@@ -271,3 +273,60 @@ def _privilege_mistakes(version: ProgramVersion) -> Iterator[str]:
             yield f"goodwill_reasons: {reason.code!r} must be a non-empty upper-case code"
         if reason.max_points <= 0:
             yield f"goodwill_reasons: {reason.code!r} needs a positive max_points"
+
+
+# Roles a goodwill allowance may name (those that may resolve a complaint).
+RESOLVING_ROLES = ("front_desk", "admin")
+
+
+def _complaint_mistakes(version: ProgramVersion) -> Iterator[str]:
+    rules = version.complaints
+    if not rules.categories:
+        yield "complaints.categories must name at least one category"
+    for code, count in Counter(rules.categories).items():
+        if count > 1:
+            yield f"complaints.categories: {code!r} is listed {count} times"
+        if code != code.upper() or not code.strip():
+            yield f"complaints.categories: {code!r} must be a non-empty upper-case code"
+    if rules.recent_days < 0:
+        yield "complaints.recent_days must not be negative"
+    if rules.goodwill_reason and version.goodwill_reason(rules.goodwill_reason) is None:
+        yield (
+            f"complaints.goodwill_reason {rules.goodwill_reason!r} is not listed in "
+            "goodwill_reasons"
+        )
+    for role, points in rules.goodwill_allowance.items():
+        if role not in RESOLVING_ROLES:
+            yield (
+                f"complaints.goodwill_allowance: {role!r} is not a role that resolves "
+                f"complaints ({', '.join(RESOLVING_ROLES)})"
+            )
+        if points < 0:
+            yield f"complaints.goodwill_allowance: {role!r} must not be negative"
+
+
+def _status_grant_mistakes(version: ProgramVersion) -> Iterator[str]:
+    rules = version.status_grants
+    base = version.base_tier.code if version.tiers else None
+    if rules.match_max_days < 1:
+        yield "status_grants.match_max_days must be at least 1"
+    for code, count in Counter(rule.tier for rule in rules.challenges).items():
+        if count > 1:
+            yield f"status_grants.challenges: tier {code!r} has {count} challenges"
+    for index, challenge in enumerate(rules.challenges):
+        where = f"status_grants.challenges[{index}]"
+        if version.tier(challenge.tier) is None or challenge.tier == base:
+            yield f"{where}: {challenge.tier!r} is not a tier above the base tier"
+        if challenge.nights < 1 or challenge.days < 1:
+            yield f"{where}: nights and days must be at least 1"
+    for index, gift in enumerate(rules.gifts):
+        where = f"status_grants.gifts[{index}]"
+        giver, given = version.tier(gift.giver_tier), version.tier(gift.gift_tier)
+        if giver is None:
+            yield f"{where}: unknown giver_tier {gift.giver_tier!r}"
+        if given is None or gift.gift_tier == base:
+            yield f"{where}: {gift.gift_tier!r} is not a tier above the base tier"
+        if giver is not None and given is not None and given.rank >= giver.rank:
+            yield f"{where}: gift_tier must be lower than giver_tier"
+        if gift.per_year < 1 or gift.valid_days < 1:
+            yield f"{where}: per_year and valid_days must be at least 1"

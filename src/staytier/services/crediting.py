@@ -20,6 +20,7 @@ from staytier.services.certificates import issue_milestone_certificates
 from staytier.services.ledger import post_entry
 from staytier.services.runtime import Runtime
 from staytier.services.status import refresh_status, tier_code_held
+from staytier.services.status_grants import judge_challenges
 from staytier.store.models import (
     Credit,
     LedgerEntry,
@@ -110,6 +111,7 @@ async def post_credit(
     await refresh_status(
         session, runtime, member, totals=after, on=on, credit_id=credit.id, rows=status_rows
     )
+    await judge_challenges(session, runtime, member, on=on, rows=status_rows)
     return credit
 
 

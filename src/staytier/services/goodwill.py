@@ -19,6 +19,7 @@ from staytier.services.ledger import post_entry
 from staytier.services.members import member_for_update
 from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
+from staytier.store.models import LedgerEntry, Member
 
 
 @dataclass(frozen=True)
@@ -63,26 +64,9 @@ async def post_goodwill_points(
 
     async def work(session: AsyncSession) -> Result:
         member = await member_for_update(session, command.member_number)
-        today = local_date(runtime.clock, member.time_zone)
-        reason = runtime.rules_on(today).goodwill_reason(command.reason_code)
-        if reason is None:
-            raise BusinessRuleError(
-                ErrorCode.UNKNOWN_REASON_CODE,
-                f"{command.reason_code!r} is not a goodwill reason of the program.",
-                "reasonCode",
-            )
-        if command.points > reason.max_points:
-            raise BusinessRuleError(
-                ErrorCode.GOODWILL_LIMIT_EXCEEDED,
-                f"{reason.code} goodwill is at most {reason.max_points:,} points.",
-                "points",
-            )
-        note = f": {command.note.strip()}" if command.note.strip() else ""
-        entry = post_entry(
-            session, member, kind=LedgerKind.BONUS, points=command.points,
-            occurred_at=runtime.now(), effective_on=today,
-            description=f"Goodwill ({reason.description or reason.code}){note}",
-            author=command.author.strip(), reason_code=reason.code,
+        entry = credit_goodwill(
+            runtime, session, member, points=command.points, reason_code=command.reason_code,
+            author=command.author, note=command.note,
         )  # fmt: skip
         await session.flush()
         return {"entry_id": entry.id, "member_id": member.id}
@@ -90,6 +74,44 @@ async def post_goodwill_points(
     return await run_once(
         runtime, operation="postGoodwillPoints", key=command.idempotency_key, request=command,
         work=work, scope=scope,
+    )  # fmt: skip
+
+
+def credit_goodwill(
+    runtime: Runtime,
+    session: AsyncSession,
+    member: Member,
+    *,
+    points: int,
+    reason_code: str,
+    author: str,
+    note: str = "",
+    allowance: int | None = None,
+) -> LedgerEntry:
+    """Posts goodwill as a BONUS entry under one of the program's reason codes, at most that
+    reason's ``max_points`` and at most ``allowance`` (a role's limit) when given. The
+    caller holds the member row locked and owns the transaction."""
+    today = local_date(runtime.clock, member.time_zone)
+    reason = runtime.rules_on(today).goodwill_reason(reason_code)
+    if reason is None:
+        raise BusinessRuleError(
+            ErrorCode.UNKNOWN_REASON_CODE,
+            f"{reason_code!r} is not a goodwill reason of the program.",
+            "reasonCode",
+        )
+    limit = reason.max_points if allowance is None else min(reason.max_points, allowance)
+    if points > limit:
+        raise BusinessRuleError(
+            ErrorCode.GOODWILL_LIMIT_EXCEEDED,
+            f"{reason.code} goodwill is at most {limit:,} points here.",
+            "points",
+        )
+    text = f": {note.strip()}" if note.strip() else ""
+    return post_entry(
+        session, member, kind=LedgerKind.BONUS, points=points,
+        occurred_at=runtime.now(), effective_on=today,
+        description=f"Goodwill ({reason.description or reason.code}){text}",
+        author=author.strip(), reason_code=reason.code,
     )  # fmt: skip
 
 

@@ -6,7 +6,8 @@ points expiry on each day some member's points lapse, and the birthday bonus for
 in between. Expiry is due every day in principle,
 but the next day anything lapses is found with one ``MIN()`` query, so moving the clock two
 years ahead costs a few queries, not 730 empty runs. Free-night certificates are expired on
-each day after some certificate's last valid day. Each (job, run key) runs at most once.
+each day after some certificate's last valid day, and status challenges lapse on the day
+after their last day. Each (job, run key) runs at most once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select
 
 from staytier.domain.calendar import add_months, year_start
-from staytier.services import birthdays, certificates, expiry, requalification
+from staytier.services import birthdays, certificates, expiry, requalification, status_grants
 from staytier.services.birthdays import credit_birthdays
 from staytier.services.expiry import expire_points, expiry_cutoff, points_at_risk
 from staytier.services.requalification import requalify
@@ -114,7 +115,11 @@ async def run_due_jobs(
             continue
         if day is None:
             await birthdays_until(until)
-            return reports + await _expire_certificates(runtime, after, until)
+            return (
+                reports
+                + await _expire_certificates(runtime, after, until)
+                + await _lapse_challenges(runtime, after, until)
+            )
         await birthdays_until(day - ONE_DAY)
         lapsed = asdict(await expire_points(runtime, day))
         reports.append(JobReport(expiry.JOB, day.isoformat(), day, lapsed))
@@ -129,4 +134,14 @@ async def _expire_certificates(runtime: Runtime, after: dt.date, until: dt.date)
     for day in await certificates.expiry_days_due(runtime, after, until):
         done = asdict(await certificates.expire_certificates(runtime, day))
         reports.append(JobReport(certificates.JOB, day.isoformat(), day, done))
+    return reports
+
+
+async def _lapse_challenges(runtime: Runtime, after: dt.date, until: dt.date) -> list[JobReport]:
+    """Status challenges whose days ran out, closed on the day after their last day. The
+    trial status ends by its own date, so this settles the record, not the tier."""
+    reports: list[JobReport] = []
+    for day in await status_grants.lapse_days_due(runtime, after, until):
+        done = asdict(await status_grants.lapse_challenges(runtime, day))
+        reports.append(JobReport(status_grants.JOB, day.isoformat(), day, done))
     return reports

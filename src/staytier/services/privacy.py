@@ -5,7 +5,8 @@ revisions of their stays), so a table added later is exported without a change h
 
 Erasure pseudonymizes the member row (name, contact, home property, the member number, so
 the old number no longer resolves), deletes the profile (preferences, staff notes, special
-dates, consent, profile history, search terms) and what signs them in, and blanks the
+dates, consent, profile history, search terms) and what signs them in, blanks the words
+of their complaints (the category and dates stay for the property's figures), and blanks the
 values the audit log kept about their profile. The ledger, stays and credits stay, attached
 to the pseudonymous member, so every program total still reconciles.
 """
@@ -25,7 +26,7 @@ from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.services import audit
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
-from staytier.store.models import AuditEntry, Base, Member, Stay, StayRevision
+from staytier.store.models import AuditEntry, Base, Complaint, Member, Stay, StayRevision
 
 # Deleted on erasure: the profile, and what finds or signs in the member.
 PROFILE_TABLES = (
@@ -131,6 +132,13 @@ async def erase_guest(runtime: Runtime, member_number: str, reason: str) -> dict
             update(AuditEntry)
             .where(AuditEntry.member_id == member.id, AuditEntry.subject.in_(PROFILE_SUBJECTS))
             .values(before={"erased": True}, after={"erased": True})
+            .execution_options(synchronize_session=False)
+        )
+        # Complaints stay for the property's service-recovery figures; their words go.
+        await session.execute(
+            update(Complaint)
+            .where(Complaint.member_id == member.id)
+            .values(description="", resolution=None)
             .execution_options(synchronize_session=False)
         )
         member.member_number = _pseudonym()

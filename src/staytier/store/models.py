@@ -607,3 +607,61 @@ class RoomGuarantee(Base):
     reason: Mapped[str] = mapped_column(String(300), default="")
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Complaint(Base):
+    """A complaint logged against a stay, owned until resolved. Its text is personal data:
+    exported with the member and blanked on erasure; the row stays for the property's
+    service-recovery figures."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (Index(None, "property_id", "id"), Index(None, "member_id", "resolved_at"))
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    stay_id: Mapped[int] = mapped_column(ForeignKey("stays.id"), index=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
+    category: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(String(2000))
+    # The staff member who took it, the one who owns it until resolved, and the client used.
+    author: Mapped[str] = mapped_column(String(100))
+    owner: Mapped[str] = mapped_column(String(100))
+    logged_by: Mapped[str] = mapped_column(String(100))
+    logged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(String(2000))
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    goodwill_points: Mapped[int] = mapped_column(Integer, default=0)
+    goodwill_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
+
+
+class StatusGrant(Base):
+    """Status given rather than earned: a status match (MATCH), a challenge (CHALLENGE:
+    OPEN, then MET or LAPSED) or a gift from another member (GIFT); each points at the
+    status period it wrote."""
+
+    __tablename__ = "status_grants"
+    __table_args__ = (
+        Index(None, "member_id", "kind", "state"),
+        Index(None, "giver_member_id", "year"),
+        Index(None, "state", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    tier_code: Mapped[str] = mapped_column(String(32))
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    year: Mapped[int] = mapped_column(Integer)
+    nights_required: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    evidence: Mapped[str] = mapped_column(String(300), default="")
+    giver_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    granted_by: Mapped[str] = mapped_column(String(100))
+    status_period_id: Mapped[int] = mapped_column(ForeignKey("status_periods.id"))
+    earned_period_id: Mapped[int | None] = mapped_column(ForeignKey("status_periods.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

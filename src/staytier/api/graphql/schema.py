@@ -23,6 +23,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from staytier.api.graphql.access import AccessMutation, AccessQuery
+from staytier.api.graphql.complaints import ComplaintsMutation, ComplaintsQuery
 from staytier.api.graphql.limits import WithinLimits
 from staytier.api.graphql.mutations import CoreMutation
 from staytier.api.graphql.partner_privileges import (
@@ -35,6 +36,7 @@ from staytier.api.graphql.privileges import PrivilegesMutation, PrivilegesQuery
 from staytier.api.graphql.profiles import ProfileMutation, ProfileQuery
 from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
+from staytier.api.graphql.status_grants import StatusGrantsMutation
 from staytier.store.database import replica_reads
 
 log = logging.getLogger("staytier.graphql")
@@ -42,7 +44,15 @@ log = logging.getLogger("staytier.graphql")
 # Each area of the API keeps its root fields in its own module; the roots are their union.
 Query = merge_types(
     "Query",
-    (CoreQuery, ProfileQuery, PartnersQuery, PrivilegesQuery, PartnerPrivilegesQuery, AccessQuery),
+    (
+        CoreQuery,
+        ProfileQuery,
+        PartnersQuery,
+        PrivilegesQuery,
+        PartnerPrivilegesQuery,
+        AccessQuery,
+        ComplaintsQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -53,6 +63,8 @@ Mutation = merge_types(
         PrivilegesMutation,
         PartnerPrivilegesMutation,
         AccessMutation,
+        ComplaintsMutation,
+        StatusGrantsMutation,
     ),
 )
 # Default deny: a root field declared without a permission class is for admins only.

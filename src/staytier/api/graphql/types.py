@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -29,6 +30,9 @@ from staytier.domain.stays import StayStatus
 from staytier.program import model as program
 from staytier.services import guarantees, guests, partner_views, profile_views
 from staytier.store import models
+
+if TYPE_CHECKING:
+    from staytier.api.graphql.complaints import Complaint
 
 QualifyingPathType = strawberry.enum(tier_rules.QualifyingPath, name="QualifyingPath")
 LedgerKindType = strawberry.enum(LedgerKind, name="LedgerKind")
@@ -464,6 +468,23 @@ class Guest:
         async with info.context.runtime.db.reading() as session:
             rows = await guests.tier_history(session, self.member_id)
         return [TierStatus.of(row) for row in rows]
+
+    @strawberry.field(
+        description="Complaints about the guest's stays, newest first: all of them for an "
+        "administrator, those at its own properties for a front desk.",
+        permission_classes=[StaffOnly],
+    )
+    async def complaints(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> relay.Connection[  # type: ignore[type-var]
+        Annotated[Complaint, strawberry.lazy("staytier.api.graphql.complaints")]
+    ]:
+        from staytier.api.graphql.complaints import complaints_connection
+
+        return await complaints_connection(
+            info.context, property_code=None, open_only=None, first=first, after=after,
+            member_id=self.member_id,
+        )  # fmt: skip
 
     @strawberry.field(
         description="Requests to partners on the guest's behalf, newest first.",
