@@ -308,7 +308,8 @@ async def judge_challenges(
         year = qualification_year(on, rules.qualification.year_start_month)
         earned = StatusPeriod(
             member_id=member.id, tier_code=tier.code, rank=tier.rank, qualification_year=year,
-            valid_from=min(on, local_date(runtime.clock, member.time_zone)), valid_through=status_valid_through(year, rules), cause=CHALLENGE_MET,
+            valid_from=min(on, local_date(runtime.clock, member.time_zone)),
+            valid_through=status_valid_through(year, rules), cause=CHALLENGE_MET,
             detail=f"Challenge met: {challenge.nights_required} nights by {on.isoformat()}",
             created_at=runtime.now(),
         )  # fmt: skip
