@@ -292,6 +292,47 @@ MATRIX: dict[str, Operation] = {
     "eraseGuest": mutation(
         "eraseGuest", {ADMIN}, i={"memberNumber": "BOB", "reason": "the guest asked"}
     ),
+    "complaints": op("{ complaints(first: 1) { edges { node { number } } } }", {ADMIN, DESK}),
+    "logComplaint": mutation(
+        "logComplaint",
+        {ADMIN, DESK},
+        i={
+            "idempotencyKey": "lc-1",
+            "propertyCode": "NYCTS",
+            "confirmationNumber": "NONE",
+            "category": "NOISE",
+            "severity": "LOW",
+            "description": "noise",
+            "author": "Sam",
+        },
+    ),
+    "resolveComplaint": mutation(
+        "resolveComplaint",
+        {ADMIN, DESK},
+        i={"idempotencyKey": "rc-1", "complaintNumber": 999, "resolution": "ok", "author": "Sam"},
+    ),
+    "grantStatus": mutation(
+        "grantStatus",
+        {ADMIN},
+        i={
+            "idempotencyKey": "gs-1",
+            "memberNumber": "ADA",
+            "tierCode": "NONE",
+            "validThrough": "2026-06-01",
+            "reason": "match",
+            "evidenceReference": "SM-1",
+        },
+    ),
+    "startStatusChallenge": mutation(
+        "startStatusChallenge",
+        {ADMIN, GUEST},
+        i={"idempotencyKey": "sc-1", "memberNumber": "ADA", "tierCode": "NONE"},
+    ),
+    "giftTier": mutation(
+        "giftTier",
+        {GUEST},
+        i={"idempotencyKey": "gt-1", "recipientMemberNumber": "BOB", "tierCode": "GOLD"},
+    ),
 }
 
 
