@@ -328,6 +328,13 @@ MATRIX: dict[str, Operation] = {
         {ADMIN, GUEST},
         i={"idempotencyKey": "sc-1", "memberNumber": "ADA", "tierCode": "NONE"},
     ),
+    "surveyScores": op(
+        '{ surveyScores(from: "2026-01-01", to: "2026-12-31") { propertyCode } }',
+        {ADMIN, DESK, ANALYST},
+    ),
+    "answerSurvey": mutation(
+        "answerSurvey", {GUEST}, i={"idempotencyKey": "as-1", "surveyNumber": 999, "answers": []}
+    ),
     "giftTier": mutation(
         "giftTier",
         {GUEST},

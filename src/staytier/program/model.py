@@ -260,6 +260,32 @@ class StatusGrantRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return next((rule for rule in self.challenges if rule.tier == tier), None)
 
 
+SurveyQuestionKind = Literal["NPS", "SCORE", "TEXT"]
+
+
+class SurveyQuestion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One question of the after-stay survey. NPS and SCORE are answered 0 to 10; the NPS
+    question ("how likely are you to recommend us") feeds the property's score."""
+
+    code: str
+    text: str
+    kind: SurveyQuestionKind = "SCORE"
+    required: bool = True
+    # Points for answering this question; a survey's reward is the sum, once per stay.
+    points: int = 0
+
+
+class SurveyRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The survey a completed stay invites the guest to; no questions means no surveys."""
+
+    questions: list[SurveyQuestion] = msgspec.field(default_factory=list)
+    # The guest may answer through this many days after checkout (their local date).
+    window_days: int = 14
+
+    def question(self, code: str) -> SurveyQuestion | None:
+        return next((q for q in self.questions if q.code == code), None)
+
+
 class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A complete rule set, in force from ``effective_from`` (to ``effective_until``)."""
 
@@ -285,6 +311,7 @@ class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     goodwill_reasons: list[GoodwillReason] = msgspec.field(default_factory=list)
     complaints: ComplaintRules = msgspec.field(default_factory=ComplaintRules)
     status_grants: StatusGrantRules = msgspec.field(default_factory=StatusGrantRules)
+    surveys: SurveyRules = msgspec.field(default_factory=SurveyRules)
 
     @property
     def base_tier(self) -> Tier:

@@ -107,6 +107,7 @@ def version_mistakes(version: ProgramVersion) -> list[str]:
     mistakes.extend(_privilege_mistakes(version))
     mistakes.extend(_complaint_mistakes(version))
     mistakes.extend(_status_grant_mistakes(version))
+    mistakes.extend(_survey_mistakes(version))
     return mistakes
 
 
@@ -330,3 +331,22 @@ def _status_grant_mistakes(version: ProgramVersion) -> Iterator[str]:
             yield f"{where}: gift_tier must be lower than giver_tier"
         if gift.per_year < 1 or gift.valid_days < 1:
             yield f"{where}: per_year and valid_days must be at least 1"
+
+
+def _survey_mistakes(version: ProgramVersion) -> Iterator[str]:
+    rules = version.surveys
+    if rules.window_days < 1:
+        yield "surveys.window_days must be at least 1"
+    for code, count in Counter(q.code for q in rules.questions).items():
+        if count > 1:
+            yield f"surveys.questions: {code!r} is listed {count} times"
+    if sum(1 for q in rules.questions if q.kind == "NPS") > 1:
+        yield "surveys.questions: at most one question may be of kind NPS"
+    for index, question in enumerate(rules.questions):
+        where = f"surveys.questions[{index}]"
+        if question.code != question.code.upper() or not question.code.strip():
+            yield f"{where}: {question.code!r} must be a non-empty upper-case code"
+        if not question.text.strip():
+            yield f"{where}: give the question's text"
+        if question.points < 0:
+            yield f"{where}: points must not be negative"

@@ -21,6 +21,7 @@ from staytier.services.ledger import post_entry
 from staytier.services.runtime import Runtime
 from staytier.services.status import refresh_status, tier_code_held
 from staytier.services.status_grants import judge_challenges
+from staytier.services.surveys import invite_to_survey
 from staytier.store.models import (
     Credit,
     LedgerEntry,
@@ -132,7 +133,7 @@ async def post_stay_credit(
     held = tier_code_held(status_rows, credit.checkout, rules.base_tier.code)
     tier = rules.tier(held) or rules.base_tier
     bonus = tier_bonus(credit.base_points, tier)
-    return await post_credit(
+    posted = await post_credit(
         session,
         runtime,
         member,
@@ -155,6 +156,8 @@ async def post_stay_credit(
             "tier_at_checkout": tier.code,
         },
     )
+    await invite_to_survey(session, runtime, member, stay, checkout=credit.checkout)
+    return posted
 
 
 async def reverse_credit(

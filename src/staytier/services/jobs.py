@@ -7,7 +7,8 @@ in between. Expiry is due every day in principle,
 but the next day anything lapses is found with one ``MIN()`` query, so moving the clock two
 years ahead costs a few queries, not 730 empty runs. Free-night certificates are expired on
 each day after some certificate's last valid day, and status challenges lapse on the day
-after their last day. Each (job, run key) runs at most once.
+after their last day, and survey invitations close two days after theirs. Each (job, run
+key) runs at most once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select
 
 from staytier.domain.calendar import add_months, year_start
-from staytier.services import birthdays, certificates, expiry, requalification, status_grants
+from staytier.services import (
+    birthdays,
+    certificates,
+    expiry,
+    requalification,
+    status_grants,
+    surveys,
+)
 from staytier.services.birthdays import credit_birthdays
 from staytier.services.expiry import expire_points, expiry_cutoff, points_at_risk
 from staytier.services.requalification import requalify
@@ -119,6 +127,7 @@ async def run_due_jobs(
                 reports
                 + await _expire_certificates(runtime, after, until)
                 + await _lapse_challenges(runtime, after, until)
+                + await _close_surveys(runtime, after, until)
             )
         await birthdays_until(day - ONE_DAY)
         lapsed = asdict(await expire_points(runtime, day))
@@ -144,4 +153,13 @@ async def _lapse_challenges(runtime: Runtime, after: dt.date, until: dt.date) ->
     for day in await status_grants.lapse_days_due(runtime, after, until):
         done = asdict(await status_grants.lapse_challenges(runtime, day))
         reports.append(JobReport(status_grants.JOB, day.isoformat(), day, done))
+    return reports
+
+
+async def _close_surveys(runtime: Runtime, after: dt.date, until: dt.date) -> list[JobReport]:
+    """Survey invitations whose window has passed in every time zone, closed."""
+    reports: list[JobReport] = []
+    for day in await surveys.close_days_due(runtime, after, until):
+        done = asdict(await surveys.close_surveys(runtime, day))
+        reports.append(JobReport(surveys.JOB, day.isoformat(), day, done))
     return reports

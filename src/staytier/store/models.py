@@ -665,3 +665,30 @@ class StatusGrant(Base):
     earned_period_id: Mapped[int | None] = mapped_column(ForeignKey("status_periods.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SurveyInvitation(Base):
+    """The after-stay survey a completed stay invites its guest to: OPEN until answered
+    (ANSWERED, with the answers, the NPS score and the reward's ledger entry) or until its
+    window closes (CLOSED). One per stay."""
+
+    __tablename__ = "survey_invitations"
+    __table_args__ = (
+        Index(None, "member_id", "state"),
+        Index(None, "state", "closes_on"),
+        Index(None, "property_id", "answered_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    stay_id: Mapped[int] = mapped_column(ForeignKey("stays.id"), unique=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
+    invited_on: Mapped[dt.date] = mapped_column(Date)
+    closes_on: Mapped[dt.date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    nps_score: Mapped[int | None] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
+    answered_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

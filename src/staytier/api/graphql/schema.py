@@ -37,6 +37,7 @@ from staytier.api.graphql.profiles import ProfileMutation, ProfileQuery
 from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
 from staytier.api.graphql.status_grants import StatusGrantsMutation
+from staytier.api.graphql.surveys import SurveysMutation, SurveysQuery
 from staytier.store.database import replica_reads
 
 log = logging.getLogger("staytier.graphql")
@@ -52,6 +53,7 @@ Query = merge_types(
         PartnerPrivilegesQuery,
         AccessQuery,
         ComplaintsQuery,
+        SurveysQuery,
     ),
 )
 Mutation = merge_types(
@@ -65,6 +67,7 @@ Mutation = merge_types(
         AccessMutation,
         ComplaintsMutation,
         StatusGrantsMutation,
+        SurveysMutation,
     ),
 )
 # Default deny: a root field declared without a permission class is for admins only.

@@ -33,6 +33,7 @@ from staytier.store import models
 
 if TYPE_CHECKING:
     from staytier.api.graphql.complaints import Complaint
+    from staytier.api.graphql.surveys import SurveyInvitation
 
 QualifyingPathType = strawberry.enum(tier_rules.QualifyingPath, name="QualifyingPath")
 LedgerKindType = strawberry.enum(LedgerKind, name="LedgerKind")
@@ -485,6 +486,17 @@ class Guest:
             info.context, property_code=None, open_only=None, first=first, after=after,
             member_id=self.member_id,
         )  # fmt: skip
+
+    @strawberry.field(
+        description="Surveys the guest is invited to and may still answer, soonest closing first.",
+        permission_classes=[ServiceReaders],
+    )
+    async def surveys(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[SurveyInvitation, strawberry.lazy("staytier.api.graphql.surveys")]]:
+        from staytier.api.graphql.surveys import open_surveys_of
+
+        return await open_surveys_of(info.context, self._row)
 
     @strawberry.field(
         description="Requests to partners on the guest's behalf, newest first.",
