@@ -4,15 +4,22 @@ property's Net Promoter Score; a job closes the invitations whose window has pas
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import datetime as dt
+import json
 from typing import Any
 
+import httpx
+import pytest
 from freezegun import freeze_time
 
+from staytier.connectors.partners import Partners, demo_partners
+from staytier.domain.webhooks import sign
 from staytier.services.runtime import Runtime
 from tests.integration.test_privilege_access import member_id
 from tests.privilege_support import set_clock
-from tests.support import GraphQLClient, enroll, guest, new_key, record
+from tests.support import GraphQLClient, enroll, guest, make_app, new_key, record
 
 D = dt.date
 SURVEYS = "{ me { surveys { number propertyCode closesOn state questions { code kind } } } }"
@@ -211,3 +218,58 @@ async def test_the_property_reads_its_net_promoter_score(
     assert refused["errors"][0]["message"] == "Not allowed."
     for reader in (desk, analyst, partner):
         await reader.aclose()
+
+
+# --- reviews from a review site -------------------------------------------------------------
+
+REVIEW_SECRET = "whsec_" + base64.b64encode(b"the review site's secret").decode()
+
+
+@pytest.fixture
+def review_runtime(runtime: Runtime) -> Runtime:
+    environ = {"STAYTIER_STAYREVIEWS_WEBHOOK_SECRET": REVIEW_SECRET}
+    return dataclasses.replace(runtime, partners=Partners(list(demo_partners().all), environ))
+
+
+async def post_review(runtime: Runtime, payload: dict[str, Any], webhook_id: str) -> httpx.Response:
+    body = json.dumps(payload).encode()
+    stamp = int(runtime.now().timestamp())
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(stamp),
+        "webhook-signature": sign(REVIEW_SECRET, webhook_id, stamp, body),
+    }
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=make_app(runtime)), base_url="http://staytier.test"
+    ) as http:
+        return await http.post("/partners/STAYREVIEWS/reviews", content=body, headers=headers)
+
+
+async def test_a_signed_review_of_a_completed_stay_earns_points_once_per_stay(
+    review_runtime: Runtime,
+) -> None:
+    client = GraphQLClient(make_app(review_runtime))
+    number = await checked_out(client, confirmation="REV-1")
+    review = {
+        "member_number": number,
+        "property_code": "NYCTS",
+        "confirmation_number": "REV-1",
+        "review_id": "r-881",
+        "rating": 5,
+        "posted_on": "2026-03-02",
+    }
+
+    credited = await post_review(review_runtime, review, "rv_1")
+    second = await post_review(review_runtime, {**review, "review_id": "r-882"}, "rv_2")
+    stranger = await post_review(
+        review_runtime, {**review, "confirmation_number": "NO-SUCH"}, "rv_3"
+    )
+
+    assert credited.status_code == 200, credited.text
+    assert credited.json() == {"webhook_id": "rv_1", "member_number": number, "points": 250}
+    assert second.status_code == 422
+    assert [e["code"] for e in second.json()["detail"]] == ["REVIEW_ALREADY_CREDITED"]
+    assert [e["code"] for e in stranger.json()["detail"]] == ["STAY_NOT_FOUND"]
+    assert (await guest(client, number))["points"]["balance"] == 1_000 + 250
+    await client.aclose()

@@ -281,6 +281,9 @@ class SurveyRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     questions: list[SurveyQuestion] = msgspec.field(default_factory=list)
     # The guest may answer through this many days after checkout (their local date).
     window_days: int = 14
+    # Points for a review of a completed stay posted by a review partner, once per stay;
+    # 0 means reviews earn nothing (and are refused).
+    review_points: int = 0
 
     def question(self, code: str) -> SurveyQuestion | None:
         return next((q for q in self.questions if q.code == code), None)

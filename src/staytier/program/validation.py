@@ -337,6 +337,8 @@ def _survey_mistakes(version: ProgramVersion) -> Iterator[str]:
     rules = version.surveys
     if rules.window_days < 1:
         yield "surveys.window_days must be at least 1"
+    if rules.review_points < 0:
+        yield "surveys.review_points must not be negative (0 means reviews earn nothing)"
     for code, count in Counter(q.code for q in rules.questions).items():
         if count > 1:
             yield f"surveys.questions: {code!r} is listed {count} times"

@@ -1,4 +1,4 @@
-"""Webhooks from partners: a property's checkout, card spend, a car rental.
+"""Webhooks from partners: a property's checkout, card spend, a car rental, a review.
 
 A webhook is accepted only when it is signed by the partner (Standard Webhooks, see
 :mod:`staytier.domain.webhooks`), recent, decoded strictly into its struct, and not seen
@@ -20,12 +20,13 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from staytier.connectors import car_rental, cobrand_card
+from staytier.connectors import car_rental, cobrand_card, reviews
 from staytier.connectors.partners import Partner, PartnerKind
 from staytier.connectors.pms import Checkout
 from staytier.domain.errors import BusinessRuleError
 from staytier.domain.stays import Folio, StayStatus
 from staytier.domain.webhooks import WebhookRefused, verify
+from staytier.services import surveys
 from staytier.services.activity import RecordActivity, record_activity
 from staytier.services.idempotency import MAX_KEY_LENGTH, Result
 from staytier.services.runtime import Runtime
@@ -40,17 +41,20 @@ class Feed(enum.Enum):
     CHECKOUTS = "checkouts"
     CARD_SPEND = "card-spend"
     RENTALS = "rentals"
+    REVIEWS = "reviews"
 
 
 PAYLOADS: dict[Feed, type[msgspec.Struct]] = {
     Feed.CHECKOUTS: Checkout,
     Feed.CARD_SPEND: cobrand_card.CardSpend,
     Feed.RENTALS: car_rental.Rental,
+    Feed.REVIEWS: reviews.Review,
 }
 SENDERS: dict[Feed, frozenset[PartnerKind]] = {
     Feed.CHECKOUTS: frozenset({PartnerKind.PMS, PartnerKind.BOOKING_SITE}),
     Feed.CARD_SPEND: frozenset({PartnerKind.COBRAND_CARD}),
     Feed.RENTALS: frozenset({PartnerKind.CAR_RENTAL}),
+    Feed.REVIEWS: frozenset({PartnerKind.BOOKING_SITE}),
 }
 
 
@@ -156,6 +160,8 @@ async def _apply(
         done = await record_stay(runtime, _stay(payload, webhook_id), scope=scope)
         await partner_knows(runtime, partner.code, done["member_id"])
         return {"member_number": payload.member_number, "stay_id": done["stay_id"]}
+    if isinstance(payload, reviews.Review):
+        return await _review(runtime, partner, payload, webhook_id)
     assert partner.activity_source is not None  # the partners file requires it
     if isinstance(payload, cobrand_card.CardSpend):
         command = RecordActivity(
@@ -184,6 +190,23 @@ async def _apply(
     done = await record_activity(runtime, command, scope=scope)
     await partner_knows(runtime, partner.code, done["member_id"])
     return {"member_number": command.member_number, "activity_id": done["activity_id"]}
+
+
+async def _review(
+    runtime: Runtime, partner: Partner, review: reviews.Review, webhook_id: str
+) -> Result:
+    command = surveys.CreditReview(
+        idempotency_key=webhook_id,
+        partner=partner.code,
+        member_number=review.member_number,
+        property_code=review.property_code,
+        confirmation_number=review.confirmation_number,
+        review_id=review.review_id,
+        rating=review.rating,
+        posted_on=review.posted_on,
+    )
+    done = await surveys.credit_review(runtime, command, scope=f"partner:{partner.code}")
+    return {"member_number": review.member_number, "points": done["points"]}
 
 
 def _stay(checkout: Checkout, webhook_id: str) -> RecordStay:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.clock import local_date
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.points import LedgerKind
+from staytier.domain.stays import StayStatus
 from staytier.domain.surveys import (
     Answer,
     NetPromoterScore,
@@ -30,11 +31,14 @@ from staytier.domain.surveys import (
 from staytier.services.idempotency import Result, run_once
 from staytier.services.job_runs import run_job_once
 from staytier.services.ledger import post_entry
+from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
-from staytier.store.models import Member, Property, Stay, SurveyInvitation
+from staytier.store.models import Member, Property, Stay, StayReview, SurveyInvitation
+from staytier.store.queries import property_by_code, stay_by_confirmation
 
 JOB = "survey-close"
 OPEN, ANSWERED, CLOSED = "OPEN", "ANSWERED", "CLOSED"
+COMPLETED = StayStatus.COMPLETED.value
 
 
 async def invite_to_survey(
@@ -118,6 +122,67 @@ async def answer_survey(
 
     return await run_once(
         runtime, operation="answerSurvey", key=command.idempotency_key, request=command,
+        work=work, scope=scope,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CreditReview:
+    idempotency_key: str
+    partner: str
+    member_number: str
+    property_code: str
+    confirmation_number: str
+    review_id: str
+    rating: int
+    posted_on: dt.date
+
+
+async def credit_review(runtime: Runtime, command: CreditReview, *, scope: str = "") -> Result:
+    """Credits the program's ``review_points`` for a review of one of the member's completed
+    stays, once per stay. Returns ``{"review_id", "member_id", "points"}``."""
+
+    async def work(session: AsyncSession) -> Result:
+        member = await member_for_update(session, command.member_number)
+        hotel = await property_by_code(session, command.property_code)
+        stay = None
+        if hotel is not None:
+            stay = await stay_by_confirmation(session, hotel.id, command.confirmation_number)
+        if stay is None or stay.member_id != member.id or stay.status != COMPLETED:
+            raise BusinessRuleError(
+                ErrorCode.STAY_NOT_FOUND,
+                f"No completed stay {command.confirmation_number} of the member at "
+                f"{command.property_code}.",
+                "confirmationNumber",
+            )
+        points = runtime.rules_on(stay.departure_date).surveys.review_points
+        if points <= 0:
+            raise BusinessRuleError(
+                ErrorCode.REVIEWS_NOT_CREDITED, "The program credits no reviews.", None
+            )
+        if await session.scalar(select(StayReview.id).where(StayReview.stay_id == stay.id)):
+            raise BusinessRuleError(
+                ErrorCode.REVIEW_ALREADY_CREDITED,
+                f"A review of stay {stay.confirmation_number} was credited already.",
+                "confirmationNumber",
+            )
+        today = local_date(runtime.clock, member.time_zone)
+        entry = post_entry(
+            session, member, kind=LedgerKind.BONUS, points=points, occurred_at=runtime.now(),
+            effective_on=today, description=f"Review of your stay at {hotel.name if hotel else ''}",
+        )  # fmt: skip
+        await session.flush()
+        review = StayReview(
+            member_id=member.id, stay_id=stay.id, partner=command.partner,
+            review_id=command.review_id[:100], rating=command.rating, points=points,
+            ledger_entry_id=entry.id, posted_on=command.posted_on, created_at=runtime.now(),
+        )  # fmt: skip
+        session.add(review)
+        await session.flush()
+        return {"review_id": review.id, "member_id": member.id, "points": points}
+
+    return await run_once(
+        runtime, operation="creditReview", key=command.idempotency_key, request=command,
         work=work, scope=scope,
     )  # fmt: skip
 

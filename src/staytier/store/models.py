@@ -692,3 +692,20 @@ class SurveyInvitation(Base):
     ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
     answered_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class StayReview(Base):
+    """A review of a completed stay posted by a review partner, credited once per stay."""
+
+    __tablename__ = "stay_reviews"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    stay_id: Mapped[int] = mapped_column(ForeignKey("stays.id"), unique=True)
+    partner: Mapped[str] = mapped_column(String(40))
+    review_id: Mapped[str] = mapped_column(String(100))
+    rating: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+    ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
+    posted_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -1,8 +1,8 @@
-"""Engagement: complaints (service recovery), status grants (match, challenge, gift) and survey invitations
+"""Engagement: complaints, status grants, surveys and reviews, sweepstakes
 
 Revision ID: 0011_engagement
 Revises: 0005_privileges
-Create Date: 2026-12-01 03:01:29.191269
+Create Date: 2026-12-01 03:10:23.285783
 """
 
 from collections.abc import Sequence
@@ -134,6 +134,39 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "stay_reviews",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("stay_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("partner", sa.String(length=40), nullable=False),
+        sa.Column("review_id", sa.String(length=100), nullable=False),
+        sa.Column("rating", sa.Integer(), nullable=False),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column(
+            "ledger_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("posted_on", sa.Date(), nullable=False),
+        sa.Column("created_at", staytier.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ledger_entry_id"],
+            ["ledger_entries.id"],
+            name=op.f("fk_stay_reviews_ledger_entry_id_ledger_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_stay_reviews_member_id_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["stay_id"], ["stays.id"], name=op.f("fk_stay_reviews_stay_id_stays")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stay_reviews")),
+        sa.UniqueConstraint("stay_id", name=op.f("uq_stay_reviews_stay_id")),
+    )
+    with op.batch_alter_table("stay_reviews", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_stay_reviews_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
         "survey_invitations",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
@@ -201,6 +234,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_survey_invitations_member_id_state"))
 
     op.drop_table("survey_invitations")
+    with op.batch_alter_table("stay_reviews", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stay_reviews_member_id"))
+
+    op.drop_table("stay_reviews")
     with op.batch_alter_table("status_grants", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_status_grants_state_ends_on"))
         batch_op.drop_index(batch_op.f("ix_status_grants_member_id_kind_state"))
