@@ -306,10 +306,11 @@ async def judge_challenges(
         if tier is None:
             continue
         year = qualification_year(on, rules.qualification.year_start_month)
+        through = status_valid_through(year, rules)
         earned = StatusPeriod(
             member_id=member.id, tier_code=tier.code, rank=tier.rank, qualification_year=year,
             valid_from=min(on, local_date(runtime.clock, member.time_zone)),
-            valid_through=status_valid_through(year, rules), cause=CHALLENGE_MET,
+            valid_through=through, cause=CHALLENGE_MET,
             detail=f"Challenge met: {challenge.nights_required} nights by {on.isoformat()}",
             created_at=runtime.now(),
         )  # fmt: skip
@@ -321,7 +322,7 @@ async def judge_challenges(
         audit.record(
             session, at=runtime.now(), subject="tier", action=CHALLENGE_MET,
             member_id=member.id, subject_key=member.member_number,
-            after={"tier": tier.code, "through": earned.valid_through.isoformat()},
+            after={"tier": tier.code, "through": through.isoformat()},
         )  # fmt: skip
     await session.flush()
 
