@@ -335,6 +335,10 @@ MATRIX: dict[str, Operation] = {
     "answerSurvey": mutation(
         "answerSurvey", {GUEST}, i={"idempotencyKey": "as-1", "surveyNumber": 999, "answers": []}
     ),
+    "sweepstakes": op("{ sweepstakes(first: 1) { edges { node { code seedHash } } } }", EVERYONE),
+    "drawSweepstakes": mutation(
+        "drawSweepstakes", {ADMIN}, i={"idempotencyKey": "ds-1", "code": "NONE", "seed": "x"}
+    ),
     "giftTier": mutation(
         "giftTier",
         {GUEST},

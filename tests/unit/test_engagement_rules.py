@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from staytier.domain.errors import InvalidInput
 from staytier.domain.surveys import Answer, check_answers, net_promoter_score
+from staytier.domain.sweepstakes import Entrant, draw, entries_earned, seed_hash
 from staytier.program.loader import default_program_path, load_program
 from staytier.program.model import SurveyRules
 from tests.unit.test_program_validation import DEMO, load_variant
@@ -88,3 +90,59 @@ def test_answers_earn_the_points_of_the_questions_answered() -> None:
     with pytest.raises(InvalidInput) as refused:
         check_answers(rules, [Answer("RECOMMEND", 6), Answer("RECOMMEND", 7)])
     assert [e.field for e in refused.value.errors] == ["answers[1]"]
+
+
+# --- the sweepstakes draw -------------------------------------------------------------------
+
+entrant_lists = st.lists(
+    st.builds(
+        Entrant,
+        entrant_id=st.text(alphabet="0123456789abcdef", min_size=16, max_size=16),
+        entries=st.integers(min_value=0, max_value=50),
+    ),
+    max_size=40,
+    unique_by=lambda e: e.entrant_id,
+)
+SLOTS = [("Grand prize", 100_000), ("Runner-up", 10_000), ("Runner-up", 10_000)]
+
+
+@given(entrant_lists, st.text(min_size=1, max_size=40), st.randoms(use_true_random=False))
+def test_a_draw_is_reproducible_from_the_seed_and_the_published_entrants(
+    entrants: list[Entrant], seed: str, shuffler: Any
+) -> None:
+    shuffled = list(entrants)
+    shuffler.shuffle(shuffled)
+
+    first = draw(seed, "NIGHTS2026", entrants, SLOTS)
+    again = draw(seed, "NIGHTS2026", shuffled, SLOTS)
+
+    assert first == again  # the same seed and entrants give the same winners, in any order
+    winners = [win.entrant_id for win in first]
+    with_entries = {e.entrant_id for e in entrants if e.entries > 0}
+    assert len(winners) == len(set(winners)) == min(len(SLOTS), len(with_entries))
+    assert set(winners) <= with_entries
+    assert [win.prize for win in first] == [prize for prize, _ in SLOTS][: len(first)]
+
+
+@given(entrant_lists.filter(lambda es: sum(e.entries > 0 for e in es) >= 2))
+def test_another_seed_may_draw_otherwise_but_never_outside_the_entrants(
+    entrants: list[Entrant],
+) -> None:
+    for seed in ("a", "b"):
+        assert {w.entrant_id for w in draw(seed, "X", entrants, SLOTS)} <= {
+            e.entrant_id for e in entrants
+        }
+
+
+def test_the_published_hash_is_the_sha256_of_the_seed() -> None:
+    rule = load_program(default_program_path()).sweepstakes("NIGHTS2026")
+    assert rule is not None
+    assert seed_hash("staytier-2026-demo-seed-7f3c9a") == rule.seed_hash
+
+
+def test_entries_stop_at_the_cap() -> None:
+    rule = load_program(default_program_path()).sweepstakes("NIGHTS2026")
+    assert rule is not None
+    assert entries_earned(rule, 3, 0) == 3
+    assert entries_earned(rule, 30, 45) == 5
+    assert entries_earned(rule, 3, 50) == 0

@@ -289,6 +289,30 @@ class SurveyRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return next((q for q in self.questions if q.code == code), None)
 
 
+class SweepstakesPrize(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``count`` prizes of ``points`` each, credited to the winners through the ledger."""
+
+    name: str
+    points: int
+    count: int = 1
+
+
+class SweepstakesRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A sweepstakes: qualifying nights credited from ``starts_on`` through ``closes_on``
+    earn entries, up to a cap per member; drawn after it closes. ``seed_hash`` (SHA-256 of
+    the draw's secret seed, hex) is published here, before entries close, so the draw can
+    be checked once the seed is revealed."""
+
+    code: str
+    name: str
+    starts_on: dt.date
+    closes_on: dt.date
+    seed_hash: str
+    prizes: list[SweepstakesPrize]
+    entries_per_night: int = 1
+    max_entries_per_member: int = 50
+
+
 class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A complete rule set, in force from ``effective_from`` (to ``effective_until``)."""
 
@@ -315,6 +339,7 @@ class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     complaints: ComplaintRules = msgspec.field(default_factory=ComplaintRules)
     status_grants: StatusGrantRules = msgspec.field(default_factory=StatusGrantRules)
     surveys: SurveyRules = msgspec.field(default_factory=SurveyRules)
+    sweepstakes: list[SweepstakesRule] = msgspec.field(default_factory=list)
 
     @property
     def base_tier(self) -> Tier:
@@ -352,6 +377,18 @@ class Program(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     code: str
     name: str
     versions: list[ProgramVersion]
+
+    def all_sweepstakes(self) -> list[SweepstakesRule]:
+        """Every sweepstakes of the program, each as the newest version listing its code
+        defines it, in order of closing."""
+        found: dict[str, SweepstakesRule] = {}
+        for version in self.versions:
+            for rule in version.sweepstakes:
+                found[rule.code] = rule
+        return sorted(found.values(), key=lambda rule: (rule.closes_on, rule.code))
+
+    def sweepstakes(self, code: str) -> SweepstakesRule | None:
+        return next((rule for rule in self.all_sweepstakes() if rule.code == code), None)
 
     def version_on(self, day: dt.date) -> ProgramVersion:
         """The rules in force on ``day``; before the first version, the first one."""

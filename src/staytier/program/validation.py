@@ -108,6 +108,7 @@ def version_mistakes(version: ProgramVersion) -> list[str]:
     mistakes.extend(_complaint_mistakes(version))
     mistakes.extend(_status_grant_mistakes(version))
     mistakes.extend(_survey_mistakes(version))
+    mistakes.extend(_sweepstakes_mistakes(version))
     return mistakes
 
 
@@ -352,3 +353,24 @@ def _survey_mistakes(version: ProgramVersion) -> Iterator[str]:
             yield f"{where}: give the question's text"
         if question.points < 0:
             yield f"{where}: points must not be negative"
+
+
+def _sweepstakes_mistakes(version: ProgramVersion) -> Iterator[str]:
+    for code, count in Counter(rule.code for rule in version.sweepstakes).items():
+        if count > 1:
+            yield f"sweepstakes: {code!r} is listed {count} times"
+    for index, rule in enumerate(version.sweepstakes):
+        where = f"sweepstakes[{index}] ({rule.code})"
+        if rule.code != rule.code.upper() or not rule.code.strip():
+            yield f"{where}: the code must be non-empty and upper case"
+        if rule.closes_on < rule.starts_on:
+            yield f"{where}: closes_on is before starts_on"
+        if len(rule.seed_hash) != 64 or any(c not in "0123456789abcdef" for c in rule.seed_hash):
+            yield f"{where}: seed_hash must be a SHA-256 in 64 lower-case hex digits"
+        if rule.entries_per_night < 1 or rule.max_entries_per_member < 1:
+            yield f"{where}: entries_per_night and max_entries_per_member must be at least 1"
+        if not rule.prizes:
+            yield f"{where}: give at least one prize"
+        for prize in rule.prizes:
+            if prize.points < 1 or prize.count < 1:
+                yield f"{where}: prize {prize.name!r} needs positive points and count"

@@ -709,3 +709,32 @@ class StayReview(Base):
     ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
     posted_on: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SweepstakesEntry(Base):
+    """Entries a credit earned in a sweepstakes (negative: a reversal took them back)."""
+
+    __tablename__ = "sweepstakes_entries"
+    __table_args__ = (Index(None, "sweepstakes_code", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    sweepstakes_code: Mapped[str] = mapped_column(String(40))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    credit_id: Mapped[int] = mapped_column(ForeignKey("credits.id"), index=True)
+    entries: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SweepstakesDraw(Base):
+    """A sweepstakes drawn: the revealed seed, the entrants as they were drawn from, and the
+    winners with the ledger entries of their prizes."""
+
+    __tablename__ = "sweepstakes_draws"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    sweepstakes_code: Mapped[str] = mapped_column(String(40), unique=True)
+    seed: Mapped[str] = mapped_column(String(200))
+    entrants: Mapped[list[Any]] = mapped_column(JSON)
+    winners: Mapped[list[Any]] = mapped_column(JSON)
+    drawn_by: Mapped[str] = mapped_column(String(100))
+    drawn_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -38,6 +38,7 @@ from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
 from staytier.api.graphql.status_grants import StatusGrantsMutation
 from staytier.api.graphql.surveys import SurveysMutation, SurveysQuery
+from staytier.api.graphql.sweepstakes import SweepstakesMutation, SweepstakesQuery
 from staytier.store.database import replica_reads
 
 log = logging.getLogger("staytier.graphql")
@@ -54,6 +55,7 @@ Query = merge_types(
         AccessQuery,
         ComplaintsQuery,
         SurveysQuery,
+        SweepstakesQuery,
     ),
 )
 Mutation = merge_types(
@@ -68,6 +70,7 @@ Mutation = merge_types(
         ComplaintsMutation,
         StatusGrantsMutation,
         SurveysMutation,
+        SweepstakesMutation,
     ),
 )
 # Default deny: a root field declared without a permission class is for admins only.

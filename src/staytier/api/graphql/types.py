@@ -34,6 +34,7 @@ from staytier.store import models
 if TYPE_CHECKING:
     from staytier.api.graphql.complaints import Complaint
     from staytier.api.graphql.surveys import SurveyInvitation
+    from staytier.api.graphql.sweepstakes import SweepstakesEntries
 
 QualifyingPathType = strawberry.enum(tier_rules.QualifyingPath, name="QualifyingPath")
 LedgerKindType = strawberry.enum(LedgerKind, name="LedgerKind")
@@ -497,6 +498,17 @@ class Guest:
         from staytier.api.graphql.surveys import open_surveys_of
 
         return await open_surveys_of(info.context, self._row)
+
+    @strawberry.field(
+        description="The guest's entries in each sweepstakes they entered, with any prize won.",
+        permission_classes=[ServiceReaders],
+    )
+    async def sweepstakes_entries(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[SweepstakesEntries, strawberry.lazy("staytier.api.graphql.sweepstakes")]]:
+        from staytier.api.graphql.sweepstakes import entries_of
+
+        return await entries_of(info.context, self._row)
 
     @strawberry.field(
         description="Requests to partners on the guest's behalf, newest first.",
