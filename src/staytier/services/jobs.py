@@ -14,7 +14,9 @@ key) runs at most once.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -34,6 +36,8 @@ from staytier.services.runtime import Runtime
 from staytier.store.models import Member
 
 ONE_DAY = dt.timedelta(days=1)
+DaysDue = Callable[[Runtime, dt.date, dt.date], Awaitable[list[dt.date]]]
+DailyRun = Callable[[Runtime, dt.date], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -123,12 +127,7 @@ async def run_due_jobs(
             continue
         if day is None:
             await birthdays_until(until)
-            return (
-                reports
-                + await _expire_certificates(runtime, after, until)
-                + await _lapse_challenges(runtime, after, until)
-                + await _close_surveys(runtime, after, until)
-            )
+            return reports + await _settle(runtime, after, until)
         await birthdays_until(day - ONE_DAY)
         lapsed = asdict(await expire_points(runtime, day))
         reports.append(JobReport(expiry.JOB, day.isoformat(), day, lapsed))
@@ -136,30 +135,23 @@ async def run_due_jobs(
         expired_through, handled_before = day, expiry_cutoff(day, months)
 
 
-async def _expire_certificates(runtime: Runtime, after: dt.date, until: dt.date) -> list[JobReport]:
-    """Certificate expiry, on each day in the span some certificate lapses. It touches no
-    points or status, so it runs after the jobs that do."""
+# The jobs that settle records day by day and touch no points or status, so they run after
+# the jobs that do: (name, the days due in a span, the run for one day).
+SETTLING_JOBS: tuple[tuple[str, DaysDue, DailyRun], ...] = (
+    # Free-night certificates past their last day.
+    (certificates.JOB, certificates.expiry_days_due, certificates.expire_certificates),
+    # Status challenges whose days ran out (the trial status ends by its own date).
+    (status_grants.JOB, status_grants.lapse_days_due, status_grants.lapse_challenges),
+    # Survey invitations whose window has passed in every time zone.
+    (surveys.JOB, surveys.close_days_due, surveys.close_surveys),
+)
+
+
+async def _settle(runtime: Runtime, after: dt.date, until: dt.date) -> list[JobReport]:
+    """Each settling job, on each day in the span it falls due."""
     reports: list[JobReport] = []
-    for day in await certificates.expiry_days_due(runtime, after, until):
-        done = asdict(await certificates.expire_certificates(runtime, day))
-        reports.append(JobReport(certificates.JOB, day.isoformat(), day, done))
-    return reports
-
-
-async def _lapse_challenges(runtime: Runtime, after: dt.date, until: dt.date) -> list[JobReport]:
-    """Status challenges whose days ran out, closed on the day after their last day. The
-    trial status ends by its own date, so this settles the record, not the tier."""
-    reports: list[JobReport] = []
-    for day in await status_grants.lapse_days_due(runtime, after, until):
-        done = asdict(await status_grants.lapse_challenges(runtime, day))
-        reports.append(JobReport(status_grants.JOB, day.isoformat(), day, done))
-    return reports
-
-
-async def _close_surveys(runtime: Runtime, after: dt.date, until: dt.date) -> list[JobReport]:
-    """Survey invitations whose window has passed in every time zone, closed."""
-    reports: list[JobReport] = []
-    for day in await surveys.close_days_due(runtime, after, until):
-        done = asdict(await surveys.close_surveys(runtime, day))
-        reports.append(JobReport(surveys.JOB, day.isoformat(), day, done))
+    for job, days_due, run in SETTLING_JOBS:
+        for day in await days_due(runtime, after, until):
+            done = asdict(await run(runtime, day))
+            reports.append(JobReport(job, day.isoformat(), day, done))
     return reports

@@ -38,6 +38,9 @@ from staytier.store.queries import property_by_code, stay_by_confirmation
 
 JOB = "survey-close"
 OPEN, ANSWERED, CLOSED = "OPEN", "ANSWERED", "CLOSED"
+# The close job runs (in UTC dates) two days after an invitation's last day: by then that
+# day has ended in every time zone, so no guest still inside their window finds it closed.
+CLOSE_AFTER = dt.timedelta(days=2)
 COMPLETED = StayStatus.COMPLETED.value
 
 
@@ -49,13 +52,16 @@ async def invite_to_survey(
     rules = runtime.rules_on(checkout).surveys
     if not rules.questions:
         return
+    last_day = closes_on(rules, checkout)
+    # A stay reported after its window (a late folio) is invited closed, as the job would.
+    state = CLOSED if last_day + CLOSE_AFTER <= runtime.today() else OPEN
     values = {
         "member_id": member.id,
         "stay_id": stay.id,
         "property_id": stay.property_id,
         "invited_on": checkout,
-        "closes_on": closes_on(rules, checkout),
-        "state": OPEN,
+        "closes_on": last_day,
+        "state": state,
         "answers": {},
         "points": 0,
         "created_at": runtime.now(),
@@ -254,11 +260,6 @@ async def survey_scores(
 class CloseSummary:
     surveys_closed: int = 0
     already_ran: bool = False
-
-
-# The job runs (in UTC dates) two days after an invitation's last day: by then that day has
-# ended in every time zone, so no guest still inside their window finds it closed.
-CLOSE_AFTER = dt.timedelta(days=2)
 
 
 async def close_days_due(runtime: Runtime, after: dt.date, until: dt.date) -> list[dt.date]:
