@@ -299,6 +299,58 @@ MATRIX: dict[str, Operation] = {
     "eraseGuest": mutation(
         "eraseGuest", {ADMIN}, i={"memberNumber": "BOB", "reason": "the guest asked"}
     ),
+    "complaints": op("{ complaints(first: 1) { edges { node { number } } } }", {ADMIN, DESK}),
+    "logComplaint": mutation(
+        "logComplaint",
+        {ADMIN, DESK},
+        i={
+            "idempotencyKey": "lc-1",
+            "propertyCode": "NYCTS",
+            "confirmationNumber": "NONE",
+            "category": "NOISE",
+            "severity": "LOW",
+            "description": "noise",
+            "author": "Sam",
+        },
+    ),
+    "resolveComplaint": mutation(
+        "resolveComplaint",
+        {ADMIN, DESK},
+        i={"idempotencyKey": "rc-1", "complaintNumber": 999, "resolution": "ok", "author": "Sam"},
+    ),
+    "grantStatus": mutation(
+        "grantStatus",
+        {ADMIN},
+        i={
+            "idempotencyKey": "gs-1",
+            "memberNumber": "ADA",
+            "tierCode": "NONE",
+            "validThrough": "2026-06-01",
+            "reason": "match",
+            "evidenceReference": "SM-1",
+        },
+    ),
+    "startStatusChallenge": mutation(
+        "startStatusChallenge",
+        {ADMIN, GUEST},
+        i={"idempotencyKey": "sc-1", "memberNumber": "ADA", "tierCode": "NONE"},
+    ),
+    "surveyScores": op(
+        '{ surveyScores(from: "2026-01-01", to: "2026-12-31") { propertyCode } }',
+        {ADMIN, DESK, ANALYST},
+    ),
+    "answerSurvey": mutation(
+        "answerSurvey", {GUEST}, i={"idempotencyKey": "as-1", "surveyNumber": 999, "answers": []}
+    ),
+    "sweepstakes": op("{ sweepstakes(first: 1) { edges { node { code seedHash } } } }", EVERYONE),
+    "drawSweepstakes": mutation(
+        "drawSweepstakes", {ADMIN}, i={"idempotencyKey": "ds-1", "code": "NONE", "seed": "x"}
+    ),
+    "giftTier": mutation(
+        "giftTier",
+        {GUEST},
+        i={"idempotencyKey": "gt-1", "recipientMemberNumber": "BOB", "tierCode": "GOLD"},
+    ),
 }
 
 

@@ -18,9 +18,11 @@ D = dt.date
 # The transaction's first statement (BEGIN IMMEDIATE on SQLite, the idempotency key's
 # advisory lock on PostgreSQL); a result stored for the key; the member with the property;
 # the stay; stay, revision, status rows, credit, audit entry, ledger entry, balance,
-# qualifying row; the year's totals; the last stays and the preferences they may infer;
-# the result stored for the key.
-STATEMENTS_PER_CREDITED_STAY = 16
+# qualifying row; the year's totals; the member's entries in the sweepstakes open that day
+# (the demo program runs one through 2026) and the entries earned; the survey invitation
+# (one insert, ignored for a stay already invited); the last stays and the preferences they
+# may infer; the result stored for the key.
+STATEMENTS_PER_CREDITED_STAY = 19
 
 
 async def new_member(runtime: Runtime) -> str:

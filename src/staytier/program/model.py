@@ -316,6 +316,119 @@ class Insight(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return self.donation_value_per_point
 
 
+DEFAULT_COMPLAINT_CATEGORIES = [
+    "ROOM",
+    "CLEANLINESS",
+    "NOISE",
+    "SERVICE",
+    "BILLING",
+    "FOOD_AND_BEVERAGE",
+    "MAINTENANCE",
+    "OTHER",
+]
+
+
+class ComplaintRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Service recovery: what a complaint may be about and how goodwill answers it."""
+
+    categories: list[str] = msgspec.field(
+        default_factory=lambda: list(DEFAULT_COMPLAINT_CATEGORIES)
+    )
+    # A resolved complaint still shows on the guest's arrivals this many days after it was
+    # resolved (an open one always shows).
+    recent_days: int = 30
+    # The goodwill reason a resolution's points are posted under when the request names
+    # none; "" means the request must name one.
+    goodwill_reason: str = ""
+    # The most goodwill points one resolution may give, per role ("front_desk", "admin");
+    # a role not listed is bounded by the goodwill reason's max_points alone.
+    goodwill_allowance: dict[str, int] = msgspec.field(default_factory=dict)
+
+
+class StatusChallengeRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A tier on trial: earned when the member stays ``nights`` qualifying nights within
+    ``days`` days of the start, lapsed otherwise."""
+
+    tier: str
+    nights: int
+    days: int
+
+
+class TierGiftRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Members holding ``giver_tier`` (or a higher one) may gift ``gift_tier`` to
+    ``per_year`` other members per qualification year, for ``valid_days`` days."""
+
+    giver_tier: str
+    gift_tier: str
+    per_year: int = 1
+    valid_days: int = 365
+
+
+class StatusGrantRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Status not earned by stays: matches granted by an administrator, challenges, gifts."""
+
+    # The longest period one status match may cover, in days.
+    match_max_days: int = 366
+    challenges: list[StatusChallengeRule] = msgspec.field(default_factory=list)
+    gifts: list[TierGiftRule] = msgspec.field(default_factory=list)
+
+    def challenge(self, tier: str) -> StatusChallengeRule | None:
+        return next((rule for rule in self.challenges if rule.tier == tier), None)
+
+
+SurveyQuestionKind = Literal["NPS", "SCORE", "TEXT"]
+
+
+class SurveyQuestion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One question of the after-stay survey. NPS and SCORE are answered 0 to 10; the NPS
+    question ("how likely are you to recommend us") feeds the property's score."""
+
+    code: str
+    text: str
+    kind: SurveyQuestionKind = "SCORE"
+    required: bool = True
+    # Points for answering this question; a survey's reward is the sum, once per stay.
+    points: int = 0
+
+
+class SurveyRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The survey a completed stay invites the guest to; no questions means no surveys."""
+
+    questions: list[SurveyQuestion] = msgspec.field(default_factory=list)
+    # The guest may answer through this many days after checkout (their local date).
+    window_days: int = 14
+    # Points for a review of a completed stay posted by a review partner, once per stay;
+    # 0 means reviews earn nothing (and are refused).
+    review_points: int = 0
+
+    def question(self, code: str) -> SurveyQuestion | None:
+        return next((q for q in self.questions if q.code == code), None)
+
+
+class SweepstakesPrize(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``count`` prizes of ``points`` each, credited to the winners through the ledger."""
+
+    name: str
+    points: int
+    count: int = 1
+
+
+class SweepstakesRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A sweepstakes: qualifying nights credited from ``starts_on`` through ``closes_on``
+    earn entries, up to a cap per member; drawn after it closes. ``seed_hash`` (SHA-256 of
+    the draw's secret seed, hex) is published here, before entries close, so the draw can
+    be checked once the seed is revealed."""
+
+    code: str
+    name: str
+    starts_on: dt.date
+    closes_on: dt.date
+    seed_hash: str
+    prizes: list[SweepstakesPrize]
+    entries_per_night: int = 1
+    max_entries_per_member: int = 50
+
+
 class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A complete rule set, in force from ``effective_from`` (to ``effective_until``)."""
 
@@ -343,6 +456,10 @@ class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     limits: Limits = msgspec.field(default_factory=Limits)
     guest_approval: GuestApprovalRules = msgspec.field(default_factory=GuestApprovalRules)
     insight: Insight = msgspec.field(default_factory=Insight)
+    complaints: ComplaintRules = msgspec.field(default_factory=ComplaintRules)
+    status_grants: StatusGrantRules = msgspec.field(default_factory=StatusGrantRules)
+    surveys: SurveyRules = msgspec.field(default_factory=SurveyRules)
+    sweepstakes: list[SweepstakesRule] = msgspec.field(default_factory=list)
 
     @property
     def base_tier(self) -> Tier:
@@ -385,6 +502,18 @@ class Program(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def starts_on(self) -> dt.date:
         """The first day of the program's life: no stay or activity is dated before it."""
         return min(version.effective_from for version in self.versions)
+
+    def all_sweepstakes(self) -> list[SweepstakesRule]:
+        """Every sweepstakes of the program, each as the newest version listing its code
+        defines it, in order of closing."""
+        found: dict[str, SweepstakesRule] = {}
+        for version in self.versions:
+            for rule in version.sweepstakes:
+                found[rule.code] = rule
+        return sorted(found.values(), key=lambda rule: (rule.closes_on, rule.code))
+
+    def sweepstakes(self, code: str) -> SweepstakesRule | None:
+        return next((rule for rule in self.all_sweepstakes() if rule.code == code), None)
 
     def version_on(self, day: dt.date) -> ProgramVersion:
         """The rules in force on ``day``; before the first version, the first one."""

@@ -2,8 +2,8 @@
 
 A page of arrivals is read with a fixed set of statements whatever its size: the property,
 the page of booked stays with their members, then one set-based query each for status,
-preferences, special dates, staff notes and earlier stays at the property, all keyed by the
-page's member ids. Privileges come from the one benefits engine
+preferences, special dates, staff notes, earlier stays at the property and open or recent
+complaints, all keyed by the page's member ids. Privileges come from the one benefits engine
 (:func:`staytier.domain.benefits.benefits_for`) for the tier held on the arrival date.
 """
 
@@ -22,6 +22,7 @@ from staytier.domain.stays import StayStatus
 from staytier.domain.tiers import StatusPeriod as Period
 from staytier.domain.tiers import held_period
 from staytier.program.model import Tier
+from staytier.services.complaints import ArrivalComplaint, complaints_on_arrival
 from staytier.services.profile_views import (
     latest_staff_notes,
     preferences_by_member,
@@ -68,6 +69,7 @@ class Arrival:
     special_dates: list[SpecialDate]
     staff_notes: list[StaffNote]
     earlier_stays_here: int
+    complaints: list[ArrivalComplaint]
 
     @property
     def first_stay_here(self) -> bool:
@@ -117,7 +119,8 @@ async def arrivals_page(
             session, ids, NOTES_PER_ARRIVAL, property_codes=[property_code]
         )
         earlier = await _earlier_stays(session, hotel, ids, day)
-    rules = runtime.rules_on(day)
+        rules = runtime.rules_on(day)
+        complaints = await complaints_on_arrival(session, rules.complaints, ids, day)
     # Every guest of a tier gets the same privileges: worked out once per tier on the page.
     privileges: dict[str, list[GrantedBenefit]] = {}
     arrivals = []
@@ -139,6 +142,7 @@ async def arrivals_page(
                 special_dates=dates[member.id],
                 staff_notes=notes[member.id],
                 earlier_stays_here=earlier.get(member.id, 0),
+                complaints=complaints.get(member.id, []),
             )
         )
     return ArrivalsPage(hotel, arrivals)

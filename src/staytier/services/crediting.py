@@ -21,6 +21,9 @@ from staytier.services.certificates import issue_milestone_certificates
 from staytier.services.ledger import post_entry
 from staytier.services.runtime import Runtime
 from staytier.services.status import refresh_status, tier_code_held
+from staytier.services.status_grants import judge_challenges
+from staytier.services.surveys import invite_to_survey
+from staytier.services.sweepstakes import earn_entries, take_back_entries
 from staytier.store.models import (
     Credit,
     LedgerEntry,
@@ -125,6 +128,9 @@ async def post_credit(
     await refresh_status(
         session, runtime, member, totals=after, on=on, credit_id=credit.id, rows=status_rows
     )
+    await judge_challenges(session, runtime, member, on=on, rows=status_rows)
+    nights = sum(t.nights for t in years.values())
+    await earn_entries(session, runtime, member, credit_id=credit.id, on=on, nights=nights)
     return credit
 
 
@@ -145,7 +151,7 @@ async def post_stay_credit(
     held = tier_code_held(status_rows, credit.checkout, rules.base_tier.code)
     tier = rules.tier(held) or rules.base_tier
     bonus = tier_bonus(credit.base_points, tier)
-    return await post_credit(
+    posted = await post_credit(
         session,
         runtime,
         member,
@@ -169,6 +175,8 @@ async def post_stay_credit(
             "tier_at_checkout": tier.code,
         },
     )
+    await invite_to_survey(session, runtime, member, stay, checkout=credit.checkout)
+    return posted
 
 
 async def reverse_credit(
@@ -232,4 +240,8 @@ async def reverse_credit(
     await session.flush()
     totals = {year: await year_totals(session, member.id, year) for year in {r.year for r in rows}}
     await refresh_status(session, runtime, member, totals=totals, on=on, credit_id=reversal.id)
+    await take_back_entries(
+        session, runtime, member, original_id=original.id, original_on=original.credit_date,
+        reversal_id=reversal.id,
+    )  # fmt: skip
     return reversal

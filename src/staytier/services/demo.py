@@ -72,6 +72,20 @@ class DemoStaffNote(msgspec.Struct, forbid_unknown_fields=True):
     text: str
 
 
+class DemoComplaint(msgspec.Struct, forbid_unknown_fields=True):
+    """A complaint about one of the member's stays; resolved (with goodwill) when a
+    resolution is given, else left open for the front desk."""
+
+    property: str
+    confirmation: str
+    category: str
+    severity: str
+    description: str
+    author: str
+    resolution: str | None = None
+    goodwill_points: int = 0
+
+
 class DemoMember(msgspec.Struct, forbid_unknown_fields=True):
     member_number: str
     first_name: str
@@ -85,6 +99,7 @@ class DemoMember(msgspec.Struct, forbid_unknown_fields=True):
     preferences: list[DemoPreference] = msgspec.field(default_factory=list)
     special_dates: list[DemoSpecialDate] = msgspec.field(default_factory=list)
     staff_notes: list[DemoStaffNote] = msgspec.field(default_factory=list)
+    complaints: list[DemoComplaint] = msgspec.field(default_factory=list)
 
 
 class DemoMembers(msgspec.Struct):
@@ -174,6 +189,7 @@ async def load_demo(runtime: Runtime, directory: Path) -> DemoLoaded:
             )
             stays += 1
         await _load_profile(runtime, item, today)
+        await _load_complaints(runtime, item)
     return DemoLoaded(properties=properties, members=members, stays=stays)
 
 
@@ -240,3 +256,45 @@ async def _load_profile(runtime: Runtime, item: DemoMember, today: dt.date) -> N
     for note in item.staff_notes:
         staff = Actor(PreferenceSource.STAFF, note.property, note.author)
         await add_staff_note(runtime, number, note.text, note.author, staff)
+
+
+async def _load_complaints(runtime: Runtime, item: DemoMember) -> None:
+    """The member's complaints, logged and resolved through the same services as the API."""
+    from staytier.domain.complaints import Severity
+    from staytier.services.complaints import (
+        LogComplaint,
+        ResolveComplaint,
+        log_complaint,
+        resolve_complaint,
+    )
+
+    for index, complaint in enumerate(item.complaints):
+        key = f"demo:complaint:{complaint.property}:{complaint.confirmation}:{index}"
+        logged = await log_complaint(
+            runtime,
+            LogComplaint(
+                idempotency_key=key,
+                property_code=complaint.property,
+                confirmation_number=complaint.confirmation,
+                category=complaint.category,
+                severity=Severity(complaint.severity),
+                description=complaint.description,
+                author=complaint.author,
+            ),
+            actor="demo",
+            properties=None,
+        )
+        if complaint.resolution is None:
+            continue
+        await resolve_complaint(
+            runtime,
+            ResolveComplaint(
+                idempotency_key=f"{key}:resolved",
+                complaint_number=logged["complaint_id"],
+                resolution=complaint.resolution,
+                author=complaint.author,
+                goodwill_points=complaint.goodwill_points,
+            ),
+            role="admin",
+            properties=None,
+        )

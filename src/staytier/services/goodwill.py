@@ -22,6 +22,7 @@ from staytier.services.member_value import values_of
 from staytier.services.members import member_for_update
 from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
+from staytier.store.models import LedgerEntry, Member
 
 
 @dataclass(frozen=True)
@@ -67,29 +68,10 @@ async def post_goodwill_points(
     async def work(session: AsyncSession) -> Result:
         member = await member_for_update(session, command.member_number)
         today = local_date(runtime.clock, member.time_zone)
-        reason = runtime.rules_on(today).goodwill_reason(command.reason_code)
-        if reason is None:
-            raise BusinessRuleError(
-                ErrorCode.UNKNOWN_REASON_CODE,
-                f"{command.reason_code!r} is not a goodwill reason of the program.",
-                "reasonCode",
-            )
-        too_many = points_mistake(command.points, runtime.rules_on(today).limits, "points")
-        if too_many is not None:
-            raise too_many
-        if command.points > reason.max_points:
-            raise BusinessRuleError(
-                ErrorCode.GOODWILL_LIMIT_EXCEEDED,
-                f"{reason.code} goodwill is at most {reason.max_points:,} points.",
-                "points",
-            )
-        await _within_recognition(session, runtime, member.id, command.points, today)
-        note = f": {command.note.strip()}" if command.note.strip() else ""
-        entry = post_entry(
-            session, member, kind=LedgerKind.BONUS, points=command.points,
-            occurred_at=runtime.now(), effective_on=today,
-            description=f"Goodwill ({reason.description or reason.code}){note}",
-            author=command.author.strip(), reason_code=reason.code,
+        await within_recognition(session, runtime, member.id, command.points, today)
+        entry = credit_goodwill(
+            runtime, session, member, points=command.points, reason_code=command.reason_code,
+            author=command.author, note=command.note,
         )  # fmt: skip
         await session.flush()
         return {"entry_id": entry.id, "member_id": member.id}
@@ -100,7 +82,7 @@ async def post_goodwill_points(
     )  # fmt: skip
 
 
-async def _within_recognition(
+async def within_recognition(
     session: AsyncSession, runtime: Runtime, member_id: int, points: int, today: dt.date
 ) -> None:
     """Refuses goodwill beyond the guest's recognition allowance, where the program sets one
@@ -115,6 +97,47 @@ async def _within_recognition(
             f"This guest's recognition allowance leaves {allowance:,} goodwill points.",
             "points",
         )
+
+
+def credit_goodwill(
+    runtime: Runtime,
+    session: AsyncSession,
+    member: Member,
+    *,
+    points: int,
+    reason_code: str,
+    author: str,
+    note: str = "",
+    allowance: int | None = None,
+) -> LedgerEntry:
+    """Posts goodwill as a BONUS entry under one of the program's reason codes, at most that
+    reason's ``max_points`` and at most ``allowance`` (a role's limit) when given. The
+    caller holds the member row locked and owns the transaction."""
+    today = local_date(runtime.clock, member.time_zone)
+    reason = runtime.rules_on(today).goodwill_reason(reason_code)
+    if reason is None:
+        raise BusinessRuleError(
+            ErrorCode.UNKNOWN_REASON_CODE,
+            f"{reason_code!r} is not a goodwill reason of the program.",
+            "reasonCode",
+        )
+    too_many = points_mistake(points, runtime.rules_on(today).limits, "points")
+    if too_many is not None:
+        raise too_many
+    limit = reason.max_points if allowance is None else min(reason.max_points, allowance)
+    if points > limit:
+        raise BusinessRuleError(
+            ErrorCode.GOODWILL_LIMIT_EXCEEDED,
+            f"{reason.code} goodwill is at most {limit:,} points here.",
+            "points",
+        )
+    text = f": {note.strip()}" if note.strip() else ""
+    return post_entry(
+        session, member, kind=LedgerKind.BONUS, points=points,
+        occurred_at=runtime.now(), effective_on=today,
+        description=f"Goodwill ({reason.description or reason.code}){text}",
+        author=author.strip(), reason_code=reason.code,
+    )  # fmt: skip
 
 
 async def post_points_adjustment(

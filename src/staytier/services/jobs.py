@@ -6,19 +6,30 @@ points expiry on each day some member's points lapse, and the birthday bonus for
 in between. Expiry is due every day in principle,
 but the next day anything lapses is found with one ``MIN()`` query, so moving the clock two
 years ahead costs a few queries, not 730 empty runs. Free-night certificates are expired on
-each day after some certificate's last valid day. Each (job, run key) runs at most once.
+each day after some certificate's last valid day, and status challenges lapse on the day
+after their last day, and survey invitations close two days after theirs. Each (job, run
+key) runs at most once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
 from staytier.domain.calendar import add_months, year_start
-from staytier.services import birthdays, certificates, expiry, requalification
+from staytier.services import (
+    birthdays,
+    certificates,
+    expiry,
+    requalification,
+    status_grants,
+    surveys,
+)
 from staytier.services.birthdays import credit_birthdays
 from staytier.services.expiry import expire_points, expiry_cutoff, points_at_risk
 from staytier.services.requalification import requalify
@@ -26,6 +37,8 @@ from staytier.services.runtime import Runtime
 from staytier.store.models import Member
 
 ONE_DAY = dt.timedelta(days=1)
+DaysDue = Callable[[Runtime, dt.date, dt.date], Awaitable[list[dt.date]]]
+DailyRun = Callable[[Runtime, dt.date], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -119,7 +132,7 @@ async def run_due_jobs(
             continue
         if day is None:
             await birthdays_until(until)
-            return reports + await _expire_certificates(runtime, after, until)
+            return reports + await _settle(runtime, after, until)
         await birthdays_until(day - ONE_DAY)
         started = time.perf_counter()
         lapsed = asdict(await expire_points(runtime, day))
@@ -128,14 +141,26 @@ async def run_due_jobs(
         expired_through, handled_before = day, expiry_cutoff(day, months)
 
 
-async def _expire_certificates(runtime: Runtime, after: dt.date, until: dt.date) -> list[JobReport]:
-    """Certificate expiry, on each day in the span some certificate lapses. It touches no
-    points or status, so it runs after the jobs that do."""
+# The jobs that settle records day by day and touch no points or status, so they run after
+# the jobs that do: (name, the days due in a span, the run for one day).
+SETTLING_JOBS: tuple[tuple[str, DaysDue, DailyRun], ...] = (
+    # Free-night certificates past their last day.
+    (certificates.JOB, certificates.expiry_days_due, certificates.expire_certificates),
+    # Status challenges whose days ran out (the trial status ends by its own date).
+    (status_grants.JOB, status_grants.lapse_days_due, status_grants.lapse_challenges),
+    # Survey invitations whose window has passed in every time zone.
+    (surveys.JOB, surveys.close_days_due, surveys.close_surveys),
+)
+
+
+async def _settle(runtime: Runtime, after: dt.date, until: dt.date) -> list[JobReport]:
+    """Each settling job, on each day in the span it falls due."""
     reports: list[JobReport] = []
-    for day in await certificates.expiry_days_due(runtime, after, until):
-        started = time.perf_counter()
-        done = asdict(await certificates.expire_certificates(runtime, day))
-        reports.append(JobReport(certificates.JOB, day.isoformat(), day, done, _since(started)))
+    for job, days_due, run in SETTLING_JOBS:
+        for day in await days_due(runtime, after, until):
+            started = time.perf_counter()
+            done = asdict(await run(runtime, day))
+            reports.append(JobReport(job, day.isoformat(), day, done, _since(started)))
     return reports
 
 

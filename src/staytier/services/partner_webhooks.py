@@ -1,4 +1,4 @@
-"""Webhooks from partners: a property's checkout, card spend, a car rental.
+"""Webhooks from partners: a property's checkout, card spend, a car rental, a review.
 
 A webhook is accepted only when it is signed by the partner (Standard Webhooks, see
 :mod:`staytier.domain.webhooks`), recent, decoded strictly into its struct, and not seen
@@ -20,13 +20,14 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from staytier.connectors import car_rental, cobrand_card
+from staytier.connectors import car_rental, cobrand_card, reviews
 from staytier.connectors.partners import Partner, PartnerKind
 from staytier.connectors.pms import Checkout
 from staytier.domain.errors import BusinessRuleError
 from staytier.domain.stay_ownership import StayActor, StayActorKind
 from staytier.domain.stays import Folio, StayStatus
 from staytier.domain.webhooks import WebhookRefused, verify
+from staytier.services import surveys
 from staytier.services.activity import RecordActivity, record_activity
 from staytier.services.idempotency import MAX_KEY_LENGTH, Result
 from staytier.services.runtime import Runtime
@@ -40,17 +41,20 @@ class Feed(enum.Enum):
     CHECKOUTS = "checkouts"
     CARD_SPEND = "card-spend"
     RENTALS = "rentals"
+    REVIEWS = "reviews"
 
 
 PAYLOADS: dict[Feed, type[msgspec.Struct]] = {
     Feed.CHECKOUTS: Checkout,
     Feed.CARD_SPEND: cobrand_card.CardSpend,
     Feed.RENTALS: car_rental.Rental,
+    Feed.REVIEWS: reviews.Review,
 }
 SENDERS: dict[Feed, frozenset[PartnerKind]] = {
     Feed.CHECKOUTS: frozenset({PartnerKind.PMS, PartnerKind.BOOKING_SITE}),
     Feed.CARD_SPEND: frozenset({PartnerKind.COBRAND_CARD}),
     Feed.RENTALS: frozenset({PartnerKind.CAR_RENTAL}),
+    Feed.REVIEWS: frozenset({PartnerKind.BOOKING_SITE}),
 }
 
 
@@ -159,6 +163,8 @@ async def _apply(
         )
         answer = {"member_number": payload.member_number, "stay_id": done["stay_id"]}
         return answer, done["member_id"]
+    if isinstance(payload, reviews.Review):
+        return await _review(runtime, partner, payload, webhook_id)
     assert partner.activity_source is not None  # the partners file requires it
     if isinstance(payload, cobrand_card.CardSpend):
         command = RecordActivity(
@@ -206,6 +212,23 @@ def stay_actor(partner: Partner) -> StayActor:
             every_property=not partner.properties,
         )
     return StayActor(StayActorKind.BOOKING_PARTNER, client_id, partner_code=partner.code)
+
+
+async def _review(
+    runtime: Runtime, partner: Partner, review: reviews.Review, webhook_id: str
+) -> tuple[Result, int]:
+    command = surveys.CreditReview(
+        idempotency_key=webhook_id,
+        partner=partner.code,
+        member_number=review.member_number,
+        property_code=review.property_code,
+        confirmation_number=review.confirmation_number,
+        review_id=review.review_id,
+        rating=review.rating,
+        posted_on=review.posted_on,
+    )
+    done = await surveys.credit_review(runtime, command, scope=f"partner:{partner.code}")
+    return {"member_number": review.member_number, "points": done["points"]}, done["member_id"]
 
 
 def _stay(checkout: Checkout, webhook_id: str) -> RecordStay:

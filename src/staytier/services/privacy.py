@@ -14,7 +14,8 @@ the metadata, so a table added later is covered) is scrubbed of the guest's pers
 (:mod:`staytier.domain.erasure`): partner requests, webhook receipts, partners' answers.
 The ledger, stays and credits stay, attached to the pseudonymous member, so every program
 total still reconciles. A member with partner requests still being delivered is not erased
-until they are final: the partner still needs the request as it was written.
+until they are final: the partner still needs the request as it was written. The words of their
+complaints are blanked (the category and dates stay for the property's figures).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from staytier.store.models import (
     Activity,
     AuditEntry,
     Base,
+    Complaint,
     GuestApproval,
     IdempotencyRecord,
     LedgerEntry,
@@ -159,6 +161,13 @@ async def erase_guest(runtime: Runtime, member_number: str, reason: str) -> dict
             update(AuditEntry)
             .where(AuditEntry.member_id == member.id, AuditEntry.subject.in_(PROFILE_SUBJECTS))
             .values(before={"erased": True}, after={"erased": True})
+            .execution_options(synchronize_session=False)
+        )
+        # Complaints stay for the property's service-recovery figures; their words go.
+        await session.execute(
+            update(Complaint)
+            .where(Complaint.member_id == member.id)
+            .values(description="", resolution=None)
             .execution_options(synchronize_session=False)
         )
         member.member_number = personal.pseudonym

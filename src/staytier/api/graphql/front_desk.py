@@ -13,6 +13,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 
+from staytier.api.graphql.complaints import ArrivalComplaint
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
 from staytier.api.graphql.profile_types import Preference, SpecialDateDuringStay, StaffNote
@@ -45,6 +46,10 @@ class Arrival(relay.Node):
     staff_notes: list[StaffNote] = strawberry.field(description="The newest notes, up to 5.")
     first_stay_at_property: bool
     earlier_stays_at_property: int
+    complaints: list[ArrivalComplaint] = strawberry.field(
+        description="Open complaints, and those resolved recently, at any property: the "
+        "category only, so this stay can make it good."
+    )
     stay: Stay
 
     @classmethod
@@ -73,6 +78,9 @@ class Arrival(relay.Node):
             staff_notes=[StaffNote.of(row) for row in arrival.staff_notes],
             first_stay_at_property=arrival.first_stay_here,
             earlier_stays_at_property=arrival.earlier_stays_here,
+            complaints=[
+                ArrivalComplaint(category=c.category, open=c.open) for c in arrival.complaints
+            ],
             stay=Stay.of(stay, hotel),
         )
 

@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from staytier.api.graphql.access import AccessMutation, AccessQuery
+from staytier.api.graphql.complaints import ComplaintsMutation, ComplaintsQuery
 from staytier.api.graphql.guest_approvals import GuestApprovalMutation
 from staytier.api.graphql.insight import InsightQuery
 from staytier.api.graphql.limits import WithinLimits
@@ -39,6 +40,9 @@ from staytier.api.graphql.profiles import ProfileMutation, ProfileQuery
 from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
 from staytier.api.graphql.simulation import SimulationMutation, SimulationQuery
+from staytier.api.graphql.status_grants import StatusGrantsMutation
+from staytier.api.graphql.surveys import SurveysMutation, SurveysQuery
+from staytier.api.graphql.sweepstakes import SweepstakesMutation, SweepstakesQuery
 from staytier.observability.graphql import Observed
 from staytier.store.database import replica_reads
 
@@ -56,6 +60,9 @@ Query = merge_types(
         AccessQuery,
         InsightQuery,
         SimulationQuery,
+        ComplaintsQuery,
+        SurveysQuery,
+        SweepstakesQuery,
     ),
 )
 Mutation = merge_types(
@@ -69,6 +76,10 @@ Mutation = merge_types(
         GuestApprovalMutation,
         AccessMutation,
         SimulationMutation,
+        ComplaintsMutation,
+        StatusGrantsMutation,
+        SurveysMutation,
+        SweepstakesMutation,
     ),
 )
 # Default deny: a root field declared without a permission class is for admins only.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -37,6 +38,11 @@ from staytier.domain.stays import StayStatus
 from staytier.program import model as program
 from staytier.services import guarantees, guests, partner_views, profile_views, visibility
 from staytier.store import models
+
+if TYPE_CHECKING:
+    from staytier.api.graphql.complaints import Complaint
+    from staytier.api.graphql.surveys import SurveyInvitation
+    from staytier.api.graphql.sweepstakes import SweepstakesEntries
 
 QualifyingPathType = strawberry.enum(tier_rules.QualifyingPath, name="QualifyingPath")
 LedgerKindType = strawberry.enum(LedgerKind, name="LedgerKind")
@@ -490,6 +496,45 @@ class Guest:
         async with info.context.runtime.db.reading() as session:
             rows = await guests.tier_history(session, self.member_id)
         return [TierStatus.of(row) for row in rows]
+
+    @strawberry.field(
+        description="Complaints about the guest's stays, newest first: all of them for an "
+        "administrator, those at its own properties for a front desk.",
+        permission_classes=[StaffOnly],
+    )
+    async def complaints(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> relay.Connection[  # type: ignore[type-var]
+        Annotated[Complaint, strawberry.lazy("staytier.api.graphql.complaints")]
+    ]:
+        from staytier.api.graphql.complaints import complaints_connection
+
+        return await complaints_connection(
+            info.context, property_code=None, open_only=None, first=first, after=after,
+            member_id=self.member_id,
+        )  # fmt: skip
+
+    @strawberry.field(
+        description="Surveys the guest is invited to and may still answer, soonest closing first.",
+        permission_classes=[ServiceReaders],
+    )
+    async def surveys(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[SurveyInvitation, strawberry.lazy("staytier.api.graphql.surveys")]]:
+        from staytier.api.graphql.surveys import open_surveys_of
+
+        return await open_surveys_of(info.context, self._row)
+
+    @strawberry.field(
+        description="The guest's entries in each sweepstakes they entered, with any prize won.",
+        permission_classes=[ServiceReaders],
+    )
+    async def sweepstakes_entries(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[SweepstakesEntries, strawberry.lazy("staytier.api.graphql.sweepstakes")]]:
+        from staytier.api.graphql.sweepstakes import entries_of
+
+        return await entries_of(info.context, self._row)
 
     @strawberry.field(
         description="Requests to partners on the guest's behalf, newest first.",

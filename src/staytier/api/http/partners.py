@@ -1,4 +1,5 @@
-"""REST endpoints partners post to: ``POST /partners/{code}/checkouts | card-spend | rentals``.
+"""REST endpoints partners post to:
+``POST /partners/{code}/checkouts | card-spend | rentals | reviews``.
 
 Each request is a Standard Webhooks delivery (``webhook-id``, ``webhook-timestamp``,
 ``webhook-signature`` headers over the raw JSON body); see docs/partners.md. The body is
@@ -35,12 +36,14 @@ class Refusal(msgspec.Struct, omit_defaults=True):
 
 
 class Processed(msgspec.Struct, omit_defaults=True):
-    """The webhook was applied: the stay or activity recorded for the member."""
+    """The webhook was applied: the stay or activity recorded for the member, or the points
+    a review earned."""
 
     webhook_id: str
     member_number: str
     stay_id: int | None = None
     activity_id: int | None = None
+    points: int | None = None
 
 
 REFUSALS = {
@@ -202,3 +205,18 @@ class PartnerWebhooks(Controller):
         webhook_signature: WebhookSignature = None,
     ) -> Response[Processed]:
         return await _receive(request, partner_code, Feed.RENTALS)
+
+    @_endpoint(
+        Feed.REVIEWS,
+        "A review site reports a review of a completed stay",
+        "Credits the program's surveys.review_points, once per stay.",
+    )
+    async def reviews(
+        self,
+        request: Request[Any, Any, State],
+        partner_code: str,
+        webhook_id: WebhookId = None,
+        webhook_timestamp: WebhookTimestamp = None,
+        webhook_signature: WebhookSignature = None,
+    ) -> Response[Processed]:
+        return await _receive(request, partner_code, Feed.REVIEWS)

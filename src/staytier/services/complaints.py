@@ -1,0 +1,315 @@
+"""Service recovery: a complaint logged against a stay, owned until it is resolved, perhaps
+with goodwill points; and the reads that show complaints to the property and on arrivals.
+
+Who may act is the property's own staff: ``properties`` is the set of property codes the
+caller serves (``None`` for an administrator). A stay or complaint at another property gets
+the answer an unknown one gets, so its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.clock import local_date
+from staytier.domain.complaints import (
+    DESCRIPTION_LIMIT,
+    NAME_LIMIT,
+    Severity,
+    complaint_mistakes,
+    goodwill_allowance,
+    recent_cutoff,
+)
+from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
+from staytier.program.model import ComplaintRules
+from staytier.services import audit
+from staytier.services.goodwill import credit_goodwill, within_recognition
+from staytier.services.idempotency import Result, run_once
+from staytier.services.runtime import Runtime
+from staytier.store.models import Complaint, Member, Property, Stay
+from staytier.store.queries import property_by_code, stay_by_confirmation
+
+# Input fields of resolveComplaint that the goodwill rules name differently.
+GOODWILL_FIELDS = {"points": "goodwillPoints", "reasonCode": "goodwillReasonCode"}
+
+
+@dataclass(frozen=True)
+class LogComplaint:
+    idempotency_key: str
+    property_code: str
+    confirmation_number: str
+    category: str
+    severity: Severity
+    description: str
+    author: str
+    owner: str = ""
+
+
+@dataclass(frozen=True)
+class ResolveComplaint:
+    idempotency_key: str
+    complaint_number: int
+    resolution: str
+    author: str
+    goodwill_points: int = 0
+    goodwill_reason_code: str = ""
+
+
+def _serves(properties: frozenset[str] | None, code: str) -> bool:
+    return properties is None or code in properties
+
+
+async def log_complaint(
+    runtime: Runtime,
+    command: LogComplaint,
+    *,
+    actor: str,
+    properties: frozenset[str] | None,
+    scope: str = "",
+) -> Result:
+    """Logs a complaint against a stay at one of the caller's properties; its owner is the
+    one named, else its author. Returns ``{"complaint_id", "member_id"}``."""
+    rules = runtime.rules_on(runtime.today()).complaints
+    mistakes = complaint_mistakes(
+        rules,
+        category=command.category,
+        description=command.description,
+        author=command.author,
+        owner=command.owner,
+    )
+    if mistakes:
+        raise InvalidInput(mistakes)
+
+    async def work(session: AsyncSession) -> Result:
+        hotel, stay = await _stay(session, command, properties)
+        now = runtime.now()
+        complaint = Complaint(
+            member_id=stay.member_id, stay_id=stay.id, property_id=hotel.id,
+            category=command.category, severity=command.severity.value,
+            description=command.description.strip(), author=command.author.strip(),
+            owner=(command.owner.strip() or command.author.strip()), logged_by=actor,
+            logged_at=now,
+        )  # fmt: skip
+        session.add(complaint)
+        await session.flush()
+        audit.record(
+            session, at=now, subject="complaint", action="LOGGED", member_id=stay.member_id,
+            subject_key=str(complaint.id),
+            after={"category": complaint.category, "severity": complaint.severity},
+        )  # fmt: skip
+        return {"complaint_id": complaint.id, "member_id": stay.member_id}
+
+    return await run_once(
+        runtime, operation="logComplaint", key=command.idempotency_key, request=command,
+        work=work, scope=scope,
+    )  # fmt: skip
+
+
+async def _stay(
+    session: AsyncSession, command: LogComplaint, properties: frozenset[str] | None
+) -> tuple[Property, Stay]:
+    hotel = await property_by_code(session, command.property_code)
+    stay = None
+    if hotel is not None and _serves(properties, hotel.code):
+        stay = await stay_by_confirmation(session, hotel.id, command.confirmation_number)
+    if hotel is None or stay is None:
+        raise BusinessRuleError(
+            ErrorCode.STAY_NOT_FOUND,
+            f"No stay {command.confirmation_number} at {command.property_code}.",
+            "confirmationNumber",
+        )
+    return hotel, stay
+
+
+async def resolve_complaint(
+    runtime: Runtime,
+    command: ResolveComplaint,
+    *,
+    role: str,
+    properties: frozenset[str] | None,
+    scope: str = "",
+) -> Result:
+    """Resolves an open complaint with the resolution given and, optionally, goodwill points
+    posted through the goodwill rules (the reason's limit, and the role's allowance from
+    ``complaints.goodwill_allowance``). Returns ``{"complaint_id", "member_id"}``."""
+    mistakes = [
+        BusinessRuleError(ErrorCode.INVALID_INPUT, f"Give the {field}.", field)
+        for field, value in (("resolution", command.resolution), ("author", command.author))
+        if not value.strip()
+    ]
+    mistakes.extend(
+        too_long(
+            ("resolution", command.resolution, DESCRIPTION_LIMIT),
+            ("author", command.author, NAME_LIMIT),
+        )
+    )
+    if command.goodwill_points < 0:
+        mistakes.append(
+            BusinessRuleError(
+                ErrorCode.INVALID_AMOUNT, "Goodwill is a positive amount.", "goodwillPoints"
+            )
+        )
+    if mistakes:
+        raise InvalidInput(mistakes)
+
+    async def work(session: AsyncSession) -> Result:
+        found = (
+            await session.execute(
+                select(Complaint, Property)
+                .join(Property, Property.id == Complaint.property_id)
+                .where(Complaint.id == command.complaint_number)
+                .with_for_update(of=Complaint)
+            )
+        ).first()
+        if found is None or not _serves(properties, found[1].code):
+            raise BusinessRuleError(
+                ErrorCode.COMPLAINT_NOT_FOUND,
+                f"No complaint {command.complaint_number}.",
+                "complaintNumber",
+            )
+        complaint = found[0]
+        if complaint.resolved_at is not None:
+            raise BusinessRuleError(
+                ErrorCode.COMPLAINT_ALREADY_RESOLVED,
+                f"Complaint {complaint.id} was resolved on {complaint.resolved_at:%Y-%m-%d}.",
+                "complaintNumber",
+            )
+        now = runtime.now()
+        if command.goodwill_points:
+            complaint.goodwill_entry_id = await _goodwill(
+                session, runtime, complaint, command, role
+            )
+            complaint.goodwill_points = command.goodwill_points
+        complaint.resolution = command.resolution.strip()
+        complaint.resolved_by = command.author.strip()
+        complaint.resolved_at = now
+        audit.record(
+            session, at=now, subject="complaint", action="RESOLVED",
+            member_id=complaint.member_id, subject_key=str(complaint.id),
+            after={"goodwill_points": command.goodwill_points},
+        )  # fmt: skip
+        await session.flush()
+        return {"complaint_id": complaint.id, "member_id": complaint.member_id}
+
+    return await run_once(
+        runtime, operation="resolveComplaint", key=command.idempotency_key, request=command,
+        work=work, scope=scope,
+    )  # fmt: skip
+
+
+async def _goodwill(
+    session: AsyncSession,
+    runtime: Runtime,
+    complaint: Complaint,
+    command: ResolveComplaint,
+    role: str,
+) -> int:
+    """Posts the resolution's goodwill; returns the ledger entry's id."""
+    member = await session.get(Member, complaint.member_id, with_for_update=True)
+    assert member is not None
+    rules = runtime.rules_on(local_date(runtime.clock, member.time_zone)).complaints
+    reason = command.goodwill_reason_code or rules.goodwill_reason
+    try:
+        # Within the guest's recognition allowance too, where the program sets one.
+        await within_recognition(
+            session,
+            runtime,
+            member.id,
+            command.goodwill_points,
+            local_date(runtime.clock, member.time_zone),
+        )
+        entry = credit_goodwill(
+            runtime, session, member, points=command.goodwill_points, reason_code=reason,
+            author=command.author, note=f"complaint {complaint.id} ({complaint.category})",
+            allowance=goodwill_allowance(rules, role),
+        )  # fmt: skip
+    except BusinessRuleError as error:
+        field = GOODWILL_FIELDS.get(error.field or "", error.field)
+        raise BusinessRuleError(error.code, error.message, field) from error
+    await session.flush()
+    return entry.id
+
+
+# --- reads ------------------------------------------------------------------------------
+
+
+async def complaints_page(
+    session: AsyncSession,
+    *,
+    properties: frozenset[str] | None,
+    property_code: str | None,
+    open_only: bool | None,
+    first: int,
+    before_id: int | None,
+    member_id: int | None = None,
+) -> list[tuple[Complaint, Property, Stay, Member]]:
+    """Complaints newest first, at ``property_code`` (or every property the caller serves),
+    open or resolved as asked; one past ``first``."""
+    query = (
+        select(Complaint, Property, Stay, Member)
+        .join(Property, Property.id == Complaint.property_id)
+        .join(Stay, Stay.id == Complaint.stay_id)
+        .join(Member, Member.id == Complaint.member_id)
+    )
+    if property_code is not None:
+        query = query.where(Property.code == property_code)
+    if properties is not None:
+        query = query.where(Property.code.in_(properties))
+    if open_only is not None:
+        query = query.where(
+            Complaint.resolved_at.is_(None) if open_only else Complaint.resolved_at.is_not(None)
+        )
+    if member_id is not None:
+        query = query.where(Complaint.member_id == member_id)
+    if before_id is not None:
+        query = query.where(Complaint.id < before_id)
+    rows = await session.execute(query.order_by(Complaint.id.desc()).limit(first + 1))
+    return [(c, p, s, m) for c, p, s, m in rows]
+
+
+async def complaint_view(
+    session: AsyncSession, complaint_id: int
+) -> tuple[Complaint, Property, Stay, Member] | None:
+    """One complaint with its property, stay and member, as a payload shows it."""
+    found = (
+        await session.execute(
+            select(Complaint, Property, Stay, Member)
+            .join(Property, Property.id == Complaint.property_id)
+            .join(Stay, Stay.id == Complaint.stay_id)
+            .join(Member, Member.id == Complaint.member_id)
+            .where(Complaint.id == complaint_id)
+        )
+    ).first()
+    return None if found is None else (found[0], found[1], found[2], found[3])
+
+
+@dataclass(frozen=True)
+class ArrivalComplaint:
+    """What an arrival shows of a complaint: its category, and whether it is still open."""
+
+    category: str
+    open: bool
+
+
+async def complaints_on_arrival(
+    session: AsyncSession, rules: ComplaintRules, member_ids: set[int], arrival: dt.date
+) -> dict[int, list[ArrivalComplaint]]:
+    """Each member's open complaints and those resolved within ``recent_days`` before
+    ``arrival``, oldest first: one statement for the page."""
+    cutoff = dt.datetime.combine(recent_cutoff(rules, arrival), dt.time(), dt.UTC)
+    rows = await session.execute(
+        select(Complaint.member_id, Complaint.category, Complaint.resolved_at)
+        .where(
+            Complaint.member_id.in_(member_ids),
+            or_(Complaint.resolved_at.is_(None), Complaint.resolved_at >= cutoff),
+        )
+        .order_by(Complaint.id)
+    )
+    found: dict[int, list[ArrivalComplaint]] = defaultdict(list)
+    for member_id, category, resolved_at in rows:
+        found[member_id].append(ArrivalComplaint(category=category, open=resolved_at is None))
+    return found

@@ -1,0 +1,297 @@
+"""After-stay surveys: the invitation a completed stay creates, the guest's answer with its
+reward, the per-property Net Promoter Score, and the job that closes lapsed invitations.
+
+An invitation is written in the crediting transaction of the stay (one statement, ignored
+when the stay already has one, so a corrected stay is not invited twice). The reward is a
+BONUS entry posted with the answer, once per stay: the invitation row is locked and moves
+from OPEN to ANSWERED in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.clock import local_date
+from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.domain.points import LedgerKind
+from staytier.domain.stays import StayStatus
+from staytier.domain.surveys import (
+    Answer,
+    NetPromoterScore,
+    check_answers,
+    closes_on,
+    net_promoter_score,
+)
+from staytier.services.idempotency import Result, run_once
+from staytier.services.job_runs import run_job_once
+from staytier.services.ledger import post_entry
+from staytier.services.members import member_for_update
+from staytier.services.runtime import Runtime
+from staytier.store.models import Member, Property, Stay, StayReview, SurveyInvitation
+from staytier.store.queries import property_by_code, stay_by_confirmation
+
+JOB = "survey-close"
+OPEN, ANSWERED, CLOSED = "OPEN", "ANSWERED", "CLOSED"
+# The close job runs (in UTC dates) two days after an invitation's last day: by then that
+# day has ended in every time zone, so no guest still inside their window finds it closed.
+CLOSE_AFTER = dt.timedelta(days=2)
+COMPLETED = StayStatus.COMPLETED.value
+
+
+async def invite_to_survey(
+    session: AsyncSession, runtime: Runtime, member: Member, stay: Stay, *, checkout: dt.date
+) -> None:
+    """Invites the guest of a completed stay to the program's survey, once per stay; does
+    nothing when the program in force at checkout asks no questions."""
+    rules = runtime.rules_on(checkout).surveys
+    if not rules.questions:
+        return
+    last_day = closes_on(rules, checkout)
+    # A stay reported after its window (a late folio) is invited closed, as the job would.
+    state = CLOSED if last_day + CLOSE_AFTER <= runtime.today() else OPEN
+    values = {
+        "member_id": member.id,
+        "stay_id": stay.id,
+        "property_id": stay.property_id,
+        "invited_on": checkout,
+        "closes_on": last_day,
+        "state": state,
+        "answers": {},
+        "points": 0,
+        "created_at": runtime.now(),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(SurveyInvitation).values(**values)
+    await session.execute(statement.on_conflict_do_nothing(index_elements=["stay_id"]))
+
+
+@dataclass(frozen=True)
+class AnswerSurvey:
+    idempotency_key: str
+    survey_number: int
+    answers: tuple[Answer, ...]
+
+
+async def answer_survey(
+    runtime: Runtime, command: AnswerSurvey, *, member_id: int, scope: str = ""
+) -> Result:
+    """The signed-in guest answers the survey of one of their stays within its window;
+    the program's points are credited once. Returns ``{"survey_id", "member_id"}``."""
+
+    async def work(session: AsyncSession) -> Result:
+        member = await session.get(Member, member_id, with_for_update=True)
+        invitation = await session.get(
+            SurveyInvitation, command.survey_number, with_for_update=True
+        )
+        if member is None or invitation is None or invitation.member_id != member_id:
+            raise BusinessRuleError(
+                ErrorCode.SURVEY_NOT_FOUND, f"No survey {command.survey_number}.", "surveyNumber"
+            )
+        if invitation.state == ANSWERED:
+            raise BusinessRuleError(
+                ErrorCode.SURVEY_ALREADY_ANSWERED,
+                f"Survey {invitation.id} was answered on {invitation.answered_on}.",
+                "surveyNumber",
+            )
+        today = local_date(runtime.clock, member.time_zone)
+        if invitation.state == CLOSED or today > invitation.closes_on:
+            raise BusinessRuleError(
+                ErrorCode.SURVEY_CLOSED,
+                f"Survey {invitation.id} could be answered through {invitation.closes_on}.",
+                "surveyNumber",
+            )
+        rules = runtime.rules_on(invitation.invited_on).surveys
+        checked = check_answers(rules, list(command.answers))
+        if checked.points:
+            hotel = await session.get(Property, invitation.property_id)
+            entry = post_entry(
+                session, member, kind=LedgerKind.BONUS, points=checked.points,
+                occurred_at=runtime.now(), effective_on=today,
+                description=f"Survey answered: stay at {hotel.name if hotel else 'a hotel'}",
+            )  # fmt: skip
+            await session.flush()
+            invitation.ledger_entry_id = entry.id
+        invitation.state = ANSWERED
+        invitation.answers = dict(checked.values)
+        invitation.nps_score = checked.nps_score
+        invitation.points = checked.points
+        invitation.answered_on = today
+        await session.flush()
+        return {"survey_id": invitation.id, "member_id": member.id}
+
+    return await run_once(
+        runtime, operation="answerSurvey", key=command.idempotency_key, request=command,
+        work=work, scope=scope,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CreditReview:
+    idempotency_key: str
+    partner: str
+    member_number: str
+    property_code: str
+    confirmation_number: str
+    review_id: str
+    rating: int
+    posted_on: dt.date
+
+
+async def credit_review(runtime: Runtime, command: CreditReview, *, scope: str = "") -> Result:
+    """Credits the program's ``review_points`` for a review of one of the member's completed
+    stays, once per stay. Returns ``{"review_id", "member_id", "points"}``."""
+
+    async def work(session: AsyncSession) -> Result:
+        member = await member_for_update(session, command.member_number)
+        hotel = await property_by_code(session, command.property_code)
+        stay = None
+        if hotel is not None:
+            stay = await stay_by_confirmation(session, hotel.id, command.confirmation_number)
+        if stay is None or stay.member_id != member.id or stay.status != COMPLETED:
+            raise BusinessRuleError(
+                ErrorCode.STAY_NOT_FOUND,
+                f"No completed stay {command.confirmation_number} of the member at "
+                f"{command.property_code}.",
+                "confirmationNumber",
+            )
+        points = runtime.rules_on(stay.departure_date).surveys.review_points
+        if points <= 0:
+            raise BusinessRuleError(
+                ErrorCode.REVIEWS_NOT_CREDITED, "The program credits no reviews.", None
+            )
+        if await session.scalar(select(StayReview.id).where(StayReview.stay_id == stay.id)):
+            raise BusinessRuleError(
+                ErrorCode.REVIEW_ALREADY_CREDITED,
+                f"A review of stay {stay.confirmation_number} was credited already.",
+                "confirmationNumber",
+            )
+        today = local_date(runtime.clock, member.time_zone)
+        entry = post_entry(
+            session, member, kind=LedgerKind.BONUS, points=points, occurred_at=runtime.now(),
+            effective_on=today, description=f"Review of your stay at {hotel.name if hotel else ''}",
+        )  # fmt: skip
+        await session.flush()
+        review = StayReview(
+            member_id=member.id, stay_id=stay.id, partner=command.partner,
+            review_id=command.review_id[:100], rating=command.rating, points=points,
+            ledger_entry_id=entry.id, posted_on=command.posted_on, created_at=runtime.now(),
+        )  # fmt: skip
+        session.add(review)
+        await session.flush()
+        return {"review_id": review.id, "member_id": member.id, "points": points}
+
+    return await run_once(
+        runtime, operation="creditReview", key=command.idempotency_key, request=command,
+        work=work, scope=scope,
+    )  # fmt: skip
+
+
+# --- reads ------------------------------------------------------------------------------
+
+
+async def open_surveys(
+    session: AsyncSession, member_id: int, today: dt.date
+) -> list[tuple[SurveyInvitation, Stay, Property]]:
+    """The member's invitations still open today, soonest closing first."""
+    rows = await session.execute(
+        select(SurveyInvitation, Stay, Property)
+        .join(Stay, Stay.id == SurveyInvitation.stay_id)
+        .join(Property, Property.id == SurveyInvitation.property_id)
+        .where(
+            SurveyInvitation.member_id == member_id,
+            SurveyInvitation.state == OPEN,
+            SurveyInvitation.closes_on >= today,
+        )
+        .order_by(SurveyInvitation.closes_on, SurveyInvitation.id)
+    )
+    return [(i, s, p) for i, s, p in rows]
+
+
+@dataclass(frozen=True)
+class PropertyScore:
+    property_code: str
+    property_name: str
+    invited: int
+    answered: int
+    nps: NetPromoterScore
+
+
+async def survey_scores(
+    session: AsyncSession, *, start: dt.date, end: dt.date, property_codes: frozenset[str] | None
+) -> list[PropertyScore]:
+    """Per property, invitations sent from ``start`` through ``end`` (checkout dates), how
+    many were answered, and the NPS of the answers; properties in code order."""
+    query = (
+        select(Property.code, Property.name, SurveyInvitation.state, SurveyInvitation.nps_score)
+        .join(Property, Property.id == SurveyInvitation.property_id)
+        .where(SurveyInvitation.invited_on >= start, SurveyInvitation.invited_on <= end)
+    )
+    if property_codes is not None:
+        query = query.where(Property.code.in_(property_codes))
+    names: dict[str, str] = {}
+    invited: dict[str, int] = defaultdict(int)
+    answered: dict[str, int] = defaultdict(int)
+    scores: dict[str, list[int]] = defaultdict(list)
+    for code, name, state, nps in await session.execute(query):
+        names[code] = name
+        invited[code] += 1
+        if state == ANSWERED:
+            answered[code] += 1
+            if nps is not None:
+                scores[code].append(nps)
+    return [
+        PropertyScore(code, names[code], invited[code], answered[code],
+                      net_promoter_score(scores[code]))
+        for code in sorted(names)
+    ]  # fmt: skip
+
+
+# --- the job ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CloseSummary:
+    surveys_closed: int = 0
+    already_ran: bool = False
+
+
+async def close_days_due(runtime: Runtime, after: dt.date, until: dt.date) -> list[dt.date]:
+    """Days in ``(after, until]`` on which some open invitation falls to be closed."""
+    async with runtime.db.reading() as session:
+        ends = await session.scalars(
+            select(SurveyInvitation.closes_on)
+            .where(
+                SurveyInvitation.state == OPEN,
+                SurveyInvitation.closes_on > after - CLOSE_AFTER,
+                SurveyInvitation.closes_on <= until - CLOSE_AFTER,
+            )
+            .distinct()
+        )
+        return sorted(day + CLOSE_AFTER for day in ends)
+
+
+async def close_surveys(runtime: Runtime, day: dt.date) -> CloseSummary:
+    """Closes every open invitation whose last day was at least two days before ``day``.
+    (Answering checks the window itself, in the guest's time zone; this settles the record
+    and the report.)"""
+
+    async def work(session: AsyncSession) -> CloseSummary:
+        result = await session.execute(
+            update(SurveyInvitation)
+            .where(SurveyInvitation.state == OPEN, SurveyInvitation.closes_on <= day - CLOSE_AFTER)
+            .values(state=CLOSED)
+            .execution_options(synchronize_session=False)
+        )
+        return CloseSummary(surveys_closed=int(result.rowcount or 0))  # type: ignore[attr-defined]
+
+    return await run_job_once(
+        runtime, job=JOB, run_key=day.isoformat(), due_on=day, work=work,
+        earlier_run=CloseSummary,
+    )  # fmt: skip

@@ -1,0 +1,246 @@
+"""Sweepstakes: entries earned as qualifying nights are credited (and taken back with a
+reversal), and the draw, which reveals the seed committed in the program file and credits
+the prizes through the ledger.
+
+The hooks run in the crediting transaction and cost no statement when no sweepstakes is
+open on the credit's date (the program says so without a query).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.clock import local_date
+from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.domain.points import LedgerKind
+from staytier.domain.sweepstakes import (
+    Entrant,
+    draw,
+    entrant_id,
+    entries_earned,
+    open_on,
+    prize_slots,
+    seed_hash,
+)
+from staytier.program.model import SweepstakesRule
+from staytier.services.idempotency import Result, run_once
+from staytier.services.ledger import post_entry
+from staytier.services.runtime import Runtime
+from staytier.store.models import Member, SweepstakesDraw, SweepstakesEntry
+
+
+def _open_rules(runtime: Runtime, day: dt.date) -> list[SweepstakesRule]:
+    return [rule for rule in runtime.program.all_sweepstakes() if open_on(rule, day)]
+
+
+async def _held(session: AsyncSession, code: str, member_id: int) -> int:
+    total = await session.scalar(
+        select(func.coalesce(func.sum(SweepstakesEntry.entries), 0)).where(
+            SweepstakesEntry.sweepstakes_code == code, SweepstakesEntry.member_id == member_id
+        )
+    )
+    return int(total or 0)
+
+
+async def earn_entries(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    *,
+    credit_id: int,
+    on: dt.date,
+    nights: int,
+) -> None:
+    """Entries for ``nights`` qualifying nights of a credit dated ``on``, in every
+    sweepstakes open that day, up to each one's cap per member."""
+    if nights <= 0:
+        return
+    for rule in _open_rules(runtime, on):
+        earned = entries_earned(rule, nights, await _held(session, rule.code, member.id))
+        if earned:
+            session.add(
+                SweepstakesEntry(
+                    sweepstakes_code=rule.code,
+                    member_id=member.id,
+                    credit_id=credit_id,
+                    entries=earned,
+                    created_at=runtime.now(),
+                )
+            )
+
+
+async def take_back_entries(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    *,
+    original_id: int,
+    original_on: dt.date,
+    reversal_id: int,
+) -> None:
+    """A reversal takes back the entries its original credit earned."""
+    if not _open_rules(runtime, original_on):
+        return
+    rows = await session.execute(
+        select(SweepstakesEntry.sweepstakes_code, func.sum(SweepstakesEntry.entries))
+        .where(SweepstakesEntry.credit_id == original_id)
+        .group_by(SweepstakesEntry.sweepstakes_code)
+    )
+    for code, entries in rows:
+        if entries:
+            session.add(
+                SweepstakesEntry(
+                    sweepstakes_code=code,
+                    member_id=member.id,
+                    credit_id=reversal_id,
+                    entries=-int(entries),
+                    created_at=runtime.now(),
+                )
+            )
+
+
+# --- reads ------------------------------------------------------------------------------
+
+
+async def entrants(session: AsyncSession, code: str) -> list[tuple[Entrant, int]]:
+    """The entrants of a sweepstakes with their entries now, ordered by entrant id, each
+    with the member id (never published)."""
+    rows = await session.execute(
+        select(Member.id, Member.member_number, func.sum(SweepstakesEntry.entries))
+        .join(Member, Member.id == SweepstakesEntry.member_id)
+        .where(SweepstakesEntry.sweepstakes_code == code)
+        .group_by(Member.id, Member.member_number)
+    )
+    found = [
+        (Entrant(entrant_id(code, number), int(total)), member_id)
+        for member_id, number, total in rows
+        if total and int(total) > 0
+    ]
+    return sorted(found, key=lambda pair: pair[0].entrant_id)
+
+
+async def draws_by_code(session: AsyncSession) -> dict[str, SweepstakesDraw]:
+    return {row.sweepstakes_code: row for row in await session.scalars(select(SweepstakesDraw))}
+
+
+@dataclass(frozen=True)
+class MemberEntries:
+    rule: SweepstakesRule
+    entrant_id: str
+    entries: int
+    prize: str | None
+
+
+async def member_entries(
+    session: AsyncSession, runtime: Runtime, member: Member
+) -> list[MemberEntries]:
+    """The member's entries per sweepstakes they entered, with the prize they won."""
+    rows = await session.execute(
+        select(SweepstakesEntry.sweepstakes_code, func.sum(SweepstakesEntry.entries))
+        .where(SweepstakesEntry.member_id == member.id)
+        .group_by(SweepstakesEntry.sweepstakes_code)
+    )
+    totals = {code: int(total or 0) for code, total in rows}
+    draws = await draws_by_code(session)
+    found = []
+    for rule in runtime.program.all_sweepstakes():
+        if rule.code not in totals:
+            continue
+        won = [w for w in (draws[rule.code].winners if rule.code in draws else [])
+               if w["member_id"] == member.id]  # fmt: skip
+        found.append(
+            MemberEntries(
+                rule,
+                entrant_id(rule.code, member.member_number),
+                totals[rule.code],
+                won[0]["prize"] if won else None,
+            )
+        )
+    return found
+
+
+# --- the draw ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrawSweepstakes:
+    idempotency_key: str
+    code: str
+    seed: str
+
+
+async def draw_sweepstakes(
+    runtime: Runtime, command: DrawSweepstakes, *, actor: str, scope: str = ""
+) -> Result:
+    """Reveals the seed (it must hash to the published ``seed_hash``), draws the winners
+    from the entries as they stand, and credits each prize as a BONUS entry, all in one
+    transaction, once per sweepstakes. Returns ``{"draw_id"}``."""
+    rule = runtime.program.sweepstakes(command.code)
+    if rule is None:
+        raise BusinessRuleError(
+            ErrorCode.SWEEPSTAKES_NOT_FOUND, f"No sweepstakes {command.code}.", "code"
+        )
+
+    async def work(session: AsyncSession) -> Result:
+        if runtime.today() <= rule.closes_on:
+            raise BusinessRuleError(
+                ErrorCode.SWEEPSTAKES_NOT_CLOSED,
+                f"{rule.code} takes entries through {rule.closes_on}; draw it after.",
+                "code",
+            )
+        done = await session.scalar(
+            select(SweepstakesDraw.drawn_at).where(SweepstakesDraw.sweepstakes_code == rule.code)
+        )
+        if done is not None:
+            raise BusinessRuleError(
+                ErrorCode.SWEEPSTAKES_ALREADY_DRAWN,
+                f"{rule.code} was drawn at {done.isoformat()}.",
+                "code",
+            )
+        if seed_hash(command.seed) != rule.seed_hash:
+            raise BusinessRuleError(
+                ErrorCode.SEED_MISMATCH,
+                f"This seed does not hash to the published {rule.seed_hash}.",
+                "seed",
+            )
+        found = await entrants(session, rule.code)
+        if not found:
+            raise BusinessRuleError(
+                ErrorCode.SWEEPSTAKES_NO_ENTRIES, f"{rule.code} has no entries.", "code"
+            )
+        member_of = {entrant.entrant_id: member_id for entrant, member_id in found}
+        wins = draw(command.seed, rule.code, [e for e, _ in found], prize_slots(rule))
+        winners = []
+        # Lock the winners in id order, so two transactions never wait on each other.
+        for win in sorted(wins, key=lambda w: member_of[w.entrant_id]):
+            member = await session.get(Member, member_of[win.entrant_id], with_for_update=True)
+            assert member is not None
+            entry = post_entry(
+                session, member, kind=LedgerKind.BONUS, points=win.points,
+                occurred_at=runtime.now(),
+                effective_on=local_date(runtime.clock, member.time_zone),
+                description=f"Sweepstakes {rule.name}: {win.prize}", keeps_points_alive=False,
+            )  # fmt: skip
+            await session.flush()
+            winners.append(
+                {"slot": win.slot, "entrant_id": win.entrant_id, "member_id": member.id,
+                 "prize": win.prize, "points": win.points, "ledger_entry_id": entry.id}
+            )  # fmt: skip
+        row = SweepstakesDraw(
+            sweepstakes_code=rule.code, seed=command.seed,
+            entrants=[{"entrant_id": e.entrant_id, "entries": e.entries} for e, _ in found],
+            winners=sorted(winners, key=lambda w: w["slot"]), drawn_by=actor,
+            drawn_at=runtime.now(),
+        )  # fmt: skip
+        session.add(row)
+        await session.flush()
+        return {"draw_id": row.id, "code": rule.code}
+
+    return await run_once(
+        runtime, operation="drawSweepstakes", key=command.idempotency_key, request=command,
+        work=work, scope=scope,
+    )  # fmt: skip
