@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -112,6 +113,21 @@ async def completed_stay(
 
 TEST_ADMIN = Principal(role=Role.ADMIN, client_id="test-admin", name="test admin")
 TEST_SECRET = "a-test-secret-that-is-long-enough-for-production-0123456789"
+
+
+class Outbox:
+    """Stands in for the mail relay: keeps what would have been sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    async def send(self, to: str, subject: str, body: str) -> None:
+        self.sent.append((to, body))
+
+    def last_code(self) -> str:
+        found = re.search(r"\b(\d{6})\b", self.sent[-1][1])
+        assert found
+        return found.group(1)
 
 
 class AdminByDefault(Authenticator):

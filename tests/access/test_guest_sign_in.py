@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from typing import Any
 
 import jwt
 
 from staytier.services.guest_sign_in import CODE_LIFETIME, MAX_ATTEMPTS, TOKEN_LIFETIME
 from staytier.services.runtime import Runtime
-from tests.support import ENROLL, GraphQLClient, make_app
+from tests.support import ENROLL, GraphQLClient, Outbox, make_app
 
 REQUEST = """mutation($email: String!) {
   requestGuestSignIn(input: {email: $email}) { sent userErrors { code } } }"""
@@ -20,21 +19,6 @@ COMPLETE = """mutation($email: String!, $code: String!) {
     token expiresAt guest { memberNumber } userErrors { code field message } } }"""
 ME = "{ me { memberNumber firstName email } }"
 EMAIL = "ada@example.com"
-
-
-class Outbox:
-    """Stands in for the mail relay: keeps what would have been sent."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    async def send(self, to: str, subject: str, body: str) -> None:
-        self.sent.append((to, body))
-
-    def last_code(self) -> str:
-        found = re.search(r"\b(\d{6})\b", self.sent[-1][1])
-        assert found
-        return found.group(1)
 
 
 async def setup(runtime: Runtime) -> tuple[Runtime, Outbox, GraphQLClient, str]:

@@ -6,6 +6,7 @@ import dataclasses
 import gc
 import os
 import uuid
+from pathlib import Path
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
@@ -17,6 +18,8 @@ from staytier.api.graphql.schema import build_schema
 from staytier.api.http.auth import Authenticator, authenticate, rate_limit
 from staytier.api.http.graphql_endpoint import graphql_controller
 from staytier.api.http.partners import PartnerWebhooks
+from staytier.api.pages import pages_router, pages_template_config
+from staytier.api.pages.strings import Strings
 from staytier.clock import Clock, SystemClock, TestClock
 from staytier.connectors.partners import load_partners
 from staytier.program.catalog import load_preference_catalog
@@ -142,14 +145,16 @@ def create_app(
         build_schema(development=settings.development), development=settings.development
     )
     return Litestar(
-        route_handlers=[graphql, health, PartnerWebhooks],
+        route_handlers=[graphql, health, PartnerWebhooks, pages_router(settings.pages_brand)],
         state=State(
             {
                 "runtime": runtime,
                 "settings": settings,
                 "authenticator": authenticator or Authenticator(),
+                "page_strings": Strings(Path(settings.pages_brand) if settings.pages_brand else None),
             }
         ),
+        template_config=pages_template_config(),
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
         middleware=[
