@@ -6,9 +6,9 @@ import dataclasses
 import gc
 import os
 import uuid
-from pathlib import Path
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from pathlib import Path
 
 from litestar import Litestar, get
 from litestar.datastructures import State
@@ -151,7 +151,9 @@ def create_app(
                 "runtime": runtime,
                 "settings": settings,
                 "authenticator": authenticator or Authenticator(),
-                "page_strings": Strings(Path(settings.pages_brand) if settings.pages_brand else None),
+                "page_strings": Strings(
+                    Path(settings.pages_brand) if settings.pages_brand else None
+                ),
             }
         ),
         template_config=pages_template_config(),

@@ -95,4 +95,6 @@ def pages_router(brand_directory: str = "") -> Router:
     static = create_static_files_router(
         path="/pages/static", directories=directories, include_in_schema=False
     )
-    return Router(path="/", route_handlers=[guest_app, front_desk, static], response_headers=HEADERS)
+    return Router(
+        path="/", route_handlers=[guest_app, front_desk, static], response_headers=HEADERS
+    )

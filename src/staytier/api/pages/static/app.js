@@ -209,11 +209,11 @@ async function loadLedger() {
   const after = ledgerCursors[ledgerCursors.length - 1];
   const ledger = (await ask(LEDGER, { first: PAGE_SIZE, after })).me.ledger;
   const rows = ledger.edges.map(({ node }) => el("tr", {},
-    el("td", {}, date(node.effectiveOn)),
+    el("td", { class: "ledger-date" }, date(node.effectiveOn)),
     el("td", {}, node.description || label("app.ledger.kind", node.kind)),
     el("td", { class: node.points < 0 ? "number debit" : "number credit" },
       (node.points > 0 ? "+" : "") + number(node.points)),
-    el("td", { class: "number" }, number(node.balanceAfter))));
+    el("td", { class: "number ledger-balance" }, number(node.balanceAfter))));
   $("#ledger-rows").replaceChildren(
     ...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 4 }, t("app.ledger.none")))]),
   );
@@ -295,7 +295,7 @@ function renderPreferences() {
       ? me.preferences.map((preference) => {
         const category = catalog.find((c) => c.code === preference.category);
         const value = category && category.values.length ? label("preference.value", preference.value) : preference.value;
-        return el("li", {},
+        return el("li", { class: "row" },
           el("span", {}, el("strong", {}, category ? category.name : preference.category), `: ${value}`),
           preference.source === "GUEST"
             ? el("button", {

@@ -3,7 +3,7 @@
 // in this tab's sessionStorage; the board polls the API, so it refreshes without a reload.
 import {
   $, Credential, RequestFailed, SignedOut, announce, clearErrors, date, dateTime, el, fillSelect,
-  graphql, label, localDate, onSubmit, show, showErrors, showFormError, t,
+  graphql, label, localDate, number, onSubmit, show, showErrors, showFormError, t,
 } from "./pages.js";
 
 const key = new Credential("staytier.frontDeskKey");
@@ -225,7 +225,7 @@ function renderCard(guest) {
   $("#card-summary").replaceChildren(
     el("li", {}, t("desk.card.member", { number: guest.memberNumber })),
     el("li", {}, status),
-    el("li", {}, t("desk.card.points", { points: guest.points.balance.toLocaleString() })),
+    el("li", {}, t("desk.card.points", { points: number(guest.points.balance) })),
     guest.email ? el("li", {}, guest.email) : null,
   );
   const notes = guest.staffNotes.edges.map(({ node }) => `${node.text} (${node.author}, ${node.propertyCode})`);
