@@ -4,6 +4,7 @@ see and do, checked against what the GraphQL API answers for the same credential
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from tests.e2e.conftest import serving
 from tests.support import Outbox, api_key, make_app
 
 KATHERINE = "katherine.johnson@example.com"
+GRACE = "grace.hopper@example.com"
 PROGRESS = """{ me { points { balance } tierProgress {
   nextTier { name } paths { path current required remaining } } } }"""
 ARRIVALS = """query($date: Date!) { arrivals(propertyCode: "NYCTS", date: $date) {
@@ -269,6 +271,59 @@ async def test_search_finds_a_guest_and_opens_the_card(demo: Demo, tmp_path: Pat
         await page.locator("#search-results").get_by_role("button", name="Grace Hopper").click()
         await page.locator("#card-heading").filter(has_text="Grace Hopper").wait_for()
         assert "Admiral" in await page.locator("#card").inner_text()
+
+
+QUOTE = """query($a: Date!, $d: Date!) {
+  awardQuote(propertyCode: "NYCTS", arrivalDate: $a, departureDate: $d) { points } }"""
+
+
+async def test_the_desk_redeems_an_award_stay_with_the_guests_approval_code(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """Where the service asks for the guest's approval, the desk is refused without it, the
+    guest gets a code in /app for exactly that spending, and the desk redeems with it."""
+    key = await api_key(demo.runtime, "front_desk", properties=[DEMO_FRONT_DESK])
+    arrival = demo.runtime.today() + dt.timedelta(days=30)
+    departure = arrival + dt.timedelta(days=1)
+    price = (await demo.graphql(key, QUOTE, a=arrival.isoformat(), d=departure.isoformat()))[
+        "awardQuote"
+    ]["points"]
+    async with browser_page(tmp_path / "profile", DESKTOP) as app:
+        token = await sign_in(app, demo, GRACE)  # Platinum, with points for a night in NYC
+        before = (await demo.graphql(token, PROGRESS))["me"]["points"]["balance"]
+        assert before >= price
+        desk = await app.context.new_page()
+        await connect_desk(desk, demo, key)
+        await desk.get_by_label("Name, member number, email or phone").fill(GRACE)
+        await desk.get_by_role("button", name="Search", exact=True).click()
+        await desk.locator("#search-results").get_by_role("button", name="Grace Hopper").click()
+        form = desk.locator("#card-redeem")
+        await form.get_by_label("Arrival").fill(arrival.isoformat())
+        await form.get_by_label("Departure").fill(departure.isoformat())
+        await form.get_by_text(f"This stay costs {price:,} points").wait_for()
+        approvals = await form.get_by_label("Guest's approval code").count() == 1
+
+        if approvals:
+            await form.get_by_role("button", name="Redeem").click()
+            refusal = desk.locator("#card-redeem-approval-error")
+            await refusal.wait_for()
+            assert "needs the guest's approval" in await refusal.inner_text()
+
+            panel = app.locator("#approve")
+            await panel.get_by_label("What the desk redeems").select_option("AWARD_STAY")
+            await panel.get_by_label("Hotel").select_option(DEMO_FRONT_DESK)
+            await panel.get_by_label("Points the desk quoted").fill(str(price))
+            await panel.get_by_role("button", name="Get a code").click()
+            await panel.locator("#approve-result").wait_for()
+            code = (await panel.locator("#approve-code").inner_text()).strip()
+            assert code.isdigit()
+            await form.get_by_label("Guest's approval code").fill(code)
+
+        await form.get_by_role("button", name="Redeem").click()
+        await form.locator(".form-done").filter(has_text="Redeemed").wait_for()
+        after = (await demo.graphql(token, PROGRESS))["me"]["points"]["balance"]
+        assert after == before - price
+        await desk.close()
 
 
 async def axe_violations(page: Any) -> list[str]:

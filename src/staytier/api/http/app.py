@@ -141,11 +141,17 @@ def create_app(
         finally:
             await runtime.db.dispose()
 
-    graphql = graphql_controller(
-        build_schema(development=settings.development), development=settings.development
-    )
+    schema = build_schema(development=settings.development)
+    graphql = graphql_controller(schema, development=settings.development)
+    # The pages offer guest approvals only where the schema has them (see docs/pages.md).
+    guest_approvals = schema.get_type_by_name("RequestGuestApprovalInput") is not None
     return Litestar(
-        route_handlers=[graphql, health, PartnerWebhooks, pages_router(settings.pages_brand)],
+        route_handlers=[
+            graphql,
+            health,
+            PartnerWebhooks,
+            pages_router(settings.pages_brand, guest_approvals=guest_approvals),
+        ],
         state=State(
             {
                 "runtime": runtime,

@@ -62,6 +62,7 @@ def _partners(runtime: Runtime, kind: PartnerKind) -> list[dict[str, Any]]:
 
 def _page(name: str, request: Request[Any, Any, State], **context: Any) -> Template:
     strings: Strings = request.app.state.page_strings
+    context.setdefault("guest_approval", request.route_handler.opt.get("guest_approvals", False))
     language, texts = strings.for_request(request.headers.get("accept-language", ""))
     return Template(
         template_name=f"{name}.html",
@@ -86,9 +87,11 @@ def front_desk(request: Request[Any, Any, State]) -> Template:
     return _page("desk", request, refresh_seconds=settings.desk_refresh_seconds)
 
 
-def pages_router(brand_directory: str = "") -> Router:
+def pages_router(brand_directory: str = "", *, guest_approvals: bool = False) -> Router:
     """``/app``, ``/desk`` and ``/pages/static/*``; a brand directory's ``static/`` files
-    (``brand.css``, ``logo.svg``) are served in place of the shipped ones."""
+    (``brand.css``, ``logo.svg``) are served in place of the shipped ones.
+    ``guest_approvals``: the schema has ``requestGuestApproval``, so the guest may issue
+    approval codes and the desk asks for one when it redeems for a guest."""
     directories = [HERE / "static"]
     if brand_directory:
         directories.insert(0, Path(brand_directory) / "static")
@@ -96,5 +99,8 @@ def pages_router(brand_directory: str = "") -> Router:
         path="/pages/static", directories=directories, include_in_schema=False
     )
     return Router(
-        path="/", route_handlers=[guest_app, front_desk, static], response_headers=HEADERS
+        path="/",
+        route_handlers=[guest_app, front_desk, static],
+        response_headers=HEADERS,
+        opt={"guest_approvals": guest_approvals},
     )

@@ -45,6 +45,9 @@ const REMOVE_PREFERENCE = `mutation RemovePreference($input: RemovePreferenceInp
   removePreference(input: $input) { removed { value } ${USER_ERRORS} } }`;
 const SET_CONSENT = `mutation SetConsent($input: SetConsentInput!) {
   setConsent(input: $input) { consent { purpose granted } ${USER_ERRORS} } }`;
+const APPROVE = `mutation Approve($input: RequestGuestApprovalInput!) {
+  requestGuestApproval(input: $input) {
+    code approval { operation points propertyCode recipient expiresAt } ${USER_ERRORS} } }`;
 const EXPORT = `query Export($memberNumber: String!) { exportGuestData(memberNumber: $memberNumber) }`;
 
 let me = null;
@@ -136,6 +139,7 @@ function renderAccount(data) {
   renderBenefits(me.benefits);
   renderCertificates(me.certificates.edges.map((edge) => edge.node), data.properties.edges);
   renderStays(me.stays.edges.map((edge) => edge.node));
+  renderApproval(me.certificates.edges.map((edge) => edge.node), data.properties.edges);
   renderPreferences();
   renderConsents(me.consents);
 }
@@ -285,6 +289,46 @@ onSubmit($("#redeem-certificate"), async (data) => {
   await act(form, REDEEM, "redeemCertificate", input, ({ awardStay }) =>
     t("app.redeem.done", { property: awardStay.propertyName, confirmation: awardStay.confirmationNumber }));
 }, signedOut);
+
+// --- approving a redemption at the desk (present when the service has guest approvals) ----
+
+const approveForm = $("#approve-form");
+
+function renderApproval(certificates, properties) {
+  if (!approveForm) return;
+  fillSelect($("#approve-property"), properties.map(({ node }) => [node.code, node.name]), t("common.choose"));
+  const usable = certificates.filter((c) => c.status === "ISSUED");
+  fillSelect($("#approve-certificate"), usable.map((c) => [String(c.number), `${c.number} · ${c.description}`]));
+  chooseApproval();
+}
+
+function chooseApproval() {
+  const certificate = $("#approve-operation").value === "CERTIFICATE";
+  show($("#approve-points-field"), !certificate);
+  show($("#approve-certificate-field"), certificate);
+}
+
+if (approveForm) {
+  $("#approve-operation").addEventListener("change", chooseApproval);
+  onSubmit(approveForm, async (data) => {
+    const operation = data.get("operation");
+    const input = { memberNumber: me.memberNumber, operation, propertyCode: data.get("propertyCode") || null };
+    if (operation === "CERTIFICATE") input.certificateId = Number(data.get("certificateId")) || null;
+    else input.points = points(data);
+    const payload = (await ask(APPROVE, { input })).requestGuestApproval;
+    if (payload.userErrors.length) return showErrors(approveForm, payload.userErrors);
+    const { approval } = payload;
+    const what = operation === "CERTIFICATE"
+      ? `${t("app.approve.CERTIFICATE")} ${approval.recipient}, ${approval.propertyCode}`
+      : `${t("app.approve.AWARD_STAY")}, ${approval.propertyCode}, ${number(approval.points)} ${t("app.points.unit")}`;
+    $("#approve-code").textContent = payload.code;
+    $("#approve-terms").textContent = t("app.approve.terms", {
+      what, time: new Intl.DateTimeFormat(document.documentElement.lang, { timeStyle: "short" }).format(new Date(approval.expiresAt)),
+    });
+    show($("#approve-result"), true);
+    announce(`${t("app.approve.codeLabel")}: ${payload.code.split("").join(" ")}`);
+  }, signedOut);
+}
 
 // --- preferences and consent --------------------------------------------------------------
 

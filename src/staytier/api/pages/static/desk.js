@@ -3,7 +3,7 @@
 // in this tab's sessionStorage; the board polls the API, so it refreshes without a reload.
 import {
   $, Credential, RequestFailed, SignedOut, announce, clearErrors, date, dateTime, el, fillSelect,
-  graphql, label, localDate, number, onSubmit, show, showErrors, showFormError, t,
+  graphql, idempotencyKey, label, localDate, number, onSubmit, settle, show, showErrors, showFormError, t,
 } from "./pages.js";
 
 const key = new Credential("staytier.frontDeskKey");
@@ -45,6 +45,12 @@ const CARD = `query Card($memberNumber: String!) {
   } }`;
 const ADD_NOTE = `mutation AddNote($input: AddStaffNoteInput!) {
   addStaffNote(input: $input) { staffNote { text } ${USER_ERRORS} } }`;
+const QUOTE = `query Quote($property: String!, $arrival: Date!, $departure: Date!) {
+  awardQuote(propertyCode: $property, arrivalDate: $arrival, departureDate: $departure) { points freeNights } }`;
+const REDEEM_STAY = `mutation RedeemStay($input: RedeemAwardStayInput!) {
+  redeemAwardStay(input: $input) { awardStay { confirmationNumber points } ${USER_ERRORS} } }`;
+const REDEEM_CERTIFICATE = `mutation RedeemCertificate($input: RedeemCertificateInput!) {
+  redeemCertificate(input: $input) { awardStay { confirmationNumber points } ${USER_ERRORS} } }`;
 const SET_PREFERENCE = `mutation SetPreference($input: SetPreferenceInput!) {
   setPreference(input: $input) { preferences { value } ${USER_ERRORS} } }`;
 
@@ -243,6 +249,7 @@ function renderCard(guest) {
   }
   clearErrors($("#card-note"));
   clearErrors($("#card-preference"));
+  clearErrors(redeemForm);
   chooseCategory();
 }
 
@@ -263,6 +270,56 @@ function chooseCategory() {
   if (enumerated) fillSelect(select, category.values.map((v) => [v, label("preference.value", v)]));
 }
 $("#card-preference-category").addEventListener("change", chooseCategory);
+
+// --- redeeming for the guest (with the guest's approval code where the service wants one) --
+
+const redeemForm = $("#card-redeem");
+const approvalField = $("#card-redeem-approval");
+
+function chooseRedemption() {
+  const certificate = $("#card-redeem-kind").value === "CERTIFICATE";
+  show($("#card-redeem-departure-field"), !certificate);
+  show($("#card-redeem-certificate-field"), certificate);
+  $("#card-redeem-quote").textContent = "";
+  if (!certificate) quote().catch(failed);
+}
+
+async function quote() {
+  const arrival = $("#card-redeem-arrival").value;
+  const departure = $("#card-redeem-departure").value;
+  if (!arrival || !departure || departure <= arrival || !desk) return;
+  const found = (await ask(QUOTE, { property: desk.code, arrival, departure })).awardQuote;
+  $("#card-redeem-quote").textContent = found
+    ? t("desk.redeem.quote", { points: number(found.points), free: found.freeNights })
+    : t("desk.redeem.noQuote");
+}
+
+$("#card-redeem-kind").addEventListener("change", chooseRedemption);
+$("#card-redeem-arrival").addEventListener("change", () => quote().catch(failed));
+$("#card-redeem-departure").addEventListener("change", () => quote().catch(failed));
+
+onSubmit(redeemForm, async (data) => {
+  const certificate = data.get("kind") === "CERTIFICATE";
+  const input = {
+    memberNumber: cardMember, propertyCode: desk.code, arrivalDate: data.get("arrivalDate") || null,
+  };
+  if (certificate) input.certificateId = Number(data.get("certificateId")) || 0;
+  else input.departureDate = data.get("departureDate") || null;
+  if (approvalField) input.guestApproval = String(data.get("guestApproval")).trim() || null;
+  const missing = Object.entries(input).filter(([name, value]) => value === null && name !== "guestApproval");
+  if (missing.length) {
+    return showErrors(redeemForm, missing.map(([field]) => ({ field, message: t("desk.redeem.missing") })));
+  }
+  input.idempotencyKey = idempotencyKey(redeemForm, input);
+  const [mutation, field] = certificate ? [REDEEM_CERTIFICATE, "redeemCertificate"] : [REDEEM_STAY, "redeemAwardStay"];
+  const payload = (await ask(mutation, { input }))[field];
+  settle(redeemForm);
+  if (payload.userErrors.length) return showErrors(redeemForm, payload.userErrors);
+  redeemForm.reset();
+  chooseRedemption();
+  const { awardStay } = payload;
+  await afterChange(t("desk.redeem.done", { confirmation: awardStay.confirmationNumber, points: number(awardStay.points) }), redeemForm);
+}, disconnected);
 
 onSubmit($("#card-note"), async (data) => {
   const form = $("#card-note");

@@ -123,7 +123,7 @@ function visible(root, selector) {
 
 /** Removes the messages a form showed, so a new attempt starts clean. */
 export function clearErrors(form) {
-  for (const message of form.querySelectorAll(".field-error, .form-error")) {
+  for (const message of form.querySelectorAll(".field-error, .form-error, .form-done")) {
     message.textContent = "";
     message.hidden = true;
   }
