@@ -13,7 +13,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from staytier.api.pages.strings import Strings
-from staytier.connectors.partners import PartnerKind
+from staytier.connectors.partners import Partner, PartnerKind
 from staytier.services.runtime import Runtime
 from staytier.settings import Settings
 
@@ -46,18 +46,10 @@ def pages_template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine)
 
 
-def _partners(runtime: Runtime, kind: PartnerKind) -> list[dict[str, Any]]:
-    """The charities or airlines of the partners file, for the guest's forms."""
-    return [
-        {
-            "code": partner.code,
-            "name": partner.name,
-            "minimum_points": partner.minimum_points,
-            "step_points": partner.step_points,
-        }
-        for partner in sorted(runtime.partners.by_code.values(), key=lambda p: p.name)
-        if partner.kind is kind
-    ]
+def _partners(runtime: Runtime, kind: PartnerKind) -> list[Partner]:
+    """The charities or airlines of the partners file, by name, for the guest's forms."""
+    found = [partner for partner in runtime.partners.by_code.values() if partner.kind is kind]
+    return sorted(found, key=lambda partner: partner.name)
 
 
 def _page(name: str, request: Request[Any, Any, State], **context: Any) -> Template:
@@ -73,11 +65,16 @@ def _page(name: str, request: Request[Any, Any, State], **context: Any) -> Templ
 @get("/app", sync_to_thread=False, include_in_schema=False)
 def guest_app(request: Request[Any, Any, State]) -> Template:
     runtime: Runtime = request.app.state.runtime
+    charities = _partners(runtime, PartnerKind.CHARITY)
     return _page(
         "app",
         request,
-        charities=_partners(runtime, PartnerKind.CHARITY),
-        airlines=_partners(runtime, PartnerKind.AIRLINE),
+        charities=[(charity.code, charity.name) for charity in charities],
+        # The number field steps like the charities do (the service checks each one's rule).
+        donation_step=min((charity.step_points or 1 for charity in charities), default=1),
+        airlines=[
+            (airline.code, airline.name) for airline in _partners(runtime, PartnerKind.AIRLINE)
+        ],
     )
 
 

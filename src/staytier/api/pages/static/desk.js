@@ -262,8 +262,8 @@ $("#card-close").addEventListener("click", () => {
 function chooseCategory() {
   const category = catalog.find((c) => c.code === $("#card-preference-category").value);
   const enumerated = Boolean(category && category.values.length);
-  const select = $("#card-preference-value");
-  show($("#card-preference-value-field"), enumerated);
+  const select = $("#card-preference-values");
+  show($("#card-preference-values-field"), enumerated);
   show($("#card-preference-text-field"), Boolean(category) && !enumerated);
   select.disabled = !enumerated;
   $("#card-preference-text").disabled = enumerated || !category;
@@ -336,7 +336,7 @@ onSubmit($("#card-preference"), async (data) => {
   const form = $("#card-preference");
   const writer = String(data.get("actor")).trim();
   author.value = writer;
-  const select = $("#card-preference-value");
+  const select = $("#card-preference-values");
   const text = $("#card-preference-text").value.trim();
   const values = select.disabled ? (text ? [text] : []) : [select.value].filter(Boolean);
   const input = {
