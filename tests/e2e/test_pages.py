@@ -3,8 +3,10 @@ see and do, checked against what the GraphQL API answers for the same credential
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -176,6 +178,30 @@ async def test_a_refused_transfer_shows_its_message_next_to_its_field(
         assert "transfer-number-error" in (await field.get_attribute("aria-describedby") or "")
         assert await page.locator("#transfer-points-error").is_hidden()
         assert await balance_shown(page) == before
+
+
+async def test_a_guest_sets_a_preference_and_downloads_her_data(demo: Demo, tmp_path: Path) -> None:
+    async with browser_page(tmp_path / "profile", PHONE) as page:
+        token = await sign_in(page, demo)
+
+        form = page.locator("#set-preference")
+        await form.get_by_label("Preference").select_option(label="Bed type")
+        await form.get_by_label("Choice").select_option("KING")
+        await form.get_by_role("button", name="Save preference").click()
+        await form.locator(".form-done").wait_for()
+        await page.locator("#preferences-list").get_by_text("Bed type").wait_for()
+        mine = await demo.graphql(token, "{ me { preferences { category value source } } }")
+        assert {"category": "BED_TYPE", "value": "KING", "source": "GUEST"} in mine["me"][
+            "preferences"
+        ]
+
+        async with page.expect_download() as started:
+            await page.get_by_role("button", name="Download my data").click()
+        download = await started.value
+        assert download.suggested_filename == f"staytier-{DEMO_GUEST}.json"
+        saved = Path(await download.path())
+        exported = json.loads(await asyncio.to_thread(saved.read_text))
+        assert DEMO_GUEST in json.dumps(exported)
 
 
 async def test_the_desk_board_lists_tonights_demo_arrivals_with_what_to_apply(
