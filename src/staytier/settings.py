@@ -66,6 +66,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_password: str = ""
     # Set by `serve --demo`: demo data and ready keys for every role.
     demo: bool = False
+    # A directory with the brand's logo, colours and texts for /app and /desk (docs/pages.md);
+    # empty: the shipped ones.
+    pages_brand: str = ""
+    # How often the front desk's arrivals board asks for tonight's arrivals again.
+    desk_refresh_seconds: int = 30
 
     @property
     def development(self) -> bool:

@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from pathlib import Path
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -19,6 +20,8 @@ from staytier.api.http.auth import Authenticator, authenticate, rate_limit
 from staytier.api.http.graphql_endpoint import graphql_controller
 from staytier.api.http.health import health, live, metrics, ready
 from staytier.api.http.partners import PartnerWebhooks
+from staytier.api.pages import pages_router, pages_template_config
+from staytier.api.pages.strings import Strings
 from staytier.clock import Clock, SystemClock, TestClock
 from staytier.connectors.partners import load_partners
 from staytier.observability.logs import configure_logging
@@ -168,19 +171,32 @@ def create_app(
             await simulation.stop_jobs()  # before the database they write to goes
             await runtime.db.dispose()
 
-    graphql = graphql_controller(
-        build_schema(development=settings.development), development=settings.development
-    )
+    schema = build_schema(development=settings.development)
+    graphql = graphql_controller(schema, development=settings.development)
+    # The pages offer guest approvals only where the schema has them (see docs/pages.md).
+    guest_approvals = schema.get_type_by_name("RequestGuestApprovalInput") is not None
     return Litestar(
-        route_handlers=[graphql, health, live, ready, metrics, PartnerWebhooks],
+        route_handlers=[
+            graphql,
+            health,
+            live,
+            ready,
+            metrics,
+            PartnerWebhooks,
+            pages_router(settings.pages_brand, guest_approvals=guest_approvals),
+        ],
         state=State(
             {
                 "runtime": runtime,
                 "settings": settings,
                 "authenticator": authenticator or Authenticator.for_settings(settings),
                 "metrics": ServiceMetrics(),
+                "page_strings": Strings(
+                    Path(settings.pages_brand) if settings.pages_brand else None
+                ),
             }
         ),
+        template_config=pages_template_config(),
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
         middleware=[
