@@ -198,3 +198,16 @@ async def test_card_nights_and_a_stay_together_reach_gold(client: GraphQLClient)
     found = await accepted(client, activity_input(number, "COBRAND_CARD", "CARD_MEMBERSHIP"))
     assert found["tierProgress"]["qualifyingNights"] == 25
     assert found["tier"] == {"code": "GOLD", "validThrough": "2028-02-28"}
+
+
+async def test_spend_under_another_guests_name_is_not_credited(client: GraphQLClient) -> None:
+    number = await enroll(client, "Zoë", "Brontë")
+    spend = {"amount": "5000.00", "key": "card-zoe-1"}
+
+    assert await refused(
+        client, activity_input(number, "COBRAND_CARD", "SPEND", last_name="Smith", **spend)
+    ) == [("GUEST_NAME_MISMATCH", "guestLastName")]
+    assert (await guest(client, number))["points"]["balance"] == 0
+    # The same key with the right name (any case, no accents) is a new request, credited.
+    fields = activity_input(number, "COBRAND_CARD", "SPEND", last_name="BRONTE", **spend)
+    assert (await accepted(client, fields))["points"]["balance"] == 5000

@@ -13,13 +13,12 @@ from staytier.domain.activity import activity_credit
 from staytier.domain.bounds import activity_points_mistake, amount_mistake, date_mistake
 from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
-from staytier.domain.guest_names import name_mismatch
 from staytier.domain.points import LedgerKind
 from staytier.domain.stays import usd
 from staytier.domain.tiers import YearTotals
 from staytier.services.crediting import post_credit
 from staytier.services.idempotency import Result, run_once
-from staytier.services.members import member_for_update
+from staytier.services.members import member_for_update, require_guest_name
 from staytier.services.runtime import Runtime
 from staytier.store.models import Activity
 
@@ -51,14 +50,7 @@ async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: s
 
     async def work(session: AsyncSession) -> Result:
         member = await member_for_update(session, command.member_number)
-        mismatch = name_mismatch(
-            member_first_name=member.first_name,
-            member_last_name=member.last_name,
-            guest_last_name=command.guest_last_name,
-            guest_first_name=command.guest_first_name,
-        )
-        if mismatch is not None:
-            raise mismatch
+        require_guest_name(member, command.guest_last_name, command.guest_first_name)
         rules = runtime.rules_on(command.occurred_on)
         rule = rules.activity_rule(command.source, command.kind)
         mistakes: list[BusinessRuleError] = []

@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.clock import local_date
 from staytier.domain.bounds import date_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
-from staytier.domain.guest_names import name_mismatch
 from staytier.domain.stay_ownership import (
     SYSTEM,
     StayActor,
@@ -33,6 +32,7 @@ from staytier.services.award_stays import refund_award_stay
 from staytier.services.crediting import folio_snapshot, post_stay_credit, reverse_credit
 from staytier.services.idempotency import Result, run_once
 from staytier.services.inference import refresh_inferred
+from staytier.services.members import require_guest_name
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, Property, Stay, StayRevision
 from staytier.store.queries import (
@@ -87,14 +87,7 @@ async def record_stay(
         member, hotel = await member_and_property_or_refuse(
             session, command.member_number, command.property_code
         )
-        mismatch = name_mismatch(
-            member_first_name=member.first_name,
-            member_last_name=member.last_name,
-            guest_last_name=command.guest_last_name,
-            guest_first_name=command.guest_first_name,
-        )
-        if mismatch is not None:
-            raise mismatch
+        require_guest_name(member, command.guest_last_name, command.guest_first_name)
         report = _in_property_currency(command, hotel)
         rules = runtime.rules_on(report.folio.checkout)
         mistakes = folio_mistakes(report.folio, rules, runtime.rates.currencies)
