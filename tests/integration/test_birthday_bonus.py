@@ -149,9 +149,9 @@ async def test_a_birthday_bonus_does_not_keep_points_from_expiring(
 ) -> None:
     number = await member_born(client, "1980-06-01")
     stayed = await client(
-        RECORD, i={**stay_input(number, arrival=dt.date(2026, 3, 2), nights=1), "roomRevenue": "10"}
+        RECORD, i={**stay_input(number, arrival=dt.date(2026, 3, 1), nights=1), "roomRevenue": "10"}
     )
-    assert stayed["recordStay"]["userErrors"] == []  # 100 points, last activity 3 March 2026
+    assert stayed["recordStay"]["userErrors"] == []  # 100 points, last activity 2 March 2026
 
     await move(client, "2028-03-05T12:00:00+00:00")  # birthdays in 2026 and 2027, then expiry
 

@@ -60,6 +60,7 @@ async def test_75_nights_issue_a_second_certificate_and_a_resent_stay_no_third(
 ) -> None:
     number = await enroll(client)
     await record(client, member_number=number, arrival=JANUARY, nights=40, confirmation="A")
+    await set_clock(client, dt.datetime(2026, 3, 26, 12, tzinfo=dt.UTC))  # stay B has ended
     key = new_key()
     await record(
         client, member_number=number, arrival=D(2026, 2, 14), nights=40, confirmation="B", key=key

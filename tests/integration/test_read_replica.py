@@ -29,7 +29,7 @@ async def test_queries_read_the_replica_and_mutations_the_primary(
     # A key made after the snapshot: it exists only on the primary.
     admin = await served.acting_as(Role.ADMIN)
 
-    recorded = await record(admin, member_number=number, arrival=dt.date(2026, 3, 1), nights=3)
+    recorded = await record(admin, member_number=number, arrival=dt.date(2026, 2, 20), nights=3)
 
     assert recorded["userErrors"] == []
     after = recorded["guest"]["points"]["balance"]  # the payload reads the primary

@@ -139,7 +139,7 @@ def test_limits_that_cannot_bound_anything_are_refused(tmp_path: Path) -> None:
         DEMO.replace("max_revenue_per_night_usd = 25000", "max_revenue_per_night_usd = 300000")
         .replace("max_points_per_transaction = 5000000", "max_points_per_transaction = 3000000000")
         .replace("max_points_per_activity = 1000000", "max_points_per_activity = 10000")
-        .replace("horizon_days = 550", "horizon_days = 0")
+        .replace("horizon_days = 731", "horizon_days = 0")
     )
     mistakes = load_variant(tmp_path, text)
     for expected in (
@@ -154,7 +154,7 @@ def test_limits_that_cannot_bound_anything_are_refused(tmp_path: Path) -> None:
 
 def test_a_program_without_limits_gets_the_documented_defaults(tmp_path: Path) -> None:
     start = DEMO.index("  # The most one report may claim")
-    end = DEMO.index("horizon_days = 550", start) + len("horizon_days = 550")
+    end = DEMO.index("horizon_days = 731", start) + len("horizon_days = 731")
     path = tmp_path / "program.toml"
     path.write_text(DEMO.replace(DEMO[start:end], ""))
     limits = load_program(path).versions[0].limits
@@ -164,7 +164,7 @@ def test_a_program_without_limits_gets_the_documented_defaults(tmp_path: Path) -
         limits.max_points_per_transaction,
         limits.max_points_per_activity,
         limits.horizon_days,
-    ) == (25_000, 250_000, 5_000_000, 1_000_000, 550)
+    ) == (25_000, 250_000, 5_000_000, 1_000_000, 731)
 
 
 def test_a_program_without_guest_approval_rules_gets_the_defaults() -> None:

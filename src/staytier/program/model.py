@@ -228,7 +228,7 @@ class Limits(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # Points one partner activity (card spend, a rental, a promotion) may credit.
     max_points_per_activity: int = 1_000_000
     # Stays and activity may be dated at most this many days after today (bookings ahead).
-    horizon_days: int = 550
+    horizon_days: int = 731
 
 
 class GuestApprovalRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
