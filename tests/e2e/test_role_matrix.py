@@ -176,6 +176,18 @@ MATRIX: dict[str, Operation] = {
         '{ donationReport(start: "2026-01-01", end: "2026-03-01") { __typename } }',
         {ADMIN, ANALYST},
     ),
+    "programReport": op(
+        '{ programReport(from: "2026-01-01", to: "2026-03-01") { members userErrors { code } } }',
+        {ADMIN, ANALYST},
+    ),
+    "simulation": op('{ simulation(id: "999") { status } }', {ADMIN, ANALYST}),
+    # Refused by the rules (an unknown version, an unknown id): no job starts in the server.
+    "simulateProgram": mutation(
+        "simulateProgram",
+        {ADMIN, ANALYST},
+        i={"from": "2026-01-01", "to": "2026-03-01", "programVersion": "0.0"},
+    ),
+    "cancelSimulation": mutation("cancelSimulation", {ADMIN, ANALYST}, i={"id": "999"}),
     "roomGuaranteesAt": op(
         '{ roomGuaranteesAt(propertyCode: "NYCTS") { edges { cursor } } }', {ADMIN, DESK}
     ),
