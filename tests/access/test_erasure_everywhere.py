@@ -71,6 +71,7 @@ class Scene:
                 "spent_on": "2026-02-20",
                 "amount": "250.00",
                 "description": "Dinner for Zoëlle Quistorp",
+                "guest_last_name": PERSONAL["last name"],
             }
         ).encode()
         stamp = int(self.runtime.now().timestamp())
