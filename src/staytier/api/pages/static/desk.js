@@ -31,10 +31,10 @@ const ARRIVALS = `query Arrivals($property: String!, $date: Date!, $after: Strin
     pageInfo { hasNextPage endCursor } } }`;
 const SEARCH = `query Search($query: String!) {
   searchGuests(query: $query, first: 20) { edges { node {
-    memberNumber firstName lastName email tier { name } } } } }`;
+    memberNumber firstName lastName tier { name } } } } }`;
 const CARD = `query Card($memberNumber: String!) {
   guest(memberNumber: $memberNumber) {
-    memberNumber firstName lastName email language
+    memberNumber firstName lastName language
     tier { code name validThrough lifetime }
     points { balance }
     benefits { code name detail }
@@ -232,7 +232,6 @@ function renderCard(guest) {
     el("li", {}, t("desk.card.member", { number: guest.memberNumber })),
     el("li", {}, status),
     el("li", {}, t("desk.card.points", { points: number(guest.points.balance) })),
-    guest.email ? el("li", {}, guest.email) : null,
   );
   const notes = guest.staffNotes.edges.map(({ node }) => `${node.text} (${node.author}, ${node.propertyCode})`);
   const stays = guest.stays.edges.map(({ node }) =>
