@@ -27,7 +27,8 @@ GRACE = "grace.hopper@example.com"
 PROGRESS = """{ me { points { balance } tierProgress {
   nextTier { name } paths { path current required remaining } } } }"""
 ARRIVALS = """query($date: Date!) { arrivals(propertyCode: "NYCTS", date: $date) {
-  edges { node { firstName lastName memberNumber tier { name } staffNotes { text } } } } }"""
+  edges { node { firstName lastName memberNumber tier { name } staffNotes { text }
+    complaints { category open } } } } }"""
 
 
 @dataclasses.dataclass
@@ -223,6 +224,12 @@ async def test_the_desk_board_lists_tonights_demo_arrivals_with_what_to_apply(
             assert guest["tier"]["name"] in text
             for note in guest["staffNotes"]:
                 assert note["text"] in text
+            for complaint in guest["complaints"]:
+                state = "still open" if complaint["open"] else "resolved recently"
+                category = complaint["category"].replace("_", " ").capitalize()
+                assert f"{category}: a complaint {state}" in text
+        # The demo has a complaint to make good on tonight's arrivals.
+        assert any(edge["node"]["complaints"] for edge in expected)
         katherine = await page.locator(f'li.arrival[data-member="{DEMO_GUEST}"]').inner_text()
         assert "Birthday" in katherine and "Floor: High floor" in katherine
         assert page.url == f"{demo.url}/desk"  # the key never travels in the URL

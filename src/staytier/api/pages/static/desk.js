@@ -25,6 +25,7 @@ const ARRIVALS = `query Arrivals($property: String!, $date: Date!, $after: Strin
       preferences { category value sensitive }
       specialDates { kind fallsOn greet }
       staffNotes { text author createdAt }
+      complaints { category open }
       firstStayAtProperty earlierStaysAtProperty
       stay { confirmationNumber departureDate nights }
     } }
@@ -175,6 +176,8 @@ function arrivalCard(arrival) {
       facts(t("desk.arrival.specialDates"), arrival.specialDates.map((d) =>
         t(`desk.specialDate.${d.kind}`, { date: date(d.fallsOn) }) + (d.greet ? "" : ` (${t("desk.specialDate.noGreeting")})`)), "special-dates"),
       facts(t("desk.arrival.notes"), arrival.staffNotes.map((n) => `${n.text} (${n.author})`), "notes"),
+      facts(t("desk.arrival.complaints"), arrival.complaints.map((c) =>
+        t(c.open ? "desk.complaint.open" : "desk.complaint.recent", { category: label("complaint.category", c.category) })), "complaints"),
       el("button", { type: "button", class: "secondary", onclick: () => openCard(arrival.memberNumber),
         "aria-label": t("desk.arrival.openLabel", { name }) }, t("desk.arrival.open"))));
 }
