@@ -88,6 +88,7 @@ async def test_revenue_written_as_a_graphql_number_that_overflows_is_invalid_amo
         'mutation { recordStay(input: {idempotencyKey: "k-1e309", '
         f'memberNumber: "{number}", propertyCode: "NYCTS", confirmationNumber: "LIT-1", '
         'status: COMPLETED, arrivalDate: "2026-02-01", departureDate: "2026-02-03", '
+        'guestLastName: "Guest", '
         "roomRevenue: 1e309}) { stay { status } userErrors { code field } } }"
     )
 
@@ -194,6 +195,7 @@ def spend(number: str, **changes: Any) -> dict[str, Any]:
         "kind": "SPEND",
         "occurredOn": "2026-03-01",
         "amount": "5000",
+        "guestLastName": "Guest",
         **changes,
     }
 
