@@ -92,7 +92,8 @@ async def test_a_front_desk_gives_goodwill_within_the_reasons_limit_and_never_ad
     client: GraphQLClient,
 ) -> None:
     number = await enroll(client)
-    await record(client, member_number=number, arrival=dt.date(2026, 2, 1), nights=1)
+    # A stay that ended two days ago: the desk still serves her.
+    await record(client, member_number=number, arrival=dt.date(2026, 2, 27), nights=1)
     desk = await client.acting_as("front_desk", properties=["NYCTS"])
 
     def goodwill(points: int) -> dict[str, Any]:

@@ -13,19 +13,30 @@ points, expiry runs), then splits time at a random day and checks that:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from staytier.services.expiry import expire_points
 from staytier.services.runtime import Runtime
+from staytier.store.database import Database
 from staytier.store.models import Member
 from tests.integration.test_program_report import REPORT
-from tests.support import GraphQLClient, enroll, new_key, record, set_clock
+from tests.support import (
+    GraphQLClient,
+    enroll,
+    make_runtime,
+    new_key,
+    program_since,
+    record,
+    set_clock,
+)
 
 D = dt.date
 FIRST, LAST = D(2023, 1, 2), D(2026, 2, 27)
@@ -52,6 +63,14 @@ class Event:
     offset: int  # days after FIRST
     member: int
     amount: int
+
+
+@pytest.fixture
+async def runtime(db: Database) -> Runtime:
+    """The demo program taken to have begun in 2020: the histories start in 2023, long
+    enough before today for points to expire."""
+    made = await make_runtime(db)
+    return dataclasses.replace(made, program=program_since(dt.date(2020, 1, 1)))
 
 
 events = st.builds(
