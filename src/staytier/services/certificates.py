@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.domain.awards import certificate_expires_on, milestones_crossed
 from staytier.domain.errors import NotDueYet
 from staytier.domain.tiers import YearTotals
-from staytier.services.job_runs import run_job_once
+from staytier.services.job_runs import days_due, run_job_once
 from staytier.services.runtime import Runtime
 from staytier.store.models import Certificate, Member
 
@@ -80,17 +80,9 @@ class CertificateExpirySummary:
 async def expiry_days_due(runtime: Runtime, after: dt.date, until: dt.date) -> list[dt.date]:
     """The days in ``(after, until]`` on which some issued certificate is first expired
     (the day after its last valid day)."""
-    async with runtime.db.reading() as session:
-        last_days = await session.scalars(
-            select(Certificate.expires_on)
-            .distinct()
-            .where(
-                Certificate.status == ISSUED,
-                Certificate.expires_on >= after,
-                Certificate.expires_on < until,
-            )
-        )
-        return sorted(day + ONE_DAY for day in last_days)
+    return await days_due(
+        runtime, Certificate.expires_on, Certificate.status == ISSUED, after, until, lag=ONE_DAY
+    )
 
 
 async def expire_certificates(runtime: Runtime, as_of: dt.date) -> CertificateExpirySummary:

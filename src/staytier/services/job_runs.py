@@ -13,9 +13,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from staytier.services.runtime import Runtime
 from staytier.store.models import JobRun
@@ -71,3 +72,24 @@ def describe(summary: DataclassInstance | dict[str, Any]) -> str:
     if again:
         text += " (it had already run: nothing changed)"
     return text
+
+
+async def days_due(
+    runtime: Runtime,
+    last_day: InstrumentedAttribute[dt.date],
+    still_open: ColumnElement[bool],
+    after: dt.date,
+    until: dt.date,
+    *,
+    lag: dt.timedelta,
+) -> list[dt.date]:
+    """The days in ``(after, until]`` that fall ``lag`` after the ``last_day`` of some row
+    still open: when a settling job (certificate expiry, challenge lapse, survey closing)
+    has work, found with one query rather than a run per day."""
+    async with runtime.db.reading() as session:
+        last_days = await session.scalars(
+            select(last_day)
+            .distinct()
+            .where(still_open, last_day > after - lag, last_day <= until - lag)
+        )
+        return sorted(day + lag for day in last_days)

@@ -32,7 +32,7 @@ from staytier.domain.status_grants import (
 from staytier.program.model import ProgramVersion, Tier
 from staytier.services import audit
 from staytier.services.idempotency import Result, run_once
-from staytier.services.job_runs import run_job_once
+from staytier.services.job_runs import days_due, run_job_once
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
@@ -335,17 +335,10 @@ class LapseSummary:
 
 async def lapse_days_due(runtime: Runtime, after: dt.date, until: dt.date) -> list[dt.date]:
     """Days in ``(after, until]`` that follow the last day of some open challenge."""
-    async with runtime.db.reading() as session:
-        ends = await session.scalars(
-            select(StatusGrant.ends_on)
-            .where(
-                StatusGrant.state == GrantState.OPEN.value,
-                StatusGrant.ends_on >= after,
-                StatusGrant.ends_on < until,
-            )
-            .distinct()
-        )
-        return sorted(day + dt.timedelta(days=1) for day in ends)
+    open_challenge = StatusGrant.state == GrantState.OPEN.value
+    return await days_due(
+        runtime, StatusGrant.ends_on, open_challenge, after, until, lag=dt.timedelta(days=1)
+    )
 
 
 async def lapse_challenges(runtime: Runtime, day: dt.date) -> LapseSummary:

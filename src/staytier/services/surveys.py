@@ -29,7 +29,7 @@ from staytier.domain.surveys import (
     net_promoter_score,
 )
 from staytier.services.idempotency import Result, run_once
-from staytier.services.job_runs import run_job_once
+from staytier.services.job_runs import days_due, run_job_once
 from staytier.services.ledger import post_entry
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
@@ -264,17 +264,10 @@ class CloseSummary:
 
 async def close_days_due(runtime: Runtime, after: dt.date, until: dt.date) -> list[dt.date]:
     """Days in ``(after, until]`` on which some open invitation falls to be closed."""
-    async with runtime.db.reading() as session:
-        ends = await session.scalars(
-            select(SurveyInvitation.closes_on)
-            .where(
-                SurveyInvitation.state == OPEN,
-                SurveyInvitation.closes_on > after - CLOSE_AFTER,
-                SurveyInvitation.closes_on <= until - CLOSE_AFTER,
-            )
-            .distinct()
-        )
-        return sorted(day + CLOSE_AFTER for day in ends)
+    open_invitation = SurveyInvitation.state == OPEN
+    return await days_due(
+        runtime, SurveyInvitation.closes_on, open_invitation, after, until, lag=CLOSE_AFTER
+    )
 
 
 async def close_surveys(runtime: Runtime, day: dt.date) -> CloseSummary:
