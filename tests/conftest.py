@@ -6,6 +6,18 @@ The database fixtures (``backend``, ``database_url``, ``db``, ``blank_database_u
 
 pytest_plugins = ["tests.databases", "tests.partners"]
 
+# The suite runs on every core (pytest-xdist, ``-n auto`` in pyproject.toml), but on at most
+# MAX_WORKERS: each worker holds its own databases and connection pools, and the concurrency
+# tests open dozens of connections each, which a shared PostgreSQL server (100 connections by
+# default) must still admit.
+MAX_WORKERS = 4
+
+
+def pytest_xdist_auto_num_workers(config: object) -> int:
+    import os
+
+    return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
+
 
 # --- the service under test -----------------------------------------------------------------
 

@@ -37,8 +37,11 @@ from staytier.store.migrate import upgrade
 from staytier.store.models import Base
 
 POSTGRES_URL_ENV = "STAYTIER_TEST_POSTGRES_URL"
-TEST_DATABASE = "staytier_test"
-BLANK_DATABASE = "staytier_test_blank"
+# Under pytest-xdist every worker is its own session; the database names carry the worker's
+# name ("gw0", "gw1", ...) so that workers sharing one configured server never meet.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+TEST_DATABASE = f"staytier_test{'_' + _WORKER if _WORKER else ''}"
+BLANK_DATABASE = f"{TEST_DATABASE}_blank"
 T = TypeVar("T")
 
 
@@ -289,7 +292,7 @@ def blank_database_url(backend: str, request: pytest.FixtureRequest) -> Iterator
     _drop_database(server, BLANK_DATABASE)
 
 
-REPLICA_DATABASE = "staytier_test_replica"
+REPLICA_DATABASE = f"{TEST_DATABASE}_replica"
 
 
 @pytest.fixture
