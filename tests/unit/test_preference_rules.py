@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import example, given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
@@ -216,19 +216,45 @@ def test_each_utc_midnight_falls_on_one_local_day_per_zone() -> None:
     ]
 
 
-@given(
-    st.sampled_from([c for c in CATALOG.categories if c.values]),
-    st.lists(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_ -", max_size=14), max_size=6),
-)
-def test_stored_values_are_always_allowed_and_within_the_choices(
-    category: object, values: list[str]
-) -> None:
-    from staytier.program.catalog import PreferenceCategory
+_CODED = [c for c in CATALOG.categories if c.values]
 
-    assert isinstance(category, PreferenceCategory)
+
+def _normal(raw: str) -> str:
+    return raw.strip().upper().replace(" ", "_").replace("-", "_")
+
+
+@given(st.data())
+def test_stored_values_are_exactly_the_known_codes_given_within_the_choices(
+    data: st.DataObject,
+) -> None:
+    """Values as a client might send them (codes in any case, with spaces or hyphens for
+    underscores, padded; sometimes a word that is no code): accepted exactly when every value
+    is a code of the category and there are between one and ``max_choices`` different ones,
+    and then stored as those codes, once each, in the order given."""
+    category = data.draw(st.sampled_from(_CODED))
+    known = st.tuples(
+        st.sampled_from(list(category.values)),
+        st.sampled_from([str.upper, str.lower, str.title]),
+        st.sampled_from(["_", "-", " "]),
+        st.sampled_from(["", " ", "  "]),
+    ).map(lambda t: t[3] + t[1](t[0]).replace("_", t[2]) + t[3])
+    unknown = st.text(alphabet="QXZ", min_size=1, max_size=4).map(lambda w: "NOT " + w)
+    values = data.draw(st.lists(known, max_size=category.max_choices + 2))
+    if data.draw(st.integers(0, 3)) == 0:
+        values.insert(data.draw(st.integers(0, len(values))), data.draw(unknown))
+
+    codes = [_normal(v) for v in values]
+    distinct = list(dict.fromkeys(codes))
+    acceptable = (
+        bool(values)
+        and all(code in category.values for code in codes)
+        and len(distinct) <= category.max_choices
+    )
+    event("accepted" if acceptable else "refused")
     try:
         stored = checked_values(category, values)
-    except InvalidInput:
+    except InvalidInput as refused:
+        assert not acceptable, f"{values!r} refused: {refused.errors}"
         return
-    assert 1 <= len(stored) <= category.max_choices
-    assert set(stored) <= set(category.values)
+    assert acceptable, f"{values!r} accepted as {stored!r}"
+    assert stored == distinct
