@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,14 +21,14 @@ from staytier.clock import TestClock
 from staytier.connectors.partners import Partner, PartnerKind, Partners
 from staytier.connectors.simulators import PartnerSimulator
 from staytier.connectors.worker import DeliveryWorker
+from staytier.domain.guest_approvals import Spender
 from staytier.domain.outbox import Backoff
 from staytier.domain.points import LedgerKind
-from staytier.services import outbox
+from staytier.services.donations import DonatePoints, donate_points
 from staytier.services.enrollment import EnrollGuest, enroll_guest
 from staytier.services.ledger import post_entry
-from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
-from staytier.store.models import Member, PartnerRequest
+from staytier.store.models import Donation, Member, PartnerRequest
 
 API_KEYS = {
     "TEST_SKYWAYS_API_KEY": "sky-key",
@@ -111,62 +112,26 @@ async def partner_runtime(runtime: Runtime, simulators: SimulatedPartners) -> Ru
     return dataclasses.replace(runtime, partners=partners_at(simulators.urls))
 
 
-@pytest.fixture
-def refunds_on_rejection(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Registers :func:`refund_rejected_donation` as the ``charity.donate`` handler."""
-    outbox.import_handler_modules()
-    monkeypatch.setitem(outbox._handlers, "charity.donate", refund_rejected_donation)
-    yield
-
-
-async def refund_rejected_donation(
-    session: Any, runtime: Runtime, request: PartnerRequest, outcome: outbox.PartnerOutcome
-) -> None:
-    """The reversal a privileges use case makes when a donation is finally rejected."""
-    if outcome.accepted:
-        return
-    member = await session.get(Member, request.member_id, with_for_update=True)
-    post_entry(
-        session,
-        member,
-        kind=LedgerKind.REVERSAL,
-        points=int(request.payload["points"]),
-        occurred_at=runtime.now(),
-        effective_on=runtime.today(),
-        description=f"donation refunded: {outcome.reason}",
-    )
+_donations = itertools.count(1)
 
 
 async def donate(runtime: Runtime, member_number: str, points: int) -> int:
-    """Debits ``points`` and enqueues their donation to GREENTREES in one transaction;
-    returns the partner request id."""
-    async with runtime.db.transaction() as session:
-        member = await member_for_update(session, member_number)
-        entry = post_entry(
-            session,
-            member,
-            kind=LedgerKind.DONATE,
-            points=-points,
-            occurred_at=runtime.now(),
-            effective_on=runtime.today(),
-            description="donation to Green Trees",
+    """The signed-in guest gives ``points`` to GREENTREES through the service's own use case
+    (the debit, the donation and its request to the charity in one transaction); returns the
+    partner request's id. Its outcome is settled by the real ``charity.donate`` handler."""
+    command = DonatePoints(
+        idempotency_key=f"test-donation-{next(_donations)}",
+        member_number=member_number,
+        charity="GREENTREES",
+        points=points,
+    )
+    donated = await donate_points(runtime, command, spender=Spender.MEMBER)
+    async with runtime.db.reading() as session:
+        request_id = await session.scalar(
+            select(Donation.partner_request_id).where(Donation.id == donated["donation_id"])
         )
-        await session.flush()
-        return await outbox.enqueue(
-            session,
-            partner="GREENTREES",
-            operation="charity.donate",
-            payload={
-                "donation_id": entry.id,
-                "member_number": member_number,
-                "charity": "GREENTREES",
-                "points": points,
-            },
-            idempotency_key=f"donation:{entry.id}",
-            member_id=member.id,
-            subject=f"donation:{entry.id}",
-            now=runtime.now(),
-        )
+    assert request_id is not None
+    return int(request_id)
 
 
 async def member_with_points(runtime: Runtime, points: int, name: str = "Ada") -> str:

@@ -13,6 +13,7 @@ from staytier.connectors.simulators import Behaviour
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.outbox import RequestState
 from staytier.services import outbox
+from staytier.services.donations import donation_settled
 from staytier.services.runtime import Runtime
 from staytier.store.database import Database
 from tests.partners import (
@@ -28,7 +29,6 @@ from tests.partners import (
     worker,
 )
 
-pytestmark = pytest.mark.usefixtures("refunds_on_rejection")
 LONGEST_WAIT = dt.timedelta(seconds=BACKOFF.max_seconds)
 
 
@@ -200,9 +200,7 @@ async def test_a_dead_request_whose_outcome_was_not_applied_is_replayed_with_its
     assert dead.state == "DEAD" and dead.outcome_applied_at is None
     assert "handler bug" in (dead.last_error or "")
 
-    from tests.partners import refund_rejected_donation
-
-    monkeypatch.setitem(outbox._handlers, "charity.donate", refund_rejected_donation)
+    monkeypatch.setitem(outbox._handlers, "charity.donate", donation_settled)
     await outbox.replay(partner_runtime, dead.id, "replay-1")
     await outbox.replay(partner_runtime, dead.id, "replay-1")  # a retried replay: once
     await delivery.deliver_due()

@@ -10,6 +10,7 @@ import pytest
 
 from staytier.connectors.simulators import Behaviour
 from staytier.services import outbox
+from staytier.services.donations import donation_settled
 from staytier.services.runtime import Runtime
 from tests.partners import (
     MAX_ATTEMPTS,
@@ -17,12 +18,10 @@ from tests.partners import (
     advance,
     donate,
     member_with_points,
-    refund_rejected_donation,
     worker,
 )
 from tests.support import GraphQLClient, make_app
 
-pytestmark = pytest.mark.usefixtures("refunds_on_rejection")
 LATER = dt.timedelta(days=1)
 
 GUEST_REQUESTS = """
@@ -125,7 +124,7 @@ async def test_replaying_a_dead_request_whose_outcome_was_not_applied_delivers_i
     await worker(partner_runtime).deliver_due()
     [dead] = (await operator(OUTBOX, states=["DEAD"]))["partnerOutbox"]["requests"]["edges"]
     assert dead["node"]["replayable"]
-    monkeypatch.setitem(outbox._handlers, "charity.donate", refund_rejected_donation)
+    monkeypatch.setitem(outbox._handlers, "charity.donate", donation_settled)
 
     replay = {"requestNumber": dead["node"]["requestNumber"], "idempotencyKey": "replay-1"}
     replayed = (await operator(REPLAY, input=replay))["replayPartnerRequest"]
