@@ -108,14 +108,18 @@ async def test_introspection_is_off_in_production(runtime: Runtime) -> None:
 
 
 async def test_mutations_over_get_are_refused(client: GraphQLClient) -> None:
-    response = await client.http.get(
-        "/graphql",
-        params={
-            "query": 'mutation { cancelStay(input: {idempotencyKey: "k", '
-            'propertyCode: "NYCTS", confirmationNumber: "x"}) { stay { nights } } }'
-        },
+    # A GET can be sent by a link or an image tag; it must never change anything.
+    enrol = (
+        'mutation { enrollGuest(input: {firstName: "Via", lastName: "Get", '
+        'email: "via.get@example.com"}) { guest { memberNumber } } }'
     )
-    assert response.status_code in (400, 405)
+    response = await client.http.get("/graphql", params={"query": enrol})
+    assert response.status_code in (400, 405), response.text
+    await client(enrol)  # the same mutation, posted: one guest, not two
+    found = await client(
+        'query { searchGuests(query: "via.get@example.com") { edges { node { lastName } } } }'
+    )
+    assert found["searchGuests"]["edges"] == [{"node": {"lastName": "Get"}}]
 
 
 async def test_unexpected_failures_are_masked_and_logged_with_a_request_id(

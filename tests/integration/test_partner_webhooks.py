@@ -153,13 +153,15 @@ async def test_the_same_webhook_id_is_processed_once(
 
 
 async def test_either_secret_is_accepted_while_the_pms_rotates_it(
-    partner: Partner, member: str
+    partner: Partner, client: GraphQLClient, member: str
 ) -> None:
     old = await partner.post("/partners/PMS/checkouts", checkout(member), secret=PMS_SECRET)
     new = await partner.post(
         "/partners/PMS/checkouts", checkout(member, confirmation_number="PMS-2"), secret=PMS_NEXT
     )
-    assert (old.status_code, new.status_code) == (200, 200)
+    assert (old.status_code, new.status_code) == (200, 200), (old.text, new.text)
+    assert [old.json()["stay_id"], new.json()["stay_id"]] == [1, 2]
+    assert (await guest(client, member))["tierProgress"]["qualifyingNights"] == 6
 
 
 @pytest.mark.parametrize(
@@ -201,12 +203,13 @@ async def test_a_webhook_that_is_not_signed_right_now_is_refused_and_nothing_sto
 
 
 async def test_a_timestamp_just_inside_five_minutes_is_accepted(
-    partner: Partner, member: str
+    partner: Partner, client: GraphQLClient, member: str
 ) -> None:
     response = await partner.post(
         "/partners/PMS/checkouts", checkout(member), age=dt.timedelta(minutes=5)
     )
-    assert response.status_code == 200
+    assert response.status_code == 200, response.text
+    assert (await guest(client, member))["points"]["balance"] == 6000
 
 
 @pytest.mark.parametrize(
