@@ -37,6 +37,17 @@ from staytier.settings import Settings
 from staytier.store.database import Database
 from staytier.store.models import Member, Property
 
+SET_CLOCK = """
+mutation($now: DateTime!) {
+  setTestClock(input: {now: $now}) {
+    clock { now isTestClock }
+    jobsRun { job runKey dueOn summary }
+    userErrors { code }
+  }
+}
+"""
+
+
 START = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
 _keys = itertools.count(1)
 
@@ -387,3 +398,39 @@ def counting_statements(db: Database, *, writes: bool = False) -> Iterator[list[
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+async def move(client: GraphQLClient, instant: str) -> list[dict[str, object]]:
+    data = (await client(SET_CLOCK, now=instant))["setTestClock"]
+    assert data["userErrors"] == []
+    assert data["clock"]["now"] == dt.datetime.fromisoformat(instant).isoformat()
+    runs: list[dict[str, object]] = data["jobsRun"]
+    return runs
+
+
+REPORT = """
+query Report($from: Date!, $to: Date!, $propertyCode: String) {
+  programReport(from: $from, to: $to, propertyCode: $propertyCode) {
+    from to propertyCode currency members activeRate
+    membersByTier {
+      tierCode members activeMembers newMembers upgraded softLanded lapsed
+      qualifyingNights qualifyingStays memberRevenue
+      pointsIssued pointsOutstanding benefitCost programCost costToRevenue
+    }
+    movements { newMembers upgraded softLanded lapsed }
+    pointsOpening pointsIssued pointsRedeemed pointsExpired pointsReversed pointsAdjusted
+    pointsOutstanding breakageRate breakageMethod valuePerPoint liability
+    benefitCost awardNightCost donationCost milesCost memberRevenue
+    months { month monthEnd issued outstanding breakageRate liability }
+    cohorts { month issued redeemed expired reversed outstanding projectedBreakage }
+    userErrors { code field message }
+  }
+}
+"""
+
+
+async def member_id(runtime: Runtime, number: str) -> int:
+    async with runtime.db.reading() as session:
+        found = await session.scalar(select(Member.id).where(Member.member_number == number))
+    assert found is not None
+    return int(found)

@@ -11,8 +11,15 @@ import httpx
 import pytest
 
 from staytier.services.runtime import Runtime
-from tests.e2e.test_concurrent_redemptions import APRIL, NIGHT_AT_NYCTS, award, member_with
-from tests.e2e.test_concurrent_retries import at_once, ledger_in_tables, post
+from tests.over_the_wire import (
+    APRIL,
+    NIGHT_AT_NYCTS,
+    at_once,
+    award,
+    ledger_in_tables,
+    member_with,
+    post,
+)
 from tests.support import RECORD_STAY, api_key, guest_token, stay_input
 
 AT_ONCE = 20

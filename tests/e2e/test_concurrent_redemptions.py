@@ -5,7 +5,6 @@ and one partner request."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,14 +14,18 @@ from sqlalchemy import func, select
 
 from staytier.services.runtime import Runtime
 from staytier.store.models import PartnerRequest
-from tests.e2e.test_concurrent_retries import at_once, enroll, ledger_in_tables, post
-from tests.privilege_support import ADJUST, REDEEM, redeem_input
+from tests.over_the_wire import (
+    NIGHT_AT_NYCTS,
+    at_once,
+    award,
+    ledger_in_tables,
+    member_with,
+    post,
+)
 from tests.support import new_key
 
 AT_ONCE = 100
 RETRIES = 20
-APRIL = dt.date(2026, 4, 1)
-NIGHT_AT_NYCTS = 50_000
 
 DONATE = """
 mutation Donate($input: DonatePointsInput!) {
@@ -40,24 +43,6 @@ mutation Transfer($input: TransferPointsToMilesInput!) {
 async def http(served_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=served_url, timeout=300) as client:
         yield client
-
-
-async def member_with(http: httpx.AsyncClient, points: int) -> str:
-    number = await enroll(http)
-    fields = {
-        "idempotencyKey": new_key(),
-        "memberNumber": number,
-        "points": points,
-        "reason": "opening balance",
-        "author": "admin",
-    }
-    body = await post(http, ADJUST, input=fields)
-    assert body["data"]["postPointsAdjustment"]["userErrors"] == []
-    return number
-
-
-def award(number: str, key: str | None = None) -> tuple[str, dict[str, Any], int]:
-    return REDEEM, redeem_input(number, APRIL, 1, key=key), NIGHT_AT_NYCTS
 
 
 def donation(number: str, key: str | None = None) -> tuple[str, dict[str, Any], int]:

@@ -3,7 +3,6 @@ that arrive together are each answered, and nothing is lost or counted twice."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from staytier.services.runtime import Runtime
-from staytier.store.models import Credit, LedgerEntry, Member, Stay
+from staytier.store.models import Credit, Member, Stay
+from tests.over_the_wire import at_once, enroll, ledger_in_tables, post
 from tests.support import ENROLL, GUEST, RECORD_STAY, stay_input
 
 D = dt.date
@@ -26,43 +26,9 @@ async def http(served_url: str) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def post(http: httpx.AsyncClient, document: str, **variables: Any) -> dict[str, Any]:
-    """One GraphQL request over the wire; the whole body, after checking it is a clean 200."""
-    response = await http.post("/graphql", json={"query": document, "variables": variables})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    assert "errors" not in body, body["errors"]
-    return body
-
-
-async def at_once(*requests: Any) -> list[dict[str, Any]]:
-    return list(await asyncio.gather(*requests))
-
-
-async def enroll(http: httpx.AsyncClient, email: str | None = None) -> str:
-    body = await post(http, ENROLL, input={"firstName": "Ada", "lastName": "Guest", "email": email})
-    assert body["data"]["enrollGuest"]["userErrors"] == []
-    number: str = body["data"]["enrollGuest"]["guest"]["memberNumber"]
-    return number
-
-
 async def guest(http: httpx.AsyncClient, number: str) -> dict[str, Any]:
     found: dict[str, Any] = (await post(http, GUEST, memberNumber=number))["data"]["guest"]
     return found
-
-
-async def ledger_in_tables(runtime: Runtime, number: str) -> tuple[int, list[LedgerEntry]]:
-    async with runtime.db.reading() as session:
-        member = await session.scalar(select(Member).where(Member.member_number == number))
-        assert member is not None
-        entries = list(
-            await session.scalars(
-                select(LedgerEntry)
-                .where(LedgerEntry.member_id == member.id)
-                .order_by(LedgerEntry.id)
-            )
-        )
-    return member.points_balance, entries
 
 
 async def test_a_stay_retried_twenty_times_at_once_is_credited_once(

@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from staytier.services.birthdays import credit_birthdays
 from staytier.services.runtime import Runtime
 from staytier.store.models import JobRun
-from tests.integration.test_test_clock import move
-from tests.support import ENROLL, GraphQLClient, stay_input
+from tests.support import ENROLL, GraphQLClient, move, stay_input
 
 BIRTHDAY = """
 mutation($i: SetSpecialDateInput!) { setSpecialDate(input: $i) { userErrors { code } } }

@@ -13,9 +13,8 @@ from sqlalchemy import select
 
 from staytier.services.runtime import Runtime
 from staytier.store.models import Complaint
-from tests.integration.test_arrivals import arrivals, book, nodes
-from tests.integration.test_privilege_access import member_id
-from tests.support import GraphQLClient, enroll, new_key, record
+from tests.desk import arrivals, book, nodes
+from tests.support import GraphQLClient, enroll, member_id, new_key, record
 
 D = dt.date
 COMPLAINT_FIELDS = """

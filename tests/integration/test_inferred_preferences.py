@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tests.integration.test_set_preference import set_preference
+from tests.profiles import set_preference
 from tests.support import GraphQLClient, enroll, new_key, record
 
 D = dt.date

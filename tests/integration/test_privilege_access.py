@@ -7,12 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
-
 from staytier.services.runtime import Runtime
-from staytier.store.models import Member
 from tests.privilege_support import ADJUST, GOODWILL, REDEEM, give_points, redeem_input
-from tests.support import GraphQLClient, enroll, new_key, record
+from tests.support import GraphQLClient, enroll, member_id, new_key, record
 
 REPORT = """
 query Report($start: Date!, $end: Date!) {
@@ -24,13 +21,6 @@ mutation Welcome($input: ChooseWelcomeGiftInput!) {
   chooseWelcomeGift(input: $input) { option userErrors { code } }
 }
 """
-
-
-async def member_id(runtime: Runtime, number: str) -> int:
-    async with runtime.db.reading() as session:
-        found = await session.scalar(select(Member.id).where(Member.member_number == number))
-    assert found is not None
-    return int(found)
 
 
 def forbidden(body: dict[str, Any]) -> bool:

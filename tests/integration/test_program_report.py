@@ -15,30 +15,11 @@ from sqlalchemy import func, select
 from staytier.domain.access import Role
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member
-from tests.support import GraphQLClient, enroll, record, set_clock
+from tests.support import REPORT, GraphQLClient, enroll, record, set_clock
 
 D = dt.date
 TODAY = D(2026, 3, 2)  # the test clock's date
 
-REPORT = """
-query Report($from: Date!, $to: Date!, $propertyCode: String) {
-  programReport(from: $from, to: $to, propertyCode: $propertyCode) {
-    from to propertyCode currency members activeRate
-    membersByTier {
-      tierCode members activeMembers newMembers upgraded softLanded lapsed
-      qualifyingNights qualifyingStays memberRevenue
-      pointsIssued pointsOutstanding benefitCost programCost costToRevenue
-    }
-    movements { newMembers upgraded softLanded lapsed }
-    pointsOpening pointsIssued pointsRedeemed pointsExpired pointsReversed pointsAdjusted
-    pointsOutstanding breakageRate breakageMethod valuePerPoint liability
-    benefitCost awardNightCost donationCost milesCost memberRevenue
-    months { month monthEnd issued outstanding breakageRate liability }
-    cohorts { month issued redeemed expired reversed outstanding projectedBreakage }
-    userErrors { code field message }
-  }
-}
-"""
 
 ADJUST = """
 mutation Adjust($input: PostPointsAdjustmentInput!) {

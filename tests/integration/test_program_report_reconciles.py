@@ -27,8 +27,8 @@ from staytier.services.expiry import expire_points
 from staytier.services.runtime import Runtime
 from staytier.store.database import Database
 from staytier.store.models import Member
-from tests.integration.test_program_report import REPORT
 from tests.support import (
+    REPORT,
     GraphQLClient,
     enroll,
     make_runtime,

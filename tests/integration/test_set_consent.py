@@ -4,21 +4,8 @@ profile history. Every consent change is kept with its time and source."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.integration.test_set_preference import PROFILE, set_preference
+from tests.profiles import PROFILE, consent, set_preference
 from tests.support import GraphQLClient, enroll
-
-CONSENT = """
-mutation Consent($input: SetConsentInput!) {
-  setConsent(input: $input) {
-    consent { purpose granted source propertyCode actor recordedAt }
-    removedPreferences { category value sensitive }
-    guest { preferences { category value } consents { purpose granted } }
-    userErrors { code field message }
-  }
-}
-"""
 
 CONSENTS = """
 query Consents($n: String!) {
@@ -28,19 +15,6 @@ query Consents($n: String!) {
   }
 }
 """
-
-
-async def consent(client: GraphQLClient, number: str, granted: bool, **more: Any) -> Any:
-    data = await client(
-        CONSENT,
-        input={
-            "memberNumber": number,
-            "purpose": more.pop("purpose", "PERSONALISED_SERVICE"),
-            "granted": granted,
-            **more,
-        },
-    )
-    return data["setConsent"]
 
 
 async def test_an_allergy_without_consent_is_refused_and_not_stored(

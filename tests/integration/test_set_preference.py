@@ -8,20 +8,11 @@ import datetime as dt
 import itertools
 from typing import Any
 
-from tests.integration.test_test_clock import move
-from tests.support import GraphQLClient, enroll, record
+from tests.profiles import PROFILE, set_preference
+from tests.support import GraphQLClient, enroll, move, record
 
 D = dt.date
 
-SET = """
-mutation Set($input: SetPreferenceInput!) {
-  setPreference(input: $input) {
-    preferences { category value source propertyCode actor sensitive confidence }
-    guest { preferences { category value source } }
-    userErrors { code field message }
-  }
-}
-"""
 
 REMOVE = """
 mutation Remove($input: RemovePreferenceInput!) {
@@ -32,23 +23,6 @@ mutation Remove($input: RemovePreferenceInput!) {
   }
 }
 """
-
-PROFILE = """
-query Profile($n: String!) {
-  guest(memberNumber: $n) {
-    preferences { category value source propertyCode }
-    profileHistory(first: 20) {
-      edges { node { subject category before after source propertyCode actor } }
-    }
-  }
-}
-"""
-
-
-async def set_preference(client: GraphQLClient, **fields: Any) -> dict[str, Any]:
-    data = await client(SET, input=fields)
-    payload: dict[str, Any] = data["setPreference"]
-    return payload
 
 
 async def profile(client: GraphQLClient, number: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.integration.test_set_preference import PROFILE
+from tests.profiles import PROFILE
 from tests.support import GraphQLClient, enroll
 
 SET = """

@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 
 from staytier.services.runtime import Runtime
 from staytier.store.models import StatusGrant, StatusPeriod
-from tests.integration.test_privilege_access import member_id
 from tests.privilege_support import make_platinum, set_clock
-from tests.support import GraphQLClient, enroll, guest, new_key, record
+from tests.support import GraphQLClient, enroll, guest, member_id, new_key, record
 
 D = dt.date
 PAYLOAD = """

@@ -17,9 +17,8 @@ from freezegun import freeze_time
 from staytier.connectors.partners import Partners, demo_partners
 from staytier.domain.webhooks import sign
 from staytier.services.runtime import Runtime
-from tests.integration.test_privilege_access import member_id
 from tests.privilege_support import set_clock
-from tests.support import GraphQLClient, enroll, guest, make_app, new_key, record
+from tests.support import GraphQLClient, enroll, guest, make_app, member_id, new_key, record
 
 D = dt.date
 SURVEYS = "{ me { surveys { number propertyCode closesOn state questions { code kind } } } }"

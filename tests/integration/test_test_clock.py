@@ -4,25 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.support import GraphQLClient, enroll, guest, record
-
-SET_CLOCK = """
-mutation($now: DateTime!) {
-  setTestClock(input: {now: $now}) {
-    clock { now isTestClock }
-    jobsRun { job runKey dueOn summary }
-    userErrors { code }
-  }
-}
-"""
-
-
-async def move(client: GraphQLClient, instant: str) -> list[dict[str, object]]:
-    data = (await client(SET_CLOCK, now=instant))["setTestClock"]
-    assert data["userErrors"] == []
-    assert data["clock"]["now"] == dt.datetime.fromisoformat(instant).isoformat()
-    runs: list[dict[str, object]] = data["jobsRun"]
-    return runs
+from tests.support import GraphQLClient, enroll, guest, move, record
 
 
 async def test_a_gold_member_who_stops_staying_lands_softly_then_loses_the_points(

@@ -16,7 +16,7 @@ from staytier.domain.surveys import Answer, check_answers, net_promoter_score
 from staytier.domain.sweepstakes import Entrant, draw, entries_earned, seed_hash
 from staytier.program.loader import default_program_path, load_program
 from staytier.program.model import SurveyRules
-from tests.unit.test_program_validation import DEMO, load_variant
+from tests.program_files import DEMO, load_variant
 
 
 def test_a_program_without_engagement_sections_loads_with_their_defaults(tmp_path: Path) -> None:

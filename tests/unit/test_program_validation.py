@@ -4,19 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from staytier.program.loader import ProgramFileError, default_program_path, load_program
-
-DEMO = default_program_path().read_text()
-
-
-def load_variant(tmp_path: Path, text: str, suffix: str = ".toml") -> list[str]:
-    path = tmp_path / f"program{suffix}"
-    path.write_text(text)
-    with pytest.raises(ProgramFileError) as raised:
-        load_program(path)
-    return raised.value.mistakes
+from staytier.program.loader import default_program_path, load_program
+from tests.program_files import DEMO, load_variant
 
 
 def test_the_demo_program_loads_with_two_versions() -> None:
