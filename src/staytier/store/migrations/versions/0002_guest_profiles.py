@@ -6,18 +6,40 @@ Revises: 0001
 Create Date: 2026-11-27 03:05:05.121515
 """
 
+import re
+import unicodedata
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 import staytier.store.types
-from staytier.domain.preferences import phone_key, search_terms
 
 revision: str = "0002_guest_profiles"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# The search keys as this revision wrote them, frozen here rather than imported from the
+# domain: a migration must do the same thing on every database it ever runs on, whatever the
+# domain's rules later become (a later revision re-derives the keys if the rules change).
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def search_terms(*names: str) -> set[str]:
+    words: set[str] = set()
+    for name in names:
+        decomposed = unicodedata.normalize("NFKD", name.casefold())
+        bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+        words.update(_NOT_WORD.sub(" ", bare).replace("_", " ").split())
+    return words
+
+
+def phone_key(phone: str | None) -> str | None:
+    if phone is None:
+        return None
+    digits = "".join(char for char in phone if char.isdigit())
+    return digits if len(digits) >= 6 else None
 
 
 def upgrade() -> None:
