@@ -253,19 +253,22 @@ async def merge_members(
             )
         )
         report: dict[str, Any] = {"points": {}, "tables": {}}
-        for table, column in member_columns():
-            rule = MERGE_RULES[(table.name, column.name)]
-            where = f"{table.name}.{column.name}"
-            if rule.rule is MergeRule.COMBINE:
-                report["points" if table.name == "ledger_entries" else "tables"][
-                    where
-                ] = await COMBINED[(table.name, column.name)](session, runtime, survivor, duplicate)
-            elif rule.rule is not MergeRule.KEEP:
+        columns = [(t, c, MERGE_RULES[(t.name, c.name)]) for t, c in member_columns()]
+        for table, column, rule in columns:
+            if rule.rule in (MergeRule.MOVE, MergeRule.MOVE_UNLESS_HELD):
                 moved, kept = await _move_rows(
                     session, table, column, rule.held_by, survivor.id, duplicate.id
                 )
                 if moved or kept:
-                    report["tables"][where] = {"moved": moved, "kept": kept}
+                    report["tables"][f"{table.name}.{column.name}"] = {"moved": moved, "kept": kept}
+        # Combined after every move, so a rule sees the survivor's rows as they now are (a
+        # consent withdrawn removes the duplicate's moved values too).
+        for table, column, rule in columns:
+            if rule.rule is MergeRule.COMBINE:
+                where = f"{table.name}.{column.name}"
+                combine = COMBINED[(table.name, column.name)]
+                outcome = await combine(session, runtime, survivor, duplicate)
+                report["points" if table.name == "ledger_entries" else "tables"][where] = outcome
         await _close_member(session, runtime, survivor, duplicate)
         await session.flush()
         on = local_date(runtime.clock, survivor.time_zone)
