@@ -54,8 +54,12 @@ async def test_after_a_merge_only_the_kept_rows_name_the_duplicate(scene: Scene)
 
     merged = await scene.admin(
         MERGE,
-        i={"idempotencyKey": new_key(), "survivorMemberNumber": survivor,
-           "duplicateMemberNumber": duplicate, "reason": "enrolled twice"},  # fmt: skip
+        i={
+            "idempotencyKey": new_key(),
+            "survivorMemberNumber": survivor,
+            "duplicateMemberNumber": duplicate,
+            "reason": "enrolled twice",
+        },
     )
 
     assert merged["mergeMembers"]["userErrors"] == []
@@ -72,9 +76,7 @@ async def test_after_a_merge_only_the_kept_rows_name_the_duplicate(scene: Scene)
                 LedgerEntry.member_id == duplicate_id
             )
         )
-    moved = {
-        f"{t}.{c}" for (t, c), rule in MERGE_RULES.items() if rule.rule is MergeRule.MOVE
-    }
+    moved = {f"{t}.{c}" for (t, c), rule in MERGE_RULES.items() if rule.rule is MergeRule.MOVE}
     assert not moved & left.keys(), f"rows left behind: {moved & left.keys()}"
     assert "stays.member_id" not in left and "ledger_entries.member_id" in left
     assert closed == 0  # the duplicate's ledger is closed by its MERGE_OUT entry

@@ -31,8 +31,12 @@ ERASE = """mutation($n: String!) {
 
 
 def merge_input(survivor: str, duplicate: str) -> dict[str, Any]:
-    return {"idempotencyKey": new_key(), "survivorMemberNumber": survivor,
-            "duplicateMemberNumber": duplicate, "reason": "enrolled twice, desk and online"}  # fmt: skip
+    return {
+        "idempotencyKey": new_key(),
+        "survivorMemberNumber": survivor,
+        "duplicateMemberNumber": duplicate,
+        "reason": "enrolled twice, desk and online",
+    }
 
 
 async def give(client: GraphQLClient, number: str, points: int) -> None:
@@ -41,7 +45,9 @@ async def give(client: GraphQLClient, number: str, points: int) -> None:
     assert (await client(ADJUST, input=adjust))["postPointsAdjustment"]["userErrors"] == []
 
 
-async def profile(client: GraphQLClient, number: str, mutation: str, kind: str, **fields: Any) -> None:
+async def profile(
+    client: GraphQLClient, number: str, mutation: str, kind: str, **fields: Any
+) -> None:
     document = f"mutation($i: {kind}!) {{ {mutation}(input: $i) {{ userErrors {{ code }} }} }}"
     answer = await client(document, i={"memberNumber": number, **fields})
     assert answer[mutation]["userErrors"] == [], answer
@@ -99,7 +105,9 @@ async def test_a_duplicate_account_is_merged_into_the_survivor(
     assert report["requalifiedYears"] == [2026]
     rows = {row["table"]: (row["moved"], row["kept"]) for row in report["rows"]}
     assert rows["stays.member_id"] == (2, 0)
-    assert rows["preferences.member_id"][1] == 1  # MEMORY_FOAM stays behind: the survivor's choice wins
+    assert (
+        rows["preferences.member_id"][1] == 1
+    )  # MEMORY_FOAM stays behind: the survivor's choice wins
     # The old number now names the survivor, with everything that moved.
     old = (await client(PROFILE, n=duplicate))["guest"]
     assert old["memberNumber"] == survivor
@@ -115,7 +123,9 @@ async def test_a_duplicate_account_is_merged_into_the_survivor(
     async with runtime.db.reading() as session:
         closed = await session.scalar(select(Member).where(Member.member_number == duplicate))
         assert closed is not None and closed.points_balance == 0
-        actions = await session.scalars(select(AuditEntry.action).where(AuditEntry.subject == "member"))
+        actions = await session.scalars(
+            select(AuditEntry.action).where(AuditEntry.subject == "member")
+        )
         assert list(actions) == ["MERGE", "MERGE"]
 
 
@@ -158,7 +168,9 @@ async def test_bad_merges_are_refused_and_change_nothing(
     assert (await client(ERASE, n=e))["eraseGuest"]["userErrors"] == []
     async with runtime.db.transaction() as session:
         # Erasure replaces the number by a pseudonym, which is all an administrator has left.
-        e = str(await session.scalar(select(Member.member_number).where(Member.erased_at.is_not(None))))
+        e = str(
+            await session.scalar(select(Member.member_number).where(Member.erased_at.is_not(None)))
+        )
         for number in (c, d):
             member = await session.scalar(select(Member).where(Member.member_number == number))
             assert member is not None

@@ -25,8 +25,11 @@ mutation($i: TransferPointsInput!) { transferPoints(input: $i) {
 POOL_FIELDS = """pool { id name ownerMemberNumber pooledPoints
   members { memberNumber state owner contributedPoints } }
   guest { points { balance } } userErrors { code field message }"""
-CREATE = f"mutation($i: CreatePointsPoolInput!) {{ createPointsPool(input: $i) {{ {POOL_FIELDS} }} }}"
-INVITE = f"mutation($i: InviteToPointsPoolInput!) {{ inviteToPointsPool(input: $i) {{ {POOL_FIELDS} }} }}"
+CREATE = (
+    f"mutation($i: CreatePointsPoolInput!) {{ createPointsPool(input: $i) {{ {POOL_FIELDS} }} }}"
+)
+INVITE = f"""mutation($i: InviteToPointsPoolInput!) {{
+  inviteToPointsPool(input: $i) {{ {POOL_FIELDS} }} }}"""
 JOIN = f"mutation($i: JoinPointsPoolInput!) {{ joinPointsPool(input: $i) {{ {POOL_FIELDS} }} }}"
 LEAVE = f"mutation($i: LeavePointsPoolInput!) {{ leavePointsPool(input: $i) {{ {POOL_FIELDS} }} }}"
 CONTRIBUTE = f"""mutation($i: ContributeToPointsPoolInput!) {{
@@ -159,8 +162,14 @@ async def test_concurrent_transfers_never_overdraw(household: Household) -> None
     await household.give(0, 5_000)
     app = household.apps[0]
     requests = [
-        app(TRANSFER, i={"idempotencyKey": new_key(), "points": 1_000,
-                         "recipientMemberNumber": household.numbers[1 + n % 3]})  # fmt: skip
+        app(
+            TRANSFER,
+            i={
+                "idempotencyKey": new_key(),
+                "points": 1_000,
+                "recipientMemberNumber": household.numbers[1 + n % 3],
+            },
+        )
         for n in range(12)
     ]
 
@@ -181,7 +190,7 @@ async def test_concurrent_transfers_never_overdraw(household: Household) -> None
 async def pool_of_four(household: Household) -> str:
     """Ada owns a pool; Ben and Cleo joined it; Dan is invited."""
     ada = household.apps[0]
-    created = (await ada(CREATE, i={"idempotencyKey": new_key(), "name": "Okafor home"}))
+    created = await ada(CREATE, i={"idempotencyKey": new_key(), "name": "Okafor home"})
     pool_id: str = created["createPointsPool"]["pool"]["id"]
     for index in (1, 2, 3):
         invite = {"idempotencyKey": new_key(), "memberNumber": household.numbers[index]}
@@ -198,9 +207,9 @@ async def test_members_pool_points_with_the_owner_who_redeems_them(household: Ho
     await household.give(2, 10_000)
     ben, cleo = household.apps[1], household.apps[2]
 
-    one = (await ben(CONTRIBUTE, i={"idempotencyKey": "pool-1", "points": 20_000}))
-    retry = (await ben(CONTRIBUTE, i={"idempotencyKey": "pool-1", "points": 20_000}))
-    two = (await cleo(CONTRIBUTE, i={"idempotencyKey": new_key(), "points": 10_000}))
+    one = await ben(CONTRIBUTE, i={"idempotencyKey": "pool-1", "points": 20_000})
+    retry = await ben(CONTRIBUTE, i={"idempotencyKey": "pool-1", "points": 20_000})
+    two = await cleo(CONTRIBUTE, i={"idempotencyKey": new_key(), "points": 10_000})
     mine = (await household.apps[3](MY_POOL))["me"]
 
     pool = two["contributeToPointsPool"]["pool"]
@@ -305,8 +314,12 @@ async def test_concurrent_contributions_never_overdraw_or_pass_the_pool_limit(
 async def test_ledger_entries_sum_to_every_balance(household: Household, runtime: Runtime) -> None:
     await household.give(0, 9_000)
     await household.apps[0](
-        TRANSFER, i={"idempotencyKey": new_key(), "recipientMemberNumber": household.numbers[2],
-                     "points": 4_000}  # fmt: skip
+        TRANSFER,
+        i={
+            "idempotencyKey": new_key(),
+            "recipientMemberNumber": household.numbers[2],
+            "points": 4_000,
+        },
     )
     async with runtime.db.reading() as session:
         for member in await session.scalars(select(Member)):

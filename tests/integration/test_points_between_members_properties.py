@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from staytier.services.runtime import Runtime
 from staytier.store.models import LedgerEntry, Member
-from tests.integration.test_points_between_members import CONTRIBUTE, CREATE, INVITE, JOIN, TRANSFER
 from tests.integration.test_merge_members import MERGE, merge_input
+from tests.integration.test_points_between_members import CONTRIBUTE, CREATE, INVITE, JOIN, TRANSFER
 from tests.privilege_support import ADJUST
 from tests.support import GraphQLClient, enroll, new_key
 
@@ -76,7 +76,9 @@ async def books(runtime: Runtime) -> tuple[int, dict[int, int]]:
     return int(total or 0), {m.id: m.points_balance for m in members}
 
 
-async def play(client: GraphQLClient, apps: list[GraphQLClient], numbers: list[str], step: Any) -> dict[str, Any]:
+async def play(
+    client: GraphQLClient, apps: list[GraphQLClient], numbers: list[str], step: Any
+) -> dict[str, Any]:
     if isinstance(step, Send):
         fields = {"idempotencyKey": new_key(), "recipientMemberNumber": numbers[step.recipient],
                   "points": step.thousands * 1_000}  # fmt: skip

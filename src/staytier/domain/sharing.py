@@ -24,7 +24,7 @@ def pooling_offered(rules: PoolingRules) -> None:
         )
 
 
-def join_refusal(rules: PoolingRules, joins_this_year: int, year: int, field: str) -> None:
+def join_refusal(rules: PoolingRules, joins_this_year: int, year: int, field: str | None) -> None:
     """POOL_JOIN_LIMIT_REACHED when the member has created or joined as many pools this
     qualification year as the program allows."""
     if joins_this_year >= rules.joins_per_year:

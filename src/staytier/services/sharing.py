@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from staytier.clock import local_date
 from staytier.domain.calendar import qualification_year
@@ -384,11 +385,13 @@ async def contribute_to_pool(
     )  # fmt: skip
 
 
-async def _moved_in(session: AsyncSession, column: object, member_id: int, year: int) -> int:
+async def _moved_in(
+    session: AsyncSession, column: InstrumentedAttribute[int], member_id: int, year: int
+) -> int:
+    """Points the member sent (``column`` the sender) or received in ``year``."""
     total = await session.scalar(
         select(func.coalesce(func.sum(PointsTransfer.points), 0)).where(
-            column == member_id,  # type: ignore[operator]
-            PointsTransfer.year == year,
+            column == member_id, PointsTransfer.year == year
         )
     )
     return int(total or 0)

@@ -75,7 +75,7 @@ async def pool_view(context: Context, pool: models.PointsPool) -> PointsPool:
                 state=s.state,
                 owner=s.owner,
                 contributed_points=s.contributed_points,
-            )  # fmt: skip
+            )
             for s in seats
         ],
         year=year,

@@ -12,7 +12,6 @@ from alembic import op
 
 import staytier.store.types
 
-
 revision: str = "0014_pooling_merge"
 down_revision: str | None = "0011_engagement"
 branch_labels: str | Sequence[str] | None = None
