@@ -13,7 +13,16 @@ from sqlalchemy import func, select
 from staytier.domain.merge import MERGE_RULES, MergeRule
 from staytier.services.merge import COMBINED, member_columns
 from staytier.store.models import LedgerEntry, Member
-from tests.access.test_erasure_everywhere import Scene, full_history, scene, totals
+from tests.access.test_erasure_everywhere import (
+    ERASE,
+    PERSONAL,
+    Scene,
+    full_history,
+    hits,
+    scene,
+    text_at_rest,
+    totals,
+)
 from tests.support import ENROLL, new_key
 
 __all__ = ["scene"]  # the fixture, shared with the erasure test
@@ -81,3 +90,40 @@ async def test_after_a_merge_only_the_kept_rows_name_the_duplicate(scene: Scene)
     assert "stays.member_id" not in left and "ledger_entries.member_id" in left
     assert closed == 0  # the duplicate's ledger is closed by its MERGE_OUT entry
     assert await totals(scene.runtime) == books  # nothing created or lost
+
+
+POOL = """mutation($i: CreatePointsPoolInput!) {
+  createPointsPool(input: $i) { userErrors { code } } }"""
+
+
+async def test_erasing_the_survivor_erases_the_merged_account_too(scene: Scene) -> None:
+    duplicate = await full_history(scene)
+    enrolled = await scene.admin(ENROLL, input={"firstName": "Zoëlle", "lastName": "Quistorp"})
+    survivor = enrolled["enrollGuest"]["guest"]["memberNumber"]
+    async with scene.runtime.db.reading() as session:
+        survivor_id = await session.scalar(
+            select(Member.id).where(Member.member_number == survivor)
+        )
+    app = await scene.admin.acting_as("guest", member_id=survivor_id)
+    pool = {"idempotencyKey": new_key(), "name": "Quistorp household"}
+    assert (await app(POOL, i=pool))["createPointsPool"]["userErrors"] == []
+    await app.aclose()
+    merged = await scene.admin(
+        MERGE,
+        i={
+            "idempotencyKey": new_key(),
+            "survivorMemberNumber": survivor,
+            "duplicateMemberNumber": duplicate,
+            "reason": "Zoëlle Quistorp enrolled twice",
+        },
+    )
+    assert merged["mergeMembers"]["userErrors"] == []
+    personal = {**PERSONAL, "member number": duplicate, "survivor number": survivor}
+    assert ("last name", "points_pools.name") in hits(await text_at_rest(scene.runtime), personal)
+    books = await totals(scene.runtime)
+
+    erased = (await scene.admin(ERASE, n=survivor))["eraseGuest"]
+
+    assert erased["userErrors"] == []
+    assert hits(await text_at_rest(scene.runtime), personal) == set()
+    assert await totals(scene.runtime) == books

@@ -327,3 +327,17 @@ async def test_ledger_entries_sum_to_every_balance(household: Household, runtime
                 select(LedgerEntry.points).where(LedgerEntry.member_id == member.id)
             )
             assert sum(entries) == member.points_balance
+
+
+async def test_both_members_export_the_transfer(household: Household) -> None:
+    await household.give(0, 9_000)
+    fields = {"idempotencyKey": new_key(), "recipientMemberNumber": household.numbers[1],
+              "points": 4_000}  # fmt: skip
+    await household.apps[0](TRANSFER, i=fields)
+    export = "query($n: String!) { exportGuestData(memberNumber: $n) }"
+
+    documents = [
+        (await household.admin(export, n=n))["exportGuestData"] for n in household.numbers[:2]
+    ]
+
+    assert [[t["points"] for t in d["points_transfers"]] for d in documents] == [[4_000], [4_000]]

@@ -136,13 +136,13 @@ async def _close_balance(
         post_entry(
             session, duplicate, kind=LedgerKind.MERGE_OUT, points=-points, occurred_at=now,
             effective_on=local_date(runtime.clock, duplicate.time_zone),
-            description=f"Merged into member {survivor.member_number}",
+            description="Merged into the surviving account",
             keeps_points_alive=False,
         )  # fmt: skip
         post_entry(
             session, survivor, kind=LedgerKind.MERGE_IN, points=points, occurred_at=now,
             effective_on=local_date(runtime.clock, survivor.time_zone),
-            description=f"Merged from member {duplicate.member_number}",
+            description="Merged from a duplicate account",
             keeps_points_alive=False,
         )  # fmt: skip
     # The points stay alive as long as the later of the two accounts' activity says.

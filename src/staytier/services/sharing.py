@@ -10,6 +10,10 @@ service rests on: each balance equals the sum of its member's ledger, with no th
 balance to reconcile, expire or erase. ``pool_contributions`` records what each member put
 in, for the pool's yearly limit and the members' view.
 
+Ledger descriptions name no other member (the rows of ``points_transfers`` and
+``pool_contributions`` hold who): erasing one member must leave nothing of theirs on
+another member's ledger.
+
 Both members' rows are locked, lowest id first (so two opposite transfers cannot wait on
 each other), before any balance or yearly total is read: concurrent transfers and
 contributions are serialised per member and never overdraw.
@@ -361,12 +365,12 @@ async def contribute_to_pool(
         now = runtime.now()
         out = post_entry(
             session, member, kind=LedgerKind.POOL_OUT, points=-command.points, occurred_at=now,
-            effective_on=today, description=f"Contributed to the pool {pool.name}",
+            effective_on=today, description="Contributed to your points pool",
         )  # fmt: skip
         into = post_entry(
             session, owner, kind=LedgerKind.POOL_IN, points=command.points, occurred_at=now,
             effective_on=local_date(runtime.clock, owner.time_zone),
-            description=f"Pooled by member {member.member_number} into {pool.name}",
+            description="Pooled by a member of your points pool",
         )  # fmt: skip
         await session.flush()
         session.add(
@@ -424,12 +428,12 @@ async def transfer_points(
         out = post_entry(
             session, sender, kind=LedgerKind.POINTS_SENT, points=-command.points,
             occurred_at=now, effective_on=today,
-            description=f"Sent to member {recipient.member_number}",
+            description="Sent to another member",
         )  # fmt: skip
         into = post_entry(
             session, recipient, kind=LedgerKind.POINTS_RECEIVED, points=command.points,
             occurred_at=now, effective_on=local_date(runtime.clock, recipient.time_zone),
-            description=f"Received from member {sender.member_number}",
+            description="Received from another member",
         )  # fmt: skip
         await session.flush()
         transfer = PointsTransfer(
