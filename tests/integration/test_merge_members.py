@@ -26,6 +26,7 @@ PROFILE = """query($n: String!) { guest(memberNumber: $n) { memberNumber
   consents { purpose granted }
   stays(first: 20) { edges { node { confirmationNumber } } } } }"""
 ME = "{ me { memberNumber points { balance } } }"
+SEARCH = "query($q: String!) { searchGuests(query: $q) { edges { node { memberNumber } } } }"
 ERASE = """mutation($n: String!) {
   eraseGuest(input: {memberNumber: $n, reason: "asked"}) { userErrors { code } } }"""
 
@@ -116,6 +117,9 @@ async def test_a_duplicate_account_is_merged_into_the_survivor(
     assert sorted((p["category"], p["value"]) for p in old["preferences"]) == [
         ("NEWSPAPER", "FINANCIAL"), ("PILLOW", "FEATHER")
     ]  # fmt: skip
+    for query in (duplicate, "Hopper"):  # the desk's search finds the survivor alone
+        found = await client(SEARCH, q=query)
+        assert [e["node"]["memberNumber"] for e in found["searchGuests"]["edges"]] == [survivor]
     ledger = (await client(GUEST, memberNumber=duplicate))["guest"]["ledger"]["edges"]
     assert ledger[0]["node"]["kind"] == "MERGE_IN"
     sums = await ledger_sums(runtime)

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from staytier.clock import TestClock
 from staytier.services.runtime import Runtime
 from staytier.store.models import LedgerEntry, Member
 from tests.privilege_support import ADJUST
-from tests.support import GraphQLClient, enroll, new_key, set_clock
+from tests.support import ENROLL, GraphQLClient, enroll, new_key, set_clock
 
 TRANSFER = """
 mutation($i: TransferPointsInput!) { transferPoints(input: $i) {
@@ -341,3 +342,36 @@ async def test_both_members_export_the_transfer(household: Household) -> None:
     ]
 
     assert [[t["points"] for t in d["points_transfers"]] for d in documents] == [[4_000], [4_000]]
+
+
+async def test_the_yearly_limit_turns_over_at_midnight_where_the_sender_lives(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    enrolled = await client(
+        ENROLL, input={"firstName": "Mere", "lastName": "Ngata", "timeZone": "Pacific/Auckland"}
+    )
+    sender = enrolled["enrollGuest"]["guest"]["memberNumber"]
+    recipient = await enroll(client, "Ada", "Okafor")
+    adjust = {"idempotencyKey": new_key(), "memberNumber": sender, "points": 150_000,
+              "reason": "opening balance", "author": "ops"}  # fmt: skip
+    await client(ADJUST, input=adjust)
+    clock = runtime.clock
+    assert isinstance(clock, TestClock)
+
+    async def send(at: dt.datetime, points: int) -> list[tuple[str, str | None]]:
+        clock.set(at)
+        app = await client.acting_as("guest", member_id=await member_id(runtime, sender))
+        fields = {"idempotencyKey": new_key(), "recipientMemberNumber": recipient,
+                  "points": points}  # fmt: skip
+        answer = (await app(TRANSFER, i=fields))["transferPoints"]
+        await app.aclose()
+        return codes(answer)
+
+    assert await send(dt.datetime(2026, 6, 1, tzinfo=dt.UTC), 100_000) == []
+    # 23:59 on 31 December in Auckland (10:59 UTC): still 2026 there.
+    before_midnight = await send(dt.datetime(2026, 12, 31, 10, 59, tzinfo=dt.UTC), 1_000)
+    # 00:01 on 1 January in Auckland, while it is still 31 December in UTC.
+    after_midnight = await send(dt.datetime(2026, 12, 31, 11, 1, tzinfo=dt.UTC), 1_000)
+
+    assert before_midnight == [("TRANSFER_LIMIT_REACHED", "points")]
+    assert after_midnight == []
