@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 
 from staytier.services.runtime import Runtime
 from staytier.store.models import AuditEntry, LedgerEntry, Member, StatusPeriod
+from tests.integration.test_birthday_bonus import bonuses, member_born
+from tests.integration.test_test_clock import move
 from tests.privilege_support import ADJUST
 from tests.support import GUEST, GraphQLClient, enroll, new_key, record
 
@@ -224,3 +226,21 @@ async def test_only_an_administrator_merges(client: GraphQLClient) -> None:
 
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     await desk.aclose()
+
+
+async def test_the_survivors_birthday_is_the_one_celebrated(client: GraphQLClient) -> None:
+    survivor = await member_born(client, "1980-03-20")
+    duplicate = await member_born(client, "1980-03-10")  # a typo at the desk
+
+    await client(MERGE, i=merge_input(survivor, duplicate))
+    await move(client, "2026-03-11T06:00:00+00:00")
+    await move(client, "2026-03-21T06:00:00+00:00")
+
+    assert [points for points, *_ in await bonuses(client, survivor)] == [500]
+    async with client.runtime.db.reading() as session:
+        closed = await session.scalar(
+            select(func.count(LedgerEntry.id))
+            .join(Member, Member.id == LedgerEntry.member_id)
+            .where(Member.merged_into_id.is_not(None))
+        )
+    assert closed == 0  # no bonus lands on the closed account
