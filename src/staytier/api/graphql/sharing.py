@@ -4,6 +4,7 @@ signed-in guest's own act (a guest token); staff cannot move a member's points."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 
 import strawberry
 from strawberry.types import Info
@@ -183,6 +184,20 @@ def _pool_id(text: str) -> int:
     return int(text) if text.strip().isdigit() else 0
 
 
+PoolService = Callable[..., Awaitable[Result]]
+
+
+async def _pool_call(
+    info: Info[Context, None], service: PoolService, command: object
+) -> PointsPoolPayload:
+    """Runs a pool use case for the signed-in guest and answers the pool as it is now."""
+    context, member = info.context, info.context.principal.member_id
+    if member is None:
+        return PointsPoolPayload(user_errors=_no_member())
+    call = service(context.runtime, command, member_id=member, scope=context.idempotency_scope)
+    return await _pool_outcome(context, *await attempt(call))
+
+
 @strawberry.type
 class SharingMutation:
     @strawberry.mutation(
@@ -192,14 +207,8 @@ class SharingMutation:
     async def create_points_pool(
         self, info: Info[Context, None], input: CreatePointsPoolInput
     ) -> PointsPoolPayload:
-        context, member = info.context, info.context.principal.member_id
-        if member is None:
-            return PointsPoolPayload(user_errors=_no_member())
         command = sharing.CreatePool(idempotency_key=input.idempotency_key, name=input.name)
-        call = sharing.create_pool(
-            context.runtime, command, member_id=member, scope=context.idempotency_scope
-        )
-        return await _pool_outcome(context, *await attempt(call))
+        return await _pool_call(info, sharing.create_pool, command)
 
     @strawberry.mutation(
         description="The pool's owner invites a member, who joins with their own sign-in.",
@@ -208,16 +217,9 @@ class SharingMutation:
     async def invite_to_points_pool(
         self, info: Info[Context, None], input: InviteToPointsPoolInput
     ) -> PointsPoolPayload:
-        context, member = info.context, info.context.principal.member_id
-        if member is None:
-            return PointsPoolPayload(user_errors=_no_member())
-        command = sharing.InviteToPool(
-            idempotency_key=input.idempotency_key, member_number=input.member_number.strip()
-        )
-        call = sharing.invite_to_pool(
-            context.runtime, command, member_id=member, scope=context.idempotency_scope
-        )
-        return await _pool_outcome(context, *await attempt(call))
+        number = input.member_number.strip()
+        command = sharing.InviteToPool(idempotency_key=input.idempotency_key, member_number=number)
+        return await _pool_call(info, sharing.invite_to_pool, command)
 
     @strawberry.mutation(
         description="The signed-in guest accepts an invitation to a pool.",
@@ -226,16 +228,9 @@ class SharingMutation:
     async def join_points_pool(
         self, info: Info[Context, None], input: JoinPointsPoolInput
     ) -> PointsPoolPayload:
-        context, member = info.context, info.context.principal.member_id
-        if member is None:
-            return PointsPoolPayload(user_errors=_no_member())
-        command = sharing.JoinPool(
-            idempotency_key=input.idempotency_key, pool_id=_pool_id(str(input.pool_id))
-        )
-        call = sharing.join_pool(
-            context.runtime, command, member_id=member, scope=context.idempotency_scope
-        )
-        return await _pool_outcome(context, *await attempt(call))
+        pool_id = _pool_id(str(input.pool_id))
+        command = sharing.JoinPool(idempotency_key=input.idempotency_key, pool_id=pool_id)
+        return await _pool_call(info, sharing.join_pool, command)
 
     @strawberry.mutation(
         description="The signed-in guest leaves their pool; the owner leaving closes it.",
@@ -244,14 +239,8 @@ class SharingMutation:
     async def leave_points_pool(
         self, info: Info[Context, None], input: LeavePointsPoolInput
     ) -> PointsPoolPayload:
-        context, member = info.context, info.context.principal.member_id
-        if member is None:
-            return PointsPoolPayload(user_errors=_no_member())
         command = sharing.LeavePool(idempotency_key=input.idempotency_key)
-        call = sharing.leave_pool(
-            context.runtime, command, member_id=member, scope=context.idempotency_scope
-        )
-        return await _pool_outcome(context, *await attempt(call))
+        return await _pool_call(info, sharing.leave_pool, command)
 
     @strawberry.mutation(
         description="The signed-in guest moves points to their pool's owner.",
@@ -260,16 +249,9 @@ class SharingMutation:
     async def contribute_to_points_pool(
         self, info: Info[Context, None], input: ContributeToPointsPoolInput
     ) -> PointsPoolPayload:
-        context, member = info.context, info.context.principal.member_id
-        if member is None:
-            return PointsPoolPayload(user_errors=_no_member())
-        command = sharing.ContributeToPool(
-            idempotency_key=input.idempotency_key, points=input.points
-        )
-        call = sharing.contribute_to_pool(
-            context.runtime, command, member_id=member, scope=context.idempotency_scope
-        )
-        return await _pool_outcome(context, *await attempt(call))
+        points = input.points
+        command = sharing.ContributeToPool(idempotency_key=input.idempotency_key, points=points)
+        return await _pool_call(info, sharing.contribute_to_pool, command)
 
     @strawberry.mutation(
         description="The signed-in guest gives points to another member.",
