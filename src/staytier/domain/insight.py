@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from staytier.domain.calendar import add_months
-from staytier.domain.points import LedgerKind
+from staytier.domain.points import MOVE_KINDS, LedgerKind
 from staytier.program.model import MemberValueRules, Recognition, Segment
 
 CENT = Decimal("0.01")
@@ -43,6 +43,9 @@ FLOW_OF_KIND = {
     LedgerKind.EXPIRE: Flow.EXPIRED,
     LedgerKind.REVERSAL: Flow.REVERSED,
     LedgerKind.ADJUSTMENT: Flow.ADJUSTED,
+    # Moves between members (transfers, pools, merges) come in pairs that sum to zero, so
+    # over the program they change nothing; per member they read as adjustments.
+    **{kind: Flow.ADJUSTED for kind in MOVE_KINDS},
 }
 
 

@@ -19,6 +19,27 @@ class LedgerKind(enum.Enum):
     EXPIRE = "EXPIRE"
     REVERSAL = "REVERSAL"
     ADJUSTMENT = "ADJUSTMENT"
+    # Points moving between members: each move is a pair of entries that sum to zero.
+    POINTS_SENT = "POINTS_SENT"
+    POINTS_RECEIVED = "POINTS_RECEIVED"
+    POOL_OUT = "POOL_OUT"
+    POOL_IN = "POOL_IN"
+    MERGE_OUT = "MERGE_OUT"
+    MERGE_IN = "MERGE_IN"
+
+
+# Kinds that only move points from one member to another: the program as a whole neither
+# issues nor spends anything by them.
+MOVE_KINDS = frozenset(
+    {
+        LedgerKind.POINTS_SENT,
+        LedgerKind.POINTS_RECEIVED,
+        LedgerKind.POOL_OUT,
+        LedgerKind.POOL_IN,
+        LedgerKind.MERGE_OUT,
+        LedgerKind.MERGE_IN,
+    }
+)
 
 
 # Kinds that count as activity and so restart the expiry clock.
@@ -29,6 +50,9 @@ ACTIVITY_KINDS = frozenset(
         LedgerKind.REDEEM,
         LedgerKind.TRANSFER_OUT,
         LedgerKind.DONATE,
+        # Giving points away is the sender's own act, like spending them.
+        LedgerKind.POINTS_SENT,
+        LedgerKind.POOL_OUT,
     }
 )
 

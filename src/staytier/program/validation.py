@@ -113,6 +113,7 @@ def version_mistakes(version: ProgramVersion) -> list[str]:
     mistakes.extend(_status_grant_mistakes(version))
     mistakes.extend(_survey_mistakes(version))
     mistakes.extend(_sweepstakes_mistakes(version))
+    mistakes.extend(_sharing_mistakes(version))
     return mistakes
 
 
@@ -478,3 +479,20 @@ def _sweepstakes_mistakes(version: ProgramVersion) -> Iterator[str]:
         for prize in rule.prizes:
             if prize.points < 1 or prize.count < 1:
                 yield f"{where}: prize {prize.name!r} needs positive points and count"
+
+
+def _sharing_mistakes(version: ProgramVersion) -> Iterator[str]:
+    pooling, transfers = version.pooling, version.transfers
+    if pooling.max_members < 0 or pooling.max_members == 1:
+        yield "pooling.max_members must be 0 (no pooling) or at least 2 (the owner and one more)"
+    if pooling.joins_per_year < 1:
+        yield "pooling.joins_per_year must be at least 1"
+    if pooling.min_contribution < 1:
+        yield "pooling.min_contribution must be at least 1"
+    if pooling.max_points_per_year < 0:
+        yield "pooling.max_points_per_year must not be negative (0 means no limit)"
+    if transfers.min_points < 1:
+        yield "transfers.min_points must be at least 1"
+    for name in ("max_sent_per_year", "max_received_per_year"):
+        if getattr(transfers, name) < transfers.min_points:
+            yield f"transfers.{name} must be at least transfers.min_points"

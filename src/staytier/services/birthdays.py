@@ -114,7 +114,8 @@ async def _credit(
             select(SpecialDate.member_id, SpecialDate.month, SpecialDate.day)
             .add_columns(SpecialDate.recorded_on, Member.enrolled_on)
             .join(Member, Member.id == SpecialDate.member_id)
-            .where(birthday, Member.time_zone == zone, or_(*born))
+            # A merged account's date stays behind only where the survivor has its own.
+            .where(birthday, Member.time_zone == zone, or_(*born), Member.merged_into_id.is_(None))
         )
         for member_id, month, day, recorded_on, enrolled_on in rows:
             falls_on = max(d for d in days if occurrence(month, day, d.year) == d)

@@ -51,7 +51,9 @@ async def search_members(
         raise BusinessRuleError(
             ErrorCode.INVALID_INPUT, f"Search for 1 to {MAX_QUERY} characters.", "query"
         )
-    by_number = Member.member_number == query_text
+    # An old number of a merged account finds the member it was merged into.
+    merged_into = select(Member.merged_into_id).where(Member.member_number == query_text)
+    by_number = or_(Member.member_number == query_text, Member.id == merged_into.scalar_subquery())
     by_email = Member.email == query_text.lower()
     key = phone_key(query_text)
     by_phone = Member.phone_key == key if key is not None else literal(False)
@@ -60,7 +62,11 @@ async def search_members(
     rank = case((by_number, 0), (by_email, 1), (by_phone, 2), else_=3)
     rows = await session.scalars(
         select(Member)
-        .where(or_(*matches), visible if visible is not None else true())
+        .where(
+            or_(*matches),
+            Member.merged_into_id.is_(None),  # a merged account is found as its survivor
+            visible if visible is not None else true(),
+        )
         .order_by(rank, Member.last_name, Member.first_name, Member.id)
         .offset(offset)
         .limit(first + 1)

@@ -31,6 +31,7 @@ from staytier.domain.access import Principal, Role
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, SignInCode
+from staytier.store.queries import surviving_member
 
 log = logging.getLogger("staytier.sign_in")
 
@@ -57,7 +58,8 @@ async def _member_by_email(session: AsyncSession, email: str) -> Member | None:
     member: Member | None = await session.scalar(
         select(Member).where(Member.email == email.strip().lower(), Member.erased_at.is_(None))
     )
-    return member
+    # The address of an account merged into another signs the survivor in.
+    return None if member is None else await surviving_member(session, member)
 
 
 # Codes asked for an email that is no member's are hashed for, and voided under, this id,
@@ -190,6 +192,8 @@ async def principal_of_token(runtime: Runtime, token: str) -> Principal | None:
         return None
     async with runtime.db.reading() as session:
         member = await session.get(Member, member_id)
+        if member is not None:  # a token of a merged account acts for the survivor
+            member = await surviving_member(session, member)
     if member is None or member.erased_at is not None:
         return None
     return Principal(

@@ -1,7 +1,7 @@
 """A guest's rights over their data: an export of everything held on them, and erasure.
 
-The export reads every table that refers to the member (by a ``member_id`` column, and the
-revisions of their stays), so a table added later is exported without a change here.
+The export reads every table that refers to the member (by any column naming a member, and
+the revisions of their stays), so a table added later is exported without a change here.
 
 Erasure pseudonymizes the member row (name, contact, home property, the member number, so
 the old number no longer resolves), deletes the profile (preferences, staff notes, special
@@ -9,13 +9,16 @@ dates, consent, profile history, search terms) and what signs them in or approve
 spending, and blanks the values the audit log kept about their profile. Free text written
 about the guest goes: ledger descriptions (goodwill notes, adjustment reasons, transfer
 labels) and partners' activity descriptions are replaced, frequent-flyer numbers erased.
-Then every text and JSON column of every row still referring to the member (found through
-the metadata, so a table added later is covered) is scrubbed of the guest's personal values
-(:mod:`staytier.domain.erasure`): partner requests, webhook receipts, partners' answers.
+Then every text and JSON column of every row still referring to the member (by any column
+naming a member, found through the metadata, so a table added later is covered) is
+scrubbed of the guest's personal values (:mod:`staytier.domain.erasure`): partner
+requests, webhook receipts, partners' answers.
 The ledger, stays and credits stay, attached to the pseudonymous member, so every program
 total still reconciles. A member with partner requests still being delivered is not erased
 until they are final: the partner still needs the request as it was written. The words of their
 complaints are blanked (the category and dates stay for the property's figures).
+Accounts merged into the member (``members.merged_into_id``) are the same person's and are
+erased with them.
 """
 
 from __future__ import annotations
@@ -86,7 +89,18 @@ def _member_tables() -> list[Table]:
     return [
         table
         for table in Base.metadata.sorted_tables
-        if "member_id" in table.c and table.name not in NOT_EXPORTED
+        if _naming_member(table) and table.name not in NOT_EXPORTED
+    ]
+
+
+def _naming_member(table: Table) -> list[Any]:
+    """The columns of ``table`` that name a member (``member_id``, a pool's owner, both sides
+    of a transfer or a merge), read from the metadata."""
+    members = Base.metadata.tables["members"]
+    return [
+        column
+        for column in table.c
+        if table is not members and any(fk.column.table is members for fk in column.foreign_keys)
     ]
 
 
@@ -109,7 +123,8 @@ async def export_guest_data(runtime: Runtime, member_id: int) -> dict[str, Any]:
             "member": member[0] if member else None,
         }
         for table in _member_tables():
-            document[table.name] = await _rows(session, table, table.c.member_id == member_id)
+            naming = or_(*(column == member_id for column in _naming_member(table)))
+            document[table.name] = await _rows(session, table, naming)
         stay_ids = select(Stay.id).where(Stay.member_id == member_id)
         document["stay_revisions"] = await _rows(
             session,
@@ -143,46 +158,70 @@ async def erase_guest(runtime: Runtime, member_number: str, reason: str) -> dict
         )
     async with runtime.db.transaction() as session:
         member = await member_for_update(session, member_number)
-        await _refuse_while_partners_deliver(session, member)
+        # Accounts merged into this one are the same person's: they go with it.
+        duplicates = list(
+            await session.scalars(
+                select(Member).where(Member.merged_into_id == member.id).with_for_update()
+            )
+        )
+        for account in (member, *duplicates):
+            await _refuse_while_partners_deliver(session, account)
         now = runtime.now()
-        personal = await _personal_values(session, member)
-        for name in PROFILE_TABLES:
-            table = Base.metadata.tables[name]
-            await session.execute(delete(table).where(table.c.member_id == member.id))
-        await _drop_free_text(session, member.id)
-        await _scrub_rows(session, member.id, personal)
-        await session.execute(
-            update(AuditEntry)
-            .where(AuditEntry.member_id == member.id)
-            .values(subject_key="")
-            .execution_options(synchronize_session=False)
-        )
-        await session.execute(
-            update(AuditEntry)
-            .where(AuditEntry.member_id == member.id, AuditEntry.subject.in_(PROFILE_SUBJECTS))
-            .values(before={"erased": True}, after={"erased": True})
-            .execution_options(synchronize_session=False)
-        )
-        # Complaints stay for the property's service-recovery figures; their words go.
-        await session.execute(
-            update(Complaint)
-            .where(Complaint.member_id == member.id)
-            .values(description="", resolution=None)
-            .execution_options(synchronize_session=False)
-        )
-        member.member_number = personal.pseudonym
-        member.first_name = member.last_name = ERASED_NAME
-        member.email = member.phone = member.phone_key = member.home_property_code = None
-        member.erased_at = now
-        audit.record(
-            session,
-            at=now,
-            subject="member",
-            action="ERASED",
-            member_id=member.id,
-            after={"reason": reason.strip()},
-        )
+        accounts = [(account, await _personal_values(session, account)) for account in duplicates]
+        accounts.append((member, await _personal_values(session, member)))
+        # Rows moved by a merge name the other account: each is scrubbed of all of them.
+        everyone = [personal for _, personal in accounts]
+        for account, personal in accounts:
+            await _erase(session, runtime, account, personal, everyone, now, reason)
         return {"member_id": member.id, "erased_at": now.isoformat()}
+
+
+async def _erase(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    personal: PersonalValues,
+    everyone: list[PersonalValues],
+    now: dt.datetime,
+    reason: str,
+) -> None:
+    for name in PROFILE_TABLES:
+        table = Base.metadata.tables[name]
+        await session.execute(delete(table).where(table.c.member_id == member.id))
+    await _drop_free_text(session, member.id)
+    for values in everyone:
+        await _scrub_rows(session, member.id, values)
+    await session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.member_id == member.id)
+        .values(subject_key="")
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.member_id == member.id, AuditEntry.subject.in_(PROFILE_SUBJECTS))
+        .values(before={"erased": True}, after={"erased": True})
+        .execution_options(synchronize_session=False)
+    )
+    # Complaints stay for the property's service-recovery figures; their words go.
+    await session.execute(
+        update(Complaint)
+        .where(Complaint.member_id == member.id)
+        .values(description="", resolution=None)
+        .execution_options(synchronize_session=False)
+    )
+    member.member_number = personal.pseudonym
+    member.first_name = member.last_name = ERASED_NAME
+    member.email = member.phone = member.phone_key = member.home_property_code = None
+    member.erased_at = now
+    audit.record(
+        session,
+        at=now,
+        subject="member",
+        action="ERASED",
+        member_id=member.id,
+        after={"reason": reason.strip()},
+    )
 
 
 async def _refuse_while_partners_deliver(session: AsyncSession, member: Member) -> None:
@@ -263,9 +302,9 @@ def _rows_of(table: Table, member_id: int) -> ColumnElement[bool] | None:
     if table.name == "idempotency_records":
         # Requests the guest sent themself; other clients' keys name no member we can find.
         return IdempotencyRecord.scope == f"guest:{member_id}"
-    if "member_id" in table.c:
-        return table.c.member_id == member_id
-    return None
+    # Any column naming a member: a pool the member owns, a merge or transfer they took part in.
+    naming = [column == member_id for column in _naming_member(table)]
+    return or_(*naming) if naming else None
 
 
 async def _scrub_rows(session: AsyncSession, member_id: int, personal: PersonalValues) -> None:

@@ -340,6 +340,14 @@ async def _withdraw(
     return removed
 
 
+async def withdraw_for_merge(
+    session: AsyncSession, runtime: Runtime, member: Member, purpose: ConsentPurpose, actor: Actor
+) -> None:
+    """Removes the member's values that need ``purpose``, in the caller's transaction: an
+    account merge that leaves the purpose without consent (see ``services/merge.py``)."""
+    await _withdraw(session, runtime, member, purpose, actor)
+
+
 async def add_staff_note(
     runtime: Runtime, member_number: str, text: str, author: str, actor: Actor
 ) -> Result:

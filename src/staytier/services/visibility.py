@@ -131,7 +131,14 @@ async def visible_member(
     if member_id is not None:
         query = query.where(Member.id == member_id)
     if member_number is not None:
-        query = query.where(Member.member_number == member_number)
+        # The old number of a merged member names the member it was merged into.
+        merged = select(Member.merged_into_id).where(Member.member_number == member_number)
+        query = query.where(
+            or_(
+                Member.member_number == member_number,
+                Member.id == merged.scalar_subquery(),
+            )
+        ).order_by(Member.merged_into_id.is_not(None))
     found: Member | None = await session.scalar(query)
     return found
 

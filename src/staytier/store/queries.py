@@ -11,14 +11,36 @@ from staytier.store.models import Credit, Member, Property, QualifyingCredit, St
 
 
 async def member_by_number(
-    session: AsyncSession, member_number: str, *, for_update: bool = False
+    session: AsyncSession,
+    member_number: str,
+    *,
+    for_update: bool = False,
+    follow_merge: bool = True,
 ) -> Member | None:
-    """The member, locked against concurrent writers when ``for_update`` (PostgreSQL)."""
+    """The member, locked against concurrent writers when ``for_update`` (PostgreSQL).
+
+    The number of a member merged into another names the survivor (``follow_merge``)."""
     query = select(Member).where(Member.member_number == member_number)
     if for_update:
         query = query.with_for_update()
     member: Member | None = await session.scalar(query)
+    if member is not None and member.merged_into_id is not None and follow_merge:
+        return await surviving_member(session, member, for_update=for_update)
     return member
+
+
+async def surviving_member(
+    session: AsyncSession, member: Member, *, for_update: bool = False
+) -> Member | None:
+    """The member ``member`` was merged into, or ``member`` itself. A merge re-points
+    earlier merges to its survivor, so one step always reaches it."""
+    if member.merged_into_id is None:
+        return member
+    query = select(Member).where(Member.id == member.merged_into_id)
+    if for_update:
+        query = query.with_for_update()
+    survivor: Member | None = await session.scalar(query)
+    return survivor
 
 
 # The statements of the busiest write path are built once. A statement built per call costs
@@ -62,7 +84,10 @@ async def member_and_property(
     ).first()
     if found is None:
         return None, None
-    return found[0], found[1]
+    member: Member = found[0]
+    if member.merged_into_id is not None:  # an old number of a merged member
+        return await surviving_member(session, member, for_update=True), found[1]
+    return member, found[1]
 
 
 async def property_by_code(session: AsyncSession, code: str) -> Property | None:

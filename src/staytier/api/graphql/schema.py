@@ -28,6 +28,7 @@ from staytier.api.graphql.complaints import ComplaintsMutation, ComplaintsQuery
 from staytier.api.graphql.guest_approvals import GuestApprovalMutation
 from staytier.api.graphql.insight import InsightQuery
 from staytier.api.graphql.limits import WithinLimits
+from staytier.api.graphql.merge import MergeMutation
 from staytier.api.graphql.mutations import CoreMutation
 from staytier.api.graphql.partner_privileges import (
     PartnerPrivilegesMutation,
@@ -39,6 +40,7 @@ from staytier.api.graphql.privileges import PrivilegesMutation, PrivilegesQuery
 from staytier.api.graphql.profiles import ProfileMutation, ProfileQuery
 from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
+from staytier.api.graphql.sharing import SharingMutation
 from staytier.api.graphql.simulation import SimulationMutation, SimulationQuery
 from staytier.api.graphql.status_grants import StatusGrantsMutation
 from staytier.api.graphql.surveys import SurveysMutation, SurveysQuery
@@ -80,6 +82,8 @@ Mutation = merge_types(
         StatusGrantsMutation,
         SurveysMutation,
         SweepstakesMutation,
+        SharingMutation,
+        MergeMutation,
     ),
 )
 # Default deny: a root field declared without a permission class is for admins only.

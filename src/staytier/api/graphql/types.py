@@ -41,6 +41,7 @@ from staytier.store import models
 
 if TYPE_CHECKING:
     from staytier.api.graphql.complaints import Complaint
+    from staytier.api.graphql.sharing import PointsPool
     from staytier.api.graphql.surveys import SurveyInvitation
     from staytier.api.graphql.sweepstakes import SweepstakesEntries
 
@@ -603,6 +604,26 @@ class Guest:
                 )
                 rows = [row for row in rows if _falls_within_any(row, stays)]
         return [SpecialDate.of(row) for row in rows]
+
+    @strawberry.field(
+        description="The points pool the guest is in now.", permission_classes=[HistoryReaders]
+    )
+    async def points_pool(
+        self, info: Info[Context, None]
+    ) -> Annotated[PointsPool, strawberry.lazy("staytier.api.graphql.sharing")] | None:
+        from staytier.api.graphql.sharing import pool_of_member
+
+        return await pool_of_member(info.context, self.member_id)
+
+    @strawberry.field(
+        description="Open pools that invited the guest.", permission_classes=[HistoryReaders]
+    )
+    async def points_pool_invitations(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[PointsPool, strawberry.lazy("staytier.api.graphql.sharing")]]:
+        from staytier.api.graphql.sharing import invitations_of_member
+
+        return await invitations_of_member(info.context, self.member_id)
 
     @strawberry.field(
         description="The consent in force per purpose (given or withdrawn).",

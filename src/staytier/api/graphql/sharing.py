@@ -1,0 +1,288 @@
+"""Points between members: household pools and transfers. Every mutation here is the
+signed-in guest's own act (a guest token); staff cannot move a member's points."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+
+import strawberry
+from strawberry.types import Info
+
+from staytier.api.graphql.context import Context
+from staytier.api.graphql.errors import UserError
+from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.permissions import RolePermission
+from staytier.api.graphql.queries import load_guest
+from staytier.api.graphql.types import Guest
+from staytier.clock import local_date
+from staytier.domain.access import Role
+from staytier.domain.calendar import qualification_year
+from staytier.domain.errors import ErrorCode
+from staytier.services import sharing
+from staytier.services.idempotency import Result
+from staytier.store import models
+
+
+class OwnPoints(RolePermission):
+    """Only the guest themself, signed in: points move by the member's own choice."""
+
+    roles = (Role.GUEST,)
+
+
+@strawberry.type(description="A member's seat in a points pool.")
+class PoolMember:
+    member_number: str
+    first_name: str
+    state: str = strawberry.field(description="INVITED or ACTIVE.")
+    owner: bool
+    contributed_points: int = strawberry.field(
+        description="Points contributed this qualification year."
+    )
+
+
+@strawberry.type(
+    description="A household pool: contributions move to the owner, who alone redeems them."
+)
+class PointsPool:
+    id: strawberry.ID
+    name: str
+    owner_member_number: str
+    members: list[PoolMember]
+    year: int = strawberry.field(description="The qualification year the totals cover.")
+    pooled_points: int = strawberry.field(description="Points contributed this year.")
+    max_members: int
+    max_points_per_year: int | None = strawberry.field(description="null: no yearly limit.")
+
+
+async def pool_view(context: Context, pool: models.PointsPool) -> PointsPool:
+    runtime = context.runtime
+    async with runtime.db.reading() as session:
+        owner = await session.get(models.Member, pool.owner_member_id)
+        assert owner is not None
+        today = local_date(runtime.clock, owner.time_zone)
+        rules = runtime.rules_on(today)
+        year = qualification_year(today, rules.qualification.year_start_month)
+        seats = await sharing.seats_of(session, pool, year)
+        pooled = await sharing.pooled_in(session, pool.id, year)
+    return PointsPool(
+        id=strawberry.ID(str(pool.id)),
+        name=pool.name,
+        owner_member_number=owner.member_number,
+        members=[
+            PoolMember(
+                member_number=s.member_number,
+                first_name=s.first_name,
+                state=s.state,
+                owner=s.owner,
+                contributed_points=s.contributed_points,
+            )
+            for s in seats
+        ],
+        year=year,
+        pooled_points=pooled,
+        max_members=rules.pooling.max_members,
+        max_points_per_year=rules.pooling.max_points_per_year or None,
+    )
+
+
+async def pool_of_member(context: Context, member_id: int) -> PointsPool | None:
+    async with context.runtime.db.reading() as session:
+        pool = await sharing.pool_of(session, member_id)
+    return None if pool is None else await pool_view(context, pool)
+
+
+async def invitations_of_member(context: Context, member_id: int) -> list[PointsPool]:
+    async with context.runtime.db.reading() as session:
+        pools = await sharing.invitations_of(session, member_id)
+    return [await pool_view(context, pool) for pool in pools]
+
+
+@strawberry.type
+class PointsPoolPayload:
+    pool: PointsPool | None = strawberry.field(
+        default=None, description="The pool as it is now; null once closed or left."
+    )
+    guest: Guest | None = strawberry.field(default=None, description="The signed-in guest.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="Points one member gave another.")
+class PointsTransfer:
+    points: int
+    recipient_member_number: str
+    year: int
+    created_at: dt.datetime
+
+
+@strawberry.type
+class TransferPointsPayload:
+    transfer: PointsTransfer | None = None
+    guest: Guest | None = strawberry.field(default=None, description="The sender.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CreatePointsPoolInput:
+    idempotency_key: str
+    name: str
+
+
+@strawberry.input
+class InviteToPointsPoolInput:
+    idempotency_key: str
+    member_number: str = strawberry.field(description="The member invited.")
+
+
+@strawberry.input
+class JoinPointsPoolInput:
+    idempotency_key: str
+    pool_id: strawberry.ID
+
+
+@strawberry.input
+class LeavePointsPoolInput:
+    idempotency_key: str
+
+
+@strawberry.input
+class ContributeToPointsPoolInput:
+    idempotency_key: str
+    points: int
+
+
+@strawberry.input
+class TransferPointsInput:
+    idempotency_key: str
+    recipient_member_number: str
+    points: int
+
+
+def _no_member() -> list[UserError]:
+    return [UserError(code=ErrorCode.MEMBER_NOT_FOUND, field=None, message="No member.")]
+
+
+async def _pool_outcome(
+    context: Context, result: Result | None, errors: list[UserError]
+) -> PointsPoolPayload:
+    if result is None:
+        return PointsPoolPayload(user_errors=errors)
+    async with context.runtime.db.reading() as session:
+        pool = await session.get(models.PointsPool, result["pool_id"])
+    assert pool is not None
+    member_id = int(result["member_id"])
+    # The pool is shown to its members only: an owner sees it, an invitee after joining.
+    async with context.runtime.db.reading() as session:
+        current = await sharing.pool_of(session, member_id)
+    shown = (
+        await pool_view(context, pool) if current is not None and current.id == pool.id else None
+    )
+    return PointsPoolPayload(pool=shown, guest=await load_guest(context, member_id))
+
+
+def _pool_id(text: str) -> int:
+    return int(text) if text.strip().isdigit() else 0
+
+
+PoolService = Callable[..., Awaitable[Result]]
+
+
+async def _pool_call(
+    info: Info[Context, None], service: PoolService, command: object
+) -> PointsPoolPayload:
+    """Runs a pool use case for the signed-in guest and answers the pool as it is now."""
+    context, member = info.context, info.context.principal.member_id
+    if member is None:
+        return PointsPoolPayload(user_errors=_no_member())
+    call = service(context.runtime, command, member_id=member, scope=context.idempotency_scope)
+    return await _pool_outcome(context, *await attempt(call))
+
+
+@strawberry.type
+class SharingMutation:
+    @strawberry.mutation(
+        description="The signed-in guest opens a household pool and owns it.",
+        permission_classes=[OwnPoints],
+    )
+    async def create_points_pool(
+        self, info: Info[Context, None], input: CreatePointsPoolInput
+    ) -> PointsPoolPayload:
+        command = sharing.CreatePool(idempotency_key=input.idempotency_key, name=input.name)
+        return await _pool_call(info, sharing.create_pool, command)
+
+    @strawberry.mutation(
+        description="The pool's owner invites a member, who joins with their own sign-in.",
+        permission_classes=[OwnPoints],
+    )
+    async def invite_to_points_pool(
+        self, info: Info[Context, None], input: InviteToPointsPoolInput
+    ) -> PointsPoolPayload:
+        number = input.member_number.strip()
+        command = sharing.InviteToPool(idempotency_key=input.idempotency_key, member_number=number)
+        return await _pool_call(info, sharing.invite_to_pool, command)
+
+    @strawberry.mutation(
+        description="The signed-in guest accepts an invitation to a pool.",
+        permission_classes=[OwnPoints],
+    )
+    async def join_points_pool(
+        self, info: Info[Context, None], input: JoinPointsPoolInput
+    ) -> PointsPoolPayload:
+        pool_id = _pool_id(str(input.pool_id))
+        command = sharing.JoinPool(idempotency_key=input.idempotency_key, pool_id=pool_id)
+        return await _pool_call(info, sharing.join_pool, command)
+
+    @strawberry.mutation(
+        description="The signed-in guest leaves their pool; the owner leaving closes it.",
+        permission_classes=[OwnPoints],
+    )
+    async def leave_points_pool(
+        self, info: Info[Context, None], input: LeavePointsPoolInput
+    ) -> PointsPoolPayload:
+        command = sharing.LeavePool(idempotency_key=input.idempotency_key)
+        return await _pool_call(info, sharing.leave_pool, command)
+
+    @strawberry.mutation(
+        description="The signed-in guest moves points to their pool's owner.",
+        permission_classes=[OwnPoints],
+    )
+    async def contribute_to_points_pool(
+        self, info: Info[Context, None], input: ContributeToPointsPoolInput
+    ) -> PointsPoolPayload:
+        points = input.points
+        command = sharing.ContributeToPool(idempotency_key=input.idempotency_key, points=points)
+        return await _pool_call(info, sharing.contribute_to_pool, command)
+
+    @strawberry.mutation(
+        description="The signed-in guest gives points to another member.",
+        permission_classes=[OwnPoints],
+    )
+    async def transfer_points(
+        self, info: Info[Context, None], input: TransferPointsInput
+    ) -> TransferPointsPayload:
+        context, member = info.context, info.context.principal.member_id
+        if member is None:
+            return TransferPointsPayload(user_errors=_no_member())
+        command = sharing.TransferPoints(
+            idempotency_key=input.idempotency_key,
+            recipient_member_number=input.recipient_member_number.strip(),
+            points=input.points,
+        )
+        call = sharing.transfer_points(
+            context.runtime, command, member_id=member, scope=context.idempotency_scope
+        )
+        result, errors = await attempt(call)
+        if result is None:
+            return TransferPointsPayload(user_errors=errors)
+        async with context.runtime.db.reading() as session:
+            row = await session.get(models.PointsTransfer, result["transfer_id"])
+            assert row is not None
+            recipient = await session.get(models.Member, row.recipient_member_id)
+            assert recipient is not None
+        transfer = PointsTransfer(
+            points=row.points, recipient_member_number=recipient.member_number, year=row.year,
+            created_at=row.created_at,
+        )  # fmt: skip
+        return TransferPointsPayload(
+            transfer=transfer, guest=await load_guest(context, row.sender_member_id)
+        )

@@ -1,0 +1,507 @@
+"""Points between members: household pools and transfers, each a pair of ledger entries
+(one on each member) written in one transaction under both members' row locks.
+
+A pool is not an account of its own: a contribution moves the points at once from the
+contributor (``POOL_OUT``) to the pool's owner (``POOL_IN``), and the owner redeems them
+with the ordinary spending mutations. Hilton Honors pools work this way for the guest (only
+the owner redeems, contributed points are never handed back, leaving a pool returns
+nothing), and keeping every point on some member's ledger keeps the one invariant the
+service rests on: each balance equals the sum of its member's ledger, with no third kind of
+balance to reconcile, expire or erase. ``pool_contributions`` records what each member put
+in, for the pool's yearly limit and the members' view.
+
+Ledger descriptions name no other member (the rows of ``points_transfers`` and
+``pool_contributions`` hold who): erasing one member must leave nothing of theirs on
+another member's ledger.
+
+Both members' rows are locked, lowest id first (so two opposite transfers cannot wait on
+each other), before any balance or yearly total is read: concurrent transfers and
+contributions are serialised per member and never overdraw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from staytier.clock import local_date
+from staytier.domain.calendar import qualification_year
+from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
+from staytier.domain.points import LedgerKind
+from staytier.domain.sharing import (
+    PoolState,
+    contribution_refusal,
+    join_refusal,
+    pooling_offered,
+    seat_refusal,
+    transfer_refusal,
+)
+from staytier.program.model import ProgramVersion
+from staytier.services.idempotency import Result, run_once
+from staytier.services.ledger import post_entry
+from staytier.services.redemptions import not_enough_points
+from staytier.services.runtime import Runtime
+from staytier.store.models import (
+    Member,
+    PointsPool,
+    PointsTransfer,
+    PoolContribution,
+    PoolMembership,
+)
+from staytier.store.queries import member_by_number
+
+OPEN_STATES = (PoolState.INVITED.value, PoolState.ACTIVE.value)
+
+
+@dataclass(frozen=True)
+class CreatePool:
+    idempotency_key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class InviteToPool:
+    idempotency_key: str
+    member_number: str
+
+
+@dataclass(frozen=True)
+class JoinPool:
+    idempotency_key: str
+    pool_id: int
+
+
+@dataclass(frozen=True)
+class LeavePool:
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class ContributeToPool:
+    idempotency_key: str
+    points: int
+
+
+@dataclass(frozen=True)
+class TransferPoints:
+    idempotency_key: str
+    recipient_member_number: str
+    points: int
+
+
+async def _locked(session: AsyncSession, *ids: int) -> dict[int, Member]:
+    """The members, locked lowest id first, so two requests over the same pair of members
+    take their locks in the same order."""
+    found: dict[int, Member] = {}
+    for member_id in sorted(set(ids)):
+        member = await session.get(Member, member_id, with_for_update=True, populate_existing=True)
+        if member is None or member.erased_at is not None or member.merged_into_id is not None:
+            raise BusinessRuleError(ErrorCode.MEMBER_NOT_FOUND, "No such member.", None)
+        found[member_id] = member
+    return found
+
+
+async def _other_member(session: AsyncSession, number: str, field: str) -> Member:
+    """The member another one names (an old number of a merged member names the survivor)."""
+    member = await member_by_number(session, number)
+    if member is None or member.erased_at is not None:
+        raise BusinessRuleError(ErrorCode.MEMBER_NOT_FOUND, f"No member {number}.", field)
+    return member
+
+
+def _year(runtime: Runtime, member: Member) -> tuple[dt.date, int, ProgramVersion]:
+    today = local_date(runtime.clock, member.time_zone)
+    rules = runtime.rules_on(today)
+    return today, qualification_year(today, rules.qualification.year_start_month), rules
+
+
+async def active_membership(session: AsyncSession, member_id: int) -> PoolMembership | None:
+    """The member's place in the pool they are in now, if any."""
+    membership: PoolMembership | None = await session.scalar(
+        select(PoolMembership).where(
+            PoolMembership.member_id == member_id,
+            PoolMembership.state == PoolState.ACTIVE.value,
+        )
+    )
+    return membership
+
+
+async def _not_in_a_pool(session: AsyncSession, member_id: int, field: str | None) -> None:
+    if await active_membership(session, member_id) is not None:
+        raise BusinessRuleError(
+            ErrorCode.ALREADY_IN_POOL, "A member belongs to one pool at a time.", field
+        )
+
+
+async def _joins_in(session: AsyncSession, member_id: int, year: int) -> int:
+    count = await session.scalar(
+        select(func.count(PoolMembership.id)).where(
+            PoolMembership.member_id == member_id, PoolMembership.joined_year == year
+        )
+    )
+    return int(count or 0)
+
+
+async def _seats_taken(session: AsyncSession, pool_id: int, states: tuple[str, ...]) -> int:
+    count = await session.scalar(
+        select(func.count(PoolMembership.id)).where(
+            PoolMembership.pool_id == pool_id, PoolMembership.state.in_(states)
+        )
+    )
+    return int(count or 0)
+
+
+async def _owned_pool(session: AsyncSession, owner: Member) -> PointsPool:
+    membership = await active_membership(session, owner.id)
+    if membership is None:
+        raise BusinessRuleError(ErrorCode.POOL_NOT_FOUND, "You are in no points pool.")
+    pool = await session.get(PointsPool, membership.pool_id)
+    assert pool is not None
+    if pool.owner_member_id != owner.id:
+        raise BusinessRuleError(ErrorCode.NOT_POOL_OWNER, "Only the pool's owner does this.")
+    return pool
+
+
+async def create_pool(
+    runtime: Runtime, command: CreatePool, *, member_id: int, scope: str = ""
+) -> Result:
+    """The signed-in member opens a pool and owns it; it counts as one of their joins."""
+    name = command.name.strip()
+    mistakes = too_long(("name", name, 100))
+    if not name:
+        mistakes.append(BusinessRuleError(ErrorCode.INVALID_INPUT, "Name the pool.", "name"))
+    if mistakes:
+        raise InvalidInput(mistakes)
+
+    async def work(session: AsyncSession) -> Result:
+        owner = (await _locked(session, member_id))[member_id]
+        today, year, rules = _year(runtime, owner)
+        pooling_offered(rules.pooling)
+        await _not_in_a_pool(session, owner.id, None)
+        join_refusal(rules.pooling, await _joins_in(session, owner.id, year), year, None)
+        pool = PointsPool(owner_member_id=owner.id, name=name, created_at=runtime.now())
+        session.add(pool)
+        await session.flush()
+        session.add(
+            PoolMembership(
+                pool_id=pool.id, member_id=owner.id, state=PoolState.ACTIVE.value,
+                invited_at=runtime.now(), joined_on=today, joined_year=year,
+            )
+        )  # fmt: skip
+        await session.flush()
+        return {"pool_id": pool.id, "member_id": owner.id}
+
+    return await run_once(
+        runtime, operation="createPointsPool", key=command.idempotency_key, request=command,
+        work=work, scope=scope,
+    )  # fmt: skip
+
+
+async def invite_to_pool(
+    runtime: Runtime, command: InviteToPool, *, member_id: int, scope: str = ""
+) -> Result:
+    """The owner invites a member by number; the seat is held until they join or the
+    owner's pool closes."""
+
+    async def work(session: AsyncSession) -> Result:
+        owner = (await _locked(session, member_id))[member_id]
+        _, _, rules = _year(runtime, owner)
+        pooling_offered(rules.pooling)
+        pool = await _owned_pool(session, owner)
+        invitee = await _other_member(session, command.member_number, "memberNumber")
+        already = await session.scalar(
+            select(PoolMembership.id).where(
+                PoolMembership.pool_id == pool.id,
+                PoolMembership.member_id == invitee.id,
+                PoolMembership.state.in_(OPEN_STATES),
+            )
+        )
+        if already is not None:
+            raise BusinessRuleError(
+                ErrorCode.ALREADY_IN_POOL,
+                f"Member {invitee.member_number} is already in or invited to this pool.",
+                "memberNumber",
+            )
+        seat_refusal(
+            rules.pooling, await _seats_taken(session, pool.id, OPEN_STATES), "memberNumber"
+        )
+        session.add(
+            PoolMembership(
+                pool_id=pool.id, member_id=invitee.id, state=PoolState.INVITED.value,
+                invited_at=runtime.now(),
+            )
+        )  # fmt: skip
+        await session.flush()
+        return {"pool_id": pool.id, "member_id": owner.id}
+
+    return await run_once(
+        runtime, operation="inviteToPointsPool", key=command.idempotency_key, request=command,
+        work=work, scope=scope,
+    )  # fmt: skip
+
+
+async def join_pool(
+    runtime: Runtime, command: JoinPool, *, member_id: int, scope: str = ""
+) -> Result:
+    """The signed-in member accepts an invitation: one pool at a time, and as many joins
+    a year as the program allows."""
+
+    async def work(session: AsyncSession) -> Result:
+        pool = await session.get(PointsPool, command.pool_id)
+        invitation = await session.scalar(
+            select(PoolMembership).where(
+                PoolMembership.pool_id == command.pool_id,
+                PoolMembership.member_id == member_id,
+                PoolMembership.state == PoolState.INVITED.value,
+            )
+        )
+        if pool is None or pool.closed_at is not None or invitation is None:
+            raise BusinessRuleError(
+                ErrorCode.POOL_NOT_FOUND, "No open invitation to this pool.", "poolId"
+            )
+        # The owner's lock serialises joins to one pool; the member's, joins by one member.
+        member = (await _locked(session, member_id, pool.owner_member_id))[member_id]
+        today, year, rules = _year(runtime, member)
+        pooling_offered(rules.pooling)
+        await _not_in_a_pool(session, member.id, "poolId")
+        join_refusal(rules.pooling, await _joins_in(session, member.id, year), year, "poolId")
+        active = (PoolState.ACTIVE.value,)
+        seat_refusal(rules.pooling, await _seats_taken(session, pool.id, active), "poolId")
+        invitation.state = PoolState.ACTIVE.value
+        invitation.joined_on = today
+        invitation.joined_year = year
+        await session.flush()
+        return {"pool_id": pool.id, "member_id": member.id}
+
+    return await run_once(
+        runtime, operation="joinPointsPool", key=command.idempotency_key, request=command,
+        work=work, scope=scope,
+    )  # fmt: skip
+
+
+async def leave_pool(
+    runtime: Runtime, command: LeavePool, *, member_id: int, scope: str = ""
+) -> Result:
+    """The member leaves their pool; when the owner leaves, the pool closes. Points already
+    contributed stay with the owner."""
+
+    async def work(session: AsyncSession) -> Result:
+        member = (await _locked(session, member_id))[member_id]
+        membership = await active_membership(session, member.id)
+        if membership is None:
+            raise BusinessRuleError(ErrorCode.POOL_NOT_FOUND, "You are in no points pool.")
+        pool = await session.get(PointsPool, membership.pool_id)
+        assert pool is not None
+        await end_memberships(session, runtime, pool, member)
+        return {"pool_id": pool.id, "member_id": member.id}
+
+    return await run_once(
+        runtime, operation="leavePointsPool", key=command.idempotency_key, request=command,
+        work=work, scope=scope,
+    )  # fmt: skip
+
+
+async def end_memberships(
+    session: AsyncSession, runtime: Runtime, pool: PointsPool, member: Member
+) -> None:
+    """``member`` leaves ``pool``; if they own it, it closes and every seat in it ends."""
+    now = runtime.now()
+    query = update(PoolMembership).where(
+        PoolMembership.pool_id == pool.id, PoolMembership.state.in_(OPEN_STATES)
+    )
+    if pool.owner_member_id == member.id:
+        pool.closed_at = now
+    else:
+        query = query.where(PoolMembership.member_id == member.id)
+    await session.execute(
+        query.values(state=PoolState.LEFT.value, left_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    await session.flush()
+
+
+async def pooled_in(session: AsyncSession, pool_id: int, year: int) -> int:
+    """The points contributed to the pool in a qualification year."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(PoolContribution.points), 0)).where(
+            PoolContribution.pool_id == pool_id, PoolContribution.year == year
+        )
+    )
+    return int(total or 0)
+
+
+async def contribute_to_pool(
+    runtime: Runtime, command: ContributeToPool, *, member_id: int, scope: str = ""
+) -> Result:
+    """Moves the member's points to their pool's owner: POOL_OUT and POOL_IN, within the
+    pool's yearly limit and the member's balance."""
+
+    async def work(session: AsyncSession) -> Result:
+        membership = await active_membership(session, member_id)
+        if membership is None:
+            raise BusinessRuleError(ErrorCode.POOL_NOT_FOUND, "You are in no points pool.")
+        pool = await session.get(PointsPool, membership.pool_id)
+        assert pool is not None
+        if pool.owner_member_id == member_id:
+            raise BusinessRuleError(
+                ErrorCode.INVALID_INPUT,
+                "The owner's own points are already the pool's to redeem.",
+                "points",
+            )
+        members = await _locked(session, member_id, pool.owner_member_id)
+        member, owner = members[member_id], members[pool.owner_member_id]
+        # Re-read under the locks: the member may have left while we waited.
+        await session.refresh(pool)
+        if await active_membership(session, member_id) is None or pool.closed_at is not None:
+            raise BusinessRuleError(ErrorCode.POOL_NOT_FOUND, "You are in no points pool.")
+        today, year, rules = _year(runtime, member)
+        contribution_refusal(rules.pooling, command.points, await pooled_in(session, pool.id, year))
+        if command.points > member.points_balance:
+            raise not_enough_points(command.points, member.points_balance)
+        now = runtime.now()
+        out = post_entry(
+            session, member, kind=LedgerKind.POOL_OUT, points=-command.points, occurred_at=now,
+            effective_on=today, description="Contributed to your points pool",
+        )  # fmt: skip
+        into = post_entry(
+            session, owner, kind=LedgerKind.POOL_IN, points=command.points, occurred_at=now,
+            effective_on=local_date(runtime.clock, owner.time_zone),
+            description="Pooled by a member of your points pool",
+        )  # fmt: skip
+        await session.flush()
+        session.add(
+            PoolContribution(
+                pool_id=pool.id, member_id=member.id, owner_member_id=owner.id,
+                points=command.points, year=year, out_entry_id=out.id, in_entry_id=into.id,
+                created_at=now,
+            )
+        )  # fmt: skip
+        await session.flush()
+        return {"pool_id": pool.id, "member_id": member.id}
+
+    return await run_once(
+        runtime, operation="contributeToPointsPool", key=command.idempotency_key,
+        request=command, work=work, scope=scope,
+    )  # fmt: skip
+
+
+async def _moved_in(
+    session: AsyncSession, column: InstrumentedAttribute[int], member_id: int, year: int
+) -> int:
+    """Points the member sent (``column`` the sender) or received in ``year``."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(PointsTransfer.points), 0)).where(
+            column == member_id, PointsTransfer.year == year
+        )
+    )
+    return int(total or 0)
+
+
+async def transfer_points(
+    runtime: Runtime, command: TransferPoints, *, member_id: int, scope: str = ""
+) -> Result:
+    """The signed-in member gives points to another: POINTS_SENT and POINTS_RECEIVED,
+    within both members' yearly limits and the sender's balance."""
+
+    async def work(session: AsyncSession) -> Result:
+        field = "recipientMemberNumber"
+        recipient_id = (await _other_member(session, command.recipient_member_number, field)).id
+        if recipient_id == member_id:
+            raise BusinessRuleError(
+                ErrorCode.TRANSFER_TO_SELF, "Points are transferred to another member.", field
+            )
+        members = await _locked(session, member_id, recipient_id)
+        sender, recipient = members[member_id], members[recipient_id]
+        today, year, rules = _year(runtime, sender)
+        transfer_refusal(
+            rules.transfers, command.points,
+            await _moved_in(session, PointsTransfer.sender_member_id, sender.id, year),
+            await _moved_in(session, PointsTransfer.recipient_member_id, recipient.id, year),
+        )  # fmt: skip
+        if command.points > sender.points_balance:
+            raise not_enough_points(command.points, sender.points_balance)
+        now = runtime.now()
+        out = post_entry(
+            session, sender, kind=LedgerKind.POINTS_SENT, points=-command.points,
+            occurred_at=now, effective_on=today,
+            description="Sent to another member",
+        )  # fmt: skip
+        into = post_entry(
+            session, recipient, kind=LedgerKind.POINTS_RECEIVED, points=command.points,
+            occurred_at=now, effective_on=local_date(runtime.clock, recipient.time_zone),
+            description="Received from another member",
+        )  # fmt: skip
+        await session.flush()
+        transfer = PointsTransfer(
+            sender_member_id=sender.id, recipient_member_id=recipient.id, points=command.points,
+            year=year, out_entry_id=out.id, in_entry_id=into.id, created_at=now,
+        )  # fmt: skip
+        session.add(transfer)
+        await session.flush()
+        return {"transfer_id": transfer.id, "member_id": sender.id}
+
+    return await run_once(
+        runtime, operation="transferPoints", key=command.idempotency_key, request=command,
+        work=work, scope=scope,
+    )  # fmt: skip
+
+
+async def pool_of(session: AsyncSession, member_id: int) -> PointsPool | None:
+    """The pool the member is in now."""
+    membership = await active_membership(session, member_id)
+    return None if membership is None else await session.get(PointsPool, membership.pool_id)
+
+
+async def invitations_of(session: AsyncSession, member_id: int) -> list[PointsPool]:
+    """Open pools that invited the member."""
+    return list(
+        await session.scalars(
+            select(PointsPool)
+            .join(PoolMembership, PoolMembership.pool_id == PointsPool.id)
+            .where(
+                PoolMembership.member_id == member_id,
+                PoolMembership.state == PoolState.INVITED.value,
+                PointsPool.closed_at.is_(None),
+            )
+            .order_by(PointsPool.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PoolSeat:
+    member_number: str
+    first_name: str
+    state: str
+    owner: bool
+    contributed_points: int
+
+
+async def seats_of(session: AsyncSession, pool: PointsPool, year: int) -> list[PoolSeat]:
+    """The pool's active and invited members with what each contributed in ``year``."""
+    totals = await session.execute(
+        select(PoolContribution.member_id, func.sum(PoolContribution.points))
+        .where(PoolContribution.pool_id == pool.id, PoolContribution.year == year)
+        .group_by(PoolContribution.member_id)
+    )
+    given = {int(member_id): int(points) for member_id, points in totals}
+    rows = await session.execute(
+        select(PoolMembership.state, Member)
+        .join(Member, Member.id == PoolMembership.member_id)
+        .where(PoolMembership.pool_id == pool.id, PoolMembership.state.in_(OPEN_STATES))
+        .order_by(PoolMembership.id)
+    )
+    return [
+        PoolSeat(
+            member_number=member.member_number,
+            first_name=member.first_name,
+            state=state,
+            owner=member.id == pool.owner_member_id,
+            contributed_points=int(given.get(member.id, 0)),
+        )
+        for state, member in rows
+    ]
