@@ -169,7 +169,7 @@ class CohortBook:
                 self.issued[month] += posting.points
                 lots.append([month, posting.points])
                 continue
-            how = _consumption(posting.kind)
+            how = consumption_of(posting.kind)
             wanted = -posting.points
             consumed_in = month_of(posting.effective_on)
             while wanted and head < len(lots):
@@ -203,7 +203,8 @@ class CohortBook:
         return [cohorts[m] for m in sorted(cohorts)]
 
 
-def _consumption(kind: LedgerKind) -> Flow:
+def consumption_of(kind: LedgerKind) -> Flow:
+    """How a negative entry of ``kind`` consumes a cohort: spent, expired or taken back."""
     flow = FLOW_OF_KIND[kind]
     if flow in (Flow.REDEEMED, Flow.EXPIRED):
         return flow

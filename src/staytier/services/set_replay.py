@@ -115,6 +115,13 @@ class SetReplay:
     async def outcomes(self, session: AsyncSession) -> dict[int, tuple[int, int]]:
         """Per member of the batch: the rank held on ``end`` under the candidate, and the
         points the period's stays and activities earn under it."""
+        found = {}
+        for member_id, rank, points in await session.execute(self.statement()):
+            found[int(member_id)] = (self.rules.tier_of_rank(int(rank)).rank, int(points or 0))
+        return found
+
+    def statement(self) -> Any:
+        """The one statement of :meth:`outcomes`: member id, rank, points."""
         events = self._events()
         before = self._totals_before()
         stay_points = self._stay_points(events, before)
@@ -136,7 +143,7 @@ class SetReplay:
         ]
         earned = earned_tier_case(self.ladder, totals, lambda tier: tier.rank)
         member = m.Member.id
-        query = (
+        return (
             select(
                 member,
                 _higher(func.coalesce(kept_end.c.rank, self.base), earned),
@@ -148,10 +155,6 @@ class SetReplay:
             .outerjoin(stay_points, stay_points.c.member_id == member)
             .where(member.in_(self.enrolled))
         )
-        found = {}
-        for member_id, rank, points in await session.execute(query):
-            found[int(member_id)] = (self.rules.tier_of_rank(int(rank)).rank, int(points or 0))
-        return found
 
     def _events(self) -> Any:
         """The period's completed stays and activities, each by its latest credit (its id is
@@ -211,7 +214,7 @@ class SetReplay:
             )
             .outerjoin(parts, parts.c.credit_id == latest.c.posted)
             .outerjoin(points, points.c.credit_id == latest.c.posted)
-            .subquery("events")
+            .cte("events")
         )
 
     def _totals_before(self) -> Any:
@@ -243,24 +246,36 @@ class SetReplay:
 
     def _stay_points(self, events: Any, before: Any) -> Any:
         """Per member, base points and the candidate's tier bonus of the period's stays."""
-        cumulative = {
-            path: func.sum(events.c[path])
+        paths = ("nights", "stays", "base_points")
+        cumulative = [
+            func.sum(events.c[path])
             .over(partition_by=events.c.member_id, order_by=events.c.posted)
             .label(f"run_{path}")
-            for path in ("nights", "stays", "base_points")
-        }
-        running = select(events, *cumulative.values()).subquery("running")
+            for path in paths
+        ]
+        on_before = func.max(events.c.on).over(
+            partition_by=events.c.member_id, order_by=events.c.posted, rows=(None, -1)
+        )
+        running = select(events, *cumulative, on_before.label("on_before")).cte("running")
+        # Members with an event credited after a later one (a stay reported late): only
+        # for them must a stay look for the earlier events that had happened by its
+        # checkout; for everyone else that is every event credited before it.
+        unordered = select(running.c.member_id).where(running.c.on < running.c.on_before).distinct()
+        in_order = select(
+            running.c.member_id,
+            running.c.posted,
+            running.c.on,
+            running.c.base,
+            *(running.c[f"run_{path}"] - running.c[path] for path in paths),
+        ).where(running.c.is_stay == 1, running.c.member_id.not_in(unordered))
         stay, earlier = running.alias("stay"), running.alias("earlier")
-        prior = (
+        out_of_order = (
             select(
                 stay.c.member_id,
                 stay.c.posted,
                 stay.c.on,
                 stay.c.base,
-                *(
-                    func.max(earlier.c[f"run_{path}"]).label(path)
-                    for path in ("nights", "stays", "base_points")
-                ),
+                *(func.coalesce(func.max(earlier.c[f"run_{path}"]), 0) for path in paths),
             )
             .select_from(stay)
             .outerjoin(
@@ -271,10 +286,17 @@ class SetReplay:
                     earlier.c.on <= stay.c.on,
                 ),
             )
-            .where(stay.c.is_stay == 1)
+            .where(stay.c.is_stay == 1, stay.c.member_id.in_(unordered))
             .group_by(stay.c.member_id, stay.c.posted, stay.c.on, stay.c.base)
-            .subquery("prior")
         )
+        both = union_all(in_order, out_of_order).subquery("both_orders")
+        prior = select(
+            both.c[0].label("member_id"),
+            both.c[1].label("posted"),
+            both.c[2].label("on"),
+            both.c[3].label("base"),
+            *(both.c[4 + i].label(p) for i, p in enumerate(paths)),
+        ).subquery("prior")
         kept = self.kept
         kept_then = (
             select(func.max(kept.c.rank))

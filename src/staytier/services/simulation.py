@@ -33,13 +33,7 @@ from staytier.domain.stays import Folio
 from staytier.domain.tiers import StatusPeriod, YearTotals
 from staytier.program.model import Program, ProgramVersion
 from staytier.program.validation import program_mistakes
-from staytier.services.insight import (
-    ReportPeriod,
-    day_after,
-    period_mistakes,
-    program_report,
-    ranks_on,
-)
+from staytier.services.insight import day_after, liability_on, period_mistakes, ranks_on
 from staytier.services.runtime import Runtime
 from staytier.services.set_replay import SetReplay, set_based_version
 from staytier.store import models as m
@@ -289,7 +283,7 @@ async def _run(
         batch = _Batch(runtime, candidate, year, start, end, batch_start, batch_start + BATCH_SIZE)
         batch.in_sql = in_sql
         with replica_reads():
-            async with runtime.db.reading() as session:
+            async with runtime.db.analysis() as session:
                 moves = await batch.compare(session, comparison)
         async with runtime.db.transaction() as session:
             session.add_all(m.SimulatedMove(simulation_id=simulation_id, **move) for move in moves)
@@ -341,9 +335,10 @@ async def _summary(
     runtime: Runtime, candidate: Candidate, start: dt.date, end: dt.date, comparison: Comparison
 ) -> dict[str, Any]:
     """The comparison as stored. Liability: the report's outstanding points at the period
-    end, moved by the difference in points issued, valued by each program's value per point
-    at the report's breakage rate (a first-order estimate: see docs/insight.md)."""
-    report = await program_report(runtime, ReportPeriod(start, end))
+    end (from the cohort book alone, not the whole report), moved by the difference in
+    points issued, valued by each program's value per point at the report's breakage rate
+    (a first-order estimate: see docs/insight.md)."""
+    report = await liability_on(runtime, end)
     served, proposed = runtime.rules_on(end), candidate.rules_on(end)
     extra = comparison.simulated_points - comparison.actual_points
     rate = report.breakage.rate
