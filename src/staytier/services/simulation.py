@@ -338,7 +338,8 @@ async def _summary(
     end (from the cohort book alone, not the whole report), moved by the difference in
     points issued, valued by each program's value per point at the report's breakage rate
     (a first-order estimate: see docs/insight.md)."""
-    report = await liability_on(runtime, end)
+    with replica_reads():
+        report = await liability_on(runtime, end)
     served, proposed = runtime.rules_on(end), candidate.rules_on(end)
     extra = comparison.simulated_points - comparison.actual_points
     rate = report.breakage.rate
