@@ -1,9 +1,11 @@
 """The program report and the what-if over generated members, against raw SQL in the same run.
 
     python bench/insight.py [--database URL] [--members 10000] [--candidate easier]
+                            [--exact] [--generated]
 
 Fills the database with ``staytier generate`` (stays over three years, credited under the
-demo program) and analyses its tables (ANALYZE), then times:
+demo program; with ``--generated`` it uses the members already there) and analyses its
+tables (ANALYZE), then times:
   report       services.insight.program_report for this year to date;
   raw report   the hand-written floor of the same reads: members per tier on the last day
                (one GROUP BY over status periods), the period's points per kind and the
@@ -38,14 +40,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import msgspec
 from sqlalchemy import delete, func, select, text
 
-from bench.common import database_url, fresh_runtime
+from bench.common import bench_runtime, database_url, fresh_runtime
 from staytier.generator import GenerationPlan, generate
 from staytier.program.model import Program, ProgramVersion
 from staytier.services import simulation
 from staytier.services.insight import ReportPeriod, program_report
 from staytier.services.requalification import JOB, requalify
 from staytier.services.runtime import Runtime
-from staytier.store.models import JobRun, StatusPeriod
+from staytier.store.models import JobRun, Member, StatusPeriod
 
 RAW_TIERS_ON = """
 SELECT coalesce(r.rank, 0) AS rank, count(*) FROM members m
@@ -152,17 +154,23 @@ async def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--candidate", choices=["easier", "served"], default="easier")
     parser.add_argument("--exact", action="store_true", help="force the Python replay")
+    parser.add_argument(
+        "--generated", action="store_true", help="use the members already in --database"
+    )
     args = parser.parse_args()
     url = database_url(args.database)
-    runtime = await fresh_runtime(url)
+    runtime = await (bench_runtime(url) if args.generated else fresh_runtime(url))
     today = runtime.today()
-    plan = GenerationPlan(members=args.members, stays_per_member=10, seed=7, today=today)
     began = time.perf_counter()
-    await generate(url, runtime.program, runtime.rates, plan)
+    if not args.generated:
+        plan = GenerationPlan(members=args.members, stays_per_member=10, seed=7, today=today)
+        await generate(url, runtime.program, runtime.rates, plan)
     loaded = time.perf_counter() - began
     await analyse(runtime)
+    async with runtime.db.reading() as session:
+        members = await session.scalar(select(func.count()).select_from(Member))
     print(
-        f"database {url.split(':')[0]}, {args.members} generated members "
+        f"database {url.split(':')[0]}, {members} generated members "
         f"in {loaded:.1f} s, today {today}, load average {os.getloadavg()[0]:.1f}"
     )
     this_year = ReportPeriod(dt.date(today.year, 1, 1), today - dt.timedelta(days=1))

@@ -166,7 +166,8 @@ class SetReplay:
             .add_columns(stay.departure_date.label("on"), literal(1).label("is_stay"))
             .join(stay, stay.id == credit.stay_id)
             .where(self.ids(credit.member_id), credit.kind == "STAY")
-            .where(stay.status == "COMPLETED", stay.departure_date.between(self.start, self.end))
+            .where(self.ids(stay.member_id), stay.status == "COMPLETED")
+            .where(stay.departure_date.between(self.start, self.end))
             .group_by(credit.member_id, credit.stay_id, stay.departure_date)
         )
         activities = (
@@ -174,6 +175,7 @@ class SetReplay:
             .add_columns(activity.occurred_on.label("on"), literal(0).label("is_stay"))
             .join(activity, activity.id == credit.activity_id)
             .where(self.ids(credit.member_id), credit.kind == "ACTIVITY")
+            .where(self.ids(activity.member_id))
             .where(activity.occurred_on.between(self.start, self.end))
             .group_by(credit.member_id, credit.activity_id, activity.occurred_on)
         )
