@@ -15,10 +15,12 @@ from staytier.domain.insight import (
     estimate_breakage,
     liability,
     movement,
+    upgrade_benefit_codes,
+    upgrade_points,
 )
 from staytier.domain.points import LedgerKind
 from staytier.program.loader import FIXTURES, load_program
-from staytier.program.model import Insight, ProgramVersion
+from staytier.program.model import Insight, ProgramVersion, Recognition
 from staytier.program.validation import version_mistakes
 
 D = dt.date
@@ -132,4 +134,28 @@ def test_every_insight_mistake_is_named() -> None:
         "insight.active_months",
         "insight.award_night_reimbursements:",
         "insight.award_night_reimbursements",
+    ]
+
+
+def test_an_upgrade_spends_its_cost_in_points_unless_the_program_prices_it() -> None:
+    derived = Recognition(share_of_lifetime_value=Decimal("0.05"), max_points=10_000)
+    priced = msgspec.structs.replace(derived, points_per_upgrade=2_000)
+
+    # 40 USD at 0.6 cents a point is 6,666.67 points: rounded up, never under the cost.
+    assert upgrade_points(derived, Decimal(40), Decimal("0.006")) == 6_667
+    assert upgrade_points(derived, Decimal(40), Decimal(0)) == 0
+    assert upgrade_points(priced, Decimal(40), Decimal("0.006")) == 2_000
+    assert upgrade_benefit_codes(derived) == {"ROOM_UPGRADE"}
+
+
+def test_every_upgrade_mistake_of_the_recognition_is_named() -> None:
+    version: ProgramVersion = load_program(FIXTURES / "programs" / "demo.toml").versions[-1]
+    recognition = Recognition(points_per_upgrade=-1, upgrade_benefits=["ROOM_UPGRADE", "SPA"])
+    insight = msgspec.structs.replace(version.insight, recognition=recognition)
+
+    mistakes = version_mistakes(msgspec.structs.replace(version, insight=insight))
+
+    assert mistakes == [
+        "insight.recognition.points_per_upgrade must not be negative",
+        "insight.recognition.upgrade_benefits: 'SPA' is not a benefit of the program",
     ]

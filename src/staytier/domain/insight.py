@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from staytier.domain.benefits import ROOM_UPGRADE
 from staytier.domain.calendar import add_months
 from staytier.domain.points import MOVE_KINDS, LedgerKind
 from staytier.program.model import MemberValueRules, Recognition, Segment
@@ -170,7 +172,7 @@ class CohortBook:
                 self.issued[month] += posting.points
                 lots.append([month, posting.points])
                 continue
-            how = _consumption(posting.kind)
+            how = consumption_of(posting.kind)
             wanted = -posting.points
             consumed_in = month_of(posting.effective_on)
             while wanted and head < len(lots):
@@ -204,7 +206,8 @@ class CohortBook:
         return [cohorts[m] for m in sorted(cohorts)]
 
 
-def _consumption(kind: LedgerKind) -> Flow:
+def consumption_of(kind: LedgerKind) -> Flow:
+    """How a negative entry of ``kind`` consumes a cohort: spent, expired or taken back."""
     flow = FLOW_OF_KIND[kind]
     if flow in (Flow.REDEEMED, Flow.EXPIRED):
         return flow
@@ -327,8 +330,9 @@ def lifetime_value(rules: MemberValueRules, monetary: Decimal, recency_days: int
 def recognition_allowance(
     recognition: Recognition | None, clv: Decimal, value_per_point: Decimal, granted: int
 ) -> int | None:
-    """Goodwill points still open to the guest: the share of lifetime value in points,
-    capped, less what was granted in the running months; None when the program sets none."""
+    """Points of recognition still open to the guest: the share of lifetime value in points,
+    capped, less what was granted in the running months (goodwill points, and upgrades at
+    their :func:`upgrade_points`); None when the program sets none."""
     if recognition is None:
         return None
     if value_per_point <= 0:
@@ -337,3 +341,22 @@ def recognition_allowance(
         share = clv * recognition.share_of_lifetime_value / value_per_point
         whole = min(int(share), recognition.max_points)
     return max(whole - granted, 0)
+
+
+def upgrade_benefit_codes(recognition: Recognition) -> frozenset[str]:
+    """The benefits whose use is a complimentary upgrade (ROOM_UPGRADE unless the program
+    lists others)."""
+    if recognition.upgrade_benefits is None:
+        return frozenset({ROOM_UPGRADE})
+    return frozenset(recognition.upgrade_benefits)
+
+
+def upgrade_points(recognition: Recognition, cost: Decimal, value_per_point: Decimal) -> int:
+    """What one complimentary upgrade spends of the recognition allowance: the program's
+    ``points_per_upgrade``, or else the upgrade's ``cost`` (in the insight currency) in
+    points at ``value_per_point``, rounded up (0 when points are valued at nothing)."""
+    if recognition.points_per_upgrade is not None:
+        return recognition.points_per_upgrade
+    if value_per_point <= 0:
+        return 0
+    return math.ceil(cost / value_per_point)

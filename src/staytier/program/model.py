@@ -274,12 +274,18 @@ class MemberValueRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class Recognition(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """The goodwill points a property may grant a guest: a share of the guest's lifetime
-    value, in points at the value per point, capped, per ``months`` running months."""
+    """The goodwill points and complimentary upgrades a property may grant a guest: a share
+    of the guest's lifetime value, in points at the value per point, capped, per ``months``
+    running months; an upgrade spends its points-equivalent."""
 
     share_of_lifetime_value: Decimal = Decimal(0)
     max_points: int = 0
     months: int = 12
+    # What one complimentary upgrade spends of the allowance, in points; None: the upgrade
+    # benefit's cost_usd in the insight currency at ``value_per_point``, rounded up.
+    points_per_upgrade: int | None = None
+    # The benefit codes whose use is a complimentary upgrade; None: ROOM_UPGRADE.
+    upgrade_benefits: list[str] | None = None
 
 
 class Insight(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -11,7 +11,14 @@ import itertools
 from collections import Counter
 from collections.abc import Iterator
 
-from staytier.program.model import MAX_INT_FIGURE, AwardSeason, Program, ProgramVersion, Tier
+from staytier.program.model import (
+    MAX_INT_FIGURE,
+    AwardSeason,
+    Program,
+    ProgramVersion,
+    Recognition,
+    Tier,
+)
 
 PATHS = ("qualifying_nights", "qualifying_stays", "qualifying_base_points")
 # A serving window longer than a year would let a booking made today reveal a guest for good.
@@ -380,6 +387,17 @@ def _value_mistakes(version: ProgramVersion) -> Iterator[str]:
             "insight.recognition: share_of_lifetime_value must be 0 to 1, max_points not "
             "negative and months at least 1"
         )
+    if recognition is not None:
+        yield from _upgrade_mistakes(version, recognition)
+
+
+def _upgrade_mistakes(version: ProgramVersion, recognition: Recognition) -> Iterator[str]:
+    if recognition.points_per_upgrade is not None and recognition.points_per_upgrade < 0:
+        yield "insight.recognition.points_per_upgrade must not be negative"
+    codes = {benefit.code for benefit in version.benefits}
+    for code in recognition.upgrade_benefits or []:
+        if code not in codes:
+            yield f"insight.recognition.upgrade_benefits: {code!r} is not a benefit of the program"
 
 
 # Roles a goodwill allowance may name (those that may resolve a complaint).

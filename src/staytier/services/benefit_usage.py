@@ -23,6 +23,7 @@ from staytier.domain.points import LedgerKind
 from staytier.domain.stays import StayStatus
 from staytier.services.idempotency import Result, run_once
 from staytier.services.ledger import post_entry
+from staytier.services.member_value import upgrade_cost_points, within_recognition
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
@@ -243,13 +244,18 @@ async def record_benefit_usage(
     runtime: Runtime, command: RecordBenefitUsage, *, scope: str = ""
 ) -> Result:
     """A benefit the property applied on a stay (late checkout, upgrade, lounge), once per
-    stay, at its program cost."""
+    stay, at its program cost; a complimentary upgrade within the guest's recognition
+    allowance, where the program sets one."""
 
     async def work(session: AsyncSession) -> Result:
         member = await member_for_update(session, command.member_number)
         hotel = await property_or_refuse(session, command.property_code)
         stay = await _member_stay(session, member, hotel, command.confirmation_number)
         benefit, tier = await granted_benefit(session, runtime, member, command.benefit_code)
+        today = local_date(runtime.clock, member.time_zone)
+        upgrade = upgrade_cost_points(runtime, benefit.code, benefit.cost_usd, today)
+        if upgrade is not None:
+            await within_recognition(session, runtime, member.id, upgrade, today, upgrade=True)
         usage = await record_usage(
             session, runtime, member, benefit, tier=tier, actor=command.actor,
             once_key=f"stay:{stay.id}", stay=stay,

@@ -27,8 +27,9 @@ from staytier.domain.complaints import (
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
 from staytier.program.model import ComplaintRules
 from staytier.services import audit
-from staytier.services.goodwill import credit_goodwill, within_recognition
+from staytier.services.goodwill import credit_goodwill
 from staytier.services.idempotency import Result, run_once
+from staytier.services.member_value import within_recognition
 from staytier.services.runtime import Runtime
 from staytier.store.models import Complaint, Member, Property, Stay
 from staytier.store.queries import property_by_code, stay_by_confirmation

@@ -7,7 +7,6 @@ services take the author explicitly.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +17,7 @@ from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
 from staytier.domain.points import LedgerKind
 from staytier.services.idempotency import Result, run_once
 from staytier.services.ledger import post_entry
-from staytier.services.member_value import values_of
+from staytier.services.member_value import within_recognition
 from staytier.services.members import member_for_update
 from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
@@ -80,23 +79,6 @@ async def post_goodwill_points(
         runtime, operation="postGoodwillPoints", key=command.idempotency_key, request=command,
         work=work, scope=scope,
     )  # fmt: skip
-
-
-async def within_recognition(
-    session: AsyncSession, runtime: Runtime, member_id: int, points: int, today: dt.date
-) -> None:
-    """Refuses goodwill beyond the guest's recognition allowance, where the program sets one
-    (a share of the guest's lifetime value, capped; see docs/insight.md)."""
-    if runtime.rules_on(today).insight.recognition is None:
-        return
-    values = await values_of(session, runtime, [member_id], today)
-    allowance = values[member_id].recognition_allowance
-    if allowance is not None and points > allowance:
-        raise BusinessRuleError(
-            ErrorCode.RECOGNITION_ALLOWANCE_EXCEEDED,
-            f"This guest's recognition allowance leaves {allowance:,} goodwill points.",
-            "points",
-        )
 
 
 def credit_goodwill(

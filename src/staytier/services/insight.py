@@ -30,7 +30,6 @@ from staytier.domain.insight import (
     CohortBook,
     Movement,
     PointsFlows,
-    Posting,
     estimate_breakage,
     liability,
     money,
@@ -40,8 +39,8 @@ from staytier.domain.insight import (
     points_flows,
     ratio,
 )
-from staytier.domain.points import LedgerKind
 from staytier.program.model import ExchangeRates, ProgramVersion
+from staytier.services import cohort_sql
 from staytier.services.runtime import Runtime
 from staytier.store import models as m
 from staytier.store.queries import property_by_code
@@ -153,10 +152,47 @@ async def program_report(runtime: Runtime, period: ReportPeriod) -> ProgramRepor
     """The report for ``period``; refuses (``InvalidInput``) a reversed or future period,
     an unknown property, or a program currency the rates file does not know."""
     rules = runtime.rules_on(period.end)
-    async with runtime.db.snapshot() as session:
+    async with runtime.db.analysis() as session:
         property_id = await _checked(runtime, session, period, rules)
         reader = _Reader(runtime, rules, period, property_id)
         return await reader.report(session)
+
+
+@dataclass(frozen=True)
+class Liability:
+    """The report's points liability on one day, without the rest of the report."""
+
+    currency: str
+    outstanding: int
+    breakage: BreakageEstimate
+    liability: Decimal
+
+
+async def liability_on(runtime: Runtime, day: dt.date) -> Liability:
+    """The liability ``program_report`` states for a period ending ``day`` (every member
+    enrolled by then), from the cohort book alone: what the what-if compares against."""
+    rules = runtime.rules_on(day)
+    insight = rules.insight
+
+    def enrolled(member_id: Any) -> ColumnElement[bool]:
+        found: ColumnElement[bool] = member_id.in_(
+            select(m.Member.id).where(m.Member.enrolled_on <= day)
+        )
+        return found
+
+    async with runtime.db.analysis() as session:
+        book = await cohort_sql.cohort_book(session, day, enrolled)
+    cohorts = book.cohorts_as_of(day)
+    breakage = estimate_breakage(
+        cohorts, day, rules.points.expiry_months, insight.default_breakage_rate
+    )
+    outstanding = sum(cohort.outstanding for cohort in cohorts)
+    return Liability(
+        currency=insight.currency,
+        outstanding=outstanding,
+        breakage=breakage,
+        liability=liability(outstanding, insight.value_per_point, breakage.rate),
+    )
 
 
 async def _checked(
@@ -421,33 +457,20 @@ class _Reader:
     async def cohort_book(
         self, session: AsyncSession
     ) -> tuple[CohortBook, dict[tuple[dt.date, str], int]]:
-        """One streamed pass over the ledger up to the period end, member by member in the
-        order it was written: the cohort book, and the period's points by month and kind."""
+        """The cohort book of the ledger up to the period end (first in, first out, in the
+        database: services.cohort_sql), and the period's points by month and kind."""
+        book = await cohort_sql.cohort_book(session, self.period.end, self.population)
         entry = m.LedgerEntry
+        month = cohort_sql.month_start(entry.effective_on, session.get_bind().dialect.name)
         query = (
-            select(entry.member_id, entry.kind, entry.points, entry.effective_on)
-            .where(entry.effective_on <= self.period.end, self.population(entry.member_id))
-            .order_by(entry.member_id, entry.id)
-            .execution_options(yield_per=STREAM_ROWS)
+            select(month, entry.kind, func.sum(entry.points))
+            .where(entry.effective_on.between(self.period.start, self.period.end))
+            .where(self.population(entry.member_id))
+            .group_by(month, entry.kind)
         )
-        book = CohortBook()
         by_month: dict[tuple[dt.date, str], int] = defaultdict(int)
-        start = self.period.start
-        rows = await session.stream(query)
-        member_rows: list[Posting] = []
-        current: int | None = None
-        kinds = {kind.value: kind for kind in LedgerKind}
-        # A chunk of rows per await: row by row, the hand-off between the event loop and
-        # the driver's greenlet cost two thirds of the report's time.
-        async for chunk in rows.partitions(STREAM_ROWS):
-            for member_id, kind, points, effective_on in chunk:
-                if member_id != current:
-                    book.add_member(member_rows)
-                    member_rows, current = [], member_id
-                member_rows.append(Posting(kinds[kind], points, effective_on))
-                if effective_on >= start:
-                    by_month[(month_of(effective_on), kind)] += points
-        book.add_member(member_rows)
+        for earned, kind, points in await session.execute(query):
+            by_month[(cohort_sql.as_date(earned), kind)] += int(points or 0)
         return book, by_month
 
     def months(self, book: CohortBook, flows: dict[tuple[dt.date, str], int]) -> list[MonthFigures]:

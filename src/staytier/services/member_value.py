@@ -1,6 +1,7 @@
 """Member value: recency, frequency and monetary value per member, their segment, lifetime
 value and recognition allowance (the rules are in domain/insight.py, the thresholds in the
-program's ``[versions.insight.value]`` and ``[versions.insight.recognition]``).
+program's ``[versions.insight.value]`` and ``[versions.insight.recognition]``), and the
+check that goodwill and complimentary upgrades stay within that allowance.
 
 Read for a batch of members at once (three grouped statements whatever their number), so a
 list of guests costs the same statements as one guest.
@@ -17,12 +18,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.calendar import add_months
+from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.insight import (
     MemberValue,
     lifetime_value,
     money,
     recognition_allowance,
     segment_of,
+    upgrade_benefit_codes,
+    upgrade_points,
 )
 from staytier.domain.points import LedgerKind
 from staytier.services.insight import converted
@@ -61,7 +65,7 @@ async def values_of(
         revenue[member_id] += converted(
             runtime.rates, Decimal(amount), currency, insight.currency, day
         )
-    granted = await _goodwill_granted(session, runtime, member_ids, today)
+    granted = await _recognition_granted(session, runtime, member_ids, today)
     values = {}
     for member_id in member_ids:
         last = last_stay.get(member_id)
@@ -81,12 +85,15 @@ async def values_of(
     return values
 
 
-async def _goodwill_granted(
+async def _recognition_granted(
     session: AsyncSession, runtime: Runtime, member_ids: Sequence[int], today: dt.date
 ) -> dict[int, int]:
-    """Goodwill points (BONUS entries with a reason code) of the recognition's months."""
+    """Recognition spent in the allowance's running months, in points: goodwill (BONUS
+    entries with a reason code) and complimentary upgrades (benefit uses, each at
+    :func:`~staytier.domain.insight.upgrade_points` of its recorded cost)."""
     found: dict[int, int] = defaultdict(int)
-    recognition = runtime.rules_on(today).insight.recognition
+    insight = runtime.rules_on(today).insight
+    recognition = insight.recognition
     if recognition is None:
         return found
     entry = m.LedgerEntry
@@ -99,4 +106,60 @@ async def _goodwill_granted(
     )
     for member_id, points in await session.execute(query):
         found[member_id] = int(points or 0)
+    usage = m.BenefitUsage
+    upgrades = (
+        select(usage.member_id, usage.used_on, usage.cost_usd, func.count())
+        .where(usage.member_id.in_(member_ids), usage.used_on > since, usage.used_on <= today)
+        .where(usage.benefit_code.in_(sorted(upgrade_benefit_codes(recognition))))
+        .group_by(usage.member_id, usage.used_on, usage.cost_usd)
+    )
+    for member_id, day, cost, count in await session.execute(upgrades):
+        cost_here = converted(runtime.rates, Decimal(cost), "USD", insight.currency, day)
+        found[member_id] += count * upgrade_points(recognition, cost_here, insight.value_per_point)
     return found
+
+
+async def within_recognition(
+    session: AsyncSession,
+    runtime: Runtime,
+    member_id: int,
+    points: int,
+    today: dt.date,
+    *,
+    upgrade: bool = False,
+) -> None:
+    """Refuses recognition beyond the guest's allowance, where the program sets one (a share
+    of the guest's lifetime value, capped; see docs/insight.md): ``points`` of goodwill, or
+    with ``upgrade`` a complimentary upgrade worth ``points``. The caller holds the member
+    row locked, so two grants at once cannot both spend the same allowance."""
+    if runtime.rules_on(today).insight.recognition is None:
+        return
+    values = await values_of(session, runtime, [member_id], today)
+    allowance = values[member_id].recognition_allowance
+    if allowance is None or points <= allowance:
+        return
+    if upgrade:
+        raise BusinessRuleError(
+            ErrorCode.RECOGNITION_ALLOWANCE_EXCEEDED,
+            f"This guest's recognition allowance leaves {allowance:,} points; a "
+            f"complimentary upgrade spends {points:,}.",
+            "benefitCode",
+        )
+    raise BusinessRuleError(
+        ErrorCode.RECOGNITION_ALLOWANCE_EXCEEDED,
+        f"This guest's recognition allowance leaves {allowance:,} goodwill points.",
+        "points",
+    )
+
+
+def upgrade_cost_points(
+    runtime: Runtime, benefit_code: str, cost_usd: Decimal, today: dt.date
+) -> int | None:
+    """What using ``benefit_code`` today spends of the recognition allowance, in points;
+    None when it is not a complimentary upgrade or the program sets no allowance."""
+    insight = runtime.rules_on(today).insight
+    recognition = insight.recognition
+    if recognition is None or benefit_code not in upgrade_benefit_codes(recognition):
+        return None
+    cost = converted(runtime.rates, cost_usd, "USD", insight.currency, today)
+    return upgrade_points(recognition, cost, insight.value_per_point)

@@ -230,20 +230,7 @@ class _Batch:
         )
 
     def by_earned_tier(self, totals: Subquery, value: Callable[[Tier], int | None]) -> Any:
-        """A CASE giving ``value(tier)`` for the highest tier the totals reach by any path
-        (a threshold left out is no path), as :func:`domain.tiers.qualified_tier` does."""
-        whens = []
-        for tier in reversed(self.ladder[1:]):
-            needs = (tier.qualifying_nights, tier.qualifying_stays, tier.qualifying_base_points)
-            paths = [
-                func.coalesce(totals.c[path], 0) >= need
-                for path, need in zip(PATHS, needs, strict=True)
-                if need is not None
-            ]
-            if paths:
-                whens.append((or_(*paths), literal(value(tier), sa.Integer())))
-        fallback = literal(value(self.ladder[0]), sa.Integer())
-        return case(*whens, else_=fallback) if whens else fallback
+        return earned_tier_case(self.ladder, [totals.c[path] for path in PATHS], value)
 
     def targets(self) -> Subquery:
         """Per member in the batch: earned rank, held rank, the soft-landing target, and the
@@ -421,6 +408,27 @@ class _Batch:
 
 STATUS_COLUMNS = ["member_id", "tier_code", "rank", "qualification_year", "valid_from"]
 STATUS_COLUMNS += ["valid_through", "cause", "detail", "created_at"]
+
+
+def earned_tier_case(
+    ladder: list[Tier], totals: list[Any], value: Callable[[Tier], int | None]
+) -> Any:
+    """A CASE giving ``value(tier)`` for the highest tier of ``ladder`` (by rank, base first)
+    that the year's ``totals`` (nights, stays, base points, as SQL expressions) reach by any
+    path, a threshold left out being no path: :func:`domain.tiers.qualified_tier` in SQL
+    (tests/unit/test_earned_tier_sql.py pins one to the other)."""
+    whens = []
+    for tier in reversed(ladder[1:]):
+        needs = (tier.qualifying_nights, tier.qualifying_stays, tier.qualifying_base_points)
+        paths = [
+            func.coalesce(total, 0) >= need
+            for total, need in zip(totals, needs, strict=True)
+            if need is not None
+        ]
+        if paths:
+            whens.append((or_(*paths), literal(value(tier), sa.Integer())))
+    fallback = literal(value(ladder[0]), sa.Integer())
+    return case(*whens, else_=fallback) if whens else fallback
 
 
 def _text(text: str) -> Any:

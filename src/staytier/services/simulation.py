@@ -33,14 +33,9 @@ from staytier.domain.stays import Folio
 from staytier.domain.tiers import StatusPeriod, YearTotals
 from staytier.program.model import Program, ProgramVersion
 from staytier.program.validation import program_mistakes
-from staytier.services.insight import (
-    ReportPeriod,
-    day_after,
-    period_mistakes,
-    program_report,
-    ranks_on,
-)
+from staytier.services.insight import day_after, liability_on, period_mistakes, ranks_on
 from staytier.services.runtime import Runtime
+from staytier.services.set_replay import SetReplay, set_based_version
 from staytier.store import models as m
 from staytier.store.database import replica_reads
 
@@ -230,12 +225,19 @@ Progress = Callable[[int, int], Awaitable[None] | None]
 
 
 async def run_simulation(
-    runtime: Runtime, simulation_id: int, candidate: Candidate, *, progress: Progress | None = None
+    runtime: Runtime,
+    simulation_id: int,
+    candidate: Candidate,
+    *,
+    progress: Progress | None = None,
+    set_based: bool = True,
 ) -> str:
     """Runs a recorded simulation to its end; returns its final status. A failure is
-    recorded on the simulation (FAILED, with the reason), never raised to the caller."""
+    recorded on the simulation (FAILED, with the reason), never raised to the caller.
+    A candidate that changes only tiers' thresholds and bonuses is replayed in the database
+    (:mod:`services.set_replay`) unless ``set_based`` is False; any other, in Python."""
     try:
-        return await _run(runtime, simulation_id, candidate, progress)
+        return await _run(runtime, simulation_id, candidate, progress, set_based)
     except asyncio.CancelledError:
         await _finish(runtime, simulation_id, "FAILED", message=STOPPED)
         raise
@@ -246,12 +248,18 @@ async def run_simulation(
 
 
 async def _run(
-    runtime: Runtime, simulation_id: int, candidate: Candidate, progress: Progress | None
+    runtime: Runtime,
+    simulation_id: int,
+    candidate: Candidate,
+    progress: Progress | None,
+    set_based: bool,
 ) -> str:
     row = await simulation_by_id(runtime, simulation_id)
     assert row is not None
     start, end = row.period_start, row.period_end
     year = check_period(runtime, start, end)
+    in_sql = set_based_version(runtime.rules_on, candidate.rules_on, start, end)
+    in_sql = in_sql if set_based else None
     with replica_reads():
         async with runtime.db.reading() as session:
             low, high, total = (
@@ -273,8 +281,9 @@ async def _run(
             await _finish(runtime, simulation_id, "CANCELLED", message="Cancelled on request.")
             return "CANCELLED"
         batch = _Batch(runtime, candidate, year, start, end, batch_start, batch_start + BATCH_SIZE)
+        batch.in_sql = in_sql
         with replica_reads():
-            async with runtime.db.reading() as session:
+            async with runtime.db.analysis() as session:
                 moves = await batch.compare(session, comparison)
         async with runtime.db.transaction() as session:
             session.add_all(m.SimulatedMove(simulation_id=simulation_id, **move) for move in moves)
@@ -288,6 +297,7 @@ async def _run(
             if waiting is not None:
                 await waiting
     summary = await _summary(runtime, candidate, start, end, comparison)
+    summary["replay"] = "SET_BASED" if in_sql is not None else "EXACT"
     await _finish(runtime, simulation_id, "DONE", summary=summary)
     return "DONE"
 
@@ -325,9 +335,11 @@ async def _summary(
     runtime: Runtime, candidate: Candidate, start: dt.date, end: dt.date, comparison: Comparison
 ) -> dict[str, Any]:
     """The comparison as stored. Liability: the report's outstanding points at the period
-    end, moved by the difference in points issued, valued by each program's value per point
-    at the report's breakage rate (a first-order estimate: see docs/insight.md)."""
-    report = await program_report(runtime, ReportPeriod(start, end))
+    end (from the cohort book alone, not the whole report), moved by the difference in
+    points issued, valued by each program's value per point at the report's breakage rate
+    (a first-order estimate: see docs/insight.md)."""
+    with replica_reads():
+        report = await liability_on(runtime, end)
     served, proposed = runtime.rules_on(end), candidate.rules_on(end)
     extra = comparison.simulated_points - comparison.actual_points
     rate = report.breakage.rate
@@ -382,37 +394,38 @@ class _Batch:
     ) -> None:
         self.runtime, self.candidate, self.year = runtime, candidate, year
         self.start, self.end, self.low, self.high = start, end, low, high
+        # The candidate's version when the batch is replayed in the database.
+        self.in_sql: ProgramVersion | None = None
 
     def ids(self, column: Any) -> Any:
         return and_(column >= self.low, column < self.high)
 
     async def compare(self, session: AsyncSession, comparison: Comparison) -> list[dict[str, Any]]:
         members = await self.members(session)
-        history = {member_id: MemberYear(self.year, self.start) for member_id, _ in members}
-        await self.kept_status(session, history)
-        await self.totals_before(session, history)
-        await self.activity_before(session, history)
-        await self.stays(session, history)
-        await self.activities(session, history)
+        if self.in_sql is not None:
+            outcomes = await self.set_replay(self.in_sql).outcomes(session)
+        else:
+            outcomes = await self.replayed(session, [member_id for member_id, _ in members])
         comparison.actual_points += await self.actual_points(session)
         usages = await self.benefit_usages(session)
         served, proposed = self.runtime.rules_on(self.end), self.candidate.rules_on(self.end)
         moves = []
         for member_id, actual_rank in members:
             actual = served.tier_of_rank(actual_rank)
-            outcome = replay(history[member_id], self.candidate.rules_on, self.end)
+            rank, points = outcomes[member_id]
+            simulated = proposed.tier_of_rank(rank)
             comparison.members += 1
             comparison.actual_by_tier[actual.code] += 1
-            comparison.simulated_by_tier[outcome.tier_code] += 1
-            comparison.simulated_points += outcome.points
+            comparison.simulated_by_tier[simulated.code] += 1
+            comparison.simulated_points += points
             for code, uses, cost in usages.get(member_id, []):
                 comparison.actual_benefit_cost_usd += cost
                 benefit = next((b for b in proposed.benefits if b.code == code), None)
-                if benefit and any(g.tier == outcome.tier_code for g in benefit.grants):
+                if benefit and any(g.tier == simulated.code for g in benefit.grants):
                     comparison.simulated_benefit_cost_usd += benefit.cost_usd * uses
-            if outcome.rank == actual.rank:
+            if simulated.rank == actual.rank:
                 continue
-            if outcome.rank > actual.rank:
+            if simulated.rank > actual.rank:
                 comparison.moved_up += 1
             else:
                 comparison.moved_down += 1
@@ -421,11 +434,34 @@ class _Batch:
                     "member_id": member_id,
                     "actual_tier": actual.code,
                     "actual_rank": actual.rank,
-                    "simulated_tier": outcome.tier_code,
-                    "simulated_rank": outcome.rank,
+                    "simulated_tier": simulated.code,
+                    "simulated_rank": simulated.rank,
                 }
             )
         return moves
+
+    async def replayed(
+        self, session: AsyncSession, member_ids: list[int]
+    ) -> dict[int, tuple[int, int]]:
+        """The exact replay: per member, the rank held on the end and the points earned."""
+        history = {member_id: MemberYear(self.year, self.start) for member_id in member_ids}
+        await self.kept_status(session, history)
+        await self.totals_before(session, history)
+        await self.activity_before(session, history)
+        await self.stays(session, history)
+        await self.activities(session, history)
+        outcomes = {}
+        for member_id, year in history.items():
+            outcome = replay(year, self.candidate.rules_on, self.end)
+            outcomes[member_id] = (outcome.rank, outcome.points)
+        return outcomes
+
+    def set_replay(self, version: ProgramVersion) -> SetReplay:
+        kept = self.kept().subquery("kept")
+        return SetReplay(
+            version, self.year, self.start, self.end, self.ids, kept, self.replayed_credits(),
+            self.enrolled(),
+        )  # fmt: skip
 
     async def members(self, session: AsyncSession) -> list[tuple[int, int]]:
         """Each member enrolled by the end, with the rank they actually held on it."""
@@ -441,23 +477,26 @@ class _Batch:
 
     async def kept_status(self, session: AsyncSession, history: dict[int, MemberYear]) -> None:
         """Status held in the period that this year's own activity did not earn."""
+        for member_id, code, rank, valid_from, valid_through in await session.execute(self.kept()):
+            if member_id in history:
+                history[member_id].kept.append(StatusPeriod(code, rank, valid_from, valid_through))
+
+    def kept(self) -> Any:
+        """The status periods of the period that this year's own activity did not earn."""
         sp = m.StatusPeriod
-        query = select(sp.member_id, sp.tier_code, sp.rank, sp.valid_from, sp.valid_through).where(
+        return select(sp.member_id, sp.tier_code, sp.rank, sp.valid_from, sp.valid_through).where(
             self.ids(sp.member_id),
             or_(sp.revoked_at.is_(None), sp.revoked_at >= day_after(self.end)),
             sp.valid_from <= self.end,
             or_(sp.valid_through.is_(None), sp.valid_through >= self.start),
             not_(and_(sp.cause == QUALIFIED, sp.qualification_year == self.year)),
         )
-        for member_id, code, rank, valid_from, valid_through in await session.execute(query):
-            if member_id in history:
-                history[member_id].kept.append(StatusPeriod(code, rank, valid_from, valid_through))
 
     def enrolled(self) -> Any:
         """The batch's members the comparison counts: those enrolled by the period end."""
         return select(m.Member.id).where(self.ids(m.Member.id), m.Member.enrolled_on <= self.end)
 
-    def replayed(self) -> Any:
+    def replayed_credits(self) -> Any:
         """Credits the replay makes again: those of the stays checked out and the activities
         of the period (with their reversals)."""
         stay, activity = m.Stay, m.Activity
@@ -481,7 +520,7 @@ class _Batch:
             select(qc.member_id, func.sum(qc.nights), func.sum(qc.stays), func.sum(qc.base_points))
             .join(m.Credit, m.Credit.id == qc.credit_id)
             .where(self.ids(qc.member_id), qc.year == self.year)
-            .where(m.Credit.credit_date <= self.end, not_(self.replayed()))
+            .where(m.Credit.credit_date <= self.end, not_(self.replayed_credits()))
             .group_by(qc.member_id)
         )
         for member_id, nights, stays, base_points in await session.execute(query):
@@ -563,7 +602,7 @@ class _Batch:
             select(func.coalesce(func.sum(entry.points), 0))
             .join(m.Credit, m.Credit.id == entry.credit_id)
             .where(self.ids(entry.member_id), entry.kind.in_(("EARN", "BONUS", "REVERSAL")))
-            .where(self.replayed(), entry.effective_on <= self.end)
+            .where(self.replayed_credits(), entry.effective_on <= self.end)
             .where(entry.member_id.in_(self.enrolled()))
         )
         return int(await session.scalar(query) or 0)

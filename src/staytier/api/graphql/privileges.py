@@ -429,7 +429,8 @@ class PrivilegesMutation:
         return await usage_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
-        description="Records a benefit a property applied on a stay, once.",
+        description="Records a benefit a property applied on a stay, once; a complimentary "
+        "upgrade within the guest's recognition allowance.",
         extensions=[MemberScoped(StaffOnly, OwnProperty)],
     )
     async def record_benefit_usage(

@@ -23,8 +23,8 @@ class GuestValue:
     segment: str | None = strawberry.field(description="The first program segment met.")
     lifetime_value: Decimal
     recognition_allowance: int | None = strawberry.field(
-        description="Goodwill points a property may still grant; null: the program sets no "
-        "allowance."
+        description="Points of goodwill and complimentary upgrades (at their points-equivalent) "
+        "a property may still grant; null: the program sets no allowance."
     )
     currency: str
 

@@ -1,0 +1,323 @@
+"""The what-if replayed in the database, for a candidate that changes only tiers' thresholds
+and bonuses.
+
+The exact replay (:mod:`domain.simulation`) runs the rule code over every stay in Python. When
+the candidate credits stays and activities exactly as the served program did over the
+period (one version of each in force throughout, equal in everything the replay uses but the
+tiers' ``qualifying_*`` thresholds and ``bonus_percent``), what each stay and activity earns
+is already in the books: the qualifying totals and points of its latest credit. What the
+candidate changes is only *when* a member reaches a tier, hence the tier at the period end
+and the tier bonus of each stay. Both follow from running totals, which SQL computes per
+batch of members in one statement, as requalification does:
+
+- a member's tier on the period's last day is the higher of the status kept from elsewhere
+  (as the exact replay keeps it) and the tier the year's totals reach under the candidate;
+- a stay's bonus is that of the tier held at its checkout: the higher of the status kept on
+  that day and the tier reached by the totals before the period plus the events credited
+  before it that had happened by its checkout (upgrade at once, in the order the books
+  credited them, as :func:`domain.simulation.replay` does).
+
+The thresholds are :func:`services.requalification.earned_tier_case` (pinned to
+``domain.tiers.qualified_tier``), the bonus mirrors ``domain.points.tier_bonus`` and
+``ProgramVersion.tier_of_rank``; tests/integration/test_simulate_program.py checks that both
+replays give the same comparison.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.program.model import Insight, ProgramVersion, Tier
+from staytier.services.requalification import earned_tier_case
+from staytier.store import models as m
+
+Rules = Callable[[dt.date], ProgramVersion]
+EARNED = ("EARN", "BONUS")
+
+
+def set_based_version(
+    served: Rules, candidate: Rules, start: dt.date, end: dt.date
+) -> ProgramVersion | None:
+    """The candidate's version when the period can be replayed in the database: each program
+    has one version in force from ``start`` to ``end``, and they differ only in the tiers'
+    thresholds and bonuses (or in what the replay does not read); None otherwise."""
+    actual, proposed = served(start), candidate(start)
+    if served(end) != actual or candidate(end) != proposed:
+        return None
+    return proposed if _replayed(actual) == _replayed(proposed) else None
+
+
+def _replayed(version: ProgramVersion) -> ProgramVersion:
+    """The version with what may differ set aside: names and dates, the tiers' thresholds and
+    bonuses, and the figures the comparison values things at (insight, benefits)."""
+    tiers = [
+        msgspec.structs.replace(
+            tier,
+            bonus_percent=0,
+            qualifying_nights=None,
+            qualifying_stays=None,
+            qualifying_base_points=None,
+        )
+        for tier in version.tiers_by_rank()
+    ]
+    return msgspec.structs.replace(
+        version,
+        version="",
+        effective_from=dt.date.min,
+        effective_until=None,
+        announced_on=None,
+        tiers=tiers,
+        insight=Insight(),
+        benefits=[],
+    )
+
+
+def _higher(a: Any, b: Any) -> Any:
+    return case((a >= b, a), else_=b)
+
+
+def _by_rank(ladder: list[Tier], rank: Any, value: Callable[[Tier], int]) -> Any:
+    """``value`` of the highest tier at or below ``rank`` (ProgramVersion.tier_of_rank)."""
+    whens = [(rank >= tier.rank, literal(value(tier), sa.Integer())) for tier in reversed(ladder)]
+    return case(*whens[:-1], else_=whens[-1][1])
+
+
+class SetReplay:
+    """The statements of one batch: members with ids in ``[low, high)`` enrolled by ``end``.
+
+    ``kept`` selects the status periods the exact replay keeps (member_id, rank, valid_from,
+    valid_through), ``replayed`` is true of the credits it makes again, ``enrolled`` selects
+    the batch's member ids."""
+
+    def __init__(
+        self,
+        rules: ProgramVersion,
+        year: int,
+        start: dt.date,
+        end: dt.date,
+        ids: Callable[[Any], Any],
+        kept: Any,
+        replayed: Any,
+        enrolled: Any,
+    ) -> None:
+        self.rules, self.year, self.start, self.end = rules, year, start, end
+        self.ids, self.kept, self.replayed, self.enrolled = ids, kept, replayed, enrolled
+        self.ladder = rules.tiers_by_rank()
+        self.base = literal(rules.base_tier.rank, sa.Integer())
+
+    async def outcomes(self, session: AsyncSession) -> dict[int, tuple[int, int]]:
+        """Per member of the batch: the rank held on ``end`` under the candidate, and the
+        points the period's stays and activities earn under it."""
+        found = {}
+        for member_id, rank, points in await session.execute(self.statement()):
+            found[int(member_id)] = (self.rules.tier_of_rank(int(rank)).rank, int(points or 0))
+        return found
+
+    def statement(self) -> Any:
+        """The one statement of :meth:`outcomes`: member id, rank, points."""
+        events = self._events()
+        before = self._totals_before()
+        stay_points = self._stay_points(events, before)
+        year = (
+            select(
+                events.c.member_id,
+                func.sum(events.c.nights).label("nights"),
+                func.sum(events.c.stays).label("stays"),
+                func.sum(events.c.base_points).label("base_points"),
+                func.sum(case((events.c.is_stay == 0, events.c.earned), else_=0)).label("points"),
+            )
+            .group_by(events.c.member_id)
+            .subquery("year_events")
+        )
+        kept_end = self._kept_rank(self.end)
+        totals = [
+            func.coalesce(before.c[path], 0) + func.coalesce(year.c[path], 0)
+            for path in ("nights", "stays", "base_points")
+        ]
+        earned = earned_tier_case(self.ladder, totals, lambda tier: tier.rank)
+        member = m.Member.id
+        return (
+            select(
+                member,
+                _higher(func.coalesce(kept_end.c.rank, self.base), earned),
+                func.coalesce(year.c.points, 0) + func.coalesce(stay_points.c.points, 0),
+            )
+            .outerjoin(before, before.c.member_id == member)
+            .outerjoin(year, year.c.member_id == member)
+            .outerjoin(kept_end, kept_end.c.member_id == member)
+            .outerjoin(stay_points, stay_points.c.member_id == member)
+            .where(member.in_(self.enrolled))
+        )
+
+    def _events(self) -> Any:
+        """The period's completed stays and activities, each by its latest credit (its id is
+        the order the books credited them in), with the year's qualifying totals and the
+        points that credit earned."""
+        stay, activity, credit = m.Stay, m.Activity, m.Credit
+        stays = (
+            select(credit.member_id, func.max(credit.id).label("posted"))
+            .add_columns(stay.departure_date.label("on"), literal(1).label("is_stay"))
+            .join(stay, stay.id == credit.stay_id)
+            .where(self.ids(credit.member_id), credit.kind == "STAY")
+            .where(self.ids(stay.member_id), stay.status == "COMPLETED")
+            .where(stay.departure_date.between(self.start, self.end))
+            .group_by(credit.member_id, credit.stay_id, stay.departure_date)
+        )
+        activities = (
+            select(credit.member_id, func.max(credit.id).label("posted"))
+            .add_columns(activity.occurred_on.label("on"), literal(0).label("is_stay"))
+            .join(activity, activity.id == credit.activity_id)
+            .where(self.ids(credit.member_id), credit.kind == "ACTIVITY")
+            .where(self.ids(activity.member_id))
+            .where(activity.occurred_on.between(self.start, self.end))
+            .group_by(credit.member_id, credit.activity_id, activity.occurred_on)
+        )
+        latest = union_all(stays, activities).subquery("latest")
+        qc, entry = m.QualifyingCredit, m.LedgerEntry
+        parts = (
+            select(
+                qc.credit_id,
+                func.sum(qc.nights).label("nights"),
+                func.sum(qc.stays).label("stays"),
+                func.sum(qc.base_points).label("base_points"),
+            )
+            .where(self.ids(qc.member_id), qc.year == self.year)
+            .group_by(qc.credit_id)
+            .subquery("parts")
+        )
+        points = (
+            select(
+                entry.credit_id,
+                func.sum(case((entry.kind == "EARN", entry.points), else_=0)).label("base"),
+                func.sum(entry.points).label("earned"),
+            )
+            .where(self.ids(entry.member_id), entry.kind.in_(EARNED), entry.credit_id.is_not(None))
+            .group_by(entry.credit_id)
+            .subquery("credit_points")
+        )
+        return (
+            select(
+                latest.c.member_id,
+                latest.c.posted,
+                latest.c.on,
+                latest.c.is_stay,
+                func.coalesce(parts.c.nights, 0).label("nights"),
+                func.coalesce(parts.c.stays, 0).label("stays"),
+                func.coalesce(parts.c.base_points, 0).label("base_points"),
+                func.coalesce(points.c.base, 0).label("base"),
+                func.coalesce(points.c.earned, 0).label("earned"),
+            )
+            .outerjoin(parts, parts.c.credit_id == latest.c.posted)
+            .outerjoin(points, points.c.credit_id == latest.c.posted)
+            .cte("events")
+        )
+
+    def _totals_before(self) -> Any:
+        """The year's totals from every credit by the period end that is not replayed."""
+        qc = m.QualifyingCredit
+        return (
+            select(
+                qc.member_id,
+                func.sum(qc.nights).label("nights"),
+                func.sum(qc.stays).label("stays"),
+                func.sum(qc.base_points).label("base_points"),
+            )
+            .join(m.Credit, m.Credit.id == qc.credit_id)
+            .where(self.ids(qc.member_id), qc.year == self.year)
+            .where(m.Credit.credit_date <= self.end, sa.not_(self.replayed))
+            .group_by(qc.member_id)
+            .subquery("before")
+        )
+
+    def _kept_rank(self, day: dt.date) -> Any:
+        kept = self.kept
+        return (
+            select(kept.c.member_id, func.max(kept.c.rank).label("rank"))
+            .where(kept.c.valid_from <= day)
+            .where(or_(kept.c.valid_through.is_(None), kept.c.valid_through >= day))
+            .group_by(kept.c.member_id)
+            .subquery("kept_end")
+        )
+
+    def _stay_points(self, events: Any, before: Any) -> Any:
+        """Per member, base points and the candidate's tier bonus of the period's stays."""
+        paths = ("nights", "stays", "base_points")
+        cumulative = [
+            func.sum(events.c[path])
+            .over(partition_by=events.c.member_id, order_by=events.c.posted)
+            .label(f"run_{path}")
+            for path in paths
+        ]
+        on_before = func.max(events.c.on).over(
+            partition_by=events.c.member_id, order_by=events.c.posted, rows=(None, -1)
+        )
+        running = select(events, *cumulative, on_before.label("on_before")).cte("running")
+        # Members with an event credited after a later one (a stay reported late): only
+        # for them must a stay look for the earlier events that had happened by its
+        # checkout; for everyone else that is every event credited before it.
+        unordered = select(running.c.member_id).where(running.c.on < running.c.on_before).distinct()
+        in_order = select(
+            running.c.member_id,
+            running.c.posted,
+            running.c.on,
+            running.c.base,
+            *(running.c[f"run_{path}"] - running.c[path] for path in paths),
+        ).where(running.c.is_stay == 1, running.c.member_id.not_in(unordered))
+        stay, earlier = running.alias("stay"), running.alias("earlier")
+        out_of_order = (
+            select(
+                stay.c.member_id,
+                stay.c.posted,
+                stay.c.on,
+                stay.c.base,
+                *(func.coalesce(func.max(earlier.c[f"run_{path}"]), 0) for path in paths),
+            )
+            .select_from(stay)
+            .outerjoin(
+                earlier,
+                and_(
+                    earlier.c.member_id == stay.c.member_id,
+                    earlier.c.posted < stay.c.posted,
+                    earlier.c.on <= stay.c.on,
+                ),
+            )
+            .where(stay.c.is_stay == 1, stay.c.member_id.in_(unordered))
+            .group_by(stay.c.member_id, stay.c.posted, stay.c.on, stay.c.base)
+        )
+        both = union_all(in_order, out_of_order).subquery("both_orders")
+        prior = select(
+            both.c[0].label("member_id"),
+            both.c[1].label("posted"),
+            both.c[2].label("on"),
+            both.c[3].label("base"),
+            *(both.c[4 + i].label(p) for i, p in enumerate(paths)),
+        ).subquery("prior")
+        kept = self.kept
+        kept_then = (
+            select(func.max(kept.c.rank))
+            .where(kept.c.member_id == prior.c.member_id, kept.c.valid_from <= prior.c.on)
+            .where(or_(kept.c.valid_through.is_(None), kept.c.valid_through >= prior.c.on))
+            .scalar_subquery()
+        )
+        totals = [
+            func.coalesce(before.c[path], 0) + func.coalesce(prior.c[path], 0)
+            for path in ("nights", "stays", "base_points")
+        ]
+        held = _higher(
+            func.coalesce(kept_then, self.base),
+            earned_tier_case(self.ladder, totals, lambda tier: tier.rank),
+        )
+        bonus = prior.c.base * _by_rank(self.ladder, held, lambda t: t.bonus_percent) // 100
+        return (
+            select(prior.c.member_id, func.sum(prior.c.base + bonus).label("points"))
+            .outerjoin(before, before.c.member_id == prior.c.member_id)
+            .group_by(prior.c.member_id)
+            .subquery("stay_points")
+        )
