@@ -7,14 +7,12 @@ import asyncio
 import dataclasses
 
 import httpx
-import pytest
 
 from staytier.connectors.demo import simulated_partners
 from staytier.connectors.partners import Partners, demo_partners
 from staytier.services.runtime import Runtime
 from tests.partners import donate, member_with_points, requests
 
-pytestmark = pytest.mark.usefixtures("refunds_on_rejection")
 DELIVERY_SECONDS = 30
 
 

@@ -11,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from staytier.clock import TestClock
 from staytier.connectors.simulators import Behaviour
 from staytier.services.runtime import Runtime
@@ -26,7 +24,6 @@ from tests.partners import (
     worker,
 )
 
-pytestmark = pytest.mark.usefixtures("refunds_on_rejection")
 PROCESS_START_SECONDS = 60
 
 
