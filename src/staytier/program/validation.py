@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from staytier.program.model import MAX_INT_FIGURE, AwardSeason, Program, ProgramVersion, Tier
+from staytier.program.promotion_validation import promotion_mistakes
 
 PATHS = ("qualifying_nights", "qualifying_stays", "qualifying_base_points")
 # A serving window longer than a year would let a booking made today reveal a guest for good.
@@ -113,6 +114,7 @@ def version_mistakes(version: ProgramVersion) -> list[str]:
     mistakes.extend(_status_grant_mistakes(version))
     mistakes.extend(_survey_mistakes(version))
     mistakes.extend(_sweepstakes_mistakes(version))
+    mistakes.extend(promotion_mistakes(version))
     return mistakes
 
 

@@ -37,6 +37,7 @@ from staytier.api.graphql.partners import PartnersMutation, PartnersQuery
 from staytier.api.graphql.permissions import deny_unannotated
 from staytier.api.graphql.privileges import PrivilegesMutation, PrivilegesQuery
 from staytier.api.graphql.profiles import ProfileMutation, ProfileQuery
+from staytier.api.graphql.promotions import PromotionsMutation
 from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
 from staytier.api.graphql.simulation import SimulationMutation, SimulationQuery
@@ -80,6 +81,7 @@ Mutation = merge_types(
         StatusGrantsMutation,
         SurveysMutation,
         SweepstakesMutation,
+        PromotionsMutation,
     ),
 )
 # Default deny: a root field declared without a permission class is for admins only.

@@ -41,6 +41,7 @@ from staytier.store import models
 
 if TYPE_CHECKING:
     from staytier.api.graphql.complaints import Complaint
+    from staytier.api.graphql.promotions import GuestPromotion
     from staytier.api.graphql.surveys import SurveyInvitation
     from staytier.api.graphql.sweepstakes import SweepstakesEntries
 
@@ -524,6 +525,29 @@ class Guest:
         from staytier.api.graphql.surveys import open_surveys_of
 
         return await open_surveys_of(info.context, self._row)
+
+    @strawberry.field(
+        description="Promotions the member may take part in (not yet over), with their "
+        "registration and progress.",
+        permission_classes=[ServiceReaders],
+    )
+    async def promotions(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[GuestPromotion, strawberry.lazy("staytier.api.graphql.promotions")]]:
+        from staytier.api.graphql.promotions import promotions_of
+
+        return await promotions_of(info.context, self._row)
+
+    @strawberry.field(
+        description="The code the guest gives friends to enrol with (enrollGuest "
+        "referralCode); null for a member who has none.",
+        permission_classes=[ContactReaders],
+    )
+    async def referral_code(self, info: Info[Context, None]) -> str | None:
+        from staytier.services.referrals import referral_code_of
+
+        async with info.context.runtime.db.reading() as session:
+            return await referral_code_of(session, self.member_id)
 
     @strawberry.field(
         description="The guest's entries in each sweepstakes they entered, with any prize won.",
