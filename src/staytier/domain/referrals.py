@@ -77,11 +77,19 @@ def window_ends_on(rules: ReferralRules, enrolled_on: dt.date) -> dt.date:
 
 
 def stay_rewards_referral(
-    rules: ReferralRules, *, checkout: dt.date, window_end: dt.date, nights: int
+    rules: ReferralRules,
+    *,
+    checkout: dt.date,
+    enrolled_on: dt.date,
+    window_end: dt.date,
+    nights: int,
 ) -> bool:
     """Whether a stay of the friend, not yet rewarded, rewards the referral: checked out
-    within the window, with enough qualifying nights."""
-    return rules.offered and checkout <= window_end and nights >= rules.min_nights
+    from the day the friend enrolled through the window's end, with enough qualifying
+    nights."""
+    return (
+        rules.offered and enrolled_on <= checkout <= window_end and nights >= rules.min_nights
+    )
 
 
 def referrer_points(rules: ReferralRules, rewarded_this_year: int) -> int:

@@ -108,7 +108,8 @@ async def referral_due(
         return None
     rules = runtime.rules_on(checkout).referrals
     if not stay_rewards_referral(
-        rules, checkout=checkout, window_end=referral.window_ends_on, nights=nights
+        rules, checkout=checkout, enrolled_on=referral.enrolled_on,
+        window_end=referral.window_ends_on, nights=nights,
     ):
         return None
     return referral
