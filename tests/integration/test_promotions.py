@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -48,6 +49,9 @@ REQUEST = """
 mutation Request($i: RequestGuestApprovalInput!) {
   requestGuestApproval(input: $i) { code userErrors { code field } }
 }
+"""
+REPORT = """
+{ programReport(from: "2026-03-01", to: "2026-03-02") { promotionPoints promotionCost } }
 """
 CANCEL = """
 mutation Cancel($input: CancelStayInput!) { cancelStay(input: $input) { userErrors { code } } }
@@ -132,6 +136,9 @@ async def test_a_registered_guest_earns_double_base_points_and_a_cancellation_ta
         "qualifying": 1, "rewards": 1, "points": 3_000, "everyNth": 1,
     }  # fmt: skip
     assert ("BONUS", 3_000) in ledger_of(await guest(client, ada))
+    report = (await client(REPORT))["programReport"]
+    assert report["promotionPoints"] == 3_000
+    assert Decimal(report["promotionCost"]) == Decimal("18.000")  # at 0.6 cents a point
 
     cancelled = await client(
         CANCEL, input={"idempotencyKey": new_key(), "propertyCode": "NYCTS",

@@ -37,6 +37,8 @@ class EnrollGuest:
     member_number: str | None = None
     # A member's referral code the guest enrols with (see docs/promotions.md).
     referral_code: str | None = None
+    # Set only when importing members who already hand out a referral code.
+    own_referral_code: str | None = None
 
 
 def member_number_with_check_digit(body: str) -> str:
@@ -149,7 +151,7 @@ async def enroll_guest(runtime: Runtime, command: EnrollGuest, *, scope: str = "
             MemberSearchTerm(member_id=member.id, term=term[:100])
             for term in sorted(search_terms(member.first_name, member.last_name))
         )
-        await give_referral_code(session, member)
+        await give_referral_code(session, member, command.own_referral_code)
         if referrer is not None:
             link_referral(session, runtime, referrer, member)
         await session.flush()

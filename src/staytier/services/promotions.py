@@ -46,6 +46,8 @@ from staytier.store.models import (
     PromotionAward,
     PromotionBudget,
     PromotionRegistration,
+    Property,
+    Stay,
 )
 
 
@@ -368,12 +370,21 @@ async def member_promotions(
     return found
 
 
-async def promotion_cost(session: AsyncSession, start: dt.date, end: dt.date) -> int:
-    """Points given by promotions from ``start`` through ``end`` (net of reversals dated in
-    the period), for the program report."""
-    total = await session.scalar(
-        select(func.coalesce(func.sum(PromotionAward.points), 0)).where(
-            PromotionAward.awarded_on >= start, PromotionAward.awarded_on <= end
-        )
+async def promotion_points(
+    session: AsyncSession, start: dt.date, end: dt.date, property_code: str | None = None
+) -> int:
+    """Points given by promotions from ``start`` through ``end``, net of reversals dated in
+    the period; with ``property_code``, those of stays at that property. Kept apart from
+    the program report's readers so it costs one statement of its own."""
+    statement = select(func.coalesce(func.sum(PromotionAward.points), 0)).where(
+        PromotionAward.awarded_on >= start, PromotionAward.awarded_on <= end
     )
+    if property_code is not None:
+        statement = (
+            statement.join(Credit, Credit.id == PromotionAward.credit_id)
+            .join(Stay, Stay.id == Credit.stay_id)
+            .join(Property, Property.id == Stay.property_id)
+            .where(Property.code == property_code)
+        )
+    total = await session.scalar(statement)
     return int(total or 0)

@@ -35,9 +35,12 @@ def new_referral_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
 
 
-async def give_referral_code(session: AsyncSession, member: Member) -> None:
-    """Gives a newly enrolled member their referral code."""
-    session.add(ReferralCode(member_id=member.id, code=new_referral_code()))
+async def give_referral_code(
+    session: AsyncSession, member: Member, code: str | None = None
+) -> None:
+    """Gives a newly enrolled member their referral code (a new one unless imported)."""
+    given = normalised_code(code) if code else new_referral_code()
+    session.add(ReferralCode(member_id=member.id, code=given))
 
 
 async def referral_code_of(session: AsyncSession, member_id: int) -> str | None:
