@@ -32,9 +32,7 @@ def with_budgeted_promotion(runtime: Runtime) -> Runtime:
     program = runtime.program
     newest = msgspec.structs.replace(program.versions[-1], promotions=[rule])
     versions = [*program.versions[:-1], newest]
-    return dataclasses.replace(
-        runtime, program=msgspec.structs.replace(program, versions=versions)
-    )
+    return dataclasses.replace(runtime, program=msgspec.structs.replace(program, versions=versions))
 
 
 async def test_fifty_checkouts_at_once_never_spend_more_than_the_budget(runtime: Runtime) -> None:
@@ -44,8 +42,7 @@ async def test_fifty_checkouts_at_once_never_spend_more_than_the_budget(runtime:
     ):
         numbers = [await enroll(http) for _ in range(AT_ONCE)]
         stays = [
-            stay_input(number, arrival=D(2026, 2, 20), nights=1, room="100")
-            for number in numbers
+            stay_input(number, arrival=D(2026, 2, 20), nights=1, room="100") for number in numbers
         ]
         bodies = await at_once(*(post(http, RECORD_STAY, input=fields) for fields in stays))
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from decimal import Decimal
 from collections.abc import AsyncIterator
+from decimal import Decimal
 
 import msgspec
 import pytest
@@ -99,7 +99,9 @@ async def books(runtime: Runtime, number: str) -> tuple[int, int, int, int, int]
                 PromotionAward.member_id == member.id
             )
         )
-        spent = await session.scalar(select(func.coalesce(func.sum(PromotionBudget.spent_points), 0)))
+        spent = await session.scalar(
+            select(func.coalesce(func.sum(PromotionBudget.spent_points), 0))
+        )
     promotional = {e.id for e in entries if e.description.startswith(NAME)}
     in_ledger = sum(
         e.points for e in entries if e.id in promotional or e.reverses_entry_id in promotional

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from decimal import Decimal
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -22,9 +22,17 @@ from staytier.program.promotions import (
     PromotionTrigger,
 )
 from staytier.services.runtime import Runtime
-from tests.support import RECORD_STAY, GraphQLClient, enroll, guest, make_app, new_key, record
+from tests.support import (
+    RECORD_STAY,
+    GraphQLClient,
+    enroll,
+    guest,
+    make_app,
+    new_key,
+    record,
+    stay_input,
+)
 from tests.support import set_clock as move_clock
-from tests.support import stay_input
 
 D = dt.date
 REGISTER = """
@@ -83,9 +91,7 @@ def with_promotions(runtime: Runtime, *added: Promotion) -> Runtime:
     program = runtime.program
     newest = msgspec.structs.replace(program.versions[-1], promotions=list(added))
     versions = [*program.versions[:-1], newest]
-    return dataclasses.replace(
-        runtime, program=msgspec.structs.replace(program, versions=versions)
-    )
+    return dataclasses.replace(runtime, program=msgspec.structs.replace(program, versions=versions))
 
 
 @pytest.fixture

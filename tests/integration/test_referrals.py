@@ -64,8 +64,10 @@ async def test_a_friends_first_stay_credits_both_once_and_a_cancellation_takes_b
     assert second["guest"]["points"]["balance"] == 2_000 + 1_000  # no second bonus
     assert (await guest(client, rita))["points"]["balance"] == 2_000
 
-    cancelled = await client(CANCEL, input={"idempotencyKey": new_key(),
-                                            "propertyCode": "NYCTS", "confirmationNumber": "F1"})
+    cancelled = await client(
+        CANCEL,
+        input={"idempotencyKey": new_key(), "propertyCode": "NYCTS", "confirmationNumber": "F1"},
+    )
     assert cancelled["cancelStay"]["userErrors"] == []
     assert (await guest(client, rita))["points"]["balance"] == 0
     assert (await guest(client, fay))["points"]["balance"] == 1_000
@@ -101,10 +103,17 @@ async def test_the_referrer_is_credited_for_at_most_the_yearly_limit(
 
 
 async def test_referral_refusals_are_typed_and_enrol_nobody(client: GraphQLClient) -> None:
-    rita, code = await referrer(client)
+    _rita, code = await referrer(client)
     other = await enroll(client, "Olga", "Other")
-    await client(ENROLL, input={"firstName": "Olga", "lastName": "Known",
-                                "email": "olga@example.com", "phone": "+44 20 7946 0000"})
+    await client(
+        ENROLL,
+        input={
+            "firstName": "Olga",
+            "lastName": "Known",
+            "email": "olga@example.com",
+            "phone": "+44 20 7946 0000",
+        },
+    )
 
     same_email = await enroll_with(client, code, email="RITA@example.com")
     same_phone = await enroll_with(client, code, phone="+1 (212) 555-0100")

@@ -87,9 +87,7 @@ def stay_rewards_referral(
     """Whether a stay of the friend, not yet rewarded, rewards the referral: checked out
     from the day the friend enrolled through the window's end, with enough qualifying
     nights."""
-    return (
-        rules.offered and enrolled_on <= checkout <= window_end and nights >= rules.min_nights
-    )
+    return rules.offered and enrolled_on <= checkout <= window_end and nights >= rules.min_nights
 
 
 def referrer_points(rules: ReferralRules, rewarded_this_year: int) -> int:

@@ -110,7 +110,10 @@ def _effect_mistakes(promotion: Promotion) -> Iterator[str]:
         or effects.extra_qualifying_nights
         or effects.certificate_max_category
     ):
-        yield "effects: the promotion gives nothing (set points, a multiplier, nights or a certificate)"
+        yield (
+            "effects: the promotion gives nothing (set points, a multiplier, nights or a "
+            "certificate)"
+        )
 
 
 def _limit_mistakes(promotion: Promotion) -> Iterator[str]:

@@ -39,6 +39,7 @@ from staytier.store.models import (
     Member,
     Property,
     QualifyingCredit,
+    Referral,
     StatusPeriod,
     Stay,
 )
@@ -185,9 +186,7 @@ async def post_stay_credit(
         property_code=hotel.code, brand=hotel.brand, country=hotel.country,
         rate_code=folio.rate_code,
     )  # fmt: skip
-    referral = await referral_due(
-        session, runtime, member, checkout=credit.checkout, nights=nights
-    )
+    referral = await referral_due(session, runtime, member, checkout=credit.checkout, nights=nights)
     friend_points = rules.referrals.friend_points if referral is not None else 0
     posted = await post_credit(
         session,
@@ -224,7 +223,7 @@ async def post_stay_credit(
 
 
 async def _reward_referrer(
-    session: AsyncSession, runtime: Runtime, referral: Any, *, checkout: dt.date, label: str
+    session: AsyncSession, runtime: Runtime, referral: Referral, *, checkout: dt.date, label: str
 ) -> None:
     """Credits the referrer of a friend whose first qualifying stay just checked out."""
     referrer, points, year = await referrer_reward(session, runtime, referral, checkout=checkout)

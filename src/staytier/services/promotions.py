@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import func, literal, null, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Result as Rows
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
@@ -204,9 +206,12 @@ async def _standings(
         .group_by(PromotionAward.promotion_code)
     )
     found = {code: Standing(enrolled_on=member.enrolled_on) for code in codes}
-    for code, registered_on, triggers, rewards, points in (
-        await session.execute(union_all(registrations, awards))
-    ).all():
+    result: Rows[Any] = await session.execute(union_all(registrations, awards))
+    rows: list[tuple[Any, ...]] = [tuple(row) for row in result]
+    for row in rows:
+        code: str = row[0]
+        registered_on: dt.date | None = row[1]
+        triggers, rewards, points = row[2], row[3], row[4]
         before = found[code]
         found[code] = Standing(
             enrolled_on=member.enrolled_on,
@@ -312,9 +317,7 @@ async def budget_left(session: AsyncSession, promotion: Promotion) -> int | None
     if promotion.limits.budget_points is None:
         return None
     spent = await session.scalar(
-        select(PromotionBudget.spent_points).where(
-            PromotionBudget.promotion_code == promotion.code
-        )
+        select(PromotionBudget.spent_points).where(PromotionBudget.promotion_code == promotion.code)
     )
     return promotion.limits.budget_points - (spent or 0)
 

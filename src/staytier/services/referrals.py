@@ -70,9 +70,10 @@ async def referrer_for_enrolment(
     friend = Contact(email, phone_key)
     known = [Member.email == email] if email else []
     known += [Member.phone_key == phone_key] if phone_key else []
-    already = bool(known) and (
-        await session.scalar(select(Member.id).where(or_(*known)).limit(1))
-    ) is not None
+    already = (
+        bool(known)
+        and (await session.scalar(select(Member.id).where(or_(*known)).limit(1))) is not None
+    )
     refusal = referral_refusal(
         runtime.rules_on(today).referrals,
         code=wanted,
@@ -111,8 +112,11 @@ async def referral_due(
         return None
     rules = runtime.rules_on(checkout).referrals
     if not stay_rewards_referral(
-        rules, checkout=checkout, enrolled_on=referral.enrolled_on,
-        window_end=referral.window_ends_on, nights=nights,
+        rules,
+        checkout=checkout,
+        enrolled_on=referral.enrolled_on,
+        window_end=referral.window_ends_on,
+        nights=nights,
     ):
         return None
     return referral

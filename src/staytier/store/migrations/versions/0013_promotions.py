@@ -115,9 +115,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("friend_id", name=op.f("uq_referrals_friend_id")),
     )
     with op.batch_alter_table("referrals", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_referrals_referrer_id"), ["referrer_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_referrals_referrer_id"), ["referrer_id"], unique=False)
     # Members enrolled before referrals get their code here (12 hex digits, random).
     random_code = (
         "upper(substr(md5(random()::text || id::text), 1, 12))"
