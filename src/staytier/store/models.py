@@ -877,7 +877,8 @@ class ReferralCode(Base):
 
     __tablename__ = "referral_codes"
 
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), unique=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
 
 

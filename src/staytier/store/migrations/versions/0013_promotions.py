@@ -78,13 +78,15 @@ def upgrade() -> None:
     )
     op.create_table(
         "referral_codes",
+        sa.Column("id", ID, nullable=False),
         sa.Column("member_id", ID, nullable=False),
         sa.Column("code", sa.String(length=16), nullable=False),
         sa.ForeignKeyConstraint(
             ["member_id"], ["members.id"], name=op.f("fk_referral_codes_member_id_members")
         ),
-        sa.PrimaryKeyConstraint("member_id", name=op.f("pk_referral_codes")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_referral_codes")),
         sa.UniqueConstraint("code", name=op.f("uq_referral_codes_code")),
+        sa.UniqueConstraint("member_id", name=op.f("uq_referral_codes_member_id")),
     )
     op.create_table(
         "referrals",
