@@ -17,6 +17,7 @@ from staytier.domain.access import Role
 from staytier.program.promotions import (
     Promotion,
     PromotionEffects,
+    PromotionEligibility,
     PromotionLimits,
     PromotionRegistration,
     PromotionTrigger,
@@ -258,3 +259,56 @@ async def test_the_budget_caps_the_last_reward_and_registration_closes_when_it_i
     shown = await promotions(small, ada)
     assert shown["SMALLPOT"]["available"] is False
     await small.aclose()
+
+
+ACTIVITY = """
+mutation A($input: RecordActivityInput!) {
+  recordActivity(input: $input) { guest { points { balance } } userErrors { code field } }
+}
+"""
+CERTIFICATES = """
+query C($n: String!) {
+  guest(memberNumber: $n) {
+    tierProgress { qualifyingNights }
+    certificates(first: 5) { edges { node { description milestoneNights maxCategory status } } }
+  }
+}
+"""
+
+
+async def test_card_spend_and_a_stay_earn_points_nights_and_a_certificate_from_promotions(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    card = Promotion(
+        code="CARDSPEND", name="Card spend bonus", starts_on=D(2026, 1, 1),
+        ends_on=D(2026, 12, 31),
+        trigger=PromotionTrigger(kind="ACTIVITY", activity_source="COBRAND_CARD",
+                                 activity_kind="SPEND"),
+        effects=PromotionEffects(points_per_usd=Decimal(2)),
+    )  # fmt: skip
+    paris = Promotion(
+        code="PARISNIGHT", name="A night in Paris", starts_on=D(2026, 1, 1),
+        ends_on=D(2026, 12, 31),
+        eligibility=PromotionEligibility(countries=["FR"]),
+        effects=PromotionEffects(extra_qualifying_nights=2, certificate_max_category=5),
+    )  # fmt: skip
+    both = GraphQLClient(make_app(with_promotions(runtime, card, paris)))
+    ada = await enroll(both, "Ada", "Cardholder")
+
+    spend = {"idempotencyKey": new_key(), "memberNumber": ada, "guestLastName": "Cardholder",
+             "source": "COBRAND_CARD", "kind": "SPEND", "occurredOn": "2026-02-20",
+             "amount": "250.00", "currency": "USD", "points": 0}  # fmt: skip
+    credited = (await both(ACTIVITY, input=spend))["recordActivity"]
+    # 250 points for the spend (1 a USD) and 500 from the promotion (2 a USD).
+    assert credited["userErrors"] == [] and credited["guest"]["points"]["balance"] == 750
+    # A stay in New York earns neither promotion; one in Paris earns two nights and a certificate.
+    await record(both, member_number=ada, arrival=D(2026, 2, 20), nights=1)
+    await record(both, member_number=ada, arrival=D(2026, 2, 24), nights=1, property_code="PAROP",
+                 currency="EUR")  # fmt: skip
+    found = (await both(CERTIFICATES, n=ada))["guest"]
+    assert found["tierProgress"]["qualifyingNights"] == 1 + 1 + 2
+    assert [e["node"] for e in found["certificates"]["edges"]] == [
+        {"description": "A night in Paris", "milestoneNights": 0, "maxCategory": 5,
+         "status": "ISSUED"},
+    ]  # fmt: skip
+    await both.aclose()

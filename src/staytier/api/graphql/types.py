@@ -305,13 +305,15 @@ class Benefit:
         )
 
 
-@strawberry.type(description="A free-night certificate issued at a night milestone.")
+@strawberry.type(
+    description="A free-night certificate issued at a night milestone or by a promotion."
+)
 class Certificate(relay.Node):
     certificate_id: relay.NodeID[int]
     number: int = strawberry.field(description="Give this as certificateId to redeem it.")
     description: str
     qualification_year: int
-    milestone_nights: int
+    milestone_nights: int = strawberry.field(description="0 for a promotion's certificate.")
     max_category: int
     issued_on: dt.date
     expires_on: dt.date = strawberry.field(description="Last day it can be used.")
@@ -324,7 +326,8 @@ class Certificate(relay.Node):
             number=row.id,
             description=row.description,
             qualification_year=row.qualification_year,
-            milestone_nights=row.milestone_nights,
+            # A promotion's certificate keys itself by its award (see services.promotions).
+            milestone_nights=max(row.milestone_nights, 0),
             max_category=row.max_category,
             issued_on=row.issued_on,
             expires_on=row.expires_on,
