@@ -4,11 +4,9 @@ stay is still credited, and every balance stays the sum of its ledger."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import httpx
-import msgspec
 from sqlalchemy import func, select
 
 from staytier.program.promotions import Promotion, PromotionEffects, PromotionLimits
@@ -16,7 +14,7 @@ from staytier.services.runtime import Runtime
 from staytier.store.models import LedgerEntry, Member, PromotionAward, PromotionBudget
 from tests.e2e.conftest import serving
 from tests.e2e.test_concurrent_retries import at_once, enroll, post
-from tests.support import RECORD_STAY, make_app, stay_input
+from tests.support import RECORD_STAY, make_app, stay_input, with_newest_version
 
 D = dt.date
 AT_ONCE = 50
@@ -29,10 +27,7 @@ def with_budgeted_promotion(runtime: Runtime) -> Runtime:
         code="RUSH", name="Checkout rush", starts_on=D(2026, 1, 1), ends_on=D(2026, 12, 31),
         effects=PromotionEffects(points=REWARD), limits=PromotionLimits(budget_points=BUDGET),
     )  # fmt: skip
-    program = runtime.program
-    newest = msgspec.structs.replace(program.versions[-1], promotions=[rule])
-    versions = [*program.versions[:-1], newest]
-    return dataclasses.replace(runtime, program=msgspec.structs.replace(program, versions=versions))
+    return with_newest_version(runtime, promotions=[rule])
 
 
 async def test_fifty_checkouts_at_once_never_spend_more_than_the_budget(runtime: Runtime) -> None:

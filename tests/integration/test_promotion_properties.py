@@ -9,12 +9,10 @@ expected promotion points are recomputed here from the program's numbers.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
-import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -37,7 +35,7 @@ from tests.integration.test_ledger_properties import (
     base_points,
     operations,
 )
-from tests.support import GraphQLClient, enroll, make_app, new_key
+from tests.support import GraphQLClient, enroll, make_app, new_key, with_newest_version
 
 D = dt.date
 NAME = "Double at Staytier"
@@ -60,12 +58,7 @@ async def promoted(runtime: Runtime) -> AsyncIterator[tuple[Runtime, GraphQLClie
         eligibility=PromotionEligibility(brands=["Staytier"]),
         effects=PromotionEffects(base_points_multiplier=Decimal(2)),
     )  # fmt: skip
-    program = runtime.program
-    newest = msgspec.structs.replace(program.versions[-1], promotions=[rule])
-    versions = [*program.versions[:-1], newest]
-    with_rule = dataclasses.replace(
-        runtime, program=msgspec.structs.replace(program, versions=versions)
-    )
+    with_rule = with_newest_version(runtime, promotions=[rule])
     client = GraphQLClient(make_app(with_rule))
     yield with_rule, client
     await client.aclose()

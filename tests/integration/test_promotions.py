@@ -4,13 +4,11 @@ the stay's own credit (reversed with it, never twice on a retry), her progress s
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
-import msgspec
 import pytest
 
 from staytier.domain.access import Role
@@ -32,6 +30,7 @@ from tests.support import (
     new_key,
     record,
     stay_input,
+    with_newest_version,
 )
 from tests.support import set_clock as move_clock
 
@@ -89,10 +88,7 @@ async def promotions(client: GraphQLClient, number: str) -> dict[str, dict[str, 
 
 def with_promotions(runtime: Runtime, *added: Promotion) -> Runtime:
     """``runtime`` whose newest program version runs only ``added``."""
-    program = runtime.program
-    newest = msgspec.structs.replace(program.versions[-1], promotions=list(added))
-    versions = [*program.versions[:-1], newest]
-    return dataclasses.replace(runtime, program=msgspec.structs.replace(program, versions=versions))
+    return with_newest_version(runtime, promotions=list(added))
 
 
 @pytest.fixture

@@ -5,15 +5,21 @@ unknown code."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import Any
 
-import msgspec
-
 from staytier.program.promotions import ReferralRules
 from staytier.services.runtime import Runtime
-from tests.support import ENROLL, GraphQLClient, enroll, guest, make_app, new_key, record
+from tests.support import (
+    ENROLL,
+    GraphQLClient,
+    enroll,
+    guest,
+    make_app,
+    new_key,
+    record,
+    with_newest_version,
+)
 from tests.support import set_clock as move_clock
 
 D = dt.date
@@ -85,13 +91,8 @@ async def test_a_first_stay_after_the_window_credits_nobody(client: GraphQLClien
 async def test_the_referrer_is_credited_for_at_most_the_yearly_limit(
     client: GraphQLClient, runtime: Runtime
 ) -> None:
-    program = runtime.program
     rules = ReferralRules(referrer_points=2_000, friend_points=1_000, max_per_year=1)
-    newest = msgspec.structs.replace(program.versions[-1], referrals=rules)
-    limited = dataclasses.replace(
-        runtime,
-        program=msgspec.structs.replace(program, versions=[*program.versions[:-1], newest]),
-    )
+    limited = with_newest_version(runtime, referrals=rules)
     one_a_year = GraphQLClient(make_app(limited))
     rita, code = await referrer(one_a_year)
     for name in ("One", "Two"):
