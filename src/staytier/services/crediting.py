@@ -188,6 +188,13 @@ async def post_stay_credit(
     )  # fmt: skip
     referral = await referral_due(session, runtime, member, checkout=credit.checkout, nights=nights)
     friend_points = rules.referrals.friend_points if referral is not None else 0
+    # The referrer is locked before the promotions' budget rows (friend, referrer, budgets):
+    # a referrer's own checkout locks referrer then budgets, so the two cannot deadlock.
+    referrer = (
+        await referrer_reward(session, runtime, referral, checkout=credit.checkout)
+        if referral is not None
+        else None
+    )
     posted = await post_credit(
         session,
         runtime,
@@ -215,18 +222,27 @@ async def post_stay_credit(
             "tier_at_checkout": tier.code,
         },
     )
-    if referral is not None:
+    if referral is not None and referrer is not None:
         referral.friend_credit_id = posted.id
-        await _reward_referrer(session, runtime, referral, checkout=credit.checkout, label=label)
+        await _reward_referrer(
+            session, runtime, referral, referrer, checkout=credit.checkout, label=label
+        )
     await invite_to_survey(session, runtime, member, stay, checkout=credit.checkout)
     return posted
 
 
 async def _reward_referrer(
-    session: AsyncSession, runtime: Runtime, referral: Referral, *, checkout: dt.date, label: str
+    session: AsyncSession,
+    runtime: Runtime,
+    referral: Referral,
+    reward: tuple[Member, int, int],
+    *,
+    checkout: dt.date,
+    label: str,
 ) -> None:
-    """Credits the referrer of a friend whose first qualifying stay just checked out."""
-    referrer, points, year = await referrer_reward(session, runtime, referral, checkout=checkout)
+    """Credits the referrer (locked) of a friend whose first qualifying stay just checked
+    out: ``reward`` is the referrer, their points and the year it counts in."""
+    referrer, points, year = reward
     referral.rewarded_year = year
     if not points:
         return  # past the referrer's yearly limit: the friend's bonus stands alone
@@ -303,8 +319,9 @@ async def reverse_credit(
         session, runtime, member, original_id=original.id, original_on=original.credit_date,
         reversal_id=reversal.id,
     )  # fmt: skip
-    await take_back_rewards(session, runtime, original=original, reversal=reversal)
+    # The referrer before the budget rows, in the order crediting takes them.
     await _take_back_referral(session, runtime, original, on=on, reason=reason)
+    await take_back_rewards(session, runtime, original=original, reversal=reversal)
     return reversal
 
 
