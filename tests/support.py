@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import re
@@ -434,3 +435,12 @@ async def member_id(runtime: Runtime, number: str) -> int:
         found = await session.scalar(select(Member.id).where(Member.member_number == number))
     assert found is not None
     return int(found)
+
+
+def with_newest_version(runtime: Runtime, **fields: Any) -> Runtime:
+    """``runtime`` whose program's newest version has ``fields`` replaced (its promotions,
+    its referral rules, …); the app built on it serves that program."""
+    program = runtime.program
+    newest = msgspec.structs.replace(program.versions[-1], **fields)
+    versions = [*program.versions[:-1], newest]
+    return dataclasses.replace(runtime, program=msgspec.structs.replace(program, versions=versions))

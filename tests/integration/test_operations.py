@@ -33,6 +33,9 @@ GUEST_APPROVED = {
     "front_desk/redeem_award_stay_with_guest_approval.graphql": (
         "guest_app/request_guest_approval.graphql"
     ),
+    "front_desk/register_guest_for_promotion.graphql": (
+        "guest_app/approve_promotion_registration.graphql"
+    ),
 }
 
 

@@ -21,8 +21,10 @@ D = dt.date
 # qualifying row; the year's totals; the member's entries in the sweepstakes open that day
 # (the demo program runs one through 2026) and the entries earned; the survey invitation
 # (one insert, ignored for a stay already invited); the last stays and the preferences they
-# may infer; the result stored for the key.
-STATEMENTS_PER_CREDITED_STAY = 19
+# may infer; the result stored for the key; the member's referral (a friend's first stay
+# rewards it) and, as the demo runs promotions through 2027, the member's registrations and
+# progress in them (one statement).
+STATEMENTS_PER_CREDITED_STAY = 21
 
 
 async def new_member(runtime: Runtime) -> str:

@@ -28,6 +28,8 @@ class SpendingOperation(enum.Enum):
     CERTIFICATE = "CERTIFICATE"
     DONATION = "DONATION"
     MILES_TRANSFER = "MILES_TRANSFER"
+    # Not a spending, but the guest's own choice all the same: registering for a promotion.
+    PROMOTION = "PROMOTION"
 
 
 class Spender(enum.Enum):
@@ -59,6 +61,8 @@ class ApprovalTerms:
             return f"free-night certificate {self.recipient} at {self.property_code}"
         if self.operation is SpendingOperation.DONATION:
             return f"a donation of {self.points:,} points to {self.recipient}"
+        if self.operation is SpendingOperation.PROMOTION:
+            return f"registering for promotion {self.recipient}"
         return f"a transfer of {self.points:,} points to {self.recipient}"
 
 
@@ -82,6 +86,10 @@ def miles_terms(points: int, airline: str, frequent_flyer_number: str) -> Approv
     )
 
 
+def promotion_terms(promotion_code: str) -> ApprovalTerms:
+    return ApprovalTerms(SpendingOperation.PROMOTION, 0, recipient=promotion_code)
+
+
 def terms_asked(
     operation: SpendingOperation,
     *,
@@ -91,6 +99,7 @@ def terms_asked(
     charity: str | None = None,
     airline: str | None = None,
     frequent_flyer_number: str | None = None,
+    promotion_code: str | None = None,
 ) -> ApprovalTerms:
     """The terms a request for approval names, or INVALID_INPUT for each field the
     operation needs and lacks (an award stay: points and property; a certificate: its
@@ -108,6 +117,7 @@ def terms_asked(
             "airline": airline,
             "frequentFlyerNumber": frequent_flyer_number,
         },
+        SpendingOperation.PROMOTION: {"promotionCode": promotion_code},
     }
     mistakes = [
         BusinessRuleError(
@@ -126,6 +136,8 @@ def terms_asked(
         return certificate_terms(certificate_id or 0, property_code or "")
     if operation is SpendingOperation.DONATION:
         return donation_terms(points, charity or "")
+    if operation is SpendingOperation.PROMOTION:
+        return promotion_terms((promotion_code or "").strip().upper())
     return miles_terms(points, airline or "", frequent_flyer_number or "")
 
 

@@ -109,6 +109,15 @@ MERGE_RULES: dict[tuple[str, str], ColumnMerge] = {
         "points sent count against the survivor's year"
     ),
     ("points_transfers", "recipient_member_id"): _move("points received count likewise"),
+    ("promotion_registrations", "member_id"): _unless(
+        "a registration counts for the survivor unless it registered itself", "promotion_code"
+    ),
+    ("promotion_awards", "member_id"): _move(
+        "rewards count against the survivor's limits; a reversal of a moved stay takes them back"
+    ),
+    ("referral_codes", "member_id"): _keep("the survivor gives friends its own code"),
+    ("referrals", "referrer_id"): _move("friends the duplicate referred count for the survivor"),
+    ("referrals", "friend_id"): _unless("who referred the guest, unless the survivor was referred"),
     ("member_merges", "survivor_member_id"): _keep("earlier merges as they were reported"),
     ("member_merges", "duplicate_member_id"): _keep("earlier merges as they were reported"),
 }

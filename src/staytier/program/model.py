@@ -13,6 +13,8 @@ from typing import Literal
 
 import msgspec
 
+from staytier.program.promotions import Promotion, ReferralRules
+
 RevenueLine = Literal["room", "food_and_beverage", "other"]
 LedgerEarnKind = Literal["EARN", "BONUS"]
 
@@ -494,6 +496,11 @@ class ProgramVersion(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     sweepstakes: list[SweepstakesRule] = msgspec.field(default_factory=list)
     pooling: PoolingRules = msgspec.field(default_factory=PoolingRules)
     transfers: TransferRules = msgspec.field(default_factory=TransferRules)
+    promotions: list[Promotion] = msgspec.field(default_factory=list)
+    referrals: ReferralRules = msgspec.field(default_factory=ReferralRules)
+
+    def promotion(self, code: str) -> Promotion | None:
+        return next((found for found in self.promotions if found.code == code), None)
 
     @property
     def base_tier(self) -> Tier:
@@ -548,6 +555,18 @@ class Program(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def sweepstakes(self, code: str) -> SweepstakesRule | None:
         return next((rule for rule in self.all_sweepstakes() if rule.code == code), None)
+
+    def all_promotions(self) -> list[Promotion]:
+        """Every promotion of the program, each as the newest version listing its code
+        defines it, by start date."""
+        found: dict[str, Promotion] = {}
+        for version in self.versions:
+            for promotion in version.promotions:
+                found[promotion.code] = promotion
+        return sorted(found.values(), key=lambda rule: (rule.starts_on, rule.code))
+
+    def promotion(self, code: str) -> Promotion | None:
+        return next((rule for rule in self.all_promotions() if rule.code == code), None)
 
     def version_on(self, day: dt.date) -> ProgramVersion:
         """The rules in force on ``day``; before the first version, the first one."""

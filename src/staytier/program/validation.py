@@ -19,6 +19,7 @@ from staytier.program.model import (
     Recognition,
     Tier,
 )
+from staytier.program.promotion_validation import promotion_mistakes
 
 PATHS = ("qualifying_nights", "qualifying_stays", "qualifying_base_points")
 # A serving window longer than a year would let a booking made today reveal a guest for good.
@@ -121,6 +122,7 @@ def version_mistakes(version: ProgramVersion) -> list[str]:
     mistakes.extend(_survey_mistakes(version))
     mistakes.extend(_sweepstakes_mistakes(version))
     mistakes.extend(_sharing_mistakes(version))
+    mistakes.extend(promotion_mistakes(version))
     return mistakes
 
 

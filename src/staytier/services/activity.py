@@ -14,13 +14,16 @@ from staytier.domain.bounds import activity_points_mistake, amount_mistake, date
 from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
 from staytier.domain.points import LedgerKind
+from staytier.domain.promotions import PromotionEvent
 from staytier.domain.stays import usd
 from staytier.domain.tiers import YearTotals
 from staytier.services.crediting import post_credit
 from staytier.services.idempotency import Result, run_once
 from staytier.services.members import member_for_update, require_guest_name
 from staytier.services.runtime import Runtime
+from staytier.services.status import tier_code_held
 from staytier.store.models import Activity
+from staytier.store.queries import status_periods
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,13 @@ async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: s
         session.add(activity)
         await session.flush()
         label = command.description or rule.description or f"{rule.source} {rule.kind}"
+        held = tier_code_held(
+            await status_periods(session, member.id), command.occurred_on, rules.base_tier.code
+        )
+        event = PromotionEvent(
+            on=command.occurred_on, tier_code=held, eligible_usd=amount_usd,
+            activity_source=rule.source, activity_kind=rule.kind,
+        )  # fmt: skip
         await post_credit(
             session,
             runtime,
@@ -136,6 +146,8 @@ async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: s
             entries=[(LedgerKind(rule.ledger_kind), credit.points, label)],
             detail={"source": rule.source, "kind": rule.kind, "amount_usd": str(amount_usd)},
             field="amount",
+            promotion_event=event,
+            promotion_label=label,
         )
         return {"activity_id": activity.id, "member_id": member.id}
 

@@ -15,10 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.bounds import points_mistake
 from staytier.domain.points import LedgerKind, reversal_of, tier_bonus
+from staytier.domain.promotions import PromotionEvent
 from staytier.domain.stays import Folio, StayCredit
 from staytier.domain.tiers import YearTotals
 from staytier.services.certificates import issue_milestone_certificates
 from staytier.services.ledger import post_entry
+from staytier.services.promotions import (
+    promotion_rewards,
+    record_rewards,
+    reward_entries,
+    take_back_rewards,
+    with_extra_nights,
+)
+from staytier.services.referrals import referral_due, referral_rewarded_by, referrer_reward
 from staytier.services.runtime import Runtime
 from staytier.services.status import refresh_status, tier_code_held
 from staytier.services.status_grants import judge_challenges
@@ -28,7 +37,9 @@ from staytier.store.models import (
     Credit,
     LedgerEntry,
     Member,
+    Property,
     QualifyingCredit,
+    Referral,
     StatusPeriod,
     Stay,
 )
@@ -64,14 +75,28 @@ async def post_credit(
     activity_id: int | None = None,
     status_rows: list[StatusPeriod] | None = None,
     field: str | None = None,
+    promotion_event: PromotionEvent | None = None,
+    promotion_label: str = "",
 ) -> Credit:
     """Posts qualifying totals per year and ledger entries as one credit, then re-checks status.
+
+    With ``promotion_event`` the promotions in force on ``on`` are evaluated too: their
+    points are entries and their extra nights totals of this same credit (see
+    :mod:`staytier.services.promotions`), so they are reversed with it.
 
     Each entry is bounded by the program's ``max_points_per_transaction``; a larger one is
     refused as INVALID_AMOUNT on ``field`` (the input that earned it), and the caller's
     transaction, with all it wrote, is rolled back.
     """
-    limits = runtime.rules_on(on).limits
+    rules = runtime.rules_on(on)
+    earned = (
+        await promotion_rewards(session, runtime, member, promotion_event)
+        if promotion_event is not None
+        else []
+    )
+    entries = [*entries, *reward_entries(earned, promotion_label)]
+    years = with_extra_nights(years, earned, on, rules.qualification.year_start_month)
+    limits = rules.limits
     too_many = [
         wrong
         for _, points, _ in entries
@@ -115,6 +140,7 @@ async def post_credit(
                 description=description,
                 credit_id=credit.id,
             )
+    await record_rewards(session, runtime, member, credit, earned)
     if any(t.nights or t.stays for t in years.values()) and (
         member.last_activity_on is None or member.last_activity_on < on
     ):
@@ -151,6 +177,24 @@ async def post_stay_credit(
     held = tier_code_held(status_rows, credit.checkout, rules.base_tier.code)
     tier = rules.tier(held) or rules.base_tier
     bonus = tier_bonus(credit.base_points, tier)
+    hotel = await session.get(Property, stay.property_id)
+    assert hotel is not None
+    nights = sum(y.nights for y in credit.years)
+    event = PromotionEvent(
+        on=credit.checkout, tier_code=tier.code, nights=nights,
+        eligible_usd=credit.eligible_usd, base_points=credit.base_points,
+        property_code=hotel.code, brand=hotel.brand, country=hotel.country,
+        rate_code=folio.rate_code,
+    )  # fmt: skip
+    referral = await referral_due(session, runtime, member, checkout=credit.checkout, nights=nights)
+    friend_points = rules.referrals.friend_points if referral is not None else 0
+    # The referrer is locked before the promotions' budget rows (friend, referrer, budgets):
+    # a referrer's own checkout locks referrer then budgets, so the two cannot deadlock.
+    referrer = (
+        await referrer_reward(session, runtime, referral, checkout=credit.checkout)
+        if referral is not None
+        else None
+    )
     posted = await post_credit(
         session,
         runtime,
@@ -167,7 +211,10 @@ async def post_stay_credit(
         entries=[
             (LedgerKind.EARN, credit.base_points, f"Stay {label}"),
             (LedgerKind.BONUS, bonus, f"{tier.name} bonus {tier.bonus_percent}%: stay {label}"),
+            (LedgerKind.BONUS, friend_points, f"Referral bonus, first stay: {label}"),
         ],
+        promotion_event=event,
+        promotion_label=f"stay {label}",
         detail={
             "folio": folio_snapshot(folio),
             "eligible_usd": format(credit.eligible_usd, "f"),
@@ -175,8 +222,36 @@ async def post_stay_credit(
             "tier_at_checkout": tier.code,
         },
     )
+    if referral is not None and referrer is not None:
+        referral.friend_credit_id = posted.id
+        await _reward_referrer(
+            session, runtime, referral, referrer, checkout=credit.checkout, label=label
+        )
     await invite_to_survey(session, runtime, member, stay, checkout=credit.checkout)
     return posted
+
+
+async def _reward_referrer(
+    session: AsyncSession,
+    runtime: Runtime,
+    referral: Referral,
+    reward: tuple[Member, int, int],
+    *,
+    checkout: dt.date,
+    label: str,
+) -> None:
+    """Credits the referrer (locked) of a friend whose first qualifying stay just checked
+    out: ``reward`` is the referrer, their points and the year it counts in."""
+    referrer, points, year = reward
+    referral.rewarded_year = year
+    if not points:
+        return  # past the referrer's yearly limit: the friend's bonus stands alone
+    given = await post_credit(
+        session, runtime, referrer, kind="REFERRAL", on=checkout, years={},
+        entries=[(LedgerKind.BONUS, points, "Referral bonus: a friend's first stay")],
+        detail={"friend_stay": label},
+    )  # fmt: skip
+    referral.referrer_credit_id = given.id
 
 
 async def reverse_credit(
@@ -244,4 +319,25 @@ async def reverse_credit(
         session, runtime, member, original_id=original.id, original_on=original.credit_date,
         reversal_id=reversal.id,
     )  # fmt: skip
+    # The referrer before the budget rows, in the order crediting takes them.
+    await _take_back_referral(session, runtime, original, on=on, reason=reason)
+    await take_back_rewards(session, runtime, original=original, reversal=reversal)
     return reversal
+
+
+async def _take_back_referral(
+    session: AsyncSession, runtime: Runtime, original: Credit, *, on: dt.date, reason: str
+) -> None:
+    """A reversed first stay un-rewards its referral: the referrer's bonus is reversed too,
+    and the friend's next qualifying stay within the window may reward it again."""
+    referral = await referral_rewarded_by(session, original)
+    if referral is None:
+        return
+    if referral.referrer_credit_id is not None:
+        referrer = await session.get(Member, referral.referrer_id, with_for_update=True)
+        given = await session.get(Credit, referral.referrer_credit_id)
+        assert referrer is not None and given is not None
+        await reverse_credit(session, runtime, referrer, given, on=on, reason=reason)
+    referral.friend_credit_id = None
+    referral.referrer_credit_id = None
+    referral.rewarded_year = None

@@ -100,6 +100,8 @@ class DemoMember(msgspec.Struct, forbid_unknown_fields=True):
     special_dates: list[DemoSpecialDate] = msgspec.field(default_factory=list)
     staff_notes: list[DemoStaffNote] = msgspec.field(default_factory=list)
     complaints: list[DemoComplaint] = msgspec.field(default_factory=list)
+    # A fixed referral code, so the example operations can enrol a friend with it.
+    referral_code: str | None = None
 
 
 class DemoMembers(msgspec.Struct):
@@ -161,6 +163,7 @@ async def load_demo(runtime: Runtime, directory: Path) -> DemoLoaded:
                 time_zone=item.time_zone,
                 home_property_code=item.home_property_code,
                 member_number=item.member_number,
+                own_referral_code=item.referral_code,
             ),
         )
         members += 1

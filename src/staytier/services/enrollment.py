@@ -14,6 +14,7 @@ from staytier.clock import local_date
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
 from staytier.domain.preferences import phone_key, search_terms
 from staytier.services.idempotency import Result, run_once
+from staytier.services.referrals import give_referral_code, link_referral, referrer_for_enrolment
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, MemberSearchTerm
 from staytier.store.queries import property_by_code
@@ -34,6 +35,10 @@ class EnrollGuest:
     idempotency_key: str | None = None
     # Set only when importing members who already hold a card; otherwise one is issued.
     member_number: str | None = None
+    # A member's referral code the guest enrols with (see docs/promotions.md).
+    referral_code: str | None = None
+    # Set only when importing members who already hand out a referral code.
+    own_referral_code: str | None = None
 
 
 def member_number_with_check_digit(body: str) -> str:
@@ -78,6 +83,7 @@ def enrollment_mistakes(command: EnrollGuest) -> list[BusinessRuleError]:
         ("phone", command.phone, 32),
         ("language", command.language, 16),
         ("timeZone", command.time_zone, 64),
+        ("referralCode", command.referral_code, 40),
     )
     number = command.member_number
     if number is not None and (
@@ -105,6 +111,15 @@ async def enroll_guest(runtime: Runtime, command: EnrollGuest, *, scope: str = "
         if mistakes:
             raise InvalidInput(mistakes)
         email = command.email.strip().lower() if command.email else None
+        enrolled_on = local_date(runtime.clock, command.time_zone)
+        referrer = (
+            await referrer_for_enrolment(
+                session, runtime, command.referral_code, email=email,
+                phone_key=phone_key(command.phone), today=enrolled_on,
+            )
+            if command.referral_code and command.referral_code.strip()
+            else None
+        )  # fmt: skip
         if email and await session.scalar(select(Member.id).where(Member.email == email)):
             raise BusinessRuleError(
                 ErrorCode.EMAIL_ALREADY_ENROLLED,
@@ -126,7 +141,7 @@ async def enroll_guest(runtime: Runtime, command: EnrollGuest, *, scope: str = "
             language=command.language,
             time_zone=command.time_zone,
             home_property_code=home,
-            enrolled_on=local_date(runtime.clock, command.time_zone),
+            enrolled_on=enrolled_on,
             points_balance=0,
             created_at=runtime.now(),
         )
@@ -136,6 +151,9 @@ async def enroll_guest(runtime: Runtime, command: EnrollGuest, *, scope: str = "
             MemberSearchTerm(member_id=member.id, term=term[:100])
             for term in sorted(search_terms(member.first_name, member.last_name))
         )
+        await give_referral_code(session, member, command.own_referral_code)
+        if referrer is not None:
+            link_referral(session, runtime, referrer, member)
         await session.flush()
         return {"member_id": member.id}
 

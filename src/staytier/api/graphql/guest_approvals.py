@@ -74,6 +74,9 @@ class RequestGuestApprovalInput:
     frequent_flyer_number: str | None = strawberry.field(
         default=None, description="Miles transfer."
     )
+    promotion_code: str | None = strawberry.field(
+        default=None, description="Registering for a promotion (operation PROMOTION)."
+    )
 
 
 @strawberry.type(description="One spending a guest approves, as the code is bound to it.")
@@ -121,6 +124,7 @@ class GuestApprovalMutation:
                 charity=code_of(input.charity),
                 airline=code_of(input.airline),
                 frequent_flyer_number=code_of(input.frequent_flyer_number),
+                promotion_code=code_of(input.promotion_code),
             )
             issued = await guest_approvals.request_approval(
                 context.runtime,

@@ -167,6 +167,23 @@ class ProgramReport:
     cohorts: list[EarnCohort] = strawberry.field(default_factory=list)
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @strawberry.field(
+        description="Points given by promotions in the period, net of reversals (at one "
+        "property: its stays'); null when the report is refused."
+    )
+    async def promotion_points(self, info: Info[Context, None]) -> int | None:
+        return await _promotion_points(info.context, self)
+
+    @strawberry.field(
+        description="promotionPoints x value per point, in `currency`: what the "
+        "promotions cost the brand."
+    )
+    async def promotion_cost(self, info: Info[Context, None]) -> Decimal | None:
+        points = await _promotion_points(info.context, self)
+        if points is None or self.value_per_point is None:
+            return None
+        return Decimal(points) * self.value_per_point
+
     @classmethod
     def of(cls, report: insight.ProgramReport) -> ProgramReport:
         flows, period = report.points, report.period
@@ -198,6 +215,15 @@ class ProgramReport:
                 for line in report.cohorts
             ],
         )  # fmt: skip
+
+
+async def _promotion_points(context: Context, report: ProgramReport) -> int | None:
+    from staytier.services.promotions import promotion_points
+
+    if report.from_ is None or report.to is None:
+        return None
+    async with context.runtime.db.reading() as session:
+        return await promotion_points(session, report.from_, report.to, report.property_code)
 
 
 @strawberry.type

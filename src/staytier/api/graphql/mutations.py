@@ -86,6 +86,9 @@ class EnrollGuestInput:
     time_zone: str = strawberry.field(default="UTC", description="IANA zone, for birthdays.")
     home_property_code: str | None = None
     idempotency_key: str | None = None
+    referral_code: str | None = strawberry.field(
+        default=None, description="A member's referral code: links the new member to them."
+    )
 
 
 @strawberry.type
@@ -259,6 +262,7 @@ class CoreMutation:
             time_zone=input.time_zone,
             home_property_code=input.home_property_code,
             idempotency_key=input.idempotency_key,
+            referral_code=input.referral_code,
         )
         context = info.context
         result, errors = await attempt(

@@ -38,6 +38,7 @@ from staytier.api.graphql.partners import PartnersMutation, PartnersQuery
 from staytier.api.graphql.permissions import deny_unannotated
 from staytier.api.graphql.privileges import PrivilegesMutation, PrivilegesQuery
 from staytier.api.graphql.profiles import ProfileMutation, ProfileQuery
+from staytier.api.graphql.promotions import PromotionsMutation
 from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
 from staytier.api.graphql.sharing import SharingMutation
@@ -84,6 +85,7 @@ Mutation = merge_types(
         SweepstakesMutation,
         SharingMutation,
         MergeMutation,
+        PromotionsMutation,
     ),
 )
 # Default deny: a root field declared without a permission class is for admins only.

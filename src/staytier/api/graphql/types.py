@@ -41,6 +41,7 @@ from staytier.store import models
 
 if TYPE_CHECKING:
     from staytier.api.graphql.complaints import Complaint
+    from staytier.api.graphql.promotions import GuestPromotion
     from staytier.api.graphql.sharing import PointsPool
     from staytier.api.graphql.surveys import SurveyInvitation
     from staytier.api.graphql.sweepstakes import SweepstakesEntries
@@ -305,13 +306,15 @@ class Benefit:
         )
 
 
-@strawberry.type(description="A free-night certificate issued at a night milestone.")
+@strawberry.type(
+    description="A free-night certificate issued at a night milestone or by a promotion."
+)
 class Certificate(relay.Node):
     certificate_id: relay.NodeID[int]
     number: int = strawberry.field(description="Give this as certificateId to redeem it.")
     description: str
     qualification_year: int
-    milestone_nights: int
+    milestone_nights: int = strawberry.field(description="0 for a promotion's certificate.")
     max_category: int
     issued_on: dt.date
     expires_on: dt.date = strawberry.field(description="Last day it can be used.")
@@ -324,7 +327,8 @@ class Certificate(relay.Node):
             number=row.id,
             description=row.description,
             qualification_year=row.qualification_year,
-            milestone_nights=row.milestone_nights,
+            # A promotion's certificate keys itself by its award (see services.promotions).
+            milestone_nights=max(row.milestone_nights, 0),
             max_category=row.max_category,
             issued_on=row.issued_on,
             expires_on=row.expires_on,
@@ -525,6 +529,29 @@ class Guest:
         from staytier.api.graphql.surveys import open_surveys_of
 
         return await open_surveys_of(info.context, self._row)
+
+    @strawberry.field(
+        description="Promotions the member may take part in (not yet over), with their "
+        "registration and progress.",
+        permission_classes=[ServiceReaders],
+    )
+    async def promotions(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[GuestPromotion, strawberry.lazy("staytier.api.graphql.promotions")]]:
+        from staytier.api.graphql.promotions import promotions_of
+
+        return await promotions_of(info.context, self._row)
+
+    @strawberry.field(
+        description="The code the guest gives friends to enrol with (enrollGuest "
+        "referralCode); null for a member who has none.",
+        permission_classes=[ContactReaders],
+    )
+    async def referral_code(self, info: Info[Context, None]) -> str | None:
+        from staytier.services.referrals import referral_code_of
+
+        async with info.context.runtime.db.reading() as session:
+            return await referral_code_of(session, self.member_id)
 
     @strawberry.field(
         description="The guest's entries in each sweepstakes they entered, with any prize won.",

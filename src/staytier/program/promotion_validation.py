@@ -1,0 +1,142 @@
+"""Mistakes in a version's promotions and referral rules, one sentence each (see
+:mod:`staytier.program.validation`, which reports them with the version's name)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from staytier.program.model import MAX_INT_FIGURE, ProgramVersion
+from staytier.program.promotions import Promotion
+
+
+def promotion_mistakes(version: ProgramVersion) -> Iterator[str]:
+    """Every mistake in ``version.promotions`` and ``version.referrals``."""
+    for code, count in Counter(rule.code for rule in version.promotions).items():
+        if count > 1:
+            yield f"promotions: {code!r} is listed {count} times"
+    tiers = {tier.code for tier in version.tiers}
+    activities = {(rule.source, rule.kind) for rule in version.activities}
+    for index, promotion in enumerate(version.promotions):
+        where = f"promotions[{index}] ({promotion.code})"
+        yield from (f"{where}: {m}" for m in _one_promotion(promotion, tiers, activities))
+    yield from _referral_mistakes(version)
+
+
+def _one_promotion(
+    promotion: Promotion, tiers: set[str], activities: set[tuple[str, str]]
+) -> Iterator[str]:
+    if not promotion.code.strip() or promotion.code != promotion.code.upper():
+        yield "the code must be non-empty and upper case"
+    if len(promotion.code) > 40:
+        yield "the code is at most 40 characters"
+    if not promotion.name.strip():
+        yield "give the promotion's name"
+    if promotion.ends_on < promotion.starts_on:
+        yield "ends_on is before starts_on"
+    deadline = promotion.registration.deadline
+    if deadline is not None and deadline > promotion.ends_on:
+        yield "registration.deadline is after ends_on"
+    if (deadline is not None or promotion.registration.retroactive) and not (
+        promotion.registration.required
+    ):
+        yield "registration.deadline and retroactive apply only when registration.required"
+    eligibility = promotion.eligibility
+    for tier in eligibility.tiers:
+        if tier not in tiers:
+            yield f"eligibility.tiers: unknown tier {tier!r}"
+    for name, codes in (
+        ("properties", eligibility.properties),
+        ("rate_codes", eligibility.rate_codes),
+        ("countries", eligibility.countries),
+    ):
+        for code in codes:
+            if code != code.upper() or not code.strip():
+                yield f"eligibility.{name}: {code!r} must be a non-empty upper-case code"
+    if any(len(country) != 2 for country in eligibility.countries):
+        yield "eligibility.countries: use two-letter ISO country codes"
+    if eligibility.new_members_within_days is not None and eligibility.new_members_within_days < 0:
+        yield "eligibility.new_members_within_days must not be negative"
+    yield from _trigger_mistakes(promotion, activities)
+    yield from _effect_mistakes(promotion)
+    yield from _limit_mistakes(promotion)
+
+
+def _trigger_mistakes(promotion: Promotion, activities: set[tuple[str, str]]) -> Iterator[str]:
+    trigger = promotion.trigger
+    if trigger.every_nth < 1:
+        yield "trigger.every_nth must be at least 1"
+    if trigger.min_nights < 1:
+        yield "trigger.min_nights must be at least 1"
+    if trigger.min_spend_usd < 0:
+        yield "trigger.min_spend_usd must not be negative"
+    if trigger.kind == "ACTIVITY":
+        if (trigger.activity_source, trigger.activity_kind) not in activities:
+            yield (
+                f"trigger: the program credits no activity "
+                f"{trigger.activity_source}/{trigger.activity_kind}"
+            )
+        stay_only = promotion.effects
+        if stay_only.base_points_multiplier != 1 or stay_only.points_per_night:
+            yield "effects: an ACTIVITY trigger has no nights or base points to multiply"
+    elif trigger.activity_source or trigger.activity_kind:
+        yield "trigger.activity_source and activity_kind apply only to kind ACTIVITY"
+
+
+def _effect_mistakes(promotion: Promotion) -> Iterator[str]:
+    effects = promotion.effects
+    for name in (
+        "points",
+        "points_per_night",
+        "extra_qualifying_nights",
+        "certificate_max_category",
+    ):
+        value = getattr(effects, name)
+        if not 0 <= value <= MAX_INT_FIGURE:
+            yield f"effects.{name} must be between 0 and {MAX_INT_FIGURE:,}"
+    if effects.points_per_usd < 0:
+        yield "effects.points_per_usd must not be negative"
+    if not 1 <= effects.base_points_multiplier <= 20:
+        yield "effects.base_points_multiplier must be between 1 and 20"
+    if effects.certificate_max_category > 8:
+        yield "effects.certificate_max_category is a property category, 1 to 8 (0: none)"
+    if effects.certificate_valid_months < 1:
+        yield "effects.certificate_valid_months must be at least 1"
+    if not (
+        effects.points
+        or effects.points_per_night
+        or effects.points_per_usd
+        or effects.base_points_multiplier > 1
+        or effects.extra_qualifying_nights
+        or effects.certificate_max_category
+    ):
+        yield (
+            "effects: the promotion gives nothing (set points, a multiplier, nights or a "
+            "certificate)"
+        )
+
+
+def _limit_mistakes(promotion: Promotion) -> Iterator[str]:
+    limits = promotion.limits
+    for name in (
+        "max_points_per_stay",
+        "max_points_per_member",
+        "max_rewards_per_member",
+        "budget_points",
+    ):
+        value = getattr(limits, name)
+        if value is not None and not 1 <= value <= MAX_INT_FIGURE:
+            yield f"limits.{name} must be between 1 and {MAX_INT_FIGURE:,} (leave it out: none)"
+
+
+def _referral_mistakes(version: ProgramVersion) -> Iterator[str]:
+    rules = version.referrals
+    for name in ("referrer_points", "friend_points"):
+        if not 0 <= getattr(rules, name) <= MAX_INT_FIGURE:
+            yield f"referrals.{name} must be between 0 and {MAX_INT_FIGURE:,}"
+    if rules.window_days < 1:
+        yield "referrals.window_days must be at least 1"
+    if rules.max_per_year < 1:
+        yield "referrals.max_per_year must be at least 1"
+    if rules.min_nights < 1:
+        yield "referrals.min_nights must be at least 1"

@@ -1,0 +1,393 @@
+"""Promotions: evaluated in the crediting transaction of a stay or an activity, reversed with
+it, registered for by the guest, listed with the member's progress.
+
+The rewards of one credit are posted as BONUS entries and extra qualifying nights of that
+same credit (see :mod:`staytier.services.crediting`), so a reversal of the credit takes them
+back with everything else, and an idempotent retry returns the first result. Each reward's
+points are claimed from the promotion's budget row under a row lock, with an update that
+only succeeds while the budget holds (:func:`_claim`): concurrent stays queue on that row,
+and the last ones get what is left, then nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import func, literal, null, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Result as Rows
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.clock import local_date
+from staytier.domain.awards import certificate_expires_on
+from staytier.domain.calendar import qualification_year
+from staytier.domain.guest_approvals import Spender, promotion_terms
+from staytier.domain.points import LedgerKind
+from staytier.domain.promotions import (
+    PromotionEvent,
+    Reward,
+    Standing,
+    promotion_reward,
+    registration_refusal,
+    within_budget,
+)
+from staytier.domain.tiers import YearTotals
+from staytier.program.model import Milestone
+from staytier.program.promotions import Promotion
+from staytier.services import audit
+from staytier.services.guest_approvals import approve_spending
+from staytier.services.idempotency import Result, run_once
+from staytier.services.members import member_for_update
+from staytier.services.runtime import Runtime
+from staytier.store.models import (
+    Certificate,
+    Credit,
+    Member,
+    PromotionAward,
+    PromotionBudget,
+    PromotionRegistration,
+    Property,
+    Stay,
+)
+
+
+@dataclass(frozen=True)
+class Earned:
+    """A promotion's reward for one credit, its points already claimed from the budget."""
+
+    promotion: Promotion
+    reward: Reward
+
+
+async def promotion_rewards(
+    session: AsyncSession, runtime: Runtime, member: Member, event: PromotionEvent
+) -> list[Earned]:
+    """The rewards ``event`` earns in the promotions of the rules in force on its date,
+    with their points claimed from each budget. The member row is locked by the caller."""
+    running = [
+        promotion
+        for promotion in runtime.rules_on(event.on).promotions
+        if promotion.starts_on <= event.on <= promotion.ends_on
+    ]
+    if not running:
+        return []
+    standings = await _standings(session, member, [p.code for p in running])
+    earned: list[Earned] = []
+    for promotion in sorted(running, key=lambda p: p.code):  # one lock order for budgets
+        reward = promotion_reward(promotion, event, standings[promotion.code])
+        if reward.triggers == 0:
+            continue
+        points = await _claim(session, promotion, reward.points)
+        earned.append(Earned(promotion, replace(reward, points=points)))
+    return earned
+
+
+def reward_entries(earned: list[Earned], label: str) -> list[tuple[LedgerKind, int, str]]:
+    """The BONUS entries of the rewards, for the credit that earned them."""
+    return [
+        (LedgerKind.BONUS, item.reward.points, f"{item.promotion.name}: {label}")
+        for item in earned
+        if item.reward.points
+    ]
+
+
+def with_extra_nights(
+    years: dict[int, YearTotals], earned: list[Earned], on: dt.date, start_month: int
+) -> dict[int, YearTotals]:
+    """``years`` with the rewards' extra qualifying nights added to ``on``'s year."""
+    extra = sum(item.reward.extra_nights for item in earned)
+    if not extra:
+        return years
+    year = qualification_year(on, start_month)
+    base = years.get(year, YearTotals())
+    return {**years, year: replace(base, nights=base.nights + extra)}
+
+
+async def record_rewards(
+    session: AsyncSession, runtime: Runtime, member: Member, credit: Credit, earned: list[Earned]
+) -> None:
+    """Keeps what ``credit`` earned in each promotion, and issues its certificates."""
+    for item in earned:
+        reward = item.reward
+        award = PromotionAward(
+            promotion_code=item.promotion.code, member_id=member.id, credit_id=credit.id,
+            awarded_on=credit.credit_date, triggers=reward.triggers, rewards=reward.rewarded,
+            points=reward.points, extra_nights=reward.extra_nights,
+            certificates=reward.certificates, created_at=runtime.now(),
+        )  # fmt: skip
+        session.add(award)
+        await session.flush()
+        for _ in range(reward.certificates):
+            session.add(_certificate(runtime, member, item.promotion, award, credit))
+
+
+def _certificate(
+    runtime: Runtime, member: Member, promotion: Promotion, award: PromotionAward, credit: Credit
+) -> Certificate:
+    effects = promotion.effects
+    terms = Milestone(
+        nights=0,
+        max_category=effects.certificate_max_category,
+        valid_months=effects.certificate_valid_months,
+    )
+    # Milestone certificates are unique per member, year and milestone; a promotion's carry
+    # the negative id of their award instead of a night count, so the key stays unique.
+    return Certificate(
+        member_id=member.id,
+        qualification_year=credit.credit_date.year,
+        milestone_nights=-award.id,
+        max_category=effects.certificate_max_category,
+        description=promotion.name[:200],
+        issued_on=credit.credit_date,
+        expires_on=certificate_expires_on(credit.credit_date, terms),
+        status="ISSUED",
+        credit_id=credit.id,
+        created_at=runtime.now(),
+    )
+
+
+async def take_back_rewards(
+    session: AsyncSession, runtime: Runtime, *, original: Credit, reversal: Credit
+) -> None:
+    """Negates the promotion awards of ``original`` (its points and nights are reversed with
+    the credit) and gives their points back to each budget. An issued certificate stays, as
+    milestone ones do: the guest was told of it."""
+    awards = list(
+        await session.scalars(
+            select(PromotionAward)
+            .where(PromotionAward.credit_id == original.id)
+            .order_by(PromotionAward.promotion_code)
+        )
+    )
+    for award in awards:
+        session.add(
+            PromotionAward(
+                promotion_code=award.promotion_code, member_id=award.member_id,
+                credit_id=reversal.id, awarded_on=reversal.credit_date,
+                triggers=-award.triggers, rewards=-award.rewards, points=-award.points,
+                extra_nights=-award.extra_nights, certificates=0, created_at=runtime.now(),
+            )
+        )  # fmt: skip
+        if award.points:
+            await session.execute(
+                update(PromotionBudget)
+                .where(PromotionBudget.promotion_code == award.promotion_code)
+                .values(spent_points=PromotionBudget.spent_points - award.points)
+                .execution_options(synchronize_session=False)
+            )
+
+
+async def _standings(
+    session: AsyncSession, member: Member, codes: list[str]
+) -> dict[str, Standing]:
+    """The member's registration and progress (net of reversals) in each promotion, read
+    in one statement: it runs inside the member's lock on every credited stay."""
+    registrations = select(
+        PromotionRegistration.promotion_code.label("code"),
+        PromotionRegistration.registered_on.label("registered_on"),
+        literal(0).label("triggers"),
+        literal(0).label("rewards"),
+        literal(0).label("points"),
+    ).where(
+        PromotionRegistration.member_id == member.id,
+        PromotionRegistration.promotion_code.in_(codes),
+    )
+    awards = (
+        select(
+            PromotionAward.promotion_code,
+            null().label("registered_on"),
+            func.sum(PromotionAward.triggers),
+            func.sum(PromotionAward.rewards),
+            func.sum(PromotionAward.points),
+        )
+        .where(PromotionAward.member_id == member.id, PromotionAward.promotion_code.in_(codes))
+        .group_by(PromotionAward.promotion_code)
+    )
+    found = {code: Standing(enrolled_on=member.enrolled_on) for code in codes}
+    result: Rows[Any] = await session.execute(union_all(registrations, awards))
+    rows: list[tuple[Any, ...]] = [tuple(row) for row in result]
+    for row in rows:
+        code: str = row[0]
+        registered_on: dt.date | None = row[1]
+        triggers, rewards, points = row[2], row[3], row[4]
+        before = found[code]
+        found[code] = Standing(
+            enrolled_on=member.enrolled_on,
+            registered_on=registered_on or before.registered_on,
+            triggers_before=before.triggers_before + int(triggers or 0),
+            rewards_before=before.rewards_before + int(rewards or 0),
+            points_before=before.points_before + int(points or 0),
+        )
+    return found
+
+
+async def _claim(session: AsyncSession, promotion: Promotion, points: int) -> int:
+    """Takes ``points`` (or what is left of the budget) from the promotion's budget row and
+    returns what was taken. The row is locked first (PostgreSQL; SQLite writers are already
+    serialised), and the update adds only while the total stays within the budget, so no
+    interleaving of transactions can spend more than the budget."""
+    if points <= 0:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(PromotionBudget)
+        .values(promotion_code=promotion.code, spent_points=0)
+        .on_conflict_do_nothing(index_elements=["promotion_code"])
+    )
+    spent = await session.scalar(
+        select(PromotionBudget.spent_points)
+        .where(PromotionBudget.promotion_code == promotion.code)
+        .with_for_update()
+    )
+    budget = promotion.limits.budget_points
+    granted = within_budget(points, budget, spent or 0)
+    if granted == 0:
+        return 0
+    statement = update(PromotionBudget).where(PromotionBudget.promotion_code == promotion.code)
+    if budget is not None:
+        statement = statement.where(PromotionBudget.spent_points + granted <= budget)
+    claimed = await session.execute(
+        statement.values(spent_points=PromotionBudget.spent_points + granted).execution_options(
+            synchronize_session=False
+        )
+    )
+    return granted if claimed.rowcount == 1 else 0  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class RegisterForPromotion:
+    idempotency_key: str
+    member_number: str
+    promotion_code: str
+    guest_approval: str | None = None
+
+
+async def register_for_promotion(
+    runtime: Runtime, command: RegisterForPromotion, *, spender: Spender, scope: str = ""
+) -> Result:
+    """Registers the member for a promotion that asks for registration, before its
+    deadline, once. The guest registers themself; staff need the guest's approval code for
+    this promotion (:mod:`staytier.services.guest_approvals`). Returns ``{"member_id"}``."""
+
+    async def work(session: AsyncSession) -> Result:
+        member = await member_for_update(session, command.member_number)
+        code = command.promotion_code.strip().upper()
+        promotion = runtime.program.promotion(code)
+        today = local_date(runtime.clock, member.time_zone)
+        registered = await session.scalar(
+            select(PromotionRegistration.id).where(
+                PromotionRegistration.member_id == member.id,
+                PromotionRegistration.promotion_code == code,
+            )
+        )
+        refusal = registration_refusal(
+            promotion, code, today=today, enrolled_on=member.enrolled_on,
+            registered=registered is not None,
+            budget_left=await budget_left(session, promotion) if promotion else None,
+        )  # fmt: skip
+        if refusal is not None:
+            raise refusal
+        await approve_spending(
+            session, runtime, member, promotion_terms(code),
+            code=command.guest_approval, spender=spender,
+        )  # fmt: skip
+        session.add(
+            PromotionRegistration(
+                member_id=member.id, promotion_code=code, registered_on=today,
+                registered_by=audit.current_actor().client_id[:80], created_at=runtime.now(),
+            )
+        )  # fmt: skip
+        return {"member_id": member.id}
+
+    return await run_once(
+        runtime,
+        operation="registerForPromotion",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
+
+
+async def budget_left(session: AsyncSession, promotion: Promotion) -> int | None:
+    """Points the promotion may still give; None without a budget."""
+    if promotion.limits.budget_points is None:
+        return None
+    spent = await session.scalar(
+        select(PromotionBudget.spent_points).where(PromotionBudget.promotion_code == promotion.code)
+    )
+    return promotion.limits.budget_points - (spent or 0)
+
+
+@dataclass(frozen=True)
+class MemberPromotion:
+    """A promotion as one member sees it: registration and progress."""
+
+    promotion: Promotion
+    registration_required: bool
+    registered_on: dt.date | None
+    may_register: bool
+    triggers: int
+    rewards: int
+    points: int
+    budget_left: int | None
+
+
+async def member_promotions(
+    session: AsyncSession, runtime: Runtime, member: Member
+) -> list[MemberPromotion]:
+    """The promotions not yet over on the member's date, with the member's registration
+    and progress; a promotion limited to new members shows only to those it admits."""
+    today = local_date(runtime.clock, member.time_zone)
+    shown = [p for p in runtime.program.all_promotions() if p.ends_on >= today]
+    codes = [p.code for p in shown]
+    standings = await _standings(session, member, codes)
+    found: list[MemberPromotion] = []
+    for promotion in shown:
+        standing = standings[promotion.code]
+        left = await budget_left(session, promotion)
+        refusal = registration_refusal(
+            promotion, promotion.code, today=today, enrolled_on=member.enrolled_on,
+            registered=standing.registered_on is not None, budget_left=left,
+        )  # fmt: skip
+        within = promotion.eligibility.new_members_within_days
+        if within is not None and member.enrolled_on < promotion.starts_on - dt.timedelta(
+            days=within
+        ):
+            continue
+        found.append(
+            MemberPromotion(
+                promotion=promotion,
+                registration_required=promotion.registration.required,
+                registered_on=standing.registered_on,
+                may_register=refusal is None,
+                triggers=standing.triggers_before,
+                rewards=standing.rewards_before,
+                points=standing.points_before,
+                budget_left=left,
+            )
+        )
+    return found
+
+
+async def promotion_points(
+    session: AsyncSession, start: dt.date, end: dt.date, property_code: str | None = None
+) -> int:
+    """Points given by promotions from ``start`` through ``end``, net of reversals dated in
+    the period; with ``property_code``, those of stays at that property. Kept apart from
+    the program report's readers so it costs one statement of its own."""
+    statement = select(func.coalesce(func.sum(PromotionAward.points), 0)).where(
+        PromotionAward.awarded_on >= start, PromotionAward.awarded_on <= end
+    )
+    if property_code is not None:
+        statement = (
+            statement.join(Credit, Credit.id == PromotionAward.credit_id)
+            .join(Stay, Stay.id == Credit.stay_id)
+            .join(Property, Property.id == Stay.property_id)
+            .where(Property.code == property_code)
+        )
+    total = await session.scalar(statement)
+    return int(total or 0)
