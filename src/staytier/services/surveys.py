@@ -31,7 +31,7 @@ from staytier.domain.surveys import (
 from staytier.services.idempotency import Result, run_once
 from staytier.services.job_runs import days_due, run_job_once
 from staytier.services.ledger import post_entry
-from staytier.services.members import member_for_update
+from staytier.services.members import member_for_update, require_guest_name
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, Property, Stay, StayReview, SurveyInvitation
 from staytier.store.queries import property_by_code, stay_by_confirmation
@@ -142,14 +142,20 @@ class CreditReview:
     review_id: str
     rating: int
     posted_on: dt.date
+    guest_last_name: str = ""
+    guest_first_name: str | None = None
 
 
 async def credit_review(runtime: Runtime, command: CreditReview, *, scope: str = "") -> Result:
     """Credits the program's ``review_points`` for a review of one of the member's completed
-    stays, once per stay. Returns ``{"review_id", "member_id", "points"}``."""
+    stays, once per stay, when the guest's name on the review is the member's
+    (GUEST_NAME_MISMATCH otherwise, as for stays and activity). Another member's stay, one
+    not completed, or an unknown one are all STAY_NOT_FOUND, so a review site learns
+    nothing of stays it was not told of. Returns ``{"review_id", "member_id", "points"}``."""
 
     async def work(session: AsyncSession) -> Result:
         member = await member_for_update(session, command.member_number)
+        require_guest_name(member, command.guest_last_name, command.guest_first_name)
         hotel = await property_by_code(session, command.property_code)
         stay = None
         if hotel is not None:
