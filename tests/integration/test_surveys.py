@@ -302,7 +302,9 @@ async def test_a_review_is_credited_only_to_the_named_guest_of_their_own_complet
     nameless = await post_review(
         review_runtime, {k: v for k, v in review.items() if k != "guest_last_name"}, "n3"
     )
-    others_stay = await post_review(review_runtime, {**review, "confirmation_number": "REV-3"}, "n4")
+    others_stay = await post_review(
+        review_runtime, {**review, "confirmation_number": "REV-3"}, "n4"
+    )
     not_completed = await post_review(
         review_runtime, {**review, "member_number": booked, "confirmation_number": "REV-4"}, "n5"
     )

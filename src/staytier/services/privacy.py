@@ -29,10 +29,12 @@ from typing import Any
 from sqlalchemy import JSON, ColumnElement, String, Table, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from staytier.connectors.guest_mail import MAIL_PARTNER
 from staytier.domain.erasure import ERASED, PersonalValues, scrub
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.outbox import OPEN_STATES
 from staytier.services import audit
+from staytier.services.guest_mail import close_open_mail
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
 from staytier.store.models import (
@@ -144,6 +146,7 @@ async def erase_guest(runtime: Runtime, member_number: str, reason: str) -> dict
     async with runtime.db.transaction() as session:
         member = await member_for_update(session, member_number)
         await _refuse_while_partners_deliver(session, member)
+        await close_open_mail(session, runtime, member.id)
         now = runtime.now()
         personal = await _personal_values(session, member)
         for name in PROFILE_TABLES:
@@ -186,9 +189,11 @@ async def erase_guest(runtime: Runtime, member_number: str, reason: str) -> dict
 
 
 async def _refuse_while_partners_deliver(session: AsyncSession, member: Member) -> None:
+    # Mail to the guest does not hold erasure up: erasing ends it (close_open_mail).
     open_requests = await session.scalar(
         select(func.count(PartnerRequest.id)).where(
             PartnerRequest.member_id == member.id,
+            PartnerRequest.partner != MAIL_PARTNER,
             PartnerRequest.state.in_([state.value for state in OPEN_STATES]),
         )
     )

@@ -269,8 +269,8 @@ async def judge_challenges(
     rows: list[StatusPeriod] | None = None,
 ) -> None:
     """Called in the crediting transaction after a credit dated ``on``: a challenge not
-    met (open, or lapsed) whose nights are now reached within its days becomes earned status, valid like status
-    qualified for in ``on``'s qualification year.
+    met (open, or lapsed) whose nights are now reached within its days becomes earned
+    status, valid like status qualified for in ``on``'s qualification year.
 
     ``rows``, the member's status rows when the caller has read them, spare the lookup for
     the many members with no challenge running (a trial always has its status row).
@@ -324,9 +324,7 @@ async def judge_challenges(
     await session.flush()
 
 
-async def _challenge_nights(
-    session: AsyncSession, member: Member, challenge: StatusGrant
-) -> int:
+async def _challenge_nights(session: AsyncSession, member: Member, challenge: StatusGrant) -> int:
     """The qualifying nights of credits dated within the challenge's days. A reversal
     counts on the date of the credit it reverses, whenever it was posted: nights taken
     back from a stay within the days no longer count, and a late correction of a stay

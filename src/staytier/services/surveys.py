@@ -2,7 +2,8 @@
 reward, the per-property Net Promoter Score, and the job that closes lapsed invitations.
 
 An invitation is written in the crediting transaction of the stay (one statement, ignored
-when the stay already has one, so a corrected stay is not invited twice). The reward is a
+when the stay already has one, so a corrected stay is not invited twice), with its mail to
+the guest in the outbox (see :mod:`staytier.services.guest_mail`). The reward is a
 BONUS entry posted with the answer, once per stay: the invitation row is locked and moves
 from OPEN to ANSWERED in the same transaction.
 """
@@ -28,6 +29,8 @@ from staytier.domain.surveys import (
     closes_on,
     net_promoter_score,
 )
+from staytier.program.model import SurveyRules
+from staytier.services.guest_mail import SURVEY_INVITATION, enqueue_guest_mail
 from staytier.services.idempotency import Result, run_once
 from staytier.services.job_runs import days_due, run_job_once
 from staytier.services.ledger import post_entry
@@ -69,7 +72,33 @@ async def invite_to_survey(
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(SurveyInvitation).values(**values)
-    await session.execute(statement.on_conflict_do_nothing(index_elements=["stay_id"]))
+    invited = await session.scalar(
+        statement.on_conflict_do_nothing(index_elements=["stay_id"]).returning(SurveyInvitation.id)
+    )
+    if invited is not None and state == OPEN:
+        await _mail_invitation(session, runtime, member, stay, invited, last_day, rules)
+
+
+async def _mail_invitation(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    stay: Stay,
+    invitation_id: int,
+    last_day: dt.date,
+    rules: SurveyRules,
+) -> None:
+    """The invitation's mail, through the outbox, once per invitation."""
+    hotel = await session.get(Property, stay.property_id)
+    await enqueue_guest_mail(
+        session, runtime, member, template=SURVEY_INVITATION, key=f"survey:{invitation_id}",
+        values={
+            "property": hotel.name if hotel is not None else "",
+            "survey_number": str(invitation_id),
+            "closes_on": last_day.isoformat(),
+            "points": str(sum(q.points for q in rules.questions)),
+        },
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

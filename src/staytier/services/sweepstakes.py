@@ -1,6 +1,6 @@
 """Sweepstakes: entries earned as qualifying nights are credited (and taken back with a
-reversal), and the draw, which reveals the seed committed in the program file and credits
-the prizes through the ledger.
+reversal), and the draw, which reveals the seed committed in the program file, credits
+the prizes through the ledger and writes each winner's notice to the outbox.
 
 The hooks run in the crediting transaction and cost no statement when no sweepstakes is
 open on the credit's date (the program says so without a query).
@@ -27,6 +27,7 @@ from staytier.domain.sweepstakes import (
     seed_hash,
 )
 from staytier.program.model import SweepstakesRule
+from staytier.services.guest_mail import SWEEPSTAKES_WIN, enqueue_guest_mail
 from staytier.services.idempotency import Result, run_once
 from staytier.services.ledger import post_entry
 from staytier.services.runtime import Runtime
@@ -226,6 +227,11 @@ async def draw_sweepstakes(
                 description=f"Sweepstakes {rule.name}: {win.prize}", keeps_points_alive=False,
             )  # fmt: skip
             await session.flush()
+            await enqueue_guest_mail(
+                session, runtime, member, template=SWEEPSTAKES_WIN,
+                key=f"sweepstakes:{rule.code}:{win.slot}",
+                values={"sweepstakes": rule.name, "prize": win.prize, "points": str(win.points)},
+            )  # fmt: skip
             winners.append(
                 {"slot": win.slot, "entrant_id": win.entrant_id, "member_id": member.id,
                  "prize": win.prize, "points": win.points, "ledger_entry_id": entry.id}
