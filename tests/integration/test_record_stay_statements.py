@@ -21,7 +21,8 @@ D = dt.date
 # qualifying row; the year's totals; the member's entries in the sweepstakes open that day
 # (the demo program runs one through 2026) and the entries earned; the survey invitation
 # (one insert, ignored for a stay already invited); the last stays and the preferences they
-# may infer; the result stored for the key.
+# may infer; the result stored for the key. (This member has no email: an invitation's mail
+# to one who has costs two more, the MARKETING consent and the outbox row.)
 STATEMENTS_PER_CREDITED_STAY = 19
 
 
