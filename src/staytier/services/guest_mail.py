@@ -36,6 +36,8 @@ from staytier.store.models import ConsentRecord, Member, PartnerRequest
 OPERATION = GuestMailConnector.operation
 SURVEY_INVITATION = "SURVEY_INVITATION"
 SWEEPSTAKES_WIN = "SWEEPSTAKES_WIN"
+# A prize that is a free-night certificate: its number, category and last day.
+SWEEPSTAKES_WIN_CERTIFICATE = "SWEEPSTAKES_WIN_CERTIFICATE"
 # The consent guest mail needs (withdrawing it stops the mail).
 CONSENT = ConsentPurpose.MARKETING
 STRINGS = Path(__file__).parent / "mail_strings"

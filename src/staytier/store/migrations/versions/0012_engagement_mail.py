@@ -29,9 +29,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("allowance_points", sa.Integer(), server_default="0", nullable=False)
         )
-        batch_op.create_unique_constraint(
-            batch_op.f("uq_certificates_source_key"), ["source_key"]
-        )
+        batch_op.create_unique_constraint(batch_op.f("uq_certificates_source_key"), ["source_key"])
     with op.batch_alter_table("complaints", schema=None) as batch_op:
         batch_op.add_column(sa.Column("goodwill_benefit", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("goodwill_certificate_id", ID, nullable=True))
