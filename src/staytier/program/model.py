@@ -365,6 +365,9 @@ class ComplaintRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # Benefits a resolution may grant besides (or instead of) points; none by default.
     recovery_benefits: list[RecoveryBenefit] = msgspec.field(default_factory=list)
 
+    def recovery_benefit(self, code: str) -> RecoveryBenefit | None:
+        return next((b for b in self.recovery_benefits if b.code == code), None)
+
 
 class StatusChallengeRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A tier on trial: earned when the member stays ``nights`` qualifying nights within

@@ -84,7 +84,8 @@ async def values_of(
 async def _goodwill_granted(
     session: AsyncSession, runtime: Runtime, member_ids: Sequence[int], today: dt.date
 ) -> dict[int, int]:
-    """Goodwill points (BONUS entries with a reason code) of the recognition's months."""
+    """Goodwill points (BONUS entries with a reason code, and recovery benefits at their
+    ``allowance_points``) of the recognition's months."""
     found: dict[int, int] = defaultdict(int)
     recognition = runtime.rules_on(today).insight.recognition
     if recognition is None:
@@ -99,4 +100,13 @@ async def _goodwill_granted(
     )
     for member_id, points in await session.execute(query):
         found[member_id] = int(points or 0)
+    # A recovery benefit granted as goodwill counts at its program value in points.
+    benefits = (
+        select(m.Certificate.member_id, func.sum(m.Certificate.allowance_points))
+        .where(m.Certificate.member_id.in_(member_ids), m.Certificate.allowance_points > 0)
+        .where(m.Certificate.issued_on > since)
+        .group_by(m.Certificate.member_id)
+    )
+    for member_id, points in await session.execute(benefits):
+        found[member_id] += int(points or 0)
     return found
