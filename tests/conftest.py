@@ -4,7 +4,7 @@ The database fixtures (``backend``, ``database_url``, ``db``, ``blank_database_u
 ``postgres_server``) live in ``tests/databases.py``; see its docstring.
 """
 
-pytest_plugins = ["tests.databases", "tests.partners"]
+pytest_plugins = ["tests.databases", "tests.partners", "tests.mail_relay"]
 
 # The suite runs on every core (pytest-xdist, ``-n auto`` in pyproject.toml), but on at most
 # MAX_WORKERS: each worker holds its own databases and connection pools, and the concurrency

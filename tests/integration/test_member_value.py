@@ -20,6 +20,7 @@ from staytier.domain.access import Role
 from staytier.program.loader import default_program_path
 from staytier.services.runtime import Runtime
 from staytier.store.database import Database
+from tests.integration.test_complaints import LOG, RESOLVE, log_input, resolve_input
 from tests.support import GraphQLClient, enroll, make_app, make_runtime, record, set_clock
 
 D = dt.date
@@ -47,6 +48,12 @@ mutation Goodwill($input: PostGoodwillPointsInput!) {
     userErrors { code field message }
   }
 }
+"""
+
+STAYS = """
+query S($n: String!) { guest(memberNumber: $n) { stays(first: 1) { edges { node {
+  confirmationNumber
+} } } } }
 """
 
 
@@ -136,3 +143,32 @@ async def test_goodwill_beyond_the_recognition_allowance_is_refused(
     assert "1,000" in too_much["postGoodwillPoints"]["userErrors"][0]["message"]
     assert after["value"]["recognitionAllowance"] == 1_000
     assert after["points"]["balance"] == before["points"]["balance"] + 2_000
+
+
+async def test_a_complaint_resolved_with_goodwill_stays_within_the_recognition_allowance(
+    recognising: GraphQLClient,
+) -> None:
+    number = await three_stays(recognising.runtime, recognising)
+    stays = await recognising(STAYS, n=number)
+    confirmation = stays["guest"]["stays"]["edges"][0]["node"]["confirmationNumber"]
+    complaint = (await recognising(LOG, input=log_input(confirmation)))["logComplaint"]
+    assert complaint["userErrors"] == []
+    complaint_number = complaint["complaint"]["number"]
+    # The allowance (3,000 points) is shared with goodwill posted outside complaints.
+    await recognising(GOODWILL, input=goodwill(number, 2_000, "gw-before"))
+
+    too_much = (
+        await recognising(RESOLVE, input=resolve_input(complaint_number, goodwillPoints=1_500))
+    )["resolveComplaint"]
+    within = (
+        await recognising(RESOLVE, input=resolve_input(complaint_number, goodwillPoints=1_000))
+    )["resolveComplaint"]
+
+    assert [(e["code"], e["field"]) for e in too_much["userErrors"]] == [
+        ("RECOGNITION_ALLOWANCE_EXCEEDED", "goodwillPoints")
+    ]
+    assert too_much["complaint"] is None
+    assert within["userErrors"] == []
+    assert within["complaint"]["open"] is False and within["complaint"]["goodwillPoints"] == 1_000
+    after = (await recognising(VALUE, n=number))["guest"]
+    assert after["value"]["recognitionAllowance"] == 0

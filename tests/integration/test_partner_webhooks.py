@@ -362,6 +362,11 @@ async def test_the_endpoints_are_documented_in_the_openapi_schema(partner: Partn
     assert {"400", "401", "409", "413", "422"} <= set(checkouts["responses"])
     assert "/partners/{partner_code}/card-spend" in schema["paths"]
     assert "/partners/{partner_code}/rentals" in schema["paths"]
+    reviews = schema["paths"]["/partners/{partner_code}/reviews"]["post"]
+    review = reviews["requestBody"]["content"]["application/json"]["schema"]
+    # A review names the guest, as the other feeds do (name match).
+    assert {"guest_last_name", "confirmation_number"} <= set(review["required"])
+    assert "guest_first_name" in review["properties"]
 
 
 async def test_the_same_webhook_arriving_twice_at_once_is_applied_once(

@@ -23,7 +23,8 @@ D = dt.date
 # (one insert, ignored for a stay already invited); the last stays and the preferences they
 # may infer; the result stored for the key; the member's referral (a friend's first stay
 # rewards it) and, as the demo runs promotions through 2027, the member's registrations and
-# progress in them (one statement).
+# progress in them (one statement). (This member has no email: an invitation's mail to one
+# who has costs two more, the MARKETING consent and the outbox row.)
 STATEMENTS_PER_CREDITED_STAY = 21
 
 

@@ -252,6 +252,7 @@ async def test_a_signed_review_of_a_completed_stay_earns_points_once_per_stay(
     number = await checked_out(client, confirmation="REV-1")
     review = {
         "member_number": number,
+        "guest_last_name": "Guest",
         "property_code": "NYCTS",
         "confirmation_number": "REV-1",
         "review_id": "r-881",
@@ -271,4 +272,57 @@ async def test_a_signed_review_of_a_completed_stay_earns_points_once_per_stay(
     assert [e["code"] for e in second.json()["detail"]] == ["REVIEW_ALREADY_CREDITED"]
     assert [e["code"] for e in stranger.json()["detail"]] == ["STAY_NOT_FOUND"]
     assert (await guest(client, number))["points"]["balance"] == 1_000 + 250
+    await client.aclose()
+
+
+async def test_a_review_is_credited_only_to_the_named_guest_of_their_own_completed_stay(
+    review_runtime: Runtime,
+) -> None:
+    client = GraphQLClient(make_app(review_runtime))
+    number = await checked_out(client, confirmation="REV-2")
+    other = await checked_out(client, "Bob", confirmation="REV-3")
+    booked = await enroll(client, "Cy", "Guest")
+    await record(
+        client, member_number=booked, arrival=D(2026, 4, 1), nights=1, status="BOOKED",
+        confirmation="REV-4",
+    )  # fmt: skip
+    review = {
+        "member_number": number,
+        "guest_last_name": "Guest",
+        "property_code": "NYCTS",
+        "confirmation_number": "REV-2",
+        "review_id": "r-901",
+        "rating": 4,
+        "posted_on": "2026-03-02",
+    }
+
+    wrong_last = await post_review(review_runtime, {**review, "guest_last_name": "Smith"}, "n1")
+    wrong_first = await post_review(review_runtime, {**review, "guest_first_name": "Bea"}, "n2")
+    nameless = await post_review(
+        review_runtime, {k: v for k, v in review.items() if k != "guest_last_name"}, "n3"
+    )
+    others_stay = await post_review(
+        review_runtime, {**review, "confirmation_number": "REV-3"}, "n4"
+    )
+    not_completed = await post_review(
+        review_runtime, {**review, "member_number": booked, "confirmation_number": "REV-4"}, "n5"
+    )
+    accented = await post_review(
+        review_runtime, {**review, "guest_last_name": "GUÉST", "guest_first_name": "a."}, "n6"
+    )
+
+    assert [(e["code"], e["field"]) for e in wrong_last.json()["detail"]] == [
+        ("GUEST_NAME_MISMATCH", "guestLastName")
+    ]
+    assert [(e["code"], e["field"]) for e in wrong_first.json()["detail"]] == [
+        ("GUEST_NAME_MISMATCH", "guestFirstName")
+    ]
+    assert nameless.status_code == 400
+    for refused in (others_stay, not_completed):
+        assert refused.status_code == 422
+        assert [e["code"] for e in refused.json()["detail"]] == ["STAY_NOT_FOUND"]
+    assert accented.status_code == 200, accented.text
+    # Nothing but the matching review was credited: the other guests kept their balances.
+    assert (await guest(client, number))["points"]["balance"] == 1_000 + 250
+    assert (await guest(client, other))["points"]["balance"] == 1_000
     await client.aclose()

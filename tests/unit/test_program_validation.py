@@ -176,3 +176,55 @@ def test_guest_approval_rules_out_of_range_are_refused(tmp_path: Path) -> None:
         "versions[1] (2026.1): guest_approval.code_digits must be between 6 and 12",
         "versions[1] (2026.1): guest_approval.max_attempts must be between 1 and 20",
     ], mistakes
+
+
+def test_a_certificate_prize_with_points_or_no_category_is_refused(tmp_path: Path) -> None:
+    runner_up = '{ name = "Runner-up", points = 10000, count = 2 },'
+    both = '{ name = "Runner-up", points = 10, certificate = { max_category = 0 } },'
+    nothing = '{ name = "Runner-up", count = 2 },'
+
+    with_both = load_variant(tmp_path, DEMO.replace(runner_up, both))
+    with_nothing = load_variant(tmp_path, DEMO.replace(runner_up, nothing))
+
+    where = "versions[1] (2026.1): sweepstakes[0] (NIGHTS2026): prize 'Runner-up'"
+    assert with_both == [
+        f"{where} gives points or a certificate, not both (list two prizes)",
+        f"{where}: certificate.max_category must be at least 1",
+    ]
+    assert with_nothing == [f"{where} needs positive points or a certificate"]
+
+
+def test_a_recovery_benefit_needs_an_upper_case_code_and_a_value_in_points(
+    tmp_path: Path,
+) -> None:
+    text = DEMO.replace(
+        'code = "FREE_NIGHT"\n  allowance_points = 4000', 'code = "free"\n  allowance_points = 0'
+    )
+
+    mistakes = load_variant(tmp_path, text)
+
+    assert any(
+        m.endswith(
+            "complaints.recovery_benefits[0] (free): the code must be non-empty and upper case"
+        )
+        for m in mistakes
+    ), mistakes
+    assert any(
+        "complaints.recovery_benefits[0] (free): allowance_points (what it counts against the "
+        "goodwill and recognition allowances) must be at least 1" in m
+        for m in mistakes
+    ), mistakes
+
+
+def test_a_program_without_recovery_benefits_or_certificate_prizes_still_loads(
+    tmp_path: Path,
+) -> None:
+    start = DEMO.index("  # A benefit a resolution may grant")
+    end = DEMO.index("[versions.status_grants]")
+    older = DEMO.replace(DEMO[start:end], "\n  # Status not earned by stays\n  ")
+    path = tmp_path / "older.toml"
+    path.write_text(older)
+
+    program = load_program(path)
+
+    assert [v.complaints.recovery_benefits for v in program.versions] == [[], []]

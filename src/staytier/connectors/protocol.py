@@ -43,7 +43,13 @@ class OutboundConnector(Protocol):
     """One operation a partner kind performs for us, e.g. an airline's ``miles.transfer``."""
 
     operation: ClassVar[str]
-    partner_kind: ClassVar[PartnerKind]
+
+    @property
+    def partner_kind(self) -> PartnerKind | None:
+        """The kind of partner that performs it; None for mail to guests, which goes
+        through the mailer (connectors/guest_mail.py)."""
+        ...
+
     path: ClassVar[str]  # appended to the partner's base URL; the request is a JSON POST
     request_type: ClassVar[type[msgspec.Struct]]
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from staytier.connectors.airline import MilesTransferConnector
 from staytier.connectors.charity import DonationConnector
+from staytier.connectors.guest_mail import GuestMailConnector
 from staytier.connectors.pms import RoomGuaranteeConnector
 from staytier.connectors.protocol import OutboundConnector
 
 CONNECTORS: dict[str, OutboundConnector] = {
     connector.operation: connector
-    for connector in (MilesTransferConnector(), DonationConnector(), RoomGuaranteeConnector())
+    for connector in (
+        MilesTransferConnector(),
+        DonationConnector(),
+        RoomGuaranteeConnector(),
+        GuestMailConnector(),
+    )
 }
 
 

@@ -22,11 +22,12 @@ from dataclasses import dataclass
 import httpx
 import msgspec
 
+from staytier.connectors.guest_mail import MAIL_PARTNER
 from staytier.connectors.partners import MissingSecret, Partner, Partners
 from staytier.connectors.protocol import Answer, answer
 from staytier.connectors.registry import CONNECTORS
 from staytier.domain.outbox import Backoff, RequestState
-from staytier.services import outbox
+from staytier.services import guest_mail, outbox
 from staytier.services.runtime import Runtime
 
 log = logging.getLogger("staytier.worker")
@@ -130,6 +131,8 @@ class DeliveryWorker:
     async def _send(
         self, request: outbox.Claimed, partner: Partner | None, request_id: str
     ) -> Answer:
+        if request.partner == MAIL_PARTNER:
+            return await guest_mail.deliver(self.runtime, request.payload)
         connector = CONNECTORS.get(request.operation)
         if partner is None:
             return Answer.retry(f"no partner {request.partner} in the partners file")

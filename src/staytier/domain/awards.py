@@ -12,6 +12,7 @@ from staytier.domain.calendar import add_months
 from staytier.program.model import (
     Awards,
     AwardSeason,
+    CertificateAward,
     GuaranteeCompensation,
     Milestone,
     MilesTransfer,
@@ -106,7 +107,7 @@ def milestones_crossed(
     return [m for m in milestones if nights_before < m.nights <= nights_after]
 
 
-def certificate_expires_on(issued_on: dt.date, milestone: Milestone) -> dt.date:
+def certificate_expires_on(issued_on: dt.date, milestone: Milestone | CertificateAward) -> dt.date:
     """The last day a certificate can be used: ``valid_months`` after the day it was issued
     (a certificate issued on 31 March with 12 months lasts through 31 March next year)."""
     return add_months(issued_on, milestone.valid_months)

@@ -32,6 +32,8 @@ CAUSES = {
     GrantKind.GIFT: "GIFT",
 }
 CHALLENGE_MET = "CHALLENGE_MET"
+# The audit action of a met challenge whose nights were taken back (its period is revoked).
+CHALLENGE_UNDONE = "CHALLENGE_UNDONE"
 
 
 def tier_above_base(rules: ProgramVersion, code: str, field: str = "tierCode") -> Tier:

@@ -89,3 +89,28 @@ def draw(
                 del remaining[index]
                 break
     return wins
+
+
+def draw_mistakes(
+    *,
+    seed: str,
+    published_hash: str,
+    code: str,
+    entrants: Iterable[Entrant],
+    slots: Sequence[tuple[str, int]],
+    winners: Sequence[tuple[int, str]],
+) -> list[str]:
+    """What does not hold in a published draw, one sentence each (none: it checks out):
+    the seed must hash to the hash published before entries closed, and re-running the
+    draw over the published entrants must give the published ``(slot, entrantId)``
+    winners, in slot order."""
+    mistakes: list[str] = []
+    if seed_hash(seed) != published_hash.lower():
+        mistakes.append(
+            f"the seed hashes to {seed_hash(seed)}, not to the published {published_hash}"
+        )
+    rerun = [(win.slot, win.entrant_id) for win in draw(seed, code, entrants, slots)]
+    shown = sorted(winners)
+    if rerun != shown:
+        mistakes.append(f"re-running the draw gives {rerun}, the published winners are {shown}")
+    return mistakes

@@ -336,6 +336,25 @@ DEFAULT_COMPLAINT_CATEGORIES = [
 ]
 
 
+class CertificateAward(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A free-night certificate given other than at a milestone (a sweepstakes prize, a
+    complaint's goodwill): good at hotels up to ``max_category`` for ``valid_months``."""
+
+    max_category: int
+    valid_months: int = 12
+    description: str = ""
+
+
+class RecoveryBenefit(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A benefit a complaint's resolution may grant: a free-night certificate, counted as
+    ``allowance_points`` against the role's goodwill allowance and the guest's recognition
+    allowance (what the brand reckons it is worth in goodwill points)."""
+
+    code: str
+    certificate: CertificateAward
+    allowance_points: int
+
+
 class ComplaintRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Service recovery: what a complaint may be about and how goodwill answers it."""
 
@@ -351,6 +370,11 @@ class ComplaintRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # The most goodwill points one resolution may give, per role ("front_desk", "admin");
     # a role not listed is bounded by the goodwill reason's max_points alone.
     goodwill_allowance: dict[str, int] = msgspec.field(default_factory=dict)
+    # Benefits a resolution may grant besides (or instead of) points; none by default.
+    recovery_benefits: list[RecoveryBenefit] = msgspec.field(default_factory=list)
+
+    def recovery_benefit(self, code: str) -> RecoveryBenefit | None:
+        return next((b for b in self.recovery_benefits if b.code == code), None)
 
 
 class StatusChallengeRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -414,11 +438,13 @@ class SurveyRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class SweepstakesPrize(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """``count`` prizes of ``points`` each, credited to the winners through the ledger."""
+    """``count`` prizes, each ``points`` credited through the ledger or a free-night
+    ``certificate`` issued to the winner (one or the other)."""
 
     name: str
-    points: int
+    points: int = 0
     count: int = 1
+    certificate: CertificateAward | None = None
 
 
 class SweepstakesRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from staytier.program.model import (
     MAX_INT_FIGURE,
     AwardSeason,
+    CertificateAward,
     Program,
     ProgramVersion,
     Recognition,
@@ -430,6 +431,26 @@ def _complaint_mistakes(version: ProgramVersion) -> Iterator[str]:
             )
         if points < 0:
             yield f"complaints.goodwill_allowance: {role!r} must not be negative"
+    for code, count in Counter(b.code for b in rules.recovery_benefits).items():
+        if count > 1:
+            yield f"complaints.recovery_benefits: {code!r} is listed {count} times"
+    for index, benefit in enumerate(rules.recovery_benefits):
+        where = f"complaints.recovery_benefits[{index}] ({benefit.code})"
+        if benefit.code != benefit.code.upper() or not benefit.code.strip():
+            yield f"{where}: the code must be non-empty and upper case"
+        if benefit.allowance_points < 1:
+            yield (
+                f"{where}: allowance_points (what it counts against the goodwill and "
+                "recognition allowances) must be at least 1"
+            )
+        yield from _certificate_award_mistakes(where, benefit.certificate)
+
+
+def _certificate_award_mistakes(where: str, award: CertificateAward) -> Iterator[str]:
+    if award.max_category < 1:
+        yield f"{where}: certificate.max_category must be at least 1"
+    if award.valid_months < 1:
+        yield f"{where}: certificate.valid_months must be at least 1"
 
 
 def _status_grant_mistakes(version: ProgramVersion) -> Iterator[str]:
@@ -497,8 +518,19 @@ def _sweepstakes_mistakes(version: ProgramVersion) -> Iterator[str]:
         if not rule.prizes:
             yield f"{where}: give at least one prize"
         for prize in rule.prizes:
-            if prize.points < 1 or prize.count < 1:
-                yield f"{where}: prize {prize.name!r} needs positive points and count"
+            if prize.count < 1:
+                yield f"{where}: prize {prize.name!r} needs a count of at least 1"
+            if prize.certificate is None and prize.points < 1:
+                yield f"{where}: prize {prize.name!r} needs positive points or a certificate"
+            elif prize.certificate is not None:
+                if prize.points:
+                    yield (
+                        f"{where}: prize {prize.name!r} gives points or a certificate, not "
+                        "both (list two prizes)"
+                    )
+                yield from _certificate_award_mistakes(
+                    f"{where}: prize {prize.name!r}", prize.certificate
+                )
 
 
 def _sharing_mistakes(version: ProgramVersion) -> Iterator[str]:

@@ -4,6 +4,8 @@ expired by a date-bound job the day after their last valid day.
 A certificate is issued once per member, year and milestone (a unique key), so a stay that is
 reversed and credited again does not issue a second one; a reversal that takes the nights back
 under the milestone leaves an issued certificate in place, as the guest was told of it.
+A certificate given otherwise (a sweepstakes prize, a complaint's goodwill) is keyed by what
+gave it, so a retried draw or resolution finds the one it issued.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.domain.awards import certificate_expires_on, milestones_crossed
 from staytier.domain.errors import NotDueYet
 from staytier.domain.tiers import YearTotals
+from staytier.program.model import CertificateAward
 from staytier.services.job_runs import days_due, run_job_once
 from staytier.services.runtime import Runtime
 from staytier.store.models import Certificate, Member
 
 JOB = "expire-certificates"
 ISSUED, USED, EXPIRED = "ISSUED", "USED", "EXPIRED"
+MILESTONE, SWEEPSTAKES, GOODWILL = "MILESTONE", "SWEEPSTAKES", "GOODWILL"
+PROMOTION = "PROMOTION"
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -69,6 +74,35 @@ async def issue_milestone_certificates(
             session.add(certificate)
             issued.append(certificate)
     return issued
+
+
+async def award_certificate(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    award: CertificateAward,
+    *,
+    source: str,
+    source_key: str,
+    on: dt.date,
+    description: str,
+    allowance_points: int = 0,
+) -> Certificate:
+    """Issues the certificate ``award`` describes, keyed by ``source_key``; where that key
+    already issued one, returns it instead (a retry issues nothing twice)."""
+    found = await session.scalar(select(Certificate).where(Certificate.source_key == source_key))
+    if found is not None:
+        return found
+    certificate = Certificate(
+        member_id=member.id, qualification_year=on.year, milestone_nights=None,
+        source=source, source_key=source_key, allowance_points=allowance_points,
+        max_category=award.max_category, description=award.description or description,
+        issued_on=on, expires_on=certificate_expires_on(on, award), status=ISSUED,
+        created_at=runtime.now(),
+    )  # fmt: skip
+    session.add(certificate)
+    await session.flush()
+    return certificate
 
 
 @dataclass(frozen=True)

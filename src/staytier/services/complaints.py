@@ -1,5 +1,6 @@
 """Service recovery: a complaint logged against a stay, owned until it is resolved, perhaps
-with goodwill points; and the reads that show complaints to the property and on arrivals.
+with goodwill points and a recovery benefit (a free-night certificate the program names);
+and the reads that show complaints to the property and on arrivals.
 
 Who may act is the property's own staff: ``properties`` is the set of property codes the
 caller serves (``None`` for an administrator). A stay or complaint at another property gets
@@ -25,8 +26,9 @@ from staytier.domain.complaints import (
     recent_cutoff,
 )
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
-from staytier.program.model import ComplaintRules
+from staytier.program.model import ComplaintRules, RecoveryBenefit
 from staytier.services import audit
+from staytier.services.certificates import GOODWILL, award_certificate
 from staytier.services.goodwill import credit_goodwill
 from staytier.services.idempotency import Result, run_once
 from staytier.services.member_value import within_recognition
@@ -58,6 +60,7 @@ class ResolveComplaint:
     author: str
     goodwill_points: int = 0
     goodwill_reason_code: str = ""
+    goodwill_benefit: str = ""
 
 
 def _serves(properties: frozenset[str] | None, code: str) -> bool:
@@ -180,18 +183,16 @@ async def resolve_complaint(
                 "complaintNumber",
             )
         now = runtime.now()
-        if command.goodwill_points:
-            complaint.goodwill_entry_id = await _goodwill(
-                session, runtime, complaint, command, role
-            )
-            complaint.goodwill_points = command.goodwill_points
+        if command.goodwill_points or command.goodwill_benefit:
+            await _goodwill(session, runtime, complaint, command, role)
         complaint.resolution = command.resolution.strip()
         complaint.resolved_by = command.author.strip()
         complaint.resolved_at = now
         audit.record(
             session, at=now, subject="complaint", action="RESOLVED",
             member_id=complaint.member_id, subject_key=str(complaint.id),
-            after={"goodwill_points": command.goodwill_points},
+            after={"goodwill_points": command.goodwill_points,
+                   "goodwill_benefit": command.goodwill_benefit or None},
         )  # fmt: skip
         await session.flush()
         return {"complaint_id": complaint.id, "member_id": complaint.member_id}
@@ -208,31 +209,74 @@ async def _goodwill(
     complaint: Complaint,
     command: ResolveComplaint,
     role: str,
-) -> int:
-    """Posts the resolution's goodwill; returns the ledger entry's id."""
+) -> None:
+    """Grants the resolution's goodwill: the points through the goodwill rules and the
+    benefit as a certificate keyed by the complaint. Together, counting the benefit at its
+    ``allowance_points``, they stay within the role's allowance and the guest's recognition
+    allowance; beyond either nothing is written."""
     member = await session.get(Member, complaint.member_id, with_for_update=True)
     assert member is not None
-    rules = runtime.rules_on(local_date(runtime.clock, member.time_zone)).complaints
-    reason = command.goodwill_reason_code or rules.goodwill_reason
+    today = local_date(runtime.clock, member.time_zone)
+    rules = runtime.rules_on(today).complaints
+    allowance = goodwill_allowance(rules, role)
+    benefit = _recovery_benefit(rules, command.goodwill_benefit, allowance)
+    worth = benefit.allowance_points if benefit is not None else 0
+    # A limit the benefit takes the goodwill past is reported on the benefit.
+    fields = GOODWILL_FIELDS | ({"points": "goodwillBenefit"} if benefit else {})
     try:
         # Within the guest's recognition allowance too, where the program sets one.
         await within_recognition(
-            session,
-            runtime,
-            member.id,
-            command.goodwill_points,
-            local_date(runtime.clock, member.time_zone),
+            session, runtime, member.id, command.goodwill_points + worth, today
         )
-        entry = credit_goodwill(
-            runtime, session, member, points=command.goodwill_points, reason_code=reason,
-            author=command.author, note=f"complaint {complaint.id} ({complaint.category})",
-            allowance=goodwill_allowance(rules, role),
-        )  # fmt: skip
     except BusinessRuleError as error:
-        field = GOODWILL_FIELDS.get(error.field or "", error.field)
-        raise BusinessRuleError(error.code, error.message, field) from error
-    await session.flush()
-    return entry.id
+        raise BusinessRuleError(error.code, error.message, fields["points"]) from error
+    if command.goodwill_points:
+        try:
+            entry = credit_goodwill(
+                runtime, session, member, points=command.goodwill_points,
+                reason_code=command.goodwill_reason_code or rules.goodwill_reason,
+                author=command.author, note=f"complaint {complaint.id} ({complaint.category})",
+                allowance=None if allowance is None else allowance - worth,
+            )  # fmt: skip
+        except BusinessRuleError as error:
+            field = GOODWILL_FIELDS.get(error.field or "", error.field)
+            raise BusinessRuleError(error.code, error.message, field) from error
+        await session.flush()
+        complaint.goodwill_entry_id = entry.id
+        complaint.goodwill_points = command.goodwill_points
+    if benefit is not None:
+        certificate = await award_certificate(
+            session, runtime, member, benefit.certificate, source=GOODWILL,
+            source_key=f"complaint:{complaint.id}", on=today, allowance_points=worth,
+            description=f"Goodwill for complaint {complaint.id} ({complaint.category})",
+        )  # fmt: skip
+        complaint.goodwill_benefit = benefit.code
+        complaint.goodwill_certificate_id = certificate.id
+
+
+def _recovery_benefit(
+    rules: ComplaintRules, code: str, allowance: int | None
+) -> RecoveryBenefit | None:
+    """The benefit named (``None`` when none is), if the program offers it and it fits the
+    role's allowance on its own."""
+    if not code:
+        return None
+    benefit = rules.recovery_benefit(code)
+    if benefit is None:
+        offered = ", ".join(b.code for b in rules.recovery_benefits) or "none"
+        raise BusinessRuleError(
+            ErrorCode.UNKNOWN_RECOVERY_BENEFIT,
+            f"{code!r} is not a recovery benefit of the program (offered: {offered}).",
+            "goodwillBenefit",
+        )
+    if allowance is not None and benefit.allowance_points > allowance:
+        raise BusinessRuleError(
+            ErrorCode.GOODWILL_LIMIT_EXCEEDED,
+            f"{benefit.code} counts as {benefit.allowance_points:,} goodwill points; this role "
+            f"may grant at most {allowance:,}.",
+            "goodwillBenefit",
+        )
+    return benefit
 
 
 # --- reads ------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from staytier.services.promotions import (
 from staytier.services.referrals import referral_due, referral_rewarded_by, referrer_reward
 from staytier.services.runtime import Runtime
 from staytier.services.status import refresh_status, tier_code_held
-from staytier.services.status_grants import judge_challenges
+from staytier.services.status_grants import judge_challenges, undo_challenges
 from staytier.services.surveys import invite_to_survey
 from staytier.services.sweepstakes import earn_entries, take_back_entries
 from staytier.store.models import (
@@ -262,8 +262,15 @@ async def reverse_credit(
     *,
     on: dt.date,
     reason: str,
+    reposted: bool = False,
 ) -> Credit:
-    """Negates ``original``: its qualifying rows and the points it earned, never overdrawing."""
+    """Negates ``original``: its qualifying rows and the points it earned, never overdrawing.
+
+    A challenge met with the nights taken back is undone here, unless ``reposted``: the
+    caller posts the corrected credit next and then calls
+    :func:`~staytier.services.status_grants.undo_challenges` itself, so a correction that
+    keeps the nights does not take a challenge back and give it again.
+    """
     reversal = Credit(
         member_id=member.id,
         kind="REVERSAL",
@@ -315,6 +322,10 @@ async def reverse_credit(
     await session.flush()
     totals = {year: await year_totals(session, member.id, year) for year in {r.year for r in rows}}
     await refresh_status(session, runtime, member, totals=totals, on=on, credit_id=reversal.id)
+    if not reposted:
+        await undo_challenges(
+            session, runtime, member, original_on=original.credit_date, reason=reason
+        )
     await take_back_entries(
         session, runtime, member, original_id=original.id, original_on=original.credit_date,
         reversal_id=reversal.id,

@@ -89,7 +89,8 @@ async def _recognition_granted(
     session: AsyncSession, runtime: Runtime, member_ids: Sequence[int], today: dt.date
 ) -> dict[int, int]:
     """Recognition spent in the allowance's running months, in points: goodwill (BONUS
-    entries with a reason code) and complimentary upgrades (benefit uses, each at
+    entries with a reason code, and recovery benefits at their ``allowance_points``) and
+    complimentary upgrades (benefit uses, each at
     :func:`~staytier.domain.insight.upgrade_points` of its recorded cost)."""
     found: dict[int, int] = defaultdict(int)
     insight = runtime.rules_on(today).insight
@@ -116,6 +117,15 @@ async def _recognition_granted(
     for member_id, day, cost, count in await session.execute(upgrades):
         cost_here = converted(runtime.rates, Decimal(cost), "USD", insight.currency, day)
         found[member_id] += count * upgrade_points(recognition, cost_here, insight.value_per_point)
+    # A recovery benefit granted as goodwill counts at its program value in points.
+    benefits = (
+        select(m.Certificate.member_id, func.sum(m.Certificate.allowance_points))
+        .where(m.Certificate.member_id.in_(member_ids), m.Certificate.allowance_points > 0)
+        .where(m.Certificate.issued_on > since)
+        .group_by(m.Certificate.member_id)
+    )
+    for member_id, points in await session.execute(benefits):
+        found[member_id] += int(points or 0)
     return found
 
 

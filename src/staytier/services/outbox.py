@@ -61,9 +61,13 @@ HANDLER_MODULES: tuple[str, ...] = (
     "staytier.services.donations",
     "staytier.services.miles",
     "staytier.services.guarantees",
+    "staytier.services.guest_mail",
 )
 
 _handlers: dict[str, OutcomeHandler] = {}
+# Operations whose outcome changes nothing (a mail sent or not), so none is registered on
+# purpose: no warning, and a DEAD request stays replayable.
+_without_outcome: set[str] = set()
 _OPEN = [state.value for state in OPEN_STATES]
 
 
@@ -81,6 +85,12 @@ def outcome_handler(operation: str) -> Callable[[OutcomeHandler], OutcomeHandler
         return handler
 
     return register
+
+
+def without_outcome(operation: str) -> None:
+    """Declares that ``operation`` needs no outcome handler: its final state is all."""
+    connector_for(operation)
+    _without_outcome.add(operation)
 
 
 def import_handler_modules() -> None:
@@ -301,6 +311,8 @@ async def _finish(
     row.next_attempt_at = None
     handler = handler_for(row.operation)
     if handler is None:
+        if row.operation in _without_outcome:
+            return
         log.warning("partner request %s: no outcome handler for %s", row.id, row.operation)
         return
     await handler(session, runtime, row, outcome)

@@ -226,6 +226,8 @@ async def _review(
         review_id=review.review_id,
         rating=review.rating,
         posted_on=review.posted_on,
+        guest_last_name=review.guest_last_name,
+        guest_first_name=review.guest_first_name,
     )
     done = await surveys.credit_review(runtime, command, scope=f"partner:{partner.code}")
     return {"member_number": review.member_number, "points": done["points"]}, done["member_id"]

@@ -32,10 +32,12 @@ from typing import Any
 from sqlalchemy import JSON, ColumnElement, String, Table, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from staytier.connectors.guest_mail import MAIL_PARTNER
 from staytier.domain.erasure import ERASED, PersonalValues, scrub
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.outbox import OPEN_STATES
 from staytier.services import audit
+from staytier.services.guest_mail import close_open_mail
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
 from staytier.store.models import (
@@ -166,6 +168,7 @@ async def erase_guest(runtime: Runtime, member_number: str, reason: str) -> dict
         )
         for account in (member, *duplicates):
             await _refuse_while_partners_deliver(session, account)
+            await close_open_mail(session, runtime, account.id)
         now = runtime.now()
         accounts = [(account, await _personal_values(session, account)) for account in duplicates]
         accounts.append((member, await _personal_values(session, member)))
@@ -225,9 +228,11 @@ async def _erase(
 
 
 async def _refuse_while_partners_deliver(session: AsyncSession, member: Member) -> None:
+    # Mail to the guest does not hold erasure up: erasing ends it (close_open_mail).
     open_requests = await session.scalar(
         select(func.count(PartnerRequest.id)).where(
             PartnerRequest.member_id == member.id,
+            PartnerRequest.partner != MAIL_PARTNER,
             PartnerRequest.state.in_([state.value for state in OPEN_STATES]),
         )
     )

@@ -21,7 +21,6 @@ from sqlalchemy.engine import Result as Rows
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
-from staytier.domain.awards import certificate_expires_on
 from staytier.domain.calendar import qualification_year
 from staytier.domain.guest_approvals import Spender, promotion_terms
 from staytier.domain.points import LedgerKind
@@ -34,9 +33,10 @@ from staytier.domain.promotions import (
     within_budget,
 )
 from staytier.domain.tiers import YearTotals
-from staytier.program.model import Milestone
+from staytier.program.model import CertificateAward
 from staytier.program.promotions import Promotion
 from staytier.services import audit
+from staytier.services.certificates import PROMOTION, award_certificate
 from staytier.services.guest_approvals import approve_spending
 from staytier.services.idempotency import Result, run_once
 from staytier.services.members import member_for_update
@@ -119,33 +119,38 @@ async def record_rewards(
         )  # fmt: skip
         session.add(award)
         await session.flush()
-        for _ in range(reward.certificates):
-            session.add(_certificate(runtime, member, item.promotion, award, credit))
+        for slot in range(reward.certificates):
+            await _certificate(session, runtime, member, item.promotion, award, credit, slot)
 
 
-def _certificate(
-    runtime: Runtime, member: Member, promotion: Promotion, award: PromotionAward, credit: Credit
+async def _certificate(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    promotion: Promotion,
+    award: PromotionAward,
+    credit: Credit,
+    slot: int,
 ) -> Certificate:
+    """One of the award's certificates, keyed by the award and its slot, so a retried
+    crediting issues nothing twice."""
     effects = promotion.effects
-    terms = Milestone(
-        nights=0,
+    terms = CertificateAward(
         max_category=effects.certificate_max_category,
         valid_months=effects.certificate_valid_months,
     )
-    # Milestone certificates are unique per member, year and milestone; a promotion's carry
-    # the negative id of their award instead of a night count, so the key stays unique.
-    return Certificate(
-        member_id=member.id,
-        qualification_year=credit.credit_date.year,
-        milestone_nights=-award.id,
-        max_category=effects.certificate_max_category,
+    certificate = await award_certificate(
+        session,
+        runtime,
+        member,
+        terms,
+        source=PROMOTION,
+        source_key=f"promotion:{award.id}:{slot}",
+        on=credit.credit_date,
         description=promotion.name[:200],
-        issued_on=credit.credit_date,
-        expires_on=certificate_expires_on(credit.credit_date, terms),
-        status="ISSUED",
-        credit_id=credit.id,
-        created_at=runtime.now(),
     )
+    certificate.credit_id = credit.id
+    return certificate
 
 
 async def take_back_rewards(

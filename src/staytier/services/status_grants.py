@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from staytier.clock import local_date
 from staytier.domain.calendar import qualification_year, status_valid_through
@@ -21,6 +22,7 @@ from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, t
 from staytier.domain.status_grants import (
     CAUSES,
     CHALLENGE_MET,
+    CHALLENGE_UNDONE,
     GrantKind,
     GrantState,
     challenge_ends,
@@ -266,9 +268,9 @@ async def judge_challenges(
     on: dt.date,
     rows: list[StatusPeriod] | None = None,
 ) -> None:
-    """Called in the crediting transaction after a credit dated ``on``: an open challenge
-    whose nights are now reached within its days becomes earned status, valid like status
-    qualified for in ``on``'s qualification year.
+    """Called in the crediting transaction after a credit dated ``on``: a challenge not
+    met (open, or lapsed) whose nights are now reached within its days becomes earned
+    status, valid like status qualified for in ``on``'s qualification year.
 
     ``rows``, the member's status rows when the caller has read them, spare the lookup for
     the many members with no challenge running (a trial always has its status row).
@@ -278,28 +280,23 @@ async def judge_challenges(
         r.cause == trial and r.valid_from <= on <= (r.valid_through or on) for r in rows
     ):
         return
+    # A LAPSED challenge is judged again too: a stay checked out within its days but
+    # recorded after they ran out, or re-posted by a correction after its nights were
+    # taken back, still completed the nights within the days.
     open_ = list(
         await session.scalars(
             select(StatusGrant).where(
                 StatusGrant.member_id == member.id,
                 StatusGrant.kind == GrantKind.CHALLENGE.value,
-                StatusGrant.state == GrantState.OPEN.value,
+                StatusGrant.state.in_([GrantState.OPEN.value, GrantState.LAPSED.value]),
                 StatusGrant.starts_on <= on,
                 StatusGrant.ends_on >= on,
             )
         )
     )
     for challenge in open_:
-        nights = await session.scalar(
-            select(func.coalesce(func.sum(QualifyingCredit.nights), 0))
-            .join(Credit, Credit.id == QualifyingCredit.credit_id)
-            .where(
-                QualifyingCredit.member_id == member.id,
-                Credit.credit_date >= challenge.starts_on,
-                Credit.credit_date <= challenge.ends_on,
-            )
-        )
-        if int(nights or 0) < challenge.nights_required:
+        nights = await _challenge_nights(session, member, challenge)
+        if nights < challenge.nights_required:
             continue
         rules = runtime.rules_on(on)
         tier = rules.tier(challenge.tier_code)
@@ -323,6 +320,76 @@ async def judge_challenges(
             session, at=runtime.now(), subject="tier", action=CHALLENGE_MET,
             member_id=member.id, subject_key=member.member_number,
             after={"tier": tier.code, "through": through.isoformat()},
+        )  # fmt: skip
+    await session.flush()
+
+
+async def _challenge_nights(session: AsyncSession, member: Member, challenge: StatusGrant) -> int:
+    """The qualifying nights of credits dated within the challenge's days. A reversal
+    counts on the date of the credit it reverses, whenever it was posted: nights taken
+    back from a stay within the days no longer count, and a late correction of a stay
+    outside them takes nothing from the challenge."""
+    reversed_ = aliased(Credit)
+    counted_on = func.coalesce(reversed_.credit_date, Credit.credit_date)
+    nights = await session.scalar(
+        select(func.coalesce(func.sum(QualifyingCredit.nights), 0))
+        .join(Credit, Credit.id == QualifyingCredit.credit_id)
+        .outerjoin(reversed_, reversed_.id == Credit.reverses_credit_id)
+        .where(
+            QualifyingCredit.member_id == member.id,
+            counted_on >= challenge.starts_on,
+            counted_on <= challenge.ends_on,
+        )
+    )
+    return int(nights or 0)
+
+
+async def undo_challenges(
+    session: AsyncSession, runtime: Runtime, member: Member, *, original_on: dt.date, reason: str
+) -> None:
+    """Called in the transaction that reverses a credit dated ``original_on``: a met
+    challenge whose nights within its days no longer reach its count loses the status it
+    earned (its CHALLENGE_MET period is revoked with ``reason``, so ``tierHistory`` says
+    why). While its days still run it is OPEN again, the trial tier held until its last
+    day; after them it is LAPSED. A later credit within its days may meet it again."""
+    met = list(
+        await session.scalars(
+            select(StatusGrant).where(
+                StatusGrant.member_id == member.id,
+                StatusGrant.kind == GrantKind.CHALLENGE.value,
+                StatusGrant.state == GrantState.MET.value,
+                StatusGrant.starts_on <= original_on,
+                StatusGrant.ends_on >= original_on,
+            )
+        )
+    )
+    for challenge in met:
+        await session.flush()
+        nights = await _challenge_nights(session, member, challenge)
+        if nights >= challenge.nights_required:
+            continue
+        now = runtime.now()
+        earned = (
+            await session.get(StatusPeriod, challenge.earned_period_id)
+            if challenge.earned_period_id is not None
+            else None
+        )
+        if earned is not None and earned.revoked_at is None:
+            earned.revoked_at = now
+            earned.revoked_reason = (
+                f"Challenge no longer met ({reason}): {nights} of "
+                f"{challenge.nights_required} nights by {challenge.ends_on.isoformat()}"
+            )[:300]
+        today = local_date(runtime.clock, member.time_zone)
+        still_running = today <= challenge.ends_on
+        challenge.state = (GrantState.OPEN if still_running else GrantState.LAPSED).value
+        challenge.settled_at = None if still_running else now
+        challenge.earned_period_id = None
+        audit.record(
+            session, at=now, subject="tier", action=CHALLENGE_UNDONE,
+            member_id=member.id, subject_key=member.member_number,
+            before={"tier": challenge.tier_code, "state": GrantState.MET.value},
+            after={"state": challenge.state, "nights": nights},
         )  # fmt: skip
     await session.flush()
 

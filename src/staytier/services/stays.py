@@ -34,6 +34,7 @@ from staytier.services.idempotency import Result, run_once
 from staytier.services.inference import refresh_inferred
 from staytier.services.members import require_guest_name
 from staytier.services.runtime import Runtime
+from staytier.services.status_grants import undo_challenges
 from staytier.store.models import Member, Property, Stay, StayRevision
 from staytier.store.queries import (
     active_stay_credit,
@@ -362,7 +363,9 @@ async def _settle_credit(
     today_here = local_date(runtime.clock, hotel.time_zone)
     if current is not None:
         reason = "stay corrected" if completed else f"stay {command.status.value.lower()}"
-        await reverse_credit(session, runtime, member, current, on=today_here, reason=reason)
+        await reverse_credit(
+            session, runtime, member, current, on=today_here, reason=reason, reposted=completed
+        )
     if completed:
         folio = command.folio
         rate = runtime.rates.usd_per_unit(folio.currency, folio.checkout)
@@ -382,3 +385,7 @@ async def _settle_credit(
             usd_per_unit=format(rate, "f"),
             label=label,
         )
+        if current is not None:
+            await undo_challenges(
+                session, runtime, member, original_on=current.credit_date, reason=reason
+            )

@@ -2,7 +2,8 @@
 reward, the per-property Net Promoter Score, and the job that closes lapsed invitations.
 
 An invitation is written in the crediting transaction of the stay (one statement, ignored
-when the stay already has one, so a corrected stay is not invited twice). The reward is a
+when the stay already has one, so a corrected stay is not invited twice), with its mail to
+the guest in the outbox (see :mod:`staytier.services.guest_mail`). The reward is a
 BONUS entry posted with the answer, once per stay: the invitation row is locked and moves
 from OPEN to ANSWERED in the same transaction.
 """
@@ -28,10 +29,12 @@ from staytier.domain.surveys import (
     closes_on,
     net_promoter_score,
 )
+from staytier.program.model import SurveyRules
+from staytier.services.guest_mail import SURVEY_INVITATION, enqueue_guest_mail
 from staytier.services.idempotency import Result, run_once
 from staytier.services.job_runs import days_due, run_job_once
 from staytier.services.ledger import post_entry
-from staytier.services.members import member_for_update
+from staytier.services.members import member_for_update, require_guest_name
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, Property, Stay, StayReview, SurveyInvitation
 from staytier.store.queries import property_by_code, stay_by_confirmation
@@ -69,7 +72,33 @@ async def invite_to_survey(
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(SurveyInvitation).values(**values)
-    await session.execute(statement.on_conflict_do_nothing(index_elements=["stay_id"]))
+    invited = await session.scalar(
+        statement.on_conflict_do_nothing(index_elements=["stay_id"]).returning(SurveyInvitation.id)
+    )
+    if invited is not None and state == OPEN:
+        await _mail_invitation(session, runtime, member, stay, invited, last_day, rules)
+
+
+async def _mail_invitation(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    stay: Stay,
+    invitation_id: int,
+    last_day: dt.date,
+    rules: SurveyRules,
+) -> None:
+    """The invitation's mail, through the outbox, once per invitation."""
+    hotel = await session.get(Property, stay.property_id)
+    await enqueue_guest_mail(
+        session, runtime, member, template=SURVEY_INVITATION, key=f"survey:{invitation_id}",
+        values={
+            "property": hotel.name if hotel is not None else "",
+            "survey_number": str(invitation_id),
+            "closes_on": last_day.isoformat(),
+            "points": str(sum(q.points for q in rules.questions)),
+        },
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -142,14 +171,20 @@ class CreditReview:
     review_id: str
     rating: int
     posted_on: dt.date
+    guest_last_name: str = ""
+    guest_first_name: str | None = None
 
 
 async def credit_review(runtime: Runtime, command: CreditReview, *, scope: str = "") -> Result:
     """Credits the program's ``review_points`` for a review of one of the member's completed
-    stays, once per stay. Returns ``{"review_id", "member_id", "points"}``."""
+    stays, once per stay, when the guest's name on the review is the member's
+    (GUEST_NAME_MISMATCH otherwise, as for stays and activity). Another member's stay, one
+    not completed, or an unknown one are all STAY_NOT_FOUND, so a review site learns
+    nothing of stays it was not told of. Returns ``{"review_id", "member_id", "points"}``."""
 
     async def work(session: AsyncSession) -> Result:
         member = await member_for_update(session, command.member_number)
+        require_guest_name(member, command.guest_last_name, command.guest_first_name)
         hotel = await property_by_code(session, command.property_code)
         stay = None
         if hotel is not None:

@@ -1,6 +1,6 @@
 """Sweepstakes: entries earned as qualifying nights are credited (and taken back with a
-reversal), and the draw, which reveals the seed committed in the program file and credits
-the prizes through the ledger.
+reversal), and the draw, which reveals the seed committed in the program file, credits
+the prizes through the ledger and writes each winner's notice to the outbox.
 
 The hooks run in the crediting transaction and cost no statement when no sweepstakes is
 open on the credit's date (the program says so without a query).
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,7 @@ from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.points import LedgerKind
 from staytier.domain.sweepstakes import (
     Entrant,
+    Win,
     draw,
     entrant_id,
     entries_earned,
@@ -26,7 +28,13 @@ from staytier.domain.sweepstakes import (
     prize_slots,
     seed_hash,
 )
-from staytier.program.model import SweepstakesRule
+from staytier.program.model import SweepstakesPrize, SweepstakesRule
+from staytier.services.certificates import SWEEPSTAKES, award_certificate
+from staytier.services.guest_mail import (
+    SWEEPSTAKES_WIN,
+    SWEEPSTAKES_WIN_CERTIFICATE,
+    enqueue_guest_mail,
+)
 from staytier.services.idempotency import Result, run_once
 from staytier.services.ledger import post_entry
 from staytier.services.runtime import Runtime
@@ -215,21 +223,14 @@ async def draw_sweepstakes(
         member_of = {entrant.entrant_id: member_id for entrant, member_id in found}
         wins = draw(command.seed, rule.code, [e for e, _ in found], prize_slots(rule))
         winners = []
+        prizes = [prize for prize in rule.prizes for _ in range(prize.count)]
         # Lock the winners in id order, so two transactions never wait on each other.
         for win in sorted(wins, key=lambda w: member_of[w.entrant_id]):
             member = await session.get(Member, member_of[win.entrant_id], with_for_update=True)
             assert member is not None
-            entry = post_entry(
-                session, member, kind=LedgerKind.BONUS, points=win.points,
-                occurred_at=runtime.now(),
-                effective_on=local_date(runtime.clock, member.time_zone),
-                description=f"Sweepstakes {rule.name}: {win.prize}", keeps_points_alive=False,
-            )  # fmt: skip
-            await session.flush()
             winners.append(
-                {"slot": win.slot, "entrant_id": win.entrant_id, "member_id": member.id,
-                 "prize": win.prize, "points": win.points, "ledger_entry_id": entry.id}
-            )  # fmt: skip
+                await _award_prize(session, runtime, rule, win, prizes[win.slot], member)
+            )
         row = SweepstakesDraw(
             sweepstakes_code=rule.code, seed=command.seed,
             entrants=[{"entrant_id": e.entrant_id, "entries": e.entries} for e, _ in found],
@@ -244,3 +245,44 @@ async def draw_sweepstakes(
         runtime, operation="drawSweepstakes", key=command.idempotency_key, request=command,
         work=work, scope=scope,
     )  # fmt: skip
+
+
+async def _award_prize(
+    session: AsyncSession,
+    runtime: Runtime,
+    rule: SweepstakesRule,
+    win: Win,
+    prize: SweepstakesPrize,
+    member: Member,
+) -> dict[str, Any]:
+    """Credits a slot's prize (points through the ledger, or a certificate keyed by the
+    sweepstakes and slot) and writes the winner's notice; returns the winner as recorded."""
+    today = local_date(runtime.clock, member.time_zone)
+    key = f"sweepstakes:{rule.code}:{win.slot}"
+    entry_id = certificate_id = None
+    values = {"sweepstakes": rule.name, "prize": win.prize, "points": str(win.points)}
+    if prize.certificate is not None:
+        certificate = await award_certificate(
+            session, runtime, member, prize.certificate, source=SWEEPSTAKES, source_key=key,
+            on=today, description=f"{rule.name}: {win.prize}",
+        )  # fmt: skip
+        certificate_id = certificate.id
+        values |= {
+            "certificate": str(certificate.id), "max_category": str(certificate.max_category),
+            "expires_on": certificate.expires_on.isoformat(),
+        }  # fmt: skip
+    else:
+        entry = post_entry(
+            session, member, kind=LedgerKind.BONUS, points=win.points, occurred_at=runtime.now(),
+            effective_on=today, description=f"Sweepstakes {rule.name}: {win.prize}",
+            keeps_points_alive=False,
+        )  # fmt: skip
+        await session.flush()
+        entry_id = entry.id
+    template = SWEEPSTAKES_WIN if certificate_id is None else SWEEPSTAKES_WIN_CERTIFICATE
+    await enqueue_guest_mail(session, runtime, member, template=template, key=key, values=values)
+    return {
+        "slot": win.slot, "entrant_id": win.entrant_id, "member_id": member.id,
+        "prize": win.prize, "points": win.points, "ledger_entry_id": entry_id,
+        "certificate_id": certificate_id,
+    }  # fmt: skip

@@ -544,7 +544,15 @@ class AwardRedemption(Base):
 
 
 class Certificate(Base):
-    """A free-night certificate issued at a night milestone; ISSUED, USED or EXPIRED."""
+    """A free-night certificate; ISSUED, USED or EXPIRED.
+
+    Its ``source`` says why it was given. One issued at a night milestone is unique per
+    member, year and milestone; one given otherwise (``SWEEPSTAKES``, ``GOODWILL``) has no
+    milestone and is unique by ``source_key`` (``sweepstakes:<code>:<slot>``,
+    ``complaint:<id>``), so a retried draw or resolution never issues a second one.
+    ``allowance_points`` is what a goodwill certificate counts against the guest's
+    recognition allowance (0 for the others).
+    """
 
     __tablename__ = "certificates"
     __table_args__ = (
@@ -555,7 +563,10 @@ class Certificate(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     qualification_year: Mapped[int] = mapped_column(Integer)
-    milestone_nights: Mapped[int] = mapped_column(Integer)
+    milestone_nights: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16), default="MILESTONE", server_default="MILESTONE")
+    source_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    allowance_points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     max_category: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(String(200), default="")
     issued_on: Mapped[dt.date] = mapped_column(Date)
@@ -724,6 +735,9 @@ class Complaint(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     goodwill_points: Mapped[int] = mapped_column(Integer, default=0)
     goodwill_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
+    # A recovery benefit granted with the resolution (its program code) and what it issued.
+    goodwill_benefit: Mapped[str | None] = mapped_column(String(40))
+    goodwill_certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
 
 
 class StatusGrant(Base):

@@ -66,6 +66,12 @@ class Complaint(relay.Node):
         description="From logging to resolution; null while open."
     )
     goodwill_points: int
+    goodwill_benefit: str | None = strawberry.field(
+        description="The recovery benefit granted with the resolution (a program code)."
+    )
+    goodwill_certificate_number: int | None = strawberry.field(
+        description="The certificate the benefit issued, listed in guest { certificates }."
+    )
 
     @classmethod
     def of(
@@ -93,6 +99,8 @@ class Complaint(relay.Node):
             resolved_at=row.resolved_at,
             minutes_to_resolve=minutes,
             goodwill_points=row.goodwill_points,
+            goodwill_benefit=row.goodwill_benefit,
+            goodwill_certificate_number=row.goodwill_certificate_id,
         )
 
 
@@ -157,6 +165,12 @@ class ResolveComplaintInput:
     )
     goodwill_reason_code: str | None = strawberry.field(
         default=None, description="A goodwill reason; the program's complaints default if unset."
+    )
+    goodwill_benefit: str | None = strawberry.field(
+        default=None,
+        description="A recovery benefit of the program (complaints.recovery_benefits), "
+        "granted as a free-night certificate; counted at its allowancePoints against the "
+        "role's and the guest's recognition allowance together with goodwillPoints.",
     )
 
 
@@ -226,8 +240,8 @@ class ComplaintsMutation:
         return await complaint_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
-        description="Resolves a complaint, optionally with goodwill points within the "
-        "role's allowance.",
+        description="Resolves a complaint, optionally with goodwill points and a recovery "
+        "benefit within the role's allowance.",
         permission_classes=[StaffOnly],
     )
     async def resolve_complaint(
@@ -241,6 +255,7 @@ class ComplaintsMutation:
             author=input.author,
             goodwill_points=input.goodwill_points,
             goodwill_reason_code=(input.goodwill_reason_code or "").strip().upper(),
+            goodwill_benefit=(input.goodwill_benefit or "").strip().upper(),
         )
         role = context.principal.role.value if context.principal.role else ""
         call = complaints.resolve_complaint(

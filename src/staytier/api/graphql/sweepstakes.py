@@ -15,16 +15,36 @@ from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
 from staytier.api.graphql.permissions import AdminOnly, Authenticated
+from staytier.program import model as program
 from staytier.program.model import SweepstakesRule
 from staytier.services import sweepstakes
 from staytier.store import models
 
 
+@strawberry.type(description="A free-night certificate a prize gives.")
+class PrizeCertificate:
+    max_category: int = strawberry.field(description="Good at hotels up to this category.")
+    valid_months: int = strawberry.field(description="Usable this many months from the draw.")
+
+
 @strawberry.type
 class SweepstakesPrize:
     name: str
-    points: int
+    points: int = strawberry.field(description="0 when the prize is a certificate.")
     count: int
+    certificate: PrizeCertificate | None = strawberry.field(
+        description="The free-night certificate each winner of this prize receives (listed "
+        "in guest { certificates }, redeemed with redeemCertificate); null for points."
+    )
+
+    @classmethod
+    def of(cls, prize: program.SweepstakesPrize) -> SweepstakesPrize:
+        award = prize.certificate
+        return cls(
+            name=prize.name, points=prize.points, count=prize.count,
+            certificate=None if award is None
+            else PrizeCertificate(max_category=award.max_category, valid_months=award.valid_months),
+        )  # fmt: skip
 
 
 @strawberry.type(description="An entrant as published: a pseudonymous id and the entries.")
@@ -79,8 +99,7 @@ class Sweepstakes:
             code=rule.code, name=rule.name, starts_on=rule.starts_on, closes_on=rule.closes_on,
             entries_per_night=rule.entries_per_night,
             max_entries_per_member=rule.max_entries_per_member,
-            prizes=[SweepstakesPrize(name=p.name, points=p.points, count=p.count)
-                    for p in rule.prizes],
+            prizes=[SweepstakesPrize.of(p) for p in rule.prizes],
             seed_hash=rule.seed_hash, seed=draw.seed if draw else None,
             entries=sum(e.entries for e in entrants), entrants=entrants,
             drawn_at=draw.drawn_at if draw else None,

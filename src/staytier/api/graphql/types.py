@@ -307,14 +307,22 @@ class Benefit:
 
 
 @strawberry.type(
-    description="A free-night certificate issued at a night milestone or by a promotion."
+    description="A free-night certificate: issued at a night milestone or by a promotion, "
+    "won in a sweepstakes or given as goodwill on a complaint."
 )
 class Certificate(relay.Node):
     certificate_id: relay.NodeID[int]
     number: int = strawberry.field(description="Give this as certificateId to redeem it.")
     description: str
-    qualification_year: int
-    milestone_nights: int = strawberry.field(description="0 for a promotion's certificate.")
+    source: str = strawberry.field(
+        description="Why it was given: MILESTONE, PROMOTION, SWEEPSTAKES or GOODWILL."
+    )
+    qualification_year: int = strawberry.field(
+        description="The qualification year of its milestone; else the year it was issued."
+    )
+    milestone_nights: int = strawberry.field(
+        description="The night milestone that issued it; 0 when it was not a milestone."
+    )
     max_category: int
     issued_on: dt.date
     expires_on: dt.date = strawberry.field(description="Last day it can be used.")
@@ -327,8 +335,8 @@ class Certificate(relay.Node):
             number=row.id,
             description=row.description,
             qualification_year=row.qualification_year,
-            # A promotion's certificate keys itself by its award (see services.promotions).
-            milestone_nights=max(row.milestone_nights, 0),
+            source=row.source,
+            milestone_nights=row.milestone_nights or 0,
             max_category=row.max_category,
             issued_on=row.issued_on,
             expires_on=row.expires_on,

@@ -209,7 +209,8 @@ class PartnerWebhooks(Controller):
     @_endpoint(
         Feed.REVIEWS,
         "A review site reports a review of a completed stay",
-        "Credits the program's surveys.review_points, once per stay.",
+        "Credits the program's surveys.review_points, once per stay, for a completed stay "
+        "of the member whose name (guest_last_name, optional guest_first_name) matches.",
     )
     async def reviews(
         self,

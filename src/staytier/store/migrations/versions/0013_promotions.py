@@ -13,7 +13,7 @@ from alembic import op
 import staytier.store.types
 
 revision: str = "0013_promotions"
-down_revision: str | None = "0011_engagement"
+down_revision: str | None = "0012_engagement_mail"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
