@@ -13,7 +13,7 @@ from staytier.program.promotions import Promotion, PromotionEffects, PromotionLi
 from staytier.services.runtime import Runtime
 from staytier.store.models import LedgerEntry, Member, PromotionAward, PromotionBudget
 from tests.e2e.conftest import serving
-from tests.e2e.test_concurrent_retries import at_once, enroll, post
+from tests.over_the_wire import at_once, enroll, post
 from tests.support import ENROLL, RECORD_STAY, make_app, stay_input, with_newest_version
 
 D = dt.date

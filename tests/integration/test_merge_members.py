@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 from staytier.services.runtime import Runtime
 from staytier.store.models import AuditEntry, LedgerEntry, Member, StatusPeriod
 from tests.integration.test_birthday_bonus import bonuses, member_born
-from tests.integration.test_test_clock import move
 from tests.privilege_support import ADJUST
-from tests.support import GUEST, GraphQLClient, enroll, new_key, record
+from tests.support import GUEST, GraphQLClient, enroll, move, new_key, record
 
 MERGE = """
 mutation($i: MergeMembersInput!) { mergeMembers(input: $i) {

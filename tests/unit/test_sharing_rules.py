@@ -13,7 +13,7 @@ from staytier.domain.merge import MergeParty, merge_refusal, most_restrictive_co
 from staytier.domain.sharing import contribution_refusal, seat_refusal, transfer_refusal
 from staytier.program.loader import load_program
 from staytier.program.model import PoolingRules, TransferRules
-from tests.unit.test_program_validation import DEMO, load_variant
+from tests.program_files import DEMO, load_variant
 
 SECTIONS_START = "  # Points between members:"
 
