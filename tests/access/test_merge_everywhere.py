@@ -13,19 +13,8 @@ from sqlalchemy import func, select
 from staytier.domain.merge import MERGE_RULES, MergeRule
 from staytier.services.merge import COMBINED, member_columns
 from staytier.store.models import LedgerEntry, Member
-from tests.access.test_erasure_everywhere import (
-    ERASE,
-    PERSONAL,
-    Scene,
-    full_history,
-    hits,
-    scene,
-    text_at_rest,
-    totals,
-)
+from tests.access.scenes import ERASE, PERSONAL, Scene, full_history, hits, text_at_rest, totals
 from tests.support import ENROLL, new_key
-
-__all__ = ["scene"]  # the fixture, shared with the erasure test
 
 MERGE = """mutation($i: MergeMembersInput!) { mergeMembers(input: $i) {
   guest { memberNumber points { balance } } userErrors { code field message } } }"""

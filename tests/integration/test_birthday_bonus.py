@@ -11,39 +11,8 @@ from sqlalchemy import func, select
 from staytier.services.birthdays import credit_birthdays
 from staytier.services.runtime import Runtime
 from staytier.store.models import JobRun
-from tests.support import ENROLL, GraphQLClient, move, stay_input
-
-BIRTHDAY = """
-mutation($i: SetSpecialDateInput!) { setSpecialDate(input: $i) { userErrors { code } } }
-"""
-
-LEDGER = """
-query($n: String!) {
-  guest(memberNumber: $n) {
-    points { balance }
-    ledger(first: 10) { edges { node { kind points description effectiveOn } } }
-  }
-}
-"""
-
-
-async def member_born(client: GraphQLClient, born: str, time_zone: str = "UTC") -> str:
-    data = await client(
-        ENROLL, input={"firstName": "Birthday", "lastName": "Guest", "timeZone": time_zone}
-    )
-    number: str = data["enrollGuest"]["guest"]["memberNumber"]
-    done = await client(BIRTHDAY, i={"memberNumber": number, "kind": "BIRTHDAY", "date": born})
-    assert done["setSpecialDate"]["userErrors"] == []
-    return number
-
-
-async def bonuses(client: GraphQLClient, number: str) -> list[tuple[int, str, str]]:
-    data: dict[str, Any] = (await client(LEDGER, n=number))["guest"]
-    return [
-        (e["node"]["points"], e["node"]["description"], e["node"]["effectiveOn"])
-        for e in data["ledger"]["edges"]
-        if e["node"]["kind"] == "BONUS"
-    ]
+from tests.engagement_support import LEDGER, bonuses, member_born
+from tests.support import GraphQLClient, move, stay_input
 
 
 def birthday_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:

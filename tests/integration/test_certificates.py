@@ -4,11 +4,10 @@ redeemCertificate for one night up to category 6, expired by the test clock."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
+from tests.engagement_support import certificate_input, use
 from tests.privilege_support import (
     CANCEL_AWARD,
-    REDEEM_CERTIFICATE,
     certificates,
     make_platinum,
     set_clock,
@@ -17,23 +16,6 @@ from tests.support import GraphQLClient, enroll, guest, new_key, record
 
 D = dt.date
 JANUARY = D(2026, 1, 5)  # 50 nights from here check out on 24 February 2026
-
-
-def certificate_input(
-    number: str, certificate: int, arrival: dt.date, property_code: str = "PAROP"
-) -> dict[str, Any]:
-    return {
-        "idempotencyKey": new_key(),
-        "memberNumber": number,
-        "certificateId": certificate,
-        "propertyCode": property_code,
-        "arrivalDate": arrival.isoformat(),
-    }
-
-
-async def use(client: GraphQLClient, fields: dict[str, Any]) -> dict[str, Any]:
-    payload: dict[str, Any] = (await client(REDEEM_CERTIFICATE, input=fields))["redeemCertificate"]
-    return payload
 
 
 async def test_crossing_50_nights_issues_a_certificate_valid_for_12_months(

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from staytier.services.runtime import Runtime
 from staytier.store.models import StatusGrant
-from tests.integration.test_status_grants import CHALLENGE, challenge_input, grant
+from tests.engagement_support import CHALLENGE, challenge_input, grant
 from tests.privilege_support import set_clock
 from tests.support import GraphQLClient, enroll, record
 

@@ -14,10 +14,21 @@ import pytest
 
 from staytier.program.loader import default_program_path
 from staytier.store.database import Database
-from tests.integration.test_certificates import certificate_input, use
-from tests.integration.test_complaints import LOG, log, log_input, resolve_input, stayed
-from tests.integration.test_member_value import GOODWILL, STAYS, VALUE, goodwill, three_stays
-from tests.integration.test_sweepstakes_certificates import certificates_of
+from tests.engagement_support import (
+    GOODWILL,
+    LOG,
+    STAYS,
+    VALUE,
+    certificate_input,
+    certificates_of,
+    goodwill,
+    log,
+    log_input,
+    resolve_input,
+    stayed,
+    three_stays,
+    use,
+)
 from tests.privilege_support import set_clock
 from tests.support import GraphQLClient, guest, make_app, make_runtime
 

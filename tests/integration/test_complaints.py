@@ -14,25 +14,10 @@ from sqlalchemy import select
 from staytier.services.runtime import Runtime
 from staytier.store.models import Complaint
 from tests.desk import arrivals, book, nodes
-from tests.support import GraphQLClient, enroll, member_id, new_key, record
+from tests.engagement_support import LOG, RESOLVE, log, log_input, resolve_input, stayed
+from tests.support import GraphQLClient, member_id
 
 D = dt.date
-COMPLAINT_FIELDS = """
-    complaint {
-      number propertyCode confirmationNumber memberNumber category severity description
-      author owner open resolution resolvedBy minutesToResolve goodwillPoints
-    }
-    guest { points { balance } }
-    userErrors { code field message }
-"""
-LOG = f"""
-mutation Log($input: LogComplaintInput!) {{ logComplaint(input: $input) {{ {COMPLAINT_FIELDS} }} }}
-"""
-RESOLVE = f"""
-mutation Resolve($input: ResolveComplaintInput!) {{
-  resolveComplaint(input: $input) {{ {COMPLAINT_FIELDS} }}
-}}
-"""
 COMPLAINTS = """
 query Complaints($code: String, $open: Boolean, $first: Int, $after: String) {
   complaints(propertyCode: $code, open: $open, first: $first, after: $after) {
@@ -47,45 +32,6 @@ query Export($number: String!) { exportGuestData(memberNumber: $number) }
 ERASE = """
 mutation Erase($input: EraseGuestInput!) { eraseGuest(input: $input) { userErrors { code } } }
 """
-
-
-def log_input(confirmation: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "idempotencyKey": new_key(),
-        "propertyCode": "NYCTS",
-        "confirmationNumber": confirmation,
-        "category": "NOISE",
-        "severity": "HIGH",
-        "description": "Construction noise from 7 am in room 1204",
-        "author": "duty.manager@nycts",
-        **extra,
-    }
-
-
-def resolve_input(number: int, **extra: Any) -> dict[str, Any]:
-    return {
-        "idempotencyKey": new_key(),
-        "complaintNumber": number,
-        "resolution": "Moved to a quiet room, apologised",
-        "author": "gm@nycts",
-        **extra,
-    }
-
-
-async def stayed(client: GraphQLClient, confirmation: str = "NOISY-1") -> str:
-    number = await enroll(client, "Grace", "Hopper")
-    done = await record(
-        client, member_number=number, arrival=D(2026, 2, 20), nights=3, confirmation=confirmation
-    )
-    assert done["userErrors"] == []
-    return number
-
-
-async def log(client: GraphQLClient, **extra: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = (
-        await client(LOG, input=log_input(extra.pop("confirmation", "NOISY-1"), **extra))
-    )["logComplaint"]
-    return payload
 
 
 async def test_a_front_desk_logs_a_complaint_and_resolves_it_with_goodwill(

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from staytier.services.runtime import Runtime
 from staytier.store.models import PartnerRequest
-from tests.integration.test_sweepstakes import draw
+from tests.engagement_support import draw, member_with_email
 from tests.mail_relay import SmtpRelay, mailing_runtime
 from tests.partners import advance, worker
 from tests.privilege_support import set_clock
-from tests.support import ENROLL, GraphQLClient, new_key, record
+from tests.support import GraphQLClient, new_key, record
 
 D = dt.date
 REQUESTS = """
@@ -33,18 +33,6 @@ ERASE = """
 mutation E($input: EraseGuestInput!) { eraseGuest(input: $input) { userErrors { code } } }
 """
 Relay = tuple[SmtpRelay, int]
-
-
-async def member_with_email(
-    client: GraphQLClient, first: str, email: str, language: str = "en"
-) -> str:
-    data = await client(
-        ENROLL,
-        input={"firstName": first, "lastName": "Mailer", "email": email, "language": language},
-    )
-    assert data["enrollGuest"]["userErrors"] == []
-    number: str = data["enrollGuest"]["guest"]["memberNumber"]
-    return number
 
 
 async def checked_out(client: GraphQLClient, number: str, confirmation: str, **stay: Any) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,58 +19,27 @@ from staytier.domain.access import Role
 from staytier.program.loader import default_program_path
 from staytier.services.runtime import Runtime
 from staytier.store.database import Database
-from tests.integration.test_complaints import LOG, RESOLVE, log_input, resolve_input
-from tests.support import GraphQLClient, enroll, make_app, make_runtime, record, set_clock
+from tests.engagement_support import (
+    GOODWILL,
+    LOG,
+    RESOLVE,
+    STAYS,
+    TODAY,
+    VALUE,
+    goodwill,
+    log_input,
+    resolve_input,
+    three_stays,
+)
+from tests.support import GraphQLClient, make_app, make_runtime, record
 
 D = dt.date
-TODAY = D(2026, 3, 2)
 RECOGNITION = """
   [versions.insight.recognition]
   share_of_lifetime_value = "0.05"
   max_points = 5000
   months = 12
 """
-
-VALUE = """
-query Value($n: String!) {
-  guest(memberNumber: $n) {
-    value { recency frequency monetary segment lifetimeValue recognitionAllowance currency }
-    points { balance }
-  }
-}
-"""
-
-GOODWILL = """
-mutation Goodwill($input: PostGoodwillPointsInput!) {
-  postGoodwillPoints(input: $input) {
-    entry { points }
-    userErrors { code field message }
-  }
-}
-"""
-
-STAYS = """
-query S($n: String!) { guest(memberNumber: $n) { stays(first: 1) { edges { node {
-  confirmationNumber
-} } } } }
-"""
-
-
-async def three_stays(runtime: Runtime, client: GraphQLClient) -> str:
-    set_clock(runtime, D(2025, 1, 10))
-    number = await enroll(client, "Rosalind", "Franklin")
-    set_clock(runtime, TODAY)
-    for arrival, room in ((D(2025, 6, 1), "500"), (D(2025, 11, 3), "700"), (D(2026, 2, 1), "800")):
-        stayed = await record(client, member_number=number, arrival=arrival, nights=2, room=room)
-        assert stayed["userErrors"] == []
-    return number
-
-
-def goodwill(number: str, points: int, key: str) -> dict[str, Any]:
-    return {
-        "idempotencyKey": key, "memberNumber": number, "points": points,
-        "reasonCode": "ROOM_NOT_READY", "author": "duty.manager@nycts",
-    }  # fmt: skip
 
 
 @pytest.fixture

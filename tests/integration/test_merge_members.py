@@ -12,16 +12,11 @@ from sqlalchemy import func, select
 
 from staytier.services.runtime import Runtime
 from staytier.store.models import AuditEntry, LedgerEntry, Member, StatusPeriod
-from tests.integration.test_birthday_bonus import bonuses, member_born
+from tests.engagement_support import bonuses, member_born
 from tests.privilege_support import ADJUST
+from tests.sharing_support import MERGE, merge_input
 from tests.support import GUEST, GraphQLClient, enroll, move, new_key, record
 
-MERGE = """
-mutation($i: MergeMembersInput!) { mergeMembers(input: $i) {
-  report { survivorMemberNumber duplicateMemberNumber reason pointsMoved consentsWithdrawn
-           rows { table moved kept } requalifiedYears }
-  guest { memberNumber tier { code } points { balance } }
-  userErrors { code field message } } }"""
 PROFILE = """query($n: String!) { guest(memberNumber: $n) { memberNumber
   preferences { category value }
   consents { purpose granted }
@@ -30,15 +25,6 @@ ME = "{ me { memberNumber points { balance } } }"
 SEARCH = "query($q: String!) { searchGuests(query: $q) { edges { node { memberNumber } } } }"
 ERASE = """mutation($n: String!) {
   eraseGuest(input: {memberNumber: $n, reason: "asked"}) { userErrors { code } } }"""
-
-
-def merge_input(survivor: str, duplicate: str) -> dict[str, Any]:
-    return {
-        "idempotencyKey": new_key(),
-        "survivorMemberNumber": survivor,
-        "duplicateMemberNumber": duplicate,
-        "reason": "enrolled twice, desk and online",
-    }
 
 
 async def give(client: GraphQLClient, number: str, points: int) -> None:

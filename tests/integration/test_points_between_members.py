@@ -17,24 +17,9 @@ from staytier.clock import TestClock
 from staytier.services.runtime import Runtime
 from staytier.store.models import LedgerEntry, Member
 from tests.privilege_support import ADJUST
+from tests.sharing_support import CONTRIBUTE, CREATE, INVITE, JOIN, LEAVE, TRANSFER
 from tests.support import ENROLL, GraphQLClient, enroll, new_key, set_clock
 
-TRANSFER = """
-mutation($i: TransferPointsInput!) { transferPoints(input: $i) {
-  transfer { points recipientMemberNumber year }
-  guest { points { balance } } userErrors { code field message } } }"""
-POOL_FIELDS = """pool { id name ownerMemberNumber pooledPoints
-  members { memberNumber state owner contributedPoints } }
-  guest { points { balance } } userErrors { code field message }"""
-CREATE = (
-    f"mutation($i: CreatePointsPoolInput!) {{ createPointsPool(input: $i) {{ {POOL_FIELDS} }} }}"
-)
-INVITE = f"""mutation($i: InviteToPointsPoolInput!) {{
-  inviteToPointsPool(input: $i) {{ {POOL_FIELDS} }} }}"""
-JOIN = f"mutation($i: JoinPointsPoolInput!) {{ joinPointsPool(input: $i) {{ {POOL_FIELDS} }} }}"
-LEAVE = f"mutation($i: LeavePointsPoolInput!) {{ leavePointsPool(input: $i) {{ {POOL_FIELDS} }} }}"
-CONTRIBUTE = f"""mutation($i: ContributeToPointsPoolInput!) {{
-  contributeToPointsPool(input: $i) {{ {POOL_FIELDS} }} }}"""
 BALANCE = """query($n: String!) { guest(memberNumber: $n) { points { balance }
   ledger(first: 50) { edges { node { kind points balanceAfter description } } } } }"""
 MY_POOL = """{ me { pointsPool { name pooledPoints members { memberNumber state } }

@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 
 from staytier.services.runtime import Runtime
 from staytier.store.models import LedgerEntry, Member
-from tests.integration.test_merge_members import MERGE, merge_input
-from tests.integration.test_points_between_members import CONTRIBUTE, CREATE, INVITE, JOIN, TRANSFER
 from tests.privilege_support import ADJUST
+from tests.sharing_support import CONTRIBUTE, CREATE, INVITE, JOIN, MERGE, TRANSFER, merge_input
 from tests.support import GraphQLClient, enroll, new_key
 
 PEOPLE = 4

@@ -3,8 +3,9 @@ balance is the sum of the ledger, the promotion's points net of reversals are ex
 the stays that stand completed earn under the version in force at their checkout, and the
 promotion's budget row counts exactly those points.
 
-Reuses the message strategies and the stay model of ``test_ledger_properties``; the
-expected promotion points are recomputed here from the program's numbers.
+Plays the message strategies and the stay model of ``tests/stay_messages.py``, like
+``test_ledger_properties``; the expected promotion points are recomputed here from the
+program's numbers.
 """
 
 from __future__ import annotations
@@ -26,15 +27,7 @@ from staytier.program.promotions import (
 )
 from staytier.services.runtime import Runtime
 from staytier.store.models import LedgerEntry, Member, PromotionAward, PromotionBudget
-from tests.integration.test_ledger_properties import (
-    CURRENCY,
-    SLOTS,
-    Model,
-    Operation,
-    apply,
-    base_points,
-    operations,
-)
+from tests.stay_messages import CURRENCY, SLOTS, Model, Operation, apply, base_points, operations
 from tests.support import GraphQLClient, enroll, make_app, new_key, with_newest_version
 
 D = dt.date

@@ -12,22 +12,11 @@ from sqlalchemy import func, select
 
 from staytier.services.runtime import Runtime
 from staytier.store.models import StatusGrant, StatusPeriod
+from tests.engagement_support import CHALLENGE, GIFT, GRANT, challenge_input, grant
 from tests.privilege_support import make_platinum, set_clock
 from tests.support import GraphQLClient, enroll, guest, member_id, new_key, record
 
 D = dt.date
-PAYLOAD = """
-    grant { kind state tierCode validFrom validThrough nightsRequired reason evidence }
-    guest { memberNumber tier { code validThrough } }
-    userErrors { code field message }
-"""
-GRANT = f"mutation G($input: GrantStatusInput!) {{ grantStatus(input: $input) {{ {PAYLOAD} }} }}"
-CHALLENGE = f"""
-mutation C($input: StartStatusChallengeInput!) {{
-  startStatusChallenge(input: $input) {{ {PAYLOAD} }}
-}}
-"""
-GIFT = f"mutation T($input: GiftTierInput!) {{ giftTier(input: $input) {{ {PAYLOAD} }} }}"
 HISTORY = """
 query H($n: String!) {
   guest(memberNumber: $n) {
@@ -48,11 +37,6 @@ def match_input(number: str, **extra: Any) -> dict[str, Any]:
         "evidenceReference": "ticket SM-1042",
         **extra,
     }
-
-
-async def grant(client: GraphQLClient, document: str, root: str, **input: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = (await client(document, input=input))[root]
-    return payload
 
 
 async def history(client: GraphQLClient, number: str) -> dict[str, Any]:
@@ -141,10 +125,6 @@ async def test_a_matched_member_who_does_not_stay_lands_softly_at_year_end(
 
 
 # --- challenge ------------------------------------------------------------------------------
-
-
-def challenge_input(number: str, tier: str = "GOLD") -> dict[str, Any]:
-    return {"idempotencyKey": new_key(), "memberNumber": number, "tierCode": tier}
 
 
 async def test_a_challenge_met_within_its_days_becomes_earned_status(

@@ -10,11 +10,11 @@ from typing import Any
 
 from freezegun import freeze_time
 
+from tests.engagement_support import DRAW, SEED, draw
 from tests.privilege_support import set_clock
 from tests.support import GraphQLClient, enroll, guest, new_key, record
 
 D = dt.date
-SEED = "staytier-2026-demo-seed-7f3c9a"
 SWEEPSTAKES = """
 { sweepstakes(first: 5) { edges { node {
     code seedHash seed entries closesOn
@@ -25,14 +25,6 @@ SWEEPSTAKES = """
 ENTRIES = """
 query E($n: String!) {
   guest(memberNumber: $n) { sweepstakesEntries { code entrantId entries prize } }
-}
-"""
-DRAW = """
-mutation Draw($input: DrawSweepstakesInput!) {
-  drawSweepstakes(input: $input) {
-    sweepstakes { code seed entries winners { slot entrantId prize points } }
-    userErrors { code field message }
-  }
 }
 """
 CANCEL = """
@@ -48,15 +40,6 @@ async def published(client: GraphQLClient) -> dict[str, Any]:
 async def entries(client: GraphQLClient, number: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = (await client(ENTRIES, n=number))["guest"]["sweepstakesEntries"]
     return found
-
-
-async def draw(client: GraphQLClient, seed: str = SEED, key: str | None = None) -> dict[str, Any]:
-    payload: dict[str, Any] = (
-        await client(
-            DRAW, input={"idempotencyKey": key or new_key(), "code": "NIGHTS2026", "seed": seed}
-        )
-    )["drawSweepstakes"]
-    return payload
 
 
 def rerun(seed: str, code: str, entrants: list[dict[str, Any]], slots: int) -> list[str]:

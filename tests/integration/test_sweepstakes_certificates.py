@@ -7,16 +7,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from staytier.program.loader import default_program_path
 from staytier.services.runtime import Runtime
 from staytier.store.database import Database
-from tests.integration.test_certificates import certificate_input, use
-from tests.integration.test_guest_mail import member_with_email
-from tests.integration.test_sweepstakes import draw
+from tests.engagement_support import (
+    certificate_input,
+    certificates_of,
+    draw,
+    member_with_email,
+    use,
+)
 from tests.mail_relay import SmtpRelay, mailing_runtime
 from tests.partners import worker
 from tests.privilege_support import set_clock
@@ -27,11 +30,6 @@ RUNNER_UP = '{ name = "Runner-up", points = 10000, count = 2 },'
 FREE_NIGHT = (
     '{ name = "Free night", count = 2, certificate = { max_category = 5, valid_months = 6 } },'
 )
-CERTIFICATES = """
-query C($n: String!) { guest(memberNumber: $n) { certificates(first: 5) { edges { node {
-  number source milestoneNights maxCategory issuedOn expiresOn status description
-} } } } }
-"""
 PRIZES = "{ sweepstakes(first: 1) { edges { node { prizes { name points count "
 PRIZES += "certificate { maxCategory validMonths } } } } } }"
 
@@ -51,11 +49,6 @@ async def prizes(prize_runtime: Runtime) -> AsyncIterator[GraphQLClient]:
     graphql = GraphQLClient(make_app(prize_runtime))
     yield graphql
     await graphql.aclose()
-
-
-async def certificates_of(client: GraphQLClient, number: str) -> list[dict[str, Any]]:
-    edges = (await client(CERTIFICATES, n=number))["guest"]["certificates"]["edges"]
-    return [edge["node"] for edge in edges]
 
 
 async def entrants(client: GraphQLClient, count: int) -> list[str]:

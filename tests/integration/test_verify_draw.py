@@ -14,7 +14,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from staytier.cli import app
-from tests.integration.test_sweepstakes import draw
+from tests.engagement_support import draw
 from tests.privilege_support import set_clock
 from tests.support import GraphQLClient, enroll, record
 
