@@ -117,7 +117,9 @@ MERGE_RULES: dict[tuple[str, str], ColumnMerge] = {
     ),
     ("referral_codes", "member_id"): _keep("the survivor gives friends its own code"),
     ("referrals", "referrer_id"): _move("friends the duplicate referred count for the survivor"),
-    ("referrals", "friend_id"): _unless("who referred the guest, unless the survivor was referred"),
+    ("referrals", "friend_id"): _keep(
+        "who referred the duplicate stays with it: a guest is referred once, as one account"
+    ),
     ("member_merges", "survivor_member_id"): _keep("earlier merges as they were reported"),
     ("member_merges", "duplicate_member_id"): _keep("earlier merges as they were reported"),
 }
