@@ -363,6 +363,40 @@ MATRIX: dict[str, Operation] = {
         {GUEST},
         i={"idempotencyKey": "gt-1", "recipientMemberNumber": "BOB", "tierCode": "GOLD"},
     ),
+    "registerForPromotion": mutation(
+        "registerForPromotion",
+        {ADMIN, DESK, GUEST},
+        i={"idempotencyKey": "rp-1", "memberNumber": "ADA", "promotionCode": "NONE"},
+    ),
+    # Points move between members only at the guest's own hand.
+    "createPointsPool": mutation(
+        "createPointsPool", {GUEST}, i={"idempotencyKey": "cp-1", "name": "Home"}
+    ),
+    "inviteToPointsPool": mutation(
+        "inviteToPointsPool", {GUEST}, i={"idempotencyKey": "ip-1", "memberNumber": "BOB"}
+    ),
+    "joinPointsPool": mutation(
+        "joinPointsPool", {GUEST}, i={"idempotencyKey": "jp-1", "poolId": "1"}
+    ),
+    "leavePointsPool": mutation("leavePointsPool", {GUEST}, i={"idempotencyKey": "lp-1"}),
+    "contributeToPointsPool": mutation(
+        "contributeToPointsPool", {GUEST}, i={"idempotencyKey": "tp-1", "points": 1000}
+    ),
+    "transferPoints": mutation(
+        "transferPoints",
+        {GUEST},
+        i={"idempotencyKey": "xp-1", "recipientMemberNumber": "BOB", "points": 1000},
+    ),
+    "mergeMembers": mutation(
+        "mergeMembers",
+        {ADMIN},
+        i={
+            "idempotencyKey": "mm-1",
+            "survivorMemberNumber": "ADA",
+            "duplicateMemberNumber": "NOBODY",
+            "reason": "enrolled twice",
+        },
+    ),
 }
 
 
