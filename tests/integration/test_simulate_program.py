@@ -293,7 +293,8 @@ async def test_cancelling_stops_the_job_at_its_next_batch(
 PROMOTIONS = """
 query Simulation($id: ID!) {
   simulation(id: $id) {
-    status pointsIssued { actual simulated }
+    status pointsIssued { actual simulated } movedUpCount movedDownCount
+    membersByTier { tierCode actual simulated }
     promotionPoints { actual simulated } promotionCost { actual simulated }
   }
 }
@@ -309,8 +310,9 @@ SECOND_STAY = 'code = "SECONDSTAY"'
 
 async def promoted_history(runtime: Runtime, client: GraphQLClient) -> dict[str, str]:
     """Ada registers for both demo promotions on 2 January 2026 and stays twice (3,000
-    and 2,000 base points doubled; her second stay of two nights earns 1,000 points and a
-    night from SECONDSTAY): 6,000 promotion points. Bob stays twice and never registers."""
+    and 2,000 base points doubled; her second stay of two nights or more earns 1,000 points
+    and a night from SECONDSTAY): 6,000 promotion points, and nine nights plus that one make
+    her Silver. Bob stays twice and never registers."""
     set_clock(runtime, D(2025, 3, 1))
     members = {name: await enroll(client, "Test", name) for name in ("Ada", "Bob")}
     set_clock(runtime, D(2026, 1, 2))
@@ -326,7 +328,7 @@ async def promoted_history(runtime: Runtime, client: GraphQLClient) -> dict[str,
     await ada.aclose()
     set_clock(runtime, TODAY)
     for name, stays in (
-        ("Ada", ((D(2026, 1, 10), 3, "300"), (D(2026, 2, 10), 2, "200"))),
+        ("Ada", ((D(2026, 1, 10), 5, "300"), (D(2026, 2, 10), 4, "200"))),
         ("Bob", ((D(2026, 1, 20), 2, "100"), (D(2026, 2, 15), 2, "100"))),
     ):
         for arrival, nights, room in stays:
@@ -355,6 +357,11 @@ async def test_the_served_program_reproduces_the_promotion_points_and_their_cost
     # At the demo's 0.6 cents a point.
     assert found["promotionCost"] == {"actual": "36.00", "simulated": "36.00"}
     assert found["pointsIssued"]["actual"] == found["pointsIssued"]["simulated"]
+    # Ada's promotion night made her Silver, in the books and in the replay.
+    assert found["movedUpCount"] == found["movedDownCount"] == 0
+    assert {t["tierCode"]: (t["actual"], t["simulated"]) for t in found["membersByTier"]}[
+        "SILVER"
+    ] == (1, 1)
     # Replayed in the database or through the rule code, the same promotion points.
     for set_based in (True, False):
         candidate = simulation.served_program(runtime)
@@ -371,6 +378,7 @@ async def test_the_served_program_reproduces_the_promotion_points_and_their_cost
         assert (summary["actual_promotion_points"], summary["simulated_promotion_points"]) == (
             6_000, 6_000,
         )  # fmt: skip
+        assert summary["moved_up"] == summary["moved_down"] == 0
 
 
 async def test_a_candidates_richer_promotion_and_one_without_registration_cost_more(
