@@ -125,6 +125,21 @@ def write_comparison(out: TextIO, summary: dict[str, Any]) -> None:
             summary["simulated_benefit_cost_usd"],
         ]
     )
+    if "actual_promotion_points" in summary:  # not in a summary stored before they counted
+        writer.writerow(
+            [
+                "promotion_points",
+                summary["actual_promotion_points"],
+                summary["simulated_promotion_points"],
+            ]
+        )
+        writer.writerow(
+            [
+                f"promotion_cost_{currency}",
+                summary["actual_promotion_cost"],
+                summary["simulated_promotion_cost"],
+            ]
+        )
 
 
 @app.command()

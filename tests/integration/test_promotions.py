@@ -308,3 +308,89 @@ async def test_card_spend_and_a_stay_earn_points_nights_and_a_certificate_from_p
          "status": "ISSUED"},
     ]  # fmt: skip
     await both.aclose()
+
+
+CERTIFICATE_NUMBERS = """
+query C($n: String!) {
+  guest(memberNumber: $n) {
+    points { balance }
+    certificates(first: 5) { edges { node { number description status } } }
+  }
+}
+"""
+REDEEM_CERTIFICATE = """
+mutation R($input: RedeemCertificateInput!) {
+  redeemCertificate(input: $input) { userErrors { code field } }
+}
+"""
+
+
+def certificates_of(found: dict[str, Any]) -> list[tuple[int, str]]:
+    return sorted(
+        (e["node"]["number"], e["node"]["status"]) for e in found["certificates"]["edges"]
+    )
+
+
+async def cancel_stay(client: GraphQLClient, property_code: str, confirmation: str) -> None:
+    fields = {"idempotencyKey": new_key(), "propertyCode": property_code,
+              "confirmationNumber": confirmation}  # fmt: skip
+    assert (await client(CANCEL, input=fields))["cancelStay"]["userErrors"] == []
+
+
+async def redeem_certificate(client: GraphQLClient, number: str, certificate: int) -> list[str]:
+    fields = {"idempotencyKey": new_key(), "memberNumber": number, "certificateId": certificate,
+              "propertyCode": "PAROP", "arrivalDate": "2026-04-10"}  # fmt: skip
+    payload = (await client(REDEEM_CERTIFICATE, input=fields))["redeemCertificate"]
+    return [error["code"] for error in payload["userErrors"]]
+
+
+async def test_a_cancelled_stay_cancels_its_unused_promotion_certificate_and_a_used_one_stays(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    paris = Promotion(
+        code="PARISNIGHT", name="A night in Paris", starts_on=D(2026, 1, 1),
+        ends_on=D(2026, 12, 31), eligibility=PromotionEligibility(countries=["FR"]),
+        effects=PromotionEffects(points=500, certificate_max_category=5),
+    )  # fmt: skip
+    app = GraphQLClient(make_app(with_promotions(runtime, paris)))
+    ada = await enroll(app, "Ada", "Paris")
+    for confirmation, arrival in (("PA1", D(2026, 2, 20)), ("PA2", D(2026, 2, 24))):
+        await record(app, member_number=ada, arrival=arrival, nights=1, property_code="PAROP",
+                     currency="EUR", confirmation=confirmation)  # fmt: skip
+    assert certificates_of((await app(CERTIFICATE_NUMBERS, n=ada))["guest"]) == [
+        (1, "ISSUED"), (2, "ISSUED"),
+    ]  # fmt: skip
+    # The second certificate pays for a night; then both stays are cancelled.
+    assert await redeem_certificate(app, ada, 2) == []
+    await cancel_stay(app, "PAROP", "PA1")
+    await cancel_stay(app, "PAROP", "PA2")
+
+    found = (await app(CERTIFICATE_NUMBERS, n=ada))["guest"]
+    # The unused one is cancelled with its stay; the used one stays used.
+    assert certificates_of(found) == [(1, "CANCELLED"), (2, "USED")]
+    assert found["points"]["balance"] == 0
+    assert await redeem_certificate(app, ada, 1) == ["CERTIFICATE_CANCELLED"]
+    assert certificates_of((await app(CERTIFICATE_NUMBERS, n=ada))["guest"]) == [
+        (1, "CANCELLED"), (2, "USED"),
+    ]  # fmt: skip
+    await app.aclose()
+
+
+async def test_a_corrected_stay_that_still_earns_the_certificate_leaves_one_issued(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    paris = Promotion(
+        code="PARISNIGHT", name="A night in Paris", starts_on=D(2026, 1, 1),
+        ends_on=D(2026, 12, 31), eligibility=PromotionEligibility(countries=["FR"]),
+        effects=PromotionEffects(certificate_max_category=5),
+    )  # fmt: skip
+    app = GraphQLClient(make_app(with_promotions(runtime, paris)))
+    ada = await enroll(app, "Ada", "Paris")
+    stay = {"member_number": ada, "arrival": D(2026, 2, 20), "nights": 1,
+            "property_code": "PAROP", "currency": "EUR", "confirmation": "PC1"}  # fmt: skip
+    await record(app, **stay)
+    await record(app, **stay, room="180.00")  # the folio corrected: reversed and credited again
+
+    found = certificates_of((await app(CERTIFICATE_NUMBERS, n=ada))["guest"])
+    assert sorted(status for _, status in found) == ["CANCELLED", "ISSUED"]
+    await app.aclose()

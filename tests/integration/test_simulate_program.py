@@ -18,8 +18,8 @@ from staytier.domain.access import Role
 from staytier.program.loader import default_program_path
 from staytier.services import simulation
 from staytier.services.runtime import Runtime
-from staytier.store.models import LedgerEntry, StatusPeriod
-from tests.support import GraphQLClient, enroll, record, set_clock
+from staytier.store.models import LedgerEntry, Member, StatusPeriod
+from tests.support import GraphQLClient, enroll, new_key, record, set_clock
 
 D = dt.date
 TODAY = D(2026, 3, 2)
@@ -288,3 +288,115 @@ async def test_cancelling_stops_the_job_at_its_next_batch(
     assert [e["code"] for e in unknown["cancelSimulation"]["userErrors"]] == [
         "SIMULATION_NOT_FOUND"
     ]
+
+
+PROMOTIONS = """
+query Simulation($id: ID!) {
+  simulation(id: $id) {
+    status pointsIssued { actual simulated } movedUpCount movedDownCount
+    membersByTier { tierCode actual simulated }
+    promotionPoints { actual simulated } promotionCost { actual simulated }
+  }
+}
+"""
+REGISTER = """
+mutation Register($input: RegisterForPromotionInput!) {
+  registerForPromotion(input: $input) { userErrors { code } }
+}
+"""
+DOUBLE = 'effects = { base_points_multiplier = "2" }'
+SECOND_STAY = 'code = "SECONDSTAY"'
+
+
+async def promoted_history(runtime: Runtime, client: GraphQLClient) -> dict[str, str]:
+    """Ada registers for both demo promotions on 2 January 2026 and stays twice (3,000
+    and 2,000 base points doubled; her second stay of two nights or more earns 1,000 points
+    and a night from SECONDSTAY): 6,000 promotion points, and nine nights plus that one make
+    her Silver. Bob stays twice and never registers."""
+    set_clock(runtime, D(2025, 3, 1))
+    members = {name: await enroll(client, "Test", name) for name in ("Ada", "Bob")}
+    set_clock(runtime, D(2026, 1, 2))
+    async with runtime.db.reading() as session:
+        ada_id = await session.scalar(
+            select(Member.id).where(Member.member_number == members["Ada"])
+        )
+    ada = await client.acting_as(Role.GUEST, member_id=ada_id)
+    for code in ("DOUBLEPOINTS", "SECONDSTAY"):
+        fields = {"idempotencyKey": new_key(), "memberNumber": members["Ada"],
+                  "promotionCode": code}  # fmt: skip
+        assert (await ada(REGISTER, input=fields))["registerForPromotion"]["userErrors"] == []
+    await ada.aclose()
+    set_clock(runtime, TODAY)
+    for name, stays in (
+        ("Ada", ((D(2026, 1, 10), 5, "300"), (D(2026, 2, 10), 4, "200"))),
+        ("Bob", ((D(2026, 1, 20), 2, "100"), (D(2026, 2, 15), 2, "100"))),
+    ):
+        for arrival, nights, room in stays:
+            await record(client, member_number=members[name], arrival=arrival, nights=nights,
+                         room=room)  # fmt: skip
+    return members
+
+
+async def promotion_figures(client: GraphQLClient, program: str) -> dict[str, Any]:
+    started = await simulate(client, programFile=program)
+    assert started["userErrors"] == []
+    await finished(client, started["simulation"]["id"])
+    found: dict[str, Any] = (await client(PROMOTIONS, id=started["simulation"]["id"]))["simulation"]
+    assert found["status"] == "DONE"
+    return found
+
+
+async def test_the_served_program_reproduces_the_promotion_points_and_their_cost(
+    runtime: Runtime, client: GraphQLClient
+) -> None:
+    await promoted_history(runtime, client)
+
+    found = await promotion_figures(client, DEMO)
+
+    assert found["promotionPoints"] == {"actual": 6_000, "simulated": 6_000}
+    # At the demo's 0.6 cents a point.
+    assert found["promotionCost"] == {"actual": "36.00", "simulated": "36.00"}
+    assert found["pointsIssued"]["actual"] == found["pointsIssued"]["simulated"]
+    # Ada's promotion night made her Silver, in the books and in the replay.
+    assert found["movedUpCount"] == found["movedDownCount"] == 0
+    assert {t["tierCode"]: (t["actual"], t["simulated"]) for t in found["membersByTier"]}[
+        "SILVER"
+    ] == (1, 1)
+    # Replayed in the database or through the rule code, the same promotion points.
+    for set_based in (True, False):
+        candidate = simulation.served_program(runtime)
+        simulation_id = await simulation.create_simulation(
+            runtime, candidate, D(2026, 1, 1), D(2026, 2, 28), "test"
+        )
+        status = await simulation.run_simulation(
+            runtime, simulation_id, candidate, set_based=set_based
+        )
+        row = await simulation.simulation_by_id(runtime, simulation_id)
+        assert status == "DONE" and row is not None and row.summary is not None
+        assert row.summary["replay"] == ("SET_BASED" if set_based else "EXACT")
+        summary = row.summary
+        assert (summary["actual_promotion_points"], summary["simulated_promotion_points"]) == (
+            6_000, 6_000,
+        )  # fmt: skip
+        assert summary["moved_up"] == summary["moved_down"] == 0
+
+
+async def test_a_candidates_richer_promotion_and_one_without_registration_cost_more(
+    runtime: Runtime, client: GraphQLClient
+) -> None:
+    await promoted_history(runtime, client)
+
+    triple = await promotion_figures(client, DEMO.replace(DOUBLE, DOUBLE.replace('"2"', '"3"')))
+    # Ada's 5,000 base points give 10,000 instead of 5,000; SECONDSTAY's 1,000 stays.
+    assert triple["promotionPoints"] == {"actual": 6_000, "simulated": 11_000}
+    assert triple["promotionCost"] == {"actual": "36.00", "simulated": "66.00"}
+    assert triple["pointsIssued"]["simulated"] == triple["pointsIssued"]["actual"] + 5_000
+
+    assert SECOND_STAY in DEMO
+    start = DEMO.index(SECOND_STAY)
+    open_to_all = DEMO[:start] + DEMO[start:].replace(
+        "registration = { required = true }", "registration = { required = false }", 1
+    )
+    opened = await promotion_figures(client, open_to_all)
+    # Bob never registered: only a promotion that asks for no registration rewards him.
+    assert opened["promotionPoints"] == {"actual": 6_000, "simulated": 7_000}

@@ -43,6 +43,9 @@ def test_replaying_the_served_program_prints_an_unchanged_comparison(tmp_path: P
     assert figures["moved_up"] == figures["moved_down"] == ("0", "0")
     actual, simulated = figures["points_issued"]
     assert actual == simulated
+    actual, simulated = figures["promotion_points"]
+    assert actual == simulated
+    assert figures["promotion_cost_usd"][0] == figures["promotion_cost_usd"][1]
     assert moves.read_text().splitlines() == ["member_number,actual_tier,simulated_tier"]
 
 

@@ -3,9 +3,11 @@
 Nothing here is new rule code. A stay is credited by :func:`domain.stays.stay_credit`, an
 activity by :func:`domain.activity.activity_credit`, the bonus by
 :func:`domain.points.tier_bonus`, the tier by :func:`domain.tiers.qualified_tier` and the
-tier held on a day by :func:`domain.tiers.held_period`, exactly as the crediting path does
-at checkout. The replay only feeds them a member's real history of one period, in order,
-with the rules of the candidate instead of the served program.
+tier held on a day by :func:`domain.tiers.held_period`, and the candidate's promotions by
+:func:`domain.promotions.promotion_reward` and :func:`domain.promotions.within_budget`,
+exactly as the crediting path does at checkout. The replay only feeds them a member's real
+history of one period, in order, with the rules of the candidate instead of the served
+program.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from staytier.domain.activity import activity_credit
-from staytier.domain.calendar import status_valid_through
+from staytier.domain.calendar import qualification_year, status_valid_through
 from staytier.domain.errors import BusinessRuleError
 from staytier.domain.points import tier_bonus
+from staytier.domain.promotions import PromotionEvent, Standing, promotion_reward, within_budget
 from staytier.domain.stays import Folio, stay_credit
 from staytier.domain.tiers import StatusPeriod, YearTotals, held_period, qualified_tier
 from staytier.program.model import ProgramVersion
+from staytier.program.promotions import Promotion
 
 Rules = Callable[[dt.date], ProgramVersion]
 
@@ -35,6 +39,10 @@ class ReplayedStay:
     # When it was credited, among the member's events (the credit's id): a stay reported
     # late is replayed late, as the books applied it.
     posted: int = 0
+    # The property, as promotions' eligibility sees it.
+    property_code: str = ""
+    brand: str = ""
+    country: str = ""
 
     @property
     def on(self) -> dt.date:
@@ -66,6 +74,71 @@ class MemberYear:
     # Per (source, kind): the USD amount and count credited earlier in the year.
     activity_before: dict[tuple[str, str], tuple[Decimal, int]] = field(default_factory=dict)
     events: list[ReplayedStay | ReplayedActivity] = field(default_factory=list)
+    # For promotions: the enrolment date, the real registrations (code: day) and, per code,
+    # the progress (triggers, rewards, points) from credits outside the period.
+    enrolled_on: dt.date = dt.date.min
+    registered: dict[str, dt.date] = field(default_factory=dict)
+    promotion_progress: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+
+
+@dataclass
+class PromotionBudgets:
+    """What each promotion's budget has given so far (by code), shared by every member a
+    replay goes through: a reward gets what the budget still covers, as the crediting path
+    claims it (:func:`domain.promotions.within_budget`)."""
+
+    spent: dict[str, int] = field(default_factory=dict)
+
+    def claim(self, promotion: Promotion, points: int) -> int:
+        spent = self.spent.get(promotion.code, 0)
+        granted = within_budget(points, promotion.limits.budget_points, spent) if points else 0
+        self.spent[promotion.code] = spent + granted
+        return granted
+
+
+class _Promotions:
+    """One member's standing in each promotion as the replay goes, and what each event
+    earns in the promotions of the rules in force on its date (services.promotions does
+    the same at checkout, reading the standing from the books)."""
+
+    def __init__(self, member: MemberYear, budgets: PromotionBudgets) -> None:
+        self.member, self.budgets = member, budgets
+        self.standings: dict[str, Standing] = {}
+        self.points = 0
+
+    def standing(self, code: str) -> Standing:
+        found = self.standings.get(code)
+        if found is None:
+            triggers, rewards, points = self.member.promotion_progress.get(code, (0, 0, 0))
+            found = Standing(
+                enrolled_on=self.member.enrolled_on,
+                registered_on=self.member.registered.get(code),
+                triggers_before=triggers,
+                rewards_before=rewards,
+                points_before=points,
+            )
+        return found
+
+    def earn(self, rules: ProgramVersion, event: PromotionEvent) -> int:
+        """Adds the event's promotion points; returns its extra qualifying nights."""
+        extra_nights = 0
+        running = [p for p in rules.promotions if p.starts_on <= event.on <= p.ends_on]
+        for promotion in sorted(running, key=lambda p: p.code):
+            standing = self.standing(promotion.code)
+            reward = promotion_reward(promotion, event, standing)
+            if reward.triggers == 0:
+                continue
+            points = self.budgets.claim(promotion, reward.points)
+            self.standings[promotion.code] = Standing(
+                enrolled_on=standing.enrolled_on,
+                registered_on=standing.registered_on,
+                triggers_before=standing.triggers_before + reward.triggers,
+                rewards_before=standing.rewards_before + reward.rewarded,
+                points_before=standing.points_before + points,
+            )
+            self.points += points
+            extra_nights += reward.extra_nights
+        return extra_nights
 
 
 @dataclass(frozen=True)
@@ -76,6 +149,7 @@ class Outcome:
     rank: int
     points: int  # base and bonus points of the period's stays and activities
     totals: YearTotals
+    promotion_points: int = 0  # what the candidate's promotions gave them (not in points)
 
 
 def _plus(totals: YearTotals, nights: int, stays: int, base_points: int) -> YearTotals:
@@ -86,12 +160,17 @@ def _plus(totals: YearTotals, nights: int, stays: int, base_points: int) -> Year
     )
 
 
-def replay(member: MemberYear, rules_on: Rules, end: dt.date) -> Outcome:
-    """Credits the member's period in order under ``rules_on`` and says where they end."""
+def replay(
+    member: MemberYear, rules_on: Rules, end: dt.date, budgets: PromotionBudgets | None = None
+) -> Outcome:
+    """Credits the member's period in order under ``rules_on`` and says where they end.
+    The candidate's promotions claim their points from ``budgets`` (none spent: a budget of
+    the replay's own)."""
     periods = list(member.kept)
     totals = member.totals_before
     best = _upgrade(periods, rules_on(member.start), member.year, totals, member.start, -1)
     points = 0
+    promotions = _Promotions(member, budgets if budgets is not None else PromotionBudgets())
     amounts = dict(member.activity_before)
     # In the order the books credited them: upgrade at once depends on it (a stay reported
     # after a later one's upgrade does not move the upgrade's date back).
@@ -102,9 +181,17 @@ def replay(member: MemberYear, rules_on: Rules, end: dt.date) -> Outcome:
             held = held_period(periods, event.on)
             tier = rules.tier_of_rank(held.rank) if held else rules.base_tier
             points += credit.base_points + tier_bonus(credit.base_points, tier)
+            promoted = PromotionEvent(
+                on=event.on, tier_code=tier.code, nights=sum(p.nights for p in credit.years),
+                eligible_usd=credit.eligible_usd, base_points=credit.base_points,
+                property_code=event.property_code, brand=event.brand, country=event.country,
+                rate_code=event.folio.rate_code,
+            )  # fmt: skip
+            extra = promotions.earn(rules, promoted)
             for part in credit.years:
                 if part.year == member.year:
                     totals = _plus(totals, part.nights, part.stays, part.base_points)
+            totals = _with_extra_nights(totals, extra, event.on, rules, member.year)
         else:
             rule = rules.activity_rule(event.source, event.kind)
             if rule is None:
@@ -122,12 +209,36 @@ def replay(member: MemberYear, rules_on: Rules, end: dt.date) -> Outcome:
                 continue  # over the candidate's limits: it would have been refused
             amounts[(event.source, event.kind)] = (amount + event.amount_usd, count + 1)
             points += earned.points
+            held = held_period(periods, event.on)
+            tier = rules.tier_of_rank(held.rank) if held else rules.base_tier
+            promoted = PromotionEvent(
+                on=event.on, tier_code=tier.code, eligible_usd=event.amount_usd,
+                activity_source=rule.source, activity_kind=rule.kind,
+            )  # fmt: skip
+            extra = promotions.earn(rules, promoted)
             totals = _plus(totals, earned.nights, earned.stays, earned.base_points)
+            totals = _with_extra_nights(totals, extra, event.on, rules, member.year)
         best = _upgrade(periods, rules, member.year, totals, event.on, best)
     rules = rules_on(end)
     held = held_period(periods, end)
     tier = rules.tier_of_rank(held.rank) if held else rules.base_tier
-    return Outcome(tier_code=tier.code, rank=tier.rank, points=points, totals=totals)
+    return Outcome(
+        tier_code=tier.code,
+        rank=tier.rank,
+        points=points,
+        totals=totals,
+        promotion_points=promotions.points,
+    )
+
+
+def _with_extra_nights(
+    totals: YearTotals, nights: int, on: dt.date, rules: ProgramVersion, year: int
+) -> YearTotals:
+    """A promotion's extra qualifying nights count in the year of the event's date
+    (services.promotions.with_extra_nights)."""
+    if not nights or qualification_year(on, rules.qualification.year_start_month) != year:
+        return totals
+    return _plus(totals, nights, 0, 0)
 
 
 def _upgrade(

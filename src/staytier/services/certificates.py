@@ -26,6 +26,8 @@ from staytier.store.models import Certificate, Member
 
 JOB = "expire-certificates"
 ISSUED, USED, EXPIRED = "ISSUED", "USED", "EXPIRED"
+# A promotion's certificate whose stay was reversed before it was used.
+CANCELLED = "CANCELLED"
 MILESTONE, SWEEPSTAKES, GOODWILL = "MILESTONE", "SWEEPSTAKES", "GOODWILL"
 PROMOTION = "PROMOTION"
 ONE_DAY = dt.timedelta(days=1)

@@ -36,7 +36,7 @@ from staytier.domain.tiers import YearTotals
 from staytier.program.model import CertificateAward
 from staytier.program.promotions import Promotion
 from staytier.services import audit
-from staytier.services.certificates import PROMOTION, award_certificate
+from staytier.services.certificates import CANCELLED, ISSUED, PROMOTION, award_certificate
 from staytier.services.guest_approvals import approve_spending
 from staytier.services.idempotency import Result, run_once
 from staytier.services.members import member_for_update
@@ -157,8 +157,9 @@ async def take_back_rewards(
     session: AsyncSession, runtime: Runtime, *, original: Credit, reversal: Credit
 ) -> None:
     """Negates the promotion awards of ``original`` (its points and nights are reversed with
-    the credit) and gives their points back to each budget. An issued certificate stays, as
-    milestone ones do: the guest was told of it."""
+    the credit), gives their points back to each budget and cancels the certificates the
+    awards issued that are still unused. A certificate already used stays USED: the night
+    was given, as a reversed stay's points already spent are (see docs/promotions.md)."""
     awards = list(
         await session.scalars(
             select(PromotionAward)
@@ -182,6 +183,16 @@ async def take_back_rewards(
                 .values(spent_points=PromotionBudget.spent_points - award.points)
                 .execution_options(synchronize_session=False)
             )
+    if any(award.certificates for award in awards):
+        await session.execute(
+            update(Certificate)
+            .where(
+                Certificate.credit_id == original.id,
+                Certificate.source == PROMOTION,
+                Certificate.status == ISSUED,
+            )
+            .values(status=CANCELLED, settled_at=runtime.now())
+        )
 
 
 async def _standings(

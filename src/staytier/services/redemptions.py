@@ -177,6 +177,12 @@ async def _usable_certificate(
             f"Certificate {certificate_id} has been used.",
             "certificateId",
         )
+    if certificate.status == "CANCELLED":
+        raise BusinessRuleError(
+            ErrorCode.CERTIFICATE_CANCELLED,
+            f"Certificate {certificate_id} was cancelled: the stay that earned it was reversed.",
+            "certificateId",
+        )
     today = local_date(runtime.clock, member.time_zone)
     if certificate.status == "EXPIRED" or not certificate_usable_on(certificate.expires_on, today):
         raise BusinessRuleError(

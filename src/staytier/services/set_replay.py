@@ -12,6 +12,8 @@ batch of members in one statement, as requalification does:
 
 - a member's tier on the period's last day is the higher of the status kept from elsewhere
   (as the exact replay keeps it) and the tier the year's totals reach under the candidate;
+- an activity earns what its latest credit earned, less what promotions gave on it (the
+  candidate's promotions are replayed apart, see services.simulation);
 - a stay's bonus is that of the tier held at its checkout: the higher of the status kept on
   that day and the tier reached by the totals before the period plus the events credited
   before it that had happened by its checkout (upgrade at once, in the order the books
@@ -47,9 +49,17 @@ def set_based_version(
 ) -> ProgramVersion | None:
     """The candidate's version when the period can be replayed in the database: each program
     has one version in force from ``start`` to ``end``, and they differ only in the tiers'
-    thresholds and bonuses (or in what the replay does not read); None otherwise."""
+    thresholds and bonuses (or in what the replay does not read), and none of its
+    promotions running then is for some tiers only (the tier held at a checkout may differ
+    under the candidate); None otherwise."""
     actual, proposed = served(start), candidate(start)
     if served(end) != actual or candidate(end) != proposed:
+        return None
+    if any(
+        p.eligibility.tiers
+        for p in proposed.promotions
+        if p.starts_on <= end and p.ends_on >= start
+    ):
         return None
     return proposed if _replayed(actual) == _replayed(proposed) else None
 
@@ -202,6 +212,13 @@ class SetReplay:
             .group_by(entry.credit_id)
             .subquery("credit_points")
         )
+        award = m.PromotionAward
+        promoted = (
+            select(award.credit_id, func.sum(award.points).label("points"))
+            .where(self.ids(award.member_id))
+            .group_by(award.credit_id)
+            .subquery("promoted")
+        )
         return (
             select(
                 latest.c.member_id,
@@ -212,10 +229,13 @@ class SetReplay:
                 func.coalesce(parts.c.stays, 0).label("stays"),
                 func.coalesce(parts.c.base_points, 0).label("base_points"),
                 func.coalesce(points.c.base, 0).label("base"),
-                func.coalesce(points.c.earned, 0).label("earned"),
+                (func.coalesce(points.c.earned, 0) - func.coalesce(promoted.c.points, 0)).label(
+                    "earned"
+                ),
             )
             .outerjoin(parts, parts.c.credit_id == latest.c.posted)
             .outerjoin(points, points.c.credit_id == latest.c.posted)
+            .outerjoin(promoted, promoted.c.credit_id == latest.c.posted)
             .cte("events")
         )
 

@@ -28,7 +28,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
 from staytier.domain.insight import liability, money
-from staytier.domain.simulation import MemberYear, ReplayedActivity, ReplayedStay, replay
+from staytier.domain.simulation import (
+    MemberYear,
+    PromotionBudgets,
+    ReplayedActivity,
+    ReplayedStay,
+    replay,
+)
 from staytier.domain.stays import Folio
 from staytier.domain.tiers import StatusPeriod, YearTotals
 from staytier.program.model import Program, ProgramVersion
@@ -219,6 +225,11 @@ class Comparison:
     simulated_points: int = 0
     actual_benefit_cost_usd: Decimal = Decimal(0)
     simulated_benefit_cost_usd: Decimal = Decimal(0)
+    # Promotion points (also part of the points above): actually given, under the candidate.
+    actual_promotion_points: int = 0
+    simulated_promotion_points: int = 0
+    # What the candidate's promotions' budgets have given, from before the period on.
+    budgets: PromotionBudgets = field(default_factory=PromotionBudgets)
 
 
 Progress = Callable[[int, int], Awaitable[None] | None]
@@ -276,6 +287,9 @@ async def _run(
             .values(status="RUNNING", members_total=int(total))
         )
     comparison = Comparison()
+    with replica_reads():
+        async with runtime.db.reading() as session:
+            comparison.budgets.spent.update(await _promotions_spent_before(session, start))
     for batch_start in range(int(low or 0), int(high or -1) + 1, BATCH_SIZE):
         if await _cancel_requested(runtime, simulation_id):
             await _finish(runtime, simulation_id, "CANCELLED", message="Cancelled on request.")
@@ -300,6 +314,18 @@ async def _run(
     summary["replay"] = "SET_BASED" if in_sql is not None else "EXACT"
     await _finish(runtime, simulation_id, "DONE", summary=summary)
     return "DONE"
+
+
+async def _promotions_spent_before(session: AsyncSession, start: dt.date) -> dict[str, int]:
+    """Per promotion code, the points given (net of reversals) before ``start``: what the
+    budgets had spent when the period began."""
+    award = m.PromotionAward
+    query = (
+        select(award.promotion_code, func.sum(award.points))
+        .where(award.awarded_on < start)
+        .group_by(award.promotion_code)
+    )
+    return {code: int(points or 0) for code, points in await session.execute(query)}
 
 
 async def _cancel_requested(runtime: Runtime, simulation_id: int) -> bool:
@@ -342,6 +368,7 @@ async def _summary(
         report = await liability_on(runtime, end)
     served, proposed = runtime.rules_on(end), candidate.rules_on(end)
     extra = comparison.simulated_points - comparison.actual_points
+    actual_value, simulated_value = served.insight.value_per_point, proposed.insight.value_per_point
     rate = report.breakage.rate
     tiers = [
         {
@@ -368,7 +395,25 @@ async def _summary(
         ),
         "actual_benefit_cost_usd": str(money(comparison.actual_benefit_cost_usd)),
         "simulated_benefit_cost_usd": str(money(comparison.simulated_benefit_cost_usd)),
+        "actual_promotion_points": comparison.actual_promotion_points,
+        "simulated_promotion_points": comparison.simulated_promotion_points,
+        "actual_promotion_cost": str(money(comparison.actual_promotion_points * actual_value)),
+        "simulated_promotion_cost": str(
+            money(comparison.simulated_promotion_points * simulated_value)
+        ),
     }
+
+
+def candidate_promotions_run(
+    rules_on: Callable[[dt.date], ProgramVersion], start: dt.date, end: dt.date
+) -> bool:
+    """Whether the rules in force on some day of ``start``..``end`` run a promotion then."""
+    day = start
+    while day <= end:
+        if any(p.starts_on <= day <= p.ends_on for p in rules_on(day).promotions):
+            return True
+        day += dt.timedelta(days=1)
+    return False
 
 
 def _ladder(served: ProgramVersion, proposed: ProgramVersion) -> list[Any]:
@@ -396,17 +441,23 @@ class _Batch:
         self.start, self.end, self.low, self.high = start, end, low, high
         # The candidate's version when the batch is replayed in the database.
         self.in_sql: ProgramVersion | None = None
+        self.enrolled_on: dict[int, dt.date] = {}
+        # Per member: the points the candidate's promotions give them.
+        self.promotion_points: dict[int, int] = {}
 
     def ids(self, column: Any) -> Any:
         return and_(column >= self.low, column < self.high)
 
     async def compare(self, session: AsyncSession, comparison: Comparison) -> list[dict[str, Any]]:
         members = await self.members(session)
+        member_ids = [member_id for member_id, _ in members]
         if self.in_sql is not None:
             outcomes = await self.set_replay(self.in_sql).outcomes(session)
+            await self.promotions_replayed(session, member_ids, comparison.budgets)
         else:
-            outcomes = await self.replayed(session, [member_id for member_id, _ in members])
+            outcomes = await self.replayed(session, member_ids, comparison.budgets)
         comparison.actual_points += await self.actual_points(session)
+        comparison.actual_promotion_points += await self.actual_promotion_points(session)
         usages = await self.benefit_usages(session)
         served, proposed = self.runtime.rules_on(self.end), self.candidate.rules_on(self.end)
         moves = []
@@ -417,7 +468,9 @@ class _Batch:
             comparison.members += 1
             comparison.actual_by_tier[actual.code] += 1
             comparison.simulated_by_tier[simulated.code] += 1
-            comparison.simulated_points += points
+            promoted = self.promotion_points.get(member_id, 0)
+            comparison.simulated_promotion_points += promoted
+            comparison.simulated_points += points + promoted
             for code, uses, cost in usages.get(member_id, []):
                 comparison.actual_benefit_cost_usd += cost
                 benefit = next((b for b in proposed.benefits if b.code == code), None)
@@ -441,20 +494,83 @@ class _Batch:
         return moves
 
     async def replayed(
-        self, session: AsyncSession, member_ids: list[int]
+        self, session: AsyncSession, member_ids: list[int], budgets: PromotionBudgets
     ) -> dict[int, tuple[int, int]]:
-        """The exact replay: per member, the rank held on the end and the points earned."""
-        history = {member_id: MemberYear(self.year, self.start) for member_id in member_ids}
+        """The exact replay: per member, the rank held on the end and the points earned
+        (and, in ``promotion_points``, what the candidate's promotions give)."""
+        history = self.history(member_ids)
         await self.kept_status(session, history)
         await self.totals_before(session, history)
         await self.activity_before(session, history)
         await self.stays(session, history)
         await self.activities(session, history)
+        if self.promotions_run():
+            await self.promotion_standing(session, history)
         outcomes = {}
         for member_id, year in history.items():
-            outcome = replay(year, self.candidate.rules_on, self.end)
+            outcome = replay(year, self.candidate.rules_on, self.end, budgets)
             outcomes[member_id] = (outcome.rank, outcome.points)
+            self.promotion_points[member_id] = outcome.promotion_points
         return outcomes
+
+    def history(self, member_ids: list[int]) -> dict[int, MemberYear]:
+        return {
+            member_id: MemberYear(
+                self.year, self.start, enrolled_on=self.enrolled_on.get(member_id, dt.date.min)
+            )
+            for member_id in member_ids
+        }
+
+    def promotions_run(self) -> bool:
+        """Whether a promotion of the candidate runs in the period, in a version in force
+        on one of its days (the versions the replay asks for)."""
+        return candidate_promotions_run(self.candidate.rules_on, self.start, self.end)
+
+    async def promotions_replayed(
+        self, session: AsyncSession, member_ids: list[int], budgets: PromotionBudgets
+    ) -> None:
+        """The candidate's promotions over the period's stays and activities, for the
+        set-based replay: the candidate credits them as the books did and its promotions
+        depend on no tier (:func:`services.set_replay.set_based_version`), so the replay
+        of the events alone, with the real registrations, gives its promotion points."""
+        if not self.promotions_run():
+            return
+        history = self.history(member_ids)
+        await self.activity_before(session, history)  # an activity over a limit earns none
+        await self.stays(session, history)
+        await self.activities(session, history)
+        await self.promotion_standing(session, history)
+        for member_id, year in history.items():
+            if year.events:
+                outcome = replay(year, self.candidate.rules_on, self.end, budgets)
+                self.promotion_points[member_id] = outcome.promotion_points
+
+    async def promotion_standing(
+        self, session: AsyncSession, history: dict[int, MemberYear]
+    ) -> None:
+        """The batch's real registrations, and each member's progress in each promotion
+        from the credits the replay does not make again (two grouped reads)."""
+        registration = m.PromotionRegistration
+        query = select(
+            registration.member_id, registration.promotion_code, registration.registered_on
+        ).where(self.ids(registration.member_id))
+        for member_id, code, registered_on in await session.execute(query):
+            if member_id in history:
+                history[member_id].registered[code] = registered_on
+        award = m.PromotionAward
+        progress = (
+            select(award.member_id, award.promotion_code)
+            .add_columns(func.sum(award.triggers), func.sum(award.rewards), func.sum(award.points))
+            .join(m.Credit, m.Credit.id == award.credit_id)
+            .where(self.ids(award.member_id), award.awarded_on <= self.end)
+            .where(not_(self.replayed_credits()))
+            .group_by(award.member_id, award.promotion_code)
+        )
+        for member_id, code, triggers, rewards, points in await session.execute(progress):
+            if member_id in history:
+                history[member_id].promotion_progress[code] = (
+                    int(triggers or 0), int(rewards or 0), int(points or 0),
+                )  # fmt: skip
 
     def set_replay(self, version: ProgramVersion) -> SetReplay:
         kept = self.kept().subquery("kept")
@@ -464,16 +580,21 @@ class _Batch:
         )  # fmt: skip
 
     async def members(self, session: AsyncSession) -> list[tuple[int, int]]:
-        """Each member enrolled by the end, with the rank they actually held on it."""
+        """Each member enrolled by the end, with the rank they actually held on it (and,
+        in ``enrolled_on``, when they enrolled)."""
         held = ranks_on(self.end, "held")
         base = self.runtime.rules_on(self.end).base_tier.rank
         query = (
-            select(m.Member.id, func.coalesce(held.c.rank, base))
+            select(m.Member.id, func.coalesce(held.c.rank, base), m.Member.enrolled_on)
             .outerjoin(held, held.c.member_id == m.Member.id)
             .where(self.ids(m.Member.id), m.Member.enrolled_on <= self.end)
             .order_by(m.Member.id)
         )
-        return [(int(member_id), int(rank)) for member_id, rank in await session.execute(query)]
+        found = []
+        for member_id, rank, enrolled_on in await session.execute(query):
+            self.enrolled_on[int(member_id)] = enrolled_on
+            found.append((int(member_id), int(rank)))
+        return found
 
     async def kept_status(self, session: AsyncSession, history: dict[int, MemberYear]) -> None:
         """Status held in the period that this year's own activity did not earn."""
@@ -544,11 +665,13 @@ class _Batch:
                 before[(source, kind)] = (Decimal(amount or 0), int(count))
 
     async def stays(self, session: AsyncSession, history: dict[int, MemberYear]) -> None:
-        """The period's completed stays as they stand, each with its checkout day's rate."""
-        stay = m.Stay
+        """The period's completed stays as they stand, each with its checkout day's rate
+        and its property."""
+        stay, hotel = m.Stay, m.Property
         posted = self.posted(m.Credit.stay_id, "STAY")
         query = (
-            select(stay, posted.c.posted)
+            select(stay, posted.c.posted, hotel.code, hotel.brand, hotel.country)
+            .join(hotel, hotel.id == stay.property_id)
             .outerjoin(posted, posted.c.key == stay.id)
             .where(
                 self.ids(stay.member_id),
@@ -557,7 +680,7 @@ class _Batch:
             )
         )
         rates = self.runtime.rates
-        for row, order in await session.execute(query):
+        for row, order, code, brand, country in await session.execute(query):
             rate = rates.usd_per_unit(row.currency, row.departure_date)
             if row.member_id not in history or rate is None:
                 continue
@@ -567,7 +690,9 @@ class _Batch:
                 food_and_beverage_revenue=row.food_and_beverage_revenue,
                 other_revenue=row.other_revenue,
             )  # fmt: skip
-            history[row.member_id].events.append(ReplayedStay(folio, rate, int(order or 0)))
+            history[row.member_id].events.append(
+                ReplayedStay(folio, rate, int(order or 0), code, brand, country)
+            )
 
     async def activities(self, session: AsyncSession, history: dict[int, MemberYear]) -> None:
         activity = m.Activity
@@ -604,6 +729,18 @@ class _Batch:
             .where(self.ids(entry.member_id), entry.kind.in_(("EARN", "BONUS", "REVERSAL")))
             .where(self.replayed_credits(), entry.effective_on <= self.end)
             .where(entry.member_id.in_(self.enrolled()))
+        )
+        return int(await session.scalar(query) or 0)
+
+    async def actual_promotion_points(self, session: AsyncSession) -> int:
+        """Points the promotions actually gave on the replayed credits, net of reversals
+        (part of :meth:`actual_points`)."""
+        award = m.PromotionAward
+        query = (
+            select(func.coalesce(func.sum(award.points), 0))
+            .join(m.Credit, m.Credit.id == award.credit_id)
+            .where(self.ids(award.member_id), self.replayed_credits())
+            .where(award.awarded_on <= self.end, award.member_id.in_(self.enrolled()))
         )
         return int(await session.scalar(query) or 0)
 

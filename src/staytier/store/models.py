@@ -544,7 +544,8 @@ class AwardRedemption(Base):
 
 
 class Certificate(Base):
-    """A free-night certificate; ISSUED, USED or EXPIRED.
+    """A free-night certificate; ISSUED, USED, EXPIRED or CANCELLED (a promotion's, its
+    stay reversed before it was used).
 
     Its ``source`` says why it was given. One issued at a night milestone is unique per
     member, year and milestone; one given otherwise (``SWEEPSTAKES``, ``GOODWILL``) has no

@@ -89,12 +89,21 @@ class ProgramSimulation:
     moved_up_count: int | None
     moved_down_count: int | None
     points_issued: PointsComparison | None = strawberry.field(
-        description="Base and bonus points of the period's stays and activities."
+        description="Base and bonus points of the period's stays and activities, "
+        "promotion points included."
     )
     currency: str | None
     breakage_rate: Decimal | None
     liability: MoneyComparison | None
     benefit_cost_usd: MoneyComparison | None
+    promotion_points: PointsComparison | None = strawberry.field(
+        description="Points the promotions gave on the period's stays and activities: "
+        "actually (net of reversals) and under the candidate's promotions (part of "
+        "pointsIssued)."
+    )
+    promotion_cost: MoneyComparison | None = strawberry.field(
+        description="promotionPoints valued at each program's value per point, in currency."
+    )
 
     @strawberry.field(description="Members who would hold a higher tier at the period end.")
     async def moved_up(
@@ -150,6 +159,15 @@ class ProgramSimulation:
                 actual=Decimal(summary["actual_benefit_cost_usd"]),
                 simulated=Decimal(summary["simulated_benefit_cost_usd"]),
             ) if done else None,
+            # A simulation finished before promotions were counted has no such figures.
+            promotion_points=PointsComparison(
+                actual=summary["actual_promotion_points"],
+                simulated=summary["simulated_promotion_points"],
+            ) if "actual_promotion_points" in summary else None,
+            promotion_cost=MoneyComparison(
+                actual=Decimal(summary["actual_promotion_cost"]),
+                simulated=Decimal(summary["simulated_promotion_cost"]),
+            ) if "actual_promotion_cost" in summary else None,
         )  # fmt: skip
 
 

@@ -326,7 +326,10 @@ class Certificate(relay.Node):
     max_category: int
     issued_on: dt.date
     expires_on: dt.date = strawberry.field(description="Last day it can be used.")
-    status: str = strawberry.field(description="ISSUED, USED or EXPIRED.")
+    status: str = strawberry.field(
+        description="ISSUED, USED, EXPIRED or CANCELLED (a promotion's certificate whose "
+        "stay was reversed before it was used)."
+    )
 
     @classmethod
     def of(cls, row: models.Certificate) -> Certificate:
