@@ -20,10 +20,10 @@ from sqlalchemy import select
 from staytier.clock import TestClock
 from staytier.connectors.partners import Partner, PartnerKind, Partners
 from staytier.connectors.simulators import PartnerSimulator
-from staytier.connectors.worker import DeliveryWorker
 from staytier.domain.guest_approvals import Spender
 from staytier.domain.outbox import Backoff
 from staytier.domain.points import LedgerKind
+from staytier.services.delivery import DeliveryWorker
 from staytier.services.donations import DonatePoints, donate_points
 from staytier.services.enrollment import EnrollGuest, enroll_guest
 from staytier.services.ledger import post_entry

@@ -17,8 +17,8 @@ import msgspec
 from litestar import Litestar
 from sqlalchemy import event, select
 
+from staytier.api.auth import Authenticator
 from staytier.api.http.app import create_app
-from staytier.api.http.auth import Authenticator
 from staytier.clock import TestClock
 from staytier.domain.access import Principal, Role
 from staytier.domain.stays import Folio, StayStatus

@@ -298,7 +298,7 @@ def serve(
         return
     companions = []
     if demo:
-        from staytier.connectors.demo import simulated_partners
+        from staytier.services.demo_partners import simulated_partners
 
         companions.append(lambda: simulated_partners(runtime, os.environ))
         console.print("Partner simulators and a delivery worker run beside the demo.")
@@ -518,7 +518,7 @@ def _stop_on_signals() -> asyncio.Event:
 
 
 async def _work(runtime: Any, *, batch_size: int, idle_seconds: float, once: bool) -> None:
-    from staytier.connectors.worker import DeliveryWorker
+    from staytier.services.delivery import DeliveryWorker
 
     delivery = DeliveryWorker(runtime, batch_size=batch_size)
     console.print(f"Worker {delivery.name} delivering partner requests.")

@@ -2,7 +2,7 @@
 
 A use case that needs a partner (a mile transfer, a donation, a room guarantee) calls
 :func:`enqueue` in its own transaction, so the request exists exactly when the change does.
-Workers (:mod:`staytier.connectors.worker`) deliver the requests; when a request reaches
+Workers (:mod:`staytier.services.delivery`) deliver the requests; when a request reaches
 its final state the outcome handler registered for its operation runs in the same
 transaction that records that state, once per request.
 

@@ -11,14 +11,14 @@ from litestar.background_tasks import BackgroundTask
 from strawberry import relay
 from strawberry.types import Info
 
+from staytier.api.auth import Authenticator, client_address
+from staytier.api.failed_credentials import FailedCredentials, TooManyFailures
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError, user_errors
 from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
 from staytier.api.graphql.permissions import AdminOnly, DataExporters, Public
 from staytier.api.graphql.types import Guest
-from staytier.api.http.auth import Authenticator, client_address
-from staytier.api.http.failed_credentials import FailedCredentials, TooManyFailures
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.services import audit, guest_sign_in, privacy
 from staytier.services.visibility import can_see_member
@@ -162,7 +162,7 @@ class AccessQuery:
 @dataclass(frozen=True)
 class SignInAttempts:
     """Wrong sign-in codes count against the email and the client's address, as failed
-    API keys do (see ``api/http/failed_credentials.py``); over a limit the code is not
+    API keys do (see ``api/failed_credentials.py``); over a limit the code is not
     even checked, and the answer says when to try again (also as ``Retry-After``)."""
 
     context: Context

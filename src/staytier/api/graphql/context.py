@@ -9,7 +9,7 @@ from litestar import Request
 from strawberry.dataloader import DataLoader
 from strawberry.litestar import BaseContext
 
-from staytier.api.http.auth import principal_of
+from staytier.api.auth import principal_of
 from staytier.domain.access import ANONYMOUS, Principal
 from staytier.domain.insight import MemberValue
 from staytier.services import member_value, profile_views

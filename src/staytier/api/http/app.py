@@ -15,8 +15,8 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from staytier.api.auth import Authenticator, authenticate, rate_limit
 from staytier.api.graphql.schema import build_schema
-from staytier.api.http.auth import Authenticator, authenticate, rate_limit
 from staytier.api.http.graphql_endpoint import graphql_controller
 from staytier.api.http.health import health, live, metrics, ready
 from staytier.api.http.partners import PartnerWebhooks

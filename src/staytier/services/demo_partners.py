@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from staytier.connectors.partners import PartnerKind
 from staytier.connectors.simulators import PartnerSimulator
-from staytier.connectors.worker import DeliveryWorker
+from staytier.services.delivery import DeliveryWorker
 from staytier.services.runtime import Runtime
 
 log = logging.getLogger("staytier.demo")

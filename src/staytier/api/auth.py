@@ -6,7 +6,7 @@ the actor of any change the request makes (:func:`staytier.services.audit.acting
 No header means the anonymous principal, which may only sign a guest in. On ``/graphql`` a
 header that does not resolve (unknown, revoked, tampered, expired) is answered 401 at once,
 and one whose key id or address has failed too often lately is answered 429 with
-``Retry-After`` without being checked (see :mod:`staytier.api.http.failed_credentials`);
+``Retry-After`` without being checked (see :mod:`staytier.api.failed_credentials`);
 other routes (health, partner webhooks with their own signatures) see such a request as
 anonymous and decide for themselves.
 """
@@ -20,7 +20,7 @@ from litestar import Request
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from staytier.api.http.failed_credentials import (
+from staytier.api.failed_credentials import (
     FailedCredentials,
     FailureLimits,
     TooManyFailures,
