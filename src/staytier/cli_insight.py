@@ -72,9 +72,11 @@ def what_if(
         with _progress() as bar:
             task = bar.add_task("Simulating", total=None)
             await simulation.run_simulation(
-                runtime, simulation_id, candidate,
+                runtime,
+                simulation_id,
+                candidate,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )  # fmt: skip
+            )
         row = await simulation.simulation_by_id(runtime, simulation_id)
         moved: list[tuple[Any, str]] = []
         after: int | None = None

@@ -182,11 +182,16 @@ def replay(
             tier = rules.tier_of_rank(held.rank) if held else rules.base_tier
             points += credit.base_points + tier_bonus(credit.base_points, tier)
             promoted = PromotionEvent(
-                on=event.on, tier_code=tier.code, nights=sum(p.nights for p in credit.years),
-                eligible_usd=credit.eligible_usd, base_points=credit.base_points,
-                property_code=event.property_code, brand=event.brand, country=event.country,
+                on=event.on,
+                tier_code=tier.code,
+                nights=sum(p.nights for p in credit.years),
+                eligible_usd=credit.eligible_usd,
+                base_points=credit.base_points,
+                property_code=event.property_code,
+                brand=event.brand,
+                country=event.country,
                 rate_code=event.folio.rate_code,
-            )  # fmt: skip
+            )
             extra = promotions.earn(rules, promoted)
             for part in credit.years:
                 if part.year == member.year:
@@ -212,9 +217,12 @@ def replay(
             held = held_period(periods, event.on)
             tier = rules.tier_of_rank(held.rank) if held else rules.base_tier
             promoted = PromotionEvent(
-                on=event.on, tier_code=tier.code, eligible_usd=event.amount_usd,
-                activity_source=rule.source, activity_kind=rule.kind,
-            )  # fmt: skip
+                on=event.on,
+                tier_code=tier.code,
+                eligible_usd=event.amount_usd,
+                activity_source=rule.source,
+                activity_kind=rule.kind,
+            )
             extra = promotions.earn(rules, promoted)
             totals = _plus(totals, earned.nights, earned.stays, earned.base_points)
             totals = _with_extra_nights(totals, extra, event.on, rules, member.year)

@@ -132,9 +132,12 @@ async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: s
             await status_periods(session, member.id), command.occurred_on, rules.base_tier.code
         )
         event = PromotionEvent(
-            on=command.occurred_on, tier_code=held, eligible_usd=amount_usd,
-            activity_source=rule.source, activity_kind=rule.kind,
-        )  # fmt: skip
+            on=command.occurred_on,
+            tier_code=held,
+            eligible_usd=amount_usd,
+            activity_source=rule.source,
+            activity_kind=rule.kind,
+        )
         await post_credit(
             session,
             runtime,

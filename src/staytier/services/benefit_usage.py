@@ -200,19 +200,34 @@ async def choose_welcome_gift(
         option = _option(benefit, command.option)
         points = _points_for(benefit, option)
         usage = await record_usage(
-            session, runtime, member, benefit, tier=tier, actor=command.actor, option=option,
-            once_key=f"stay:{stay.id}", stay=stay, points=points,
-        )  # fmt: skip
+            session,
+            runtime,
+            member,
+            benefit,
+            tier=tier,
+            actor=command.actor,
+            option=option,
+            once_key=f"stay:{stay.id}",
+            stay=stay,
+            points=points,
+        )
         _credit_points(
-            session, runtime, member, points,
+            session,
+            runtime,
+            member,
+            points,
             f"Welcome gift: {points:,} points, stay {stay.confirmation_number} at {hotel.name}",
-        )  # fmt: skip
+        )
         return {"usage_id": usage.id, "member_id": member.id}
 
     return await run_once(
-        runtime, operation="chooseWelcomeGift", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="chooseWelcomeGift",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def choose_annual_choice(
@@ -228,16 +243,27 @@ async def choose_annual_choice(
         year = qualification_year(today, runtime.rules_on(today).qualification.year_start_month)
         points = _points_for(benefit, option)
         usage = await record_usage(
-            session, runtime, member, benefit, tier=tier, actor=command.actor, option=option,
-            once_key=f"year:{year}", points=points,
-        )  # fmt: skip
+            session,
+            runtime,
+            member,
+            benefit,
+            tier=tier,
+            actor=command.actor,
+            option=option,
+            once_key=f"year:{year}",
+            points=points,
+        )
         _credit_points(session, runtime, member, points, f"Annual choice {year}: points")
         return {"usage_id": usage.id, "member_id": member.id}
 
     return await run_once(
-        runtime, operation="chooseAnnualChoiceBenefit", key=command.idempotency_key,
-        request=command, work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="chooseAnnualChoiceBenefit",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def record_benefit_usage(
@@ -257,15 +283,25 @@ async def record_benefit_usage(
         if upgrade is not None:
             await within_recognition(session, runtime, member.id, upgrade, today, upgrade=True)
         usage = await record_usage(
-            session, runtime, member, benefit, tier=tier, actor=command.actor,
-            once_key=f"stay:{stay.id}", stay=stay,
-        )  # fmt: skip
+            session,
+            runtime,
+            member,
+            benefit,
+            tier=tier,
+            actor=command.actor,
+            once_key=f"stay:{stay.id}",
+            stay=stay,
+        )
         return {"usage_id": usage.id, "member_id": member.id}
 
     return await run_once(
-        runtime, operation="recordBenefitUsage", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="recordBenefitUsage",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 @dataclass(frozen=True)

@@ -96,12 +96,19 @@ async def award_certificate(
     if found is not None:
         return found
     certificate = Certificate(
-        member_id=member.id, qualification_year=on.year, milestone_nights=None,
-        source=source, source_key=source_key, allowance_points=allowance_points,
-        max_category=award.max_category, description=award.description or description,
-        issued_on=on, expires_on=certificate_expires_on(on, award), status=ISSUED,
+        member_id=member.id,
+        qualification_year=on.year,
+        milestone_nights=None,
+        source=source,
+        source_key=source_key,
+        allowance_points=allowance_points,
+        max_category=award.max_category,
+        description=award.description or description,
+        issued_on=on,
+        expires_on=certificate_expires_on(on, award),
+        status=ISSUED,
         created_at=runtime.now(),
-    )  # fmt: skip
+    )
     session.add(certificate)
     await session.flush()
     return certificate

@@ -92,25 +92,38 @@ async def log_complaint(
         hotel, stay = await _stay(session, command, properties)
         now = runtime.now()
         complaint = Complaint(
-            member_id=stay.member_id, stay_id=stay.id, property_id=hotel.id,
-            category=command.category, severity=command.severity.value,
-            description=command.description.strip(), author=command.author.strip(),
-            owner=(command.owner.strip() or command.author.strip()), logged_by=actor,
+            member_id=stay.member_id,
+            stay_id=stay.id,
+            property_id=hotel.id,
+            category=command.category,
+            severity=command.severity.value,
+            description=command.description.strip(),
+            author=command.author.strip(),
+            owner=(command.owner.strip() or command.author.strip()),
+            logged_by=actor,
             logged_at=now,
-        )  # fmt: skip
+        )
         session.add(complaint)
         await session.flush()
         audit.record(
-            session, at=now, subject="complaint", action="LOGGED", member_id=stay.member_id,
+            session,
+            at=now,
+            subject="complaint",
+            action="LOGGED",
+            member_id=stay.member_id,
             subject_key=str(complaint.id),
             after={"category": complaint.category, "severity": complaint.severity},
-        )  # fmt: skip
+        )
         return {"complaint_id": complaint.id, "member_id": stay.member_id}
 
     return await run_once(
-        runtime, operation="logComplaint", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="logComplaint",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def _stay(
@@ -189,18 +202,28 @@ async def resolve_complaint(
         complaint.resolved_by = command.author.strip()
         complaint.resolved_at = now
         audit.record(
-            session, at=now, subject="complaint", action="RESOLVED",
-            member_id=complaint.member_id, subject_key=str(complaint.id),
-            after={"goodwill_points": command.goodwill_points,
-                   "goodwill_benefit": command.goodwill_benefit or None},
-        )  # fmt: skip
+            session,
+            at=now,
+            subject="complaint",
+            action="RESOLVED",
+            member_id=complaint.member_id,
+            subject_key=str(complaint.id),
+            after={
+                "goodwill_points": command.goodwill_points,
+                "goodwill_benefit": command.goodwill_benefit or None,
+            },
+        )
         await session.flush()
         return {"complaint_id": complaint.id, "member_id": complaint.member_id}
 
     return await run_once(
-        runtime, operation="resolveComplaint", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="resolveComplaint",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def _goodwill(
@@ -233,11 +256,15 @@ async def _goodwill(
     if command.goodwill_points:
         try:
             entry = credit_goodwill(
-                runtime, session, member, points=command.goodwill_points,
+                runtime,
+                session,
+                member,
+                points=command.goodwill_points,
                 reason_code=command.goodwill_reason_code or rules.goodwill_reason,
-                author=command.author, note=f"complaint {complaint.id} ({complaint.category})",
+                author=command.author,
+                note=f"complaint {complaint.id} ({complaint.category})",
                 allowance=None if allowance is None else allowance - worth,
-            )  # fmt: skip
+            )
         except BusinessRuleError as error:
             field = GOODWILL_FIELDS.get(error.field or "", error.field)
             raise BusinessRuleError(error.code, error.message, field) from error
@@ -246,10 +273,16 @@ async def _goodwill(
         complaint.goodwill_points = command.goodwill_points
     if benefit is not None:
         certificate = await award_certificate(
-            session, runtime, member, benefit.certificate, source=GOODWILL,
-            source_key=f"complaint:{complaint.id}", on=today, allowance_points=worth,
+            session,
+            runtime,
+            member,
+            benefit.certificate,
+            source=GOODWILL,
+            source_key=f"complaint:{complaint.id}",
+            on=today,
+            allowance_points=worth,
             description=f"Goodwill for complaint {complaint.id} ({complaint.category})",
-        )  # fmt: skip
+        )
         complaint.goodwill_benefit = benefit.code
         complaint.goodwill_certificate_id = certificate.id
 

@@ -181,11 +181,16 @@ async def post_stay_credit(
     assert hotel is not None
     nights = sum(y.nights for y in credit.years)
     event = PromotionEvent(
-        on=credit.checkout, tier_code=tier.code, nights=nights,
-        eligible_usd=credit.eligible_usd, base_points=credit.base_points,
-        property_code=hotel.code, brand=hotel.brand, country=hotel.country,
+        on=credit.checkout,
+        tier_code=tier.code,
+        nights=nights,
+        eligible_usd=credit.eligible_usd,
+        base_points=credit.base_points,
+        property_code=hotel.code,
+        brand=hotel.brand,
+        country=hotel.country,
         rate_code=folio.rate_code,
-    )  # fmt: skip
+    )
     referral = await referral_due(session, runtime, member, checkout=credit.checkout, nights=nights)
     friend_points = rules.referrals.friend_points if referral is not None else 0
     # The referrer is locked before the promotions' budget rows (friend, referrer, budgets):
@@ -247,10 +252,15 @@ async def _reward_referrer(
     if not points:
         return  # past the referrer's yearly limit: the friend's bonus stands alone
     given = await post_credit(
-        session, runtime, referrer, kind="REFERRAL", on=checkout, years={},
+        session,
+        runtime,
+        referrer,
+        kind="REFERRAL",
+        on=checkout,
+        years={},
         entries=[(LedgerKind.BONUS, points, "Referral bonus: a friend's first stay")],
         detail={"friend_stay": label},
-    )  # fmt: skip
+    )
     referral.referrer_credit_id = given.id
 
 
@@ -327,9 +337,13 @@ async def reverse_credit(
             session, runtime, member, original_on=original.credit_date, reason=reason
         )
     await take_back_entries(
-        session, runtime, member, original_id=original.id, original_on=original.credit_date,
+        session,
+        runtime,
+        member,
+        original_id=original.id,
+        original_on=original.credit_date,
         reversal_id=reversal.id,
-    )  # fmt: skip
+    )
     # The referrer before the budget rows, in the order crediting takes them.
     await _take_back_referral(session, runtime, original, on=on, reason=reason)
     await take_back_rewards(session, runtime, original=original, reversal=reversal)

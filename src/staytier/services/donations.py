@@ -67,9 +67,13 @@ async def donate_points(
             raise BusinessRuleError(ErrorCode.INVALID_AMOUNT, mistake, "points")
         member = await member_for_update(session, command.member_number)
         await approve_spending(
-            session, runtime, member, donation_terms(command.points, charity.code),
-            code=command.guest_approval, spender=spender,
-        )  # fmt: skip
+            session,
+            runtime,
+            member,
+            donation_terms(command.points, charity.code),
+            code=command.guest_approval,
+            spender=spender,
+        )
         if command.points > member.points_balance:
             raise not_enough_points(command.points, member.points_balance)
         today = local_date(runtime.clock, member.time_zone)
@@ -82,23 +86,36 @@ async def donate_points(
             created_at=runtime.now(),
         )
         await debit_and_send(
-            session, runtime, member, donation,
-            kind=LedgerKind.DONATE, effective_on=today,
+            session,
+            runtime,
+            member,
+            donation,
+            kind=LedgerKind.DONATE,
+            effective_on=today,
             description=f"Donation to {charity.name}",
-            partner=charity.code, operation=OPERATION, subject_prefix="donation",
+            partner=charity.code,
+            operation=OPERATION,
+            subject_prefix="donation",
             payload=lambda donation_id: {
                 "donation_id": donation_id,
                 "member_number": member.member_number,
                 "charity": charity.code,
                 "points": command.points,
             },
-        )  # fmt: skip
+        )
         return {"donation_id": donation.id, "member_id": member.id}
 
-    return await counting_refusals(runtime, run_once(
-        runtime, operation="donatePoints", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    ))  # fmt: skip
+    return await counting_refusals(
+        runtime,
+        run_once(
+            runtime,
+            operation="donatePoints",
+            key=command.idempotency_key,
+            request=command,
+            work=work,
+            scope=scope,
+        ),
+    )
 
 
 async def debit_and_send(
@@ -122,9 +139,14 @@ async def debit_and_send(
     session.add(record)
     await session.flush()
     entry = post_entry(
-        session, member, kind=kind, points=-record.points, occurred_at=runtime.now(),
-        effective_on=effective_on, description=description,
-    )  # fmt: skip
+        session,
+        member,
+        kind=kind,
+        points=-record.points,
+        occurred_at=runtime.now(),
+        effective_on=effective_on,
+        description=description,
+    )
     await session.flush()
     record.debit_entry_id = entry.id
     subject = f"{subject_prefix}:{record.id}"
@@ -153,10 +175,15 @@ async def refund(
     member = await session.get(Member, member_id, with_for_update=True)
     assert member is not None
     entry = post_entry(
-        session, member, kind=LedgerKind.REVERSAL, points=points, occurred_at=runtime.now(),
-        effective_on=local_date(runtime.clock, member.time_zone), description=description,
+        session,
+        member,
+        kind=LedgerKind.REVERSAL,
+        points=points,
+        occurred_at=runtime.now(),
+        effective_on=local_date(runtime.clock, member.time_zone),
+        description=description,
         reverses_entry_id=reverses_entry_id,
-    )  # fmt: skip
+    )
     await session.flush()
     return entry.id
 
@@ -182,10 +209,13 @@ async def donation_settled(
         return
     donation.status = REFUNDED
     donation.refund_entry_id = await refund(
-        session, runtime, donation.member_id, points=donation.points,
+        session,
+        runtime,
+        donation.member_id,
+        points=donation.points,
         reverses_entry_id=donation.debit_entry_id,
         description=f"Donation to {donation.charity} refunded: {outcome.reason}",
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)

@@ -114,12 +114,16 @@ async def enroll_guest(runtime: Runtime, command: EnrollGuest, *, scope: str = "
         enrolled_on = local_date(runtime.clock, command.time_zone)
         referrer = (
             await referrer_for_enrolment(
-                session, runtime, command.referral_code, email=email,
-                phone_key=phone_key(command.phone), today=enrolled_on,
+                session,
+                runtime,
+                command.referral_code,
+                email=email,
+                phone_key=phone_key(command.phone),
+                today=enrolled_on,
             )
             if command.referral_code and command.referral_code.strip()
             else None
-        )  # fmt: skip
+        )
         if email and await session.scalar(select(Member.id).where(Member.email == email)):
             raise BusinessRuleError(
                 ErrorCode.EMAIL_ALREADY_ENROLLED,

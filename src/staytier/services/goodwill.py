@@ -69,16 +69,25 @@ async def post_goodwill_points(
         today = local_date(runtime.clock, member.time_zone)
         await within_recognition(session, runtime, member.id, command.points, today)
         entry = credit_goodwill(
-            runtime, session, member, points=command.points, reason_code=command.reason_code,
-            author=command.author, note=command.note,
-        )  # fmt: skip
+            runtime,
+            session,
+            member,
+            points=command.points,
+            reason_code=command.reason_code,
+            author=command.author,
+            note=command.note,
+        )
         await session.flush()
         return {"entry_id": entry.id, "member_id": member.id}
 
     return await run_once(
-        runtime, operation="postGoodwillPoints", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="postGoodwillPoints",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 def credit_goodwill(
@@ -115,11 +124,16 @@ def credit_goodwill(
         )
     text = f": {note.strip()}" if note.strip() else ""
     return post_entry(
-        session, member, kind=LedgerKind.BONUS, points=points,
-        occurred_at=runtime.now(), effective_on=today,
+        session,
+        member,
+        kind=LedgerKind.BONUS,
+        points=points,
+        occurred_at=runtime.now(),
+        effective_on=today,
         description=f"Goodwill ({reason.description or reason.code}){text}",
-        author=author.strip(), reason_code=reason.code,
-    )  # fmt: skip
+        author=author.strip(),
+        reason_code=reason.code,
+    )
 
 
 async def post_points_adjustment(
@@ -144,14 +158,23 @@ async def post_points_adjustment(
         if too_many is not None:
             raise too_many
         entry = post_entry(
-            session, member, kind=LedgerKind.ADJUSTMENT, points=command.points,
-            occurred_at=runtime.now(), effective_on=today,
-            description=f"Adjustment: {command.reason.strip()}", author=command.author.strip(),
-        )  # fmt: skip
+            session,
+            member,
+            kind=LedgerKind.ADJUSTMENT,
+            points=command.points,
+            occurred_at=runtime.now(),
+            effective_on=today,
+            description=f"Adjustment: {command.reason.strip()}",
+            author=command.author.strip(),
+        )
         await session.flush()
         return {"entry_id": entry.id, "member_id": member.id}
 
     return await run_once(
-        runtime, operation="postPointsAdjustment", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="postPointsAdjustment",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )

@@ -104,15 +104,22 @@ async def request_room_guarantee(
         return {"guarantee_id": guarantee.id, "member_id": member.id}
 
     return await run_once(
-        runtime, operation="requestRoomGuarantee", key=command.idempotency_key,
-        request=command, work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="requestRoomGuarantee",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def _book(
-    session: AsyncSession, runtime: Runtime, guarantee: RoomGuarantee, hotel: Property,
+    session: AsyncSession,
+    runtime: Runtime,
+    guarantee: RoomGuarantee,
+    hotel: Property,
     confirmation: str,
-) -> Stay:  # fmt: skip
+) -> Stay:
     """The guaranteed stay, BOOKED under the property's confirmation number (or the stay
     the property already reported under it)."""
     stay = await stay_by_confirmation(session, hotel.id, confirmation)
@@ -120,12 +127,20 @@ async def _book(
         return stay
     now = runtime.now()
     stay = Stay(
-        member_id=guarantee.member_id, property_id=hotel.id, confirmation_number=confirmation,
-        status=StayStatus.BOOKED.value, arrival_date=guarantee.arrival_date,
-        departure_date=guarantee.departure_date, rate_code=GUARANTEED_RATE,
-        currency=hotel.currency, room_revenue=0, food_and_beverage_revenue=0, other_revenue=0,
-        created_at=now, updated_at=now,
-    )  # fmt: skip
+        member_id=guarantee.member_id,
+        property_id=hotel.id,
+        confirmation_number=confirmation,
+        status=StayStatus.BOOKED.value,
+        arrival_date=guarantee.arrival_date,
+        departure_date=guarantee.departure_date,
+        rate_code=GUARANTEED_RATE,
+        currency=hotel.currency,
+        room_revenue=0,
+        food_and_beverage_revenue=0,
+        other_revenue=0,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(stay)
     await session.flush()
     return stay
@@ -160,9 +175,15 @@ async def guarantee_settled(
         if benefit is not None:
             tier = await tier_held_today(session, runtime, member)
             await record_usage(
-                session, runtime, member, benefit, tier=tier, actor=f"partner:{request.partner}",
-                once_key=f"guarantee:{guarantee.id}", stay=stay,
-            )  # fmt: skip
+                session,
+                runtime,
+                member,
+                benefit,
+                tier=tier,
+                actor=f"partner:{request.partner}",
+                once_key=f"guarantee:{guarantee.id}",
+                stay=stay,
+            )
         return
     guarantee.status = DECLINED
     compensation = rules.guarantee_compensation
@@ -170,10 +191,14 @@ async def guarantee_settled(
     points = guarantee_compensation_points(rules.awards, compensation, hotel.category)
     if points:
         entry = post_entry(
-            session, member, kind=LedgerKind.BONUS, points=points, occurred_at=runtime.now(),
+            session,
+            member,
+            kind=LedgerKind.BONUS,
+            points=points,
+            occurred_at=runtime.now(),
             effective_on=today,
             description=f"Room guarantee at {hotel.name} not honoured: {compensation.note}",
-        )  # fmt: skip
+        )
         await session.flush()
         guarantee.compensation_entry_id = entry.id
 

@@ -123,9 +123,14 @@ async def request_approval(
         )
         session.add(approval)
         audit.record(
-            session, at=now, subject="approval", action="REQUESTED", member_id=member.id,
-            subject_key=member.member_number, after=_audited(terms),
-        )  # fmt: skip
+            session,
+            at=now,
+            subject="approval",
+            action="REQUESTED",
+            member_id=member.id,
+            subject_key=member.member_number,
+            after=_audited(terms),
+        )
         member_id, email = member.id, member.email or ""
     if mailed:
         await runtime.mailer.send(
@@ -171,9 +176,14 @@ async def approve_spending(
     if not needs_code(spender, code):
         if spender is Spender.ADMIN:
             audit.record(
-                session, at=now, subject="approval", action="ADMIN_SPENT_WITHOUT_APPROVAL",
-                member_id=member.id, subject_key=member.member_number, after=_audited(terms),
-            )  # fmt: skip
+                session,
+                at=now,
+                subject="approval",
+                action="ADMIN_SPENT_WITHOUT_APPROVAL",
+                member_id=member.id,
+                subject_key=member.member_number,
+                after=_audited(terms),
+            )
         return
     if code is None or not code.strip():
         raise approval_required()
@@ -204,9 +214,14 @@ async def approve_spending(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise ApprovalRefused(member.id)
     audit.record(
-        session, at=now, subject="approval", action="USED", member_id=member.id,
-        subject_key=member.member_number, after={**_audited(terms), "approvalId": approval.id},
-    )  # fmt: skip
+        session,
+        at=now,
+        subject="approval",
+        action="USED",
+        member_id=member.id,
+        subject_key=member.member_number,
+        after={**_audited(terms), "approvalId": approval.id},
+    )
 
 
 async def counting_refusals(runtime: Runtime, call: Awaitable[Result]) -> Result:

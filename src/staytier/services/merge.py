@@ -100,9 +100,13 @@ async def _describe(session: AsyncSession, member: Member) -> MergeParty:
 
 
 async def _move_rows(
-    session: AsyncSession, table: Table, column: Column[Any], held_by: tuple[str, ...],
-    survivor: int, duplicate: int,
-) -> tuple[int, int]:  # fmt: skip
+    session: AsyncSession,
+    table: Table,
+    column: Column[Any],
+    held_by: tuple[str, ...],
+    survivor: int,
+    duplicate: int,
+) -> tuple[int, int]:
     """Re-points the duplicate's rows (those the survivor holds no like of, given
     ``held_by``); returns (moved, kept)."""
     owned = column == duplicate
@@ -134,17 +138,25 @@ async def _close_balance(
     if points:
         now = runtime.now()
         post_entry(
-            session, duplicate, kind=LedgerKind.MERGE_OUT, points=-points, occurred_at=now,
+            session,
+            duplicate,
+            kind=LedgerKind.MERGE_OUT,
+            points=-points,
+            occurred_at=now,
             effective_on=local_date(runtime.clock, duplicate.time_zone),
             description="Merged into the surviving account",
             keeps_points_alive=False,
-        )  # fmt: skip
+        )
         post_entry(
-            session, survivor, kind=LedgerKind.MERGE_IN, points=points, occurred_at=now,
+            session,
+            survivor,
+            kind=LedgerKind.MERGE_IN,
+            points=points,
+            occurred_at=now,
             effective_on=local_date(runtime.clock, survivor.time_zone),
             description="Merged from a duplicate account",
             keeps_points_alive=False,
-        )  # fmt: skip
+        )
     # The points stay alive as long as the later of the two accounts' activity says.
     if duplicate.last_activity_on is not None and (
         survivor.last_activity_on is None or survivor.last_activity_on < duplicate.last_activity_on
@@ -168,10 +180,14 @@ async def _combine_consent(
         if kept and not combined:
             session.add(
                 ConsentRecord(
-                    member_id=survivor.id, purpose=purpose.value, granted=False,
-                    source=actor.source.value, actor=actor.name, recorded_at=runtime.now(),
+                    member_id=survivor.id,
+                    purpose=purpose.value,
+                    granted=False,
+                    source=actor.source.value,
+                    actor=actor.name,
+                    recorded_at=runtime.now(),
                 )
-            )  # fmt: skip
+            )
             withdrawn += 1
         if not combined:
             await withdraw_for_merge(session, runtime, survivor, purpose, actor)
@@ -276,25 +292,36 @@ async def merge_members(
         await refresh_status(session, runtime, survivor, totals=totals, on=on, credit_id=None)
         report["requalifiedYears"] = sorted(years)
         merge = MemberMerge(
-            survivor_member_id=survivor.id, duplicate_member_id=duplicate.id,
-            reason=command.reason.strip(), merged_by=actor, report=report,
+            survivor_member_id=survivor.id,
+            duplicate_member_id=duplicate.id,
+            reason=command.reason.strip(),
+            merged_by=actor,
+            report=report,
             merged_at=runtime.now(),
-        )  # fmt: skip
+        )
         session.add(merge)
         for member, other in ((survivor, duplicate), (duplicate, survivor)):
             audit.record(
-                session, at=runtime.now(), subject="member", action="MERGE",
-                member_id=member.id, subject_key=member.member_number,
+                session,
+                at=runtime.now(),
+                subject="member",
+                action="MERGE",
+                member_id=member.id,
+                subject_key=member.member_number,
                 before={"survivor": survivor.member_number, "duplicate": duplicate.member_number},
                 after={"with": other.member_number, "reason": command.reason.strip()},
-            )  # fmt: skip
+            )
         await session.flush()
         return {"merge_id": merge.id, "member_id": survivor.id}
 
     return await run_once(
-        runtime, operation="mergeMembers", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="mergeMembers",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def _close_member(

@@ -75,10 +75,16 @@ async def transfer_points_to_miles(
             created_at=runtime.now(),
         )
         await debit_and_send(
-            session, runtime, member, transfer,
-            kind=LedgerKind.TRANSFER_OUT, effective_on=today,
+            session,
+            runtime,
+            member,
+            transfer,
+            kind=LedgerKind.TRANSFER_OUT,
+            effective_on=today,
             description=f"{miles:,} {airline.name} miles to {command.frequent_flyer_number}",
-            partner=airline.code, operation=OPERATION, subject_prefix="miles-transfer",
+            partner=airline.code,
+            operation=OPERATION,
+            subject_prefix="miles-transfer",
             payload=lambda transfer_id: {
                 "transfer_id": transfer_id,
                 "member_number": member.member_number,
@@ -87,13 +93,20 @@ async def transfer_points_to_miles(
                 "points": command.points,
                 "miles": miles,
             },
-        )  # fmt: skip
+        )
         return {"transfer_id": transfer.id, "member_id": member.id}
 
-    return await counting_refusals(runtime, run_once(
-        runtime, operation="transferPointsToMiles", key=command.idempotency_key,
-        request=command, work=work, scope=scope,
-    ))  # fmt: skip
+    return await counting_refusals(
+        runtime,
+        run_once(
+            runtime,
+            operation="transferPointsToMiles",
+            key=command.idempotency_key,
+            request=command,
+            work=work,
+            scope=scope,
+        ),
+    )
 
 
 @outbox.outcome_handler(OPERATION)
@@ -117,7 +130,10 @@ async def transfer_settled(
         return
     transfer.status = REFUNDED
     transfer.refund_entry_id = await refund(
-        session, runtime, transfer.member_id, points=transfer.points,
+        session,
+        runtime,
+        transfer.member_id,
+        points=transfer.points,
         reverses_entry_id=transfer.debit_entry_id,
         description=f"Miles transfer to {transfer.airline} refunded: {outcome.reason}",
-    )  # fmt: skip
+    )

@@ -112,11 +112,17 @@ async def record_rewards(
     for item in earned:
         reward = item.reward
         award = PromotionAward(
-            promotion_code=item.promotion.code, member_id=member.id, credit_id=credit.id,
-            awarded_on=credit.credit_date, triggers=reward.triggers, rewards=reward.rewarded,
-            points=reward.points, extra_nights=reward.extra_nights,
-            certificates=reward.certificates, created_at=runtime.now(),
-        )  # fmt: skip
+            promotion_code=item.promotion.code,
+            member_id=member.id,
+            credit_id=credit.id,
+            awarded_on=credit.credit_date,
+            triggers=reward.triggers,
+            rewards=reward.rewarded,
+            points=reward.points,
+            extra_nights=reward.extra_nights,
+            certificates=reward.certificates,
+            created_at=runtime.now(),
+        )
         session.add(award)
         await session.flush()
         for slot in range(reward.certificates):
@@ -170,12 +176,18 @@ async def take_back_rewards(
     for award in awards:
         session.add(
             PromotionAward(
-                promotion_code=award.promotion_code, member_id=award.member_id,
-                credit_id=reversal.id, awarded_on=reversal.credit_date,
-                triggers=-award.triggers, rewards=-award.rewards, points=-award.points,
-                extra_nights=-award.extra_nights, certificates=0, created_at=runtime.now(),
+                promotion_code=award.promotion_code,
+                member_id=award.member_id,
+                credit_id=reversal.id,
+                awarded_on=reversal.credit_date,
+                triggers=-award.triggers,
+                rewards=-award.rewards,
+                points=-award.points,
+                extra_nights=-award.extra_nights,
+                certificates=0,
+                created_at=runtime.now(),
             )
-        )  # fmt: skip
+        )
         if award.points:
             await session.execute(
                 update(PromotionBudget)
@@ -300,22 +312,32 @@ async def register_for_promotion(
             )
         )
         refusal = registration_refusal(
-            promotion, code, today=today, enrolled_on=member.enrolled_on,
+            promotion,
+            code,
+            today=today,
+            enrolled_on=member.enrolled_on,
             registered=registered is not None,
             budget_left=await budget_left(session, promotion) if promotion else None,
-        )  # fmt: skip
+        )
         if refusal is not None:
             raise refusal
         await approve_spending(
-            session, runtime, member, promotion_terms(code),
-            code=command.guest_approval, spender=spender,
-        )  # fmt: skip
+            session,
+            runtime,
+            member,
+            promotion_terms(code),
+            code=command.guest_approval,
+            spender=spender,
+        )
         session.add(
             PromotionRegistration(
-                member_id=member.id, promotion_code=code, registered_on=today,
-                registered_by=audit.current_actor().client_id[:80], created_at=runtime.now(),
+                member_id=member.id,
+                promotion_code=code,
+                registered_on=today,
+                registered_by=audit.current_actor().client_id[:80],
+                created_at=runtime.now(),
             )
-        )  # fmt: skip
+        )
         return {"member_id": member.id}
 
     return await run_once(
@@ -366,9 +388,13 @@ async def member_promotions(
         standing = standings[promotion.code]
         left = await budget_left(session, promotion)
         refusal = registration_refusal(
-            promotion, promotion.code, today=today, enrolled_on=member.enrolled_on,
-            registered=standing.registered_on is not None, budget_left=left,
-        )  # fmt: skip
+            promotion,
+            promotion.code,
+            today=today,
+            enrolled_on=member.enrolled_on,
+            registered=standing.registered_on is not None,
+            budget_left=left,
+        )
         within = promotion.eligibility.new_members_within_days
         if within is not None and member.enrolled_on < promotion.starts_on - dt.timedelta(
             days=within

@@ -106,9 +106,13 @@ async def redeem_award_stay(
                 "propertyCode",
             )
         await approve_spending(
-            session, runtime, member, award_stay_terms(quote.points, hotel.code),
-            code=command.guest_approval, spender=spender,
-        )  # fmt: skip
+            session,
+            runtime,
+            member,
+            award_stay_terms(quote.points, hotel.code),
+            code=command.guest_approval,
+            spender=spender,
+        )
         if quote.points > member.points_balance:
             raise not_enough_points(quote.points, member.points_balance)
         redemption = await book_award_stay(
@@ -124,10 +128,17 @@ async def redeem_award_stay(
         )
         return {"stay_id": redemption.stay_id, "member_id": member.id}
 
-    return await counting_refusals(runtime, run_once(
-        runtime, operation="redeemAwardStay", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    ))  # fmt: skip
+    return await counting_refusals(
+        runtime,
+        run_once(
+            runtime,
+            operation="redeemAwardStay",
+            key=command.idempotency_key,
+            request=command,
+            work=work,
+            scope=scope,
+        ),
+    )
 
 
 async def cancel_award_stay(
@@ -156,9 +167,13 @@ async def cancel_award_stay(
         return {"stay_id": stay.id, "member_id": member.id}
 
     return await run_once(
-        runtime, operation="cancelAwardStay", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="cancelAwardStay",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def _usable_certificate(
@@ -204,9 +219,13 @@ async def redeem_certificate(
         member = await member_for_update(session, command.member_number)
         hotel = await property_or_refuse(session, command.property_code)
         await approve_spending(
-            session, runtime, member, certificate_terms(command.certificate_id, hotel.code),
-            code=command.guest_approval, spender=spender,
-        )  # fmt: skip
+            session,
+            runtime,
+            member,
+            certificate_terms(command.certificate_id, hotel.code),
+            code=command.guest_approval,
+            spender=spender,
+        )
         certificate = await _usable_certificate(session, runtime, member, command.certificate_id)
         departure = command.arrival + dt.timedelta(days=1)
         _check_dates(runtime, hotel, command.arrival, departure)
@@ -233,7 +252,14 @@ async def redeem_certificate(
         certificate.settled_at = runtime.now()
         return {"stay_id": redemption.stay_id, "member_id": member.id}
 
-    return await counting_refusals(runtime, run_once(
-        runtime, operation="redeemCertificate", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    ))  # fmt: skip
+    return await counting_refusals(
+        runtime,
+        run_once(
+            runtime,
+            operation="redeemCertificate",
+            key=command.idempotency_key,
+            request=command,
+            work=work,
+            scope=scope,
+        ),
+    )

@@ -188,17 +188,25 @@ async def create_pool(
         await session.flush()
         session.add(
             PoolMembership(
-                pool_id=pool.id, member_id=owner.id, state=PoolState.ACTIVE.value,
-                invited_at=runtime.now(), joined_on=today, joined_year=year,
+                pool_id=pool.id,
+                member_id=owner.id,
+                state=PoolState.ACTIVE.value,
+                invited_at=runtime.now(),
+                joined_on=today,
+                joined_year=year,
             )
-        )  # fmt: skip
+        )
         await session.flush()
         return {"pool_id": pool.id, "member_id": owner.id}
 
     return await run_once(
-        runtime, operation="createPointsPool", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="createPointsPool",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def invite_to_pool(
@@ -231,17 +239,23 @@ async def invite_to_pool(
         )
         session.add(
             PoolMembership(
-                pool_id=pool.id, member_id=invitee.id, state=PoolState.INVITED.value,
+                pool_id=pool.id,
+                member_id=invitee.id,
+                state=PoolState.INVITED.value,
                 invited_at=runtime.now(),
             )
-        )  # fmt: skip
+        )
         await session.flush()
         return {"pool_id": pool.id, "member_id": owner.id}
 
     return await run_once(
-        runtime, operation="inviteToPointsPool", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="inviteToPointsPool",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def join_pool(
@@ -278,9 +292,13 @@ async def join_pool(
         return {"pool_id": pool.id, "member_id": member.id}
 
     return await run_once(
-        runtime, operation="joinPointsPool", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="joinPointsPool",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def leave_pool(
@@ -300,9 +318,13 @@ async def leave_pool(
         return {"pool_id": pool.id, "member_id": member.id}
 
     return await run_once(
-        runtime, operation="leavePointsPool", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="leavePointsPool",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def end_memberships(
@@ -364,29 +386,47 @@ async def contribute_to_pool(
             raise not_enough_points(command.points, member.points_balance)
         now = runtime.now()
         out = post_entry(
-            session, member, kind=LedgerKind.POOL_OUT, points=-command.points, occurred_at=now,
-            effective_on=today, description="Contributed to your points pool",
-        )  # fmt: skip
+            session,
+            member,
+            kind=LedgerKind.POOL_OUT,
+            points=-command.points,
+            occurred_at=now,
+            effective_on=today,
+            description="Contributed to your points pool",
+        )
         into = post_entry(
-            session, owner, kind=LedgerKind.POOL_IN, points=command.points, occurred_at=now,
+            session,
+            owner,
+            kind=LedgerKind.POOL_IN,
+            points=command.points,
+            occurred_at=now,
             effective_on=local_date(runtime.clock, owner.time_zone),
             description="Pooled by a member of your points pool",
-        )  # fmt: skip
+        )
         await session.flush()
         session.add(
             PoolContribution(
-                pool_id=pool.id, member_id=member.id, owner_member_id=owner.id,
-                points=command.points, year=year, out_entry_id=out.id, in_entry_id=into.id,
+                pool_id=pool.id,
+                member_id=member.id,
+                owner_member_id=owner.id,
+                points=command.points,
+                year=year,
+                out_entry_id=out.id,
+                in_entry_id=into.id,
                 created_at=now,
             )
-        )  # fmt: skip
+        )
         await session.flush()
         return {"pool_id": pool.id, "member_id": member.id}
 
     return await run_once(
-        runtime, operation="contributeToPointsPool", key=command.idempotency_key,
-        request=command, work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="contributeToPointsPool",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def _moved_in(
@@ -418,36 +458,54 @@ async def transfer_points(
         sender, recipient = members[member_id], members[recipient_id]
         today, year, rules = _year(runtime, sender)
         transfer_refusal(
-            rules.transfers, command.points,
+            rules.transfers,
+            command.points,
             await _moved_in(session, PointsTransfer.sender_member_id, sender.id, year),
             await _moved_in(session, PointsTransfer.recipient_member_id, recipient.id, year),
-        )  # fmt: skip
+        )
         if command.points > sender.points_balance:
             raise not_enough_points(command.points, sender.points_balance)
         now = runtime.now()
         out = post_entry(
-            session, sender, kind=LedgerKind.POINTS_SENT, points=-command.points,
-            occurred_at=now, effective_on=today,
+            session,
+            sender,
+            kind=LedgerKind.POINTS_SENT,
+            points=-command.points,
+            occurred_at=now,
+            effective_on=today,
             description="Sent to another member",
-        )  # fmt: skip
+        )
         into = post_entry(
-            session, recipient, kind=LedgerKind.POINTS_RECEIVED, points=command.points,
-            occurred_at=now, effective_on=local_date(runtime.clock, recipient.time_zone),
+            session,
+            recipient,
+            kind=LedgerKind.POINTS_RECEIVED,
+            points=command.points,
+            occurred_at=now,
+            effective_on=local_date(runtime.clock, recipient.time_zone),
             description="Received from another member",
-        )  # fmt: skip
+        )
         await session.flush()
         transfer = PointsTransfer(
-            sender_member_id=sender.id, recipient_member_id=recipient.id, points=command.points,
-            year=year, out_entry_id=out.id, in_entry_id=into.id, created_at=now,
-        )  # fmt: skip
+            sender_member_id=sender.id,
+            recipient_member_id=recipient.id,
+            points=command.points,
+            year=year,
+            out_entry_id=out.id,
+            in_entry_id=into.id,
+            created_at=now,
+        )
         session.add(transfer)
         await session.flush()
         return {"transfer_id": transfer.id, "member_id": sender.id}
 
     return await run_once(
-        runtime, operation="transferPoints", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="transferPoints",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def pool_of(session: AsyncSession, member_id: int) -> PointsPool | None:

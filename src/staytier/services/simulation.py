@@ -154,10 +154,17 @@ async def create_simulation(
 ) -> int:
     check_period(runtime, start, end)
     row = m.ProgramSimulation(
-        status="QUEUED", candidate=candidate.label, period_start=start, period_end=end,
-        requested_by=requested_by[:100], members_done=0, members_total=0,
-        cancel_requested=False, message="", created_at=runtime.now(),
-    )  # fmt: skip
+        status="QUEUED",
+        candidate=candidate.label,
+        period_start=start,
+        period_end=end,
+        requested_by=requested_by[:100],
+        members_done=0,
+        members_total=0,
+        cancel_requested=False,
+        message="",
+        created_at=runtime.now(),
+    )
     async with runtime.db.transaction() as session:
         session.add(row)
         await session.flush()
@@ -569,15 +576,23 @@ class _Batch:
         for member_id, code, triggers, rewards, points in await session.execute(progress):
             if member_id in history:
                 history[member_id].promotion_progress[code] = (
-                    int(triggers or 0), int(rewards or 0), int(points or 0),
-                )  # fmt: skip
+                    int(triggers or 0),
+                    int(rewards or 0),
+                    int(points or 0),
+                )
 
     def set_replay(self, version: ProgramVersion) -> SetReplay:
         kept = self.kept().subquery("kept")
         return SetReplay(
-            version, self.year, self.start, self.end, self.ids, kept, self.replayed_credits(),
+            version,
+            self.year,
+            self.start,
+            self.end,
+            self.ids,
+            kept,
+            self.replayed_credits(),
             self.enrolled(),
-        )  # fmt: skip
+        )
 
     async def members(self, session: AsyncSession) -> list[tuple[int, int]]:
         """Each member enrolled by the end, with the rank they actually held on it (and,
@@ -685,11 +700,14 @@ class _Batch:
             if row.member_id not in history or rate is None:
                 continue
             folio = Folio(
-                row.arrival_date, row.departure_date, row.rate_code, row.currency,
+                row.arrival_date,
+                row.departure_date,
+                row.rate_code,
+                row.currency,
                 room_revenue=row.room_revenue,
                 food_and_beverage_revenue=row.food_and_beverage_revenue,
                 other_revenue=row.other_revenue,
-            )  # fmt: skip
+            )
             history[row.member_id].events.append(
                 ReplayedStay(folio, rate, int(order or 0), code, brand, country)
             )

@@ -90,23 +90,39 @@ async def _write(
     """The status period and the grant that explains it, with an audit entry."""
     now = runtime.now()
     period = StatusPeriod(
-        member_id=member.id, tier_code=tier.code, rank=tier.rank, qualification_year=None,
-        valid_from=starts, valid_through=ends, cause=CAUSES[kind], detail=detail[:300],
+        member_id=member.id,
+        tier_code=tier.code,
+        rank=tier.rank,
+        qualification_year=None,
+        valid_from=starts,
+        valid_through=ends,
+        cause=CAUSES[kind],
+        detail=detail[:300],
         created_at=now,
-    )  # fmt: skip
+    )
     session.add(period)
     await session.flush()
     row = StatusGrant(
-        member_id=member.id, kind=kind.value, tier_code=tier.code, starts_on=starts,
-        ends_on=ends, granted_by=granted_by, status_period_id=period.id, created_at=now,
+        member_id=member.id,
+        kind=kind.value,
+        tier_code=tier.code,
+        starts_on=starts,
+        ends_on=ends,
+        granted_by=granted_by,
+        status_period_id=period.id,
+        created_at=now,
         **grant,
-    )  # fmt: skip
+    )
     session.add(row)
     audit.record(
-        session, at=now, subject="tier", action=CAUSES[kind], member_id=member.id,
+        session,
+        at=now,
+        subject="tier",
+        action=CAUSES[kind],
+        member_id=member.id,
         subject_key=member.member_number,
         after={"tier": tier.code, "from": starts.isoformat(), "through": ends.isoformat()},
-    )  # fmt: skip
+    )
     return row
 
 
@@ -140,20 +156,31 @@ async def grant_status(
         if period_mistakes:
             raise InvalidInput(period_mistakes)
         grant = await _write(
-            session, runtime, member, kind=GrantKind.MATCH, tier=tier, starts=starts,
-            ends=command.valid_through, granted_by=actor,
+            session,
+            runtime,
+            member,
+            kind=GrantKind.MATCH,
+            tier=tier,
+            starts=starts,
+            ends=command.valid_through,
+            granted_by=actor,
             detail=f"Status match: {command.reason.strip()} (evidence {command.evidence.strip()})",
-            state=GrantState.GRANTED.value, year=qualification_year(
-                starts, rules.qualification.year_start_month
-            ), reason=command.reason.strip(), evidence=command.evidence.strip(),
-        )  # fmt: skip
+            state=GrantState.GRANTED.value,
+            year=qualification_year(starts, rules.qualification.year_start_month),
+            reason=command.reason.strip(),
+            evidence=command.evidence.strip(),
+        )
         await session.flush()
         return {"grant_id": grant.id, "member_id": member.id}
 
     return await run_once(
-        runtime, operation="grantStatus", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="grantStatus",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def start_status_challenge(
@@ -189,19 +216,30 @@ async def start_status_challenge(
             )
         ends = challenge_ends(today, rule.days)
         grant = await _write(
-            session, runtime, member, kind=GrantKind.CHALLENGE, tier=tier, starts=today,
-            ends=ends, granted_by=actor,
+            session,
+            runtime,
+            member,
+            kind=GrantKind.CHALLENGE,
+            tier=tier,
+            starts=today,
+            ends=ends,
+            granted_by=actor,
             detail=f"Challenge: {rule.nights} nights by {ends.isoformat()} to earn {tier.name}",
-            state=GrantState.OPEN.value, nights_required=rule.nights,
+            state=GrantState.OPEN.value,
+            nights_required=rule.nights,
             year=qualification_year(today, rules.qualification.year_start_month),
-        )  # fmt: skip
+        )
         await session.flush()
         return {"grant_id": grant.id, "member_id": member.id}
 
     return await run_once(
-        runtime, operation="startStatusChallenge", key=command.idempotency_key,
-        request=command, work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="startStatusChallenge",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def gift_tier(
@@ -220,9 +258,10 @@ async def gift_tier(
         tier = tier_above_base(rules, command.tier_code)
         if command.recipient_member_number == giver.member_number:
             raise BusinessRuleError(
-                ErrorCode.GIFT_TO_SELF, "A tier is gifted to someone else.",
+                ErrorCode.GIFT_TO_SELF,
+                "A tier is gifted to someone else.",
                 "recipientMemberNumber",
-            )  # fmt: skip
+            )
         year = qualification_year(today, rules.qualification.year_start_month)
         given = await session.scalar(
             select(func.count(StatusGrant.id)).where(
@@ -243,18 +282,30 @@ async def gift_tier(
             raise BusinessRuleError(error.code, error.message, "recipientMemberNumber") from error
         refuse_if_held(await _held(session, rules, recipient, today), tier)
         grant = await _write(
-            session, runtime, recipient, kind=GrantKind.GIFT, tier=tier, starts=today,
-            ends=today + dt.timedelta(days=rule.valid_days - 1), granted_by=actor,
-            detail=f"Gifted by member {giver.member_number}", state=GrantState.GRANTED.value,
-            year=year, giver_member_id=giver.id,
-        )  # fmt: skip
+            session,
+            runtime,
+            recipient,
+            kind=GrantKind.GIFT,
+            tier=tier,
+            starts=today,
+            ends=today + dt.timedelta(days=rule.valid_days - 1),
+            granted_by=actor,
+            detail=f"Gifted by member {giver.member_number}",
+            state=GrantState.GRANTED.value,
+            year=year,
+            giver_member_id=giver.id,
+        )
         await session.flush()
         return {"grant_id": grant.id, "member_id": giver.id}
 
     return await run_once(
-        runtime, operation="giftTier", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="giftTier",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 # --- challenges: judged at crediting, lapsed by a job ------------------------------------
@@ -305,22 +356,30 @@ async def judge_challenges(
         year = qualification_year(on, rules.qualification.year_start_month)
         through = status_valid_through(year, rules)
         earned = StatusPeriod(
-            member_id=member.id, tier_code=tier.code, rank=tier.rank, qualification_year=year,
+            member_id=member.id,
+            tier_code=tier.code,
+            rank=tier.rank,
+            qualification_year=year,
             valid_from=min(on, local_date(runtime.clock, member.time_zone)),
-            valid_through=through, cause=CHALLENGE_MET,
+            valid_through=through,
+            cause=CHALLENGE_MET,
             detail=f"Challenge met: {challenge.nights_required} nights by {on.isoformat()}",
             created_at=runtime.now(),
-        )  # fmt: skip
+        )
         session.add(earned)
         await session.flush()
         challenge.state = GrantState.MET.value
         challenge.settled_at = runtime.now()
         challenge.earned_period_id = earned.id
         audit.record(
-            session, at=runtime.now(), subject="tier", action=CHALLENGE_MET,
-            member_id=member.id, subject_key=member.member_number,
+            session,
+            at=runtime.now(),
+            subject="tier",
+            action=CHALLENGE_MET,
+            member_id=member.id,
+            subject_key=member.member_number,
             after={"tier": tier.code, "through": through.isoformat()},
-        )  # fmt: skip
+        )
     await session.flush()
 
 
@@ -386,11 +445,15 @@ async def undo_challenges(
         challenge.settled_at = None if still_running else now
         challenge.earned_period_id = None
         audit.record(
-            session, at=now, subject="tier", action=CHALLENGE_UNDONE,
-            member_id=member.id, subject_key=member.member_number,
+            session,
+            at=now,
+            subject="tier",
+            action=CHALLENGE_UNDONE,
+            member_id=member.id,
+            subject_key=member.member_number,
             before={"tier": challenge.tier_code, "state": GrantState.MET.value},
             after={"state": challenge.state, "nights": nights},
-        )  # fmt: skip
+        )
     await session.flush()
 
 
@@ -422,9 +485,13 @@ async def lapse_challenges(runtime: Runtime, day: dt.date) -> LapseSummary:
         return LapseSummary(challenges_lapsed=int(result.rowcount or 0))  # type: ignore[attr-defined]
 
     return await run_job_once(
-        runtime, job=JOB, run_key=day.isoformat(), due_on=day, work=work,
+        runtime,
+        job=JOB,
+        run_key=day.isoformat(),
+        due_on=day,
+        work=work,
         earlier_run=LapseSummary,
-    )  # fmt: skip
+    )
 
 
 async def grants_of(session: AsyncSession, member_id: int) -> list[StatusGrant]:

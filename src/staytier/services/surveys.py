@@ -91,14 +91,18 @@ async def _mail_invitation(
     """The invitation's mail, through the outbox, once per invitation."""
     hotel = await session.get(Property, stay.property_id)
     await enqueue_guest_mail(
-        session, runtime, member, template=SURVEY_INVITATION, key=f"survey:{invitation_id}",
+        session,
+        runtime,
+        member,
+        template=SURVEY_INVITATION,
+        key=f"survey:{invitation_id}",
         values={
             "property": hotel.name if hotel is not None else "",
             "survey_number": str(invitation_id),
             "closes_on": last_day.isoformat(),
             "points": str(sum(q.points for q in rules.questions)),
         },
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -141,10 +145,14 @@ async def answer_survey(
         if checked.points:
             hotel = await session.get(Property, invitation.property_id)
             entry = post_entry(
-                session, member, kind=LedgerKind.BONUS, points=checked.points,
-                occurred_at=runtime.now(), effective_on=today,
+                session,
+                member,
+                kind=LedgerKind.BONUS,
+                points=checked.points,
+                occurred_at=runtime.now(),
+                effective_on=today,
                 description=f"Survey answered: stay at {hotel.name if hotel else 'a hotel'}",
-            )  # fmt: skip
+            )
             await session.flush()
             invitation.ledger_entry_id = entry.id
         invitation.state = ANSWERED
@@ -156,9 +164,13 @@ async def answer_survey(
         return {"survey_id": invitation.id, "member_id": member.id}
 
     return await run_once(
-        runtime, operation="answerSurvey", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="answerSurvey",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 @dataclass(frozen=True)
@@ -209,23 +221,38 @@ async def credit_review(runtime: Runtime, command: CreditReview, *, scope: str =
             )
         today = local_date(runtime.clock, member.time_zone)
         entry = post_entry(
-            session, member, kind=LedgerKind.BONUS, points=points, occurred_at=runtime.now(),
-            effective_on=today, description=f"Review of your stay at {hotel.name if hotel else ''}",
-        )  # fmt: skip
+            session,
+            member,
+            kind=LedgerKind.BONUS,
+            points=points,
+            occurred_at=runtime.now(),
+            effective_on=today,
+            description=f"Review of your stay at {hotel.name if hotel else ''}",
+        )
         await session.flush()
         review = StayReview(
-            member_id=member.id, stay_id=stay.id, partner=command.partner,
-            review_id=command.review_id[:100], rating=command.rating, points=points,
-            ledger_entry_id=entry.id, posted_on=command.posted_on, created_at=runtime.now(),
-        )  # fmt: skip
+            member_id=member.id,
+            stay_id=stay.id,
+            partner=command.partner,
+            review_id=command.review_id[:100],
+            rating=command.rating,
+            points=points,
+            ledger_entry_id=entry.id,
+            posted_on=command.posted_on,
+            created_at=runtime.now(),
+        )
         session.add(review)
         await session.flush()
         return {"review_id": review.id, "member_id": member.id, "points": points}
 
     return await run_once(
-        runtime, operation="creditReview", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="creditReview",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 # --- reads ------------------------------------------------------------------------------
@@ -282,10 +309,11 @@ async def survey_scores(
             if nps is not None:
                 scores[code].append(nps)
     return [
-        PropertyScore(code, names[code], invited[code], answered[code],
-                      net_promoter_score(scores[code]))
+        PropertyScore(
+            code, names[code], invited[code], answered[code], net_promoter_score(scores[code])
+        )
         for code in sorted(names)
-    ]  # fmt: skip
+    ]
 
 
 # --- the job ----------------------------------------------------------------------------
@@ -320,6 +348,10 @@ async def close_surveys(runtime: Runtime, day: dt.date) -> CloseSummary:
         return CloseSummary(surveys_closed=int(result.rowcount or 0))  # type: ignore[attr-defined]
 
     return await run_job_once(
-        runtime, job=JOB, run_key=day.isoformat(), due_on=day, work=work,
+        runtime,
+        job=JOB,
+        run_key=day.isoformat(),
+        due_on=day,
+        work=work,
         earlier_run=CloseSummary,
-    )  # fmt: skip
+    )

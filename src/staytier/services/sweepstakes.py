@@ -158,8 +158,11 @@ async def member_entries(
     for rule in runtime.program.all_sweepstakes():
         if rule.code not in totals:
             continue
-        won = [w for w in (draws[rule.code].winners if rule.code in draws else [])
-               if w["member_id"] == member.id]  # fmt: skip
+        won = [
+            w
+            for w in (draws[rule.code].winners if rule.code in draws else [])
+            if w["member_id"] == member.id
+        ]
         found.append(
             MemberEntries(
                 rule,
@@ -232,19 +235,25 @@ async def draw_sweepstakes(
                 await _award_prize(session, runtime, rule, win, prizes[win.slot], member)
             )
         row = SweepstakesDraw(
-            sweepstakes_code=rule.code, seed=command.seed,
+            sweepstakes_code=rule.code,
+            seed=command.seed,
             entrants=[{"entrant_id": e.entrant_id, "entries": e.entries} for e, _ in found],
-            winners=sorted(winners, key=lambda w: w["slot"]), drawn_by=actor,
+            winners=sorted(winners, key=lambda w: w["slot"]),
+            drawn_by=actor,
             drawn_at=runtime.now(),
-        )  # fmt: skip
+        )
         session.add(row)
         await session.flush()
         return {"draw_id": row.id, "code": rule.code}
 
     return await run_once(
-        runtime, operation="drawSweepstakes", key=command.idempotency_key, request=command,
-        work=work, scope=scope,
-    )  # fmt: skip
+        runtime,
+        operation="drawSweepstakes",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
 
 
 async def _award_prize(
@@ -263,26 +272,42 @@ async def _award_prize(
     values = {"sweepstakes": rule.name, "prize": win.prize, "points": str(win.points)}
     if prize.certificate is not None:
         certificate = await award_certificate(
-            session, runtime, member, prize.certificate, source=SWEEPSTAKES, source_key=key,
-            on=today, description=f"{rule.name}: {win.prize}",
-        )  # fmt: skip
+            session,
+            runtime,
+            member,
+            prize.certificate,
+            source=SWEEPSTAKES,
+            source_key=key,
+            on=today,
+            description=f"{rule.name}: {win.prize}",
+        )
         certificate_id = certificate.id
         values |= {
-            "certificate": str(certificate.id), "max_category": str(certificate.max_category),
+            "certificate": str(certificate.id),
+            "max_category": str(certificate.max_category),
             "expires_on": certificate.expires_on.isoformat(),
-        }  # fmt: skip
+        }
     else:
         entry = post_entry(
-            session, member, kind=LedgerKind.BONUS, points=win.points, occurred_at=runtime.now(),
-            effective_on=today, description=f"Sweepstakes {rule.name}: {win.prize}",
+            session,
+            member,
+            kind=LedgerKind.BONUS,
+            points=win.points,
+            occurred_at=runtime.now(),
+            effective_on=today,
+            description=f"Sweepstakes {rule.name}: {win.prize}",
             keeps_points_alive=False,
-        )  # fmt: skip
+        )
         await session.flush()
         entry_id = entry.id
     template = SWEEPSTAKES_WIN if certificate_id is None else SWEEPSTAKES_WIN_CERTIFICATE
     await enqueue_guest_mail(session, runtime, member, template=template, key=key, values=values)
     return {
-        "slot": win.slot, "entrant_id": win.entrant_id, "member_id": member.id,
-        "prize": win.prize, "points": win.points, "ledger_entry_id": entry_id,
+        "slot": win.slot,
+        "entrant_id": win.entrant_id,
+        "member_id": member.id,
+        "prize": win.prize,
+        "points": win.points,
+        "ledger_entry_id": entry_id,
         "certificate_id": certificate_id,
-    }  # fmt: skip
+    }

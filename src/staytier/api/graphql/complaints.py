@@ -234,9 +234,12 @@ class ComplaintsMutation:
             owner=input.owner or "",
         )
         call = complaints.log_complaint(
-            context.runtime, command, actor=context.principal.client_id,
-            properties=served_properties(context.principal), scope=context.idempotency_scope,
-        )  # fmt: skip
+            context.runtime,
+            command,
+            actor=context.principal.client_id,
+            properties=served_properties(context.principal),
+            scope=context.idempotency_scope,
+        )
         return await complaint_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
@@ -259,7 +262,10 @@ class ComplaintsMutation:
         )
         role = context.principal.role.value if context.principal.role else ""
         call = complaints.resolve_complaint(
-            context.runtime, command, role=role,
-            properties=served_properties(context.principal), scope=context.idempotency_scope,
-        )  # fmt: skip
+            context.runtime,
+            command,
+            role=role,
+            properties=served_properties(context.principal),
+            scope=context.idempotency_scope,
+        )
         return await complaint_outcome(context, *await attempt(call))

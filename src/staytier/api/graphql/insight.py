@@ -59,21 +59,36 @@ class TierReport:
     def of(cls, line: TierLine) -> TierReport:
         flows = line.points
         return cls(
-            tier_code=line.code, tier_name=line.name, rank=line.rank, members=line.members,
-            active_members=line.active_members, active_rate=line.active_rate,
-            new_members=line.new_members, upgraded=line.upgraded,
-            soft_landed=line.soft_landed, lapsed=line.lapsed,
-            qualifying_nights=line.qualifying_nights, qualifying_stays=line.qualifying_stays,
-            member_revenue=line.member_revenue, points_opening=flows.opening,
-            points_issued=flows.issued, points_redeemed=flows.redeemed,
-            points_expired=flows.expired, points_reversed=flows.reversed,
-            points_adjusted=flows.adjusted, points_outstanding=flows.closing,
-            benefit_cost=line.benefit_cost, award_nights=line.award_nights,
-            award_night_cost=line.award_night_cost, donated_points=line.donated_points,
-            donation_cost=line.donation_cost, miles_bought=line.miles_bought,
-            miles_cost=line.miles_cost, program_cost=line.program_cost,
+            tier_code=line.code,
+            tier_name=line.name,
+            rank=line.rank,
+            members=line.members,
+            active_members=line.active_members,
+            active_rate=line.active_rate,
+            new_members=line.new_members,
+            upgraded=line.upgraded,
+            soft_landed=line.soft_landed,
+            lapsed=line.lapsed,
+            qualifying_nights=line.qualifying_nights,
+            qualifying_stays=line.qualifying_stays,
+            member_revenue=line.member_revenue,
+            points_opening=flows.opening,
+            points_issued=flows.issued,
+            points_redeemed=flows.redeemed,
+            points_expired=flows.expired,
+            points_reversed=flows.reversed,
+            points_adjusted=flows.adjusted,
+            points_outstanding=flows.closing,
+            benefit_cost=line.benefit_cost,
+            award_nights=line.award_nights,
+            award_night_cost=line.award_night_cost,
+            donated_points=line.donated_points,
+            donation_cost=line.donation_cost,
+            miles_bought=line.miles_bought,
+            miles_cost=line.miles_cost,
+            program_cost=line.program_cost,
             cost_to_revenue=line.cost_to_revenue,
-        )  # fmt: skip
+        )
 
 
 @strawberry.type(description="Changes of tier over the period, all tiers together.")
@@ -100,11 +115,17 @@ class PointsMonth:
     @classmethod
     def of(cls, month: MonthFigures) -> PointsMonth:
         return cls(
-            month=month.month.strftime("%Y-%m"), month_end=month.month_end, issued=month.issued,
-            redeemed=month.redeemed, expired=month.expired, reversed=month.reversed,
-            adjusted=month.adjusted, outstanding=month.outstanding,
-            breakage_rate=month.breakage_rate, liability=month.liability,
-        )  # fmt: skip
+            month=month.month.strftime("%Y-%m"),
+            month_end=month.month_end,
+            issued=month.issued,
+            redeemed=month.redeemed,
+            expired=month.expired,
+            reversed=month.reversed,
+            adjusted=month.adjusted,
+            outstanding=month.outstanding,
+            breakage_rate=month.breakage_rate,
+            liability=month.liability,
+        )
 
 
 @strawberry.type(description="The points first credited in one month, as of the period end.")
@@ -188,33 +209,49 @@ class ProgramReport:
     def of(cls, report: insight.ProgramReport) -> ProgramReport:
         flows, period = report.points, report.period
         return cls(
-            from_=period.start, to=period.end, property_code=period.property_code,
-            currency=report.currency, members=report.members, active_rate=report.active_rate,
+            from_=period.start,
+            to=period.end,
+            property_code=period.property_code,
+            currency=report.currency,
+            members=report.members,
+            active_rate=report.active_rate,
             members_by_tier=[TierReport.of(line) for line in report.tiers],
             movements=TierMovements(
-                new_members=report.total("new_members"), upgraded=report.total("upgraded"),
-                soft_landed=report.total("soft_landed"), lapsed=report.total("lapsed"),
+                new_members=report.total("new_members"),
+                upgraded=report.total("upgraded"),
+                soft_landed=report.total("soft_landed"),
+                lapsed=report.total("lapsed"),
             ),
-            points_opening=flows.opening, points_issued=flows.issued,
-            points_redeemed=flows.redeemed, points_expired=flows.expired,
-            points_reversed=flows.reversed, points_adjusted=flows.adjusted,
-            points_outstanding=report.outstanding, breakage_rate=report.breakage.rate,
-            breakage_method=report.breakage.method, value_per_point=report.value_per_point,
-            liability=report.liability, benefit_cost=report.total("benefit_cost"),
+            points_opening=flows.opening,
+            points_issued=flows.issued,
+            points_redeemed=flows.redeemed,
+            points_expired=flows.expired,
+            points_reversed=flows.reversed,
+            points_adjusted=flows.adjusted,
+            points_outstanding=report.outstanding,
+            breakage_rate=report.breakage.rate,
+            breakage_method=report.breakage.method,
+            value_per_point=report.value_per_point,
+            liability=report.liability,
+            benefit_cost=report.total("benefit_cost"),
             award_night_cost=report.total("award_night_cost"),
-            donation_cost=report.total("donation_cost"), miles_cost=report.total("miles_cost"),
+            donation_cost=report.total("donation_cost"),
+            miles_cost=report.total("miles_cost"),
             member_revenue=report.total("member_revenue"),
             months=[PointsMonth.of(month) for month in report.months],
             cohorts=[
                 EarnCohort(
-                    month=line.cohort.month.strftime("%Y-%m"), issued=line.cohort.issued,
-                    redeemed=line.cohort.redeemed, expired=line.cohort.expired,
-                    reversed=line.cohort.reversed, outstanding=line.cohort.outstanding,
+                    month=line.cohort.month.strftime("%Y-%m"),
+                    issued=line.cohort.issued,
+                    redeemed=line.cohort.redeemed,
+                    expired=line.cohort.expired,
+                    reversed=line.cohort.reversed,
+                    outstanding=line.cohort.outstanding,
                     projected_breakage=line.projected_breakage,
                 )
                 for line in report.cohorts
             ],
-        )  # fmt: skip
+        )
 
 
 async def _promotion_points(context: Context, report: ProgramReport) -> int | None:

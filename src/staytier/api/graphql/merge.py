@@ -101,9 +101,11 @@ class MergeMutation:
             reason=input.reason,
         )
         call = merge.merge_members(
-            context.runtime, command, actor=context.principal.client_id,
+            context.runtime,
+            command,
+            actor=context.principal.client_id,
             scope=context.idempotency_scope,
-        )  # fmt: skip
+        )
         result, errors = await attempt(call)
         if result is None:
             return MergeMembersPayload(user_errors=errors)

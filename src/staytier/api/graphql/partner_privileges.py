@@ -181,7 +181,7 @@ class PartnerPrivilegesQuery:
             )
         return connection(
             "property-guarantees", rows, size, lambda r: r[0].id, lambda r: RoomGuarantee.of(*r)
-        )  # fmt: skip
+        )
 
 
 @strawberry.type

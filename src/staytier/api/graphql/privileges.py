@@ -277,9 +277,12 @@ class PrivilegesQuery:
         permission_classes=[Authenticated],
     )
     async def award_quote(
-        self, info: Info[Context, None], property_code: str, arrival_date: dt.date,
+        self,
+        info: Info[Context, None],
+        property_code: str,
+        arrival_date: dt.date,
         departure_date: dt.date,
-    ) -> AwardQuote | None:  # fmt: skip
+    ) -> AwardQuote | None:
         runtime = info.context.runtime
         async with runtime.db.reading() as session:
             hotel = await property_by_code(session, code_of(property_code))
@@ -311,11 +314,13 @@ class PrivilegesQuery:
             lines = await benefit_usage.benefit_costs(session, start, end)
         return [
             BenefitCostLine(
-                month=line.month, benefit_code=line.benefit_code, uses=line.uses,
+                month=line.month,
+                benefit_code=line.benefit_code,
+                uses=line.uses,
                 cost_usd=line.cost_usd.quantize(CENT),
             )
             for line in lines
-        ]  # fmt: skip
+        ]
 
 
 @strawberry.type

@@ -55,19 +55,26 @@ class GuestPromotion:
     def of(cls, found: promotions.MemberPromotion) -> GuestPromotion:
         rule = found.promotion
         return cls(
-            code=rule.code, name=rule.name, description=rule.description,
-            starts_on=rule.starts_on, ends_on=rule.ends_on, trigger=rule.trigger.kind,
+            code=rule.code,
+            name=rule.name,
+            description=rule.description,
+            starts_on=rule.starts_on,
+            ends_on=rule.ends_on,
+            trigger=rule.trigger.kind,
             registration_required=found.registration_required,
             registration_deadline=(
                 rule.registration_deadline if found.registration_required else None
             ),
-            registered_on=found.registered_on, may_register=found.may_register,
+            registered_on=found.registered_on,
+            may_register=found.may_register,
             available=found.budget_left is None or found.budget_left > 0,
             progress=PromotionProgress(
-                qualifying=found.triggers, rewards=found.rewards, points=found.points,
+                qualifying=found.triggers,
+                rewards=found.rewards,
+                points=found.points,
                 every_nth=rule.trigger.every_nth,
             ),
-        )  # fmt: skip
+        )
 
 
 async def promotions_of(context: Context, member: models.Member) -> list[GuestPromotion]:
@@ -113,9 +120,11 @@ class PromotionsMutation:
             guest_approval=input.guest_approval,
         )
         call = promotions.register_for_promotion(
-            context.runtime, command, spender=spender_of(context.principal),
+            context.runtime,
+            command,
+            spender=spender_of(context.principal),
             scope=context.idempotency_scope,
-        )  # fmt: skip
+        )
         result, errors = await attempt(counting_refusals(context.runtime, call))
         if result is None:
             return RegisterForPromotionPayload(user_errors=errors)

@@ -280,9 +280,11 @@ class SharingMutation:
             recipient = await session.get(models.Member, row.recipient_member_id)
             assert recipient is not None
         transfer = PointsTransfer(
-            points=row.points, recipient_member_number=recipient.member_number, year=row.year,
+            points=row.points,
+            recipient_member_number=recipient.member_number,
+            year=row.year,
             created_at=row.created_at,
-        )  # fmt: skip
+        )
         return TransferPointsPayload(
             transfer=transfer, guest=await load_guest(context, row.sender_member_id)
         )

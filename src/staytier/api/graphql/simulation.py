@@ -61,12 +61,17 @@ def _moves(
             info.context.runtime, simulation_id, first=size, after_id=after_id, up=up
         )
         return connection(
-            kind, rows, size, lambda r: r[0].id,
+            kind,
+            rows,
+            size,
+            lambda r: r[0].id,
             lambda r: SimulatedMove(
-                move_id=r[0].id, member_number=r[1], actual_tier=r[0].actual_tier,
+                move_id=r[0].id,
+                member_number=r[1],
+                actual_tier=r[0].actual_tier,
                 simulated_tier=r[0].simulated_tier,
             ),
-        )  # fmt: skip
+        )
 
     return page()
 
@@ -129,46 +134,66 @@ class ProgramSimulation:
         done = bool(summary)
         total = row.members_total
         return cls(
-            id=strawberry.ID(str(row.id)), status=row.status, candidate=row.candidate,
-            from_=row.period_start, to=row.period_end, members_done=row.members_done,
+            id=strawberry.ID(str(row.id)),
+            status=row.status,
+            candidate=row.candidate,
+            from_=row.period_start,
+            to=row.period_end,
+            members_done=row.members_done,
             members_total=total,
             progress=(
-                Decimal(1) if row.status == "DONE"
-                else (Decimal(row.members_done) / total).quantize(Decimal("0.0001")) if total
+                Decimal(1)
+                if row.status == "DONE"
+                else (Decimal(row.members_done) / total).quantize(Decimal("0.0001"))
+                if total
                 else Decimal(0)
             ),
             message=row.message,
             members_by_tier=[
                 SimulatedTierCount(
-                    tier_code=t["code"], tier_name=t["name"], rank=t["rank"],
-                    actual=t["actual"], simulated=t["simulated"],
+                    tier_code=t["code"],
+                    tier_name=t["name"],
+                    rank=t["rank"],
+                    actual=t["actual"],
+                    simulated=t["simulated"],
                 )
                 for t in summary.get("tiers", [])
             ],
-            moved_up_count=summary.get("moved_up"), moved_down_count=summary.get("moved_down"),
+            moved_up_count=summary.get("moved_up"),
+            moved_down_count=summary.get("moved_down"),
             points_issued=PointsComparison(
                 actual=summary["actual_points"], simulated=summary["simulated_points"]
-            ) if done else None,
+            )
+            if done
+            else None,
             currency=summary.get("currency"),
             breakage_rate=Decimal(summary["breakage_rate"]) if done else None,
             liability=MoneyComparison(
                 actual=Decimal(summary["actual_liability"]),
                 simulated=Decimal(summary["simulated_liability"]),
-            ) if done else None,
+            )
+            if done
+            else None,
             benefit_cost_usd=MoneyComparison(
                 actual=Decimal(summary["actual_benefit_cost_usd"]),
                 simulated=Decimal(summary["simulated_benefit_cost_usd"]),
-            ) if done else None,
+            )
+            if done
+            else None,
             # A simulation finished before promotions were counted has no such figures.
             promotion_points=PointsComparison(
                 actual=summary["actual_promotion_points"],
                 simulated=summary["simulated_promotion_points"],
-            ) if "actual_promotion_points" in summary else None,
+            )
+            if "actual_promotion_points" in summary
+            else None,
             promotion_cost=MoneyComparison(
                 actual=Decimal(summary["actual_promotion_cost"]),
                 simulated=Decimal(summary["simulated_promotion_cost"]),
-            ) if "actual_promotion_cost" in summary else None,
-        )  # fmt: skip
+            )
+            if "actual_promotion_cost" in summary
+            else None,
+        )
 
 
 @strawberry.input(
@@ -249,9 +274,12 @@ class SimulationMutation:
         try:
             candidate = _candidate(info, input)
             simulation_id = await simulation.start_simulation(
-                runtime, candidate, input.from_, input.to,
+                runtime,
+                candidate,
+                input.from_,
+                input.to,
                 requested_by=info.context.principal.client_id,
-            )  # fmt: skip
+            )
         except BusinessRuleError as error:
             return SimulateProgramPayload(user_errors=user_errors(error))
         return SimulateProgramPayload(simulation=await _loaded(info, simulation_id))

@@ -131,9 +131,11 @@ class StatusGrantsMutation:
             evidence=input.evidence_reference,
         )
         call = status_grants.grant_status(
-            context.runtime, command, actor=context.principal.client_id,
+            context.runtime,
+            command,
+            actor=context.principal.client_id,
             scope=context.idempotency_scope,
-        )  # fmt: skip
+        )
         return await grant_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
@@ -150,9 +152,11 @@ class StatusGrantsMutation:
             tier_code=_code(input.tier_code),
         )
         call = status_grants.start_status_challenge(
-            context.runtime, command, actor=context.principal.client_id,
+            context.runtime,
+            command,
+            actor=context.principal.client_id,
             scope=context.idempotency_scope,
-        )  # fmt: skip
+        )
         return await grant_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
@@ -174,7 +178,10 @@ class StatusGrantsMutation:
             tier_code=_code(input.tier_code),
         )
         call = status_grants.gift_tier(
-            context.runtime, command, giver_id=giver, actor=context.principal.client_id,
+            context.runtime,
+            command,
+            giver_id=giver,
+            actor=context.principal.client_id,
             scope=context.idempotency_scope,
-        )  # fmt: skip
+        )
         return await grant_outcome(context, *await attempt(call))

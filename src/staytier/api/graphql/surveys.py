@@ -48,9 +48,12 @@ class SurveyQuestion:
     @classmethod
     def of(cls, rule: QuestionRule) -> SurveyQuestion:
         return cls(
-            code=rule.code, text=rule.text, kind=rule.kind, required=rule.required,
+            code=rule.code,
+            text=rule.text,
+            kind=rule.kind,
+            required=rule.required,
             points=rule.points,
-        )  # fmt: skip
+        )
 
 
 @strawberry.type(description="A stay's survey the guest is invited to answer.")
@@ -106,11 +109,16 @@ def invitation_of(
 ) -> SurveyInvitation:
     rules = context.runtime.rules_on(row.invited_on).surveys
     return SurveyInvitation(
-        number=row.id, property_code=hotel.code, property_name=hotel.name,
-        confirmation_number=stay.confirmation_number, invited_on=row.invited_on,
-        closes_on=row.closes_on, state=row.state, points=row.points,
+        number=row.id,
+        property_code=hotel.code,
+        property_name=hotel.name,
+        confirmation_number=stay.confirmation_number,
+        invited_on=row.invited_on,
+        closes_on=row.closes_on,
+        state=row.state,
+        points=row.points,
         questions=[SurveyQuestion.of(q) for q in rules.questions],
-    )  # fmt: skip
+    )
 
 
 async def open_surveys_of(context: Context, member: models.Member) -> list[SurveyInvitation]:
@@ -142,12 +150,17 @@ class SurveysQuery:
             found = await surveys.survey_scores(session, start=from_, end=to, property_codes=codes)
         return [
             PropertySurveyScore(
-                property_code=s.property_code, property_name=s.property_name,
-                invited=s.invited, answered=s.answered, promoters=s.nps.promoters,
-                passives=s.nps.passives, detractors=s.nps.detractors, nps=s.nps.score,
+                property_code=s.property_code,
+                property_name=s.property_name,
+                invited=s.invited,
+                answered=s.answered,
+                promoters=s.nps.promoters,
+                passives=s.nps.passives,
+                detractors=s.nps.detractors,
+                nps=s.nps.score,
             )
             for s in found
-        ]  # fmt: skip
+        ]
 
 
 @strawberry.type

@@ -41,10 +41,13 @@ class SweepstakesPrize:
     def of(cls, prize: program.SweepstakesPrize) -> SweepstakesPrize:
         award = prize.certificate
         return cls(
-            name=prize.name, points=prize.points, count=prize.count,
-            certificate=None if award is None
+            name=prize.name,
+            points=prize.points,
+            count=prize.count,
+            certificate=None
+            if award is None
             else PrizeCertificate(max_category=award.max_category, valid_months=award.valid_months),
-        )  # fmt: skip
+        )
 
 
 @strawberry.type(description="An entrant as published: a pseudonymous id and the entries.")
@@ -90,25 +93,33 @@ class Sweepstakes:
         live: list[SweepstakesEntrant],
     ) -> Sweepstakes:
         entrants = (
-            [SweepstakesEntrant(entrant_id=e["entrant_id"], entries=e["entries"])
-             for e in draw.entrants]
+            [
+                SweepstakesEntrant(entrant_id=e["entrant_id"], entries=e["entries"])
+                for e in draw.entrants
+            ]
             if draw is not None
             else live
-        )  # fmt: skip
+        )
         return cls(
-            code=rule.code, name=rule.name, starts_on=rule.starts_on, closes_on=rule.closes_on,
+            code=rule.code,
+            name=rule.name,
+            starts_on=rule.starts_on,
+            closes_on=rule.closes_on,
             entries_per_night=rule.entries_per_night,
             max_entries_per_member=rule.max_entries_per_member,
             prizes=[SweepstakesPrize.of(p) for p in rule.prizes],
-            seed_hash=rule.seed_hash, seed=draw.seed if draw else None,
-            entries=sum(e.entries for e in entrants), entrants=entrants,
+            seed_hash=rule.seed_hash,
+            seed=draw.seed if draw else None,
+            entries=sum(e.entries for e in entrants),
+            entrants=entrants,
             drawn_at=draw.drawn_at if draw else None,
             winners=[
-                SweepstakesWinner(slot=w["slot"], entrant_id=w["entrant_id"], prize=w["prize"],
-                                  points=w["points"])
+                SweepstakesWinner(
+                    slot=w["slot"], entrant_id=w["entrant_id"], prize=w["prize"], points=w["points"]
+                )
                 for w in (draw.winners if draw else [])
             ],
-        )  # fmt: skip
+        )
 
 
 @strawberry.type(description="A guest's entries in one sweepstakes.")
@@ -134,11 +145,15 @@ async def entries_of(context: Context, member: models.Member) -> list[Sweepstake
         found = await sweepstakes.member_entries(session, context.runtime, member)
     return [
         SweepstakesEntries(
-            code=f.rule.code, name=f.rule.name, closes_on=f.rule.closes_on,
-            entrant_id=f.entrant_id, entries=f.entries, prize=f.prize,
+            code=f.rule.code,
+            name=f.rule.name,
+            closes_on=f.rule.closes_on,
+            entrant_id=f.entrant_id,
+            entries=f.entries,
+            prize=f.prize,
         )
         for f in found
-    ]  # fmt: skip
+    ]
 
 
 @strawberry.input
@@ -166,8 +181,10 @@ class SweepstakesQuery:
     ) -> relay.Connection[Sweepstakes]:  # type: ignore[type-var]
         size, offset = page_size(first), decode_cursor("sweepstakes", after) or 0
         rules = info.context.runtime.program.all_sweepstakes()[offset : offset + size + 1]
-        nodes = [(offset + index + 1, await load_sweepstakes(info.context, rule))
-                 for index, rule in enumerate(rules)]  # fmt: skip
+        nodes = [
+            (offset + index + 1, await load_sweepstakes(info.context, rule))
+            for index, rule in enumerate(rules)
+        ]
         return connection("sweepstakes", nodes, size, lambda n: n[0], lambda n: n[1])
 
 
@@ -183,13 +200,16 @@ class SweepstakesMutation:
     ) -> DrawSweepstakesPayload:
         context = info.context
         command = sweepstakes.DrawSweepstakes(
-            idempotency_key=input.idempotency_key, code=input.code.strip().upper(),
+            idempotency_key=input.idempotency_key,
+            code=input.code.strip().upper(),
             seed=input.seed,
-        )  # fmt: skip
+        )
         call = sweepstakes.draw_sweepstakes(
-            context.runtime, command, actor=context.principal.client_id,
+            context.runtime,
+            command,
+            actor=context.principal.client_id,
             scope=context.idempotency_scope,
-        )  # fmt: skip
+        )
         result, errors = await attempt(call)
         if result is None:
             return DrawSweepstakesPayload(user_errors=errors)

@@ -526,9 +526,13 @@ class Guest:
         from staytier.api.graphql.complaints import complaints_connection
 
         return await complaints_connection(
-            info.context, property_code=None, open_only=None, first=first, after=after,
+            info.context,
+            property_code=None,
+            open_only=None,
+            first=first,
+            after=after,
             member_id=self.member_id,
-        )  # fmt: skip
+        )
 
     @strawberry.field(
         description="Surveys the guest is invited to and may still answer, soonest closing first.",

@@ -31,7 +31,11 @@ class GuestValue:
     @classmethod
     def of(cls, value: MemberValue, currency: str) -> GuestValue:
         return cls(
-            recency=value.recency_days, frequency=value.frequency, monetary=value.monetary,
-            segment=value.segment, lifetime_value=value.lifetime_value,
-            recognition_allowance=value.recognition_allowance, currency=currency,
-        )  # fmt: skip
+            recency=value.recency_days,
+            frequency=value.frequency,
+            monetary=value.monetary,
+            segment=value.segment,
+            lifetime_value=value.lifetime_value,
+            recognition_allowance=value.recognition_allowance,
+            currency=currency,
+        )

@@ -65,9 +65,11 @@ def _link_receipts_to_members() -> None:
     them by that number, in batches, so exports and erasure find them too."""
     bind = op.get_bind()
     webhooks = sa.table(
-        "partner_webhooks", sa.column("id", ID), sa.column("result", sa.JSON()),
+        "partner_webhooks",
+        sa.column("id", ID),
+        sa.column("result", sa.JSON()),
         sa.column("member_id", ID),
-    )  # fmt: skip
+    )
     members = sa.table("members", sa.column("id", ID), sa.column("member_number", sa.String()))
     last_id = 0
     while True:
