@@ -21,7 +21,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from staytier.clock import TestClock
 from staytier.domain.calendar import add_months, year_start
+from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.services import (
     birthdays,
     certificates,
@@ -87,6 +89,24 @@ async def next_expiry_day(
     if oldest is None:
         return None
     return max(add_months(oldest, months) + ONE_DAY, after + ONE_DAY)
+
+
+async def move_test_clock(runtime: Runtime, now: dt.datetime) -> list[JobReport]:
+    """Sets a test deployment's clock to ``now`` and runs the jobs due on the way, as a
+    scheduler would have; refuses where the deployment has no test clock, or ``now`` has no
+    UTC offset."""
+    clock = runtime.clock
+    if not isinstance(clock, TestClock):
+        raise BusinessRuleError(
+            ErrorCode.TEST_CLOCK_DISABLED, "This deployment was not started with --test-clock."
+        )
+    if now.tzinfo is None:
+        raise BusinessRuleError(
+            ErrorCode.INVALID_INPUT, "Give the instant with a UTC offset.", "now"
+        )
+    before = clock.now()
+    clock.set(now)
+    return await run_due_jobs(runtime, before, clock.now())
 
 
 async def run_due_jobs(

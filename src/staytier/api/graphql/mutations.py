@@ -22,13 +22,12 @@ from staytier.api.graphql.permissions import (
 )
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Clock, Guest, JobReport, Property, Stay, StayStatusType
-from staytier.clock import TestClock
-from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.domain.errors import BusinessRuleError
 from staytier.domain.stay_ownership import actor_of
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services import activity, enrollment, properties, stays
 from staytier.services.idempotency import Result
-from staytier.services.jobs import run_due_jobs
+from staytier.services.jobs import move_test_clock
 from staytier.services.visibility import remember_partner
 from staytier.store.models import Property as PropertyRow
 from staytier.store.models import Stay as StayRow
@@ -361,32 +360,12 @@ class CoreMutation:
         self, info: Info[Context, None], input: SetTestClockInput
     ) -> SetTestClockPayload:
         runtime = info.context.runtime
-        clock = runtime.clock
-        if not isinstance(clock, TestClock):
-            return SetTestClockPayload(
-                user_errors=[
-                    UserError(
-                        code=ErrorCode.TEST_CLOCK_DISABLED,
-                        field=None,
-                        message="This deployment was not started with --test-clock.",
-                    )
-                ]
-            )
-        if input.now.tzinfo is None:
-            return SetTestClockPayload(
-                user_errors=[
-                    UserError(
-                        code=ErrorCode.INVALID_INPUT,
-                        field="now",
-                        message="Give the instant with a UTC offset.",
-                    )
-                ]
-            )
-        before = clock.now()
-        clock.set(input.now)
-        reports = await run_due_jobs(runtime, before, clock.now())
+        try:
+            reports = await move_test_clock(runtime, input.now)
+        except BusinessRuleError as error:
+            return SetTestClockPayload(user_errors=user_errors(error))
         return SetTestClockPayload(
-            clock=Clock(now=clock.now(), is_test_clock=True),
+            clock=Clock(now=runtime.clock.now(), is_test_clock=True),
             jobs_run=[
                 JobReport(job=r.job, run_key=r.run_key, due_on=r.due_on, summary=r.summary)
                 for r in reports
