@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from staytier.services.expiry import expire_points
 from staytier.services.runtime import Runtime
 from staytier.store.database import Database
-from staytier.store.models import Member
+from staytier.store.models import Base, Member
 from tests.support import (
     REPORT,
     GraphQLClient,
@@ -82,7 +82,18 @@ events = st.builds(
 )
 
 
+async def forget_earlier_examples(runtime: Runtime) -> None:
+    """Hypothesis plays every example on the test's one database. Each starts from no
+    members, so an earlier example's history, written up to a later day, never mixes with
+    this one's (the service's clock never runs backwards; the examples' clocks do)."""
+    async with runtime.db.transaction() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name != "properties":
+                await session.execute(table.delete())
+
+
 async def play(runtime: Runtime, client: GraphQLClient, history: list[Event]) -> None:
+    await forget_earlier_examples(runtime)
     set_clock(runtime, FIRST)
     members = [await enroll(client, "Kurt", "Goedel") for _ in range(3)]
     completed: dict[int, list[str]] = {0: [], 1: [], 2: []}
