@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from staytier.clock import Clock, local_date
 from staytier.domain.bounds import balance_mistake
 from staytier.domain.points import ACTIVITY_KINDS, LedgerKind
 from staytier.services import audit
@@ -76,3 +77,42 @@ def post_entry(
     )
     session.add(entry)
     return entry
+
+
+def move_points(
+    session: AsyncSession,
+    clock: Clock,
+    giver: Member,
+    taker: Member,
+    points: int,
+    *,
+    at: dt.datetime,
+    kinds: tuple[LedgerKind, LedgerKind],
+    descriptions: tuple[str, str],
+    keeps_points_alive: bool = True,
+) -> tuple[LedgerEntry, LedgerEntry]:
+    """Moves ``points`` from ``giver`` to ``taker`` as a pair of entries written at ``at``
+    (``kinds`` and ``descriptions`` for the debit, then the credit), each dated the member's
+    own local day: nothing is edited, and each balance still equals its own ledger. Both
+    member rows must be locked by the caller."""
+    out = post_entry(
+        session,
+        giver,
+        kind=kinds[0],
+        points=-points,
+        occurred_at=at,
+        effective_on=local_date(clock, giver.time_zone),
+        description=descriptions[0],
+        keeps_points_alive=keeps_points_alive,
+    )
+    into = post_entry(
+        session,
+        taker,
+        kind=kinds[1],
+        points=points,
+        occurred_at=at,
+        effective_on=local_date(clock, taker.time_zone),
+        description=descriptions[1],
+        keeps_points_alive=keeps_points_alive,
+    )
+    return out, into

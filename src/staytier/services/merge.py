@@ -33,7 +33,7 @@ from staytier.domain.preferences import PreferenceSource
 from staytier.program.catalog import ConsentPurpose
 from staytier.services import audit
 from staytier.services.idempotency import Result, run_once
-from staytier.services.ledger import post_entry
+from staytier.services.ledger import move_points
 from staytier.services.profiles import Actor, consent_in_force, withdraw_for_merge
 from staytier.services.runtime import Runtime
 from staytier.services.sharing import end_memberships
@@ -137,24 +137,15 @@ async def _close_balance(
     points = duplicate.points_balance
     if points:
         now = runtime.now()
-        post_entry(
+        move_points(
             session,
+            runtime.clock,
             duplicate,
-            kind=LedgerKind.MERGE_OUT,
-            points=-points,
-            occurred_at=now,
-            effective_on=local_date(runtime.clock, duplicate.time_zone),
-            description="Merged into the surviving account",
-            keeps_points_alive=False,
-        )
-        post_entry(
-            session,
             survivor,
-            kind=LedgerKind.MERGE_IN,
-            points=points,
-            occurred_at=now,
-            effective_on=local_date(runtime.clock, survivor.time_zone),
-            description="Merged from a duplicate account",
+            points,
+            at=now,
+            kinds=(LedgerKind.MERGE_OUT, LedgerKind.MERGE_IN),
+            descriptions=("Merged into the surviving account", "Merged from a duplicate account"),
             keeps_points_alive=False,
         )
     # The points stay alive as long as the later of the two accounts' activity says.

@@ -42,7 +42,7 @@ from staytier.domain.sharing import (
 )
 from staytier.program.model import ProgramVersion
 from staytier.services.idempotency import Result, run_once
-from staytier.services.ledger import post_entry
+from staytier.services.ledger import move_points
 from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
 from staytier.store.models import (
@@ -380,28 +380,23 @@ async def contribute_to_pool(
         await session.refresh(pool)
         if await active_membership(session, member_id) is None or pool.closed_at is not None:
             raise BusinessRuleError(ErrorCode.POOL_NOT_FOUND, "You are in no points pool.")
-        today, year, rules = _year(runtime, member)
+        _, year, rules = _year(runtime, member)
         contribution_refusal(rules.pooling, command.points, await pooled_in(session, pool.id, year))
         if command.points > member.points_balance:
             raise not_enough_points(command.points, member.points_balance)
         now = runtime.now()
-        out = post_entry(
+        out, into = move_points(
             session,
+            runtime.clock,
             member,
-            kind=LedgerKind.POOL_OUT,
-            points=-command.points,
-            occurred_at=now,
-            effective_on=today,
-            description="Contributed to your points pool",
-        )
-        into = post_entry(
-            session,
             owner,
-            kind=LedgerKind.POOL_IN,
-            points=command.points,
-            occurred_at=now,
-            effective_on=local_date(runtime.clock, owner.time_zone),
-            description="Pooled by a member of your points pool",
+            command.points,
+            at=now,
+            kinds=(LedgerKind.POOL_OUT, LedgerKind.POOL_IN),
+            descriptions=(
+                "Contributed to your points pool",
+                "Pooled by a member of your points pool",
+            ),
         )
         await session.flush()
         session.add(
@@ -456,7 +451,7 @@ async def transfer_points(
             )
         members = await _locked(session, member_id, recipient_id)
         sender, recipient = members[member_id], members[recipient_id]
-        today, year, rules = _year(runtime, sender)
+        _, year, rules = _year(runtime, sender)
         transfer_refusal(
             rules.transfers,
             command.points,
@@ -466,23 +461,15 @@ async def transfer_points(
         if command.points > sender.points_balance:
             raise not_enough_points(command.points, sender.points_balance)
         now = runtime.now()
-        out = post_entry(
+        out, into = move_points(
             session,
+            runtime.clock,
             sender,
-            kind=LedgerKind.POINTS_SENT,
-            points=-command.points,
-            occurred_at=now,
-            effective_on=today,
-            description="Sent to another member",
-        )
-        into = post_entry(
-            session,
             recipient,
-            kind=LedgerKind.POINTS_RECEIVED,
-            points=command.points,
-            occurred_at=now,
-            effective_on=local_date(runtime.clock, recipient.time_zone),
-            description="Received from another member",
+            command.points,
+            at=now,
+            kinds=(LedgerKind.POINTS_SENT, LedgerKind.POINTS_RECEIVED),
+            descriptions=("Sent to another member", "Received from another member"),
         )
         await session.flush()
         transfer = PointsTransfer(
