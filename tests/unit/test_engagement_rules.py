@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from staytier.domain.errors import InvalidInput
 from staytier.domain.surveys import Answer, check_answers, net_promoter_score
 from staytier.domain.sweepstakes import Entrant, draw, entries_earned, seed_hash
+from staytier.program.engagement import SurveyRules
 from staytier.program.loader import default_program_path, load_program
-from staytier.program.model import SurveyRules
 from tests.program_files import DEMO, load_variant
 
 

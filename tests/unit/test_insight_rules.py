@@ -19,8 +19,9 @@ from staytier.domain.insight import (
     upgrade_points,
 )
 from staytier.domain.points import LedgerKind
+from staytier.program.insight import Insight, Recognition
 from staytier.program.loader import FIXTURES, load_program
-from staytier.program.model import Insight, ProgramVersion, Recognition
+from staytier.program.model import ProgramVersion
 from staytier.program.validation import version_mistakes
 
 D = dt.date

@@ -12,7 +12,7 @@ from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.merge import MergeParty, merge_refusal, most_restrictive_consent
 from staytier.domain.sharing import contribution_refusal, seat_refusal, transfer_refusal
 from staytier.program.loader import load_program
-from staytier.program.model import PoolingRules, TransferRules
+from staytier.program.sharing import PoolingRules, TransferRules
 from tests.program_files import DEMO, load_variant
 
 SECTIONS_START = "  # Points between members:"

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from staytier.domain.calendar import add_months
+from staytier.program.engagement import CertificateAward
 from staytier.program.model import (
     Awards,
     AwardSeason,
-    CertificateAward,
     GuaranteeCompensation,
     Milestone,
     MilesTransfer,

@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode, too_long
-from staytier.program.model import ComplaintRules
+from staytier.program.engagement import ComplaintRules
 
 DESCRIPTION_LIMIT = 2000
 NAME_LIMIT = 100

@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from staytier.domain.benefits import ROOM_UPGRADE
 from staytier.domain.calendar import add_months
 from staytier.domain.points import MOVE_KINDS, LedgerKind
-from staytier.program.model import MemberValueRules, Recognition, Segment
+from staytier.program.insight import MemberValueRules, Recognition, Segment
 
 CENT = Decimal("0.01")
 RATE = Decimal("0.0001")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode
-from staytier.program.model import PoolingRules, TransferRules
+from staytier.program.sharing import PoolingRules, TransferRules
 
 
 class PoolState(enum.Enum):

@@ -8,7 +8,8 @@ import datetime as dt
 import enum
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode
-from staytier.program.model import ProgramVersion, Tier, TierGiftRule
+from staytier.program.engagement import TierGiftRule
+from staytier.program.model import ProgramVersion, Tier
 
 
 class GrantKind(enum.Enum):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
-from staytier.program.model import SurveyRules
+from staytier.program.engagement import SurveyRules
 
 SCORE_RANGE = range(0, 11)
 TEXT_LIMIT = 1000

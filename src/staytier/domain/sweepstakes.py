@@ -24,7 +24,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from staytier.program.model import SweepstakesRule
+from staytier.program.engagement import SweepstakesRule
 
 
 @dataclass(frozen=True)

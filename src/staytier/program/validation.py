@@ -11,15 +11,9 @@ import itertools
 from collections import Counter
 from collections.abc import Iterator
 
-from staytier.program.model import (
-    MAX_INT_FIGURE,
-    AwardSeason,
-    CertificateAward,
-    Program,
-    ProgramVersion,
-    Recognition,
-    Tier,
-)
+from staytier.program.engagement_validation import engagement_mistakes
+from staytier.program.insight import Recognition
+from staytier.program.model import MAX_INT_FIGURE, AwardSeason, Program, ProgramVersion, Tier
 from staytier.program.promotion_validation import promotion_mistakes
 
 PATHS = ("qualifying_nights", "qualifying_stays", "qualifying_base_points")
@@ -118,11 +112,7 @@ def version_mistakes(version: ProgramVersion) -> list[str]:
     mistakes.extend(_privilege_mistakes(version))
     mistakes.extend(_limit_mistakes(version))
     mistakes.extend(_insight_mistakes(version))
-    mistakes.extend(_complaint_mistakes(version))
-    mistakes.extend(_status_grant_mistakes(version))
-    mistakes.extend(_survey_mistakes(version))
-    mistakes.extend(_sweepstakes_mistakes(version))
-    mistakes.extend(_sharing_mistakes(version))
+    mistakes.extend(engagement_mistakes(version))
     mistakes.extend(promotion_mistakes(version))
     return mistakes
 
@@ -401,150 +391,3 @@ def _upgrade_mistakes(version: ProgramVersion, recognition: Recognition) -> Iter
     for code in recognition.upgrade_benefits or []:
         if code not in codes:
             yield f"insight.recognition.upgrade_benefits: {code!r} is not a benefit of the program"
-
-
-# Roles a goodwill allowance may name (those that may resolve a complaint).
-RESOLVING_ROLES = ("front_desk", "admin")
-
-
-def _complaint_mistakes(version: ProgramVersion) -> Iterator[str]:
-    rules = version.complaints
-    if not rules.categories:
-        yield "complaints.categories must name at least one category"
-    for code, count in Counter(rules.categories).items():
-        if count > 1:
-            yield f"complaints.categories: {code!r} is listed {count} times"
-        if code != code.upper() or not code.strip():
-            yield f"complaints.categories: {code!r} must be a non-empty upper-case code"
-    if rules.recent_days < 0:
-        yield "complaints.recent_days must not be negative"
-    if rules.goodwill_reason and version.goodwill_reason(rules.goodwill_reason) is None:
-        yield (
-            f"complaints.goodwill_reason {rules.goodwill_reason!r} is not listed in "
-            "goodwill_reasons"
-        )
-    for role, points in rules.goodwill_allowance.items():
-        if role not in RESOLVING_ROLES:
-            yield (
-                f"complaints.goodwill_allowance: {role!r} is not a role that resolves "
-                f"complaints ({', '.join(RESOLVING_ROLES)})"
-            )
-        if points < 0:
-            yield f"complaints.goodwill_allowance: {role!r} must not be negative"
-    for code, count in Counter(b.code for b in rules.recovery_benefits).items():
-        if count > 1:
-            yield f"complaints.recovery_benefits: {code!r} is listed {count} times"
-    for index, benefit in enumerate(rules.recovery_benefits):
-        where = f"complaints.recovery_benefits[{index}] ({benefit.code})"
-        if benefit.code != benefit.code.upper() or not benefit.code.strip():
-            yield f"{where}: the code must be non-empty and upper case"
-        if benefit.allowance_points < 1:
-            yield (
-                f"{where}: allowance_points (what it counts against the goodwill and "
-                "recognition allowances) must be at least 1"
-            )
-        yield from _certificate_award_mistakes(where, benefit.certificate)
-
-
-def _certificate_award_mistakes(where: str, award: CertificateAward) -> Iterator[str]:
-    if award.max_category < 1:
-        yield f"{where}: certificate.max_category must be at least 1"
-    if award.valid_months < 1:
-        yield f"{where}: certificate.valid_months must be at least 1"
-
-
-def _status_grant_mistakes(version: ProgramVersion) -> Iterator[str]:
-    rules = version.status_grants
-    base = version.base_tier.code if version.tiers else None
-    if rules.match_max_days < 1:
-        yield "status_grants.match_max_days must be at least 1"
-    for code, count in Counter(rule.tier for rule in rules.challenges).items():
-        if count > 1:
-            yield f"status_grants.challenges: tier {code!r} has {count} challenges"
-    for index, challenge in enumerate(rules.challenges):
-        where = f"status_grants.challenges[{index}]"
-        if version.tier(challenge.tier) is None or challenge.tier == base:
-            yield f"{where}: {challenge.tier!r} is not a tier above the base tier"
-        if challenge.nights < 1 or challenge.days < 1:
-            yield f"{where}: nights and days must be at least 1"
-    for index, gift in enumerate(rules.gifts):
-        where = f"status_grants.gifts[{index}]"
-        giver, given = version.tier(gift.giver_tier), version.tier(gift.gift_tier)
-        if giver is None:
-            yield f"{where}: unknown giver_tier {gift.giver_tier!r}"
-        if given is None or gift.gift_tier == base:
-            yield f"{where}: {gift.gift_tier!r} is not a tier above the base tier"
-        if giver is not None and given is not None and given.rank >= giver.rank:
-            yield f"{where}: gift_tier must be lower than giver_tier"
-        if gift.per_year < 1 or gift.valid_days < 1:
-            yield f"{where}: per_year and valid_days must be at least 1"
-
-
-def _survey_mistakes(version: ProgramVersion) -> Iterator[str]:
-    rules = version.surveys
-    if rules.window_days < 1:
-        yield "surveys.window_days must be at least 1"
-    if rules.review_points < 0:
-        yield "surveys.review_points must not be negative (0 means reviews earn nothing)"
-    for code, count in Counter(q.code for q in rules.questions).items():
-        if count > 1:
-            yield f"surveys.questions: {code!r} is listed {count} times"
-    if sum(1 for q in rules.questions if q.kind == "NPS") > 1:
-        yield "surveys.questions: at most one question may be of kind NPS"
-    for index, question in enumerate(rules.questions):
-        where = f"surveys.questions[{index}]"
-        if question.code != question.code.upper() or not question.code.strip():
-            yield f"{where}: {question.code!r} must be a non-empty upper-case code"
-        if not question.text.strip():
-            yield f"{where}: give the question's text"
-        if question.points < 0:
-            yield f"{where}: points must not be negative"
-
-
-def _sweepstakes_mistakes(version: ProgramVersion) -> Iterator[str]:
-    for code, count in Counter(rule.code for rule in version.sweepstakes).items():
-        if count > 1:
-            yield f"sweepstakes: {code!r} is listed {count} times"
-    for index, rule in enumerate(version.sweepstakes):
-        where = f"sweepstakes[{index}] ({rule.code})"
-        if rule.code != rule.code.upper() or not rule.code.strip():
-            yield f"{where}: the code must be non-empty and upper case"
-        if rule.closes_on < rule.starts_on:
-            yield f"{where}: closes_on is before starts_on"
-        if len(rule.seed_hash) != 64 or any(c not in "0123456789abcdef" for c in rule.seed_hash):
-            yield f"{where}: seed_hash must be a SHA-256 in 64 lower-case hex digits"
-        if rule.entries_per_night < 1 or rule.max_entries_per_member < 1:
-            yield f"{where}: entries_per_night and max_entries_per_member must be at least 1"
-        if not rule.prizes:
-            yield f"{where}: give at least one prize"
-        for prize in rule.prizes:
-            if prize.count < 1:
-                yield f"{where}: prize {prize.name!r} needs a count of at least 1"
-            if prize.certificate is None and prize.points < 1:
-                yield f"{where}: prize {prize.name!r} needs positive points or a certificate"
-            elif prize.certificate is not None:
-                if prize.points:
-                    yield (
-                        f"{where}: prize {prize.name!r} gives points or a certificate, not "
-                        "both (list two prizes)"
-                    )
-                yield from _certificate_award_mistakes(
-                    f"{where}: prize {prize.name!r}", prize.certificate
-                )
-
-
-def _sharing_mistakes(version: ProgramVersion) -> Iterator[str]:
-    pooling, transfers = version.pooling, version.transfers
-    if pooling.max_members < 0 or pooling.max_members == 1:
-        yield "pooling.max_members must be 0 (no pooling) or at least 2 (the owner and one more)"
-    if pooling.joins_per_year < 1:
-        yield "pooling.joins_per_year must be at least 1"
-    if pooling.min_contribution < 1:
-        yield "pooling.min_contribution must be at least 1"
-    if pooling.max_points_per_year < 0:
-        yield "pooling.max_points_per_year must not be negative (0 means no limit)"
-    if transfers.min_points < 1:
-        yield "transfers.min_points must be at least 1"
-    for name in ("max_sent_per_year", "max_received_per_year"):
-        if getattr(transfers, name) < transfers.min_points:
-            yield f"transfers.{name} must be at least transfers.min_points"

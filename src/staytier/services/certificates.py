@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.domain.awards import certificate_expires_on, milestones_crossed
 from staytier.domain.errors import NotDueYet
 from staytier.domain.tiers import YearTotals
-from staytier.program.model import CertificateAward
+from staytier.program.engagement import CertificateAward
 from staytier.services.job_runs import days_due, run_job_once
 from staytier.services.runtime import Runtime
 from staytier.store.models import Certificate, Member

@@ -26,7 +26,7 @@ from staytier.domain.complaints import (
     recent_cutoff,
 )
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
-from staytier.program.model import ComplaintRules, RecoveryBenefit
+from staytier.program.engagement import ComplaintRules, RecoveryBenefit
 from staytier.services import audit
 from staytier.services.certificates import GOODWILL, award_certificate
 from staytier.services.goodwill import credit_goodwill

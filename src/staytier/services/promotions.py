@@ -33,7 +33,7 @@ from staytier.domain.promotions import (
     within_budget,
 )
 from staytier.domain.tiers import YearTotals
-from staytier.program.model import CertificateAward
+from staytier.program.engagement import CertificateAward
 from staytier.program.promotions import Promotion
 from staytier.services import audit
 from staytier.services.certificates import CANCELLED, ISSUED, PROMOTION, award_certificate

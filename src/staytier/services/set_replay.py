@@ -36,7 +36,8 @@ import sqlalchemy as sa
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from staytier.program.model import Insight, ProgramVersion, Tier
+from staytier.program.insight import Insight
+from staytier.program.model import ProgramVersion, Tier
 from staytier.services.requalification import earned_tier_case
 from staytier.store import models as m
 

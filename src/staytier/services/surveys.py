@@ -29,7 +29,7 @@ from staytier.domain.surveys import (
     closes_on,
     net_promoter_score,
 )
-from staytier.program.model import SurveyRules
+from staytier.program.engagement import SurveyRules
 from staytier.services.guest_mail import SURVEY_INVITATION, enqueue_guest_mail
 from staytier.services.idempotency import Result, run_once
 from staytier.services.job_runs import days_due, run_job_once

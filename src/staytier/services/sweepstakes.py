@@ -28,7 +28,7 @@ from staytier.domain.sweepstakes import (
     prize_slots,
     seed_hash,
 )
-from staytier.program.model import SweepstakesPrize, SweepstakesRule
+from staytier.program.engagement import SweepstakesPrize, SweepstakesRule
 from staytier.services.certificates import SWEEPSTAKES, award_certificate
 from staytier.services.guest_mail import (
     SWEEPSTAKES_WIN,

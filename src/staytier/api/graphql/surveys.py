@@ -21,7 +21,7 @@ from staytier.clock import local_date
 from staytier.domain.access import Role
 from staytier.domain.errors import ErrorCode
 from staytier.domain.surveys import Answer
-from staytier.program.model import SurveyQuestion as QuestionRule
+from staytier.program.engagement import SurveyQuestion as QuestionRule
 from staytier.services import surveys
 from staytier.store import models
 

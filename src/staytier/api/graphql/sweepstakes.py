@@ -15,8 +15,8 @@ from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
 from staytier.api.graphql.permissions import AdminOnly, Authenticated
-from staytier.program import model as program
-from staytier.program.model import SweepstakesRule
+from staytier.program import engagement as program_rules
+from staytier.program.engagement import SweepstakesRule
 from staytier.services import sweepstakes
 from staytier.store import models
 
@@ -38,7 +38,7 @@ class SweepstakesPrize:
     )
 
     @classmethod
-    def of(cls, prize: program.SweepstakesPrize) -> SweepstakesPrize:
+    def of(cls, prize: program_rules.SweepstakesPrize) -> SweepstakesPrize:
         award = prize.certificate
         return cls(
             name=prize.name,
