@@ -13,6 +13,7 @@ program.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -265,3 +266,23 @@ def _upgrade(
     through = status_valid_through(year, rules)
     periods.append(StatusPeriod(earned.code, earned.rank, on, through))
     return earned.rank
+
+
+@dataclass
+class Comparison:
+    """What the job adds up, batch by batch: actual against simulated."""
+
+    members: int = 0
+    actual_by_tier: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    simulated_by_tier: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    moved_up: int = 0
+    moved_down: int = 0
+    actual_points: int = 0
+    simulated_points: int = 0
+    actual_benefit_cost_usd: Decimal = Decimal(0)
+    simulated_benefit_cost_usd: Decimal = Decimal(0)
+    # Promotion points (also part of the points above): actually given, under the candidate.
+    actual_promotion_points: int = 0
+    simulated_promotion_points: int = 0
+    # What the candidate's promotions' budgets have given, from before the period on.
+    budgets: PromotionBudgets = field(default_factory=PromotionBudgets)
