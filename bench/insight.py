@@ -6,7 +6,7 @@
 Fills the database with ``staytier generate`` (stays over three years, credited under the
 demo program; with ``--generated`` it uses the members already there) and analyses its
 tables (ANALYZE), then times:
-  report       services.insight.program_report for this year to date;
+  report       services.program_report.program_report for this year to date;
   raw report   the hand-written floor of the same reads: members per tier on the last day
                (one GROUP BY over status periods), the period's points per kind and the
                opening balance (one GROUP BY over the ledger), and every ledger row up to
@@ -44,7 +44,8 @@ from bench.common import bench_runtime, database_url, fresh_runtime
 from staytier.generator import GenerationPlan, generate
 from staytier.program.model import Program, ProgramVersion
 from staytier.services import simulation
-from staytier.services.insight import ReportPeriod, program_report
+from staytier.services.insight import ReportPeriod
+from staytier.services.program_report import program_report
 from staytier.services.requalification import JOB, requalify
 from staytier.services.runtime import Runtime
 from staytier.store.models import JobRun, Member, StatusPeriod

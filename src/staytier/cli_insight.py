@@ -159,7 +159,8 @@ def report(
 ) -> None:
     """Write the program report of a period as one self-contained HTML page with charts."""
     from staytier.report_page import render
-    from staytier.services.insight import ReportPeriod, program_report
+    from staytier.services.insight import ReportPeriod
+    from staytier.services.program_report import program_report
 
     runtime = _runtime(_settings(database_url=database, program=program))
     period = ReportPeriod(

@@ -5,8 +5,9 @@ and starts the job in this process; the API returns its id at once. :func:`run_s
 goes through the members in batches of ids, like requalification: per batch a handful of
 set-based reads (the replica's, where one is configured), then the pure replay of
 :mod:`domain.simulation` per member (both in :mod:`services.simulation_batch`), and one
-short write of the batch's progress and of the members whose tier would differ. Only the simulation's own rows are written: never a credit,
-a ledger entry or a status. Between batches the job looks for a cancellation.
+short write of the batch's progress and of the members whose tier would differ. Only the
+simulation's own rows are written: never a credit, a ledger entry or a status. Between
+batches the job looks for a cancellation.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from staytier.api.graphql.errors import UserError, user_errors
 from staytier.api.graphql.privileges import BrandReports, code_of
 from staytier.domain.errors import BusinessRuleError
 from staytier.services import insight
+from staytier.services import program_report as reports
 from staytier.services.insight import MonthFigures, ReportPeriod, TierLine
 
 
@@ -280,7 +281,7 @@ class InsightQuery:
         code = code_of(property_code) if property_code is not None else None
         period = ReportPeriod(start=from_, end=to, property_code=code)
         try:
-            report = await insight.program_report(info.context.runtime, period)
+            report = await reports.program_report(info.context.runtime, period)
         except BusinessRuleError as error:
             return ProgramReport(user_errors=user_errors(error))
         return ProgramReport.of(report)
