@@ -31,3 +31,23 @@ def require_guest_name(member: Member, last_name: str, first_name: str | None) -
     )
     if refusal is not None:
         raise refusal
+
+
+async def locked_members(session: AsyncSession, *ids: int) -> dict[int, Member]:
+    """The members, locked lowest id first, so two requests over the same pair of members
+    take their locks in the same order."""
+    found: dict[int, Member] = {}
+    for member_id in sorted(set(ids)):
+        member = await session.get(Member, member_id, with_for_update=True, populate_existing=True)
+        if member is None or member.erased_at is not None or member.merged_into_id is not None:
+            raise BusinessRuleError(ErrorCode.MEMBER_NOT_FOUND, "No such member.", None)
+        found[member_id] = member
+    return found
+
+
+async def other_member(session: AsyncSession, number: str, field: str) -> Member:
+    """The member another one names (an old number of a merged member names the survivor)."""
+    member = await member_by_number(session, number)
+    if member is None or member.erased_at is not None:
+        raise BusinessRuleError(ErrorCode.MEMBER_NOT_FOUND, f"No member {number}.", field)
+    return member

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from staytier.clock import local_date
 from staytier.domain.calendar import qualification_year
@@ -38,21 +37,19 @@ from staytier.domain.sharing import (
     join_refusal,
     pooling_offered,
     seat_refusal,
-    transfer_refusal,
 )
 from staytier.program.model import ProgramVersion
 from staytier.services.idempotency import Result, run_once
 from staytier.services.ledger import move_points
+from staytier.services.members import locked_members, other_member
 from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
 from staytier.store.models import (
     Member,
     PointsPool,
-    PointsTransfer,
     PoolContribution,
     PoolMembership,
 )
-from staytier.store.queries import member_by_number
 
 OPEN_STATES = (PoolState.INVITED.value, PoolState.ACTIVE.value)
 
@@ -86,34 +83,7 @@ class ContributeToPool:
     points: int
 
 
-@dataclass(frozen=True)
-class TransferPoints:
-    idempotency_key: str
-    recipient_member_number: str
-    points: int
-
-
-async def _locked(session: AsyncSession, *ids: int) -> dict[int, Member]:
-    """The members, locked lowest id first, so two requests over the same pair of members
-    take their locks in the same order."""
-    found: dict[int, Member] = {}
-    for member_id in sorted(set(ids)):
-        member = await session.get(Member, member_id, with_for_update=True, populate_existing=True)
-        if member is None or member.erased_at is not None or member.merged_into_id is not None:
-            raise BusinessRuleError(ErrorCode.MEMBER_NOT_FOUND, "No such member.", None)
-        found[member_id] = member
-    return found
-
-
-async def _other_member(session: AsyncSession, number: str, field: str) -> Member:
-    """The member another one names (an old number of a merged member names the survivor)."""
-    member = await member_by_number(session, number)
-    if member is None or member.erased_at is not None:
-        raise BusinessRuleError(ErrorCode.MEMBER_NOT_FOUND, f"No member {number}.", field)
-    return member
-
-
-def _year(runtime: Runtime, member: Member) -> tuple[dt.date, int, ProgramVersion]:
+def member_year(runtime: Runtime, member: Member) -> tuple[dt.date, int, ProgramVersion]:
     today = local_date(runtime.clock, member.time_zone)
     rules = runtime.rules_on(today)
     return today, qualification_year(today, rules.qualification.year_start_month), rules
@@ -178,8 +148,8 @@ async def create_pool(
         raise InvalidInput(mistakes)
 
     async def work(session: AsyncSession) -> Result:
-        owner = (await _locked(session, member_id))[member_id]
-        today, year, rules = _year(runtime, owner)
+        owner = (await locked_members(session, member_id))[member_id]
+        today, year, rules = member_year(runtime, owner)
         pooling_offered(rules.pooling)
         await _not_in_a_pool(session, owner.id, None)
         join_refusal(rules.pooling, await _joins_in(session, owner.id, year), year, None)
@@ -216,11 +186,11 @@ async def invite_to_pool(
     owner's pool closes."""
 
     async def work(session: AsyncSession) -> Result:
-        owner = (await _locked(session, member_id))[member_id]
-        _, _, rules = _year(runtime, owner)
+        owner = (await locked_members(session, member_id))[member_id]
+        _, _, rules = member_year(runtime, owner)
         pooling_offered(rules.pooling)
         pool = await _owned_pool(session, owner)
-        invitee = await _other_member(session, command.member_number, "memberNumber")
+        invitee = await other_member(session, command.member_number, "memberNumber")
         already = await session.scalar(
             select(PoolMembership.id).where(
                 PoolMembership.pool_id == pool.id,
@@ -278,8 +248,8 @@ async def join_pool(
                 ErrorCode.POOL_NOT_FOUND, "No open invitation to this pool.", "poolId"
             )
         # The owner's lock serialises joins to one pool; the member's, joins by one member.
-        member = (await _locked(session, member_id, pool.owner_member_id))[member_id]
-        today, year, rules = _year(runtime, member)
+        member = (await locked_members(session, member_id, pool.owner_member_id))[member_id]
+        today, year, rules = member_year(runtime, member)
         pooling_offered(rules.pooling)
         await _not_in_a_pool(session, member.id, "poolId")
         join_refusal(rules.pooling, await _joins_in(session, member.id, year), year, "poolId")
@@ -308,7 +278,7 @@ async def leave_pool(
     contributed stay with the owner."""
 
     async def work(session: AsyncSession) -> Result:
-        member = (await _locked(session, member_id))[member_id]
+        member = (await locked_members(session, member_id))[member_id]
         membership = await active_membership(session, member.id)
         if membership is None:
             raise BusinessRuleError(ErrorCode.POOL_NOT_FOUND, "You are in no points pool.")
@@ -374,13 +344,13 @@ async def contribute_to_pool(
                 "The owner's own points are already the pool's to redeem.",
                 "points",
             )
-        members = await _locked(session, member_id, pool.owner_member_id)
+        members = await locked_members(session, member_id, pool.owner_member_id)
         member, owner = members[member_id], members[pool.owner_member_id]
         # Re-read under the locks: the member may have left while we waited.
         await session.refresh(pool)
         if await active_membership(session, member_id) is None or pool.closed_at is not None:
             raise BusinessRuleError(ErrorCode.POOL_NOT_FOUND, "You are in no points pool.")
-        _, year, rules = _year(runtime, member)
+        _, year, rules = member_year(runtime, member)
         contribution_refusal(rules.pooling, command.points, await pooled_in(session, pool.id, year))
         if command.points > member.points_balance:
             raise not_enough_points(command.points, member.points_balance)
@@ -422,131 +392,3 @@ async def contribute_to_pool(
         work=work,
         scope=scope,
     )
-
-
-async def _moved_in(
-    session: AsyncSession, column: InstrumentedAttribute[int], member_id: int, year: int
-) -> int:
-    """Points the member sent (``column`` the sender) or received in ``year``."""
-    total = await session.scalar(
-        select(func.coalesce(func.sum(PointsTransfer.points), 0)).where(
-            column == member_id, PointsTransfer.year == year
-        )
-    )
-    return int(total or 0)
-
-
-async def transfer_points(
-    runtime: Runtime, command: TransferPoints, *, member_id: int, scope: str = ""
-) -> Result:
-    """The signed-in member gives points to another: POINTS_SENT and POINTS_RECEIVED,
-    within both members' yearly limits and the sender's balance."""
-
-    async def work(session: AsyncSession) -> Result:
-        field = "recipientMemberNumber"
-        recipient_id = (await _other_member(session, command.recipient_member_number, field)).id
-        if recipient_id == member_id:
-            raise BusinessRuleError(
-                ErrorCode.TRANSFER_TO_SELF, "Points are transferred to another member.", field
-            )
-        members = await _locked(session, member_id, recipient_id)
-        sender, recipient = members[member_id], members[recipient_id]
-        _, year, rules = _year(runtime, sender)
-        transfer_refusal(
-            rules.transfers,
-            command.points,
-            await _moved_in(session, PointsTransfer.sender_member_id, sender.id, year),
-            await _moved_in(session, PointsTransfer.recipient_member_id, recipient.id, year),
-        )
-        if command.points > sender.points_balance:
-            raise not_enough_points(command.points, sender.points_balance)
-        now = runtime.now()
-        out, into = move_points(
-            session,
-            runtime.clock,
-            sender,
-            recipient,
-            command.points,
-            at=now,
-            kinds=(LedgerKind.POINTS_SENT, LedgerKind.POINTS_RECEIVED),
-            descriptions=("Sent to another member", "Received from another member"),
-        )
-        await session.flush()
-        transfer = PointsTransfer(
-            sender_member_id=sender.id,
-            recipient_member_id=recipient.id,
-            points=command.points,
-            year=year,
-            out_entry_id=out.id,
-            in_entry_id=into.id,
-            created_at=now,
-        )
-        session.add(transfer)
-        await session.flush()
-        return {"transfer_id": transfer.id, "member_id": sender.id}
-
-    return await run_once(
-        runtime,
-        operation="transferPoints",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
-
-
-async def pool_of(session: AsyncSession, member_id: int) -> PointsPool | None:
-    """The pool the member is in now."""
-    membership = await active_membership(session, member_id)
-    return None if membership is None else await session.get(PointsPool, membership.pool_id)
-
-
-async def invitations_of(session: AsyncSession, member_id: int) -> list[PointsPool]:
-    """Open pools that invited the member."""
-    return list(
-        await session.scalars(
-            select(PointsPool)
-            .join(PoolMembership, PoolMembership.pool_id == PointsPool.id)
-            .where(
-                PoolMembership.member_id == member_id,
-                PoolMembership.state == PoolState.INVITED.value,
-                PointsPool.closed_at.is_(None),
-            )
-            .order_by(PointsPool.id)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class PoolSeat:
-    member_number: str
-    first_name: str
-    state: str
-    owner: bool
-    contributed_points: int
-
-
-async def seats_of(session: AsyncSession, pool: PointsPool, year: int) -> list[PoolSeat]:
-    """The pool's active and invited members with what each contributed in ``year``."""
-    totals = await session.execute(
-        select(PoolContribution.member_id, func.sum(PoolContribution.points))
-        .where(PoolContribution.pool_id == pool.id, PoolContribution.year == year)
-        .group_by(PoolContribution.member_id)
-    )
-    given = {int(member_id): int(points) for member_id, points in totals}
-    rows = await session.execute(
-        select(PoolMembership.state, Member)
-        .join(Member, Member.id == PoolMembership.member_id)
-        .where(PoolMembership.pool_id == pool.id, PoolMembership.state.in_(OPEN_STATES))
-        .order_by(PoolMembership.id)
-    )
-    return [
-        PoolSeat(
-            member_number=member.member_number,
-            first_name=member.first_name,
-            state=state,
-            owner=member.id == pool.owner_member_id,
-            contributed_points=int(given.get(member.id, 0)),
-        )
-        for state, member in rows
-    ]

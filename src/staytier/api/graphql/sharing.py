@@ -19,7 +19,7 @@ from staytier.clock import local_date
 from staytier.domain.access import Role
 from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import ErrorCode
-from staytier.services import sharing
+from staytier.services import pool_views, sharing, transfers
 from staytier.services.idempotency import Result
 from staytier.store import models
 
@@ -63,7 +63,7 @@ async def pool_view(context: Context, pool: models.PointsPool) -> PointsPool:
         today = local_date(runtime.clock, owner.time_zone)
         rules = runtime.rules_on(today)
         year = qualification_year(today, rules.qualification.year_start_month)
-        seats = await sharing.seats_of(session, pool, year)
+        seats = await pool_views.seats_of(session, pool, year)
         pooled = await sharing.pooled_in(session, pool.id, year)
     return PointsPool(
         id=strawberry.ID(str(pool.id)),
@@ -88,13 +88,13 @@ async def pool_view(context: Context, pool: models.PointsPool) -> PointsPool:
 
 async def pool_of_member(context: Context, member_id: int) -> PointsPool | None:
     async with context.runtime.db.reading() as session:
-        pool = await sharing.pool_of(session, member_id)
+        pool = await pool_views.pool_of(session, member_id)
     return None if pool is None else await pool_view(context, pool)
 
 
 async def invitations_of_member(context: Context, member_id: int) -> list[PointsPool]:
     async with context.runtime.db.reading() as session:
-        pools = await sharing.invitations_of(session, member_id)
+        pools = await pool_views.invitations_of(session, member_id)
     return [await pool_view(context, pool) for pool in pools]
 
 
@@ -173,7 +173,7 @@ async def _pool_outcome(
     member_id = int(result["member_id"])
     # The pool is shown to its members only: an owner sees it, an invitee after joining.
     async with context.runtime.db.reading() as session:
-        current = await sharing.pool_of(session, member_id)
+        current = await pool_views.pool_of(session, member_id)
     shown = (
         await pool_view(context, pool) if current is not None and current.id == pool.id else None
     )
@@ -263,12 +263,12 @@ class SharingMutation:
         context, member = info.context, info.context.principal.member_id
         if member is None:
             return TransferPointsPayload(user_errors=_no_member())
-        command = sharing.TransferPoints(
+        command = transfers.TransferPoints(
             idempotency_key=input.idempotency_key,
             recipient_member_number=input.recipient_member_number.strip(),
             points=input.points,
         )
-        call = sharing.transfer_points(
+        call = transfers.transfer_points(
             context.runtime, command, member_id=member, scope=context.idempotency_scope
         )
         result, errors = await attempt(call)

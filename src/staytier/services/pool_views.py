@@ -1,0 +1,77 @@
+"""What a member sees of pools: the pool they are in, the pools that invited them, and its
+seats with what each member contributed (see :mod:`services.sharing`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.domain.sharing import (
+    PoolState,
+)
+from staytier.services.sharing import OPEN_STATES, active_membership
+from staytier.store.models import (
+    Member,
+    PointsPool,
+    PoolContribution,
+    PoolMembership,
+)
+
+
+async def pool_of(session: AsyncSession, member_id: int) -> PointsPool | None:
+    """The pool the member is in now."""
+    membership = await active_membership(session, member_id)
+    return None if membership is None else await session.get(PointsPool, membership.pool_id)
+
+
+async def invitations_of(session: AsyncSession, member_id: int) -> list[PointsPool]:
+    """Open pools that invited the member."""
+    return list(
+        await session.scalars(
+            select(PointsPool)
+            .join(PoolMembership, PoolMembership.pool_id == PointsPool.id)
+            .where(
+                PoolMembership.member_id == member_id,
+                PoolMembership.state == PoolState.INVITED.value,
+                PointsPool.closed_at.is_(None),
+            )
+            .order_by(PointsPool.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PoolSeat:
+    member_number: str
+    first_name: str
+    state: str
+    owner: bool
+    contributed_points: int
+
+
+async def seats_of(session: AsyncSession, pool: PointsPool, year: int) -> list[PoolSeat]:
+    """The pool's active and invited members with what each contributed in ``year``."""
+    totals = await session.execute(
+        select(PoolContribution.member_id, func.sum(PoolContribution.points))
+        .where(PoolContribution.pool_id == pool.id, PoolContribution.year == year)
+        .group_by(PoolContribution.member_id)
+    )
+    given = {int(member_id): int(points) for member_id, points in totals}
+    rows = await session.execute(
+        select(PoolMembership.state, Member)
+        .join(Member, Member.id == PoolMembership.member_id)
+        .where(PoolMembership.pool_id == pool.id, PoolMembership.state.in_(OPEN_STATES))
+        .order_by(PoolMembership.id)
+    )
+    return [
+        PoolSeat(
+            member_number=member.member_number,
+            first_name=member.first_name,
+            state=state,
+            owner=member.id == pool.owner_member_id,
+            contributed_points=int(given.get(member.id, 0)),
+        )
+        for state, member in rows
+    ]

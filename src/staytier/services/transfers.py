@@ -1,0 +1,104 @@
+"""Points given from one member to another (``transferPoints``): POINTS_SENT and
+POINTS_RECEIVED written in one transaction under both members' row locks, within both
+members' yearly limits (see :mod:`services.sharing` for the locking rule both share)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.domain.points import LedgerKind
+from staytier.domain.sharing import (
+    transfer_refusal,
+)
+from staytier.services.idempotency import Result, run_once
+from staytier.services.ledger import move_points
+from staytier.services.members import locked_members, other_member
+from staytier.services.redemptions import not_enough_points
+from staytier.services.runtime import Runtime
+from staytier.services.sharing import member_year
+from staytier.store.models import (
+    PointsTransfer,
+)
+
+
+@dataclass(frozen=True)
+class TransferPoints:
+    idempotency_key: str
+    recipient_member_number: str
+    points: int
+
+
+async def _moved_in(
+    session: AsyncSession, column: InstrumentedAttribute[int], member_id: int, year: int
+) -> int:
+    """Points the member sent (``column`` the sender) or received in ``year``."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(PointsTransfer.points), 0)).where(
+            column == member_id, PointsTransfer.year == year
+        )
+    )
+    return int(total or 0)
+
+
+async def transfer_points(
+    runtime: Runtime, command: TransferPoints, *, member_id: int, scope: str = ""
+) -> Result:
+    """The signed-in member gives points to another: POINTS_SENT and POINTS_RECEIVED,
+    within both members' yearly limits and the sender's balance."""
+
+    async def work(session: AsyncSession) -> Result:
+        field = "recipientMemberNumber"
+        recipient_id = (await other_member(session, command.recipient_member_number, field)).id
+        if recipient_id == member_id:
+            raise BusinessRuleError(
+                ErrorCode.TRANSFER_TO_SELF, "Points are transferred to another member.", field
+            )
+        members = await locked_members(session, member_id, recipient_id)
+        sender, recipient = members[member_id], members[recipient_id]
+        _, year, rules = member_year(runtime, sender)
+        transfer_refusal(
+            rules.transfers,
+            command.points,
+            await _moved_in(session, PointsTransfer.sender_member_id, sender.id, year),
+            await _moved_in(session, PointsTransfer.recipient_member_id, recipient.id, year),
+        )
+        if command.points > sender.points_balance:
+            raise not_enough_points(command.points, sender.points_balance)
+        now = runtime.now()
+        out, into = move_points(
+            session,
+            runtime.clock,
+            sender,
+            recipient,
+            command.points,
+            at=now,
+            kinds=(LedgerKind.POINTS_SENT, LedgerKind.POINTS_RECEIVED),
+            descriptions=("Sent to another member", "Received from another member"),
+        )
+        await session.flush()
+        transfer = PointsTransfer(
+            sender_member_id=sender.id,
+            recipient_member_id=recipient.id,
+            points=command.points,
+            year=year,
+            out_entry_id=out.id,
+            in_entry_id=into.id,
+            created_at=now,
+        )
+        session.add(transfer)
+        await session.flush()
+        return {"transfer_id": transfer.id, "member_id": sender.id}
+
+    return await run_once(
+        runtime,
+        operation="transferPoints",
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
