@@ -19,6 +19,7 @@ from staytier.domain.promotions import PromotionEvent
 from staytier.domain.stays import Folio, StayCredit
 from staytier.domain.tiers import YearTotals
 from staytier.services.certificates import issue_milestone_certificates
+from staytier.services.challenges import judge_challenges, undo_challenges
 from staytier.services.ledger import post_entry
 from staytier.services.promotions import (
     promotion_rewards,
@@ -30,7 +31,6 @@ from staytier.services.promotions import (
 from staytier.services.referrals import referral_due, referral_rewarded_by, referrer_reward
 from staytier.services.runtime import Runtime
 from staytier.services.status import refresh_status, tier_code_held
-from staytier.services.status_grants import judge_challenges, undo_challenges
 from staytier.services.surveys import invite_to_survey
 from staytier.services.sweepstakes import earn_entries, take_back_entries
 from staytier.store.models import (
@@ -278,7 +278,7 @@ async def reverse_credit(
 
     A challenge met with the nights taken back is undone here, unless ``reposted``: the
     caller posts the corrected credit next and then calls
-    :func:`~staytier.services.status_grants.undo_challenges` itself, so a correction that
+    :func:`~staytier.services.challenges.undo_challenges` itself, so a correction that
     keeps the nights does not take a challenge back and give it again.
     """
     reversal = Credit(

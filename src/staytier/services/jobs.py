@@ -27,9 +27,9 @@ from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.services import (
     birthdays,
     certificates,
+    challenges,
     expiry,
     requalification,
-    status_grants,
     surveys,
 )
 from staytier.services.birthdays import credit_birthdays
@@ -167,7 +167,7 @@ SETTLING_JOBS: tuple[tuple[str, DaysDue, DailyRun], ...] = (
     # Free-night certificates past their last day.
     (certificates.JOB, certificates.expiry_days_due, certificates.expire_certificates),
     # Status challenges whose days ran out (the trial status ends by its own date).
-    (status_grants.JOB, status_grants.lapse_days_due, status_grants.lapse_challenges),
+    (challenges.JOB, challenges.lapse_days_due, challenges.lapse_challenges),
     # Survey invitations whose window has passed in every time zone.
     (surveys.JOB, surveys.close_days_due, surveys.close_surveys),
 )

@@ -29,12 +29,12 @@ from staytier.domain.stays import (
     stay_credit,
 )
 from staytier.services.award_stays import refund_award_stay
+from staytier.services.challenges import undo_challenges
 from staytier.services.crediting import folio_snapshot, post_stay_credit, reverse_credit
 from staytier.services.idempotency import Result, run_once
 from staytier.services.inference import refresh_inferred
 from staytier.services.members import require_guest_name
 from staytier.services.runtime import Runtime
-from staytier.services.status_grants import undo_challenges
 from staytier.store.models import Member, Property, Stay, StayRevision
 from staytier.store.queries import (
     active_stay_credit,
