@@ -20,26 +20,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Result as Rows
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from staytier.clock import local_date
 from staytier.domain.calendar import qualification_year
-from staytier.domain.guest_approvals import Spender, promotion_terms
 from staytier.domain.points import LedgerKind
 from staytier.domain.promotions import (
     PromotionEvent,
     Reward,
     Standing,
     promotion_reward,
-    registration_refusal,
     within_budget,
 )
 from staytier.domain.tiers import YearTotals
 from staytier.program.engagement import CertificateAward
 from staytier.program.promotions import Promotion
-from staytier.services import audit
 from staytier.services.certificates import CANCELLED, ISSUED, PROMOTION, award_certificate
-from staytier.services.guest_approvals import approve_spending
-from staytier.services.idempotency import Result, run_once
-from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
 from staytier.store.models import (
     Certificate,
@@ -73,7 +66,7 @@ async def promotion_rewards(
     ]
     if not running:
         return []
-    standings = await _standings(session, member, [p.code for p in running])
+    standings = await member_standings(session, member, [p.code for p in running])
     earned: list[Earned] = []
     for promotion in sorted(running, key=lambda p: p.code):  # one lock order for budgets
         reward = promotion_reward(promotion, event, standings[promotion.code])
@@ -207,7 +200,7 @@ async def take_back_rewards(
         )
 
 
-async def _standings(
+async def member_standings(
     session: AsyncSession, member: Member, codes: list[str]
 ) -> dict[str, Standing]:
     """The member's registration and progress (net of reversals) in each promotion, read
@@ -283,136 +276,6 @@ async def _claim(session: AsyncSession, promotion: Promotion, points: int) -> in
         )
     )
     return granted if claimed.rowcount == 1 else 0  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class RegisterForPromotion:
-    idempotency_key: str
-    member_number: str
-    promotion_code: str
-    guest_approval: str | None = None
-
-
-async def register_for_promotion(
-    runtime: Runtime, command: RegisterForPromotion, *, spender: Spender, scope: str = ""
-) -> Result:
-    """Registers the member for a promotion that asks for registration, before its
-    deadline, once. The guest registers themself; staff need the guest's approval code for
-    this promotion (:mod:`staytier.services.guest_approvals`). Returns ``{"member_id"}``."""
-
-    async def work(session: AsyncSession) -> Result:
-        member = await member_for_update(session, command.member_number)
-        code = command.promotion_code.strip().upper()
-        promotion = runtime.program.promotion(code)
-        today = local_date(runtime.clock, member.time_zone)
-        registered = await session.scalar(
-            select(PromotionRegistration.id).where(
-                PromotionRegistration.member_id == member.id,
-                PromotionRegistration.promotion_code == code,
-            )
-        )
-        refusal = registration_refusal(
-            promotion,
-            code,
-            today=today,
-            enrolled_on=member.enrolled_on,
-            registered=registered is not None,
-            budget_left=await budget_left(session, promotion) if promotion else None,
-        )
-        if refusal is not None:
-            raise refusal
-        await approve_spending(
-            session,
-            runtime,
-            member,
-            promotion_terms(code),
-            code=command.guest_approval,
-            spender=spender,
-        )
-        session.add(
-            PromotionRegistration(
-                member_id=member.id,
-                promotion_code=code,
-                registered_on=today,
-                registered_by=audit.current_actor().client_id[:80],
-                created_at=runtime.now(),
-            )
-        )
-        return {"member_id": member.id}
-
-    return await run_once(
-        runtime,
-        operation="registerForPromotion",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
-
-
-async def budget_left(session: AsyncSession, promotion: Promotion) -> int | None:
-    """Points the promotion may still give; None without a budget."""
-    if promotion.limits.budget_points is None:
-        return None
-    spent = await session.scalar(
-        select(PromotionBudget.spent_points).where(PromotionBudget.promotion_code == promotion.code)
-    )
-    return promotion.limits.budget_points - (spent or 0)
-
-
-@dataclass(frozen=True)
-class MemberPromotion:
-    """A promotion as one member sees it: registration and progress."""
-
-    promotion: Promotion
-    registration_required: bool
-    registered_on: dt.date | None
-    may_register: bool
-    triggers: int
-    rewards: int
-    points: int
-    budget_left: int | None
-
-
-async def member_promotions(
-    session: AsyncSession, runtime: Runtime, member: Member
-) -> list[MemberPromotion]:
-    """The promotions not yet over on the member's date, with the member's registration
-    and progress; a promotion limited to new members shows only to those it admits."""
-    today = local_date(runtime.clock, member.time_zone)
-    shown = [p for p in runtime.program.all_promotions() if p.ends_on >= today]
-    codes = [p.code for p in shown]
-    standings = await _standings(session, member, codes)
-    found: list[MemberPromotion] = []
-    for promotion in shown:
-        standing = standings[promotion.code]
-        left = await budget_left(session, promotion)
-        refusal = registration_refusal(
-            promotion,
-            promotion.code,
-            today=today,
-            enrolled_on=member.enrolled_on,
-            registered=standing.registered_on is not None,
-            budget_left=left,
-        )
-        within = promotion.eligibility.new_members_within_days
-        if within is not None and member.enrolled_on < promotion.starts_on - dt.timedelta(
-            days=within
-        ):
-            continue
-        found.append(
-            MemberPromotion(
-                promotion=promotion,
-                registration_required=promotion.registration.required,
-                registered_on=standing.registered_on,
-                may_register=refusal is None,
-                triggers=standing.triggers_before,
-                rewards=standing.rewards_before,
-                points=standing.points_before,
-                budget_left=left,
-            )
-        )
-    return found
 
 
 async def promotion_points(

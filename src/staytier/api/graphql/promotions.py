@@ -15,7 +15,7 @@ from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.permissions import MemberScoped
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
-from staytier.services import promotions
+from staytier.services import promotion_members
 from staytier.services.guest_approvals import counting_refusals
 from staytier.store import models
 
@@ -52,7 +52,7 @@ class GuestPromotion:
     progress: PromotionProgress
 
     @classmethod
-    def of(cls, found: promotions.MemberPromotion) -> GuestPromotion:
+    def of(cls, found: promotion_members.MemberPromotion) -> GuestPromotion:
         rule = found.promotion
         return cls(
             code=rule.code,
@@ -79,7 +79,7 @@ class GuestPromotion:
 
 async def promotions_of(context: Context, member: models.Member) -> list[GuestPromotion]:
     async with context.runtime.db.reading() as session:
-        found = await promotions.member_promotions(session, context.runtime, member)
+        found = await promotion_members.member_promotions(session, context.runtime, member)
     return [GuestPromotion.of(item) for item in found]
 
 
@@ -113,13 +113,13 @@ class PromotionsMutation:
         self, info: Info[Context, None], input: RegisterForPromotionInput
     ) -> RegisterForPromotionPayload:
         context = info.context
-        command = promotions.RegisterForPromotion(
+        command = promotion_members.RegisterForPromotion(
             idempotency_key=input.idempotency_key,
             member_number=input.member_number.strip(),
             promotion_code=input.promotion_code.strip().upper(),
             guest_approval=input.guest_approval,
         )
-        call = promotions.register_for_promotion(
+        call = promotion_members.register_for_promotion(
             context.runtime,
             command,
             spender=spender_of(context.principal),
