@@ -10,7 +10,7 @@ import datetime as dt
 from staytier.domain.benefits import benefits_for
 from staytier.domain.preferences import PreferenceSource, SpecialDateKind
 from staytier.program.catalog import ConsentPurpose
-from staytier.services import profiles
+from staytier.services import profiles, special_dates
 from staytier.services.enrollment import EnrollGuest, enroll_guest
 from staytier.services.runtime import Runtime
 from tests.desk import ARRIVALS, TONIGHT, arrivals, book, nodes
@@ -194,7 +194,7 @@ async def guests_arriving(runtime: Runtime, count: int, day: dt.date) -> None:
         )
         await profiles.set_preference(runtime, number, "PILLOW", ["FEATHER_FREE"], guest)
         await profiles.set_preference(runtime, number, "ALLERGIES", ["peanuts"], guest)
-        await profiles.set_special_date(
+        await special_dates.set_special_date(
             runtime, number, SpecialDateKind.BIRTHDAY, D(1980, day.month, day.day), True, guest
         )
         await profiles.add_staff_note(runtime, number, "Regular.", "desk", staff)

@@ -17,15 +17,10 @@ from staytier.domain.stays import Folio, StayStatus
 from staytier.program.catalog import ConsentPurpose
 from staytier.program.loader import decode_file
 from staytier.services.enrollment import EnrollGuest, enroll_guest
-from staytier.services.profiles import (
-    Actor,
-    add_staff_note,
-    set_consent,
-    set_preference,
-    set_special_date,
-)
+from staytier.services.profiles import Actor, add_staff_note, set_consent, set_preference
 from staytier.services.properties import load_property_file
 from staytier.services.runtime import Runtime
+from staytier.services.special_dates import set_special_date
 from staytier.services.stays import RecordStay, record_stay
 from staytier.store.models import Member
 

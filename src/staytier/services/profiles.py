@@ -1,4 +1,5 @@
-"""Changing a guest profile: preferences, consent, staff notes and special dates.
+"""Changing a guest profile: preferences, consent and staff notes (special dates in
+:mod:`services.special_dates`).
 
 Each change is one transaction that also writes a ``profile_changes`` row saying who made it
 (the guest, staff at a named property, or the stay history), so the front desk can ask what
@@ -8,20 +9,16 @@ control passes the signed-in client the same way.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from staytier.clock import local_date
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
 from staytier.domain.preferences import (
     PreferenceSource,
-    SpecialDateKind,
     category_or_error,
     checked_values,
-    special_date_mistakes,
 )
 from staytier.program.catalog import ConsentPurpose, PreferenceCategory
 from staytier.services import audit
@@ -33,7 +30,6 @@ from staytier.store.models import (
     Member,
     Preference,
     ProfileChange,
-    SpecialDate,
     StaffNote,
 )
 from staytier.store.queries import property_by_code
@@ -65,7 +61,7 @@ def stored(row: Preference) -> dict[str, object]:
     }
 
 
-async def _stated_by(session: AsyncSession, actor: Actor) -> None:
+async def stated_by(session: AsyncSession, actor: Actor) -> None:
     """Refuses an actor the API may not be: the stay history, or staff at no property."""
     mistakes = too_long(("actor", actor.name, 100))
     if actor.source is PreferenceSource.INFERRED:
@@ -160,7 +156,7 @@ async def set_preference(
     cleaned = checked_values(category, values)
     async with runtime.db.transaction() as session:
         member = await member_for_update(session, member_number)
-        await _stated_by(session, actor)
+        await stated_by(session, actor)
         if category.sensitive and not await consent_in_force(
             session, member.id, category.consent_purpose
         ):
@@ -237,7 +233,7 @@ async def remove_preference(
     category = category_or_error(runtime.catalog, category_code)
     async with runtime.db.transaction() as session:
         member = await member_for_update(session, member_number)
-        await _stated_by(session, actor)
+        await stated_by(session, actor)
         current = await _values_in(session, member.id, category.code)
         wanted = value.strip().casefold() if value is not None else None
         removed = [row for row in current if wanted is None or row.value.casefold() == wanted]
@@ -273,7 +269,7 @@ async def set_consent(
     Returns ``{"member_id", "consent_id", "removed": [preference, ...]}``."""
     async with runtime.db.transaction() as session:
         member = await member_for_update(session, member_number)
-        await _stated_by(session, actor)
+        await stated_by(session, actor)
         was = await consent_in_force(session, member.id, purpose)
         record = ConsentRecord(
             member_id=member.id,
@@ -371,7 +367,7 @@ async def add_staff_note(
         raise InvalidInput(mistakes)
     async with runtime.db.transaction() as session:
         member = await member_for_update(session, member_number)
-        await _stated_by(session, actor)
+        await stated_by(session, actor)
         assert actor.property_code is not None
         note = StaffNote(
             member_id=member.id,
@@ -383,81 +379,3 @@ async def add_staff_note(
         session.add(note)
         await session.flush()
         return {"member_id": member.id, "note_id": note.id}
-
-
-async def set_special_date(
-    runtime: Runtime,
-    member_number: str,
-    kind: SpecialDateKind,
-    on: dt.date,
-    greet: bool,
-    actor: Actor,
-) -> Result:
-    """Sets the member's birthday or anniversary (one of each). Returns ``{"member_id"}``."""
-    async with runtime.db.transaction() as session:
-        member = await member_for_update(session, member_number)
-        await _stated_by(session, actor)
-        today = local_date(runtime.clock, member.time_zone)
-        mistakes = special_date_mistakes(kind, on, today)
-        if mistakes:
-            raise InvalidInput(mistakes)
-        row: SpecialDate | None = await session.scalar(
-            select(SpecialDate).where(
-                SpecialDate.member_id == member.id, SpecialDate.kind == kind.value
-            )
-        )
-        before = [_date_label(row.happened_on, row.greet)] if row else []
-        if row is None:
-            row = SpecialDate(member_id=member.id, kind=kind.value)
-            session.add(row)
-        if row.happened_on != on:
-            row.recorded_on = today
-        row.happened_on, row.month, row.day, row.greet = on, on.month, on.day, greet
-        row.updated_at = runtime.now()
-        after = [_date_label(on, greet)]
-        if before != after:
-            record_change(
-                session,
-                runtime,
-                member,
-                actor,
-                subject=SPECIAL_DATE,
-                category=kind.value,
-                before=before,
-                after=after,
-            )
-        await session.flush()
-        return {"member_id": member.id}
-
-
-def _date_label(on: dt.date, greet: bool) -> str:
-    return on.isoformat() + ("" if greet else " (no greeting)")
-
-
-async def remove_special_date(
-    runtime: Runtime, member_number: str, kind: SpecialDateKind, actor: Actor
-) -> Result:
-    async with runtime.db.transaction() as session:
-        member = await member_for_update(session, member_number)
-        await _stated_by(session, actor)
-        row: SpecialDate | None = await session.scalar(
-            select(SpecialDate).where(
-                SpecialDate.member_id == member.id, SpecialDate.kind == kind.value
-            )
-        )
-        if row is None:
-            raise BusinessRuleError(
-                ErrorCode.INVALID_SPECIAL_DATE, f"No {kind.value.lower()} on record.", "kind"
-            )
-        record_change(
-            session,
-            runtime,
-            member,
-            actor,
-            subject=SPECIAL_DATE,
-            category=kind.value,
-            before=[_date_label(row.happened_on, row.greet)],
-            after=[],
-        )
-        await session.delete(row)
-        return {"member_id": member.id}

@@ -40,7 +40,7 @@ from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
 from staytier.domain.preferences import PreferenceSource, SpecialDateKind
 from staytier.program.catalog import ConsentPurpose
-from staytier.services import profiles
+from staytier.services import profiles, special_dates
 from staytier.services.profile_views import preferences_by_member
 from staytier.store import models
 
@@ -281,7 +281,7 @@ class ProfileMutation:
         actor = _actor(input.source, input.property_code, input.actor)
         kind = SpecialDateKind(input.kind.value)
         result, errors = await attempt(
-            profiles.set_special_date(
+            special_dates.set_special_date(
                 context.runtime, input.member_number.strip(), kind, input.date, input.greet, actor
             )
         )
@@ -300,7 +300,9 @@ class ProfileMutation:
         actor = _actor(input.source, input.property_code, input.actor)
         kind = SpecialDateKind(input.kind.value)
         result, errors = await attempt(
-            profiles.remove_special_date(context.runtime, input.member_number.strip(), kind, actor)
+            special_dates.remove_special_date(
+                context.runtime, input.member_number.strip(), kind, actor
+            )
         )
         if result is None:
             return SpecialDatePayload(user_errors=errors)

@@ -1,0 +1,100 @@
+"""A guest's special dates: the birthday and the anniversary, one of each, each change kept
+in ``profile_changes`` like the rest of the profile (see :mod:`services.profiles`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from staytier.clock import local_date
+from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
+from staytier.domain.preferences import (
+    SpecialDateKind,
+    special_date_mistakes,
+)
+from staytier.services.idempotency import Result
+from staytier.services.members import member_for_update
+from staytier.services.profiles import SPECIAL_DATE, Actor, record_change, stated_by
+from staytier.services.runtime import Runtime
+from staytier.store.models import (
+    SpecialDate,
+)
+
+
+async def set_special_date(
+    runtime: Runtime,
+    member_number: str,
+    kind: SpecialDateKind,
+    on: dt.date,
+    greet: bool,
+    actor: Actor,
+) -> Result:
+    """Sets the member's birthday or anniversary (one of each). Returns ``{"member_id"}``."""
+    async with runtime.db.transaction() as session:
+        member = await member_for_update(session, member_number)
+        await stated_by(session, actor)
+        today = local_date(runtime.clock, member.time_zone)
+        mistakes = special_date_mistakes(kind, on, today)
+        if mistakes:
+            raise InvalidInput(mistakes)
+        row: SpecialDate | None = await session.scalar(
+            select(SpecialDate).where(
+                SpecialDate.member_id == member.id, SpecialDate.kind == kind.value
+            )
+        )
+        before = [_date_label(row.happened_on, row.greet)] if row else []
+        if row is None:
+            row = SpecialDate(member_id=member.id, kind=kind.value)
+            session.add(row)
+        if row.happened_on != on:
+            row.recorded_on = today
+        row.happened_on, row.month, row.day, row.greet = on, on.month, on.day, greet
+        row.updated_at = runtime.now()
+        after = [_date_label(on, greet)]
+        if before != after:
+            record_change(
+                session,
+                runtime,
+                member,
+                actor,
+                subject=SPECIAL_DATE,
+                category=kind.value,
+                before=before,
+                after=after,
+            )
+        await session.flush()
+        return {"member_id": member.id}
+
+
+def _date_label(on: dt.date, greet: bool) -> str:
+    return on.isoformat() + ("" if greet else " (no greeting)")
+
+
+async def remove_special_date(
+    runtime: Runtime, member_number: str, kind: SpecialDateKind, actor: Actor
+) -> Result:
+    async with runtime.db.transaction() as session:
+        member = await member_for_update(session, member_number)
+        await stated_by(session, actor)
+        row: SpecialDate | None = await session.scalar(
+            select(SpecialDate).where(
+                SpecialDate.member_id == member.id, SpecialDate.kind == kind.value
+            )
+        )
+        if row is None:
+            raise BusinessRuleError(
+                ErrorCode.INVALID_SPECIAL_DATE, f"No {kind.value.lower()} on record.", "kind"
+            )
+        record_change(
+            session,
+            runtime,
+            member,
+            actor,
+            subject=SPECIAL_DATE,
+            category=kind.value,
+            before=[_date_label(row.happened_on, row.greet)],
+            after=[],
+        )
+        await session.delete(row)
+        return {"member_id": member.id}
