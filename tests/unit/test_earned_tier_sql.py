@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from staytier.domain.tiers import YearTotals, qualified_tier
 from staytier.program.loader import default_program_path, load_program
 from staytier.program.model import ProgramVersion, Tier
-from staytier.services.requalification import earned_tier_case
+from staytier.services.requalification_batch import earned_tier_case
 
 DEMO = load_program(default_program_path()).versions[-1]
 threshold = st.none() | st.integers(min_value=0, max_value=120)

@@ -19,7 +19,7 @@ batch of members in one statement, as requalification does:
   before it that had happened by its checkout (upgrade at once, in the order the books
   credited them, as :func:`domain.simulation.replay` does).
 
-The thresholds are :func:`services.requalification.earned_tier_case` (pinned to
+The thresholds are :func:`services.requalification_batch.earned_tier_case` (pinned to
 ``domain.tiers.qualified_tier``), the bonus mirrors ``domain.points.tier_bonus`` and
 ``ProgramVersion.tier_of_rank``; tests/integration/test_simulate_program.py checks that both
 replays give the same comparison.
@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.program.insight import Insight
 from staytier.program.model import ProgramVersion, Tier
-from staytier.services.requalification import earned_tier_case
+from staytier.services.requalification_batch import earned_tier_case
 from staytier.store import models as m
 
 Rules = Callable[[dt.date], ProgramVersion]
