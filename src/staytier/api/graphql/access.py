@@ -126,7 +126,7 @@ class AccessQuery:
         subject: str | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> relay.Connection[AuditLogEntry]:  # type: ignore[type-var]
+    ) -> relay.Connection[AuditLogEntry]:
         size, before = page_size(first), decode_cursor("auditLog", after)
         member_id = None
         if member_number is not None:

@@ -118,7 +118,7 @@ async def complaints_connection(
     first: int | None,
     after: str | None,
     member_id: int | None = None,
-) -> relay.Connection[Complaint]:  # type: ignore[type-var]
+) -> relay.Connection[Complaint]:
     kind = "complaints" if member_id is None else f"complaints-{member_id}"
     size, before = page_size(first), decode_cursor(kind, after)
     async with context.runtime.db.reading() as session:
@@ -206,7 +206,7 @@ class ComplaintsQuery:
         open: bool | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> relay.Connection[Complaint]:  # type: ignore[type-var]
+    ) -> relay.Connection[Complaint]:
         code = property_code.strip().upper() if property_code else None
         return await complaints_connection(
             info.context, property_code=code, open_only=open, first=first, after=after

@@ -91,7 +91,7 @@ def _refused(error: BusinessRuleError) -> GraphQLError:
 
 async def arrivals_connection(
     context: Context, property_code: str, date: dt.date, first: int | None, after: str | None
-) -> relay.Connection[Arrival]:  # type: ignore[type-var]
+) -> relay.Connection[Arrival]:
     code = property_code.strip().upper()
     # The cursor names its list, so one from another property or day is refused.
     kind = f"arrivals-{code}-{date.isoformat()}"

@@ -194,7 +194,7 @@ class MemberScoped(PermissionExtension):
             if isinstance(permission, MemberInSight):
                 payload = self.field.type
                 number = _member_number(kwargs)
-                return payload(  # type: ignore[operator]
+                return payload(
                     user_errors=[
                         UserError(
                             code=ErrorCode.MEMBER_NOT_FOUND,

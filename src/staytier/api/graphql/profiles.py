@@ -343,5 +343,5 @@ class ProfileQuery:
         date: dt.date,
         first: int | None = None,
         after: str | None = None,
-    ) -> relay.Connection[Arrival]:  # type: ignore[type-var]
+    ) -> relay.Connection[Arrival]:
         return await arrivals_connection(info.context, property_code, date, first, after)

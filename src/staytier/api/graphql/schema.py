@@ -218,7 +218,7 @@ def build_schema(*, development: bool = True) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(scalar_map={Decimal: DecimalScalar}),
-        extensions=extensions,  # type: ignore[arg-type]
+        extensions=extensions,
     )
 
 
