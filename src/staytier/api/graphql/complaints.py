@@ -53,7 +53,7 @@ class Complaint(relay.Node):
     member_number: str
     guest_name: str
     category: str
-    severity: SeverityType  # type: ignore[valid-type]
+    severity: Severity
     description: str
     author: str
     owner: str
@@ -146,7 +146,7 @@ class LogComplaintInput:
     property_code: str
     confirmation_number: str
     category: str = strawberry.field(description="One of the program's complaint categories.")
-    severity: SeverityType  # type: ignore[valid-type]
+    severity: Severity
     description: str
     author: str = strawberry.field(description="The staff member who took the complaint.")
     owner: str | None = strawberry.field(

@@ -25,7 +25,7 @@ from staytier.api.graphql.permissions import (
     StaffOnly,
 )
 from staytier.api.graphql.queries import load_guest
-from staytier.api.graphql.types import Guest, LedgerEntry, StayStatusType
+from staytier.api.graphql.types import Guest, LedgerEntry
 from staytier.domain.access import Role
 from staytier.domain.awards import price_award_stay
 from staytier.domain.stays import StayStatus
@@ -78,7 +78,7 @@ class AwardStay:
     confirmation_number: str
     property_code: str
     property_name: str
-    status: StayStatusType  # type: ignore[valid-type]
+    status: StayStatus
     arrival_date: dt.date
     departure_date: dt.date
     nights: int
