@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 import strawberry
 from litestar.background_tasks import BackgroundTask
@@ -18,6 +17,7 @@ from staytier.api.graphql.errors import UserError, user_errors
 from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
 from staytier.api.graphql.permissions import AdminOnly, DataExporters, Public
+from staytier.api.graphql.scalars import json_or_null
 from staytier.api.graphql.types import Guest
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.services import audit, guest_sign_in, privacy
@@ -57,8 +57,8 @@ class AuditLogEntry(relay.Node):
             action=entry.action,
             member_number=number,
             subject_key=entry.subject_key,
-            before=entry.before,
-            after=entry.after,
+            before=json_or_null(entry.before),
+            after=json_or_null(entry.after),
         )
 
 
@@ -155,8 +155,8 @@ class AccessQuery:
         member_id = await _in_sight(info.context, member_number)
         if member_id is None:
             return None
-        document: dict[str, Any] = await privacy.export_guest_data(info.context.runtime, member_id)
-        return document
+        document = await privacy.export_guest_data(info.context.runtime, member_id)
+        return strawberry.scalars.JSON(document)
 
 
 @dataclass(frozen=True)

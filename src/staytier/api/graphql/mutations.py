@@ -367,7 +367,12 @@ class CoreMutation:
         return SetTestClockPayload(
             clock=Clock(now=runtime.clock.now(), is_test_clock=True),
             jobs_run=[
-                JobReport(job=r.job, run_key=r.run_key, due_on=r.due_on, summary=r.summary)
+                JobReport(
+                    job=r.job,
+                    run_key=r.run_key,
+                    due_on=r.due_on,
+                    summary=strawberry.scalars.JSON(r.summary),
+                )
                 for r in reports
             ],
         )

@@ -8,6 +8,7 @@ import datetime as dt
 import strawberry
 from strawberry import relay
 
+from staytier.api.graphql.scalars import json_or_null
 from staytier.domain.outbox import RequestState
 from staytier.services.outbox import replayable
 from staytier.store import models
@@ -75,7 +76,7 @@ class OutboxRequest(PartnerRequest):
             replays=row.replays,
             next_attempt_at=row.next_attempt_at,
             last_error=row.last_error,
-            response=row.response,
+            response=json_or_null(row.response),
             lease_owner=row.lease_owner,
             outcome_applied=row.outcome_applied_at is not None,
             replayable=replayable(row),

@@ -301,7 +301,7 @@ class Benefit:
             code=granted.code,
             name=granted.name,
             detail=granted.detail,
-            params=dict(granted.params),
+            params=strawberry.scalars.JSON(dict(granted.params)),
             options=list(granted.options()),
         )
 
