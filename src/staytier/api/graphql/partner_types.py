@@ -4,6 +4,7 @@ see of the outbox."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict
 
 import strawberry
 from strawberry import relay
@@ -84,7 +85,21 @@ class OutboxRequest(PartnerRequest):
         )
 
 
-def _common(row: models.PartnerRequest) -> dict[str, object]:
+class _RequestFields(TypedDict):
+    """The fields ``PartnerRequest`` and ``OutboxRequest`` both take from the row."""
+
+    request_id: int
+    request_number: int
+    partner: str
+    operation: str
+    subject: str | None
+    state: RequestState
+    outcome_reason: str | None
+    created_at: dt.datetime
+    completed_at: dt.datetime | None
+
+
+def _common(row: models.PartnerRequest) -> _RequestFields:
     return {
         "request_id": row.id,
         "request_number": row.id,
