@@ -138,7 +138,7 @@ class AccessQuery:
             numbers = await audit.member_numbers(session, rows)
         return connection(
             "auditLog",
-            [(r, numbers.get(r.member_id)) for r in rows],
+            [(r, None if r.member_id is None else numbers.get(r.member_id)) for r in rows],
             size,
             lambda r: r[0].id,
             AuditLogEntry.of,
@@ -172,7 +172,7 @@ class SignInAttempts:
 
     @classmethod
     def of(cls, context: Context, email: str) -> SignInAttempts:
-        request = context.request
+        request = context.http_request()
         authenticator: Authenticator = request.app.state.authenticator
         address = client_address(request.scope)
         return cls(context, authenticator.failures, address, email.strip().lower())
@@ -184,7 +184,7 @@ class SignInAttempts:
         self.failures.sign_in_failed(self.address, self.email)
 
     def refusal(self, refused: TooManyFailures) -> list[UserError]:
-        self.context.response.headers["Retry-After"] = str(refused.retry_after)
+        self.context.http_response().headers["Retry-After"] = str(refused.retry_after)
         return [UserError(code=ErrorCode.TOO_MANY_ATTEMPTS, field="code", message=str(refused))]
 
 
@@ -200,9 +200,7 @@ class AccessMutation:
         runtime = info.context.runtime
         mail = await guest_sign_in.request_sign_in(runtime, input.email)
         # Sent after the answer, for a member or not: its time never shows in the answer's.
-        info.context.response.background.tasks.append(
-            BackgroundTask(guest_sign_in.send_sign_in_mail, runtime, mail)
-        )
+        info.context.after_response(BackgroundTask(guest_sign_in.send_sign_in_mail, runtime, mail))
         return RequestGuestSignInPayload(sent=True)
 
     @strawberry.mutation(
