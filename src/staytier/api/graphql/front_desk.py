@@ -139,4 +139,5 @@ async def search_connection(
     except BusinessRuleError as error:
         raise _refused(error) from error
     positioned = [(offset + index + 1, row) for index, row in enumerate(rows)]
-    return connection(kind, positioned, size, lambda r: r[0], lambda r: Guest.of(r[1]))
+    # Paged without being a relay.Node (see pagination.N).
+    return connection(kind, positioned, size, lambda r: r[0], lambda r: Guest.of(r[1]))  # type: ignore[type-var]

@@ -183,7 +183,8 @@ class MemberScoped(PermissionExtension):
     and any other refusal raises as usual."""
 
     def __init__(self, *permissions: type[BasePermission]) -> None:
-        super().__init__([p() for p in (*permissions, MemberInSight)], use_directives=False)
+        checks: tuple[type[BasePermission], ...] = (*permissions, MemberInSight)
+        super().__init__([check() for check in checks], use_directives=False)
 
     async def resolve_async(
         self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any

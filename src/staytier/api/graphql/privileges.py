@@ -29,7 +29,7 @@ from staytier.api.graphql.types import Guest, LedgerEntry
 from staytier.domain.access import Role
 from staytier.domain.awards import price_award_stay
 from staytier.domain.stays import StayStatus
-from staytier.services import benefit_usage, goodwill, redemptions
+from staytier.services import award_stays, benefit_usage, goodwill, redemptions
 from staytier.services.idempotency import Result
 from staytier.store import models
 from staytier.store.queries import property_by_code
@@ -95,7 +95,7 @@ async def load_award_stay(context: Context, stay_id: int) -> AwardStay:
         stay = await session.get(models.Stay, stay_id)
         assert stay is not None
         hotel = await session.get(models.Property, stay.property_id)
-        award = await redemptions.award_of(session, stay_id)
+        award = await award_stays.award_of(session, stay_id)
     assert hotel is not None and award is not None
     return AwardStay(
         confirmation_number=stay.confirmation_number,
