@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from strawberry.extensions.field_extension import AsyncExtensionResolver
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
+from strawberry.types.base import get_object_definition
 from strawberry.utils.await_maybe import await_maybe
 
 from staytier.api.graphql.errors import UserError
@@ -232,9 +233,9 @@ def _declared(field: Any) -> bool:
 def unguarded_fields(*roots: type) -> list[str]:
     """``Type.field`` for each root field declared without a permission class."""
     return [
-        f"{root.__strawberry_definition__.name}.{field.name}"  # type: ignore[attr-defined]
-        for root in roots
-        for field in root.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        f"{definition.name}.{field.name}"
+        for definition in (get_object_definition(root, strict=True) for root in roots)
+        for field in definition.fields
         if not _declared(field)
     ]
 
@@ -242,6 +243,6 @@ def unguarded_fields(*roots: type) -> list[str]:
 def deny_unannotated(*roots: type) -> None:
     """Default deny: a root field without a permission class becomes admin only."""
     for root in roots:
-        for field in root.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        for field in get_object_definition(root, strict=True).fields:
             if not _guarded(field):
                 field.extensions.append(PermissionExtension([Unannotated()], use_directives=False))
