@@ -6,14 +6,12 @@ import asyncio
 import dataclasses
 import datetime as dt
 import os
-import sys
 from collections.abc import Coroutine
 from contextvars import ContextVar
 from importlib.metadata import version as installed_version
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -35,6 +33,10 @@ from staytier.settings import Settings
 from staytier.store.database_url import connection_problem, shown, url_mistake
 
 if TYPE_CHECKING:
+    # Typer (0.26 on) carries its own copy of Click and names the context type its
+    # commands receive only there; the public typer.Context is a subclass of it.
+    from typer._click import Context as CommandContext
+
     from staytier.services.runtime import Runtime
 
 # The database URL the running command uses, to name it when it cannot be reached.
@@ -46,10 +48,10 @@ class ExplainedGroup(TyperGroup):
     sentence and exit status 1, instead of the driver's traceback. Anything else is a bug
     and keeps its traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: CommandContext) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except TracingUnavailable as exc:
             _fail(str(exc), status=2, cause=exc)
@@ -103,7 +105,7 @@ clients_app = typer.Typer(
 app.add_typer(clients_app, name="clients")
 
 
-def _fail(message: str, *, status: int, cause: BaseException | None = None) -> Any:
+def _fail(message: str, *, status: int, cause: BaseException | None = None) -> NoReturn:
     """Prints ``message`` (plain text, never read as markup) in red and exits."""
     console.print(escape(message), style="red", highlight=False)
     raise typer.Exit(status) from cause
@@ -149,7 +151,7 @@ def _date_option(value: str | None, option: str = "--as-of") -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        return _fail(  # type: ignore[no-any-return]
+        _fail(
             f"{option} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-12-31.",
             status=2,
             cause=exc,
@@ -847,4 +849,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -184,6 +184,32 @@ async def test_log_lines_carry_the_request_client_and_operation(
     assert line["message"].startswith("mutation enrollGuest: ok in ")
 
 
+async def test_the_operation_logged_is_the_one_operation_name_picks(
+    runtime: Runtime, json_log: io.StringIO
+) -> None:
+    admin = GraphQLClient(make_app(runtime))
+    caller = await admin.acting_as("admin")
+    document = "query Clock { clock { now } }\n" + ENROLL
+    response = await caller.http.post(
+        "/graphql",
+        json={
+            "query": document,
+            "operationName": "Enroll",
+            "variables": {"input": {"firstName": "Ada", "lastName": "Guest"}},
+        },
+        headers={"X-Request-Id": "req-observed-2"},
+    )
+    await caller.aclose()
+    await admin.aclose()
+    assert response.status_code == 200
+    assert "errors" not in response.json()
+
+    entries = [json.loads(line) for line in json_log.getvalue().splitlines()]
+    line = [e for e in entries if e.get("request_id") == "req-observed-2"][-1]
+    assert line["operation"] == "Enroll"
+    assert line["message"].startswith("mutation enrollGuest: ok in ")
+
+
 async def test_a_guests_name_and_email_are_never_logged(
     runtime: Runtime, json_log: io.StringIO
 ) -> None:

@@ -17,8 +17,16 @@ import json
 from typing import Any, Self
 
 from litestar import Request
+from litestar.enums import ScopeType
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Receive,
+    Scope,
+    Send,
+)
 
 from staytier.api.failed_credentials import (
     FailedCredentials,
@@ -104,7 +112,7 @@ def authenticate(app: ASGIApp) -> ASGIApp:
     """The middleware: resolves the principal, or answers 401."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
@@ -159,8 +167,15 @@ async def _refuse(send: Send, refused: InvalidCredentials | TooManyFailures) -> 
         headers.append((b"www-authenticate", b'Bearer error="invalid_token"'))
     body = json.dumps({"errors": [error]}).encode()
     headers.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": headers,
+    }
+    await send(start)
+    # more_body False (the ASGI default, said out loud): Litestar's event type requires it.
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(end)
 
 
 def _rate_limit_identity(request: Request[Any, Any, Any]) -> str:

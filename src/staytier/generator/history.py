@@ -500,8 +500,8 @@ class _Member:
         self._post(credit_id, "BONUS", bonus, at, checkout, f"{tier.name} bonus: stay {label}")
         if any(y.nights or y.stays for y in credit.years):
             self.last_activity = max(self.last_activity or checkout, checkout)
-        for year in sorted({y.year for y in credit.years}):
-            self._qualify(year, checkout, credit_id, at)
+        for qualification_year in sorted({y.year for y in credit.years}):
+            self._qualify(qualification_year, checkout, credit_id, at)
         if self.balance >= REDEEM_ABOVE and self.rng.random() < REDEEM_CHANCE:
             self._redeem(checkout, at)
 

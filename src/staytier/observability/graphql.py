@@ -51,7 +51,9 @@ class Observed(SchemaExtension):
     def _operation(self) -> OperationDefinitionNode | None:
         """The operation the request runs (the one named by ``operationName``, if given)."""
         document = self.execution_context.graphql_document
-        wanted = self.execution_context.provided_operation_name
+        # The request's operationName, else the first operation's name. (The dataclass's
+        # provided_operation_name is an InitVar: read on the instance it is always None.)
+        wanted = self.execution_context.operation_name
         for definition in document.definitions if document is not None else ():
             if isinstance(definition, OperationDefinitionNode) and (
                 not wanted or (definition.name is not None and definition.name.value == wanted)
@@ -88,8 +90,9 @@ class Observed(SchemaExtension):
             masked = any(e.message == "Unexpected error." for e in errors)
             return "error" if unexpected or masked else "refused"
         codes = list(_user_error_codes(getattr(result, "data", None)))
-        for code in codes if metrics is not None else []:
-            metrics.user_errors.labels(code).inc()
+        if metrics is not None:
+            for code in codes:
+                metrics.user_errors.labels(code).inc()
         return "user_error" if codes else "ok"
 
 

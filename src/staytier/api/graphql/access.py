@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 import strawberry
 from litestar.background_tasks import BackgroundTask
@@ -18,6 +17,7 @@ from staytier.api.graphql.errors import UserError, user_errors
 from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.pagination import connection, decode_cursor, page_size
 from staytier.api.graphql.permissions import AdminOnly, DataExporters, Public
+from staytier.api.graphql.scalars import json_or_null
 from staytier.api.graphql.types import Guest
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.services import audit, guest_sign_in, privacy
@@ -57,8 +57,8 @@ class AuditLogEntry(relay.Node):
             action=entry.action,
             member_number=number,
             subject_key=entry.subject_key,
-            before=entry.before,
-            after=entry.after,
+            before=json_or_null(entry.before),
+            after=json_or_null(entry.after),
         )
 
 
@@ -126,7 +126,7 @@ class AccessQuery:
         subject: str | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> relay.Connection[AuditLogEntry]:  # type: ignore[type-var]
+    ) -> relay.Connection[AuditLogEntry]:
         size, before = page_size(first), decode_cursor("auditLog", after)
         member_id = None
         if member_number is not None:
@@ -138,7 +138,7 @@ class AccessQuery:
             numbers = await audit.member_numbers(session, rows)
         return connection(
             "auditLog",
-            [(r, numbers.get(r.member_id)) for r in rows],
+            [(r, None if r.member_id is None else numbers.get(r.member_id)) for r in rows],
             size,
             lambda r: r[0].id,
             AuditLogEntry.of,
@@ -155,8 +155,8 @@ class AccessQuery:
         member_id = await _in_sight(info.context, member_number)
         if member_id is None:
             return None
-        document: dict[str, Any] = await privacy.export_guest_data(info.context.runtime, member_id)
-        return document
+        document = await privacy.export_guest_data(info.context.runtime, member_id)
+        return strawberry.scalars.JSON(document)
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ class SignInAttempts:
 
     @classmethod
     def of(cls, context: Context, email: str) -> SignInAttempts:
-        request = context.request
+        request = context.http_request()
         authenticator: Authenticator = request.app.state.authenticator
         address = client_address(request.scope)
         return cls(context, authenticator.failures, address, email.strip().lower())
@@ -184,7 +184,7 @@ class SignInAttempts:
         self.failures.sign_in_failed(self.address, self.email)
 
     def refusal(self, refused: TooManyFailures) -> list[UserError]:
-        self.context.response.headers["Retry-After"] = str(refused.retry_after)
+        self.context.http_response().headers["Retry-After"] = str(refused.retry_after)
         return [UserError(code=ErrorCode.TOO_MANY_ATTEMPTS, field="code", message=str(refused))]
 
 
@@ -200,9 +200,7 @@ class AccessMutation:
         runtime = info.context.runtime
         mail = await guest_sign_in.request_sign_in(runtime, input.email)
         # Sent after the answer, for a member or not: its time never shows in the answer's.
-        info.context.response.background.tasks.append(
-            BackgroundTask(guest_sign_in.send_sign_in_mail, runtime, mail)
-        )
+        info.context.after_response(BackgroundTask(guest_sign_in.send_sign_in_mail, runtime, mail))
         return RequestGuestSignInPayload(sent=True)
 
     @strawberry.mutation(

@@ -53,7 +53,7 @@ class Complaint(relay.Node):
     member_number: str
     guest_name: str
     category: str
-    severity: SeverityType  # type: ignore[valid-type]
+    severity: Severity
     description: str
     author: str
     owner: str
@@ -118,7 +118,7 @@ async def complaints_connection(
     first: int | None,
     after: str | None,
     member_id: int | None = None,
-) -> relay.Connection[Complaint]:  # type: ignore[type-var]
+) -> relay.Connection[Complaint]:
     kind = "complaints" if member_id is None else f"complaints-{member_id}"
     size, before = page_size(first), decode_cursor(kind, after)
     async with context.runtime.db.reading() as session:
@@ -146,7 +146,7 @@ class LogComplaintInput:
     property_code: str
     confirmation_number: str
     category: str = strawberry.field(description="One of the program's complaint categories.")
-    severity: SeverityType  # type: ignore[valid-type]
+    severity: Severity
     description: str
     author: str = strawberry.field(description="The staff member who took the complaint.")
     owner: str | None = strawberry.field(
@@ -206,7 +206,7 @@ class ComplaintsQuery:
         open: bool | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> relay.Connection[Complaint]:  # type: ignore[type-var]
+    ) -> relay.Connection[Complaint]:
         code = property_code.strip().upper() if property_code else None
         return await complaints_connection(
             info.context, property_code=code, open_only=open, first=first, after=after

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import msgspec
-from litestar import Request
+from litestar import Request, Response
+from litestar.background_tasks import BackgroundTask, BackgroundTasks
 from strawberry.dataloader import DataLoader
 from strawberry.litestar import BaseContext
 
@@ -31,6 +33,28 @@ class Context(BaseContext, kw_only=True):
     # Batches a list of guests' member value the same way.
     value_loader: DataLoader[int, MemberValue] | None = None
 
+    # ``/graphql`` is served over HTTP only (no subscriptions), and its POST handler
+    # (``api/http/graphql_endpoint.py``) sets ``request`` and ``response`` before any
+    # resolver runs; Strawberry's base context types them as optional for websockets.
+    def http_request(self) -> Request[Any, Any, Any]:
+        """The HTTP request being answered."""
+        if self.request is None:
+            raise RuntimeError("The GraphQL context has no HTTP request")
+        return self.request
+
+    def http_response(self) -> Response[Any]:
+        """The response under construction (its headers and background tasks)."""
+        if self.response is None:
+            raise RuntimeError("The GraphQL context has no HTTP response")
+        return self.response
+
+    def after_response(self, task: BackgroundTask) -> None:
+        """Runs ``task`` once the answer is sent: its time never shows in the answer's."""
+        queued = self.http_response().background
+        if not isinstance(queued, BackgroundTasks):
+            raise RuntimeError("The GraphQL response was built without background tasks")
+        queued.tasks = [*queued.tasks, task]
+
     def value_of(self) -> DataLoader[int, MemberValue]:
         if self.value_loader is None:
             self.value_loader = DataLoader(load_fn=self._load_values)
@@ -55,7 +79,7 @@ class Context(BaseContext, kw_only=True):
         return [found[member_id] for member_id in member_ids]
 
 
-async def context_getter(request: Request) -> Context:  # type: ignore[type-arg]
+async def context_getter(request: Request[Any, Any, Any]) -> Context:
     runtime: Runtime = request.app.state.runtime
     request_id = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
     principal = principal_of(request)

@@ -91,7 +91,7 @@ def _refused(error: BusinessRuleError) -> GraphQLError:
 
 async def arrivals_connection(
     context: Context, property_code: str, date: dt.date, first: int | None, after: str | None
-) -> relay.Connection[Arrival]:  # type: ignore[type-var]
+) -> relay.Connection[Arrival]:
     code = property_code.strip().upper()
     # The cursor names its list, so one from another property or day is refused.
     kind = f"arrivals-{code}-{date.isoformat()}"
@@ -139,4 +139,5 @@ async def search_connection(
     except BusinessRuleError as error:
         raise _refused(error) from error
     positioned = [(offset + index + 1, row) for index, row in enumerate(rows)]
-    return connection(kind, positioned, size, lambda r: r[0], lambda r: Guest.of(r[1]))
+    # Paged without being a relay.Node (see pagination.N).
+    return connection(kind, positioned, size, lambda r: r[0], lambda r: Guest.of(r[1]))  # type: ignore[type-var]

@@ -61,7 +61,7 @@ class OwnPropertyIfNamed(BasePermission):
 @strawberry.input
 class RequestGuestApprovalInput:
     member_number: str
-    operation: SpendingOperationType  # type: ignore[valid-type]
+    operation: SpendingOperation
     points: int = strawberry.field(
         default=0, description="The points to spend (award stay, donation, miles)."
     )
@@ -81,7 +81,7 @@ class RequestGuestApprovalInput:
 
 @strawberry.type(description="One spending a guest approves, as the code is bound to it.")
 class GuestApproval:
-    operation: SpendingOperationType  # type: ignore[valid-type]
+    operation: SpendingOperation
     points: int
     property_code: str | None
     recipient: str | None = strawberry.field(

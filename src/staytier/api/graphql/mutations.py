@@ -21,7 +21,7 @@ from staytier.api.graphql.permissions import (
     StayRecorders,
 )
 from staytier.api.graphql.queries import load_guest
-from staytier.api.graphql.types import Clock, Guest, JobReport, Property, Stay, StayStatusType
+from staytier.api.graphql.types import Clock, Guest, JobReport, Property, Stay
 from staytier.domain.errors import BusinessRuleError
 from staytier.domain.stay_ownership import actor_of
 from staytier.domain.stays import Folio, StayStatus
@@ -106,7 +106,7 @@ class RecordStayInput:
     )
     property_code: str
     confirmation_number: str
-    status: StayStatusType  # type: ignore[valid-type]
+    status: StayStatus
     arrival_date: dt.date
     departure_date: dt.date
     rate_code: str = strawberry.field(default="BAR", description="Best available rate if unset.")
@@ -367,7 +367,12 @@ class CoreMutation:
         return SetTestClockPayload(
             clock=Clock(now=runtime.clock.now(), is_test_clock=True),
             jobs_run=[
-                JobReport(job=r.job, run_key=r.run_key, due_on=r.due_on, summary=r.summary)
+                JobReport(
+                    job=r.job,
+                    run_key=r.run_key,
+                    due_on=r.due_on,
+                    summary=strawberry.scalars.JSON(r.summary),
+                )
                 for r in reports
             ],
         )

@@ -168,7 +168,7 @@ class PartnerPrivilegesQuery:
         status: str | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> relay.Connection[RoomGuarantee]:  # type: ignore[type-var]
+    ) -> relay.Connection[RoomGuarantee]:
         size, before = page_size(first), decode_cursor("property-guarantees", after)
         async with info.context.runtime.db.reading() as session:
             hotel = await property_by_code(session, code_of(property_code))

@@ -4,10 +4,12 @@ see of the outbox."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict
 
 import strawberry
 from strawberry import relay
 
+from staytier.api.graphql.scalars import json_or_null
 from staytier.domain.outbox import RequestState
 from staytier.services.outbox import replayable
 from staytier.store import models
@@ -75,7 +77,7 @@ class OutboxRequest(PartnerRequest):
             replays=row.replays,
             next_attempt_at=row.next_attempt_at,
             last_error=row.last_error,
-            response=row.response,
+            response=json_or_null(row.response),
             lease_owner=row.lease_owner,
             outcome_applied=row.outcome_applied_at is not None,
             replayable=replayable(row),
@@ -83,7 +85,21 @@ class OutboxRequest(PartnerRequest):
         )
 
 
-def _common(row: models.PartnerRequest) -> dict[str, object]:
+class _RequestFields(TypedDict):
+    """The fields ``PartnerRequest`` and ``OutboxRequest`` both take from the row."""
+
+    request_id: int
+    request_number: int
+    partner: str
+    operation: str
+    subject: str | None
+    state: RequestState
+    outcome_reason: str | None
+    created_at: dt.datetime
+    completed_at: dt.datetime | None
+
+
+def _common(row: models.PartnerRequest) -> _RequestFields:
     return {
         "request_id": row.id,
         "request_number": row.id,

@@ -43,7 +43,7 @@ class PartnerOutbox:
         states: list[RequestState] | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> relay.Connection[OutboxRequest]:  # type: ignore[type-var]
+    ) -> relay.Connection[OutboxRequest]:
         size, after_id = page_size(first), decode_cursor("outbox", after)
         async with info.context.runtime.db.reading() as session:
             rows = await partner_views.outbox_page(

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from strawberry.extensions.field_extension import AsyncExtensionResolver
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
+from strawberry.types.base import get_object_definition
 from strawberry.utils.await_maybe import await_maybe
 
 from staytier.api.graphql.errors import UserError
@@ -183,7 +184,8 @@ class MemberScoped(PermissionExtension):
     and any other refusal raises as usual."""
 
     def __init__(self, *permissions: type[BasePermission]) -> None:
-        super().__init__([p() for p in (*permissions, MemberInSight)], use_directives=False)
+        checks: tuple[type[BasePermission], ...] = (*permissions, MemberInSight)
+        super().__init__([check() for check in checks], use_directives=False)
 
     async def resolve_async(
         self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
@@ -194,7 +196,7 @@ class MemberScoped(PermissionExtension):
             if isinstance(permission, MemberInSight):
                 payload = self.field.type
                 number = _member_number(kwargs)
-                return payload(  # type: ignore[operator]
+                return payload(
                     user_errors=[
                         UserError(
                             code=ErrorCode.MEMBER_NOT_FOUND,
@@ -231,9 +233,9 @@ def _declared(field: Any) -> bool:
 def unguarded_fields(*roots: type) -> list[str]:
     """``Type.field`` for each root field declared without a permission class."""
     return [
-        f"{root.__strawberry_definition__.name}.{field.name}"  # type: ignore[attr-defined]
-        for root in roots
-        for field in root.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        f"{definition.name}.{field.name}"
+        for definition in (get_object_definition(root, strict=True) for root in roots)
+        for field in definition.fields
         if not _declared(field)
     ]
 
@@ -241,6 +243,6 @@ def unguarded_fields(*roots: type) -> list[str]:
 def deny_unannotated(*roots: type) -> None:
     """Default deny: a root field without a permission class becomes admin only."""
     for root in roots:
-        for field in root.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        for field in get_object_definition(root, strict=True).fields:
             if not _guarded(field):
                 field.extensions.append(PermissionExtension([Unannotated()], use_directives=False))

@@ -25,11 +25,11 @@ from staytier.api.graphql.permissions import (
     StaffOnly,
 )
 from staytier.api.graphql.queries import load_guest
-from staytier.api.graphql.types import Guest, LedgerEntry, StayStatusType
+from staytier.api.graphql.types import Guest, LedgerEntry
 from staytier.domain.access import Role
 from staytier.domain.awards import price_award_stay
 from staytier.domain.stays import StayStatus
-from staytier.services import benefit_usage, goodwill, redemptions
+from staytier.services import award_stays, benefit_usage, goodwill, redemptions
 from staytier.services.idempotency import Result
 from staytier.store import models
 from staytier.store.queries import property_by_code
@@ -78,7 +78,7 @@ class AwardStay:
     confirmation_number: str
     property_code: str
     property_name: str
-    status: StayStatusType  # type: ignore[valid-type]
+    status: StayStatus
     arrival_date: dt.date
     departure_date: dt.date
     nights: int
@@ -95,7 +95,7 @@ async def load_award_stay(context: Context, stay_id: int) -> AwardStay:
         stay = await session.get(models.Stay, stay_id)
         assert stay is not None
         hotel = await session.get(models.Property, stay.property_id)
-        award = await redemptions.award_of(session, stay_id)
+        award = await award_stays.award_of(session, stay_id)
     assert hotel is not None and award is not None
     return AwardStay(
         confirmation_number=stay.confirmation_number,

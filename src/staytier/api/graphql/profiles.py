@@ -28,12 +28,9 @@ from staytier.api.graphql.permissions import (
 )
 from staytier.api.graphql.profile_types import (
     Consent,
-    ConsentPurposeType,
     Preference,
     PreferenceCategory,
-    PreferenceSourceType,
     SpecialDate,
-    SpecialDateKindType,
     StaffNote,
 )
 from staytier.api.graphql.queries import load_guest
@@ -61,7 +58,7 @@ class SetPreferenceInput:
     values: list[str] = strawberry.field(
         description="The values the guest holds in it; they replace the category's values."
     )
-    source: PreferenceSourceType = strawberry.field(  # type: ignore[valid-type]
+    source: PreferenceSource = strawberry.field(
         default=PreferenceSource.GUEST, description=SOURCE_HELP
     )
     property_code: str | None = None
@@ -84,7 +81,7 @@ class RemovePreferenceInput:
     value: str | None = strawberry.field(
         default=None, description="One value to remove; the whole category when left out."
     )
-    source: PreferenceSourceType = PreferenceSource.GUEST  # type: ignore[valid-type]
+    source: PreferenceSource = PreferenceSource.GUEST
     property_code: str | None = None
     actor: str | None = None
 
@@ -114,9 +111,9 @@ class AddStaffNotePayload:
 @strawberry.input
 class SetConsentInput:
     member_number: str
-    purpose: ConsentPurposeType  # type: ignore[valid-type]
+    purpose: ConsentPurpose
     granted: bool = strawberry.field(description="false withdraws the consent.")
-    source: PreferenceSourceType = PreferenceSource.GUEST  # type: ignore[valid-type]
+    source: PreferenceSource = PreferenceSource.GUEST
     property_code: str | None = None
     actor: str | None = None
 
@@ -135,10 +132,10 @@ class SetConsentPayload:
 @strawberry.input
 class SetSpecialDateInput:
     member_number: str
-    kind: SpecialDateKindType  # type: ignore[valid-type]
+    kind: SpecialDateKind
     date: dt.date
     greet: bool = True
-    source: PreferenceSourceType = PreferenceSource.GUEST  # type: ignore[valid-type]
+    source: PreferenceSource = PreferenceSource.GUEST
     property_code: str | None = None
     actor: str | None = None
 
@@ -146,8 +143,8 @@ class SetSpecialDateInput:
 @strawberry.input
 class RemoveSpecialDateInput:
     member_number: str
-    kind: SpecialDateKindType  # type: ignore[valid-type]
-    source: PreferenceSourceType = PreferenceSource.GUEST  # type: ignore[valid-type]
+    kind: SpecialDateKind
+    source: PreferenceSource = PreferenceSource.GUEST
     property_code: str | None = None
     actor: str | None = None
 
@@ -345,5 +342,5 @@ class ProfileQuery:
         date: dt.date,
         first: int | None = None,
         after: str | None = None,
-    ) -> relay.Connection[Arrival]:  # type: ignore[type-var]
+    ) -> relay.Connection[Arrival]:
         return await arrivals_connection(info.context, property_code, date, first, after)

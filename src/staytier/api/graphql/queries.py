@@ -67,7 +67,7 @@ class CoreQuery:
     )
     async def properties(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
-    ) -> relay.Connection[Property]:  # type: ignore[type-var]
+    ) -> relay.Connection[Property]:
         size, last_id = page_size(first), decode_cursor("properties", after)
         query = select(PropertyRow).order_by(PropertyRow.id).limit(size + 1)
         if last_id is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 import strawberry
+from strawberry.scalars import JSON
 
 # No amount is written with more characters than this; a longer text is not one.
 MAX_DECIMAL_TEXT = 100
@@ -44,3 +45,12 @@ DecimalScalar = strawberry.scalar(
     serialize=lambda value: format(value, "f"),
     parse_value=parse_decimal,
 )
+
+
+def json_or_null(document: object | None) -> JSON | None:
+    """A stored JSON document (or none) as the value of a ``JSON`` field.
+
+    Strawberry's ``JSON`` is a ``NewType`` of ``object``: wrapping costs nothing at run time
+    and tells the type checker the value is meant to reach the client as it is.
+    """
+    return None if document is None else JSON(document)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -199,7 +199,7 @@ def build_schema(*, development: bool = True) -> strawberry.Schema:
     """The schema; outside development, introspection and name suggestions are off."""
     # The limit rule is one class, built once: the validation cache is keyed by the rule
     # classes, so a document validated once is not measured again (see limits.py).
-    limits = [WithinLimits]
+    limits: list[type[ASTValidationRule]] = [WithinLimits]
     # Factories, not instances: each request gets fresh extensions with its own context.
     # Clients send a handful of distinct documents, so parsing and validating each once
     # (instead of on every request, a third of a profile read's time) is what the caches buy.
@@ -218,7 +218,7 @@ def build_schema(*, development: bool = True) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(scalar_map={Decimal: DecimalScalar}),
-        extensions=extensions,  # type: ignore[arg-type]
+        extensions=extensions,
     )
 
 

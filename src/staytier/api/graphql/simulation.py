@@ -56,7 +56,7 @@ def _moves(
     kind = f"simulation-{simulation_id}-{'up' if up else 'down'}"
     size, after_id = page_size(first), decode_cursor(kind, after)
 
-    async def page() -> relay.Connection[SimulatedMove]:  # type: ignore[type-var]
+    async def page() -> relay.Connection[SimulatedMove]:
         rows = await simulation.moves_page(
             info.context.runtime, simulation_id, first=size, after_id=after_id, up=up
         )
@@ -113,8 +113,8 @@ class ProgramSimulation:
     @strawberry.field(description="Members who would hold a higher tier at the period end.")
     async def moved_up(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
-    ) -> relay.Connection[SimulatedMove]:  # type: ignore[type-var]
-        result: relay.Connection[SimulatedMove] = await _moves(  # type: ignore[type-var]
+    ) -> relay.Connection[SimulatedMove]:
+        result: relay.Connection[SimulatedMove] = await _moves(
             info, int(self.id), first, after, up=True
         )
         return result
@@ -122,8 +122,8 @@ class ProgramSimulation:
     @strawberry.field(description="Members who would hold a lower tier at the period end.")
     async def moved_down(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
-    ) -> relay.Connection[SimulatedMove]:  # type: ignore[type-var]
-        result: relay.Connection[SimulatedMove] = await _moves(  # type: ignore[type-var]
+    ) -> relay.Connection[SimulatedMove]:
+        result: relay.Connection[SimulatedMove] = await _moves(
             info, int(self.id), first, after, up=False
         )
         return result

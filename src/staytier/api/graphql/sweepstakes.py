@@ -185,7 +185,8 @@ class SweepstakesQuery:
             (offset + index + 1, await load_sweepstakes(info.context, rule))
             for index, rule in enumerate(rules)
         ]
-        return connection("sweepstakes", nodes, size, lambda n: n[0], lambda n: n[1])
+        # Paged without being a relay.Node (see pagination.N).
+        return connection("sweepstakes", nodes, size, lambda n: n[0], lambda n: n[1])  # type: ignore[type-var]
 
 
 @strawberry.type

@@ -301,7 +301,7 @@ class Benefit:
             code=granted.code,
             name=granted.name,
             detail=granted.detail,
-            params=dict(granted.params),
+            params=strawberry.scalars.JSON(dict(granted.params)),
             options=list(granted.options()),
         )
 
@@ -426,7 +426,7 @@ class Guest:
     @strawberry.field(description="Newest first.", permission_classes=[HistoryReaders])
     async def ledger(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
-    ) -> relay.Connection[LedgerEntry]:  # type: ignore[type-var]
+    ) -> relay.Connection[LedgerEntry]:
         size, before = page_size(first), decode_cursor("ledger", after)
         async with info.context.runtime.db.reading() as session:
             rows = await guests.ledger_page(session, self.member_id, first=size, before_id=before)
@@ -437,7 +437,7 @@ class Guest:
     )
     async def stays(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
-    ) -> relay.Connection[Stay]:  # type: ignore[type-var]
+    ) -> relay.Connection[Stay]:
         size, before = page_size(first), decode_cursor("stays", after)
         async with info.context.runtime.db.reading() as session:
             rows = await guests.stays_page(
@@ -454,7 +454,7 @@ class Guest:
     )
     async def certificates(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
-    ) -> relay.Connection[Certificate]:  # type: ignore[type-var]
+    ) -> relay.Connection[Certificate]:
         size, before = page_size(first), decode_cursor("certificates", after)
         async with info.context.runtime.db.reading() as session:
             rows = await guests.certificates_page(
@@ -467,7 +467,7 @@ class Guest:
     )
     async def room_guarantees(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
-    ) -> relay.Connection[RoomGuarantee]:  # type: ignore[type-var]
+    ) -> relay.Connection[RoomGuarantee]:
         size, before = page_size(first), decode_cursor("room-guarantees", after)
         async with info.context.runtime.db.reading() as session:
             rows = await guarantees.guarantees_page(
@@ -482,7 +482,7 @@ class Guest:
     )
     async def donations(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
-    ) -> relay.Connection[Donation]:  # type: ignore[type-var]
+    ) -> relay.Connection[Donation]:
         size, before = page_size(first), decode_cursor("donations", after)
         async with info.context.runtime.db.reading() as session:
             rows = await guests.donations_page(
@@ -496,7 +496,7 @@ class Guest:
     )
     async def miles_transfers(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
-    ) -> relay.Connection[MilesTransfer]:  # type: ignore[type-var]
+    ) -> relay.Connection[MilesTransfer]:
         size, before = page_size(first), decode_cursor("miles-transfers", after)
         async with info.context.runtime.db.reading() as session:
             rows = await guests.miles_transfers_page(
@@ -520,9 +520,7 @@ class Guest:
     )
     async def complaints(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
-    ) -> relay.Connection[  # type: ignore[type-var]
-        Annotated[Complaint, strawberry.lazy("staytier.api.graphql.complaints")]
-    ]:
+    ) -> relay.Connection[Annotated[Complaint, strawberry.lazy("staytier.api.graphql.complaints")]]:
         from staytier.api.graphql.complaints import complaints_connection
 
         return await complaints_connection(
@@ -585,7 +583,7 @@ class Guest:
     )
     async def partner_requests(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
-    ) -> relay.Connection[PartnerRequest]:  # type: ignore[type-var]
+    ) -> relay.Connection[PartnerRequest]:
         size, before = page_size(first), decode_cursor("partnerRequests", after)
         async with info.context.runtime.db.reading() as session:
             rows = await partner_views.member_requests_page(
@@ -618,7 +616,7 @@ class Guest:
     )
     async def staff_notes(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
-    ) -> relay.Connection[StaffNote]:  # type: ignore[type-var]
+    ) -> relay.Connection[StaffNote]:
         size, before = page_size(first), decode_cursor("staffNotes", after)
         async with info.context.runtime.db.reading() as session:
             rows = await profile_views.staff_notes_page(
@@ -682,7 +680,7 @@ class Guest:
     )
     async def consent_history(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
-    ) -> relay.Connection[Consent]:  # type: ignore[type-var]
+    ) -> relay.Connection[Consent]:
         size, before = page_size(first), decode_cursor("consentHistory", after)
         async with info.context.runtime.db.reading() as session:
             rows = await profile_views.consent_history_page(
@@ -702,7 +700,7 @@ class Guest:
         after: str | None = None,
         since: dt.datetime | None = None,
         since_last_stay: bool = False,
-    ) -> relay.Connection[ProfileChange]:  # type: ignore[type-var]
+    ) -> relay.Connection[ProfileChange]:
         size, before = page_size(first), decode_cursor("profileHistory", after)
         async with info.context.runtime.db.reading() as session:
             if since_last_stay:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from litestar import Litestar
 from litestar.datastructures import State
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from staytier.api.auth import Authenticator, authenticate, rate_limit
@@ -73,7 +74,7 @@ def request_ids(app: ASGIApp) -> ASGIApp:
     the request state for the logs and masked errors, and returns it as a response header."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
@@ -96,7 +97,7 @@ def counted(app: ASGIApp) -> ASGIApp:
     """Counts every answered request and its latency by route template and status."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         metrics: ServiceMetrics = scope["app"].state.metrics

@@ -38,6 +38,7 @@ def graphql_controller(schema: Schema, *, development: bool) -> type[GraphQLCont
         allow_queries_via_get=False,
     )
 
+    # make_graphql_controller builds the class at run time: to mypy the base is a variable.
     class GraphQLEndpoint(base):  # type: ignore[valid-type,misc]
         @post(status_code=HTTP_200_OK)
         async def handle_http_post(self, request: Request[Any, Any, Any]) -> Response[Any]:

@@ -142,7 +142,7 @@ async def _receive(
     return Response(Processed(**result), status_code=200)
 
 
-def _endpoint(feed: Feed, summary: str, description: str) -> Any:
+def _endpoint(feed: Feed, summary: str, description: str) -> post:
     return post(
         f"/{{partner_code:str}}/{feed.value}",
         summary=summary,

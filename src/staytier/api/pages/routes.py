@@ -11,6 +11,7 @@ from litestar.datastructures import ResponseHeader, State
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import PathType
 
 from staytier.api.pages.strings import Strings
 from staytier.connectors.partners import Partner, PartnerKind
@@ -89,7 +90,7 @@ def pages_router(brand_directory: str = "", *, guest_approvals: bool = False) ->
     (``brand.css``, ``logo.svg``) are served in place of the shipped ones.
     ``guest_approvals``: the schema has ``requestGuestApproval``, so the guest may issue
     approval codes and the desk asks for one when it redeems for a guest."""
-    directories = [HERE / "static"]
+    directories: list[PathType] = [HERE / "static"]
     if brand_directory:
         directories.insert(0, Path(brand_directory) / "static")
     static = create_static_files_router(
