@@ -13,7 +13,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from staytier.api.pages.strings import Strings
-from staytier.connectors.partners import Partner, PartnerKind
+from staytier.services.partners import Partner, PartnerKind
 from staytier.services.runtime import Runtime
 from staytier.settings import Settings
 
