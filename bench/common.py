@@ -22,6 +22,7 @@ import httpx
 from sqlalchemy import event, insert, text
 
 from staytier.clock import TestClock
+from staytier.connectors.registry import default_connectors
 from staytier.domain.access import Role
 from staytier.program.loader import (
     FIXTURES,
@@ -55,6 +56,7 @@ async def bench_runtime(url: str) -> Runtime:
         clock=TestClock(NOW),
         program=load_program(default_program_path()),
         rates=load_exchange_rates(FIXTURES / "exchange_rates.toml"),
+        connectors=default_connectors(),
     )
 
 

@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import select
 
 from staytier.clock import TestClock
-from staytier.connectors.partners import Partner, PartnerKind, Partners
 from staytier.connectors.simulators import PartnerSimulator
 from staytier.domain.guest_approvals import Spender
 from staytier.domain.outbox import Backoff
@@ -27,6 +26,7 @@ from staytier.services.delivery import DeliveryWorker
 from staytier.services.donations import DonatePoints, donate_points
 from staytier.services.enrollment import EnrollGuest, enroll_guest
 from staytier.services.ledger import post_entry
+from staytier.services.partners import Partner, PartnerKind, Partners
 from staytier.services.runtime import Runtime
 from staytier.store.models import Donation, Member, PartnerRequest
 

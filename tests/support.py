@@ -20,6 +20,7 @@ from sqlalchemy import event, select
 from staytier.api.auth import Authenticator
 from staytier.api.http.app import create_app
 from staytier.clock import TestClock
+from staytier.connectors.registry import default_connectors
 from staytier.domain.access import Principal, Role
 from staytier.domain.stays import Folio, StayStatus
 from staytier.program.loader import (
@@ -65,6 +66,7 @@ async def make_runtime(
         clock=TestClock(start),
         program=load_program(program or default_program_path()),
         rates=load_exchange_rates(FIXTURES / "exchange_rates.toml"),
+        connectors=default_connectors(),
     )
     await load_properties(runtime, FIXTURES / "demo" / "properties.toml")
     return runtime
@@ -97,6 +99,7 @@ async def service_runtime(db: Database) -> Runtime:
         clock=TestClock(dt.datetime(2024, 1, 1, 12, tzinfo=dt.UTC)),
         program=program_since(dt.date(2020, 1, 1)),
         rates=load_exchange_rates(FIXTURES / "exchange_rates.toml"),
+        connectors=default_connectors(),
     )
 
 

@@ -300,7 +300,7 @@ def serve(
         return
     companions = []
     if demo:
-        from staytier.services.demo_partners import simulated_partners
+        from staytier.connectors.demo_partners import simulated_partners
 
         companions.append(lambda: simulated_partners(runtime, os.environ))
         console.print("Partner simulators and a delivery worker run beside the demo.")

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from staytier.connectors.partners import default_partners_path
 from staytier.program.catalog import default_catalog_path
 from staytier.program.loader import default_exchange_rates_path, default_program_path
+from staytier.services.partners import default_partners_path
 
 PREFIX = "STAYTIER_"
 # A secret shorter than this, or one of these, is a placeholder, not a secret.

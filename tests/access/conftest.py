@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from staytier.connectors.partners import Partners, demo_partners
+from staytier.services.partners import Partners, demo_partners
 from staytier.services.runtime import Runtime
 from tests.access.scenes import CARD_SECRET, Scene
 from tests.partners import API_KEYS, SimulatedPartners, partners_at

@@ -8,8 +8,8 @@ import dataclasses
 
 import httpx
 
-from staytier.connectors.partners import Partners, demo_partners
-from staytier.services.demo_partners import simulated_partners
+from staytier.connectors.demo_partners import simulated_partners
+from staytier.services.partners import Partners, demo_partners
 from staytier.services.runtime import Runtime
 from tests.partners import donate, member_with_points, requests
 

@@ -268,6 +268,7 @@ async def test_a_request_enqueued_without_a_clock_reading_is_stamped_by_the_data
     async with partner_runtime.db.transaction() as session:
         request_id = await outbox.enqueue(
             session,
+            partner_runtime.connectors,
             partner="PMS",
             operation="pms.room_guarantee",
             payload={
@@ -298,6 +299,7 @@ async def test_a_payload_that_does_not_fit_its_operation_is_refused_by_name(
         with pytest.raises(ValueError, match=r"Object missing required field `miles`"):
             await outbox.enqueue(
                 session,
+                partner_runtime.connectors,
                 partner="SKYWAYS",
                 operation="miles.transfer",
                 payload={
@@ -312,6 +314,7 @@ async def test_a_payload_that_does_not_fit_its_operation_is_refused_by_name(
         with pytest.raises(ValueError, match=r"no connector performs 'miles\.teleport'"):
             await outbox.enqueue(
                 session,
+                partner_runtime.connectors,
                 partner="SKYWAYS",
                 operation="miles.teleport",
                 payload={},

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from staytier.connectors.partners import Partner as PartnerRecord
-from staytier.connectors.partners import PartnerKind, Partners, demo_partners
 from staytier.domain.webhooks import sign
+from staytier.services.partners import Partner as PartnerRecord
+from staytier.services.partners import PartnerKind, Partners, demo_partners
 from staytier.services.runtime import Runtime
 from staytier.store import models
 from tests.support import GraphQLClient, enroll, guest, make_app

@@ -14,8 +14,8 @@ import httpx
 import pytest
 from freezegun import freeze_time
 
-from staytier.connectors.partners import Partners, demo_partners
 from staytier.domain.webhooks import sign
+from staytier.services.partners import Partners, demo_partners
 from staytier.services.runtime import Runtime
 from tests.privilege_support import set_clock
 from tests.support import GraphQLClient, enroll, guest, make_app, member_id, new_key, record

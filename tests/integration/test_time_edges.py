@@ -17,6 +17,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from staytier.clock import SystemClock
+from staytier.connectors.registry import default_connectors
 from staytier.program.loader import (
     FIXTURES,
     default_program_path,
@@ -60,6 +61,7 @@ async def runtime(db: Database) -> Runtime:
         clock=SystemClock(),
         program=load_program(default_program_path()),
         rates=load_exchange_rates(FIXTURES / "exchange_rates.toml"),
+        connectors=default_connectors(),
     )
     await load_properties(runtime, FIXTURES / "demo" / "properties.toml")
     return runtime

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from staytier.connectors.airline import MilesTransferConnector
 from staytier.connectors.pms import RoomGuaranteeConnector
-from staytier.connectors.protocol import answer
+from staytier.services.partner_protocol import answer
 
 PMS = RoomGuaranteeConnector()
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from staytier.connectors.partners import (
+from staytier.program.loader import ProgramFileError
+from staytier.services.partners import (
     MissingSecret,
     PartnerKind,
     default_partners_path,
     load_partners,
 )
-from staytier.program.loader import ProgramFileError
 
 
 def test_the_demo_partners_file_loads_with_the_partners_the_privileges_need() -> None:

@@ -1,2 +1,3 @@
-"""Partner connectors: the partners file, one module per partner kind, the delivery worker
-and partner simulators for tests and the demo."""
+"""Partner connectors: one module per outbound partner kind, implementing the protocol the
+services own (:mod:`staytier.services.partner_protocol`), the registry the composition root
+hands to the runtime, and partner simulators for tests and the demo."""

@@ -6,8 +6,8 @@ from typing import ClassVar, Literal
 
 import msgspec
 
-from staytier.connectors.partners import PartnerKind
-from staytier.connectors.protocol import PartnerOutcome
+from staytier.services.partner_protocol import PartnerOutcome
+from staytier.services.partners import PartnerKind
 
 
 class Donation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

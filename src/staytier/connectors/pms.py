@@ -1,15 +1,15 @@
-"""A property-management system (PMS): room guarantees out, the stay feed (checkouts) in."""
+"""A property-management system (PMS): room guarantees out. Its stay feed (checkouts) in is
+:class:`staytier.services.partner_feeds.Checkout`."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import ClassVar, Literal
 
 import msgspec
 
-from staytier.connectors.partners import PartnerKind
-from staytier.connectors.protocol import PartnerOutcome
+from staytier.services.partner_protocol import PartnerOutcome
+from staytier.services.partners import PartnerKind
 
 
 class RoomGuarantee(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -49,26 +49,3 @@ class RoomGuaranteeConnector:
             else reply.reason or "the property declined the guarantee"
         )
         return PartnerOutcome(honoured, msgspec.to_builtins(reply), reason)
-
-
-class Checkout(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """The stay feed: a property reports a guest's stay at checkout (or a correction).
-
-    Amounts are decimal strings in the property's currency unless ``currency`` says
-    otherwise, e.g. ``"412.50"``.
-    """
-
-    member_number: str
-    property_code: str
-    confirmation_number: str
-    arrival_date: dt.date
-    departure_date: dt.date
-    rate_code: str
-    room_revenue: Decimal
-    # The guest's name on it; credited only when it is the member's (name match).
-    guest_last_name: str
-    food_and_beverage_revenue: Decimal = Decimal(0)
-    other_revenue: Decimal = Decimal(0)
-    currency: str | None = None
-    room_type: str | None = None
-    guest_first_name: str | None = None

@@ -1,28 +1,26 @@
-"""The outbound operations and the connector that performs each."""
+"""The outbound operations and the connector that performs each.
+
+The services define what a connector is (:mod:`staytier.services.partner_protocol`); this
+is where the concrete ones are gathered for the composition root (the app factory, the
+CLI), which hands them to the runtime.
+"""
 
 from __future__ import annotations
 
 from staytier.connectors.airline import MilesTransferConnector
 from staytier.connectors.charity import DonationConnector
-from staytier.connectors.guest_mail import GuestMailConnector
 from staytier.connectors.pms import RoomGuaranteeConnector
-from staytier.connectors.protocol import OutboundConnector
+from staytier.services.guest_mail import GuestMailConnector
+from staytier.services.partner_protocol import Connectors
 
-CONNECTORS: dict[str, OutboundConnector] = {
-    connector.operation: connector
-    for connector in (
-        MilesTransferConnector(),
-        DonationConnector(),
-        RoomGuaranteeConnector(),
-        GuestMailConnector(),
+
+def default_connectors() -> Connectors:
+    """Every connector the service ships with, by operation."""
+    return Connectors(
+        (
+            MilesTransferConnector(),
+            DonationConnector(),
+            RoomGuaranteeConnector(),
+            GuestMailConnector(),
+        )
     )
-}
-
-
-def connector_for(operation: str) -> OutboundConnector:
-    """The connector of ``operation``; a KeyError lists the known ones."""
-    try:
-        return CONNECTORS[operation]
-    except KeyError:
-        known = ", ".join(sorted(CONNECTORS))
-        raise KeyError(f"no connector performs {operation!r} (known: {known})") from None

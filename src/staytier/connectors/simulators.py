@@ -27,7 +27,7 @@ from typing import Any
 import msgspec
 import uvicorn
 
-from staytier.connectors.partners import PartnerKind
+from staytier.services.partners import PartnerKind
 
 STARTUP_SECONDS = 10
 

@@ -22,12 +22,11 @@ from dataclasses import dataclass
 import httpx
 import msgspec
 
-from staytier.connectors.guest_mail import MAIL_PARTNER
-from staytier.connectors.partners import MissingSecret, Partner, Partners
-from staytier.connectors.protocol import Answer, answer
-from staytier.connectors.registry import CONNECTORS
 from staytier.domain.outbox import Backoff, RequestState
 from staytier.services import guest_mail, outbox
+from staytier.services.guest_mail import MAIL_PARTNER
+from staytier.services.partner_protocol import Answer, answer
+from staytier.services.partners import MissingSecret, Partner, Partners
 from staytier.services.runtime import Runtime
 
 log = logging.getLogger("staytier.worker")
@@ -133,7 +132,7 @@ class DeliveryWorker:
     ) -> Answer:
         if request.partner == MAIL_PARTNER:
             return await guest_mail.deliver(self.runtime, request.payload)
-        connector = CONNECTORS.get(request.operation)
+        connector = self.runtime.connectors.get(request.operation)
         if partner is None:
             return Answer.retry(f"no partner {request.partner} in the partners file")
         if connector is None:

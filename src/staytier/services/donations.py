@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
-from staytier.connectors.partners import Partner, PartnerKind
 from staytier.domain.awards import donation_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.guest_approvals import Spender, donation_terms
@@ -21,6 +20,7 @@ from staytier.services.guest_approvals import approve_spending, counting_refusal
 from staytier.services.idempotency import Result, run_once
 from staytier.services.ledger import post_entry
 from staytier.services.members import member_for_update
+from staytier.services.partners import Partner, PartnerKind
 from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
 from staytier.store.models import Donation, Member, MilesTransfer
@@ -152,6 +152,7 @@ async def debit_and_send(
     subject = f"{subject_prefix}:{record.id}"
     record.partner_request_id = await outbox.enqueue(
         session,
+        runtime.connectors,
         partner=partner,
         operation=operation,
         payload=payload(record.id),

@@ -86,6 +86,7 @@ async def request_room_guarantee(
         subject = f"room-guarantee:{guarantee.id}"
         guarantee.partner_request_id = await outbox.enqueue(
             session,
+            runtime.connectors,
             partner=pms.code,
             operation=OPERATION,
             payload={

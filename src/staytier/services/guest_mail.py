@@ -20,20 +20,23 @@ import functools
 import smtplib
 import tomllib
 from pathlib import Path
+from typing import ClassVar
 
 import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from staytier.connectors.guest_mail import MAIL_PARTNER, GuestMail, GuestMailConnector
-from staytier.connectors.protocol import Answer, PartnerOutcome
 from staytier.domain.outbox import OPEN_STATES, RequestState
 from staytier.program.catalog import ConsentPurpose
 from staytier.services import outbox
+from staytier.services.partner_protocol import Answer, PartnerOutcome
+from staytier.services.partners import PartnerKind
 from staytier.services.runtime import Runtime
 from staytier.store.models import ConsentRecord, Member, PartnerRequest
 
-OPERATION = GuestMailConnector.operation
+# The outbox's partner code for mail to guests; no partners file entry is needed.
+MAIL_PARTNER = "MAIL"
+OPERATION = "guest.mail"
 SURVEY_INVITATION = "SURVEY_INVITATION"
 SWEEPSTAKES_WIN = "SWEEPSTAKES_WIN"
 # A prize that is a free-night certificate: its number, category and last day.
@@ -42,6 +45,32 @@ SWEEPSTAKES_WIN_CERTIFICATE = "SWEEPSTAKES_WIN_CERTIFICATE"
 CONSENT = ConsentPurpose.MARKETING
 STRINGS = Path(__file__).parent / "mail_strings"
 DEFAULT_LANGUAGE = "en"
+
+
+class GuestMail(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``guest.mail``: the ``template`` (a key of the mail strings) filled with ``values``
+    and the member's first name, in the member's language. The payload names the member,
+    never the address: address, consent and language are read when the mail is sent."""
+
+    member_number: str
+    template: str
+    values: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class GuestMailConnector:
+    """The payload of ``guest.mail``. There is no HTTP path: the worker sends these through
+    the mailer (:func:`deliver`), and an SMTP answer, not an HTTP body, decides the outcome.
+    It lives here rather than in ``connectors/`` because no partner is involved."""
+
+    operation: ClassVar[str] = OPERATION
+    partner_kind: ClassVar[PartnerKind | None] = None
+    path: ClassVar[str] = ""
+    request_type: ClassVar[type[msgspec.Struct]] = GuestMail
+
+    def outcome(self, body: bytes) -> PartnerOutcome:
+        # Never called: guest mail has no HTTP answer to read.
+        raise msgspec.DecodeError("guest mail is not answered over HTTP")
+
 
 # A mail sent or not changes nothing else; a DEAD one (the relay was down through every
 # attempt) may be replayed with replayPartnerRequest.
@@ -118,6 +147,7 @@ async def enqueue_guest_mail(
         return None
     return await outbox.enqueue(
         session,
+        runtime.connectors,
         partner=MAIL_PARTNER,
         operation=OPERATION,
         payload={"member_number": member.member_number, "template": template, "values": values},

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
-from staytier.connectors.partners import PartnerKind
 from staytier.domain.awards import miles_for, transfer_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.guest_approvals import Spender, miles_terms
@@ -19,6 +18,7 @@ from staytier.services.donations import debit_and_send, partner_of_kind, refund
 from staytier.services.guest_approvals import approve_spending, counting_refusals
 from staytier.services.idempotency import Result, run_once
 from staytier.services.members import member_for_update
+from staytier.services.partners import PartnerKind
 from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
 from staytier.store.models import MilesTransfer

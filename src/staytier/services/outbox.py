@@ -26,8 +26,6 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from staytier.connectors.protocol import Answer, PartnerOutcome, checked_payload
-from staytier.connectors.registry import connector_for
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.outbox import (
     OPEN_STATES,
@@ -37,6 +35,12 @@ from staytier.domain.outbox import (
     state_after_failure,
 )
 from staytier.services.idempotency import Result, run_once
+from staytier.services.partner_protocol import (
+    Answer,
+    Connectors,
+    PartnerOutcome,
+    checked_payload,
+)
 from staytier.services.runtime import Runtime
 from staytier.store.models import PartnerRequest
 
@@ -74,8 +78,9 @@ _OPEN = [state.value for state in OPEN_STATES]
 def outcome_handler(operation: str) -> Callable[[OutcomeHandler], OutcomeHandler]:
     """Registers the function that applies the final outcome of ``operation``'s requests:
     ``handler(session, runtime, request, outcome)``, called in the transaction that records
-    the final state (ACCEPTED, REJECTED or DEAD), once per request."""
-    connector_for(operation)  # an unknown operation is a mistake at import time
+    the final state (ACCEPTED, REJECTED or DEAD), once per request. That a connector
+    performs ``operation`` is checked where the connectors are known
+    (:func:`unperformed_operations`)."""
 
     def register(handler: OutcomeHandler) -> OutcomeHandler:
         registered = _handlers.get(operation)
@@ -89,8 +94,14 @@ def outcome_handler(operation: str) -> Callable[[OutcomeHandler], OutcomeHandler
 
 def without_outcome(operation: str) -> None:
     """Declares that ``operation`` needs no outcome handler: its final state is all."""
-    connector_for(operation)
     _without_outcome.add(operation)
+
+
+def unperformed_operations(connectors: Connectors) -> list[str]:
+    """The operations with an outcome handler (or declared without one) that no connector
+    in ``connectors`` performs: a mistake in the wiring, empty when all is well."""
+    import_handler_modules()
+    return sorted(op for op in {*_handlers, *_without_outcome} if connectors.get(op) is None)
 
 
 def import_handler_modules() -> None:
@@ -107,6 +118,7 @@ def handler_for(operation: str) -> OutcomeHandler | None:
 
 async def enqueue(
     session: AsyncSession,
+    connectors: Connectors,
     *,
     partner: str,
     operation: str,
@@ -118,14 +130,15 @@ async def enqueue(
 ) -> int:
     """Writes a request to ``partner`` in the caller's transaction; returns its id.
 
-    ``payload`` is checked against the operation's request struct (a ``ValueError`` names
-    the field at fault). ``idempotency_key`` is sent on every attempt so the partner can
-    deduplicate: derive it from the business record (``"donation:42"``). Requests of one
-    member to one partner are delivered in the order they were enqueued. ``now`` (the
+    ``payload`` is checked against the request struct of the operation's connector in
+    ``connectors`` (the runtime's; a ``ValueError`` names the field at fault).
+    ``idempotency_key`` is sent on every attempt so the partner can deduplicate: derive it
+    from the business record (``"donation:42"``). Requests of one member to one partner are
+    delivered in the order they were enqueued. ``now`` (the
     runtime's clock) stamps the request; without it the database's time is used.
     """
     try:
-        checked = checked_payload(connector_for(operation), dict(payload))
+        checked = checked_payload(connectors.connector_for(operation), dict(payload))
     except (KeyError, msgspec.ValidationError) as exc:
         raise ValueError(f"cannot enqueue {operation} for {partner}: {exc}") from exc
     stamp: Any = now if now is not None else func.current_timestamp()

@@ -20,9 +20,6 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from staytier.connectors import car_rental, cobrand_card, reviews
-from staytier.connectors.partners import Partner, PartnerKind
-from staytier.connectors.pms import Checkout
 from staytier.domain.errors import BusinessRuleError
 from staytier.domain.stay_ownership import StayActor, StayActorKind
 from staytier.domain.stays import Folio, StayStatus
@@ -30,6 +27,15 @@ from staytier.domain.webhooks import WebhookRefused, verify
 from staytier.services import surveys
 from staytier.services.activity import RecordActivity, record_activity
 from staytier.services.idempotency import MAX_KEY_LENGTH, Result
+from staytier.services.partner_feeds import (
+    CARD_SPEND_ACTIVITY_KIND,
+    RENTAL_ACTIVITY_KIND,
+    CardSpend,
+    Checkout,
+    Rental,
+    Review,
+)
+from staytier.services.partners import Partner, PartnerKind
 from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay, record_stay
 from staytier.store.models import PartnerWebhook
@@ -46,9 +52,9 @@ class Feed(enum.Enum):
 
 PAYLOADS: dict[Feed, type[msgspec.Struct]] = {
     Feed.CHECKOUTS: Checkout,
-    Feed.CARD_SPEND: cobrand_card.CardSpend,
-    Feed.RENTALS: car_rental.Rental,
-    Feed.REVIEWS: reviews.Review,
+    Feed.CARD_SPEND: CardSpend,
+    Feed.RENTALS: Rental,
+    Feed.REVIEWS: Review,
 }
 SENDERS: dict[Feed, frozenset[PartnerKind]] = {
     Feed.CHECKOUTS: frozenset({PartnerKind.PMS, PartnerKind.BOOKING_SITE}),
@@ -163,15 +169,15 @@ async def _apply(
         )
         answer = {"member_number": payload.member_number, "stay_id": done["stay_id"]}
         return answer, done["member_id"]
-    if isinstance(payload, reviews.Review):
+    if isinstance(payload, Review):
         return await _review(runtime, partner, payload, webhook_id)
     assert partner.activity_source is not None  # the partners file requires it
-    if isinstance(payload, cobrand_card.CardSpend):
+    if isinstance(payload, CardSpend):
         command = RecordActivity(
             idempotency_key=webhook_id,
             member_number=payload.member_number,
             source=partner.activity_source,
-            kind=cobrand_card.ACTIVITY_KIND,
+            kind=CARD_SPEND_ACTIVITY_KIND,
             occurred_on=payload.spent_on,
             amount=payload.amount,
             currency=payload.currency,
@@ -185,7 +191,7 @@ async def _apply(
             idempotency_key=webhook_id,
             member_number=payload.member_number,
             source=partner.activity_source,
-            kind=car_rental.ACTIVITY_KIND,
+            kind=RENTAL_ACTIVITY_KIND,
             occurred_on=payload.returned_on,
             amount=payload.amount,
             currency=payload.currency,
@@ -215,7 +221,7 @@ def stay_actor(partner: Partner) -> StayActor:
 
 
 async def _review(
-    runtime: Runtime, partner: Partner, review: reviews.Review, webhook_id: str
+    runtime: Runtime, partner: Partner, review: Review, webhook_id: str
 ) -> tuple[Result, int]:
     command = surveys.CreditReview(
         idempotency_key=webhook_id,

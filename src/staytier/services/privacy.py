@@ -32,12 +32,11 @@ from typing import Any
 from sqlalchemy import JSON, ColumnElement, String, Table, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from staytier.connectors.guest_mail import MAIL_PARTNER
 from staytier.domain.erasure import ERASED, PersonalValues, scrub
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.outbox import OPEN_STATES
 from staytier.services import audit
-from staytier.services.guest_mail import close_open_mail
+from staytier.services.guest_mail import MAIL_PARTNER, close_open_mail
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
 from staytier.store.models import (

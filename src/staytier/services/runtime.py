@@ -7,11 +7,12 @@ import secrets
 from dataclasses import dataclass, field
 
 from staytier.clock import Clock
-from staytier.connectors.partners import Partners, demo_partners
 from staytier.domain.calendar import year_end
 from staytier.program.catalog import PreferenceCatalog, load_preference_catalog
 from staytier.program.model import ExchangeRates, Program, ProgramVersion
 from staytier.services.mail import LogMailer, Mailer
+from staytier.services.partner_protocol import Connectors
+from staytier.services.partners import Partners, demo_partners
 from staytier.store.database import Database
 
 
@@ -27,6 +28,9 @@ class Runtime:
     catalog: PreferenceCatalog = field(default_factory=load_preference_catalog)
     # The brand's partners (fixtures/partners.toml unless the settings name another file).
     partners: Partners = field(default_factory=demo_partners)
+    # The connectors partner requests are delivered with; the composition root passes
+    # staytier.connectors.registry.default_connectors() (services never import connectors).
+    connectors: Connectors = field(default_factory=Connectors)
     # Signs guest tokens and keys sign-in code hashes; from STAYTIER_SECRET_KEY when served.
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     mailer: Mailer = field(default_factory=LogMailer)

@@ -24,7 +24,7 @@ from staytier.api.http.partners import PartnerWebhooks
 from staytier.api.pages import pages_router, pages_template_config
 from staytier.api.pages.strings import Strings
 from staytier.clock import Clock, SystemClock, TestClock
-from staytier.connectors.partners import load_partners
+from staytier.connectors.registry import default_connectors
 from staytier.observability.logs import configure_logging
 from staytier.observability.metrics import ServiceMetrics
 from staytier.observability.tracing import tracing_middleware
@@ -32,6 +32,7 @@ from staytier.program.catalog import load_preference_catalog
 from staytier.program.loader import load_exchange_rates, load_program
 from staytier.services import simulation
 from staytier.services.mail import LogMailer, Mailer, SmtpMailer
+from staytier.services.partners import load_partners
 from staytier.services.runtime import Runtime
 from staytier.settings import Settings
 from staytier.store.database import Database
@@ -50,7 +51,8 @@ def build_mailer(settings: Settings) -> Mailer:
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
-    """Loads the program files (failing with every mistake listed) and opens the database.
+    """Loads the program files (failing with every mistake listed), opens the database and
+    hands the runtime the connectors (the one place services meet them).
 
     Refuses production settings that are unsafe (see :meth:`Settings.check_production`).
     """
@@ -62,6 +64,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         rates=load_exchange_rates(settings.exchange_rates),
         catalog=load_preference_catalog(settings.preferences),
         partners=load_partners(settings.partners),
+        connectors=default_connectors(),
         mailer=build_mailer(settings),
     )
     if settings.secret_key:

@@ -14,7 +14,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import PathType
 
 from staytier.api.pages.strings import Strings
-from staytier.connectors.partners import Partner, PartnerKind
+from staytier.services.partners import Partner, PartnerKind
 from staytier.services.runtime import Runtime
 from staytier.settings import Settings
 

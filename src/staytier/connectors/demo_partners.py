@@ -1,5 +1,8 @@
 """The partners of ``staytier serve --demo``: a simulator per outbound partner, and a
-delivery worker in the same process, so a donation made in the tour reaches the charity."""
+delivery worker in the same process, so a donation made in the tour reaches the charity.
+
+It wires simulators (this package) to the delivery worker (a service), so it sits in the
+layer above the services, which never import connectors."""
 
 from __future__ import annotations
 
@@ -11,9 +14,9 @@ from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
-from staytier.connectors.partners import PartnerKind
 from staytier.connectors.simulators import PartnerSimulator
 from staytier.services.delivery import DeliveryWorker
+from staytier.services.partners import PartnerKind
 from staytier.services.runtime import Runtime
 
 log = logging.getLogger("staytier.demo")

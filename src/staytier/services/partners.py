@@ -3,6 +3,12 @@
 Secrets never appear in the file, only the *names* of the environment variables holding
 them; a secret is read when it is needed, so a missing one is a clear error at that
 moment (a delivery, a webhook) rather than a crash at start.
+
+It lives in ``services/`` because the use cases decide with it (which airline, the charity's
+minimum, the PMS serving a property, who may send a feed) and the runtime carries it, while
+connectors only read a partner's address. It cannot go to ``program/``, the layer below the
+domain: a partner's retry schedule is the domain's :class:`~staytier.domain.outbox.Backoff`,
+and the secrets are read from the environment.
 """
 
 from __future__ import annotations
