@@ -1,6 +1,6 @@
 """Guest search (``searchGuests``, a page of 20) through GraphQL, against the driver.
 
-    python bench/guest_search.py [--postgres URL] [--members 5000] [--requests 1200]
+    python bench/guest_search.py [--postgres URL] [--members 5000] [--requests 600]
                                  [--concurrency 8]
 
 Fills the database with generated members (``staytier generate``: their search terms
@@ -55,7 +55,7 @@ async def prepare(url: str, members: int) -> tuple[list[str], dict[str, str]]:
 
 
 async def main() -> None:
-    parser = arguments(__doc__, requests=1_200)
+    parser = arguments(__doc__, requests=600)
     parser.add_argument("--members", type=int, default=5_000)
     args = parser.parse_args()
     url, target = databases(args.postgres)

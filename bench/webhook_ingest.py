@@ -1,6 +1,6 @@
 """Partner webhooks ingested per second (signed card spend), against raw inserts.
 
-    python bench/webhook_ingest.py [--postgres URL] [--members 2000] [--requests 1200]
+    python bench/webhook_ingest.py [--postgres URL] [--members 2000] [--requests 800]
                                    [--concurrency 8]
 
 Each request is a new Standard Webhooks delivery from the co-brand card partner (STAYCARD),
@@ -77,7 +77,7 @@ async def rows_in(url: str) -> int:
 
 
 async def main() -> None:
-    parser = arguments(__doc__, requests=1_200)
+    parser = arguments(__doc__, requests=800)
     parser.add_argument("--members", type=int, default=2_000)
     args = parser.parse_args()
     url, target = databases(args.postgres)
