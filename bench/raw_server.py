@@ -35,24 +35,12 @@ from bench.raw_driver import Connection, Driver, client_of
 from staytier.domain.preferences import distinct_in_order, normalised, prefix_bounds
 from staytier.domain.webhooks import WebhookRefused, verify
 from staytier.program.loader import default_program_path, load_program
+from staytier.services.privacy import NOT_EXPORTED, PROFILE_TABLES
 from staytier.store.models import Base
 
 HELD_RANK = """(SELECT max(p.rank) FROM status_periods p WHERE p.member_id = m.id
   AND p.revoked_at IS NULL AND p.valid_from <= $1
   AND (p.valid_through IS NULL OR p.valid_through >= $1))"""
-PROFILE_TABLES = (
-    "preferences",
-    "staff_notes",
-    "special_dates",
-    "consent_records",
-    "profile_changes",
-    "member_search_terms",
-    "birthday_bonuses",
-    "sign_in_codes",
-    "guest_approvals",
-    "member_partners",
-)
-NOT_EXPORTED = {"sign_in_codes", "audit_entries", "idempotency_records"}
 CARD_SECRET_ENV = "STAYTIER_STAYCARD_WEBHOOK_SECRET"
 
 
