@@ -1,10 +1,10 @@
 """Persisted queries: a client sends the SHA-256 of a document instead of the document.
 
 This is Apollo's automatic persisted queries protocol (APQ), which Strawberry does not
-implement (its issue 1707 is open; the third-party extension that exists keeps its store
-in the schema, out of reach of the HTTP request it would have to answer). It lives here, at
-the endpoint, because it decides *which text* the schema executes, before Strawberry sees
-the request:
+implement (its issue 1707 is open, and the pull request that offered it was closed). It
+lives here, at the endpoint, rather than in a schema extension, because it decides *which
+text* the schema executes before Strawberry sees the request, and the preloaded set and the
+production restriction come from the app's settings:
 
 - ``extensions: {persistedQuery: {version: 1, sha256Hash}}`` without ``query``: the stored
   document runs if the hash is known; otherwise the answer is the protocol's
