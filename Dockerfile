@@ -6,7 +6,9 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY src ./src
 COPY fixtures ./fixtures
-# A wheel of this checkout; the fixtures (demo program, rates, catalog) travel inside it.
+COPY graphql/operations ./graphql/operations
+# A wheel of this checkout; the fixtures (demo program, rates, catalog) and the persisted
+# operations travel inside it.
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim

@@ -71,6 +71,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     pages_brand: str = ""
     # How often the front desk's arrivals board asks for tonight's arrivals again.
     desk_refresh_seconds: int = 30
+    # Persisted queries (docs/graphql.md): the operations preloaded at start (empty: the
+    # shipped graphql/operations/), how many documents clients register per process, and
+    # whether only the preloaded ones run.
+    persisted_queries_dir: str = ""
+    persisted_queries_cache_size: AtLeastOne = 1_000
+    persisted_queries_only: bool = False
 
     @property
     def development(self) -> bool:

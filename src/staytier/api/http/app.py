@@ -21,6 +21,7 @@ from staytier.api.graphql.schema import build_schema
 from staytier.api.http.graphql_endpoint import graphql_controller
 from staytier.api.http.health import health, live, metrics, ready
 from staytier.api.http.partners import PartnerWebhooks
+from staytier.api.http.persisted_queries import PersistedQueries, shipped_operations
 from staytier.api.pages import pages_router, pages_template_config
 from staytier.api.pages.strings import Strings
 from staytier.clock import Clock, SystemClock, TestClock
@@ -147,6 +148,16 @@ def app_from_environment() -> Litestar:
     return create_app(settings, serving=True)
 
 
+def persisted_queries(settings: Settings) -> PersistedQueries:
+    """The documents clients may send by hash (see api/http/persisted_queries.py)."""
+    directory = settings.persisted_queries_dir
+    return PersistedQueries.from_directory(
+        Path(directory) if directory else shipped_operations(),
+        cache_size=settings.persisted_queries_cache_size,
+        only_preloaded=settings.persisted_queries_only,
+    )
+
+
 def create_app(
     settings: Settings,
     runtime: Runtime | None = None,
@@ -176,7 +187,9 @@ def create_app(
             await runtime.db.dispose()
 
     schema = build_schema(development=settings.development)
-    graphql = graphql_controller(schema, development=settings.development)
+    graphql = graphql_controller(
+        schema, development=settings.development, persisted=persisted_queries(settings)
+    )
     # The pages offer guest approvals only where the schema has them (see docs/pages.md).
     guest_approvals = schema.get_type_by_name("RequestGuestApprovalInput") is not None
     return Litestar(
