@@ -15,7 +15,7 @@ from strawberry import relay
 
 from staytier.api.graphql.complaints import ArrivalComplaint
 from staytier.api.graphql.context import Context
-from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.pagination import Page
 from staytier.api.graphql.profile_types import Preference, SpecialDateDuringStay, StaffNote
 from staytier.api.graphql.types import Benefit, Guest, GuestTier, Stay
 from staytier.domain.access import Role
@@ -95,14 +95,14 @@ async def arrivals_connection(
     code = property_code.strip().upper()
     # The cursor names its list, so one from another property or day is refused.
     kind = f"arrivals-{code}-{date.isoformat()}"
-    size, after_id = page_size(first), decode_cursor(kind, after)
+    asked: Page[int] = Page.of(kind, first, after)
     try:
         page = await arrivals.arrivals_page(
             context.runtime,
             code,
             date,
-            first=size,
-            after_id=after_id,
+            first=asked.size,
+            after_id=asked.after,
             serving_window=context.principal.role is not Role.ADMIN,
         )
     except BusinessRuleError as error:
@@ -117,7 +117,7 @@ async def arrivals_connection(
             privileges[code] = [Benefit.of(granted) for granted in arrival.privileges]
         return Arrival.of(arrival, page.hotel, privileges[code])
 
-    return connection(kind, page.arrivals, size, lambda a: a.stay.id, node)
+    return asked.connection(page.arrivals, lambda a: a.stay.id, node)
 
 
 async def search_connection(
@@ -126,17 +126,18 @@ async def search_connection(
     # Pages are positions in the ranking, and the cursor is bound to the query text.
     digest = hashlib.sha256(query.strip().casefold().encode()).hexdigest()[:12]
     kind = f"guestSearch-{digest}"
-    size, offset = page_size(first), decode_cursor(kind, after) or 0
+    asked: Page[int] = Page.of(kind, first, after)
+    offset = asked.after or 0
     try:
         async with context.runtime.db.reading() as session:
             rows = await guest_search.search_members(
                 session,
                 query,
-                first=size,
+                first=asked.size,
                 offset=offset,
                 visible=visible_members(context.runtime, context.principal),
             )
     except BusinessRuleError as error:
         raise _refused(error) from error
     positioned = [(offset + index + 1, row) for index, row in enumerate(rows)]
-    return connection(kind, positioned, size, lambda r: r[0], lambda r: Guest.of(r[1]))
+    return asked.connection(positioned, lambda r: r[0], lambda r: Guest.of(r[1]))

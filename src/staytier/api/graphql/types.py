@@ -12,7 +12,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
-from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.pagination import Page, read_page
 from staytier.api.graphql.partner_types import PartnerRequest
 from staytier.api.graphql.permissions import (
     ContactReaders,
@@ -40,6 +40,8 @@ from staytier.services import guarantees, guests, partner_views, profile_views, 
 from staytier.store import models
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from staytier.api.graphql.complaints import Complaint
     from staytier.api.graphql.promotions import GuestPromotion
     from staytier.api.graphql.sharing import PointsPool
@@ -427,10 +429,15 @@ class Guest:
     async def ledger(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[LedgerEntry]:  # type: ignore[type-var]
-        size, before = page_size(first), decode_cursor("ledger", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await guests.ledger_page(session, self.member_id, first=size, before_id=before)
-        return connection("ledger", rows, size, lambda r: r.id, LedgerEntry.of)
+        return await read_page(
+            info.context,
+            "ledger",
+            first,
+            after,
+            lambda s, p: guests.ledger_page(s, self.member_id, first=p.size, before_id=p.after),
+            lambda r: r.id,
+            LedgerEntry.of,
+        )
 
     @strawberry.field(
         description="Most recently recorded first.", permission_classes=[ServiceReaders]
@@ -438,16 +445,18 @@ class Guest:
     async def stays(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Stay]:  # type: ignore[type-var]
-        size, before = page_size(first), decode_cursor("stays", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await guests.stays_page(
-                session,
-                self.member_id,
-                first=size,
-                before_id=before,
-                property_codes=_desk_properties(info.context),
-            )
-        return connection("stays", rows, size, lambda r: r[0].id, lambda r: Stay.of(*r))
+        codes = _desk_properties(info.context)
+        return await read_page(
+            info.context,
+            "stays",
+            first,
+            after,
+            lambda s, p: guests.stays_page(
+                s, self.member_id, first=p.size, before_id=p.after, property_codes=codes
+            ),
+            lambda r: r[0].id,
+            lambda r: Stay.of(*r),
+        )
 
     @strawberry.field(
         description="Free-night certificates, newest first.", permission_classes=[ServiceReaders]
@@ -455,12 +464,17 @@ class Guest:
     async def certificates(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Certificate]:  # type: ignore[type-var]
-        size, before = page_size(first), decode_cursor("certificates", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await guests.certificates_page(
-                session, self.member_id, first=size, before_id=before
-            )
-        return connection("certificates", rows, size, lambda r: r.id, Certificate.of)
+        return await read_page(
+            info.context,
+            "certificates",
+            first,
+            after,
+            lambda s, p: guests.certificates_page(
+                s, self.member_id, first=p.size, before_id=p.after
+            ),
+            lambda r: r.id,
+            Certificate.of,
+        )
 
     @strawberry.field(
         description="Room guarantees requested, newest first.", permission_classes=[HistoryReaders]
@@ -468,13 +482,16 @@ class Guest:
     async def room_guarantees(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[RoomGuarantee]:  # type: ignore[type-var]
-        size, before = page_size(first), decode_cursor("room-guarantees", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await guarantees.guarantees_page(
-                session, first=size, before_id=before, member_id=self.member_id
-            )
-        return connection(
-            "room-guarantees", rows, size, lambda r: r[0].id, lambda r: RoomGuarantee.of(*r)
+        return await read_page(
+            info.context,
+            "room-guarantees",
+            first,
+            after,
+            lambda s, p: guarantees.guarantees_page(
+                s, first=p.size, before_id=p.after, member_id=self.member_id
+            ),
+            lambda r: r[0].id,
+            lambda r: RoomGuarantee.of(*r),
         )
 
     @strawberry.field(
@@ -483,12 +500,15 @@ class Guest:
     async def donations(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Donation]:  # type: ignore[type-var]
-        size, before = page_size(first), decode_cursor("donations", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await guests.donations_page(
-                session, self.member_id, first=size, before_id=before
-            )
-        return connection("donations", rows, size, lambda r: r.id, Donation.of)
+        return await read_page(
+            info.context,
+            "donations",
+            first,
+            after,
+            lambda s, p: guests.donations_page(s, self.member_id, first=p.size, before_id=p.after),
+            lambda r: r.id,
+            Donation.of,
+        )
 
     @strawberry.field(
         description="Points sent as airline miles, newest first.",
@@ -497,12 +517,17 @@ class Guest:
     async def miles_transfers(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[MilesTransfer]:  # type: ignore[type-var]
-        size, before = page_size(first), decode_cursor("miles-transfers", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await guests.miles_transfers_page(
-                session, self.member_id, first=size, before_id=before
-            )
-        return connection("miles-transfers", rows, size, lambda r: r.id, MilesTransfer.of)
+        return await read_page(
+            info.context,
+            "miles-transfers",
+            first,
+            after,
+            lambda s, p: guests.miles_transfers_page(
+                s, self.member_id, first=p.size, before_id=p.after
+            ),
+            lambda r: r.id,
+            MilesTransfer.of,
+        )
 
     @strawberry.field(
         description="Every status granted, with its cause; revoked ones too.",
@@ -586,12 +611,17 @@ class Guest:
     async def partner_requests(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[PartnerRequest]:  # type: ignore[type-var]
-        size, before = page_size(first), decode_cursor("partnerRequests", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await partner_views.member_requests_page(
-                session, self.member_id, first=size, before_id=before
-            )
-        return connection("partnerRequests", rows, size, lambda r: r.id, PartnerRequest.of)
+        return await read_page(
+            info.context,
+            "partnerRequests",
+            first,
+            after,
+            lambda s, p: partner_views.member_requests_page(
+                s, self.member_id, first=p.size, before_id=p.after
+            ),
+            lambda r: r.id,
+            PartnerRequest.of,
+        )
 
     @strawberry.field(
         description="Stated and inferred preferences, in catalog order. Never for partners "
@@ -619,16 +649,18 @@ class Guest:
     async def staff_notes(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[StaffNote]:  # type: ignore[type-var]
-        size, before = page_size(first), decode_cursor("staffNotes", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await profile_views.staff_notes_page(
-                session,
-                self.member_id,
-                first=size,
-                before_id=before,
-                property_codes=_desk_properties(info.context),
-            )
-        return connection("staffNotes", rows, size, lambda r: r.id, StaffNote.of)
+        codes = _desk_properties(info.context)
+        return await read_page(
+            info.context,
+            "staffNotes",
+            first,
+            after,
+            lambda s, p: profile_views.staff_notes_page(
+                s, self.member_id, first=p.size, before_id=p.after, property_codes=codes
+            ),
+            lambda r: r.id,
+            StaffNote.of,
+        )
 
     @strawberry.field(
         description="Birthday and anniversary, with the greeting flag.",
@@ -683,12 +715,17 @@ class Guest:
     async def consent_history(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Consent]:  # type: ignore[type-var]
-        size, before = page_size(first), decode_cursor("consentHistory", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await profile_views.consent_history_page(
-                session, self.member_id, first=size, before_id=before
-            )
-        return connection("consentHistory", rows, size, lambda r: r.id, Consent.of)
+        return await read_page(
+            info.context,
+            "consentHistory",
+            first,
+            after,
+            lambda s, p: profile_views.consent_history_page(
+                s, self.member_id, first=p.size, before_id=p.after
+            ),
+            lambda r: r.id,
+            Consent.of,
+        )
 
     @strawberry.field(
         description="Changes to preferences, special dates and consent, newest first; "
@@ -703,14 +740,19 @@ class Guest:
         since: dt.datetime | None = None,
         since_last_stay: bool = False,
     ) -> relay.Connection[ProfileChange]:  # type: ignore[type-var]
-        size, before = page_size(first), decode_cursor("profileHistory", after)
-        async with info.context.runtime.db.reading() as session:
+        member_id = self.member_id
+
+        async def fetch(session: AsyncSession, page: Page[int]) -> list[models.ProfileChange]:
+            begin = since
             if since_last_stay:
-                since = await profile_views.last_checkout_recorded(session, self.member_id)
-            rows = await profile_views.profile_history_page(
-                session, self.member_id, first=size, before_id=before, since=since
+                begin = await profile_views.last_checkout_recorded(session, member_id)
+            return await profile_views.profile_history_page(
+                session, member_id, first=page.size, before_id=page.after, since=begin
             )
-        return connection("profileHistory", rows, size, lambda r: r.id, ProfileChange.of)
+
+        return await read_page(
+            info.context, "profileHistory", first, after, fetch, lambda r: r.id, ProfileChange.of
+        )
 
 
 @strawberry.type
