@@ -120,24 +120,35 @@ async def arrivals_connection(
     return asked.connection(page.arrivals, lambda a: a.stay.id, node)
 
 
+def _position(text: str) -> guest_search.After:
+    """A search cursor's key, ``rank.member-id`` as :func:`search_connection` wrote it;
+    ``ValueError`` for anything else."""
+    rank, member_id = text.split(".")
+    if not (rank.isdigit() and member_id.isdigit()):
+        raise ValueError(text)
+    return (int(rank), int(member_id))
+
+
 async def search_connection(
     context: Context, query: str, first: int | None, after: str | None
 ) -> relay.Connection[Guest]:  # type: ignore[type-var]
-    # Pages are positions in the ranking, and the cursor is bound to the query text.
+    # The cursor holds the last match's place in the ranking (keyset, not an offset), and
+    # is bound to the query text.
     digest = hashlib.sha256(query.strip().casefold().encode()).hexdigest()[:12]
-    kind = f"guestSearch-{digest}"
-    asked: Page[int] = Page.of(kind, first, after)
-    offset = asked.after or 0
+    asked = Page.of(f"guestSearch-{digest}", first, after, _position)
     try:
         async with context.runtime.db.reading() as session:
-            rows = await guest_search.search_members(
+            matches = await guest_search.search_members(
                 session,
                 query,
                 first=asked.size,
-                offset=offset,
+                after=asked.after,
                 visible=visible_members(context.runtime, context.principal),
             )
     except BusinessRuleError as error:
         raise _refused(error) from error
-    positioned = [(offset + index + 1, row) for index, row in enumerate(rows)]
-    return asked.connection(positioned, lambda r: r[0], lambda r: Guest.of(r[1]))
+    return asked.connection(
+        matches,
+        lambda m: "{}.{}".format(*m.position),
+        lambda m: Guest.of(m.member),
+    )

@@ -33,10 +33,9 @@ from staytier.domain import benefits as benefit_rules
 from staytier.domain import tiers as tier_rules
 from staytier.domain.access import Role
 from staytier.domain.points import LedgerKind
-from staytier.domain.preferences import occurrences_within
 from staytier.domain.stays import StayStatus
 from staytier.program import model as program
-from staytier.services import guarantees, guests, partner_views, profile_views, visibility
+from staytier.services import guarantees, guests, partner_views, profile_views
 from staytier.store import models
 
 if TYPE_CHECKING:
@@ -356,11 +355,6 @@ def _desk_properties(context: Context) -> frozenset[str] | None:
     return principal.property_codes if principal.role is Role.FRONT_DESK else None
 
 
-def _falls_within_any(row: models.SpecialDate, stays: list[tuple[dt.date, dt.date]]) -> bool:
-    """Whether a special date falls during one of the stays (arrival to departure day)."""
-    return any(occurrences_within(row.month, row.day, first, last) for first, last in stays)
-
-
 @strawberry.type
 class Guest:
     member_number: str
@@ -396,8 +390,8 @@ class Guest:
         return await self._standing
 
     async def _load_standing(self, context: Context) -> guests.GuestStanding:
-        async with context.runtime.db.reading() as session:
-            return await guests.guest_standing(session, context.runtime, self._row)
+        # A page of guests loads its standings together (Context.standing_of).
+        return await context.standing_of().load(self._row)
 
     @strawberry.field
     async def tier(self, info: Info[Context, None]) -> GuestTier:
@@ -667,16 +661,7 @@ class Guest:
         permission_classes=[ServiceReaders],
     )
     async def special_dates(self, info: Info[Context, None]) -> list[SpecialDate]:
-        context = info.context
-        codes = _desk_properties(context)
-        async with context.runtime.db.reading() as session:
-            found = await profile_views.special_dates_by_member(session, [self.member_id])
-            rows = found[self.member_id]
-            if codes is not None:
-                stays = await visibility.served_stays(
-                    session, context.runtime, self.member_id, codes
-                )
-                rows = [row for row in rows if _falls_within_any(row, stays)]
+        rows = await info.context.special_dates_of().load(self.member_id)
         return [SpecialDate.of(row) for row in rows]
 
     @strawberry.field(
@@ -704,8 +689,7 @@ class Guest:
         permission_classes=[ServiceReaders],
     )
     async def consents(self, info: Info[Context, None]) -> list[Consent]:
-        async with info.context.runtime.db.reading() as session:
-            rows = await profile_views.consents_in_force(session, self.member_id)
+        rows = await info.context.consents_of().load(self.member_id)
         return [Consent.of(row) for row in rows]
 
     @strawberry.field(
