@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
     from staytier.api.graphql.sharing import PointsPool
     from staytier.api.graphql.surveys import SurveyInvitation
     from staytier.api.graphql.sweepstakes import SweepstakesEntries
+
+N = TypeVar("N")
 
 QualifyingPathType = strawberry.enum(tier_rules.QualifyingPath, name="QualifyingPath")
 LedgerKindType = strawberry.enum(LedgerKind, name="LedgerKind")
@@ -383,6 +386,28 @@ class Guest:
             _row=row,
         )
 
+    async def _page(
+        self,
+        info: Info[Context, None],
+        kind: str,
+        first: int | None,
+        after: str | None,
+        read: Callable[..., Awaitable[Sequence[Any]]],
+        node: Callable[[Any], N],
+    ) -> relay.Connection[N]:  # type: ignore[type-var]
+        """A page of one of the guest's lists keyed by row id, newest first: ``read`` takes
+        the session and the member id, then ``first`` and ``before_id``."""
+        member_id = self.member_id
+        return await read_page(
+            info.context,
+            kind,
+            first,
+            after,
+            lambda session, page: read(session, member_id, first=page.size, before_id=page.after),
+            lambda row: row.id,
+            node,
+        )
+
     async def standing(self, info: Info[Context, None]) -> guests.GuestStanding:
         # tier, tierProgress and points share one computation per request.
         if self._standing is None:
@@ -423,15 +448,7 @@ class Guest:
     async def ledger(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[LedgerEntry]:  # type: ignore[type-var]
-        return await read_page(
-            info.context,
-            "ledger",
-            first,
-            after,
-            lambda s, p: guests.ledger_page(s, self.member_id, first=p.size, before_id=p.after),
-            lambda r: r.id,
-            LedgerEntry.of,
-        )
+        return await self._page(info, "ledger", first, after, guests.ledger_page, LedgerEntry.of)
 
     @strawberry.field(
         description="Most recently recorded first.", permission_classes=[ServiceReaders]
@@ -458,16 +475,8 @@ class Guest:
     async def certificates(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Certificate]:  # type: ignore[type-var]
-        return await read_page(
-            info.context,
-            "certificates",
-            first,
-            after,
-            lambda s, p: guests.certificates_page(
-                s, self.member_id, first=p.size, before_id=p.after
-            ),
-            lambda r: r.id,
-            Certificate.of,
+        return await self._page(
+            info, "certificates", first, after, guests.certificates_page, Certificate.of
         )
 
     @strawberry.field(
@@ -494,15 +503,7 @@ class Guest:
     async def donations(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Donation]:  # type: ignore[type-var]
-        return await read_page(
-            info.context,
-            "donations",
-            first,
-            after,
-            lambda s, p: guests.donations_page(s, self.member_id, first=p.size, before_id=p.after),
-            lambda r: r.id,
-            Donation.of,
-        )
+        return await self._page(info, "donations", first, after, guests.donations_page, Donation.of)
 
     @strawberry.field(
         description="Points sent as airline miles, newest first.",
@@ -511,16 +512,8 @@ class Guest:
     async def miles_transfers(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[MilesTransfer]:  # type: ignore[type-var]
-        return await read_page(
-            info.context,
-            "miles-transfers",
-            first,
-            after,
-            lambda s, p: guests.miles_transfers_page(
-                s, self.member_id, first=p.size, before_id=p.after
-            ),
-            lambda r: r.id,
-            MilesTransfer.of,
+        return await self._page(
+            info, "miles-transfers", first, after, guests.miles_transfers_page, MilesTransfer.of
         )
 
     @strawberry.field(
@@ -605,15 +598,12 @@ class Guest:
     async def partner_requests(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[PartnerRequest]:  # type: ignore[type-var]
-        return await read_page(
-            info.context,
+        return await self._page(
+            info,
             "partnerRequests",
             first,
             after,
-            lambda s, p: partner_views.member_requests_page(
-                s, self.member_id, first=p.size, before_id=p.after
-            ),
-            lambda r: r.id,
+            partner_views.member_requests_page,
             PartnerRequest.of,
         )
 
@@ -699,16 +689,8 @@ class Guest:
     async def consent_history(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Consent]:  # type: ignore[type-var]
-        return await read_page(
-            info.context,
-            "consentHistory",
-            first,
-            after,
-            lambda s, p: profile_views.consent_history_page(
-                s, self.member_id, first=p.size, before_id=p.after
-            ),
-            lambda r: r.id,
-            Consent.of,
+        return await self._page(
+            info, "consentHistory", first, after, profile_views.consent_history_page, Consent.of
         )
 
     @strawberry.field(
