@@ -30,6 +30,7 @@ import httpx
 import msgspec
 import uvicorn
 from sqlalchemy import select
+from staytier.connectors.partners import PartnerKind
 
 from bench.common import (
     LoadResult,
@@ -42,7 +43,6 @@ from bench.common import (
     merged,
 )
 from bench.raw_driver import driver_urls
-from staytier.connectors.partners import PartnerKind
 from staytier.connectors.simulators import PartnerSimulator
 from staytier.domain.guest_approvals import Spender
 from staytier.services.delivery import DeliveryWorker

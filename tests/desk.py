@@ -1,11 +1,19 @@
-"""A front desk's arrivals, shared by the tests that read them."""
+"""A front desk's arrivals and the guests on them, shared by the tests that read them."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from tests.support import GraphQLClient, record
+from staytier.domain.preferences import PreferenceSource, SpecialDateKind
+from staytier.domain.stays import Folio, StayStatus
+from staytier.program.catalog import ConsentPurpose
+from staytier.services import profiles, special_dates
+from staytier.services.enrollment import EnrollGuest, enroll_guest
+from staytier.services.runtime import Runtime
+from staytier.services.stays import RecordStay, record_stay
+from staytier.store.models import Member
+from tests.support import GraphQLClient, new_key, record
 
 TONIGHT = dt.date(2026, 3, 5)  # the test clock stands on 2 March 2026
 
@@ -53,3 +61,48 @@ async def book(client: GraphQLClient, number: str, **more: Any) -> None:
         **more,
     )
     assert payload["userErrors"] == [], payload["userErrors"]
+
+
+async def guests_arriving(runtime: Runtime, count: int, day: dt.date) -> None:
+    """``count`` members booked to arrive at NYCTS on ``day``, each with a full profile."""
+    for n in range(count):
+        created = await enroll_guest(
+            runtime, EnrollGuest(first_name=f"Guest{n}", last_name=f"Arriving{day.day}")
+        )
+        async with runtime.db.reading() as session:
+            member = await session.get(Member, created["member_id"])
+        assert member is not None
+        number = member.member_number
+        guest = profiles.Actor(PreferenceSource.GUEST)
+        staff = profiles.Actor(PreferenceSource.STAFF, property_code="NYCTS", name="desk")
+        await profiles.set_consent(
+            runtime, number, ConsentPurpose.PERSONALISED_SERVICE, True, guest
+        )
+        await profiles.set_preference(runtime, number, "PILLOW", ["FEATHER_FREE"], guest)
+        await profiles.set_preference(runtime, number, "ALLERGIES", ["peanuts"], guest)
+        await special_dates.set_special_date(
+            runtime,
+            number,
+            SpecialDateKind.BIRTHDAY,
+            dt.date(1980, day.month, day.day),
+            True,
+            guest,
+        )
+        await profiles.add_staff_note(runtime, number, "Regular.", "desk", staff)
+        for earlier, status in (
+            (dt.date(2026, 1, 5), StayStatus.COMPLETED),
+            (day, StayStatus.BOOKED),
+        ):
+            nights = 10 if status is StayStatus.COMPLETED else 2
+            await record_stay(
+                runtime,
+                RecordStay(
+                    idempotency_key=new_key(),
+                    member_number=number,
+                    guest_last_name=f"Arriving{day.day}",
+                    property_code="NYCTS",
+                    confirmation_number=new_key(),
+                    status=status,
+                    folio=Folio(earlier, earlier + dt.timedelta(days=nights), "BAR", "USD"),
+                ),
+            )

@@ -8,12 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 from staytier.domain.benefits import benefits_for
-from staytier.domain.preferences import PreferenceSource, SpecialDateKind
-from staytier.program.catalog import ConsentPurpose
-from staytier.services import profiles, special_dates
-from staytier.services.enrollment import EnrollGuest, enroll_guest
 from staytier.services.runtime import Runtime
-from tests.desk import ARRIVALS, TONIGHT, arrivals, book, nodes
+from tests.desk import ARRIVALS, TONIGHT, arrivals, book, guests_arriving, nodes
 from tests.profiles import consent, set_preference
 from tests.support import GraphQLClient, counting_statements, enroll, new_key, record
 
@@ -171,47 +167,6 @@ async def test_arrivals_come_in_pages_and_a_cursor_of_another_day_is_refused(
 
 
 # --- a constant number of statements ----------------------------------------------------------
-
-
-async def guests_arriving(runtime: Runtime, count: int, day: dt.date) -> None:
-    """``count`` members booked to arrive at NYCTS on ``day``, each with a full profile."""
-    from staytier.domain.stays import Folio, StayStatus
-    from staytier.services.stays import RecordStay, record_stay
-    from staytier.store.models import Member
-
-    for n in range(count):
-        created = await enroll_guest(
-            runtime, EnrollGuest(first_name=f"Guest{n}", last_name=f"Arriving{day.day}")
-        )
-        async with runtime.db.reading() as session:
-            member = await session.get(Member, created["member_id"])
-        assert member is not None
-        number = member.member_number
-        guest = profiles.Actor(PreferenceSource.GUEST)
-        staff = profiles.Actor(PreferenceSource.STAFF, property_code="NYCTS", name="desk")
-        await profiles.set_consent(
-            runtime, number, ConsentPurpose.PERSONALISED_SERVICE, True, guest
-        )
-        await profiles.set_preference(runtime, number, "PILLOW", ["FEATHER_FREE"], guest)
-        await profiles.set_preference(runtime, number, "ALLERGIES", ["peanuts"], guest)
-        await special_dates.set_special_date(
-            runtime, number, SpecialDateKind.BIRTHDAY, D(1980, day.month, day.day), True, guest
-        )
-        await profiles.add_staff_note(runtime, number, "Regular.", "desk", staff)
-        for earlier, status in ((D(2026, 1, 5), StayStatus.COMPLETED), (day, StayStatus.BOOKED)):
-            nights = 10 if status is StayStatus.COMPLETED else 2
-            await record_stay(
-                runtime,
-                RecordStay(
-                    idempotency_key=new_key(),
-                    member_number=number,
-                    guest_last_name=f"Arriving{day.day}",
-                    property_code="NYCTS",
-                    confirmation_number=new_key(),
-                    status=status,
-                    folio=Folio(earlier, earlier + dt.timedelta(days=nights), "BAR", "USD"),
-                ),
-            )
 
 
 async def test_arrivals_take_the_same_number_of_statements_for_5_and_100_guests(

@@ -4,9 +4,11 @@ matches come first; results come in pages."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from staytier.services.runtime import Runtime
+from tests.desk import guests_arriving
 from tests.support import ENROLL, GraphQLClient, counting_statements
 
 SEARCH = """
@@ -141,3 +143,67 @@ async def test_a_page_of_guests_with_their_preferences_costs_the_same_statements
         for e in many["searchGuests"]["edges"]
     )
     assert len(for_thirty) == len(for_three)
+
+
+async def test_a_guest_enrolled_between_two_pages_does_not_shift_the_next_page(
+    client: GraphQLClient,
+) -> None:
+    for last in ("Baker", "Clark", "Evans"):
+        await enroll_with(client, "Sam", last)
+
+    first = await search(client, "sam", first=2)
+    await enroll_with(client, "Sam", "Adams")  # sorts before the page already read
+    rest = await search(client, "sam", first=2, after=first["pageInfo"]["endCursor"])
+
+    assert names(first) == ["Sam Baker", "Sam Clark"]
+    assert names(rest) == ["Sam Evans"]
+
+
+DESK_SEARCH = """
+query Search($q: String!, $first: Int) {
+  searchGuests(query: $q, first: $first) {
+    edges {
+      node {
+        memberNumber firstName lastName
+        tier { code name }
+        tierProgress { qualifyingNights }
+        points { balance }
+        preferences { category value }
+        specialDates { kind date greet }
+        consents { purpose granted }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+async def test_a_page_of_30_guests_with_their_profiles_costs_the_statements_of_a_page_of_5(
+    runtime: Runtime, client: GraphQLClient
+) -> None:
+    # Silver members with preferences, a birthday during a booked stay and a consent each.
+    await guests_arriving(runtime, 5, dt.date(2026, 3, 5))
+    await guests_arriving(runtime, 31, dt.date(2026, 3, 6))
+    desk = await client.acting_as("front_desk", properties=["NYCTS"])
+
+    for reader in (client, desk):
+        with counting_statements(runtime.db) as for_five:
+            five = (await reader(DESK_SEARCH, q="arriving5", first=30))["searchGuests"]
+        with counting_statements(runtime.db) as for_thirty:
+            thirty = (await reader(DESK_SEARCH, q="arriving6", first=30))["searchGuests"]
+
+        assert len(five["edges"]) == 5 and five["pageInfo"]["hasNextPage"] is False
+        assert len(thirty["edges"]) == 30 and thirty["pageInfo"]["hasNextPage"] is True
+        for edge in five["edges"] + thirty["edges"]:
+            guest = edge["node"]
+            assert guest["tier"]["code"] == "SILVER"
+            assert guest["tierProgress"]["qualifyingNights"] == 10
+            assert len(guest["preferences"]) == 2 and len(guest["specialDates"]) == 1
+            assert guest["consents"] == [{"purpose": "PERSONALISED_SERVICE", "granted": True}]
+        assert len(for_thirty) == len(for_five), (for_five, for_thirty)
+        # The page, two for the standings, one each for preferences and consents, one or
+        # two for the special dates (a front desk's bounded by the stays it serves), and
+        # the desk's API key.
+        assert len(for_thirty) <= 8, for_thirty
+    await desk.aclose()

@@ -10,7 +10,6 @@ complaints, all keyed by the page's member ids. Privileges come from the one ben
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, true
@@ -19,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.domain.benefits import GrantedBenefit, benefits_for
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.stays import StayStatus
-from staytier.domain.tiers import StatusPeriod as Period
 from staytier.domain.tiers import held_period
 from staytier.program.model import Tier
 from staytier.services.complaints import ArrivalComplaint, complaints_on_arrival
@@ -36,10 +34,9 @@ from staytier.store.models import (
     Property,
     SpecialDate,
     StaffNote,
-    StatusPeriod,
     Stay,
 )
-from staytier.store.queries import property_by_code
+from staytier.store.queries import held_periods_by_member, property_by_code
 
 # Staff notes shown per arrival: the newest; the guest's page has them all.
 NOTES_PER_ARRIVAL = 5
@@ -111,7 +108,7 @@ async def arrivals_page(
         if not page:
             return ArrivalsPage(hotel, [])
         ids = {member.id for _, member in page}
-        status = await _status_by_member(session, ids)
+        status = await held_periods_by_member(session, ids)
         preferences = await preferences_by_member(session, ids, runtime.catalog)
         dates = await special_dates_by_member(session, ids)
         # The property's own notes: never another property's.
@@ -146,26 +143,6 @@ async def arrivals_page(
             )
         )
     return ArrivalsPage(hotel, arrivals)
-
-
-async def _status_by_member(session: AsyncSession, member_ids: set[int]) -> dict[int, list[Period]]:
-    """Each member's unrevoked status periods, as the tier rules read them: the page needs
-    four columns of each, so they are read as such, without loading ORM objects."""
-    found: dict[int, list[Period]] = defaultdict(list)
-    rows = await session.execute(
-        select(
-            StatusPeriod.member_id,
-            StatusPeriod.tier_code,
-            StatusPeriod.rank,
-            StatusPeriod.valid_from,
-            StatusPeriod.valid_through,
-        )
-        .where(StatusPeriod.member_id.in_(member_ids), StatusPeriod.revoked_at.is_(None))
-        .order_by(StatusPeriod.id)
-    )
-    for member_id, tier_code, rank, valid_from, valid_through in rows:
-        found[member_id].append(Period(tier_code, rank, valid_from, valid_through))
-    return found
 
 
 async def _earlier_stays(

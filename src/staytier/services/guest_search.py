@@ -8,8 +8,12 @@ first, then phone, then names in alphabetical order.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, exists, literal, or_, select, true
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, exists, literal, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode
@@ -18,6 +22,21 @@ from staytier.store.models import Member, MemberSearchTerm
 
 MAX_WORDS = 5
 MAX_QUERY = 200
+
+# Where a match stands in the ranking: its rank and member id. The page after it is read on
+# the whole sort key (rank, last name, first name, id), the names read from the member's row,
+# so a cursor carries no personal data.
+After = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Match:
+    member: Member
+    rank: int
+
+    @property
+    def position(self) -> After:
+        return (self.rank, self.member.id)
 
 
 def _name_matches(words: list[str]) -> ColumnElement[bool] | None:
@@ -36,16 +55,34 @@ def _name_matches(words: list[str]) -> ColumnElement[bool] | None:
     return and_(*conditions)
 
 
+def _beyond(
+    order: tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...], after: After
+) -> ColumnElement[bool]:
+    """Past the match at ``after`` in the ranking ``order``; a member no longer there (its
+    names gone) has nothing past it."""
+    rank, member_id = after
+    anchor = aliased(Member)
+    names = [
+        select(column).where(anchor.id == member_id).scalar_subquery()
+        for column in (anchor.last_name, anchor.first_name)
+    ]
+    return tuple_(*order) > tuple_(literal(rank), *names, literal(member_id))
+
+
 async def search_members(
     session: AsyncSession,
     text: str,
     *,
     first: int,
-    offset: int,
+    after: After | None = None,
     visible: ColumnElement[bool] | None = None,
-) -> list[Member]:
-    """One page of matches (one more than ``first``), best first, from ``offset``; only
-    members meeting ``visible`` (see :func:`staytier.services.visibility.visible_members`)."""
+) -> list[Match]:
+    """One page of matches (one more than ``first``), best first, after the match at
+    ``after`` (see :class:`Match`); only members meeting ``visible`` (see
+    :func:`staytier.services.visibility.visible_members`).
+
+    One statement, paged on the sort key (keyset), not by offset: a later page costs the
+    same as the first, and a guest enrolled meanwhile does not shift the pages."""
     query_text = text.strip()
     if not query_text or len(query_text) > MAX_QUERY:
         raise BusinessRuleError(
@@ -60,15 +97,16 @@ async def search_members(
     by_name = _name_matches(distinct_in_order(normalised(query_text).split())[:MAX_WORDS])
     matches = [by_number, by_email, by_phone] + ([by_name] if by_name is not None else [])
     rank = case((by_number, 0), (by_email, 1), (by_phone, 2), else_=3)
-    rows = await session.scalars(
-        select(Member)
+    order = (rank, Member.last_name, Member.first_name, Member.id)
+    rows = await session.execute(
+        select(Member, rank)
         .where(
             or_(*matches),
             Member.merged_into_id.is_(None),  # a merged account is found as its survivor
             visible if visible is not None else true(),
+            _beyond(order, after) if after is not None else true(),
         )
-        .order_by(rank, Member.last_name, Member.first_name, Member.id)
-        .offset(offset)
+        .order_by(*order)
         .limit(first + 1)
     )
-    return list(rows)
+    return [Match(member, int(position)) for member, position in rows]

@@ -6,7 +6,7 @@ Read-only: these functions take a session from ``Database.reading()`` and never 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, select
@@ -29,7 +29,12 @@ from staytier.store.models import (
     StatusPeriod,
     Stay,
 )
-from staytier.store.queries import YEAR_TOTALS, status_periods
+from staytier.store.queries import (
+    YEAR_TOTALS,
+    held_periods_by_member,
+    status_periods,
+    year_totals_by_member,
+)
 
 
 @dataclass(frozen=True)
@@ -51,10 +56,51 @@ class GuestStanding:
 
 
 async def guest_standing(session: AsyncSession, runtime: Runtime, member: Member) -> GuestStanding:
+    """One member's standing, in one statement (see :func:`_status_and_totals`)."""
+    today, year = _today_and_year(runtime, member)
+    periods, totals = await _status_and_totals(session, member.id, year)
+    return _standing(runtime, member, today, year, periods, totals)
+
+
+async def guest_standings(
+    session: AsyncSession, runtime: Runtime, members: Sequence[Member]
+) -> list[GuestStanding]:
+    """The standing of each of ``members``, in order, in two statements whatever their
+    number (their status periods, their totals for the years their local today falls in);
+    one member is read with :func:`guest_standing`'s single statement."""
+    if len(members) == 1:
+        return [await guest_standing(session, runtime, members[0])]
+    days = [_today_and_year(runtime, member) for member in members]
+    ids = {member.id for member in members}
+    periods = await held_periods_by_member(session, ids)
+    totals = await year_totals_by_member(session, ids, {year for _, year in days})
+    return [
+        _standing(
+            runtime, member, today, year, periods[member.id], totals.get((member.id, year), _NONE)
+        )
+        for member, (today, year) in zip(members, days, strict=True)
+    ]
+
+
+_NONE = YearTotals(0, 0, 0)
+
+
+def _today_and_year(runtime: Runtime, member: Member) -> tuple[dt.date, int]:
+    """The member's local today and the qualification year it falls in."""
     today = local_date(runtime.clock, member.time_zone)
     rules = runtime.rules_on(today)
-    year = qualification_year(today, rules.qualification.year_start_month)
-    periods, totals = await _status_and_totals(session, member.id, year)
+    return today, qualification_year(today, rules.qualification.year_start_month)
+
+
+def _standing(
+    runtime: Runtime,
+    member: Member,
+    today: dt.date,
+    year: int,
+    periods: list[Period],
+    totals: YearTotals,
+) -> GuestStanding:
+    rules = runtime.rules_on(today)
     period = held_period(periods, today)
     tier = (rules.tier(period.tier_code) if period else None) or rules.base_tier
     has_status = period is not None and tier.rank > rules.base_tier.rank

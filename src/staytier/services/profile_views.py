@@ -10,8 +10,11 @@ from collections.abc import Collection
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from staytier.domain.preferences import occurrences_within
 from staytier.domain.stays import StayStatus
 from staytier.program.catalog import ConsentPurpose, PreferenceCatalog
+from staytier.services.runtime import Runtime
+from staytier.services.visibility import served_stays
 from staytier.store.models import (
     ConsentRecord,
     Preference,
@@ -54,6 +57,35 @@ async def special_dates_by_member(
     for row in rows:
         found[row.member_id].append(row)
     return found
+
+
+async def special_dates_seen(
+    session: AsyncSession,
+    runtime: Runtime,
+    member_ids: Collection[int],
+    property_codes: Collection[str] | None,
+) -> dict[int, list[SpecialDate]]:
+    """Each member's special dates as a reader sees them, in at most two statements: all
+    of them, or for a front desk (``property_codes``) only those falling during a stay its
+    properties serve today."""
+    found = await special_dates_by_member(session, sorted(member_ids))
+    if property_codes is None or not found:
+        return found
+    served = await served_stays(session, runtime, list(found), property_codes)
+    return defaultdict(
+        list,
+        {
+            member_id: [
+                row
+                for row in rows
+                if any(
+                    occurrences_within(row.month, row.day, arrival, departure)
+                    for arrival, departure in served[member_id]
+                )
+            ]
+            for member_id, rows in found.items()
+        },
+    )
 
 
 def _written_at(property_codes: Collection[str] | None) -> ColumnElement[bool]:
@@ -111,20 +143,28 @@ async def staff_notes_page(
     return list(await session.scalars(query.order_by(StaffNote.id.desc()).limit(first + 1)))
 
 
-async def consents_in_force(session: AsyncSession, member_id: int) -> list[ConsentRecord]:
-    """The newest record per purpose: the consent the member has given or withdrawn."""
+async def consents_in_force(
+    session: AsyncSession, member_ids: Collection[int]
+) -> dict[int, list[ConsentRecord]]:
+    """Each member's newest record per purpose (the consent given or withdrawn), in the
+    order of the purposes, in one statement."""
+    found: dict[int, list[ConsentRecord]] = defaultdict(list)
+    if not member_ids:
+        return found
     rows = await session.scalars(
         select(ConsentRecord)
-        .where(ConsentRecord.member_id == member_id)
+        .where(ConsentRecord.member_id.in_(sorted(member_ids)))
         .order_by(ConsentRecord.id.desc())
     )
-    newest: dict[str, ConsentRecord] = {}
+    newest: dict[tuple[int, str], ConsentRecord] = {}
     for row in rows:
-        newest.setdefault(row.purpose, row)
+        newest.setdefault((row.member_id, row.purpose), row)
     order = [purpose.value for purpose in ConsentPurpose]
-    return sorted(
+    for row in sorted(
         newest.values(), key=lambda r: order.index(r.purpose) if r.purpose in order else 99
-    )
+    ):
+        found[row.member_id].append(row)
+    return found
 
 
 async def consent_history_page(

@@ -138,3 +138,13 @@ async def load_property_file(
             added += created
             updated += not created
     return PropertiesLoaded(added=added, updated=updated)
+
+
+async def properties_page(
+    session: AsyncSession, *, first: int, after_id: int | None
+) -> list[Property]:
+    """Properties in the order they were added, after ``after_id``; one more than asked."""
+    query = select(Property).order_by(Property.id).limit(first + 1)
+    if after_id is not None:
+        query = query.where(Property.id > after_id)
+    return list(await session.scalars(query))

@@ -24,7 +24,8 @@ resolves. A member out of sight is answered exactly like an unknown one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.exc import IntegrityError
@@ -144,20 +145,27 @@ async def visible_member(
 
 
 async def served_stays(
-    session: AsyncSession, runtime: Runtime, member_id: int, property_codes: Iterable[str]
-) -> list[tuple[dt.date, dt.date]]:
-    """The (arrival, departure) of each stay of the member that one of ``property_codes``
-    serves today: what a front desk's view of the guest's special dates is bounded by."""
+    session: AsyncSession,
+    runtime: Runtime,
+    member_ids: Collection[int],
+    property_codes: Iterable[str],
+) -> dict[int, list[tuple[dt.date, dt.date]]]:
+    """The (arrival, departure) of each stay of each member that one of ``property_codes``
+    serves today, in one statement: what a front desk's view of the guests' special dates
+    is bounded by."""
+    found: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
     rows = await session.execute(
-        select(Stay.arrival_date, Stay.departure_date)
+        select(Stay.member_id, Stay.arrival_date, Stay.departure_date)
         .join(Property, Property.id == Stay.property_id)
         .where(
-            Stay.member_id == member_id,
+            Stay.member_id.in_(sorted(member_ids)),
             Property.code.in_(sorted(property_codes)),
             serving_stay(runtime),
         )
     )
-    return [(arrival, departure) for arrival, departure in rows]
+    for member_id, arrival, departure in rows:
+        found[member_id].append((arrival, departure))
+    return found
 
 
 async def remember_partner(runtime: Runtime, principal: Principal, member_id: int) -> None:

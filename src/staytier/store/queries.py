@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection
+
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -147,6 +150,53 @@ async def status_periods(
 ) -> list[StatusPeriod]:
     query = _STATUS_PERIODS if include_revoked else _HELD_STATUS_PERIODS
     return list(await session.scalars(query, {"member_id": member_id}))
+
+
+async def held_periods_by_member(
+    session: AsyncSession, member_ids: Collection[int]
+) -> dict[int, list[Period]]:
+    """Each member's unrevoked status periods, oldest first, as the tier rules read them:
+    four columns of each, read as such, without loading ORM objects."""
+    found: dict[int, list[Period]] = defaultdict(list)
+    rows = await session.execute(
+        select(
+            StatusPeriod.member_id,
+            StatusPeriod.tier_code,
+            StatusPeriod.rank,
+            StatusPeriod.valid_from,
+            StatusPeriod.valid_through,
+        )
+        .where(StatusPeriod.member_id.in_(sorted(member_ids)), StatusPeriod.revoked_at.is_(None))
+        .order_by(StatusPeriod.id)
+    )
+    for member_id, tier_code, rank, valid_from, valid_through in rows:
+        found[member_id].append(Period(tier_code, rank, valid_from, valid_through))
+    return found
+
+
+async def year_totals_by_member(
+    session: AsyncSession, member_ids: Collection[int], years: Collection[int]
+) -> dict[tuple[int, int], YearTotals]:
+    """Qualifying totals per (member, year) of ``member_ids`` in ``years``; a pair without
+    credit is absent (its totals are zero)."""
+    rows = await session.execute(
+        select(
+            QualifyingCredit.member_id,
+            QualifyingCredit.year,
+            func.sum(QualifyingCredit.nights),
+            func.sum(QualifyingCredit.stays),
+            func.sum(QualifyingCredit.base_points),
+        )
+        .where(
+            QualifyingCredit.member_id.in_(sorted(member_ids)),
+            QualifyingCredit.year.in_(sorted(years)),
+        )
+        .group_by(QualifyingCredit.member_id, QualifyingCredit.year)
+    )
+    return {
+        (member_id, year): YearTotals(int(nights), int(stays), int(base_points))
+        for member_id, year, nights, stays, base_points in rows
+    }
 
 
 def as_periods(rows: list[StatusPeriod]) -> list[Period]:

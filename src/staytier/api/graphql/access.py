@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import strawberry
 from litestar.background_tasks import BackgroundTask
@@ -15,7 +16,7 @@ from staytier.api.failed_credentials import FailedCredentials, TooManyFailures
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError, user_errors
 from staytier.api.graphql.mutations import attempt
-from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.pagination import Page, read_page
 from staytier.api.graphql.permissions import AdminOnly, DataExporters, Public
 from staytier.api.graphql.scalars import json_or_null
 from staytier.api.graphql.types import Guest
@@ -24,6 +25,9 @@ from staytier.services import audit, guest_sign_in, privacy
 from staytier.services.visibility import can_see_member
 from staytier.store import models
 from staytier.store.queries import member_by_number
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @strawberry.type(description="One change to points, tier, a profile or a client.")
@@ -127,21 +131,21 @@ class AccessQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> relay.Connection[AuditLogEntry]:
-        size, before = page_size(first), decode_cursor("auditLog", after)
         member_id = None
         if member_number is not None:
             member_id = await _in_sight(info.context, member_number) or -1
-        async with info.context.runtime.db.reading() as session:
+
+        async def fetch(
+            session: AsyncSession, page: Page[int]
+        ) -> list[tuple[models.AuditEntry, str | None]]:
             rows = await audit.audit_page(
-                session, first=size, before_id=before, member_id=member_id, subject=subject
+                session, first=page.size, before_id=page.after, member_id=member_id, subject=subject
             )
             numbers = await audit.member_numbers(session, rows)
-        return connection(
-            "auditLog",
-            [(r, None if r.member_id is None else numbers.get(r.member_id)) for r in rows],
-            size,
-            lambda r: r[0].id,
-            AuditLogEntry.of,
+            return [(r, None if r.member_id is None else numbers.get(r.member_id)) for r in rows]
+
+        return await read_page(
+            info.context, "auditLog", first, after, fetch, lambda r: r[0].id, AuditLogEntry.of
         )
 
     @strawberry.field(

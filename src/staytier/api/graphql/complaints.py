@@ -17,7 +17,7 @@ from strawberry.types import Info
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import attempt
-from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.pagination import read_page
 from staytier.api.graphql.permissions import OwnProperty, StaffOnly
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
@@ -120,18 +120,23 @@ async def complaints_connection(
     member_id: int | None = None,
 ) -> relay.Connection[Complaint]:
     kind = "complaints" if member_id is None else f"complaints-{member_id}"
-    size, before = page_size(first), decode_cursor(kind, after)
-    async with context.runtime.db.reading() as session:
-        rows = await complaints.complaints_page(
-            session,
+    return await read_page(
+        context,
+        kind,
+        first,
+        after,
+        lambda s, p: complaints.complaints_page(
+            s,
             properties=served_properties(context.principal),
             property_code=property_code,
             open_only=open_only,
-            first=size,
-            before_id=before,
+            first=p.size,
+            before_id=p.after,
             member_id=member_id,
-        )
-    return connection(kind, rows, size, lambda r: r[0].id, lambda r: Complaint.of(*r))
+        ),
+        lambda r: r[0].id,
+        lambda r: Complaint.of(*r),
+    )
 
 
 async def load_complaint(context: Context, complaint_id: int) -> Complaint | None:

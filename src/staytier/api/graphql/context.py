@@ -12,11 +12,11 @@ from strawberry.dataloader import DataLoader
 from strawberry.litestar import BaseContext
 
 from staytier.api.auth import principal_of
-from staytier.domain.access import ANONYMOUS, Principal
+from staytier.domain.access import ANONYMOUS, Principal, Role
 from staytier.domain.insight import MemberValue
-from staytier.services import member_value, profile_views
+from staytier.services import guests, member_value, profile_views
 from staytier.services.runtime import Runtime
-from staytier.store.models import Preference
+from staytier.store.models import ConsentRecord, Member, Preference, SpecialDate
 
 
 class Context(BaseContext, kw_only=True):
@@ -32,6 +32,45 @@ class Context(BaseContext, kw_only=True):
     preference_loader: DataLoader[int, list[Preference]] | None = None
     # Batches a list of guests' member value the same way.
     value_loader: DataLoader[int, MemberValue] | None = None
+    # The per-guest reads a page of guests asks for (tier, progress and points; special
+    # dates; consents), batched: one load per page, not per guest. Not cached across the
+    # request: a guest read again after a mutation in the same document reads afresh (a
+    # Guest object keeps its own standing for its fields).
+    standing_loader: DataLoader[Member, guests.GuestStanding] | None = None
+    special_date_loader: DataLoader[int, list[SpecialDate]] | None = None
+    consent_loader: DataLoader[int, list[ConsentRecord]] | None = None
+
+    def standing_of(self) -> DataLoader[Member, guests.GuestStanding]:
+        if self.standing_loader is None:
+            self.standing_loader = DataLoader(load_fn=self._load_standings, cache=False)
+        return self.standing_loader
+
+    async def _load_standings(self, members: list[Member]) -> list[guests.GuestStanding]:
+        async with self.runtime.db.reading() as session:
+            return await guests.guest_standings(session, self.runtime, members)
+
+    def special_dates_of(self) -> DataLoader[int, list[SpecialDate]]:
+        if self.special_date_loader is None:
+            self.special_date_loader = DataLoader(load_fn=self._load_special_dates, cache=False)
+        return self.special_date_loader
+
+    async def _load_special_dates(self, member_ids: list[int]) -> list[list[SpecialDate]]:
+        # A front desk sees the dates that fall during a stay its properties serve.
+        principal = self.principal
+        codes = principal.property_codes if principal.role is Role.FRONT_DESK else None
+        async with self.runtime.db.reading() as session:
+            found = await profile_views.special_dates_seen(session, self.runtime, member_ids, codes)
+        return [found[member_id] for member_id in member_ids]
+
+    def consents_of(self) -> DataLoader[int, list[ConsentRecord]]:
+        if self.consent_loader is None:
+            self.consent_loader = DataLoader(load_fn=self._load_consents, cache=False)
+        return self.consent_loader
+
+    async def _load_consents(self, member_ids: list[int]) -> list[list[ConsentRecord]]:
+        async with self.runtime.db.reading() as session:
+            found = await profile_views.consents_in_force(session, member_ids)
+        return [found[member_id] for member_id in member_ids]
 
     # ``/graphql`` is served over HTTP only (no subscriptions), and its POST handler
     # (``api/http/graphql_endpoint.py``) sets ``request`` and ``response`` before any

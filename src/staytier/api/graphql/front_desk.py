@@ -15,7 +15,7 @@ from strawberry import relay
 
 from staytier.api.graphql.complaints import ArrivalComplaint
 from staytier.api.graphql.context import Context
-from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.pagination import Page
 from staytier.api.graphql.profile_types import Preference, SpecialDateDuringStay, StaffNote
 from staytier.api.graphql.types import Benefit, Guest, GuestTier, Stay
 from staytier.domain.access import Role
@@ -95,14 +95,14 @@ async def arrivals_connection(
     code = property_code.strip().upper()
     # The cursor names its list, so one from another property or day is refused.
     kind = f"arrivals-{code}-{date.isoformat()}"
-    size, after_id = page_size(first), decode_cursor(kind, after)
+    asked: Page[int] = Page.of(kind, first, after)
     try:
         page = await arrivals.arrivals_page(
             context.runtime,
             code,
             date,
-            first=size,
-            after_id=after_id,
+            first=asked.size,
+            after_id=asked.after,
             serving_window=context.principal.role is not Role.ADMIN,
         )
     except BusinessRuleError as error:
@@ -117,27 +117,38 @@ async def arrivals_connection(
             privileges[code] = [Benefit.of(granted) for granted in arrival.privileges]
         return Arrival.of(arrival, page.hotel, privileges[code])
 
-    return connection(kind, page.arrivals, size, lambda a: a.stay.id, node)
+    return asked.connection(page.arrivals, lambda a: a.stay.id, node)
+
+
+def _position(text: str) -> guest_search.After:
+    """A search cursor's key, ``rank.member-id`` as :func:`search_connection` wrote it;
+    ``ValueError`` for anything else."""
+    rank, member_id = text.split(".")
+    if not (rank.isdigit() and member_id.isdigit()):
+        raise ValueError(text)
+    return (int(rank), int(member_id))
 
 
 async def search_connection(
     context: Context, query: str, first: int | None, after: str | None
 ) -> relay.Connection[Guest]:  # type: ignore[type-var]
-    # Pages are positions in the ranking, and the cursor is bound to the query text.
+    # The cursor holds the last match's place in the ranking (keyset, not an offset), and
+    # is bound to the query text.
     digest = hashlib.sha256(query.strip().casefold().encode()).hexdigest()[:12]
-    kind = f"guestSearch-{digest}"
-    size, offset = page_size(first), decode_cursor(kind, after) or 0
+    asked = Page.of(f"guestSearch-{digest}", first, after, _position)
     try:
         async with context.runtime.db.reading() as session:
-            rows = await guest_search.search_members(
+            matches = await guest_search.search_members(
                 session,
                 query,
-                first=size,
-                offset=offset,
+                first=asked.size,
+                after=asked.after,
                 visible=visible_members(context.runtime, context.principal),
             )
     except BusinessRuleError as error:
         raise _refused(error) from error
-    positioned = [(offset + index + 1, row) for index, row in enumerate(rows)]
-    # Paged without being a relay.Node (see pagination.N).
-    return connection(kind, positioned, size, lambda r: r[0], lambda r: Guest.of(r[1]))  # type: ignore[type-var]
+    return asked.connection(  # type: ignore[type-var]
+        matches,
+        lambda m: "{}.{}".format(*m.position),
+        lambda m: Guest.of(m.member),
+    )

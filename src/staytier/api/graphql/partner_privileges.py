@@ -6,6 +6,7 @@ the partner's answer left it in."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry import relay
@@ -15,7 +16,7 @@ from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.guest_approvals import spender_of
 from staytier.api.graphql.mutations import attempt
-from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.pagination import Page, read_page
 from staytier.api.graphql.permissions import (
     MemberScoped,
     OwnProperty,
@@ -36,6 +37,9 @@ from staytier.services import donations, guarantees, miles
 from staytier.services.idempotency import Result
 from staytier.store import models
 from staytier.store.queries import property_by_code
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class OwnPoints(RolePermission):
@@ -169,18 +173,22 @@ class PartnerPrivilegesQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> relay.Connection[RoomGuarantee]:
-        size, before = page_size(first), decode_cursor("property-guarantees", after)
-        async with info.context.runtime.db.reading() as session:
+        async def fetch(session: AsyncSession, page: Page[int]) -> list[guarantees.GuaranteeView]:
             hotel = await property_by_code(session, code_of(property_code))
-            rows = (
-                []
-                if hotel is None
-                else await guarantees.guarantees_page(
-                    session, first=size, before_id=before, property_id=hotel.id, status=status
-                )
+            if hotel is None:
+                return []
+            return await guarantees.guarantees_page(
+                session, first=page.size, before_id=page.after, property_id=hotel.id, status=status
             )
-        return connection(
-            "property-guarantees", rows, size, lambda r: r[0].id, lambda r: RoomGuarantee.of(*r)
+
+        return await read_page(
+            info.context,
+            "property-guarantees",
+            first,
+            after,
+            fetch,
+            lambda r: r[0].id,
+            lambda r: RoomGuarantee.of(*r),
         )
 
 

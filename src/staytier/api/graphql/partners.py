@@ -12,7 +12,7 @@ from strawberry.types import Info
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import attempt
-from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.pagination import read_page
 from staytier.api.graphql.partner_types import OutboxRequest, OutboxStateCount
 from staytier.api.graphql.permissions import AdminOnly
 from staytier.domain.outbox import RequestState
@@ -44,13 +44,16 @@ class PartnerOutbox:
         first: int | None = None,
         after: str | None = None,
     ) -> relay.Connection[OutboxRequest]:
-        size, after_id = page_size(first), decode_cursor("outbox", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await partner_views.outbox_page(
-                session, states=states or [], partner=self.partner, first=size, after_id=after_id
-            )
-        return connection(
-            "outbox", rows, size, lambda r: r[0].id, lambda r: OutboxRequest.of_row(*r)
+        return await read_page(
+            info.context,
+            "outbox",
+            first,
+            after,
+            lambda s, p: partner_views.outbox_page(
+                s, states=states or [], partner=self.partner, first=p.size, after_id=p.after
+            ),
+            lambda r: r[0].id,
+            lambda r: OutboxRequest.of_row(*r),
         )
 
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
-from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.pagination import read_page
 from staytier.api.graphql.permissions import Authenticated, MemberReaders
 from staytier.api.graphql.types import Clock, Guest, Program, Property
+from staytier.services.properties import properties_page
 from staytier.services.visibility import visible_member
-from staytier.store.models import Property as PropertyRow
 from staytier.store.queries import property_by_code
 
 
@@ -68,13 +67,15 @@ class CoreQuery:
     async def properties(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Property]:
-        size, last_id = page_size(first), decode_cursor("properties", after)
-        query = select(PropertyRow).order_by(PropertyRow.id).limit(size + 1)
-        if last_id is not None:
-            query = query.where(PropertyRow.id > last_id)
-        async with info.context.runtime.db.reading() as session:
-            rows = list(await session.scalars(query))
-        return connection("properties", rows, size, lambda r: r.id, Property.of)
+        return await read_page(
+            info.context,
+            "properties",
+            first,
+            after,
+            lambda s, p: properties_page(s, first=p.size, after_id=p.after),
+            lambda r: r.id,
+            Property.of,
+        )
 
     @strawberry.field(
         description="The signed-in guest (a guest token); null for an API client.",

@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError, user_errors
-from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.pagination import Page
 from staytier.api.graphql.privileges import BrandReports
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.services import simulation
@@ -54,16 +54,14 @@ def _moves(
     info: Info[Context, None], simulation_id: int, first: int | None, after: str | None, up: bool
 ) -> Any:
     kind = f"simulation-{simulation_id}-{'up' if up else 'down'}"
-    size, after_id = page_size(first), decode_cursor(kind, after)
+    asked: Page[int] = Page.of(kind, first, after)
 
     async def page() -> relay.Connection[SimulatedMove]:
         rows = await simulation.moves_page(
-            info.context.runtime, simulation_id, first=size, after_id=after_id, up=up
+            info.context.runtime, simulation_id, first=asked.size, after_id=asked.after, up=up
         )
-        return connection(
-            kind,
+        return asked.connection(
             rows,
-            size,
             lambda r: r[0].id,
             lambda r: SimulatedMove(
                 move_id=r[0].id,

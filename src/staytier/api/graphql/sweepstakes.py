@@ -13,7 +13,7 @@ from strawberry.types import Info
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import attempt
-from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.pagination import Page
 from staytier.api.graphql.permissions import AdminOnly, Authenticated
 from staytier.program import engagement as program_rules
 from staytier.program.engagement import SweepstakesRule
@@ -179,14 +179,14 @@ class SweepstakesQuery:
     async def sweepstakes(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Sweepstakes]:  # type: ignore[type-var]
-        size, offset = page_size(first), decode_cursor("sweepstakes", after) or 0
-        rules = info.context.runtime.program.all_sweepstakes()[offset : offset + size + 1]
+        asked: Page[int] = Page.of("sweepstakes", first, after)
+        offset = asked.after or 0
+        rules = info.context.runtime.program.all_sweepstakes()[offset : offset + asked.size + 1]
         nodes = [
             (offset + index + 1, await load_sweepstakes(info.context, rule))
             for index, rule in enumerate(rules)
         ]
-        # Paged without being a relay.Node (see pagination.N).
-        return connection("sweepstakes", nodes, size, lambda n: n[0], lambda n: n[1])  # type: ignore[type-var]
+        return asked.connection(nodes, lambda n: n[0], lambda n: n[1])  # type: ignore[type-var]
 
 
 @strawberry.type

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
-from staytier.api.graphql.pagination import connection, decode_cursor, page_size
+from staytier.api.graphql.pagination import Page, read_page
 from staytier.api.graphql.partner_types import PartnerRequest
 from staytier.api.graphql.permissions import (
     ContactReaders,
@@ -33,18 +34,21 @@ from staytier.domain import benefits as benefit_rules
 from staytier.domain import tiers as tier_rules
 from staytier.domain.access import Role
 from staytier.domain.points import LedgerKind
-from staytier.domain.preferences import occurrences_within
 from staytier.domain.stays import StayStatus
 from staytier.program import model as program
-from staytier.services import guarantees, guests, partner_views, profile_views, visibility
+from staytier.services import guarantees, guests, partner_views, profile_views
 from staytier.store import models
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from staytier.api.graphql.complaints import Complaint
     from staytier.api.graphql.promotions import GuestPromotion
     from staytier.api.graphql.sharing import PointsPool
     from staytier.api.graphql.surveys import SurveyInvitation
     from staytier.api.graphql.sweepstakes import SweepstakesEntries
+
+N = TypeVar("N", bound=relay.Node)
 
 QualifyingPathType = strawberry.enum(tier_rules.QualifyingPath, name="QualifyingPath")
 LedgerKindType = strawberry.enum(LedgerKind, name="LedgerKind")
@@ -354,11 +358,6 @@ def _desk_properties(context: Context) -> frozenset[str] | None:
     return principal.property_codes if principal.role is Role.FRONT_DESK else None
 
 
-def _falls_within_any(row: models.SpecialDate, stays: list[tuple[dt.date, dt.date]]) -> bool:
-    """Whether a special date falls during one of the stays (arrival to departure day)."""
-    return any(occurrences_within(row.month, row.day, first, last) for first, last in stays)
-
-
 @strawberry.type
 class Guest:
     member_number: str
@@ -387,6 +386,28 @@ class Guest:
             _row=row,
         )
 
+    async def _page(
+        self,
+        info: Info[Context, None],
+        kind: str,
+        first: int | None,
+        after: str | None,
+        read: Callable[..., Awaitable[Sequence[Any]]],
+        node: Callable[[Any], N],
+    ) -> relay.Connection[N]:
+        """A page of one of the guest's lists keyed by row id, newest first: ``read`` takes
+        the session and the member id, then ``first`` and ``before_id``."""
+        member_id = self.member_id
+        return await read_page(
+            info.context,
+            kind,
+            first,
+            after,
+            lambda session, page: read(session, member_id, first=page.size, before_id=page.after),
+            lambda row: row.id,
+            node,
+        )
+
     async def standing(self, info: Info[Context, None]) -> guests.GuestStanding:
         # tier, tierProgress and points share one computation per request.
         if self._standing is None:
@@ -394,8 +415,8 @@ class Guest:
         return await self._standing
 
     async def _load_standing(self, context: Context) -> guests.GuestStanding:
-        async with context.runtime.db.reading() as session:
-            return await guests.guest_standing(session, context.runtime, self._row)
+        # A page of guests loads its standings together (Context.standing_of).
+        return await context.standing_of().load(self._row)
 
     @strawberry.field
     async def tier(self, info: Info[Context, None]) -> GuestTier:
@@ -427,10 +448,7 @@ class Guest:
     async def ledger(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[LedgerEntry]:
-        size, before = page_size(first), decode_cursor("ledger", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await guests.ledger_page(session, self.member_id, first=size, before_id=before)
-        return connection("ledger", rows, size, lambda r: r.id, LedgerEntry.of)
+        return await self._page(info, "ledger", first, after, guests.ledger_page, LedgerEntry.of)
 
     @strawberry.field(
         description="Most recently recorded first.", permission_classes=[ServiceReaders]
@@ -438,16 +456,18 @@ class Guest:
     async def stays(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Stay]:
-        size, before = page_size(first), decode_cursor("stays", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await guests.stays_page(
-                session,
-                self.member_id,
-                first=size,
-                before_id=before,
-                property_codes=_desk_properties(info.context),
-            )
-        return connection("stays", rows, size, lambda r: r[0].id, lambda r: Stay.of(*r))
+        codes = _desk_properties(info.context)
+        return await read_page(
+            info.context,
+            "stays",
+            first,
+            after,
+            lambda s, p: guests.stays_page(
+                s, self.member_id, first=p.size, before_id=p.after, property_codes=codes
+            ),
+            lambda r: r[0].id,
+            lambda r: Stay.of(*r),
+        )
 
     @strawberry.field(
         description="Free-night certificates, newest first.", permission_classes=[ServiceReaders]
@@ -455,12 +475,9 @@ class Guest:
     async def certificates(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Certificate]:
-        size, before = page_size(first), decode_cursor("certificates", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await guests.certificates_page(
-                session, self.member_id, first=size, before_id=before
-            )
-        return connection("certificates", rows, size, lambda r: r.id, Certificate.of)
+        return await self._page(
+            info, "certificates", first, after, guests.certificates_page, Certificate.of
+        )
 
     @strawberry.field(
         description="Room guarantees requested, newest first.", permission_classes=[HistoryReaders]
@@ -468,13 +485,16 @@ class Guest:
     async def room_guarantees(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[RoomGuarantee]:
-        size, before = page_size(first), decode_cursor("room-guarantees", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await guarantees.guarantees_page(
-                session, first=size, before_id=before, member_id=self.member_id
-            )
-        return connection(
-            "room-guarantees", rows, size, lambda r: r[0].id, lambda r: RoomGuarantee.of(*r)
+        return await read_page(
+            info.context,
+            "room-guarantees",
+            first,
+            after,
+            lambda s, p: guarantees.guarantees_page(
+                s, first=p.size, before_id=p.after, member_id=self.member_id
+            ),
+            lambda r: r[0].id,
+            lambda r: RoomGuarantee.of(*r),
         )
 
     @strawberry.field(
@@ -483,12 +503,7 @@ class Guest:
     async def donations(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Donation]:
-        size, before = page_size(first), decode_cursor("donations", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await guests.donations_page(
-                session, self.member_id, first=size, before_id=before
-            )
-        return connection("donations", rows, size, lambda r: r.id, Donation.of)
+        return await self._page(info, "donations", first, after, guests.donations_page, Donation.of)
 
     @strawberry.field(
         description="Points sent as airline miles, newest first.",
@@ -497,12 +512,9 @@ class Guest:
     async def miles_transfers(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[MilesTransfer]:
-        size, before = page_size(first), decode_cursor("miles-transfers", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await guests.miles_transfers_page(
-                session, self.member_id, first=size, before_id=before
-            )
-        return connection("miles-transfers", rows, size, lambda r: r.id, MilesTransfer.of)
+        return await self._page(
+            info, "miles-transfers", first, after, guests.miles_transfers_page, MilesTransfer.of
+        )
 
     @strawberry.field(
         description="Every status granted, with its cause; revoked ones too.",
@@ -584,12 +596,14 @@ class Guest:
     async def partner_requests(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[PartnerRequest]:
-        size, before = page_size(first), decode_cursor("partnerRequests", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await partner_views.member_requests_page(
-                session, self.member_id, first=size, before_id=before
-            )
-        return connection("partnerRequests", rows, size, lambda r: r.id, PartnerRequest.of)
+        return await self._page(
+            info,
+            "partnerRequests",
+            first,
+            after,
+            partner_views.member_requests_page,
+            PartnerRequest.of,
+        )
 
     @strawberry.field(
         description="Stated and inferred preferences, in catalog order. Never for partners "
@@ -617,32 +631,25 @@ class Guest:
     async def staff_notes(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[StaffNote]:
-        size, before = page_size(first), decode_cursor("staffNotes", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await profile_views.staff_notes_page(
-                session,
-                self.member_id,
-                first=size,
-                before_id=before,
-                property_codes=_desk_properties(info.context),
-            )
-        return connection("staffNotes", rows, size, lambda r: r.id, StaffNote.of)
+        codes = _desk_properties(info.context)
+        return await read_page(
+            info.context,
+            "staffNotes",
+            first,
+            after,
+            lambda s, p: profile_views.staff_notes_page(
+                s, self.member_id, first=p.size, before_id=p.after, property_codes=codes
+            ),
+            lambda r: r.id,
+            StaffNote.of,
+        )
 
     @strawberry.field(
         description="Birthday and anniversary, with the greeting flag.",
         permission_classes=[ServiceReaders],
     )
     async def special_dates(self, info: Info[Context, None]) -> list[SpecialDate]:
-        context = info.context
-        codes = _desk_properties(context)
-        async with context.runtime.db.reading() as session:
-            found = await profile_views.special_dates_by_member(session, [self.member_id])
-            rows = found[self.member_id]
-            if codes is not None:
-                stays = await visibility.served_stays(
-                    session, context.runtime, self.member_id, codes
-                )
-                rows = [row for row in rows if _falls_within_any(row, stays)]
+        rows = await info.context.special_dates_of().load(self.member_id)
         return [SpecialDate.of(row) for row in rows]
 
     @strawberry.field(
@@ -670,8 +677,7 @@ class Guest:
         permission_classes=[ServiceReaders],
     )
     async def consents(self, info: Info[Context, None]) -> list[Consent]:
-        async with info.context.runtime.db.reading() as session:
-            rows = await profile_views.consents_in_force(session, self.member_id)
+        rows = await info.context.consents_of().load(self.member_id)
         return [Consent.of(row) for row in rows]
 
     @strawberry.field(
@@ -681,12 +687,9 @@ class Guest:
     async def consent_history(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[Consent]:
-        size, before = page_size(first), decode_cursor("consentHistory", after)
-        async with info.context.runtime.db.reading() as session:
-            rows = await profile_views.consent_history_page(
-                session, self.member_id, first=size, before_id=before
-            )
-        return connection("consentHistory", rows, size, lambda r: r.id, Consent.of)
+        return await self._page(
+            info, "consentHistory", first, after, profile_views.consent_history_page, Consent.of
+        )
 
     @strawberry.field(
         description="Changes to preferences, special dates and consent, newest first; "
@@ -701,14 +704,19 @@ class Guest:
         since: dt.datetime | None = None,
         since_last_stay: bool = False,
     ) -> relay.Connection[ProfileChange]:
-        size, before = page_size(first), decode_cursor("profileHistory", after)
-        async with info.context.runtime.db.reading() as session:
+        member_id = self.member_id
+
+        async def fetch(session: AsyncSession, page: Page[int]) -> list[models.ProfileChange]:
+            begin = since
             if since_last_stay:
-                since = await profile_views.last_checkout_recorded(session, self.member_id)
-            rows = await profile_views.profile_history_page(
-                session, self.member_id, first=size, before_id=before, since=since
+                begin = await profile_views.last_checkout_recorded(session, member_id)
+            return await profile_views.profile_history_page(
+                session, member_id, first=page.size, before_id=page.after, since=begin
             )
-        return connection("profileHistory", rows, size, lambda r: r.id, ProfileChange.of)
+
+        return await read_page(
+            info.context, "profileHistory", first, after, fetch, lambda r: r.id, ProfileChange.of
+        )
 
 
 @strawberry.type

@@ -61,7 +61,7 @@ def graphql_controller(
             )
             return result
 
-        async def execute_single(  # type: ignore[override]
+        async def execute_single(
             self, *, request_data: GraphQLRequestData, **kwargs: Any
         ) -> ExecutionResult:
             query, extensions = request_data.query, request_data.extensions
