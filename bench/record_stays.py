@@ -94,7 +94,7 @@ async def service_run(runtime: Runtime, groups: Batches, offset: int) -> tuple[f
             stays.append(stay(member, index, "SVC"))
             index += 1
         outcome = await record_stays(
-            runtime, RecordStays(idempotency_key=f"svc-{number}", stays=tuple(stays))
+            runtime, RecordStays(idempotency_key=f"svc-{offset}-{number}", stays=tuple(stays))
         )
         assert outcome.refused == 0, [r.errors for r in outcome.results if r.errors][:3]
     return count / (time.perf_counter() - start), counter.count / count

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +30,13 @@ D = dt.date
 STATEMENTS_PER_BATCH = 8
 # Per booked stay: its savepoint, the stay, its revision, the savepoint's release.
 STATEMENTS_PER_BOOKED_STAY = 4
+# Per completed stay, recordStay's statements (see test_record_stay_statements.py) less what
+# the batch reads once for all (member, property, stay, key) and writes once for all (the
+# idempotency records), plus the savepoint and its release: the stay, its revision; the
+# member's status rows, referral, promotion registrations; credit, audit entry, ledger
+# entry, balance, qualifying row; the year's totals; the sweepstakes entries read and
+# earned; the survey invitation; the last stays and the preferences they may infer.
+STATEMENTS_PER_COMPLETED_STAY = 18
 RECORD_STAYS = """
 mutation($input: RecordStaysInput!) {
   recordStays(input: $input) {
@@ -269,10 +278,22 @@ def booked(number: str, confirmation: str) -> RecordStay:
     )
 
 
-async def statements_for(runtime: Runtime, numbers: list[str], tag: str) -> list[str]:
+def completed(number: str, confirmation: str) -> RecordStay:
+    """A night at NYCTS in February, 100 USD, completed: base points only."""
+    arrival = D(2026, 2, 1)
+    return replace(
+        booked(number, confirmation),
+        status=StayStatus.COMPLETED,
+        folio=Folio(arrival, arrival + dt.timedelta(days=1), "BAR", "USD", Decimal(100)),
+    )
+
+
+async def statements_for(
+    runtime: Runtime, numbers: list[str], tag: str, make: Callable[[str, str], RecordStay] = booked
+) -> list[str]:
     command = RecordStays(
         idempotency_key=f"plain-{tag}",
-        stays=tuple(booked(number, f"{tag}-{i}") for i, number in enumerate(numbers)),
+        stays=tuple(make(number, f"{tag}-{i}") for i, number in enumerate(numbers)),
     )
     with counting_statements(runtime.db, writes=True) as statements:
         outcome = await record_stays(runtime, command)
@@ -290,3 +311,15 @@ async def test_a_batch_of_plain_stays_takes_a_fixed_number_of_statements_and_a_f
     shown = "\n".join(s[:90] for s in for_eight)
     assert len(for_eight) - len(for_four) == 4 * STATEMENTS_PER_BOOKED_STAY, shown
     assert len(for_four) == STATEMENTS_PER_BATCH + 4 * STATEMENTS_PER_BOOKED_STAY, shown
+
+
+async def test_a_batch_of_completed_stays_adds_a_fixed_number_of_statements_per_stay(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    numbers = [await enroll(client, "Ada", "Guest") for _ in range(12)]
+    for_four = await statements_for(runtime, numbers[:4], "four", completed)
+    for_eight = await statements_for(runtime, numbers[4:], "eight", completed)
+
+    shown = "\n".join(s[:90] for s in for_eight)
+    assert len(for_eight) - len(for_four) == 4 * STATEMENTS_PER_COMPLETED_STAY, shown
+    assert len(for_four) == STATEMENTS_PER_BATCH + 4 * STATEMENTS_PER_COMPLETED_STAY, shown
