@@ -840,8 +840,9 @@ def _progress() -> Progress:
     )
 
 
-# The insight commands (what-if, report) and verify-draw register themselves on ``app``.
-from staytier import cli_engagement, cli_insight  # noqa: E402, F401
+# The insight commands (what-if, report), verify-draw and import-stays register themselves
+# on ``app``.
+from staytier import cli_engagement, cli_insight, cli_stays  # noqa: E402, F401
 
 
 def main() -> None:

@@ -88,6 +88,11 @@ MATRIX: dict[str, Operation] = {
         {ADMIN, DESK, PARTNER},
         i="STAY",
     ),
+    "recordStays": mutation(
+        "recordStays",
+        {ADMIN, DESK, PARTNER},
+        i={"idempotencyKey": "b-1", "stays": ["STAY"]},
+    ),
     "cancelStay": mutation(
         "cancelStay",
         {ADMIN, DESK, PARTNER},
@@ -429,6 +434,8 @@ def _filled(value: Any, scene: Scenario) -> Any:
         return stay_input(scene.ada, arrival=dt.date(2026, 2, 20), nights=1)
     if isinstance(value, dict):
         return {key: _filled(item, scene) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_filled(item, scene) for item in value]
     return value
 
 

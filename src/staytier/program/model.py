@@ -239,6 +239,8 @@ class Limits(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     max_points_per_activity: int = 1_000_000
     # Stays and activity may be dated at most this many days after today (bookings ahead).
     horizon_days: int = 731
+    # Stays one night-audit batch (recordStays, import-stays) may carry; more is refused.
+    max_stays_per_batch: int = 1_000
 
 
 class GuestApprovalRules(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -119,6 +119,8 @@ def version_mistakes(version: ProgramVersion) -> list[str]:
 
 # A horizon past this is no longer "bookings ahead" but no bound at all.
 MAX_HORIZON_DAYS = 3_660
+# A batch past this is one transaction holding its members' locks for too long.
+MAX_STAYS_PER_BATCH = 10_000
 
 
 def _limit_mistakes(version: ProgramVersion) -> Iterator[str]:
@@ -135,6 +137,8 @@ def _limit_mistakes(version: ProgramVersion) -> Iterator[str]:
             yield f"limits.{name} must be between 1 and {MAX_INT_FIGURE:,} (2^31 - 1)"
     if not 1 <= limits.horizon_days <= MAX_HORIZON_DAYS:
         yield f"limits.horizon_days must be between 1 and {MAX_HORIZON_DAYS}"
+    if not 1 <= limits.max_stays_per_batch <= MAX_STAYS_PER_BATCH:
+        yield f"limits.max_stays_per_batch must be between 1 and {MAX_STAYS_PER_BATCH:,}"
     for index, reason in enumerate(version.goodwill_reasons):
         if reason.max_points > limits.max_points_per_transaction:
             yield (

@@ -88,70 +88,9 @@ async def record_stay(
         member, hotel = await member_and_property_or_refuse(
             session, command.member_number, command.property_code
         )
-        require_guest_name(member, command.guest_last_name, command.guest_first_name)
-        report = _in_property_currency(command, hotel)
-        rules = runtime.rules_on(report.folio.checkout)
-        mistakes = folio_mistakes(report.folio, rules, runtime.rates.currencies)
-        mistakes += too_long(
-            ("confirmationNumber", report.confirmation_number, 40),
-            ("rateCode", report.folio.rate_code, 40),
-            ("roomType", report.room_type, 40),
-        )
-        if not report.confirmation_number.strip():
-            mistakes.append(
-                BusinessRuleError(
-                    ErrorCode.INVALID_INPUT,
-                    "A confirmation number is required.",
-                    "confirmationNumber",
-                )
-            )
-        if report.floor is not None and not MIN_FLOOR <= report.floor <= MAX_FLOOR:
-            mistakes.append(
-                BusinessRuleError(
-                    ErrorCode.INVALID_INPUT,
-                    f"A floor is between {MIN_FLOOR} and {MAX_FLOOR}.",
-                    "floor",
-                )
-            )
-        mistakes += _bound_mistakes(runtime, hotel, report, mistakes)
-        if mistakes:
-            raise InvalidInput(mistakes)
+        report = checked_report(runtime, command, member, hotel)
         stay = await stay_by_confirmation(session, hotel.id, report.confirmation_number)
-        refusal = report_refusal(
-            actor,
-            property_code=hotel.code,
-            confirmation_number=report.confirmation_number,
-            stored=_stored(stay),
-            status=report.status,
-            arrival=report.folio.arrival,
-            property_today=local_date(runtime.clock, hotel.time_zone),
-        )
-        if refusal is not None:
-            raise refusal
-        if stay is not None and stay.member_id != member.id:
-            raise BusinessRuleError(
-                ErrorCode.DUPLICATE_CONFIRMATION,
-                f"Confirmation {report.confirmation_number} at {hotel.code} belongs to "
-                "another member.",
-                "confirmationNumber",
-            )
-        check_transition(StayStatus(stay.status) if stay else None, report.status)
-        was_completed = stay is not None and stay.status == StayStatus.COMPLETED.value
-        stay = _write_stay(session, runtime, stay, member, hotel, report, actor)
-        await session.flush()
-        session.add(
-            StayRevision(
-                stay_id=stay.id,
-                status=stay.status,
-                folio=folio_snapshot(report.folio),
-                recorded_at=runtime.now(),
-            )
-        )
-        await _settle_credit(session, runtime, member, hotel, stay, report, was_completed)
-        if was_completed or report.status is StayStatus.COMPLETED:
-            await refresh_inferred(session, runtime, member)
-        if report.status is StayStatus.CANCELLED:
-            await refund_award_stay(session, runtime, member, stay, reason="stay cancelled")
+        stay = await settle_report(session, runtime, report, member, hotel, stay, actor)
         return {"stay_id": stay.id, "member_id": member.id}
 
     return await run_once(
@@ -162,6 +101,96 @@ async def record_stay(
         work=work,
         scope=scope,
     )
+
+
+def checked_report(
+    runtime: Runtime, command: RecordStay, member: Member, hotel: Property
+) -> RecordStay:
+    """The report as it will be written (its folio in the property's currency when it names
+    none), once the guest is the member and its fields and folio are within the program's
+    bounds; GUEST_NAME_MISMATCH or every mistake found (:class:`InvalidInput`) otherwise.
+    Reads nothing: the caller found the member and the property."""
+    require_guest_name(member, command.guest_last_name, command.guest_first_name)
+    report = _in_property_currency(command, hotel)
+    rules = runtime.rules_on(report.folio.checkout)
+    mistakes = folio_mistakes(report.folio, rules, runtime.rates.currencies)
+    mistakes += too_long(
+        ("confirmationNumber", report.confirmation_number, 40),
+        ("rateCode", report.folio.rate_code, 40),
+        ("roomType", report.room_type, 40),
+    )
+    if not report.confirmation_number.strip():
+        mistakes.append(
+            BusinessRuleError(
+                ErrorCode.INVALID_INPUT,
+                "A confirmation number is required.",
+                "confirmationNumber",
+            )
+        )
+    if report.floor is not None and not MIN_FLOOR <= report.floor <= MAX_FLOOR:
+        mistakes.append(
+            BusinessRuleError(
+                ErrorCode.INVALID_INPUT,
+                f"A floor is between {MIN_FLOOR} and {MAX_FLOOR}.",
+                "floor",
+            )
+        )
+    mistakes += _bound_mistakes(runtime, hotel, report, mistakes)
+    if mistakes:
+        raise InvalidInput(mistakes)
+    return report
+
+
+async def settle_report(
+    session: AsyncSession,
+    runtime: Runtime,
+    report: RecordStay,
+    member: Member,
+    hotel: Property,
+    stay: Stay | None,
+    actor: StayActor,
+) -> Stay:
+    """Writes a checked report (see :func:`checked_report`) over ``stay``, the stay stored
+    with its confirmation number at ``hotel`` (locked), if any: the ownership rules for
+    ``actor``, the status transition, the stay and its revision, the credit (posted,
+    corrected or reversed), inferred preferences and an award stay's refund. ``member`` is
+    locked. The one write path of :func:`record_stay` and of the night audit in bulk
+    (:mod:`staytier.services.bulk_stays`); a refusal raises before anything is written."""
+    refusal = report_refusal(
+        actor,
+        property_code=hotel.code,
+        confirmation_number=report.confirmation_number,
+        stored=_stored(stay),
+        status=report.status,
+        arrival=report.folio.arrival,
+        property_today=local_date(runtime.clock, hotel.time_zone),
+    )
+    if refusal is not None:
+        raise refusal
+    if stay is not None and stay.member_id != member.id:
+        raise BusinessRuleError(
+            ErrorCode.DUPLICATE_CONFIRMATION,
+            f"Confirmation {report.confirmation_number} at {hotel.code} belongs to another member.",
+            "confirmationNumber",
+        )
+    check_transition(StayStatus(stay.status) if stay else None, report.status)
+    was_completed = stay is not None and stay.status == StayStatus.COMPLETED.value
+    stay = _write_stay(session, runtime, stay, member, hotel, report, actor)
+    await session.flush()
+    session.add(
+        StayRevision(
+            stay_id=stay.id,
+            status=stay.status,
+            folio=folio_snapshot(report.folio),
+            recorded_at=runtime.now(),
+        )
+    )
+    await _settle_credit(session, runtime, member, hotel, stay, report, was_completed)
+    if was_completed or report.status is StayStatus.COMPLETED:
+        await refresh_inferred(session, runtime, member)
+    if report.status is StayStatus.CANCELLED:
+        await refund_award_stay(session, runtime, member, stay, reason="stay cancelled")
+    return stay
 
 
 async def cancel_stay(

@@ -30,6 +30,7 @@ from staytier.api.graphql.insight import InsightQuery
 from staytier.api.graphql.limits import WithinLimits
 from staytier.api.graphql.merge import MergeMutation
 from staytier.api.graphql.mutations import CoreMutation
+from staytier.api.graphql.night_audit import NightAuditMutation
 from staytier.api.graphql.partner_privileges import (
     PartnerPrivilegesMutation,
     PartnerPrivilegesQuery,
@@ -72,6 +73,7 @@ Mutation = merge_types(
     "Mutation",
     (
         CoreMutation,
+        NightAuditMutation,
         ProfileMutation,
         PartnersMutation,
         PrivilegesMutation,

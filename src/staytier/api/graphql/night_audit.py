@@ -1,0 +1,117 @@
+"""``recordStays``: the night audit in bulk (see :mod:`staytier.services.bulk_stays`)."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
+
+from staytier.api.graphql.context import Context
+from staytier.api.graphql.errors import UserError, user_errors
+from staytier.api.graphql.mutations import RecordStayInput
+from staytier.api.graphql.permissions import StayRecorders
+from staytier.api.graphql.types import Stay
+from staytier.domain.errors import BusinessRuleError
+from staytier.domain.stay_ownership import actor_of
+from staytier.services import bulk_stays
+from staytier.services.runtime import Runtime
+from staytier.store.models import Property as PropertyRow
+from staytier.store.models import Stay as StayRow
+
+
+@strawberry.input
+class RecordStaysInput:
+    idempotency_key: str = strawberry.field(
+        description="The batch's key: sending the same batch again returns the first answer."
+    )
+    stays: list[RecordStayInput] = strawberry.field(
+        description="The stays, each as recordStay takes it (its own idempotencyKey too); at "
+        "most the program's limits.max_stays_per_batch (1,000 in the demo program)."
+    )
+
+
+@strawberry.type
+class RecordStayResult:
+    index: int = strawberry.field(description="The stay's position in the input, from 0.")
+    confirmation_number: str
+    stay: Stay | None = strawberry.field(
+        default=None, description="The stay as recorded; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why this stay was refused; empty when recorded."
+    )
+
+
+@strawberry.type
+class RecordStaysPayload:
+    results: list[RecordStayResult] = strawberry.field(
+        default_factory=list, description="One per input stay, in input order."
+    )
+    recorded: int = strawberry.field(default=0, description="Stays recorded.")
+    credited: int = strawberry.field(
+        default=0, description="Of those recorded, the stays reported COMPLETED (credited)."
+    )
+    refused: int = strawberry.field(default=0, description="Stays refused: see their userErrors.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Mistakes of the batch as a whole (no stays, too many, key reused); when "
+        "present, nothing was recorded.",
+    )
+
+
+async def _stays(runtime: Runtime, ids: list[int]) -> dict[int, Stay]:
+    """The recorded stays with their properties, in one statement."""
+    if not ids:
+        return {}
+    async with runtime.db.reading() as session:
+        rows = await session.execute(
+            select(StayRow, PropertyRow)
+            .join(PropertyRow, PropertyRow.id == StayRow.property_id)
+            .where(StayRow.id.in_(ids))
+        )
+        return {row.id: Stay.of(row, hotel) for row, hotel in rows}
+
+
+@strawberry.type
+class NightAuditMutation:
+    @strawberry.mutation(
+        description="The night audit: records up to the program's batch limit of stays at "
+        "once, each credited or refused on its own under recordStay's rules.",
+        permission_classes=[StayRecorders],
+    )
+    async def record_stays(
+        self, info: Info[Context, None], input: RecordStaysInput
+    ) -> RecordStaysPayload:
+        context = info.context
+        command = bulk_stays.RecordStays(
+            idempotency_key=input.idempotency_key,
+            stays=tuple(stay.command() for stay in input.stays),
+        )
+        try:
+            outcome = await bulk_stays.record_stays(
+                context.runtime,
+                command,
+                scope=context.idempotency_scope,
+                actor=actor_of(context.principal),
+            )
+        except BusinessRuleError as error:
+            return RecordStaysPayload(user_errors=user_errors(error))
+        recorded = await _stays(
+            context.runtime, [r.stay_id for r in outcome.results if r.stay_id is not None]
+        )
+        return RecordStaysPayload(
+            results=[
+                RecordStayResult(
+                    index=r.index,
+                    confirmation_number=r.confirmation_number,
+                    stay=recorded.get(r.stay_id) if r.stay_id is not None else None,
+                    user_errors=[
+                        UserError(code=e.code, field=e.field, message=e.message) for e in r.errors
+                    ],
+                )
+                for r in outcome.results
+            ],
+            recorded=outcome.recorded,
+            credited=outcome.credited,
+            refused=outcome.refused,
+        )

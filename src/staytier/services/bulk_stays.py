@@ -1,0 +1,353 @@
+"""The night audit in bulk: a batch of stay reports, each credited or refused on its own.
+
+Every stay goes through the write path of ``recordStay``
+(:func:`~staytier.services.stays.checked_report` and
+:func:`~staytier.services.stays.settle_report`), so single and bulk reports share every rule,
+the trust rules included. What the batch adds:
+
+- **One transaction, a savepoint per stay.** A refused stay rolls back to its savepoint, so
+  it writes nothing and never stops or undoes the others.
+- **Reads for the whole batch first**, in a fixed number of statements: the members by
+  number (locked, in id order), the properties by code, the stays already stored under the
+  batch's confirmation numbers (locked) and the idempotency records of the stays' keys.
+  Members are locked in one order and the stays are then processed in member order, so two
+  batches touching the same members queue instead of deadlocking.
+- **Idempotent twice over.** The batch's key stores the whole answer (a retry returns it and
+  awards nothing); each stay has its own key (its ``idempotency_key``, or
+  ``<batch key>:<index>`` when it has none) stored as ``recordStay`` stores it, so a stay
+  already reported alone, or in another batch, with the same key is not credited twice.
+
+What remains per stay is what crediting writes and reads for that member (see
+docs/performance.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import instance_state
+
+from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
+from staytier.domain.stay_ownership import SYSTEM, StayActor, StayActorKind
+from staytier.domain.stays import StayStatus
+from staytier.services.idempotency import MAX_KEY_LENGTH, Result, fingerprint, run_once
+from staytier.services.runtime import Runtime
+from staytier.services.stays import RecordStay, checked_report, settle_report
+from staytier.store.models import IdempotencyRecord, Member, Property, Stay
+from staytier.store.queries import surviving_member
+
+# The operation each stay's own idempotency record is stored under: recordStay's, so that a
+# key means one stay whichever mutation carried it.
+STAY_OPERATION = "recordStay"
+BATCH_OPERATION = "recordStays"
+
+_MEMBERS = (
+    select(Member)
+    .where(Member.member_number.in_(bindparam("numbers", expanding=True)))
+    .order_by(Member.id)
+    .with_for_update()
+)
+_PROPERTIES = select(Property).where(Property.code.in_(bindparam("codes", expanding=True)))
+# Every stay at the batch's properties with one of its confirmation numbers: a superset of
+# the pairs asked for (a number used at two of them), matched by pair in Python.
+_STAYS = (
+    select(Stay)
+    .where(
+        Stay.property_id.in_(bindparam("property_ids", expanding=True)),
+        Stay.confirmation_number.in_(bindparam("numbers", expanding=True)),
+    )
+    .order_by(Stay.id)
+    .with_for_update()
+)
+_KEYS = select(IdempotencyRecord).where(
+    IdempotencyRecord.scope == bindparam("scope"),
+    IdempotencyRecord.operation == STAY_OPERATION,
+    IdempotencyRecord.key.in_(bindparam("keys", expanding=True)),
+)
+
+
+@dataclass(frozen=True)
+class RecordStays:
+    """A batch of stay reports under one idempotency key. A stay's own ``idempotency_key``
+    may be empty: it is then ``<batch key>:<index>``."""
+
+    idempotency_key: str
+    stays: tuple[RecordStay, ...]
+
+
+@dataclass(frozen=True)
+class StayOutcome:
+    """One stay of a batch: recorded (``stay_id``) or refused (``errors``)."""
+
+    index: int
+    confirmation_number: str
+    stay_id: int | None
+    member_id: int | None
+    completed: bool
+    errors: tuple[BusinessRuleError, ...]
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.errors)
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    results: tuple[StayOutcome, ...]
+
+    @property
+    def recorded(self) -> int:
+        return sum(not r.refused for r in self.results)
+
+    @property
+    def credited(self) -> int:
+        """Stays recorded as COMPLETED: credited (or, resent unchanged, already credited)."""
+        return sum(r.completed and not r.refused for r in self.results)
+
+    @property
+    def refused(self) -> int:
+        return sum(r.refused for r in self.results)
+
+
+def stay_key(batch_key: str, index: int, stay: RecordStay) -> str:
+    """The stay's idempotency key: its own, or derived from the batch's."""
+    return stay.idempotency_key or f"{batch_key}:{index}"
+
+
+def batch_mistake(runtime: Runtime, command: RecordStays) -> BusinessRuleError | None:
+    """Why the batch as a whole is refused before anything runs: no stays, or more than the
+    program's ``limits.max_stays_per_batch``."""
+    if not command.stays:
+        return BusinessRuleError(
+            ErrorCode.INVALID_INPUT, "A batch holds at least one stay.", "stays"
+        )
+    bound = runtime.rules_on(runtime.today()).limits.max_stays_per_batch
+    if len(command.stays) > bound:
+        return BusinessRuleError(
+            ErrorCode.BATCH_TOO_LARGE,
+            f"A batch holds at most {bound:,} stays; this one has {len(command.stays):,}. "
+            "Send it in several.",
+            "stays",
+        )
+    return None
+
+
+async def record_stays(
+    runtime: Runtime, command: RecordStays, *, scope: str = "", actor: StayActor = SYSTEM
+) -> BatchOutcome:
+    """Records a batch of stays, each as :func:`~staytier.services.stays.record_stay` would
+    (as ``actor``), in one transaction; the outcomes are in input order. Raises only for
+    the batch as a whole (:func:`batch_mistake`, the batch key reused for another batch)."""
+    mistake = batch_mistake(runtime, command)
+    if mistake is not None:
+        raise mistake
+
+    async def work(session: AsyncSession) -> Result:
+        batch = _Batch(session, runtime, command, scope=scope, actor=actor)
+        return {"results": [_stored_outcome(outcome) for outcome in await batch.run()]}
+
+    stored = await run_once(
+        runtime,
+        operation=BATCH_OPERATION,
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
+    return BatchOutcome(tuple(_outcome(row) for row in stored["results"]))
+
+
+class _Batch:
+    """One batch's unit of work: the prefetched rows, then each stay in member order."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        runtime: Runtime,
+        command: RecordStays,
+        *,
+        scope: str,
+        actor: StayActor,
+    ) -> None:
+        self.session, self.runtime, self.scope, self.actor = session, runtime, scope, actor
+        self.command = command
+        self.keys = [
+            stay_key(command.idempotency_key, index, stay)
+            for index, stay in enumerate(command.stays)
+        ]
+        self.members: dict[str, Member] = {}
+        self.properties: dict[str, Property] = {}
+        self.stays: dict[tuple[int, str], Stay] = {}
+        # Each stay key already used: its request's fingerprint and its result.
+        self.used: dict[str, tuple[str, Result]] = {}
+        self.records: list[dict[str, Any]] = []
+
+    async def run(self) -> list[StayOutcome]:
+        await self._prefetch()
+        order = sorted(
+            range(len(self.command.stays)),
+            key=lambda i: (self._member_order(self.command.stays[i]), i),
+        )
+        outcomes: dict[int, StayOutcome] = {}
+        for index in order:
+            outcomes[index] = await self._one(index)
+        if self.records:  # the stays' own idempotency records, in one statement
+            await self.session.execute(insert(IdempotencyRecord), self.records)
+        return [outcomes[index] for index in range(len(self.command.stays))]
+
+    async def _prefetch(self) -> None:
+        stays = self.command.stays
+        session = self.session
+        numbers = sorted({stay.member_number for stay in stays})
+        for member in await session.scalars(_MEMBERS, {"numbers": numbers}):
+            self.members[member.member_number] = member
+        codes = sorted({stay.property_code for stay in stays})
+        for hotel in await session.scalars(_PROPERTIES, {"codes": codes}):
+            self.properties[hotel.code] = hotel
+        if self.properties:
+            confirmations = sorted({stay.confirmation_number for stay in stays})
+            found = await session.scalars(
+                _STAYS,
+                {
+                    "property_ids": sorted(h.id for h in self.properties.values()),
+                    "numbers": confirmations,
+                },
+            )
+            for stay in found:
+                self.stays[(stay.property_id, stay.confirmation_number)] = stay
+        keys = sorted({key for key in self.keys if 0 < len(key) <= MAX_KEY_LENGTH})
+        for record in await session.scalars(_KEYS, {"scope": self.scope, "keys": keys}):
+            self.used[record.key] = (record.request_hash, dict(record.result))
+
+    def _member_order(self, stay: RecordStay) -> int:
+        member = self.members.get(stay.member_number)
+        return member.id if member is not None else 0
+
+    async def _one(self, index: int) -> StayOutcome:
+        command = self.command.stays[index]
+        key = self.keys[index]
+        try:
+            result = await self._record(command, key)
+        except BusinessRuleError as error:
+            await self._reload_expired()
+            mistakes = error.errors if isinstance(error, InvalidInput) else [error]
+            return StayOutcome(
+                index, command.confirmation_number, None, None, False, tuple(mistakes)
+            )
+        return StayOutcome(
+            index,
+            command.confirmation_number,
+            result["stay_id"],
+            result["member_id"],
+            command.status is StayStatus.COMPLETED,
+            (),
+        )
+
+    async def _record(self, command: RecordStay, key: str) -> Result:
+        if not 0 < len(key) <= MAX_KEY_LENGTH:
+            raise BusinessRuleError(
+                ErrorCode.INVALID_INPUT,
+                f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.",
+                "idempotencyKey",
+            )
+        digest = fingerprint(command)
+        if key in self.used:
+            stored_digest, result = self.used[key]
+            if stored_digest != digest:
+                raise BusinessRuleError(
+                    ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                    "This idempotency key was already used for a different request.",
+                    "idempotencyKey",
+                )
+            return result  # reported before: its effects are on record already
+        # The property first: a client learns nothing of members at properties not its own.
+        if self.actor.kind is StayActorKind.PROPERTY and not self.actor.is_property(
+            command.property_code
+        ):
+            raise BusinessRuleError(
+                ErrorCode.STAY_CHANGE_NOT_ALLOWED,
+                f"{command.property_code} is not one of this client's properties.",
+                "propertyCode",
+            )
+        member, hotel = await self._member_and_property(command)
+        report = checked_report(self.runtime, command, member, hotel)
+        stored = self.stays.get((hotel.id, report.confirmation_number))
+        async with self.session.begin_nested():
+            stay = await settle_report(
+                self.session, self.runtime, report, member, hotel, stored, self.actor
+            )
+        self.stays[(hotel.id, report.confirmation_number)] = stay
+        result = {"stay_id": stay.id, "member_id": member.id}
+        self.used[key] = (digest, result)
+        self.records.append(
+            {
+                "scope": self.scope,
+                "operation": STAY_OPERATION,
+                "key": key,
+                "request_hash": digest,
+                "result": result,
+                "created_at": self.runtime.now(),
+            }
+        )
+        return result
+
+    async def _member_and_property(self, command: RecordStay) -> tuple[Member, Property]:
+        member = self.members.get(command.member_number)
+        if member is not None and member.merged_into_id is not None:
+            # An old number of a merged member: its survivor, locked (rare; one statement).
+            member = await surviving_member(self.session, member, for_update=True)
+        if member is None:
+            raise BusinessRuleError(
+                ErrorCode.MEMBER_NOT_FOUND, f"No member {command.member_number}.", "memberNumber"
+            )
+        hotel = self.properties.get(command.property_code)
+        if hotel is None:
+            raise BusinessRuleError(
+                ErrorCode.PROPERTY_NOT_FOUND,
+                f"No property {command.property_code}.",
+                "propertyCode",
+            )
+        return member, hotel
+
+    async def _reload_expired(self) -> None:
+        """A savepoint rolled back expires what it changed; the rows the batch holds are
+        read again before the next stay uses them (an expired attribute cannot be loaded
+        lazily in async code)."""
+        for row in _held(self.members.values(), self.stays.values()):
+            if instance_state(row).expired_attributes:
+                await self.session.refresh(row)
+
+
+def _held(*groups: Iterable[Member | Stay]) -> Iterable[Member | Stay]:
+    for group in groups:
+        yield from group
+
+
+def _stored_outcome(outcome: StayOutcome) -> dict[str, Any]:
+    return {
+        "index": outcome.index,
+        "confirmation_number": outcome.confirmation_number,
+        "stay_id": outcome.stay_id,
+        "member_id": outcome.member_id,
+        "completed": outcome.completed,
+        "errors": [
+            {"code": e.code.value, "field": e.field, "message": e.message} for e in outcome.errors
+        ],
+    }
+
+
+def _outcome(row: dict[str, Any]) -> StayOutcome:
+    return StayOutcome(
+        index=row["index"],
+        confirmation_number=row["confirmation_number"],
+        stay_id=row["stay_id"],
+        member_id=row["member_id"],
+        completed=row["completed"],
+        errors=tuple(
+            BusinessRuleError(ErrorCode(e["code"]), e["message"], e["field"]) for e in row["errors"]
+        ),
+    )
