@@ -75,6 +75,7 @@ async def a_busy_guest(client: GraphQLClient, runtime: Runtime) -> str:
         for n in range(ROWS):
             await outbox.enqueue(
                 session,
+                runtime.connectors,
                 partner="PMS",
                 operation="pms.room_guarantee",
                 payload={
