@@ -1,5 +1,5 @@
-"""Object types of the privileges sent to partners: room guarantees, donations and miles
-transfers, each with the state its partner left it in."""
+"""Object types of privileges: award stays, and those sent to partners (room guarantees,
+donations and miles transfers, each with the state its partner left it in)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import datetime as dt
 import strawberry
 from strawberry import relay
 
+from staytier.api.graphql.context import Context
+from staytier.domain.stays import StayStatus
+from staytier.services import award_stays
 from staytier.store import models
 
 
@@ -106,3 +109,59 @@ class DonationReportLine:
     confirmed_points: int
     pending_points: int
     refunded_points: int
+
+
+@strawberry.type
+class AwardNight:
+    night_of: dt.date
+    season: str | None = strawberry.field(description="PEAK, OFF_PEAK or null (standard).")
+    price: int
+    free: bool
+
+
+@strawberry.type(description="What an award stay costs, night by night.")
+class AwardQuote:
+    property_code: str
+    category: int
+    points: int
+    free_nights: int
+    nights: list[AwardNight]
+
+
+@strawberry.type(description="A stay paid with points or a free-night certificate.")
+class AwardStay:
+    confirmation_number: str
+    property_code: str
+    property_name: str
+    status: StayStatus
+    arrival_date: dt.date
+    departure_date: dt.date
+    nights: int
+    points: int
+    free_nights: int
+    paid_with_certificate: int | None = strawberry.field(
+        description="The certificate's number, when a certificate paid for it."
+    )
+    refunded: bool
+
+
+async def load_award_stay(context: Context, stay_id: int) -> AwardStay:
+    async with context.runtime.db.reading() as session:
+        stay = await session.get(models.Stay, stay_id)
+        assert stay is not None
+        hotel = await session.get(models.Property, stay.property_id)
+        award = await award_stays.award_of(session, stay_id)
+    assert hotel is not None and award is not None
+    return AwardStay(
+        confirmation_number=stay.confirmation_number,
+        property_code=hotel.code,
+        property_name=hotel.name,
+        status=StayStatus(stay.status),
+        arrival_date=stay.arrival_date,
+        departure_date=stay.departure_date,
+        nights=award.nights,
+        points=award.points,
+        free_nights=award.free_nights,
+        paid_with_certificate=award.certificate_id,
+        refunded=award.cancelled_at is not None,
+    )

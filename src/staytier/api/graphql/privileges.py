@@ -24,12 +24,22 @@ from staytier.api.graphql.permissions import (
     ServiceReaders,
     StaffOnly,
 )
+from staytier.api.graphql.privilege_inputs import (
+    CancelAwardStayInput,
+    ChooseAnnualChoiceBenefitInput,
+    ChooseWelcomeGiftInput,
+    PostGoodwillPointsInput,
+    PostPointsAdjustmentInput,
+    RecordBenefitUsageInput,
+    RedeemAwardStayInput,
+    RedeemCertificateInput,
+)
+from staytier.api.graphql.privilege_types import AwardNight, AwardQuote, AwardStay, load_award_stay
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest, LedgerEntry
 from staytier.domain.access import Role
 from staytier.domain.awards import price_award_stay
-from staytier.domain.stays import StayStatus
-from staytier.services import award_stays, benefit_usage, goodwill, redemptions
+from staytier.services import benefit_usage, goodwill, redemptions
 from staytier.services.idempotency import Result
 from staytier.store import models
 from staytier.store.queries import property_by_code
@@ -54,62 +64,6 @@ class BrandReports(RolePermission):
 def actor_of(context: Context) -> str:
     """Who is acting, as recorded on benefit usage: the signed-in client or guest."""
     return context.principal.client_id
-
-
-@strawberry.type
-class AwardNight:
-    night_of: dt.date
-    season: str | None = strawberry.field(description="PEAK, OFF_PEAK or null (standard).")
-    price: int
-    free: bool
-
-
-@strawberry.type(description="What an award stay costs, night by night.")
-class AwardQuote:
-    property_code: str
-    category: int
-    points: int
-    free_nights: int
-    nights: list[AwardNight]
-
-
-@strawberry.type(description="A stay paid with points or a free-night certificate.")
-class AwardStay:
-    confirmation_number: str
-    property_code: str
-    property_name: str
-    status: StayStatus
-    arrival_date: dt.date
-    departure_date: dt.date
-    nights: int
-    points: int
-    free_nights: int
-    paid_with_certificate: int | None = strawberry.field(
-        description="The certificate's number, when a certificate paid for it."
-    )
-    refunded: bool
-
-
-async def load_award_stay(context: Context, stay_id: int) -> AwardStay:
-    async with context.runtime.db.reading() as session:
-        stay = await session.get(models.Stay, stay_id)
-        assert stay is not None
-        hotel = await session.get(models.Property, stay.property_id)
-        award = await award_stays.award_of(session, stay_id)
-    assert hotel is not None and award is not None
-    return AwardStay(
-        confirmation_number=stay.confirmation_number,
-        property_code=hotel.code,
-        property_name=hotel.name,
-        status=StayStatus(stay.status),
-        arrival_date=stay.arrival_date,
-        departure_date=stay.departure_date,
-        nights=award.nights,
-        points=award.points,
-        free_nights=award.free_nights,
-        paid_with_certificate=award.certificate_id,
-        refunded=award.cancelled_at is not None,
-    )
 
 
 @strawberry.type
@@ -181,87 +135,6 @@ async def posting_outcome(
     return LedgerPostingPayload(
         entry=LedgerEntry.of(entry), guest=await load_guest(context, result["member_id"])
     )
-
-
-@strawberry.input
-class RedeemAwardStayInput:
-    idempotency_key: str
-    member_number: str
-    property_code: str
-    arrival_date: dt.date
-    departure_date: dt.date
-    guest_approval: str | None = strawberry.field(
-        default=None,
-        description="The guest's approval code (requestGuestApproval); required when staff "
-        "spend for the guest, ignored for the signed-in guest.",
-    )
-
-
-@strawberry.input
-class CancelAwardStayInput:
-    idempotency_key: str
-    member_number: str
-    property_code: str
-    confirmation_number: str
-    reason: str = "cancelled by the guest"
-
-
-@strawberry.input
-class RedeemCertificateInput:
-    idempotency_key: str
-    member_number: str
-    certificate_id: int = strawberry.field(description="The certificate's number.")
-    property_code: str
-    arrival_date: dt.date = strawberry.field(description="The one night it pays for.")
-    guest_approval: str | None = strawberry.field(
-        default=None,
-        description="The guest's approval code (requestGuestApproval); required when staff "
-        "spend for the guest, ignored for the signed-in guest.",
-    )
-
-
-@strawberry.input
-class ChooseWelcomeGiftInput:
-    idempotency_key: str
-    member_number: str
-    property_code: str
-    confirmation_number: str
-    option: str = strawberry.field(description="One of the benefit's options, e.g. POINTS.")
-
-
-@strawberry.input
-class ChooseAnnualChoiceBenefitInput:
-    idempotency_key: str
-    member_number: str
-    option: str = strawberry.field(description="e.g. SUITE_NIGHT_UPGRADES or GIFT.")
-
-
-@strawberry.input
-class RecordBenefitUsageInput:
-    idempotency_key: str
-    member_number: str
-    benefit_code: str = strawberry.field(description="e.g. LATE_CHECKOUT, LOUNGE_ACCESS.")
-    property_code: str
-    confirmation_number: str
-
-
-@strawberry.input
-class PostGoodwillPointsInput:
-    idempotency_key: str
-    member_number: str
-    points: int
-    reason_code: str = strawberry.field(description="One of the program's goodwill reasons.")
-    author: str = strawberry.field(description="Who gives the points (staff name or id).")
-    note: str = ""
-
-
-@strawberry.input
-class PostPointsAdjustmentInput:
-    idempotency_key: str
-    member_number: str
-    points: int = strawberry.field(description="Positive or negative; never below zero.")
-    reason: str
-    author: str
 
 
 def code_of(text: str) -> str:
