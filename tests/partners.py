@@ -128,7 +128,7 @@ async def donate(runtime: Runtime, member_number: str, points: int) -> int:
     donated = await donate_points(runtime, command, spender=Spender.MEMBER)
     async with runtime.db.reading() as session:
         request_id = await session.scalar(
-            select(Donation.partner_request_id).where(Donation.id == donated["donation_id"])
+            select(Donation.partner_request_id).where(Donation.id == donated.donation.id)
         )
     assert request_id is not None
     return int(request_id)

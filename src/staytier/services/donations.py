@@ -17,7 +17,7 @@ from staytier.domain.guest_approvals import Spender, donation_terms
 from staytier.domain.points import LedgerKind
 from staytier.services import outbox
 from staytier.services.guest_approvals import approve_spending, counting_refusals
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import Result, run_once_as
 from staytier.services.ledger import post_entry
 from staytier.services.members import member_for_update
 from staytier.services.partners import Partner, PartnerKind
@@ -27,6 +27,23 @@ from staytier.store.models import Donation, Member, MilesTransfer
 
 OPERATION = "charity.donate"
 PENDING, CONFIRMED, REFUNDED = "PENDING", "CONFIRMED", "REFUNDED"
+
+
+@dataclass(frozen=True)
+class Donated:
+    """What a donation did: the donation as written and its member's id."""
+
+    donation: Donation
+    member_id: int
+
+    def receipt(self) -> Result:
+        return {"donation_id": self.donation.id, "member_id": self.member_id}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> Donated:
+        donation = await session.get(Donation, receipt["donation_id"])
+        assert donation is not None
+        return Donated(donation, receipt["member_id"])
 
 
 @dataclass(frozen=True)
@@ -54,11 +71,11 @@ def partner_of_kind(runtime: Runtime, code: str, kind: PartnerKind, field: str) 
 
 async def donate_points(
     runtime: Runtime, command: DonatePoints, *, spender: Spender, scope: str = ""
-) -> Result:
+) -> Donated:
     """Debits the donation and writes its request to the charity in one transaction. Staff
     need the guest's approval of these points to this charity."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Donated:
         charity = partner_of_kind(runtime, command.charity, PartnerKind.CHARITY, "charity")
         mistake = donation_mistake(
             command.points, charity.minimum_points or 1, charity.step_points or 0
@@ -103,16 +120,18 @@ async def donate_points(
                 "points": command.points,
             },
         )
-        return {"donation_id": donation.id, "member_id": member.id}
+        return Donated(donation, member.id)
 
     return await counting_refusals(
         runtime,
-        run_once(
+        run_once_as(
             runtime,
             operation="donatePoints",
             key=command.idempotency_key,
             request=command,
             work=work,
+            receipt=Donated.receipt,
+            replay=Donated.replay,
             scope=scope,
         ),
     )

@@ -25,6 +25,7 @@ import hmac
 import secrets
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,7 +42,6 @@ from staytier.domain.guest_approvals import (
 )
 from staytier.program.model import GuestApprovalRules
 from staytier.services import audit
-from staytier.services.idempotency import Result
 from staytier.services.runtime import Runtime
 from staytier.store.models import GuestApproval, Member
 from staytier.store.queries import member_by_number
@@ -56,6 +56,9 @@ class IssuedApproval:
     expires_at: dt.datetime
     code: str | None
     mailed: bool
+
+
+T = TypeVar("T")
 
 
 class ApprovalRefused(BusinessRuleError):
@@ -224,7 +227,7 @@ async def approve_spending(
     )
 
 
-async def counting_refusals(runtime: Runtime, call: Awaitable[Result]) -> Result:
+async def counting_refusals(runtime: Runtime, call: Awaitable[T]) -> T:
     """Runs a spending; if the code was refused, counts a wrong try on the member's open
     codes (committed on its own) before the refusal reaches the caller."""
     try:

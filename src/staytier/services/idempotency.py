@@ -90,10 +90,43 @@ async def run_once(
     work: Callable[[AsyncSession], Awaitable[Result]],
     scope: str = "",
 ) -> Result:
-    """Runs ``work`` in one transaction, at most once per ``(scope, operation, key)``.
+    """Runs ``work`` in one transaction, at most once per ``(scope, operation, key)``; a
+    retry gets the stored result back as it was first returned."""
 
-    Without a key the work simply runs. A unique-constraint race (two first requests for the
-    same natural key) rolls the transaction back and tries again from the start.
+    async def stored(_session: AsyncSession, result: Result) -> Result:
+        return dict(result)
+
+    return await run_once_as(
+        runtime,
+        operation=operation,
+        key=key,
+        request=request,
+        work=work,
+        receipt=dict,
+        replay=stored,
+        scope=scope,
+    )
+
+
+async def run_once_as(
+    runtime: Runtime,
+    *,
+    operation: str,
+    key: str | None,
+    request: object,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    receipt: Callable[[T], Result],
+    replay: Callable[[AsyncSession, Result], Awaitable[T]],
+    scope: str = "",
+) -> T:
+    """Runs ``work`` in one transaction, at most once per ``(scope, operation, key)``, for a
+    service that returns a typed result.
+
+    The first run stores ``receipt(result)`` (the ids a retry needs, as JSON) with its
+    effects; a retry with the same key and request calls ``replay`` with that receipt, in a
+    transaction of its own, to build the typed result again from what is stored now. Without
+    a key the work simply runs. A unique-constraint race (two first requests for the same
+    natural key) rolls the transaction back and tries again from the start.
     """
     if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
         raise BusinessRuleError(
@@ -115,7 +148,7 @@ async def run_once(
                                 "This idempotency key was already used for a different request.",
                                 "idempotencyKey",
                             )
-                        return dict(stored.result)
+                        return await replay(session, stored.result)
                 result = await work(session)
                 if key is not None:
                     session.add(
@@ -124,7 +157,7 @@ async def run_once(
                             operation=operation,
                             key=key,
                             request_hash=digest,
-                            result=result,
+                            result=receipt(result),
                             created_at=runtime.now(),
                         )
                     )

@@ -33,9 +33,10 @@ from staytier.store.models import Property as PropertyRow
 from staytier.store.models import Stay as StayRow
 
 ZERO = Decimal(0)
+T = TypeVar("T")
 
 
-async def attempt(call: Awaitable[Result]) -> tuple[Result | None, list[UserError]]:
+async def attempt(call: Awaitable[T]) -> tuple[T | None, list[UserError]]:
     """Runs a service call; a business refusal becomes userErrors, anything else propagates."""
     try:
         return await call, []

@@ -122,15 +122,12 @@ async def guarantee_outcome(
 
 
 async def donation_outcome(
-    context: Context, result: Result | None, errors: list[UserError]
+    context: Context, result: donations.Donated | None, errors: list[UserError]
 ) -> DonatePointsPayload:
     if result is None:
         return DonatePointsPayload(user_errors=errors)
-    async with context.runtime.db.reading() as session:
-        row = await session.get(models.Donation, result["donation_id"])
-    assert row is not None
     return DonatePointsPayload(
-        donation=Donation.of(row), guest=await load_guest(context, result["member_id"])
+        donation=Donation.of(result.donation), guest=await load_guest(context, result.member_id)
     )
 
 
