@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from staytier.domain.activity import activity_credit
+from staytier.domain.activity import ActivityCredit, activity_credit
 from staytier.domain.bounds import activity_points_mistake, amount_mistake, date_mistake
 from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
@@ -17,12 +17,13 @@ from staytier.domain.points import LedgerKind
 from staytier.domain.promotions import PromotionEvent
 from staytier.domain.stays import usd
 from staytier.domain.tiers import YearTotals
+from staytier.program.model import ActivityRule, ProgramVersion
 from staytier.services.crediting import post_credit
 from staytier.services.idempotency import Result, run_once
 from staytier.services.members import member_for_update, require_guest_name
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
-from staytier.store.models import Activity
+from staytier.store.models import Activity, Member
 from staytier.store.queries import status_periods
 
 
@@ -55,49 +56,7 @@ async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: s
         member = await member_for_update(session, command.member_number)
         require_guest_name(member, command.guest_last_name, command.guest_first_name)
         rules = runtime.rules_on(command.occurred_on)
-        rule = rules.activity_rule(command.source, command.kind)
-        mistakes: list[BusinessRuleError] = []
-        if rule is None:
-            mistakes.append(
-                BusinessRuleError(
-                    ErrorCode.UNKNOWN_ACTIVITY,
-                    f"The program credits no activity {command.source}/{command.kind}.",
-                    "kind",
-                )
-            )
-        wrong_amount = amount_mistake(command.amount, "amount", "The amount")
-        if wrong_amount is not None:
-            mistakes.append(wrong_amount)
-        # Activity is reported once it happened; a day of slack for partners ahead of UTC.
-        wrong_date = date_mistake(
-            command.occurred_on,
-            "occurredOn",
-            starts_on=runtime.program.starts_on,
-            today=runtime.today() + dt.timedelta(days=1),
-            limits=rules.limits,
-            not_after_today=True,
-        )
-        if wrong_date is not None:
-            mistakes.append(wrong_date)
-        if command.points < 0:
-            mistakes.append(
-                BusinessRuleError(
-                    ErrorCode.INVALID_AMOUNT, "Points must not be negative.", "points"
-                )
-            )
-        mistakes += too_long(("reference", command.reference, 100))
-        rate = runtime.rates.usd_per_unit(command.currency, command.occurred_on)
-        if rate is None:
-            mistakes.append(
-                BusinessRuleError(
-                    ErrorCode.UNKNOWN_CURRENCY,
-                    f"No exchange rate is known for {command.currency!r}.",
-                    "currency",
-                )
-            )
-        if mistakes:
-            raise InvalidInput(mistakes)
-        assert rule is not None and rate is not None
+        rule, rate = _checked(runtime, rules, command)
         year = qualification_year(command.occurred_on, rules.qualification.year_start_month)
         amount_usd = usd(command.amount, rate)
         before_amount, before_count = await _year_so_far(
@@ -127,31 +86,7 @@ async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: s
         )
         session.add(activity)
         await session.flush()
-        label = command.description or rule.description or f"{rule.source} {rule.kind}"
-        held = tier_code_held(
-            await status_periods(session, member.id), command.occurred_on, rules.base_tier.code
-        )
-        event = PromotionEvent(
-            on=command.occurred_on,
-            tier_code=held,
-            eligible_usd=amount_usd,
-            activity_source=rule.source,
-            activity_kind=rule.kind,
-        )
-        await post_credit(
-            session,
-            runtime,
-            member,
-            kind="ACTIVITY",
-            on=command.occurred_on,
-            activity_id=activity.id,
-            years={year: YearTotals(credit.nights, credit.stays, credit.base_points)},
-            entries=[(LedgerKind(rule.ledger_kind), credit.points, label)],
-            detail={"source": rule.source, "kind": rule.kind, "amount_usd": str(amount_usd)},
-            field="amount",
-            promotion_event=event,
-            promotion_label=label,
-        )
+        await _credit(session, runtime, member, activity, command, rule, credit)
         return {"activity_id": activity.id, "member_id": member.id}
 
     return await run_once(
@@ -161,6 +96,91 @@ async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: s
         request=command,
         work=work,
         scope=scope,
+    )
+
+
+def _checked(
+    runtime: Runtime, rules: ProgramVersion, command: RecordActivity
+) -> tuple[ActivityRule, Decimal]:
+    """The program's rule for the activity and its currency's rate in USD; every mistake of
+    the command at once (InvalidInput) otherwise."""
+    rule = rules.activity_rule(command.source, command.kind)
+    mistakes: list[BusinessRuleError] = []
+    if rule is None:
+        mistakes.append(
+            BusinessRuleError(
+                ErrorCode.UNKNOWN_ACTIVITY,
+                f"The program credits no activity {command.source}/{command.kind}.",
+                "kind",
+            )
+        )
+    wrong_amount = amount_mistake(command.amount, "amount", "The amount")
+    # Activity is reported once it happened; a day of slack for partners ahead of UTC.
+    wrong_date = date_mistake(
+        command.occurred_on,
+        "occurredOn",
+        starts_on=runtime.program.starts_on,
+        today=runtime.today() + dt.timedelta(days=1),
+        limits=rules.limits,
+        not_after_today=True,
+    )
+    mistakes += [wrong for wrong in (wrong_amount, wrong_date) if wrong is not None]
+    if command.points < 0:
+        mistakes.append(
+            BusinessRuleError(ErrorCode.INVALID_AMOUNT, "Points must not be negative.", "points")
+        )
+    mistakes += too_long(("reference", command.reference, 100))
+    rate = runtime.rates.usd_per_unit(command.currency, command.occurred_on)
+    if rate is None:
+        mistakes.append(
+            BusinessRuleError(
+                ErrorCode.UNKNOWN_CURRENCY,
+                f"No exchange rate is known for {command.currency!r}.",
+                "currency",
+            )
+        )
+    if mistakes:
+        raise InvalidInput(mistakes)
+    assert rule is not None and rate is not None
+    return rule, rate
+
+
+async def _credit(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    activity: Activity,
+    command: RecordActivity,
+    rule: ActivityRule,
+    credit: ActivityCredit,
+) -> None:
+    """Posts the activity's credit: its ledger entry, its qualifying totals and what a
+    promotion adds for it."""
+    label = command.description or rule.description or f"{rule.source} {rule.kind}"
+    base_tier = runtime.rules_on(command.occurred_on).base_tier.code
+    held = tier_code_held(await status_periods(session, member.id), command.occurred_on, base_tier)
+    event = PromotionEvent(
+        on=command.occurred_on,
+        tier_code=held,
+        eligible_usd=activity.amount_usd,
+        activity_source=rule.source,
+        activity_kind=rule.kind,
+    )
+    await post_credit(
+        session,
+        runtime,
+        member,
+        kind="ACTIVITY",
+        on=command.occurred_on,
+        activity_id=activity.id,
+        years={
+            activity.qualification_year: YearTotals(credit.nights, credit.stays, credit.base_points)
+        },
+        entries=[(LedgerKind(rule.ledger_kind), credit.points, label)],
+        detail={"source": rule.source, "kind": rule.kind, "amount_usd": str(activity.amount_usd)},
+        field="amount",
+        promotion_event=event,
+        promotion_label=label,
     )
 
 
