@@ -99,13 +99,8 @@ def _money(amount: Decimal) -> str:
     return f"{amount:,.2f}"
 
 
-def render(report: ProgramReport, program_name: str) -> str:
-    """The page: headline figures, four charts, and the tables behind them."""
-    period = report.period
-    tiers = [line.code for line in report.tiers]
-    months = [month.month.strftime("%Y-%m") for month in report.months]
-    where = f" at {escape(period.property_code)}" if period.property_code else ""
-    headline = [
+def _headline(report: ProgramReport) -> list[tuple[str, str]]:
+    return [
         ("Members", f"{report.members:,}"),
         ("Active rate", f"{report.active_rate:.1%}"),
         ("Points outstanding", f"{report.outstanding:,}"),
@@ -113,7 +108,12 @@ def render(report: ProgramReport, program_name: str) -> str:
         ("Liability", f"{_money(report.liability)} {report.currency}"),
         ("Member revenue", f"{_money(report.total('member_revenue'))} {report.currency}"),
     ]
-    charts = [
+
+
+def _charts(report: ProgramReport) -> list[str]:
+    tiers = [line.code for line in report.tiers]
+    months = [month.month.strftime("%Y-%m") for month in report.months]
+    return [
         bar_chart(
             "Members by tier at the period end, and their movements",
             tiers,
@@ -151,7 +151,10 @@ def render(report: ProgramReport, program_name: str) -> str:
             },
         ),
     ]
-    rows = "".join(
+
+
+def _tier_rows(report: ProgramReport) -> str:
+    return "".join(
         f"<tr><td>{escape(line.name)}</td><td>{line.members:,}</td><td>{line.active_rate:.1%}"
         f"</td><td>{line.new_members:,}</td><td>{line.upgraded:,}</td>"
         f"<td>{line.soft_landed:,}</td><td>{line.lapsed:,}</td>"
@@ -160,14 +163,25 @@ def render(report: ProgramReport, program_name: str) -> str:
         f"<td>{line.cost_to_revenue:.1%}</td></tr>"
         for line in report.tiers
     )
-    cohorts = "".join(
+
+
+def _cohort_rows(report: ProgramReport) -> str:
+    return "".join(
         f"<tr><td>{c.cohort.month:%Y-%m}</td><td>{c.cohort.issued:,}</td>"
         f"<td>{c.cohort.redeemed:,}</td><td>{c.cohort.expired:,}</td>"
         f"<td>{c.cohort.reversed:,}</td><td>{c.cohort.outstanding:,}</td>"
         f"<td>{c.projected_breakage:.1%}</td></tr>"
         for c in report.cohorts
     )
-    figures = "".join(f"<div><b>{escape(k)}</b><br>{escape(v)}</div>" for k, v in headline)
+
+
+def render(report: ProgramReport, program_name: str) -> str:
+    """The page: headline figures, four charts, and the tables behind them."""
+    period = report.period
+    where = f" at {escape(period.property_code)}" if period.property_code else ""
+    figures = "".join(f"<div><b>{escape(k)}</b><br>{escape(v)}</div>" for k, v in _headline(report))
+    charts = _charts(report)
+    rows, cohorts = _tier_rows(report), _cohort_rows(report)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{escape(program_name)}: program report {period.start} to {period.end}</title>
