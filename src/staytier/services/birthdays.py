@@ -92,13 +92,12 @@ async def credit_birthdays(
     )
 
 
-async def _credit(
-    session: AsyncSession,
-    runtime: Runtime,
-    first: dt.date,
-    last: dt.date,
-    progress: Callable[[int, int], None] | None = None,
-) -> BirthdaySummary:
+async def _birthdays_between(
+    session: AsyncSession, first: dt.date, last: dt.date
+) -> dict[int, dt.date]:
+    """The members whose birthday falls on a local day between ``first`` and ``last`` in
+    their own time zone, each with that day; a birthday before the date was recorded or the
+    member enrolled does not count."""
     birthday = SpecialDate.kind == SpecialDateKind.BIRTHDAY.value
     zones = await session.scalars(
         select(Member.time_zone)
@@ -121,6 +120,17 @@ async def _credit(
             falls_on = max(d for d in days if occurrence(month, day, d.year) == d)
             if falls_on >= max(recorded_on, enrolled_on):
                 due[member_id] = falls_on
+    return due
+
+
+async def _credit(
+    session: AsyncSession,
+    runtime: Runtime,
+    first: dt.date,
+    last: dt.date,
+    progress: Callable[[int, int], None] | None = None,
+) -> BirthdaySummary:
+    due = await _birthdays_between(session, first, last)
     if not due:
         return BirthdaySummary()
     credited = set(
