@@ -10,17 +10,19 @@ complaints, all keyed by the page's member ids. Privileges come from the one ben
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.benefits import GrantedBenefit, benefits_for
+from staytier.domain.complaints import recent_cutoff
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.stays import StayStatus
 from staytier.domain.tiers import held_period
+from staytier.program.engagement import ComplaintRules
 from staytier.program.model import Tier
-from staytier.services.complaints import ArrivalComplaint, complaints_on_arrival
 from staytier.services.profile_views import (
     latest_staff_notes,
     preferences_by_member,
@@ -29,6 +31,7 @@ from staytier.services.profile_views import (
 from staytier.services.runtime import Runtime
 from staytier.services.visibility import serving_stay
 from staytier.store.models import (
+    Complaint,
     Member,
     Preference,
     Property,
@@ -92,19 +95,9 @@ async def arrivals_page(
             raise BusinessRuleError(
                 ErrorCode.PROPERTY_NOT_FOUND, f"No property {property_code}.", "propertyCode"
             )
-        query = (
-            select(Stay, Member)
-            .join(Member, Member.id == Stay.member_id)
-            .where(
-                Stay.property_id == hotel.id,
-                Stay.arrival_date == day,
-                Stay.status == StayStatus.BOOKED.value,
-                serving_stay(runtime) if serving_window else true(),
-            )
+        page = await _booked(
+            session, runtime, hotel, day, first=first, after_id=after_id, serving=serving_window
         )
-        if after_id is not None:
-            query = query.where(Stay.id > after_id)
-        page = list(await session.execute(query.order_by(Stay.id).limit(first + 1)))
         if not page:
             return ArrivalsPage(hotel, [])
         ids = {member.id for _, member in page}
@@ -145,6 +138,33 @@ async def arrivals_page(
     return ArrivalsPage(hotel, arrivals)
 
 
+async def _booked(
+    session: AsyncSession,
+    runtime: Runtime,
+    hotel: Property,
+    day: dt.date,
+    *,
+    first: int,
+    after_id: int | None,
+    serving: bool,
+) -> list[tuple[Stay, Member]]:
+    """The page of booked stays arriving on ``day``, with their members, by stay id."""
+    query = (
+        select(Stay, Member)
+        .join(Member, Member.id == Stay.member_id)
+        .where(
+            Stay.property_id == hotel.id,
+            Stay.arrival_date == day,
+            Stay.status == StayStatus.BOOKED.value,
+            serving_stay(runtime) if serving else true(),
+        )
+    )
+    if after_id is not None:
+        query = query.where(Stay.id > after_id)
+    rows = await session.execute(query.order_by(Stay.id).limit(first + 1))
+    return [(stay, member) for stay, member in rows]
+
+
 async def _earlier_stays(
     session: AsyncSession, hotel: Property, member_ids: set[int], day: dt.date
 ) -> dict[int, int]:
@@ -160,3 +180,31 @@ async def _earlier_stays(
         .group_by(Stay.member_id)
     )
     return {member_id: int(count) for member_id, count in rows}
+
+
+@dataclass(frozen=True)
+class ArrivalComplaint:
+    """What an arrival shows of a complaint: its category, and whether it is still open."""
+
+    category: str
+    open: bool
+
+
+async def complaints_on_arrival(
+    session: AsyncSession, rules: ComplaintRules, member_ids: set[int], arrival: dt.date
+) -> dict[int, list[ArrivalComplaint]]:
+    """Each member's open complaints and those resolved within ``recent_days`` before
+    ``arrival``, oldest first: one statement for the page."""
+    cutoff = dt.datetime.combine(recent_cutoff(rules, arrival), dt.time(), dt.UTC)
+    rows = await session.execute(
+        select(Complaint.member_id, Complaint.category, Complaint.resolved_at)
+        .where(
+            Complaint.member_id.in_(member_ids),
+            or_(Complaint.resolved_at.is_(None), Complaint.resolved_at >= cutoff),
+        )
+        .order_by(Complaint.id)
+    )
+    found: dict[int, list[ArrivalComplaint]] = defaultdict(list)
+    for member_id, category, resolved_at in rows:
+        found[member_id].append(ArrivalComplaint(category=category, open=resolved_at is None))
+    return found

@@ -66,41 +66,51 @@ async def judge_challenges(
         )
     )
     for challenge in open_:
-        nights = await _challenge_nights(session, member, challenge)
-        if nights < challenge.nights_required:
-            continue
-        rules = runtime.rules_on(on)
-        tier = rules.tier(challenge.tier_code)
-        if tier is None:
-            continue
-        year = qualification_year(on, rules.qualification.year_start_month)
-        through = status_valid_through(year, rules)
-        earned = StatusPeriod(
-            member_id=member.id,
-            tier_code=tier.code,
-            rank=tier.rank,
-            qualification_year=year,
-            valid_from=min(on, local_date(runtime.clock, member.time_zone)),
-            valid_through=through,
-            cause=CHALLENGE_MET,
-            detail=f"Challenge met: {challenge.nights_required} nights by {on.isoformat()}",
-            created_at=runtime.now(),
-        )
-        session.add(earned)
-        await session.flush()
-        challenge.state = GrantState.MET.value
-        challenge.settled_at = runtime.now()
-        challenge.earned_period_id = earned.id
-        audit.record(
-            session,
-            at=runtime.now(),
-            subject="tier",
-            action=CHALLENGE_MET,
-            member_id=member.id,
-            subject_key=member.member_number,
-            after={"tier": tier.code, "through": through.isoformat()},
-        )
+        if await _challenge_nights(session, member, challenge) >= challenge.nights_required:
+            await _meet(session, runtime, member, challenge, on)
     await session.flush()
+
+
+async def _meet(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    challenge: StatusGrant,
+    on: dt.date,
+) -> None:
+    """The challenge's nights are reached on ``on``: its tier becomes earned status, valid
+    like status qualified for in ``on``'s qualification year, and the challenge is met."""
+    rules = runtime.rules_on(on)
+    tier = rules.tier(challenge.tier_code)
+    if tier is None:
+        return
+    year = qualification_year(on, rules.qualification.year_start_month)
+    through = status_valid_through(year, rules)
+    earned = StatusPeriod(
+        member_id=member.id,
+        tier_code=tier.code,
+        rank=tier.rank,
+        qualification_year=year,
+        valid_from=min(on, local_date(runtime.clock, member.time_zone)),
+        valid_through=through,
+        cause=CHALLENGE_MET,
+        detail=f"Challenge met: {challenge.nights_required} nights by {on.isoformat()}",
+        created_at=runtime.now(),
+    )
+    session.add(earned)
+    await session.flush()
+    challenge.state = GrantState.MET.value
+    challenge.settled_at = runtime.now()
+    challenge.earned_period_id = earned.id
+    audit.record(
+        session,
+        at=runtime.now(),
+        subject="tier",
+        action=CHALLENGE_MET,
+        member_id=member.id,
+        subject_key=member.member_number,
+        after={"tier": tier.code, "through": through.isoformat()},
+    )
 
 
 async def _challenge_nights(session: AsyncSession, member: Member, challenge: StatusGrant) -> int:

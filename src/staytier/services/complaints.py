@@ -9,11 +9,9 @@ the answer an unknown one gets, so its existence is not revealed.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
@@ -23,7 +21,6 @@ from staytier.domain.complaints import (
     Severity,
     complaint_mistakes,
     goodwill_allowance,
-    recent_cutoff,
 )
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
 from staytier.program.engagement import ComplaintRules, RecoveryBenefit
@@ -153,48 +150,10 @@ async def resolve_complaint(
     """Resolves an open complaint with the resolution given and, optionally, goodwill points
     posted through the goodwill rules (the reason's limit, and the role's allowance from
     ``complaints.goodwill_allowance``). Returns ``{"complaint_id", "member_id"}``."""
-    mistakes = [
-        BusinessRuleError(ErrorCode.INVALID_INPUT, f"Give the {field}.", field)
-        for field, value in (("resolution", command.resolution), ("author", command.author))
-        if not value.strip()
-    ]
-    mistakes.extend(
-        too_long(
-            ("resolution", command.resolution, DESCRIPTION_LIMIT),
-            ("author", command.author, NAME_LIMIT),
-        )
-    )
-    if command.goodwill_points < 0:
-        mistakes.append(
-            BusinessRuleError(
-                ErrorCode.INVALID_AMOUNT, "Goodwill is a positive amount.", "goodwillPoints"
-            )
-        )
-    if mistakes:
-        raise InvalidInput(mistakes)
+    _check_resolution(command)
 
     async def work(session: AsyncSession) -> Result:
-        found = (
-            await session.execute(
-                select(Complaint, Property)
-                .join(Property, Property.id == Complaint.property_id)
-                .where(Complaint.id == command.complaint_number)
-                .with_for_update(of=Complaint)
-            )
-        ).first()
-        if found is None or not _serves(properties, found[1].code):
-            raise BusinessRuleError(
-                ErrorCode.COMPLAINT_NOT_FOUND,
-                f"No complaint {command.complaint_number}.",
-                "complaintNumber",
-            )
-        complaint = found[0]
-        if complaint.resolved_at is not None:
-            raise BusinessRuleError(
-                ErrorCode.COMPLAINT_ALREADY_RESOLVED,
-                f"Complaint {complaint.id} was resolved on {complaint.resolved_at:%Y-%m-%d}.",
-                "complaintNumber",
-            )
+        complaint = await _open_complaint(session, command.complaint_number, properties)
         now = runtime.now()
         if command.goodwill_points or command.goodwill_benefit:
             await _goodwill(session, runtime, complaint, command, role)
@@ -224,6 +183,57 @@ async def resolve_complaint(
         work=work,
         scope=scope,
     )
+
+
+def _check_resolution(command: ResolveComplaint) -> None:
+    """Every mistake of a resolution at once (InvalidInput), before any reading."""
+    mistakes = [
+        BusinessRuleError(ErrorCode.INVALID_INPUT, f"Give the {field}.", field)
+        for field, value in (("resolution", command.resolution), ("author", command.author))
+        if not value.strip()
+    ]
+    mistakes.extend(
+        too_long(
+            ("resolution", command.resolution, DESCRIPTION_LIMIT),
+            ("author", command.author, NAME_LIMIT),
+        )
+    )
+    if command.goodwill_points < 0:
+        mistakes.append(
+            BusinessRuleError(
+                ErrorCode.INVALID_AMOUNT, "Goodwill is a positive amount.", "goodwillPoints"
+            )
+        )
+    if mistakes:
+        raise InvalidInput(mistakes)
+
+
+async def _open_complaint(
+    session: AsyncSession, number: int, properties: frozenset[str] | None
+) -> Complaint:
+    """The complaint, locked, if it is at a property the caller serves and still open."""
+    found = (
+        await session.execute(
+            select(Complaint, Property)
+            .join(Property, Property.id == Complaint.property_id)
+            .where(Complaint.id == number)
+            .with_for_update(of=Complaint)
+        )
+    ).first()
+    if found is None or not _serves(properties, found[1].code):
+        raise BusinessRuleError(
+            ErrorCode.COMPLAINT_NOT_FOUND,
+            f"No complaint {number}.",
+            "complaintNumber",
+        )
+    complaint: Complaint = found[0]
+    if complaint.resolved_at is not None:
+        raise BusinessRuleError(
+            ErrorCode.COMPLAINT_ALREADY_RESOLVED,
+            f"Complaint {complaint.id} was resolved on {complaint.resolved_at:%Y-%m-%d}.",
+            "complaintNumber",
+        )
+    return complaint
 
 
 async def _goodwill(
@@ -363,31 +373,3 @@ async def complaint_view(
         )
     ).first()
     return None if found is None else (found[0], found[1], found[2], found[3])
-
-
-@dataclass(frozen=True)
-class ArrivalComplaint:
-    """What an arrival shows of a complaint: its category, and whether it is still open."""
-
-    category: str
-    open: bool
-
-
-async def complaints_on_arrival(
-    session: AsyncSession, rules: ComplaintRules, member_ids: set[int], arrival: dt.date
-) -> dict[int, list[ArrivalComplaint]]:
-    """Each member's open complaints and those resolved within ``recent_days`` before
-    ``arrival``, oldest first: one statement for the page."""
-    cutoff = dt.datetime.combine(recent_cutoff(rules, arrival), dt.time(), dt.UTC)
-    rows = await session.execute(
-        select(Complaint.member_id, Complaint.category, Complaint.resolved_at)
-        .where(
-            Complaint.member_id.in_(member_ids),
-            or_(Complaint.resolved_at.is_(None), Complaint.resolved_at >= cutoff),
-        )
-        .order_by(Complaint.id)
-    )
-    found: dict[int, list[ArrivalComplaint]] = defaultdict(list)
-    for member_id, category, resolved_at in rows:
-        found[member_id].append(ArrivalComplaint(category=category, open=resolved_at is None))
-    return found
