@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +20,7 @@ from staytier.domain.stays import usd
 from staytier.domain.tiers import YearTotals
 from staytier.program.model import ActivityRule, ProgramVersion
 from staytier.services.crediting import post_credit
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import run_once_returning
 from staytier.services.members import member_for_update, require_guest_name
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
@@ -46,13 +47,19 @@ class RecordActivity:
     guest_first_name: str | None = field(default=None, kw_only=True)
 
 
-async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: str = "") -> Result:
-    """Credits the activity by the program's rule for its source and kind.
+class ActivityRecorded(msgspec.Struct, frozen=True):
+    """What recordActivity wrote: the activity and whose it is."""
 
-    Returns ``{"activity_id", "member_id"}``.
-    """
+    activity_id: int
+    member_id: int
 
-    async def work(session: AsyncSession) -> Result:
+
+async def record_activity(
+    runtime: Runtime, command: RecordActivity, *, scope: str = ""
+) -> ActivityRecorded:
+    """Credits the activity by the program's rule for its source and kind."""
+
+    async def work(session: AsyncSession) -> ActivityRecorded:
         member = await member_for_update(session, command.member_number)
         require_guest_name(member, command.guest_last_name, command.guest_first_name)
         rules = runtime.rules_on(command.occurred_on)
@@ -87,10 +94,11 @@ async def record_activity(runtime: Runtime, command: RecordActivity, *, scope: s
         session.add(activity)
         await session.flush()
         await _credit(session, runtime, member, activity, command, rule, credit)
-        return {"activity_id": activity.id, "member_id": member.id}
+        return ActivityRecorded(activity_id=activity.id, member_id=member.id)
 
-    return await run_once(
+    return await run_once_returning(
         runtime,
+        ActivityRecorded,
         operation="recordActivity",
         key=command.idempotency_key,
         request=command,

@@ -28,6 +28,7 @@ from staytier.store.models import IdempotencyRecord
 
 Result = dict[str, Any]
 T = TypeVar("T")
+Receipt = TypeVar("Receipt", bound=msgspec.Struct)
 ATTEMPTS = 5
 MAX_KEY_LENGTH = 200
 
@@ -167,6 +168,37 @@ async def run_once_as(
             if attempt == ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+async def run_once_returning(
+    runtime: Runtime,
+    result_type: type[Receipt],
+    *,
+    operation: str,
+    key: str | None,
+    request: object,
+    work: Callable[[AsyncSession], Awaitable[Receipt]],
+    scope: str = "",
+) -> Receipt:
+    """:func:`run_once_as` for a service whose typed result is its own receipt: a small
+    struct of ids and figures, stored as its fields and decoded again on a retry."""
+
+    async def replay(_session: AsyncSession, stored: Result) -> Receipt:
+        return msgspec.convert(stored, result_type)
+
+    def receipt(result: Receipt) -> Result:
+        return msgspec.structs.asdict(result)
+
+    return await run_once_as(
+        runtime,
+        operation=operation,
+        key=key,
+        request=request,
+        work=work,
+        receipt=receipt,
+        replay=replay,
+        scope=scope,
+    )
 
 
 _STORED = select(IdempotencyRecord).where(

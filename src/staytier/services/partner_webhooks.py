@@ -200,9 +200,9 @@ async def _apply(
             guest_last_name=payload.guest_last_name,
             guest_first_name=payload.guest_first_name,
         )
-    done = await record_activity(runtime, command, scope=scope)
-    answer = {"member_number": command.member_number, "activity_id": done["activity_id"]}
-    return answer, done["member_id"]
+    recorded = await record_activity(runtime, command, scope=scope)
+    answer = {"member_number": command.member_number, "activity_id": recorded.activity_id}
+    return answer, recorded.member_id
 
 
 def stay_actor(partner: Partner) -> StayActor:

@@ -331,7 +331,7 @@ class CoreMutation:
         )
         if result is None:
             return RecordActivityPayload(user_errors=errors)
-        return RecordActivityPayload(guest=await load_guest(context, result["member_id"]))
+        return RecordActivityPayload(guest=await load_guest(context, result.member_id))
 
     @strawberry.mutation(
         description="Registers a property, or updates the one with its code.",
