@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from graphql import GraphQLError
@@ -121,3 +122,31 @@ async def read_page(
     async with context.runtime.db.reading() as session:
         rows = await fetch(session, page)
     return page.connection(rows, key, node)
+
+
+async def read_member_page(
+    context: Context,
+    kind: str,
+    member_id: int,
+    first: int | None,
+    after: str | None,
+    read: Callable[..., Awaitable[Sequence[R]]],
+    node: Callable[[R], N],
+    *,
+    key: Callable[[R], object] | None = None,
+    **filters: object,
+) -> relay.Connection[N]:
+    """One page of a member's list ``kind``, newest first: ``read`` takes the session, then
+    ``member_id``, ``first``, ``before_id`` and the ``filters`` by name; rows page on their
+    id unless ``key`` reads the key elsewhere."""
+    return await read_page(
+        context,
+        kind,
+        first,
+        after,
+        lambda session, page: read(
+            session, member_id=member_id, first=page.size, before_id=page.after, **filters
+        ),
+        key or attrgetter("id"),
+        node,
+    )
