@@ -3,7 +3,8 @@
 A client asks a list for ``first`` items ``after`` a cursor. :class:`Page` checks both (the
 bound, and that the cursor belongs to this list), and builds the connection from rows read
 one past ``first``, so ``hasNextPage`` costs no second statement. :func:`read_page` does the
-whole round for the lists read in one reading session, which is nearly all of them.
+whole round for the lists read in one reading session, which is nearly all of them, and
+:func:`read_member_page` for the lists of one member.
 
 Cursors are opaque and typed by list: ``kind`` names the list (and what binds it: a
 property and day, a search's text), so a cursor from one list is refused by another. Most
