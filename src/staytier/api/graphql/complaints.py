@@ -16,11 +16,11 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
+from staytier.api.graphql.guest_types import Guest
 from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.pagination import read_page
 from staytier.api.graphql.permissions import OwnProperty, StaffOnly
 from staytier.api.graphql.queries import load_guest
-from staytier.api.graphql.types import Guest
 from staytier.domain.access import Principal, Role
 from staytier.domain.complaints import Severity
 from staytier.services import complaints

@@ -15,9 +15,11 @@ from strawberry import relay
 
 from staytier.api.graphql.complaints import ArrivalComplaint
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.guest_types import Guest
 from staytier.api.graphql.pagination import Page
 from staytier.api.graphql.profile_types import Preference, SpecialDateDuringStay, StaffNote
-from staytier.api.graphql.types import Benefit, Guest, GuestTier, Stay
+from staytier.api.graphql.stay_types import Stay
+from staytier.api.graphql.tier_types import Benefit, GuestTier
 from staytier.domain.access import Role
 from staytier.domain.errors import BusinessRuleError
 from staytier.services import arrivals, guest_search
@@ -63,13 +65,7 @@ class Arrival(relay.Node):
             first_name=member.first_name,
             last_name=member.last_name,
             language=member.language,
-            tier=GuestTier(
-                code=arrival.tier.code,
-                name=arrival.tier.name,
-                rank=arrival.tier.rank,
-                valid_through=arrival.tier_valid_through,
-                lifetime=arrival.lifetime,
-            ),
+            tier=GuestTier.of(arrival.tier, arrival.tier_valid_through, arrival.lifetime),
             privileges=privileges,
             preferences=[Preference.of(row) for row in arrival.preferences],
             special_dates=SpecialDateDuringStay.within(

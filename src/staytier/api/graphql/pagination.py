@@ -3,7 +3,8 @@
 A client asks a list for ``first`` items ``after`` a cursor. :class:`Page` checks both (the
 bound, and that the cursor belongs to this list), and builds the connection from rows read
 one past ``first``, so ``hasNextPage`` costs no second statement. :func:`read_page` does the
-whole round for the lists read in one reading session, which is nearly all of them.
+whole round for the lists read in one reading session, which is nearly all of them, and
+:func:`read_member_page` for the lists of one member.
 
 Cursors are opaque and typed by list: ``kind`` names the list (and what binds it: a
 property and day, a search's text), so a cursor from one list is refused by another. Most
@@ -15,6 +16,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from graphql import GraphQLError
@@ -121,3 +123,31 @@ async def read_page(
     async with context.runtime.db.reading() as session:
         rows = await fetch(session, page)
     return page.connection(rows, key, node)
+
+
+async def read_member_page(
+    context: Context,
+    kind: str,
+    member_id: int,
+    first: int | None,
+    after: str | None,
+    read: Callable[..., Awaitable[Sequence[R]]],
+    node: Callable[[R], N],
+    *,
+    key: Callable[[R], object] | None = None,
+    **filters: object,
+) -> relay.Connection[N]:
+    """One page of a member's list ``kind``, newest first: ``read`` takes the session, then
+    ``member_id``, ``first``, ``before_id`` and the ``filters`` by name; rows page on their
+    id unless ``key`` reads the key elsewhere."""
+    return await read_page(
+        context,
+        kind,
+        first,
+        after,
+        lambda session, page: read(
+            session, member_id=member_id, first=page.size, before_id=page.after, **filters
+        ),
+        key or attrgetter("id"),
+        node,
+    )

@@ -1,5 +1,5 @@
 """The object types of guest profiles: preferences, staff notes, special dates, consent and
-the profile history. Kept apart from ``types.py`` so ``Guest`` and the front-desk roots
+the profile history. Kept apart from ``guest_types.py`` so ``Guest`` and the front-desk roots
 (``profiles.py``) can both use them."""
 
 from __future__ import annotations

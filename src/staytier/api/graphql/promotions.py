@@ -11,10 +11,10 @@ from strawberry.types import Info
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.guest_approvals import ApprovalRequesters, spender_of
+from staytier.api.graphql.guest_types import Guest
 from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.permissions import MemberScoped
 from staytier.api.graphql.queries import load_guest
-from staytier.api.graphql.types import Guest
 from staytier.services import promotion_members
 from staytier.services.guest_approvals import counting_refusals
 from staytier.store import models

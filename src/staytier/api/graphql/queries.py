@@ -9,9 +9,12 @@ from strawberry import relay
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.guest_types import Guest
 from staytier.api.graphql.pagination import read_page
 from staytier.api.graphql.permissions import Authenticated, MemberReaders
-from staytier.api.graphql.types import Clock, Guest, Program, Property
+from staytier.api.graphql.stay_types import Property
+from staytier.api.graphql.tier_types import Program
+from staytier.api.graphql.types import Clock
 from staytier.services.properties import properties_page
 from staytier.services.visibility import visible_member
 from staytier.store.queries import property_by_code

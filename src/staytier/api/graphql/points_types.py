@@ -1,0 +1,91 @@
+"""What a member holds: the points balance, the ledger behind it and free-night
+certificates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry import relay
+
+from staytier.domain.points import LedgerKind
+from staytier.store import models
+
+LedgerKindType = strawberry.enum(LedgerKind, name="LedgerKind")
+
+
+@strawberry.type
+class Points:
+    balance: int
+    expires_on: dt.date | None = strawberry.field(
+        description="Last day the points are valid without further activity; null if they "
+        "do not expire."
+    )
+
+
+@strawberry.type
+class LedgerEntry(relay.Node):
+    entry_id: relay.NodeID[int]
+    kind: LedgerKind
+    points: int
+    balance_after: int
+    occurred_at: dt.datetime
+    effective_on: dt.date
+    description: str
+    uncollected_points: int = strawberry.field(
+        description="On a reversal: points that could not be taken back, already spent."
+    )
+
+    @classmethod
+    def of(cls, row: models.LedgerEntry) -> LedgerEntry:
+        return cls(
+            entry_id=row.id,
+            kind=LedgerKind(row.kind),
+            points=row.points,
+            balance_after=row.balance_after,
+            occurred_at=row.occurred_at,
+            effective_on=row.effective_on,
+            description=row.description,
+            uncollected_points=row.uncollected_points,
+        )
+
+
+@strawberry.type(
+    description="A free-night certificate: issued at a night milestone or by a promotion, "
+    "won in a sweepstakes or given as goodwill on a complaint."
+)
+class Certificate(relay.Node):
+    certificate_id: relay.NodeID[int]
+    number: int = strawberry.field(description="Give this as certificateId to redeem it.")
+    description: str
+    source: str = strawberry.field(
+        description="Why it was given: MILESTONE, PROMOTION, SWEEPSTAKES or GOODWILL."
+    )
+    qualification_year: int = strawberry.field(
+        description="The qualification year of its milestone; else the year it was issued."
+    )
+    milestone_nights: int = strawberry.field(
+        description="The night milestone that issued it; 0 when it was not a milestone."
+    )
+    max_category: int
+    issued_on: dt.date
+    expires_on: dt.date = strawberry.field(description="Last day it can be used.")
+    status: str = strawberry.field(
+        description="ISSUED, USED, EXPIRED or CANCELLED (a promotion's certificate whose "
+        "stay was reversed before it was used)."
+    )
+
+    @classmethod
+    def of(cls, row: models.Certificate) -> Certificate:
+        return cls(
+            certificate_id=row.id,
+            number=row.id,
+            description=row.description,
+            qualification_year=row.qualification_year,
+            source=row.source,
+            milestone_nights=row.milestone_nights or 0,
+            max_category=row.max_category,
+            issued_on=row.issued_on,
+            expires_on=row.expires_on,
+            status=row.status,
+        )
