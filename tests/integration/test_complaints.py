@@ -117,6 +117,23 @@ async def test_a_resolution_retried_with_its_key_credits_goodwill_once(
 
     assert first["userErrors"] == [] and retried["userErrors"] == []
     assert retried["guest"]["points"]["balance"] == first["guest"]["points"]["balance"]
+    # The retry answers the resolved complaint as the first request did.
+    assert retried["complaint"] == first["complaint"] and first["complaint"]["open"] is False
+
+
+async def test_a_complaint_logged_again_with_its_key_is_the_same_complaint(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    await stayed(client)
+    request = log_input("NOISY-1")
+
+    first = (await client(LOG, input=request))["logComplaint"]
+    retried = (await client(LOG, input=request))["logComplaint"]
+
+    assert first["userErrors"] == [] and retried == first
+    async with runtime.db.reading() as session:
+        logged = list(await session.scalars(select(Complaint.id)))
+    assert logged == [first["complaint"]["number"]]
 
 
 async def test_another_propertys_desk_cannot_log_or_see_or_resolve_the_complaint(

@@ -27,13 +27,20 @@ from staytier.program.engagement import ComplaintRules, RecoveryBenefit
 from staytier.services import audit
 from staytier.services.certificates import GOODWILL, award_certificate
 from staytier.services.goodwill import credit_goodwill
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import Result, run_once_as
 from staytier.services.member_value import within_recognition
 from staytier.services.runtime import Runtime
 from staytier.store.models import Complaint, Member, Property, Stay
 from staytier.store.queries import property_by_code, stay_by_confirmation
 
 # Input fields of resolveComplaint that the goodwill rules name differently.
+# A complaint with its property, stay and member: how every read of complaints sees them.
+_VIEW = (
+    select(Complaint, Property, Stay, Member)
+    .join(Property, Property.id == Complaint.property_id)
+    .join(Stay, Stay.id == Complaint.stay_id)
+    .join(Member, Member.id == Complaint.member_id)
+)
 GOODWILL_FIELDS = {"points": "goodwillPoints", "reasonCode": "goodwillReasonCode"}
 
 
@@ -60,6 +67,25 @@ class ResolveComplaint:
     goodwill_benefit: str = ""
 
 
+@dataclass(frozen=True)
+class ComplaintView:
+    """A complaint with its property, stay and member: what a complaint mutation returns."""
+
+    complaint: Complaint
+    property: Property
+    stay: Stay
+    member: Member
+
+    def receipt(self) -> Result:
+        return {"complaint_id": self.complaint.id, "member_id": self.member.id}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> ComplaintView:
+        found = await complaint_view(session, receipt["complaint_id"])
+        assert found is not None
+        return found
+
+
 def _serves(properties: frozenset[str] | None, code: str) -> bool:
     return properties is None or code in properties
 
@@ -71,9 +97,9 @@ async def log_complaint(
     actor: str,
     properties: frozenset[str] | None,
     scope: str = "",
-) -> Result:
+) -> ComplaintView:
     """Logs a complaint against a stay at one of the caller's properties; its owner is the
-    one named, else its author. Returns ``{"complaint_id", "member_id"}``."""
+    one named, else its author."""
     rules = runtime.rules_on(runtime.today()).complaints
     mistakes = complaint_mistakes(
         rules,
@@ -85,7 +111,7 @@ async def log_complaint(
     if mistakes:
         raise InvalidInput(mistakes)
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> ComplaintView:
         hotel, stay = await _stay(session, command, properties)
         now = runtime.now()
         complaint = Complaint(
@@ -111,14 +137,18 @@ async def log_complaint(
             subject_key=str(complaint.id),
             after={"category": complaint.category, "severity": complaint.severity},
         )
-        return {"complaint_id": complaint.id, "member_id": stay.member_id}
+        member = await session.get(Member, stay.member_id)
+        assert member is not None
+        return ComplaintView(complaint, hotel, stay, member)
 
-    return await run_once(
+    return await run_once_as(
         runtime,
         operation="logComplaint",
         key=command.idempotency_key,
         request=command,
         work=work,
+        receipt=ComplaintView.receipt,
+        replay=ComplaintView.replay,
         scope=scope,
     )
 
@@ -146,14 +176,15 @@ async def resolve_complaint(
     role: str,
     properties: frozenset[str] | None,
     scope: str = "",
-) -> Result:
+) -> ComplaintView:
     """Resolves an open complaint with the resolution given and, optionally, goodwill points
     posted through the goodwill rules (the reason's limit, and the role's allowance from
-    ``complaints.goodwill_allowance``). Returns ``{"complaint_id", "member_id"}``."""
+    ``complaints.goodwill_allowance``)."""
     _check_resolution(command)
 
-    async def work(session: AsyncSession) -> Result:
-        complaint = await _open_complaint(session, command.complaint_number, properties)
+    async def work(session: AsyncSession) -> ComplaintView:
+        view = await _open_complaint(session, command.complaint_number, properties)
+        complaint = view.complaint
         now = runtime.now()
         if command.goodwill_points or command.goodwill_benefit:
             await _goodwill(session, runtime, complaint, command, role)
@@ -173,14 +204,16 @@ async def resolve_complaint(
             },
         )
         await session.flush()
-        return {"complaint_id": complaint.id, "member_id": complaint.member_id}
+        return view
 
-    return await run_once(
+    return await run_once_as(
         runtime,
         operation="resolveComplaint",
         key=command.idempotency_key,
         request=command,
         work=work,
+        receipt=ComplaintView.receipt,
+        replay=ComplaintView.replay,
         scope=scope,
     )
 
@@ -210,15 +243,10 @@ def _check_resolution(command: ResolveComplaint) -> None:
 
 async def _open_complaint(
     session: AsyncSession, number: int, properties: frozenset[str] | None
-) -> Complaint:
+) -> ComplaintView:
     """The complaint, locked, if it is at a property the caller serves and still open."""
     found = (
-        await session.execute(
-            select(Complaint, Property)
-            .join(Property, Property.id == Complaint.property_id)
-            .where(Complaint.id == number)
-            .with_for_update(of=Complaint)
-        )
+        await session.execute(_VIEW.where(Complaint.id == number).with_for_update(of=Complaint))
     ).first()
     if found is None or not _serves(properties, found[1].code):
         raise BusinessRuleError(
@@ -233,7 +261,7 @@ async def _open_complaint(
             f"Complaint {complaint.id} was resolved on {complaint.resolved_at:%Y-%m-%d}.",
             "complaintNumber",
         )
-    return complaint
+    return ComplaintView(complaint, found[1], found[2], found[3])
 
 
 async def _goodwill(
@@ -337,12 +365,7 @@ async def complaints_page(
 ) -> list[tuple[Complaint, Property, Stay, Member]]:
     """Complaints newest first, at ``property_code`` (or every property the caller serves),
     open or resolved as asked; one past ``first``."""
-    query = (
-        select(Complaint, Property, Stay, Member)
-        .join(Property, Property.id == Complaint.property_id)
-        .join(Stay, Stay.id == Complaint.stay_id)
-        .join(Member, Member.id == Complaint.member_id)
-    )
+    query = _VIEW
     if property_code is not None:
         query = query.where(Property.code == property_code)
     if properties is not None:
@@ -359,17 +382,7 @@ async def complaints_page(
     return [(c, p, s, m) for c, p, s, m in rows]
 
 
-async def complaint_view(
-    session: AsyncSession, complaint_id: int
-) -> tuple[Complaint, Property, Stay, Member] | None:
+async def complaint_view(session: AsyncSession, complaint_id: int) -> ComplaintView | None:
     """One complaint with its property, stay and member, as a payload shows it."""
-    found = (
-        await session.execute(
-            select(Complaint, Property, Stay, Member)
-            .join(Property, Property.id == Complaint.property_id)
-            .join(Stay, Stay.id == Complaint.stay_id)
-            .join(Member, Member.id == Complaint.member_id)
-            .where(Complaint.id == complaint_id)
-        )
-    ).first()
-    return None if found is None else (found[0], found[1], found[2], found[3])
+    found = (await session.execute(_VIEW.where(Complaint.id == complaint_id))).first()
+    return None if found is None else ComplaintView(found[0], found[1], found[2], found[3])

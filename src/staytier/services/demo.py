@@ -288,7 +288,7 @@ async def _load_complaints(runtime: Runtime, item: DemoMember) -> None:
             runtime,
             ResolveComplaint(
                 idempotency_key=f"{key}:resolved",
-                complaint_number=logged["complaint_id"],
+                complaint_number=logged.complaint.id,
                 resolution=complaint.resolution,
                 author=complaint.author,
                 goodwill_points=complaint.goodwill_points,

@@ -24,7 +24,6 @@ from staytier.api.graphql.queries import load_guest
 from staytier.domain.access import Principal, Role
 from staytier.domain.complaints import Severity
 from staytier.services import complaints
-from staytier.services.idempotency import Result
 from staytier.store import models
 
 SeverityType = strawberry.enum(Severity, name="ComplaintSeverity")
@@ -139,12 +138,6 @@ async def complaints_connection(
     )
 
 
-async def load_complaint(context: Context, complaint_id: int) -> Complaint | None:
-    async with context.runtime.db.reading() as session:
-        found = await complaints.complaint_view(session, complaint_id)
-    return None if found is None else Complaint.of(*found)
-
-
 @strawberry.input
 class LogComplaintInput:
     idempotency_key: str
@@ -187,13 +180,13 @@ class ComplaintPayload:
 
 
 async def complaint_outcome(
-    context: Context, result: Result | None, errors: list[UserError]
+    context: Context, result: complaints.ComplaintView | None, errors: list[UserError]
 ) -> ComplaintPayload:
     if result is None:
         return ComplaintPayload(user_errors=errors)
     return ComplaintPayload(
-        complaint=await load_complaint(context, result["complaint_id"]),
-        guest=await load_guest(context, result["member_id"]),
+        complaint=Complaint.of(result.complaint, result.property, result.stay, result.member),
+        guest=await load_guest(context, result.member.id),
     )
 
 
