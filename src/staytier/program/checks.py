@@ -33,3 +33,14 @@ def not_negative(section: str, **figures: int | Decimal) -> Iterator[str]:
     for name, value in figures.items():
         if value < 0:
             yield f"{section}.{name} must not be negative"
+
+
+def out_of_range(
+    section: str, record: object, names: Iterable[str], low: int, high: int, note: str = ""
+) -> Iterator[str]:
+    """``<section>.<name> must be between <low> and <high><note>`` for every figure of
+    ``record`` named in ``names`` that lies outside the range; one left out (``None``) passes."""
+    for name in names:
+        value = getattr(record, name)
+        if value is not None and not low <= value <= high:
+            yield f"{section}.{name} must be between {low} and {high:,}{note}"

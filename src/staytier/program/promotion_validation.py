@@ -5,9 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from staytier.program.checks import at_least_one, is_code, listed_twice, not_negative
+from staytier.program.checks import at_least_one, is_code, listed_twice, not_negative, out_of_range
 from staytier.program.model import MAX_INT_FIGURE, ProgramVersion
 from staytier.program.promotions import Promotion
+
+# Whole-number figures a promotion gives (0: none) and its limits (left out: none).
+EFFECT_FIGURES = (
+    "points",
+    "points_per_night",
+    "extra_qualifying_nights",
+    "certificate_max_category",
+)
+LIMIT_FIGURES = (
+    "max_points_per_stay",
+    "max_points_per_member",
+    "max_rewards_per_member",
+    "budget_points",
+)
 
 
 def promotion_mistakes(version: ProgramVersion) -> Iterator[str]:
@@ -79,15 +93,7 @@ def _trigger_mistakes(promotion: Promotion, activities: set[tuple[str, str]]) ->
 
 def _effect_mistakes(promotion: Promotion) -> Iterator[str]:
     effects = promotion.effects
-    for name in (
-        "points",
-        "points_per_night",
-        "extra_qualifying_nights",
-        "certificate_max_category",
-    ):
-        value = getattr(effects, name)
-        if not 0 <= value <= MAX_INT_FIGURE:
-            yield f"effects.{name} must be between 0 and {MAX_INT_FIGURE:,}"
+    yield from out_of_range("effects", effects, EFFECT_FIGURES, 0, MAX_INT_FIGURE)
     yield from not_negative("effects", points_per_usd=effects.points_per_usd)
     if not 1 <= effects.base_points_multiplier <= 20:
         yield "effects.base_points_multiplier must be between 1 and 20"
@@ -110,22 +116,16 @@ def _effect_mistakes(promotion: Promotion) -> Iterator[str]:
 
 def _limit_mistakes(promotion: Promotion) -> Iterator[str]:
     limits = promotion.limits
-    for name in (
-        "max_points_per_stay",
-        "max_points_per_member",
-        "max_rewards_per_member",
-        "budget_points",
-    ):
-        value = getattr(limits, name)
-        if value is not None and not 1 <= value <= MAX_INT_FIGURE:
-            yield f"limits.{name} must be between 1 and {MAX_INT_FIGURE:,} (leave it out: none)"
+    yield from out_of_range(
+        "limits", limits, LIMIT_FIGURES, 1, MAX_INT_FIGURE, " (leave it out: none)"
+    )
 
 
 def _referral_mistakes(version: ProgramVersion) -> Iterator[str]:
     rules = version.referrals
-    for name in ("referrer_points", "friend_points"):
-        if not 0 <= getattr(rules, name) <= MAX_INT_FIGURE:
-            yield f"referrals.{name} must be between 0 and {MAX_INT_FIGURE:,}"
+    yield from out_of_range(
+        "referrals", rules, ("referrer_points", "friend_points"), 0, MAX_INT_FIGURE
+    )
     yield from at_least_one(
         "referrals",
         window_days=rules.window_days,

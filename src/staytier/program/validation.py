@@ -11,7 +11,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterator
 
-from staytier.program.checks import at_least_one, is_code, listed_twice, not_negative
+from staytier.program.checks import at_least_one, is_code, listed_twice, not_negative, out_of_range
 from staytier.program.engagement_validation import engagement_mistakes
 from staytier.program.insight import Recognition
 from staytier.program.model import MAX_INT_FIGURE, AwardSeason, Program, ProgramVersion, Tier
@@ -127,10 +127,8 @@ def _limit_mistakes(version: ProgramVersion) -> Iterator[str]:
             yield f"limits.{name} must be a positive amount"
     if limits.max_revenue_per_night_usd > limits.max_revenue_per_stay_usd:
         yield "limits.max_revenue_per_night_usd must not exceed max_revenue_per_stay_usd"
-    for name in ("max_points_per_transaction", "max_points_per_activity"):
-        value = getattr(limits, name)
-        if not 1 <= value <= MAX_INT_FIGURE:
-            yield f"limits.{name} must be between 1 and {MAX_INT_FIGURE:,} (2^31 - 1)"
+    points = ("max_points_per_transaction", "max_points_per_activity")
+    yield from out_of_range("limits", limits, points, 1, MAX_INT_FIGURE, " (2^31 - 1)")
     if not 1 <= limits.horizon_days <= MAX_HORIZON_DAYS:
         yield f"limits.horizon_days must be between 1 and {MAX_HORIZON_DAYS}"
     if not 1 <= limits.max_stays_per_batch <= MAX_STAYS_PER_BATCH:
