@@ -3,7 +3,9 @@
 A plain annotation maps through ``TYPE_MAP``: ``Mapped[dt.datetime]`` is a UTC instant,
 ``Mapped[Decimal]`` an exact amount, ``Mapped[Str40]`` a ``VARCHAR(40)``, a ``dict`` or
 ``list`` a JSON document; ``int``, ``bool`` and ``dt.date`` keep SQLAlchemy's own types.
-``| None`` makes a column nullable. A key or a reference is a whole column declaration:
+A string takes its length from its ``StrN`` (a bare ``str`` would have none); a shape not in
+the map (a new ``list[...]``) fails when the module is imported. ``| None`` makes a column
+nullable. A key or a reference is a whole column declaration:
 ``id: Mapped[PrimaryKey]``, ``member_id: Mapped[MemberRef]``; a ``mapped_column(...)`` on the
 right adds to it (``index=True``, ``unique=True``, a default)."""
 
