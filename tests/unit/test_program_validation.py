@@ -228,3 +228,22 @@ def test_a_program_without_recovery_benefits_or_certificate_prizes_still_loads(
     program = load_program(path)
 
     assert [v.complaints.recovery_benefits for v in program.versions] == [[], []]
+
+
+def test_a_goodwill_reason_listed_twice_or_not_in_capitals_is_refused(tmp_path: Path) -> None:
+    text = DEMO.replace('code = "ROOM_NOT_READY"', 'code = "SERVICE_RECOVERY"').replace(
+        'code = "BILLING_ERROR"', 'code = "billing"'
+    )
+    mistakes = load_variant(tmp_path, text)
+    # each version lists the reasons, so each mistake is named once per version
+    assert (
+        sum(m.endswith("goodwill_reasons: 'SERVICE_RECOVERY' is listed 2 times") for m in mistakes)
+        == 2
+    )
+    assert (
+        sum(
+            m.endswith("goodwill_reasons: 'billing' must be a non-empty upper-case code")
+            for m in mistakes
+        )
+        == 2
+    )

@@ -105,20 +105,7 @@ def report_refusal(
                 "propertyCode",
             )
         return None
-    return _partner_refusal(
-        actor, property_code, confirmation_number, stored, status, arrival, property_today
-    )
-
-
-def _partner_refusal(
-    actor: StayActor,
-    property_code: str,
-    confirmation_number: str,
-    stored: StoredStay | None,
-    status: StayStatus,
-    arrival: dt.date,
-    property_today: dt.date,
-) -> BusinessRuleError | None:
+    # A booking partner.
     if status not in (StayStatus.BOOKED, StayStatus.CANCELLED):
         return BusinessRuleError(
             ErrorCode.STAY_CHANGE_NOT_ALLOWED,

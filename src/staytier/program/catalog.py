@@ -16,6 +16,7 @@ from pathlib import Path
 
 import msgspec
 
+from staytier.program.checks import at_least_one, is_code, listed_twice
 from staytier.program.loader import FIXTURES, ProgramFileError, decode_file
 
 
@@ -94,9 +95,7 @@ def catalog_mistakes(catalog: PreferenceCatalog) -> list[str]:
 def _category_mistakes(categories: list[PreferenceCategory]) -> Iterator[str]:
     if not categories:
         yield "categories: the catalog needs at least one category"
-    for code, count in Counter(c.code for c in categories).items():
-        if count > 1:
-            yield f"categories: {code!r} is listed {count} times"
+    yield from listed_twice("categories", (c.code for c in categories))
     for index, category in enumerate(categories):
         where = f"categories[{index}] ({category.code})"
         if not category.code or category.code != category.code.upper():
@@ -113,7 +112,7 @@ def _category_mistakes(categories: list[PreferenceCategory]) -> Iterator[str]:
             if count > 1:
                 yield f"{where}: value {value!r} is listed {count} times"
         for value in category.values:
-            if value != value.upper() or not value.strip():
+            if not is_code(value):
                 yield f"{where}: value {value!r} must be an upper-case code"
         if category.max_choices < 1:
             yield f"{where}: max_choices must be at least 1"
@@ -126,8 +125,7 @@ def _category_mistakes(categories: list[PreferenceCategory]) -> Iterator[str]:
 
 def _inference_mistakes(catalog: PreferenceCatalog) -> Iterator[str]:
     rules = catalog.inference
-    if rules.last_stays < 1:
-        yield "inference.last_stays must be at least 1"
+    yield from at_least_one("inference", last_stays=rules.last_stays)
     if not 1 <= rules.min_stays <= max(rules.last_stays, 1):
         yield "inference.min_stays must be between 1 and last_stays"
     if not 50 < rules.majority_percent <= 100:

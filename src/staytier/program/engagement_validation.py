@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from staytier.program.checks import at_least_one, is_code, listed_twice
 from staytier.program.engagement import CertificateAward
 from staytier.program.model import ProgramVersion
 
@@ -27,10 +28,9 @@ def _complaint_mistakes(version: ProgramVersion) -> Iterator[str]:
     rules = version.complaints
     if not rules.categories:
         yield "complaints.categories must name at least one category"
-    for code, count in Counter(rules.categories).items():
-        if count > 1:
-            yield f"complaints.categories: {code!r} is listed {count} times"
-        if code != code.upper() or not code.strip():
+    yield from listed_twice("complaints.categories", rules.categories)
+    for code in dict.fromkeys(rules.categories):
+        if not is_code(code):
             yield f"complaints.categories: {code!r} must be a non-empty upper-case code"
     if rules.recent_days < 0:
         yield "complaints.recent_days must not be negative"
@@ -47,12 +47,12 @@ def _complaint_mistakes(version: ProgramVersion) -> Iterator[str]:
             )
         if points < 0:
             yield f"complaints.goodwill_allowance: {role!r} must not be negative"
-    for code, count in Counter(b.code for b in rules.recovery_benefits).items():
-        if count > 1:
-            yield f"complaints.recovery_benefits: {code!r} is listed {count} times"
+    yield from listed_twice(
+        "complaints.recovery_benefits", (b.code for b in rules.recovery_benefits)
+    )
     for index, benefit in enumerate(rules.recovery_benefits):
         where = f"complaints.recovery_benefits[{index}] ({benefit.code})"
-        if benefit.code != benefit.code.upper() or not benefit.code.strip():
+        if not is_code(benefit.code):
             yield f"{where}: the code must be non-empty and upper case"
         if benefit.allowance_points < 1:
             yield (
@@ -72,8 +72,7 @@ def _certificate_award_mistakes(where: str, award: CertificateAward) -> Iterator
 def _status_grant_mistakes(version: ProgramVersion) -> Iterator[str]:
     rules = version.status_grants
     base = version.base_tier.code if version.tiers else None
-    if rules.match_max_days < 1:
-        yield "status_grants.match_max_days must be at least 1"
+    yield from at_least_one("status_grants", match_max_days=rules.match_max_days)
     for code, count in Counter(rule.tier for rule in rules.challenges).items():
         if count > 1:
             yield f"status_grants.challenges: tier {code!r} has {count} challenges"
@@ -98,18 +97,15 @@ def _status_grant_mistakes(version: ProgramVersion) -> Iterator[str]:
 
 def _survey_mistakes(version: ProgramVersion) -> Iterator[str]:
     rules = version.surveys
-    if rules.window_days < 1:
-        yield "surveys.window_days must be at least 1"
+    yield from at_least_one("surveys", window_days=rules.window_days)
     if rules.review_points < 0:
         yield "surveys.review_points must not be negative (0 means reviews earn nothing)"
-    for code, count in Counter(q.code for q in rules.questions).items():
-        if count > 1:
-            yield f"surveys.questions: {code!r} is listed {count} times"
+    yield from listed_twice("surveys.questions", (q.code for q in rules.questions))
     if sum(1 for q in rules.questions if q.kind == "NPS") > 1:
         yield "surveys.questions: at most one question may be of kind NPS"
     for index, question in enumerate(rules.questions):
         where = f"surveys.questions[{index}]"
-        if question.code != question.code.upper() or not question.code.strip():
+        if not is_code(question.code):
             yield f"{where}: {question.code!r} must be a non-empty upper-case code"
         if not question.text.strip():
             yield f"{where}: give the question's text"
@@ -118,12 +114,10 @@ def _survey_mistakes(version: ProgramVersion) -> Iterator[str]:
 
 
 def _sweepstakes_mistakes(version: ProgramVersion) -> Iterator[str]:
-    for code, count in Counter(rule.code for rule in version.sweepstakes).items():
-        if count > 1:
-            yield f"sweepstakes: {code!r} is listed {count} times"
+    yield from listed_twice("sweepstakes", (rule.code for rule in version.sweepstakes))
     for index, rule in enumerate(version.sweepstakes):
         where = f"sweepstakes[{index}] ({rule.code})"
-        if rule.code != rule.code.upper() or not rule.code.strip():
+        if not is_code(rule.code):
             yield f"{where}: the code must be non-empty and upper case"
         if rule.closes_on < rule.starts_on:
             yield f"{where}: closes_on is before starts_on"
@@ -153,14 +147,12 @@ def _sharing_mistakes(version: ProgramVersion) -> Iterator[str]:
     pooling, transfers = version.pooling, version.transfers
     if pooling.max_members < 0 or pooling.max_members == 1:
         yield "pooling.max_members must be 0 (no pooling) or at least 2 (the owner and one more)"
-    if pooling.joins_per_year < 1:
-        yield "pooling.joins_per_year must be at least 1"
-    if pooling.min_contribution < 1:
-        yield "pooling.min_contribution must be at least 1"
+    yield from at_least_one(
+        "pooling", joins_per_year=pooling.joins_per_year, min_contribution=pooling.min_contribution
+    )
     if pooling.max_points_per_year < 0:
         yield "pooling.max_points_per_year must not be negative (0 means no limit)"
-    if transfers.min_points < 1:
-        yield "transfers.min_points must be at least 1"
+    yield from at_least_one("transfers", min_points=transfers.min_points)
     for name in ("max_sent_per_year", "max_received_per_year"):
         if getattr(transfers, name) < transfers.min_points:
             yield f"transfers.{name} must be at least transfers.min_points"

@@ -3,18 +3,30 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
+from staytier.program.checks import at_least_one, is_code, listed_twice, not_negative, out_of_range
 from staytier.program.model import MAX_INT_FIGURE, ProgramVersion
 from staytier.program.promotions import Promotion
+
+# Whole-number figures a promotion gives (0: none) and its limits (left out: none).
+EFFECT_FIGURES = (
+    "points",
+    "points_per_night",
+    "extra_qualifying_nights",
+    "certificate_max_category",
+)
+LIMIT_FIGURES = (
+    "max_points_per_stay",
+    "max_points_per_member",
+    "max_rewards_per_member",
+    "budget_points",
+)
 
 
 def promotion_mistakes(version: ProgramVersion) -> Iterator[str]:
     """Every mistake in ``version.promotions`` and ``version.referrals``."""
-    for code, count in Counter(rule.code for rule in version.promotions).items():
-        if count > 1:
-            yield f"promotions: {code!r} is listed {count} times"
+    yield from listed_twice("promotions", (rule.code for rule in version.promotions))
     tiers = {tier.code for tier in version.tiers}
     activities = {(rule.source, rule.kind) for rule in version.activities}
     for index, promotion in enumerate(version.promotions):
@@ -26,7 +38,7 @@ def promotion_mistakes(version: ProgramVersion) -> Iterator[str]:
 def _one_promotion(
     promotion: Promotion, tiers: set[str], activities: set[tuple[str, str]]
 ) -> Iterator[str]:
-    if not promotion.code.strip() or promotion.code != promotion.code.upper():
+    if not is_code(promotion.code):
         yield "the code must be non-empty and upper case"
     if len(promotion.code) > 40:
         yield "the code is at most 40 characters"
@@ -51,7 +63,7 @@ def _one_promotion(
         ("countries", eligibility.countries),
     ):
         for code in codes:
-            if code != code.upper() or not code.strip():
+            if not is_code(code):
                 yield f"eligibility.{name}: {code!r} must be a non-empty upper-case code"
     if any(len(country) != 2 for country in eligibility.countries):
         yield "eligibility.countries: use two-letter ISO country codes"
@@ -64,12 +76,8 @@ def _one_promotion(
 
 def _trigger_mistakes(promotion: Promotion, activities: set[tuple[str, str]]) -> Iterator[str]:
     trigger = promotion.trigger
-    if trigger.every_nth < 1:
-        yield "trigger.every_nth must be at least 1"
-    if trigger.min_nights < 1:
-        yield "trigger.min_nights must be at least 1"
-    if trigger.min_spend_usd < 0:
-        yield "trigger.min_spend_usd must not be negative"
+    yield from at_least_one("trigger", every_nth=trigger.every_nth, min_nights=trigger.min_nights)
+    yield from not_negative("trigger", min_spend_usd=trigger.min_spend_usd)
     if trigger.kind == "ACTIVITY":
         if (trigger.activity_source, trigger.activity_kind) not in activities:
             yield (
@@ -85,23 +93,13 @@ def _trigger_mistakes(promotion: Promotion, activities: set[tuple[str, str]]) ->
 
 def _effect_mistakes(promotion: Promotion) -> Iterator[str]:
     effects = promotion.effects
-    for name in (
-        "points",
-        "points_per_night",
-        "extra_qualifying_nights",
-        "certificate_max_category",
-    ):
-        value = getattr(effects, name)
-        if not 0 <= value <= MAX_INT_FIGURE:
-            yield f"effects.{name} must be between 0 and {MAX_INT_FIGURE:,}"
-    if effects.points_per_usd < 0:
-        yield "effects.points_per_usd must not be negative"
+    yield from out_of_range("effects", effects, EFFECT_FIGURES, 0, MAX_INT_FIGURE)
+    yield from not_negative("effects", points_per_usd=effects.points_per_usd)
     if not 1 <= effects.base_points_multiplier <= 20:
         yield "effects.base_points_multiplier must be between 1 and 20"
     if effects.certificate_max_category > 8:
         yield "effects.certificate_max_category is a property category, 1 to 8 (0: none)"
-    if effects.certificate_valid_months < 1:
-        yield "effects.certificate_valid_months must be at least 1"
+    yield from at_least_one("effects", certificate_valid_months=effects.certificate_valid_months)
     if not (
         effects.points
         or effects.points_per_night
@@ -118,25 +116,19 @@ def _effect_mistakes(promotion: Promotion) -> Iterator[str]:
 
 def _limit_mistakes(promotion: Promotion) -> Iterator[str]:
     limits = promotion.limits
-    for name in (
-        "max_points_per_stay",
-        "max_points_per_member",
-        "max_rewards_per_member",
-        "budget_points",
-    ):
-        value = getattr(limits, name)
-        if value is not None and not 1 <= value <= MAX_INT_FIGURE:
-            yield f"limits.{name} must be between 1 and {MAX_INT_FIGURE:,} (leave it out: none)"
+    yield from out_of_range(
+        "limits", limits, LIMIT_FIGURES, 1, MAX_INT_FIGURE, " (leave it out: none)"
+    )
 
 
 def _referral_mistakes(version: ProgramVersion) -> Iterator[str]:
     rules = version.referrals
-    for name in ("referrer_points", "friend_points"):
-        if not 0 <= getattr(rules, name) <= MAX_INT_FIGURE:
-            yield f"referrals.{name} must be between 0 and {MAX_INT_FIGURE:,}"
-    if rules.window_days < 1:
-        yield "referrals.window_days must be at least 1"
-    if rules.max_per_year < 1:
-        yield "referrals.max_per_year must be at least 1"
-    if rules.min_nights < 1:
-        yield "referrals.min_nights must be at least 1"
+    yield from out_of_range(
+        "referrals", rules, ("referrer_points", "friend_points"), 0, MAX_INT_FIGURE
+    )
+    yield from at_least_one(
+        "referrals",
+        window_days=rules.window_days,
+        max_per_year=rules.max_per_year,
+        min_nights=rules.min_nights,
+    )

@@ -11,6 +11,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterator
 
+from staytier.program.checks import at_least_one, is_code, listed_twice, not_negative, out_of_range
 from staytier.program.engagement_validation import engagement_mistakes
 from staytier.program.insight import Recognition
 from staytier.program.model import MAX_INT_FIGURE, AwardSeason, Program, ProgramVersion, Tier
@@ -96,12 +97,7 @@ def version_mistakes(version: ProgramVersion) -> list[str]:
         for grant in benefit.grants:
             if grant.tier not in tier_codes:
                 mistakes.append(f"benefits[{index}] ({benefit.code}): unknown tier {grant.tier!r}")
-    codes = Counter(rate.code for rate in version.rate_codes)
-    mistakes.extend(
-        f"rate_codes: {code!r} is listed {count} times"
-        for code, count in codes.items()
-        if count > 1
-    )
+    mistakes.extend(listed_twice("rate_codes", (rate.code for rate in version.rate_codes)))
     mistakes.extend(
         f"rate_codes: {rate.code!r} must be upper case"
         for rate in version.rate_codes
@@ -131,10 +127,8 @@ def _limit_mistakes(version: ProgramVersion) -> Iterator[str]:
             yield f"limits.{name} must be a positive amount"
     if limits.max_revenue_per_night_usd > limits.max_revenue_per_stay_usd:
         yield "limits.max_revenue_per_night_usd must not exceed max_revenue_per_stay_usd"
-    for name in ("max_points_per_transaction", "max_points_per_activity"):
-        value = getattr(limits, name)
-        if not 1 <= value <= MAX_INT_FIGURE:
-            yield f"limits.{name} must be between 1 and {MAX_INT_FIGURE:,} (2^31 - 1)"
+    points = ("max_points_per_transaction", "max_points_per_activity")
+    yield from out_of_range("limits", limits, points, 1, MAX_INT_FIGURE, " (2^31 - 1)")
     if not 1 <= limits.horizon_days <= MAX_HORIZON_DAYS:
         yield f"limits.horizon_days must be between 1 and {MAX_HORIZON_DAYS}"
     if not 1 <= limits.max_stays_per_batch <= MAX_STAYS_PER_BATCH:
@@ -195,14 +189,12 @@ def _rule_mistakes(version: ProgramVersion) -> Iterator[str]:
     qualification = version.qualification
     if not 1 <= qualification.year_start_month <= 12:
         yield "qualification.year_start_month must be between 1 and 12"
-    if qualification.status_grace_days < 0:
-        yield "qualification.status_grace_days must not be negative"
-    if qualification.max_stay_nights < 1:
-        yield "qualification.max_stay_nights must be at least 1"
-    if qualification.soft_landing_max_drop < 0:
-        yield "qualification.soft_landing_max_drop must not be negative"
-    if version.earning.base_points_per_usd < 0:
-        yield "earning.base_points_per_usd must not be negative"
+    yield from not_negative("qualification", status_grace_days=qualification.status_grace_days)
+    yield from at_least_one("qualification", max_stay_nights=qualification.max_stay_nights)
+    yield from not_negative(
+        "qualification", soft_landing_max_drop=qualification.soft_landing_max_drop
+    )
+    yield from not_negative("earning", base_points_per_usd=version.earning.base_points_per_usd)
     if not version.earning.eligible_revenue:
         yield "earning.eligible_revenue must name at least one revenue line"
     if version.points.expiry_months < 0:
@@ -307,8 +299,7 @@ def _privilege_mistakes(version: ProgramVersion) -> Iterator[str]:
     miles = version.miles
     if min(miles.points_per_mile, miles.minimum_points, miles.bonus_block_points) < 0:
         yield "miles: points_per_mile, minimum_points and bonus_block_points must not be negative"
-    if miles.bonus_miles < 0:
-        yield "miles.bonus_miles must not be negative"
+    yield from not_negative("miles", bonus_miles=miles.bonus_miles)
     if miles.bonus_miles and not miles.bonus_block_points:
         yield "miles: bonus_miles needs bonus_block_points (the block that earns them)"
     if miles.points_per_mile and miles.minimum_points < miles.points_per_mile:
@@ -318,12 +309,11 @@ def _privilege_mistakes(version: ProgramVersion) -> Iterator[str]:
         yield "guarantee_compensation: award_nights and points must not be negative"
     if compensation.award_nights and not version.awards.prices:
         yield "guarantee_compensation.award_nights needs award prices to value the nights"
-    reasons = Counter(reason.code for reason in version.goodwill_reasons)
-    for code, count in reasons.items():
-        if count > 1:
-            yield f"goodwill_reasons: {code!r} is listed {count} times"
+    yield from listed_twice(
+        "goodwill_reasons", (reason.code for reason in version.goodwill_reasons)
+    )
     for reason in version.goodwill_reasons:
-        if reason.code != reason.code.upper() or not reason.code.strip():
+        if not is_code(reason.code):
             yield f"goodwill_reasons: {reason.code!r} must be a non-empty upper-case code"
         if reason.max_points <= 0:
             yield f"goodwill_reasons: {reason.code!r} needs a positive max_points"
@@ -333,14 +323,11 @@ def _insight_mistakes(version: ProgramVersion) -> Iterator[str]:
     insight = version.insight
     if len(insight.currency) != 3 or not insight.currency.isupper():
         yield f"insight.currency {insight.currency!r} must be a three-letter ISO code"
-    if insight.value_per_point < 0:
-        yield "insight.value_per_point must not be negative"
+    yield from not_negative("insight", value_per_point=insight.value_per_point)
     if not 0 <= insight.default_breakage_rate < 1:
         yield "insight.default_breakage_rate must be at least 0 and below 1"
-    if insight.active_months < 1:
-        yield "insight.active_months must be at least 1"
-    if insight.cost_per_mile < 0:
-        yield "insight.cost_per_mile must not be negative"
+    yield from at_least_one("insight", active_months=insight.active_months)
+    yield from not_negative("insight", cost_per_mile=insight.cost_per_mile)
     if insight.donation_value_per_point is not None and insight.donation_value_per_point < 0:
         yield "insight.donation_value_per_point must not be negative"
     yield from _value_mistakes(version)
@@ -362,8 +349,7 @@ def _value_mistakes(version: ProgramVersion) -> Iterator[str]:
         yield "insight.value: window_months and lapse_days must be at least 1"
     if not 0 <= value.margin <= 1 or not 0 <= value.retention_rate < 1:
         yield "insight.value: margin must be 0 to 1 and retention_rate at least 0 and below 1"
-    if value.discount_rate < 0:
-        yield "insight.value.discount_rate must not be negative"
+    yield from not_negative("insight.value", discount_rate=value.discount_rate)
     names = Counter(segment.name for segment in value.segments)
     for name, count in names.items():
         if count > 1 or not name.strip():

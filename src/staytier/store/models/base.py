@@ -1,12 +1,13 @@
 """The declarative base every table of the service is mapped on, with the naming
-convention its constraints and indexes follow (Alembic names them the same way)."""
+convention its constraints and indexes follow (Alembic names them the same way) and the
+column types its annotations map to (``columns``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    MetaData,
-)
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from staytier.store.models.columns import TYPE_MAP
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -19,3 +20,4 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = TYPE_MAP

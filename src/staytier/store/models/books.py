@@ -7,55 +7,68 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    UniqueConstraint,
-)
+from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from staytier.store.models.base import Base
-from staytier.store.types import Id, Money, UTCDateTime
+from staytier.store.models.columns import (
+    ActivityRef,
+    CreditRef,
+    LedgerEntryRef,
+    MemberRef,
+    PrimaryKey,
+    PropertyRef,
+    StayRef,
+    Str2,
+    Str3,
+    Str16,
+    Str20,
+    Str32,
+    Str40,
+    Str64,
+    Str80,
+    Str100,
+    Str200,
+    Str254,
+    Str300,
+)
+from staytier.store.types import Id
 
 
 class Property(Base):
     __tablename__ = "properties"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    code: Mapped[str] = mapped_column(String(16), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    brand: Mapped[str] = mapped_column(String(100))
-    time_zone: Mapped[str] = mapped_column(String(64))
-    category: Mapped[int] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3))
-    country: Mapped[str] = mapped_column(String(2), default="")
+    id: Mapped[PrimaryKey]
+    code: Mapped[Str16] = mapped_column(unique=True)
+    name: Mapped[Str200]
+    brand: Mapped[Str100]
+    time_zone: Mapped[Str64]
+    category: Mapped[int]
+    currency: Mapped[Str3]
+    country: Mapped[Str2] = mapped_column(default="")
 
 
 class Member(Base):
     __tablename__ = "members"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_number: Mapped[str] = mapped_column(String(20), unique=True)
-    first_name: Mapped[str] = mapped_column(String(100))
-    last_name: Mapped[str] = mapped_column(String(100))
-    email: Mapped[str | None] = mapped_column(String(254), unique=True)
-    phone: Mapped[str | None] = mapped_column(String(32))
+    id: Mapped[PrimaryKey]
+    member_number: Mapped[Str20] = mapped_column(unique=True)
+    first_name: Mapped[Str100]
+    last_name: Mapped[Str100]
+    email: Mapped[Str254 | None] = mapped_column(unique=True)
+    phone: Mapped[Str32 | None]
     # The phone's digits, as a search compares them.
-    phone_key: Mapped[str | None] = mapped_column(String(32), index=True)
-    language: Mapped[str] = mapped_column(String(16), default="en")
-    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
-    home_property_code: Mapped[str | None] = mapped_column(String(16))
-    enrolled_on: Mapped[dt.date] = mapped_column(Date)
+    phone_key: Mapped[Str32 | None] = mapped_column(index=True)
+    language: Mapped[Str16] = mapped_column(default="en")
+    time_zone: Mapped[Str64] = mapped_column(default="UTC")
+    home_property_code: Mapped[Str16 | None]
+    enrolled_on: Mapped[dt.date]
     # Kept equal to the sum of the member's ledger in the same transaction as every entry.
-    points_balance: Mapped[int] = mapped_column(Integer, default=0)
-    last_activity_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    points_balance: Mapped[int] = mapped_column(default=0)
+    last_activity_on: Mapped[dt.date | None] = mapped_column(index=True)
+    created_at: Mapped[dt.datetime]
     # Set when the member's personal data was erased; the row stays for the ledger.
-    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[dt.datetime | None]
     # Set when this member was merged into another (a duplicate account): its number then
     # resolves to that member. No foreign key: SQLite adds one to an existing table only by
     # rebuilding it, and every table refers to this one; ``member_merges`` keeps the keys.
@@ -70,28 +83,28 @@ class Stay(Base):
         Index(None, "property_id", "arrival_date"),
     )
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
-    confirmation_number: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(16))
-    arrival_date: Mapped[dt.date] = mapped_column(Date)
-    departure_date: Mapped[dt.date] = mapped_column(Date)
-    room_type: Mapped[str | None] = mapped_column(String(40))
-    floor: Mapped[int | None] = mapped_column(Integer)
-    rate_code: Mapped[str] = mapped_column(String(40))
-    currency: Mapped[str] = mapped_column(String(3))
-    room_revenue: Mapped[Decimal] = mapped_column(Money)
-    food_and_beverage_revenue: Mapped[Decimal] = mapped_column(Money)
-    other_revenue: Mapped[Decimal] = mapped_column(Money)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    property_id: Mapped[PropertyRef]
+    confirmation_number: Mapped[Str40]
+    status: Mapped[Str16]
+    arrival_date: Mapped[dt.date]
+    departure_date: Mapped[dt.date]
+    room_type: Mapped[Str40 | None]
+    floor: Mapped[int | None]
+    rate_code: Mapped[Str40]
+    currency: Mapped[Str3]
+    room_revenue: Mapped[Decimal]
+    food_and_beverage_revenue: Mapped[Decimal]
+    other_revenue: Mapped[Decimal]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
     # The client that first recorded the stay: ``client:<key id>``, ``partner:<code>`` (a
     # webhook) or ``system``; empty for stays recorded before creators were kept.
-    created_by: Mapped[str] = mapped_column(String(80), server_default="")
+    created_by: Mapped[Str80] = mapped_column(server_default="")
     # The booking partner whose booking this is (it may amend and cancel it before
     # arrival); NULL for the property's own stays.
-    booking_partner: Mapped[str | None] = mapped_column(String(40))
+    booking_partner: Mapped[Str40 | None]
 
 
 class StayRevision(Base):
@@ -99,28 +112,28 @@ class StayRevision(Base):
 
     __tablename__ = "stay_revisions"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    stay_id: Mapped[int] = mapped_column(ForeignKey("stays.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16))
-    folio: Mapped[dict[str, str]] = mapped_column(JSON)
-    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    stay_id: Mapped[StayRef] = mapped_column(index=True)
+    status: Mapped[Str16]
+    folio: Mapped[dict[str, str]]
+    recorded_at: Mapped[dt.datetime]
 
 
 class Activity(Base):
     __tablename__ = "activities"
     __table_args__ = (Index(None, "member_id", "source", "kind", "qualification_year"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    source: Mapped[str] = mapped_column(String(40))
-    kind: Mapped[str] = mapped_column(String(40))
-    amount_usd: Mapped[Decimal] = mapped_column(Money)
-    partner_points: Mapped[int] = mapped_column(Integer, default=0)
-    occurred_on: Mapped[dt.date] = mapped_column(Date)
-    qualification_year: Mapped[int] = mapped_column(Integer)
-    reference: Mapped[str | None] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    source: Mapped[Str40]
+    kind: Mapped[Str40]
+    amount_usd: Mapped[Decimal]
+    partner_points: Mapped[int] = mapped_column(default=0)
+    occurred_on: Mapped[dt.date]
+    qualification_year: Mapped[int]
+    reference: Mapped[Str100 | None]
+    description: Mapped[Str200] = mapped_column(default="")
+    created_at: Mapped[dt.datetime]
 
 
 class Credit(Base):
@@ -128,16 +141,16 @@ class Credit(Base):
 
     __tablename__ = "credits"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # STAY, ACTIVITY, ROLLOVER, REVERSAL
-    stay_id: Mapped[int | None] = mapped_column(ForeignKey("stays.id"), index=True)
-    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
-    reverses_credit_id: Mapped[int | None] = mapped_column(ForeignKey("credits.id"), unique=True)
-    credit_date: Mapped[dt.date] = mapped_column(Date)
-    program_version: Mapped[str] = mapped_column(String(40))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef] = mapped_column(index=True)
+    kind: Mapped[Str16]  # STAY, ACTIVITY, ROLLOVER, REVERSAL
+    stay_id: Mapped[StayRef | None] = mapped_column(index=True)
+    activity_id: Mapped[ActivityRef | None]
+    reverses_credit_id: Mapped[CreditRef | None] = mapped_column(unique=True)
+    credit_date: Mapped[dt.date]
+    program_version: Mapped[Str40]
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime]
 
 
 class QualifyingCredit(Base):
@@ -146,34 +159,34 @@ class QualifyingCredit(Base):
     __tablename__ = "qualifying_credits"
     __table_args__ = (Index(None, "member_id", "year"), Index(None, "year", "member_id"))
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    credit_id: Mapped[int] = mapped_column(ForeignKey("credits.id"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    year: Mapped[int] = mapped_column(Integer)
-    nights: Mapped[int] = mapped_column(Integer, default=0)
-    stays: Mapped[int] = mapped_column(Integer, default=0)
-    base_points: Mapped[int] = mapped_column(Integer, default=0)
+    id: Mapped[PrimaryKey]
+    credit_id: Mapped[CreditRef] = mapped_column(index=True)
+    member_id: Mapped[MemberRef]
+    year: Mapped[int]
+    nights: Mapped[int] = mapped_column(default=0)
+    stays: Mapped[int] = mapped_column(default=0)
+    base_points: Mapped[int] = mapped_column(default=0)
 
 
 class LedgerEntry(Base):
     __tablename__ = "ledger_entries"
     __table_args__ = (Index(None, "member_id", "id"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    credit_id: Mapped[int | None] = mapped_column(ForeignKey("credits.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    points: Mapped[int] = mapped_column(Integer)
-    balance_after: Mapped[int] = mapped_column(Integer)
-    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    effective_on: Mapped[dt.date] = mapped_column(Date)
-    description: Mapped[str] = mapped_column(String(300))
-    reverses_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    credit_id: Mapped[CreditRef | None] = mapped_column(index=True)
+    kind: Mapped[Str16]
+    points: Mapped[int]
+    balance_after: Mapped[int]
+    occurred_at: Mapped[dt.datetime]
+    effective_on: Mapped[dt.date]
+    description: Mapped[Str300]
+    reverses_entry_id: Mapped[LedgerEntryRef | None]
     # Points a reversal could not take back because they were already spent.
-    uncollected_points: Mapped[int] = mapped_column(Integer, default=0)
+    uncollected_points: Mapped[int] = mapped_column(default=0)
     # Who posted a manual entry (goodwill, adjustment) and the reason code they gave.
-    author: Mapped[str | None] = mapped_column(String(100))
-    reason_code: Mapped[str | None] = mapped_column(String(40))
+    author: Mapped[Str100 | None]
+    reason_code: Mapped[Str40 | None]
 
 
 class StatusPeriod(Base):
@@ -181,17 +194,17 @@ class StatusPeriod(Base):
 
     __tablename__ = "status_periods"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    tier_code: Mapped[str] = mapped_column(String(32))
-    rank: Mapped[int] = mapped_column(Integer)
-    qualification_year: Mapped[int | None] = mapped_column(Integer)
-    valid_from: Mapped[dt.date] = mapped_column(Date)
-    valid_through: Mapped[dt.date | None] = mapped_column(Date)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef] = mapped_column(index=True)
+    tier_code: Mapped[Str32]
+    rank: Mapped[int]
+    qualification_year: Mapped[int | None]
+    valid_from: Mapped[dt.date]
+    valid_through: Mapped[dt.date | None]
     # QUALIFIED, REQUALIFIED, SOFT_LANDING, LIFETIME, STATUS_MATCH
-    cause: Mapped[str] = mapped_column(String(32))
-    detail: Mapped[str] = mapped_column(String(300), default="")
-    credit_id: Mapped[int | None] = mapped_column(ForeignKey("credits.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    revoked_reason: Mapped[str | None] = mapped_column(String(300))
+    cause: Mapped[Str32]
+    detail: Mapped[Str300] = mapped_column(default="")
+    credit_id: Mapped[CreditRef | None]
+    created_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_reason: Mapped[Str300 | None]

@@ -5,18 +5,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-)
+from sqlalchemy import Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from staytier.store.models.base import Base
-from staytier.store.types import Id, UTCDateTime
+from staytier.store.models.columns import (
+    CertificateRef,
+    CreditRef,
+    LedgerEntryRef,
+    MemberRef,
+    PrimaryKey,
+    PropertyRef,
+    StatusPeriodRef,
+    StayRef,
+    Str16,
+    Str32,
+    Str40,
+    Str100,
+    Str200,
+    Str300,
+    Str2000,
+)
 
 
 class Complaint(Base):
@@ -27,26 +36,26 @@ class Complaint(Base):
     __tablename__ = "complaints"
     __table_args__ = (Index(None, "property_id", "id"), Index(None, "member_id", "resolved_at"))
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    stay_id: Mapped[int] = mapped_column(ForeignKey("stays.id"), index=True)
-    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
-    category: Mapped[str] = mapped_column(String(40))
-    severity: Mapped[str] = mapped_column(String(16))
-    description: Mapped[str] = mapped_column(String(2000))
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    stay_id: Mapped[StayRef] = mapped_column(index=True)
+    property_id: Mapped[PropertyRef]
+    category: Mapped[Str40]
+    severity: Mapped[Str16]
+    description: Mapped[Str2000]
     # The staff member who took it, the one who owns it until resolved, and the client used.
-    author: Mapped[str] = mapped_column(String(100))
-    owner: Mapped[str] = mapped_column(String(100))
-    logged_by: Mapped[str] = mapped_column(String(100))
-    logged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    resolution: Mapped[str | None] = mapped_column(String(2000))
-    resolved_by: Mapped[str | None] = mapped_column(String(100))
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    goodwill_points: Mapped[int] = mapped_column(Integer, default=0)
-    goodwill_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
+    author: Mapped[Str100]
+    owner: Mapped[Str100]
+    logged_by: Mapped[Str100]
+    logged_at: Mapped[dt.datetime]
+    resolution: Mapped[Str2000 | None]
+    resolved_by: Mapped[Str100 | None]
+    resolved_at: Mapped[dt.datetime | None]
+    goodwill_points: Mapped[int] = mapped_column(default=0)
+    goodwill_entry_id: Mapped[LedgerEntryRef | None]
     # A recovery benefit granted with the resolution (its program code) and what it issued.
-    goodwill_benefit: Mapped[str | None] = mapped_column(String(40))
-    goodwill_certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    goodwill_benefit: Mapped[Str40 | None]
+    goodwill_certificate_id: Mapped[CertificateRef | None]
 
 
 class StatusGrant(Base):
@@ -61,23 +70,23 @@ class StatusGrant(Base):
         Index(None, "state", "ends_on"),
     )
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    kind: Mapped[str] = mapped_column(String(16))
-    state: Mapped[str] = mapped_column(String(16))
-    tier_code: Mapped[str] = mapped_column(String(32))
-    starts_on: Mapped[dt.date] = mapped_column(Date)
-    ends_on: Mapped[dt.date] = mapped_column(Date)
-    year: Mapped[int] = mapped_column(Integer)
-    nights_required: Mapped[int] = mapped_column(Integer, default=0)
-    reason: Mapped[str] = mapped_column(String(300), default="")
-    evidence: Mapped[str] = mapped_column(String(300), default="")
-    giver_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
-    granted_by: Mapped[str] = mapped_column(String(100))
-    status_period_id: Mapped[int] = mapped_column(ForeignKey("status_periods.id"))
-    earned_period_id: Mapped[int | None] = mapped_column(ForeignKey("status_periods.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    kind: Mapped[Str16]
+    state: Mapped[Str16]
+    tier_code: Mapped[Str32]
+    starts_on: Mapped[dt.date]
+    ends_on: Mapped[dt.date]
+    year: Mapped[int]
+    nights_required: Mapped[int] = mapped_column(default=0)
+    reason: Mapped[Str300] = mapped_column(default="")
+    evidence: Mapped[Str300] = mapped_column(default="")
+    giver_member_id: Mapped[MemberRef | None]
+    granted_by: Mapped[Str100]
+    status_period_id: Mapped[StatusPeriodRef]
+    earned_period_id: Mapped[StatusPeriodRef | None]
+    created_at: Mapped[dt.datetime]
+    settled_at: Mapped[dt.datetime | None]
 
 
 class SurveyInvitation(Base):
@@ -92,19 +101,19 @@ class SurveyInvitation(Base):
         Index(None, "property_id", "answered_on"),
     )
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    stay_id: Mapped[int] = mapped_column(ForeignKey("stays.id"), unique=True)
-    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
-    invited_on: Mapped[dt.date] = mapped_column(Date)
-    closes_on: Mapped[dt.date] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(16))
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    nps_score: Mapped[int | None] = mapped_column(Integer)
-    points: Mapped[int] = mapped_column(Integer, default=0)
-    ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
-    answered_on: Mapped[dt.date | None] = mapped_column(Date)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    stay_id: Mapped[StayRef] = mapped_column(unique=True)
+    property_id: Mapped[PropertyRef]
+    invited_on: Mapped[dt.date]
+    closes_on: Mapped[dt.date]
+    state: Mapped[Str16]
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    nps_score: Mapped[int | None]
+    points: Mapped[int] = mapped_column(default=0)
+    ledger_entry_id: Mapped[LedgerEntryRef | None]
+    answered_on: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime]
 
 
 class StayReview(Base):
@@ -112,16 +121,16 @@ class StayReview(Base):
 
     __tablename__ = "stay_reviews"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    stay_id: Mapped[int] = mapped_column(ForeignKey("stays.id"), unique=True)
-    partner: Mapped[str] = mapped_column(String(40))
-    review_id: Mapped[str] = mapped_column(String(100))
-    rating: Mapped[int] = mapped_column(Integer)
-    points: Mapped[int] = mapped_column(Integer)
-    ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
-    posted_on: Mapped[dt.date] = mapped_column(Date)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef] = mapped_column(index=True)
+    stay_id: Mapped[StayRef] = mapped_column(unique=True)
+    partner: Mapped[Str40]
+    review_id: Mapped[Str100]
+    rating: Mapped[int]
+    points: Mapped[int]
+    ledger_entry_id: Mapped[LedgerEntryRef | None]
+    posted_on: Mapped[dt.date]
+    created_at: Mapped[dt.datetime]
 
 
 class SweepstakesEntry(Base):
@@ -130,12 +139,12 @@ class SweepstakesEntry(Base):
     __tablename__ = "sweepstakes_entries"
     __table_args__ = (Index(None, "sweepstakes_code", "member_id"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    sweepstakes_code: Mapped[str] = mapped_column(String(40))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    credit_id: Mapped[int] = mapped_column(ForeignKey("credits.id"), index=True)
-    entries: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    sweepstakes_code: Mapped[Str40]
+    member_id: Mapped[MemberRef]
+    credit_id: Mapped[CreditRef] = mapped_column(index=True)
+    entries: Mapped[int]
+    created_at: Mapped[dt.datetime]
 
 
 class SweepstakesDraw(Base):
@@ -144,10 +153,10 @@ class SweepstakesDraw(Base):
 
     __tablename__ = "sweepstakes_draws"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    sweepstakes_code: Mapped[str] = mapped_column(String(40), unique=True)
-    seed: Mapped[str] = mapped_column(String(200))
-    entrants: Mapped[list[Any]] = mapped_column(JSON)
-    winners: Mapped[list[Any]] = mapped_column(JSON)
-    drawn_by: Mapped[str] = mapped_column(String(100))
-    drawn_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    sweepstakes_code: Mapped[Str40] = mapped_column(unique=True)
+    seed: Mapped[Str200]
+    entrants: Mapped[list[Any]]
+    winners: Mapped[list[Any]]
+    drawn_by: Mapped[Str100]
+    drawn_at: Mapped[dt.datetime]

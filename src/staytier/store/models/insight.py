@@ -5,19 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-)
+from sqlalchemy import Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from staytier.store.models.base import Base
-from staytier.store.types import Id, UTCDateTime
+from staytier.store.models.columns import (
+    MemberRef,
+    PrimaryKey,
+    SimulationRef,
+    Str16,
+    Str32,
+    Str100,
+    Str200,
+    Str500,
+)
 
 
 class ProgramSimulation(Base):
@@ -29,20 +30,20 @@ class ProgramSimulation(Base):
 
     __tablename__ = "program_simulations"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    status: Mapped[str] = mapped_column(String(16))
-    candidate: Mapped[str] = mapped_column(String(200))
-    period_start: Mapped[dt.date] = mapped_column(Date)
-    period_end: Mapped[dt.date] = mapped_column(Date)
-    requested_by: Mapped[str] = mapped_column(String(100), default="")
-    members_done: Mapped[int] = mapped_column(Integer, default=0)
-    members_total: Mapped[int] = mapped_column(Integer, default=0)
+    id: Mapped[PrimaryKey]
+    status: Mapped[Str16]
+    candidate: Mapped[Str200]
+    period_start: Mapped[dt.date]
+    period_end: Mapped[dt.date]
+    requested_by: Mapped[Str100] = mapped_column(default="")
+    members_done: Mapped[int] = mapped_column(default=0)
+    members_total: Mapped[int] = mapped_column(default=0)
     # Set by cancelSimulation; the job stops at its next batch.
-    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
-    message: Mapped[str] = mapped_column(String(500), default="")
-    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    message: Mapped[Str500] = mapped_column(default="")
+    summary: Mapped[dict[str, Any] | None]
+    created_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
 
 
 class SimulatedMove(Base):
@@ -51,10 +52,10 @@ class SimulatedMove(Base):
     __tablename__ = "simulated_moves"
     __table_args__ = (Index(None, "simulation_id", "id"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    simulation_id: Mapped[int] = mapped_column(ForeignKey("program_simulations.id"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    actual_tier: Mapped[str] = mapped_column(String(32))
-    actual_rank: Mapped[int] = mapped_column(Integer)
-    simulated_tier: Mapped[str] = mapped_column(String(32))
-    simulated_rank: Mapped[int] = mapped_column(Integer)
+    id: Mapped[PrimaryKey]
+    simulation_id: Mapped[SimulationRef]
+    member_id: Mapped[MemberRef]
+    actual_tier: Mapped[Str32]
+    actual_rank: Mapped[int]
+    simulated_tier: Mapped[Str32]
+    simulated_rank: Mapped[int]

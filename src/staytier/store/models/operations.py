@@ -6,19 +6,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    UniqueConstraint,
-)
+from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from staytier.store.models.base import Base
-from staytier.store.types import Id, UTCDateTime
+from staytier.store.models.columns import (
+    MemberRef,
+    PrimaryKey,
+    Str16,
+    Str20,
+    Str32,
+    Str40,
+    Str60,
+    Str64,
+    Str80,
+    Str100,
+    Str200,
+    Str300,
+    Str400,
+    Str500,
+)
 
 
 class IdempotencyRecord(Base):
@@ -27,13 +34,13 @@ class IdempotencyRecord(Base):
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("scope", "operation", "key"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    scope: Mapped[str] = mapped_column(String(100), default="")
-    operation: Mapped[str] = mapped_column(String(60))
-    key: Mapped[str] = mapped_column(String(200))
-    request_hash: Mapped[str] = mapped_column(String(64))
-    result: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    scope: Mapped[Str100] = mapped_column(default="")
+    operation: Mapped[Str60]
+    key: Mapped[Str200]
+    request_hash: Mapped[Str64]
+    result: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
 
 
 class JobRun(Base):
@@ -42,12 +49,12 @@ class JobRun(Base):
     __tablename__ = "job_runs"
     __table_args__ = (UniqueConstraint("job", "run_key"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    job: Mapped[str] = mapped_column(String(40))
-    run_key: Mapped[str] = mapped_column(String(40))
-    due_on: Mapped[dt.date] = mapped_column(Date)
-    ran_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    summary: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    id: Mapped[PrimaryKey]
+    job: Mapped[Str40]
+    run_key: Mapped[Str40]
+    due_on: Mapped[dt.date]
+    ran_at: Mapped[dt.datetime]
+    summary: Mapped[dict[str, int]] = mapped_column(default=dict)
 
 
 class SchedulerLease(Base):
@@ -56,9 +63,9 @@ class SchedulerLease(Base):
 
     __tablename__ = "scheduler_leases"
 
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(100))
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    name: Mapped[Str40] = mapped_column(primary_key=True)
+    holder: Mapped[Str100]
+    expires_at: Mapped[dt.datetime]
 
 
 class PartnerRequest(Base):
@@ -72,30 +79,30 @@ class PartnerRequest(Base):
         Index(None, "member_id", "partner", "id"),
     )
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    partner: Mapped[str] = mapped_column(String(40))
-    operation: Mapped[str] = mapped_column(String(40))
+    id: Mapped[PrimaryKey]
+    partner: Mapped[Str40]
+    operation: Mapped[Str40]
     # Sent as the Idempotency-Key header on every attempt, so the partner can deduplicate.
-    idempotency_key: Mapped[str] = mapped_column(String(200))
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
-    subject: Mapped[str | None] = mapped_column(String(100))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(String(16))  # see domain.outbox.RequestState
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    idempotency_key: Mapped[Str200]
+    member_id: Mapped[MemberRef | None]
+    subject: Mapped[Str100 | None]
+    payload: Mapped[dict[str, Any]]
+    state: Mapped[Str16]  # see domain.outbox.RequestState
+    attempts: Mapped[int] = mapped_column(default=0)
     # None: due now.
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[dt.datetime | None]
     # The worker delivering it and until when; another worker may take it after that.
-    lease_owner: Mapped[str | None] = mapped_column(String(100))
-    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    outcome_reason: Mapped[str | None] = mapped_column(String(300))
+    lease_owner: Mapped[Str100 | None]
+    lease_expires_at: Mapped[dt.datetime | None]
+    last_error: Mapped[Str500 | None]
+    response: Mapped[dict[str, Any] | None]
+    outcome_reason: Mapped[Str300 | None]
     # When the outcome handler of the operation ran for the final state.
-    outcome_applied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    replays: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    outcome_applied_at: Mapped[dt.datetime | None]
+    replays: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    completed_at: Mapped[dt.datetime | None]
 
 
 class PartnerWebhook(Base):
@@ -105,14 +112,14 @@ class PartnerWebhook(Base):
     __tablename__ = "partner_webhooks"
     __table_args__ = (UniqueConstraint("partner", "webhook_id"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    partner: Mapped[str] = mapped_column(String(40))
-    webhook_id: Mapped[str] = mapped_column(String(200))
-    endpoint: Mapped[str] = mapped_column(String(40))
+    id: Mapped[PrimaryKey]
+    partner: Mapped[Str40]
+    webhook_id: Mapped[Str200]
+    endpoint: Mapped[Str40]
     # The member it credited, so the guest's export and erasure find the receipt.
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
-    result: Mapped[dict[str, Any]] = mapped_column(JSON)
-    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    member_id: Mapped[MemberRef | None] = mapped_column(index=True)
+    result: Mapped[dict[str, Any]]
+    received_at: Mapped[dt.datetime]
 
 
 class ApiClient(Base):
@@ -124,17 +131,17 @@ class ApiClient(Base):
 
     __tablename__ = "api_clients"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    key_id: Mapped[str] = mapped_column(String(32), unique=True)
-    key_hash: Mapped[str] = mapped_column(String(200))
-    name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[str] = mapped_column(String(20))
+    id: Mapped[PrimaryKey]
+    key_id: Mapped[Str32] = mapped_column(unique=True)
+    key_hash: Mapped[Str200]
+    name: Mapped[Str100]
+    role: Mapped[Str20]
     # Property codes, space-separated, for a front desk.
-    property_codes: Mapped[str] = mapped_column(String(400), default="")
-    partner_code: Mapped[str | None] = mapped_column(String(40))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    rotated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    property_codes: Mapped[Str400] = mapped_column(default="")
+    partner_code: Mapped[Str40 | None]
+    created_at: Mapped[dt.datetime]
+    rotated_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
 
 
 class MemberPartner(Base):
@@ -144,10 +151,10 @@ class MemberPartner(Base):
     __tablename__ = "member_partners"
     __table_args__ = (UniqueConstraint("partner_code", "member_id"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    partner_code: Mapped[str] = mapped_column(String(40))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    partner_code: Mapped[Str40]
+    member_id: Mapped[MemberRef] = mapped_column(index=True)
+    first_seen_at: Mapped[dt.datetime]
 
 
 class SignInCode(Base):
@@ -155,13 +162,13 @@ class SignInCode(Base):
 
     __tablename__ = "sign_in_codes"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64))
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef] = mapped_column(index=True)
+    code_hash: Mapped[Str64]
+    expires_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
 
 
 class GuestApproval(Base):
@@ -172,22 +179,22 @@ class GuestApproval(Base):
     __tablename__ = "guest_approvals"
     __table_args__ = (Index(None, "member_id", "code_hash"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
     # AWARD_STAY, CERTIFICATE, DONATION, MILES_TRANSFER (domain.guest_approvals)
-    operation: Mapped[str] = mapped_column(String(20))
-    points: Mapped[int] = mapped_column(Integer)
-    property_code: Mapped[str | None] = mapped_column(String(16))
+    operation: Mapped[Str20]
+    points: Mapped[int]
+    property_code: Mapped[Str16 | None]
     # The certificate, the charity, or "<airline> <frequent-flyer number>".
-    recipient: Mapped[str | None] = mapped_column(String(80))
-    code_hash: Mapped[str] = mapped_column(String(64))
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    recipient: Mapped[Str80 | None]
+    code_hash: Mapped[Str64]
+    expires_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
     # The client that asked (the guest's app, or a desk that had it mailed) and that used it.
-    requested_by: Mapped[str] = mapped_column(String(60))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    used_by: Mapped[str | None] = mapped_column(String(60))
+    requested_by: Mapped[Str60]
+    created_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    used_by: Mapped[Str60 | None]
 
 
 class AuditEntry(Base):
@@ -199,16 +206,16 @@ class AuditEntry(Base):
     __tablename__ = "audit_entries"
     __table_args__ = (Index(None, "member_id", "id"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    actor_role: Mapped[str] = mapped_column(String(20))
-    actor: Mapped[str] = mapped_column(String(100))
-    client_id: Mapped[str] = mapped_column(String(60))
-    request_id: Mapped[str] = mapped_column(String(100))
+    id: Mapped[PrimaryKey]
+    occurred_at: Mapped[dt.datetime]
+    actor_role: Mapped[Str20]
+    actor: Mapped[Str100]
+    client_id: Mapped[Str60]
+    request_id: Mapped[Str100]
     # points, tier, preference, consent, client, member
-    subject: Mapped[str] = mapped_column(String(20), index=True)
-    action: Mapped[str] = mapped_column(String(40))
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
-    subject_key: Mapped[str] = mapped_column(String(100), default="")
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    subject: Mapped[Str20] = mapped_column(index=True)
+    action: Mapped[Str40]
+    member_id: Mapped[MemberRef | None]
+    subject_key: Mapped[Str100] = mapped_column(default="")
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]

@@ -7,19 +7,26 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    UniqueConstraint,
-)
+from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from staytier.store.models.base import Base
-from staytier.store.types import Id, Money, UTCDateTime
+from staytier.store.models.columns import (
+    CertificateRef,
+    CreditRef,
+    LedgerEntryRef,
+    MemberRef,
+    PrimaryKey,
+    PropertyRef,
+    StayRef,
+    Str16,
+    Str32,
+    Str40,
+    Str80,
+    Str100,
+    Str200,
+    Str300,
+)
 
 
 class AwardRedemption(Base):
@@ -28,18 +35,18 @@ class AwardRedemption(Base):
 
     __tablename__ = "award_redemptions"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    stay_id: Mapped[int] = mapped_column(ForeignKey("stays.id"), unique=True)
-    points: Mapped[int] = mapped_column(Integer)
-    nights: Mapped[int] = mapped_column(Integer)
-    free_nights: Mapped[int] = mapped_column(Integer, default=0)
-    quote: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
-    redeem_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
-    refund_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef] = mapped_column(index=True)
+    stay_id: Mapped[StayRef] = mapped_column(unique=True)
+    points: Mapped[int]
+    nights: Mapped[int]
+    free_nights: Mapped[int] = mapped_column(default=0)
+    quote: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
+    certificate_id: Mapped[CertificateRef | None]
+    redeem_entry_id: Mapped[LedgerEntryRef | None]
+    refund_entry_id: Mapped[LedgerEntryRef | None]
+    created_at: Mapped[dt.datetime]
+    cancelled_at: Mapped[dt.datetime | None]
 
 
 class Certificate(Base):
@@ -60,22 +67,22 @@ class Certificate(Base):
         Index(None, "status", "expires_on"),
     )
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    qualification_year: Mapped[int] = mapped_column(Integer)
-    milestone_nights: Mapped[int | None] = mapped_column(Integer)
-    source: Mapped[str] = mapped_column(String(16), default="MILESTONE", server_default="MILESTONE")
-    source_key: Mapped[str | None] = mapped_column(String(80), unique=True)
-    allowance_points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    max_category: Mapped[int] = mapped_column(Integer)
-    description: Mapped[str] = mapped_column(String(200), default="")
-    issued_on: Mapped[dt.date] = mapped_column(Date)
-    expires_on: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))
-    credit_id: Mapped[int | None] = mapped_column(ForeignKey("credits.id"))
-    used_stay_id: Mapped[int | None] = mapped_column(ForeignKey("stays.id"))
-    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    qualification_year: Mapped[int]
+    milestone_nights: Mapped[int | None]
+    source: Mapped[Str16] = mapped_column(default="MILESTONE", server_default="MILESTONE")
+    source_key: Mapped[Str80 | None] = mapped_column(unique=True)
+    allowance_points: Mapped[int] = mapped_column(default=0, server_default="0")
+    max_category: Mapped[int]
+    description: Mapped[Str200] = mapped_column(default="")
+    issued_on: Mapped[dt.date]
+    expires_on: Mapped[dt.date]
+    status: Mapped[Str16]
+    credit_id: Mapped[CreditRef | None]
+    used_stay_id: Mapped[StayRef | None]
+    settled_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
 
 
 class BenefitUsage(Base):
@@ -91,61 +98,62 @@ class BenefitUsage(Base):
         Index(None, "used_on"),
     )
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    benefit_code: Mapped[str] = mapped_column(String(40))
-    option: Mapped[str | None] = mapped_column(String(40))
-    once_key: Mapped[str | None] = mapped_column(String(40))
-    stay_id: Mapped[int | None] = mapped_column(ForeignKey("stays.id"))
-    property_id: Mapped[int | None] = mapped_column(ForeignKey("properties.id"))
-    tier_code: Mapped[str] = mapped_column(String(32))
-    cost_usd: Mapped[Decimal] = mapped_column(Money)
-    points: Mapped[int] = mapped_column(Integer, default=0)
-    used_on: Mapped[dt.date] = mapped_column(Date)
-    actor: Mapped[str] = mapped_column(String(100))
-    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    benefit_code: Mapped[Str40]
+    option: Mapped[Str40 | None]
+    once_key: Mapped[Str40 | None]
+    stay_id: Mapped[StayRef | None]
+    property_id: Mapped[PropertyRef | None]
+    tier_code: Mapped[Str32]
+    cost_usd: Mapped[Decimal]
+    points: Mapped[int] = mapped_column(default=0)
+    used_on: Mapped[dt.date]
+    actor: Mapped[Str100]
+    recorded_at: Mapped[dt.datetime]
 
 
-class Donation(Base):
+class PartnerSettlement:
+    """The columns of points sent to a partner that settles later (a charity, an airline): the
+    debit taken at once, the partner request, the refund when the partner finally refuses,
+    and when it settled. A mixin's columns follow the table's own, as they always have here."""
+
+    debit_entry_id: Mapped[LedgerEntryRef | None]
+    refund_entry_id: Mapped[LedgerEntryRef | None]
+    partner_request_id: Mapped[int | None]
+    reason: Mapped[Str300] = mapped_column(default="")
+    created_at: Mapped[dt.datetime]
+    settled_at: Mapped[dt.datetime | None]
+
+
+class Donation(PartnerSettlement, Base):
     """Points given to a charity: debited at once, PENDING until the charity confirms;
     CONFIRMED, or REFUNDED when it finally refuses."""
 
     __tablename__ = "donations"
     __table_args__ = (Index(None, "charity", "donated_on"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    charity: Mapped[str] = mapped_column(String(40))
-    points: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))
-    donated_on: Mapped[dt.date] = mapped_column(Date)
-    debit_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
-    refund_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
-    partner_request_id: Mapped[int | None] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef] = mapped_column(index=True)
+    charity: Mapped[Str40]
+    points: Mapped[int]
+    status: Mapped[Str16]
+    donated_on: Mapped[dt.date]
 
 
-class MilesTransfer(Base):
+class MilesTransfer(PartnerSettlement, Base):
     """Points turned into airline miles: debited at once, PENDING until the airline
     credits the miles; CONFIRMED, or REFUNDED when it finally refuses."""
 
     __tablename__ = "miles_transfers"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    airline: Mapped[str] = mapped_column(String(40))
-    frequent_flyer_number: Mapped[str] = mapped_column(String(40))
-    points: Mapped[int] = mapped_column(Integer)
-    miles: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))
-    debit_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
-    refund_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
-    partner_request_id: Mapped[int | None] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef] = mapped_column(index=True)
+    airline: Mapped[Str40]
+    frequent_flyer_number: Mapped[Str40]
+    points: Mapped[int]
+    miles: Mapped[int]
+    status: Mapped[Str16]
 
 
 class RoomGuarantee(Base):
@@ -155,16 +163,16 @@ class RoomGuarantee(Base):
     __tablename__ = "room_guarantees"
     __table_args__ = (Index(None, "property_id", "status"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    property_id: Mapped[int] = mapped_column(ForeignKey("properties.id"))
-    arrival_date: Mapped[dt.date] = mapped_column(Date)
-    departure_date: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))
-    partner_request_id: Mapped[int | None] = mapped_column(Integer)
-    stay_id: Mapped[int | None] = mapped_column(ForeignKey("stays.id"))
-    compensation_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entries.id"))
-    note: Mapped[str] = mapped_column(String(300), default="")
-    reason: Mapped[str] = mapped_column(String(300), default="")
-    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef] = mapped_column(index=True)
+    property_id: Mapped[PropertyRef]
+    arrival_date: Mapped[dt.date]
+    departure_date: Mapped[dt.date]
+    status: Mapped[Str16]
+    partner_request_id: Mapped[int | None]
+    stay_id: Mapped[StayRef | None]
+    compensation_entry_id: Mapped[LedgerEntryRef | None]
+    note: Mapped[Str300] = mapped_column(default="")
+    reason: Mapped[Str300] = mapped_column(default="")
+    requested_at: Mapped[dt.datetime]
+    settled_at: Mapped[dt.datetime | None]

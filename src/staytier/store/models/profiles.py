@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    UniqueConstraint,
-)
+from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from staytier.store.models.base import Base
-from staytier.store.types import Id, UTCDateTime
+from staytier.store.models.columns import (
+    MemberRef,
+    PrimaryKey,
+    Str16,
+    Str32,
+    Str40,
+    Str100,
+    Str200,
+    Str2000,
+)
 
 
 class MemberSearchTerm(Base):
@@ -31,9 +31,9 @@ class MemberSearchTerm(Base):
         Index(None, "term", "member_id"),
     )
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    term: Mapped[str] = mapped_column(String(100))
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    term: Mapped[Str100]
 
 
 class Preference(Base):
@@ -42,17 +42,17 @@ class Preference(Base):
     __tablename__ = "preferences"
     __table_args__ = (UniqueConstraint("member_id", "category", "value"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    category: Mapped[str] = mapped_column(String(40))
-    value: Mapped[str] = mapped_column(String(200))
-    source: Mapped[str] = mapped_column(String(16))  # GUEST, STAFF, INFERRED
-    property_code: Mapped[str | None] = mapped_column(String(16))
-    actor: Mapped[str | None] = mapped_column(String(100))
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    category: Mapped[Str40]
+    value: Mapped[Str200]
+    source: Mapped[Str16]  # GUEST, STAFF, INFERRED
+    property_code: Mapped[Str16 | None]
+    actor: Mapped[Str100 | None]
     # Inferred only: the share of the stays considered that chose this value, in percent.
-    confidence: Mapped[int | None] = mapped_column(Integer)
-    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
-    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    confidence: Mapped[int | None]
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    recorded_at: Mapped[dt.datetime]
 
 
 class StaffNote(Base):
@@ -61,12 +61,12 @@ class StaffNote(Base):
     __tablename__ = "staff_notes"
     __table_args__ = (Index(None, "member_id", "id"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    property_code: Mapped[str] = mapped_column(String(16))
-    author: Mapped[str] = mapped_column(String(100))
-    text: Mapped[str] = mapped_column(String(2000))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    property_code: Mapped[Str16]
+    author: Mapped[Str100]
+    text: Mapped[Str2000]
+    created_at: Mapped[dt.datetime]
 
 
 class SpecialDate(Base):
@@ -79,16 +79,16 @@ class SpecialDate(Base):
         Index(None, "kind", "month", "day"),
     )
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    kind: Mapped[str] = mapped_column(String(16))  # BIRTHDAY, ANNIVERSARY
-    happened_on: Mapped[dt.date] = mapped_column(Date)
-    month: Mapped[int] = mapped_column(Integer)
-    day: Mapped[int] = mapped_column(Integer)
-    greet: Mapped[bool] = mapped_column(Boolean, default=True)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    kind: Mapped[Str16]  # BIRTHDAY, ANNIVERSARY
+    happened_on: Mapped[dt.date]
+    month: Mapped[int]
+    day: Mapped[int]
+    greet: Mapped[bool] = mapped_column(default=True)
     # The member's local date when it was recorded: no bonus for a birthday before it.
-    recorded_on: Mapped[dt.date] = mapped_column(Date)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    recorded_on: Mapped[dt.date]
+    updated_at: Mapped[dt.datetime]
 
 
 class ConsentRecord(Base):
@@ -97,14 +97,14 @@ class ConsentRecord(Base):
     __tablename__ = "consent_records"
     __table_args__ = (Index(None, "member_id", "purpose", "id"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    purpose: Mapped[str] = mapped_column(String(32))
-    granted: Mapped[bool] = mapped_column(Boolean)
-    source: Mapped[str] = mapped_column(String(16))
-    property_code: Mapped[str | None] = mapped_column(String(16))
-    actor: Mapped[str | None] = mapped_column(String(100))
-    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    purpose: Mapped[Str32]
+    granted: Mapped[bool]
+    source: Mapped[Str16]
+    property_code: Mapped[Str16 | None]
+    actor: Mapped[Str100 | None]
+    recorded_at: Mapped[dt.datetime]
 
 
 class ProfileChange(Base):
@@ -114,17 +114,17 @@ class ProfileChange(Base):
     __tablename__ = "profile_changes"
     __table_args__ = (Index(None, "member_id", "id"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    subject: Mapped[str] = mapped_column(String(16))  # PREFERENCE, SPECIAL_DATE, CONSENT
-    category: Mapped[str] = mapped_column(String(40))
-    before: Mapped[list[str]] = mapped_column(JSON, default=list)
-    after: Mapped[list[str]] = mapped_column(JSON, default=list)
-    source: Mapped[str] = mapped_column(String(16))
-    property_code: Mapped[str | None] = mapped_column(String(16))
-    actor: Mapped[str | None] = mapped_column(String(100))
-    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
-    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    subject: Mapped[Str16]  # PREFERENCE, SPECIAL_DATE, CONSENT
+    category: Mapped[Str40]
+    before: Mapped[list[str]] = mapped_column(default=list)
+    after: Mapped[list[str]] = mapped_column(default=list)
+    source: Mapped[Str16]
+    property_code: Mapped[Str16 | None]
+    actor: Mapped[Str100 | None]
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    changed_at: Mapped[dt.datetime]
 
 
 class BirthdayBonus(Base):
@@ -133,9 +133,9 @@ class BirthdayBonus(Base):
     __tablename__ = "birthday_bonuses"
     __table_args__ = (UniqueConstraint("member_id", "year"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    year: Mapped[int] = mapped_column(Integer)
-    birthday: Mapped[dt.date] = mapped_column(Date)
-    points: Mapped[int] = mapped_column(Integer)
-    credited_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    year: Mapped[int]
+    birthday: Mapped[dt.date]
+    points: Mapped[int]
+    credited_at: Mapped[dt.datetime]

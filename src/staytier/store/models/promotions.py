@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    UniqueConstraint,
-)
+from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from staytier.store.models.base import Base
-from staytier.store.types import Id, UTCDateTime
+from staytier.store.models.columns import CreditRef, MemberRef, PrimaryKey, Str16, Str40, Str80
 
 
 class PromotionRegistration(Base):
@@ -24,14 +17,14 @@ class PromotionRegistration(Base):
     __tablename__ = "promotion_registrations"
     __table_args__ = (UniqueConstraint("member_id", "promotion_code"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    promotion_code: Mapped[str] = mapped_column(String(40))
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef]
+    promotion_code: Mapped[Str40]
     # The member's local date of registering: stays checked out before it do not count
     # unless the promotion is retroactive.
-    registered_on: Mapped[dt.date] = mapped_column(Date)
-    registered_by: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    registered_on: Mapped[dt.date]
+    registered_by: Mapped[Str80]
+    created_at: Mapped[dt.datetime]
 
 
 class PromotionAward(Base):
@@ -41,17 +34,17 @@ class PromotionAward(Base):
     __tablename__ = "promotion_awards"
     __table_args__ = (Index(None, "promotion_code", "member_id"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    promotion_code: Mapped[str] = mapped_column(String(40))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    credit_id: Mapped[int] = mapped_column(ForeignKey("credits.id"), index=True)
-    awarded_on: Mapped[dt.date] = mapped_column(Date)
-    triggers: Mapped[int] = mapped_column(Integer)
-    rewards: Mapped[int] = mapped_column(Integer)
-    points: Mapped[int] = mapped_column(Integer)
-    extra_nights: Mapped[int] = mapped_column(Integer)
-    certificates: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    promotion_code: Mapped[Str40]
+    member_id: Mapped[MemberRef]
+    credit_id: Mapped[CreditRef] = mapped_column(index=True)
+    awarded_on: Mapped[dt.date]
+    triggers: Mapped[int]
+    rewards: Mapped[int]
+    points: Mapped[int]
+    extra_nights: Mapped[int]
+    certificates: Mapped[int]
+    created_at: Mapped[dt.datetime]
 
 
 class PromotionBudget(Base):
@@ -60,8 +53,8 @@ class PromotionBudget(Base):
 
     __tablename__ = "promotion_budgets"
 
-    promotion_code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    spent_points: Mapped[int] = mapped_column(Integer)
+    promotion_code: Mapped[Str40] = mapped_column(primary_key=True)
+    spent_points: Mapped[int]
 
 
 class ReferralCode(Base):
@@ -69,9 +62,9 @@ class ReferralCode(Base):
 
     __tablename__ = "referral_codes"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), unique=True)
-    code: Mapped[str] = mapped_column(String(16), unique=True)
+    id: Mapped[PrimaryKey]
+    member_id: Mapped[MemberRef] = mapped_column(unique=True)
+    code: Mapped[Str16] = mapped_column(unique=True)
 
 
 class Referral(Base):
@@ -80,14 +73,14 @@ class Referral(Base):
 
     __tablename__ = "referrals"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    referrer_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    friend_id: Mapped[int] = mapped_column(ForeignKey("members.id"), unique=True)
-    enrolled_on: Mapped[dt.date] = mapped_column(Date)
-    window_ends_on: Mapped[dt.date] = mapped_column(Date)
+    id: Mapped[PrimaryKey]
+    referrer_id: Mapped[MemberRef] = mapped_column(index=True)
+    friend_id: Mapped[MemberRef] = mapped_column(unique=True)
+    enrolled_on: Mapped[dt.date]
+    window_ends_on: Mapped[dt.date]
     # The friend's stay credit that rewarded the referral, the referrer's own credit, and
     # the referrer's qualification year it counts in; all None until then (or reversed).
-    friend_credit_id: Mapped[int | None] = mapped_column(ForeignKey("credits.id"))
-    referrer_credit_id: Mapped[int | None] = mapped_column(ForeignKey("credits.id"))
-    rewarded_year: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    friend_credit_id: Mapped[CreditRef | None]
+    referrer_credit_id: Mapped[CreditRef | None]
+    rewarded_year: Mapped[int | None]
+    created_at: Mapped[dt.datetime]

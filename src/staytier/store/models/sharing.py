@@ -6,18 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-)
+from sqlalchemy import Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from staytier.store.models.base import Base
-from staytier.store.types import Id, UTCDateTime
+from staytier.store.models.columns import (
+    LedgerEntryRef,
+    MemberRef,
+    PointsPoolRef,
+    PrimaryKey,
+    Str16,
+    Str100,
+    Str300,
+)
 
 
 class PointsPool(Base):
@@ -26,11 +27,11 @@ class PointsPool(Base):
 
     __tablename__ = "points_pools"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    owner_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    owner_member_id: Mapped[MemberRef] = mapped_column(index=True)
+    name: Mapped[Str100]
+    created_at: Mapped[dt.datetime]
+    closed_at: Mapped[dt.datetime | None]
 
 
 class PoolMembership(Base):
@@ -44,15 +45,15 @@ class PoolMembership(Base):
         Index(None, "member_id", "joined_year"),
     )
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    pool_id: Mapped[int] = mapped_column(ForeignKey("points_pools.id"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    state: Mapped[str] = mapped_column(String(16))
-    invited_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    joined_on: Mapped[dt.date | None] = mapped_column(Date)
+    id: Mapped[PrimaryKey]
+    pool_id: Mapped[PointsPoolRef]
+    member_id: Mapped[MemberRef]
+    state: Mapped[Str16]
+    invited_at: Mapped[dt.datetime]
+    joined_on: Mapped[dt.date | None]
     # The qualification year of the join, which counts against the program's joins a year.
-    joined_year: Mapped[int | None] = mapped_column(Integer)
-    left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    joined_year: Mapped[int | None]
+    left_at: Mapped[dt.datetime | None]
 
 
 class PoolContribution(Base):
@@ -62,15 +63,15 @@ class PoolContribution(Base):
     __tablename__ = "pool_contributions"
     __table_args__ = (Index(None, "pool_id", "year"),)
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    pool_id: Mapped[int] = mapped_column(ForeignKey("points_pools.id"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    owner_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    points: Mapped[int] = mapped_column(Integer)
-    year: Mapped[int] = mapped_column(Integer)
-    out_entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"))
-    in_entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    pool_id: Mapped[PointsPoolRef]
+    member_id: Mapped[MemberRef] = mapped_column(index=True)
+    owner_member_id: Mapped[MemberRef] = mapped_column(index=True)
+    points: Mapped[int]
+    year: Mapped[int]
+    out_entry_id: Mapped[LedgerEntryRef]
+    in_entry_id: Mapped[LedgerEntryRef]
+    created_at: Mapped[dt.datetime]
 
 
 class PointsTransfer(Base):
@@ -83,14 +84,14 @@ class PointsTransfer(Base):
         Index(None, "recipient_member_id", "year"),
     )
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    sender_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    recipient_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    points: Mapped[int] = mapped_column(Integer)
-    year: Mapped[int] = mapped_column(Integer)
-    out_entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"))
-    in_entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    sender_member_id: Mapped[MemberRef]
+    recipient_member_id: Mapped[MemberRef]
+    points: Mapped[int]
+    year: Mapped[int]
+    out_entry_id: Mapped[LedgerEntryRef]
+    in_entry_id: Mapped[LedgerEntryRef]
+    created_at: Mapped[dt.datetime]
 
 
 class MemberMerge(Base):
@@ -99,10 +100,10 @@ class MemberMerge(Base):
 
     __tablename__ = "member_merges"
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    survivor_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    duplicate_member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), unique=True)
-    reason: Mapped[str] = mapped_column(String(300))
-    merged_by: Mapped[str] = mapped_column(String(100))
-    report: Mapped[dict[str, Any]] = mapped_column(JSON)
-    merged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    id: Mapped[PrimaryKey]
+    survivor_member_id: Mapped[MemberRef] = mapped_column(index=True)
+    duplicate_member_id: Mapped[MemberRef] = mapped_column(unique=True)
+    reason: Mapped[Str300]
+    merged_by: Mapped[Str100]
+    report: Mapped[dict[str, Any]]
+    merged_at: Mapped[dt.datetime]
