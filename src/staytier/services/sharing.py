@@ -46,6 +46,7 @@ from staytier.services.members import locked_members, other_member
 from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
 from staytier.store.models import (
+    LedgerEntry,
     Member,
     PointsPool,
     PoolContribution,
@@ -129,6 +130,28 @@ def member_year(runtime: Runtime, member: Member) -> tuple[dt.date, int, Program
     today = local_date(runtime.clock, member.time_zone)
     rules = runtime.rules_on(today)
     return today, qualification_year(today, rules.qualification.year_start_month), rules
+
+
+async def give_points(
+    session: AsyncSession,
+    runtime: Runtime,
+    giver: Member,
+    taker: Member,
+    points: int,
+    *,
+    at: dt.datetime,
+    kinds: tuple[LedgerKind, LedgerKind],
+    descriptions: tuple[str, str],
+) -> tuple[LedgerEntry, LedgerEntry]:
+    """Moves ``points`` from one locked member to another (see ``move_points``), the
+    entries flushed so their ids can be kept; refused beyond the giver's balance."""
+    if points > giver.points_balance:
+        raise not_enough_points(points, giver.points_balance)
+    entries = move_points(
+        session, runtime.clock, giver, taker, points, at=at, kinds=kinds, descriptions=descriptions
+    )
+    await session.flush()
+    return entries
 
 
 async def active_membership(session: AsyncSession, member_id: int) -> PoolMembership | None:
@@ -366,12 +389,10 @@ async def contribute_to_pool(
             raise BusinessRuleError(ErrorCode.POOL_NOT_FOUND, "You are in no points pool.")
         _, year, rules = member_year(runtime, member)
         contribution_refusal(rules.pooling, command.points, await pooled_in(session, pool.id, year))
-        if command.points > member.points_balance:
-            raise not_enough_points(command.points, member.points_balance)
         now = runtime.now()
-        out, into = move_points(
+        out, into = await give_points(
             session,
-            runtime.clock,
+            runtime,
             member,
             owner,
             command.points,
@@ -382,7 +403,6 @@ async def contribute_to_pool(
                 "Pooled by a member of your points pool",
             ),
         )
-        await session.flush()
         session.add(
             PoolContribution(
                 pool_id=pool.id,

@@ -16,11 +16,9 @@ from staytier.domain.sharing import (
     transfer_refusal,
 )
 from staytier.services.idempotency import Result, run_once_as
-from staytier.services.ledger import move_points
 from staytier.services.members import locked_members, other_member
-from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
-from staytier.services.sharing import member_year
+from staytier.services.sharing import give_points, member_year
 from staytier.store.models import Member, PointsTransfer
 
 
@@ -84,12 +82,10 @@ async def transfer_points(
             await _moved_in(session, PointsTransfer.sender_member_id, sender.id, year),
             await _moved_in(session, PointsTransfer.recipient_member_id, recipient.id, year),
         )
-        if command.points > sender.points_balance:
-            raise not_enough_points(command.points, sender.points_balance)
         now = runtime.now()
-        out, into = move_points(
+        out, into = await give_points(
             session,
-            runtime.clock,
+            runtime,
             sender,
             recipient,
             command.points,
@@ -97,7 +93,6 @@ async def transfer_points(
             kinds=(LedgerKind.POINTS_SENT, LedgerKind.POINTS_RECEIVED),
             descriptions=("Sent to another member", "Received from another member"),
         )
-        await session.flush()
         transfer = PointsTransfer(
             sender_member_id=sender.id,
             recipient_member_id=recipient.id,
