@@ -89,10 +89,11 @@ class PoolView:
     seats: list[PoolSeat]
     pooled_points: int
     max_members: int
-    max_points_per_year: int
+    max_points_per_year: int  # 0: no yearly limit
 
 
 async def view_of(session: AsyncSession, runtime: Runtime, pool: PointsPool) -> PoolView:
+    """The pool as its members see it now."""
     owner = await session.get(Member, pool.owner_member_id)
     assert owner is not None
     _, year, rules = member_year(runtime, owner)
@@ -113,8 +114,6 @@ async def shown_to(
     """The pool as it is now if the member is in it (an owner, or an invitee who joined);
     None otherwise."""
     current = await pool_of(session, member_id)
-    return (
-        await view_of(session, runtime, pool)
-        if current is not None and current.id == pool.id
-        else None
-    )
+    if current is None or current.id != pool.id:
+        return None
+    return await view_of(session, runtime, current)
