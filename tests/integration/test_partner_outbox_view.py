@@ -141,6 +141,16 @@ async def test_replaying_a_dead_request_whose_outcome_was_not_applied_delivers_i
     [done] = (await operator(OUTBOX))["partnerOutbox"]["requests"]["edges"]
     assert done["node"]["state"] == "ACCEPTED" and done["node"]["outcomeApplied"]
     assert len(simulators.charity.effects) == 1
+    # A retried replay sends nothing again and answers the request as it is now.
+    retried = (await operator(REPLAY, input=replay))["replayPartnerRequest"]
+    assert retried["userErrors"] == []
+    again = retried["partnerRequest"]
+    assert (again["requestNumber"], again["state"], again["replays"]) == (
+        dead["node"]["requestNumber"],
+        "ACCEPTED",
+        1,
+    )
+    assert len(simulators.charity.effects) == 1
 
 
 async def test_a_dead_request_already_refunded_cannot_be_replayed(

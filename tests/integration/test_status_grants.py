@@ -55,13 +55,17 @@ async def count_grants(runtime: Runtime) -> tuple[int, int]:
 
 
 async def test_an_admin_matches_a_competitors_status_with_reason_and_evidence(
-    client: GraphQLClient,
+    client: GraphQLClient, runtime: Runtime
 ) -> None:
     number = await enroll(client)
+    fields = match_input(number)
 
-    matched = await grant(client, GRANT, "grantStatus", **match_input(number))
+    matched = await grant(client, GRANT, "grantStatus", **fields)
+    retried = await grant(client, GRANT, "grantStatus", **fields)
 
     assert matched["userErrors"] == []
+    assert retried == matched  # a retry answers the first grant and writes no second one
+    assert await count_grants(runtime) == (1, 1)
     assert matched["grant"]["kind"] == "MATCH" and matched["grant"]["evidence"] == "ticket SM-1042"
     assert matched["guest"]["tier"] == {"code": "PLATINUM", "validThrough": "2026-12-31"}
     rows = (await history(client, number))["tierHistory"]

@@ -92,6 +92,7 @@ async def test_a_completed_stay_invites_the_guest_who_answers_once_for_points(
     assert first["survey"] == {"number": invited[0]["number"], "state": "ANSWERED", "points": 350}
     # 1,000 base points for the stay, then 200 + 100 + 50 for the answers, once.
     assert first["guest"]["points"]["balance"] == 1_350
+    assert retried["survey"] == first["survey"]
     assert retried["guest"]["points"]["balance"] == 1_350
     assert [e["code"] for e in again["userErrors"]] == ["SURVEY_ALREADY_ANSWERED"]
     assert (await me(SURVEYS))["me"]["surveys"] == []

@@ -90,6 +90,21 @@ def _audited(terms: ApprovalTerms) -> dict[str, object]:
     }
 
 
+def _audit(
+    session: AsyncSession, at: dt.datetime, action: str, member: Member, after: dict[str, object]
+) -> None:
+    """An audit entry on the member's approvals."""
+    audit.record(
+        session,
+        at=at,
+        subject="approval",
+        action=action,
+        member_id=member.id,
+        subject_key=member.member_number,
+        after=after,
+    )
+
+
 async def request_approval(
     runtime: Runtime, member_number: str, terms: ApprovalTerms, *, spender: Spender
 ) -> IssuedApproval:
@@ -125,15 +140,7 @@ async def request_approval(
             created_at=now,
         )
         session.add(approval)
-        audit.record(
-            session,
-            at=now,
-            subject="approval",
-            action="REQUESTED",
-            member_id=member.id,
-            subject_key=member.member_number,
-            after=_audited(terms),
-        )
+        _audit(session, now, "REQUESTED", member, _audited(terms))
         member_id, email = member.id, member.email or ""
     if mailed:
         await runtime.mailer.send(
@@ -178,15 +185,7 @@ async def approve_spending(
     now = runtime.now()
     if not needs_code(spender, code):
         if spender is Spender.ADMIN:
-            audit.record(
-                session,
-                at=now,
-                subject="approval",
-                action="ADMIN_SPENT_WITHOUT_APPROVAL",
-                member_id=member.id,
-                subject_key=member.member_number,
-                after=_audited(terms),
-            )
+            _audit(session, now, "ADMIN_SPENT_WITHOUT_APPROVAL", member, _audited(terms))
         return
     if code is None or not code.strip():
         raise approval_required()
@@ -216,15 +215,7 @@ async def approve_spending(
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise ApprovalRefused(member.id)
-    audit.record(
-        session,
-        at=now,
-        subject="approval",
-        action="USED",
-        member_id=member.id,
-        subject_key=member.member_number,
-        after={**_audited(terms), "approvalId": approval.id},
-    )
+    _audit(session, now, "USED", member, {**_audited(terms), "approvalId": approval.id})
 
 
 async def counting_refusals(runtime: Runtime, call: Awaitable[T]) -> T:

@@ -32,7 +32,7 @@ from staytier.domain.points import LedgerKind
 from staytier.domain.preferences import PreferenceSource
 from staytier.program.catalog import ConsentPurpose
 from staytier.services import audit
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import Result, run_once_as
 from staytier.services.ledger import move_points
 from staytier.services.profiles import Actor, consent_in_force, withdraw_for_merge
 from staytier.services.runtime import Runtime
@@ -51,6 +51,27 @@ from staytier.store.models import (
 from staytier.store.queries import member_by_number, year_totals
 
 LIFETIME = "LIFETIME"
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A merge as recorded, with the surviving and the merged member."""
+
+    merge: MemberMerge
+    survivor: Member
+    duplicate: Member
+
+    def receipt(self) -> Result:
+        return {"merge_id": self.merge.id, "member_id": self.survivor.id}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> Merged:
+        merge = await session.get(MemberMerge, receipt["merge_id"])
+        assert merge is not None
+        survivor = await session.get(Member, merge.survivor_member_id)
+        duplicate = await session.get(Member, merge.duplicate_member_id)
+        assert survivor is not None and duplicate is not None
+        return Merged(merge, survivor, duplicate)
 
 
 @dataclass(frozen=True)
@@ -229,8 +250,8 @@ def _unclassified() -> list[str]:
 
 async def merge_members(
     runtime: Runtime, command: MergeMembers, *, actor: str, scope: str = ""
-) -> Result:
-    """Merges the duplicate into the survivor; returns the merge and the survivor's id."""
+) -> Merged:
+    """Merges the duplicate into the survivor; returns the merge and both members."""
     mistakes = too_long(("reason", command.reason, 300))
     if not command.reason.strip():
         mistakes.append(BusinessRuleError(ErrorCode.INVALID_INPUT, "Give the reason.", "reason"))
@@ -239,7 +260,7 @@ async def merge_members(
     if missing := _unclassified():  # a table added without saying what a merge does with it
         raise RuntimeError(f"member columns not classified for merge: {missing}")
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Merged:
         numbers = {
             "survivorMemberNumber": command.survivor_member_number,
             "duplicateMemberNumber": command.duplicate_member_number,
@@ -303,14 +324,16 @@ async def merge_members(
                 after={"with": other.member_number, "reason": command.reason.strip()},
             )
         await session.flush()
-        return {"merge_id": merge.id, "member_id": survivor.id}
+        return Merged(merge, survivor, duplicate)
 
-    return await run_once(
+    return await run_once_as(
         runtime,
         operation="mergeMembers",
         key=command.idempotency_key,
         request=command,
         work=work,
+        receipt=Merged.receipt,
+        replay=Merged.replay,
         scope=scope,
     )
 

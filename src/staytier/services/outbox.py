@@ -34,7 +34,7 @@ from staytier.domain.outbox import (
     retry_delay,
     state_after_failure,
 )
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import Result, run_once_as
 from staytier.services.partner_protocol import (
     Answer,
     Connectors,
@@ -42,7 +42,7 @@ from staytier.services.partner_protocol import (
     checked_payload,
 )
 from staytier.services.runtime import Runtime
-from staytier.store.models import PartnerRequest
+from staytier.store.models import Member, PartnerRequest
 
 __all__ = [
     "HANDLER_MODULES",
@@ -357,11 +357,34 @@ def replayable(row: PartnerRequest) -> bool:
     return row.state == RequestState.DEAD.value and row.outcome_applied_at is None
 
 
-async def replay(runtime: Runtime, request_id: int, idempotency_key: str) -> Result:
-    """Puts a replayable DEAD request back in the queue, due now, with fresh attempts and
-    the same idempotency key towards the partner. Returns ``{"partner_request_id"}``."""
+@dataclass(frozen=True)
+class Replayed:
+    """A request put back in the queue, with its member's number (None for a request on
+    no member)."""
 
-    async def work(session: AsyncSession) -> Result:
+    request: PartnerRequest
+    member_number: str | None
+
+    def receipt(self) -> Result:
+        return {"partner_request_id": self.request.id}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> Replayed:
+        request = await session.get(PartnerRequest, receipt["partner_request_id"])
+        assert request is not None
+        return await Replayed.of(session, request)
+
+    @staticmethod
+    async def of(session: AsyncSession, request: PartnerRequest) -> Replayed:
+        member = await session.get(Member, request.member_id) if request.member_id else None
+        return Replayed(request, member.member_number if member is not None else None)
+
+
+async def replay(runtime: Runtime, request_id: int, idempotency_key: str) -> Replayed:
+    """Puts a replayable DEAD request back in the queue, due now, with fresh attempts and
+    the same idempotency key towards the partner."""
+
+    async def work(session: AsyncSession) -> Replayed:
         row = await session.get(PartnerRequest, request_id, with_for_update=True)
         if row is None:
             raise BusinessRuleError(
@@ -387,12 +410,14 @@ async def replay(runtime: Runtime, request_id: int, idempotency_key: str) -> Res
         row.lease_owner = row.lease_expires_at = None
         row.updated_at = runtime.now()
         log.info("partner request %s replayed (replay %d)", row.id, row.replays)
-        return {"partner_request_id": row.id}
+        return await Replayed.of(session, row)
 
-    return await run_once(
+    return await run_once_as(
         runtime,
         operation="replayPartnerRequest",
         key=idempotency_key,
         request={"id": request_id},
         work=work,
+        receipt=Replayed.receipt,
+        replay=Replayed.replay,
     )

@@ -172,34 +172,20 @@ async def _apply(
     if isinstance(payload, Review):
         return await _review(runtime, partner, payload, webhook_id)
     assert partner.activity_source is not None  # the partners file requires it
-    if isinstance(payload, CardSpend):
-        command = RecordActivity(
-            idempotency_key=webhook_id,
-            member_number=payload.member_number,
-            source=partner.activity_source,
-            kind=CARD_SPEND_ACTIVITY_KIND,
-            occurred_on=payload.spent_on,
-            amount=payload.amount,
-            currency=payload.currency,
-            reference=payload.transaction_id,
-            description=payload.description,
-            guest_last_name=payload.guest_last_name,
-            guest_first_name=payload.guest_first_name,
-        )
-    else:
-        command = RecordActivity(
-            idempotency_key=webhook_id,
-            member_number=payload.member_number,
-            source=partner.activity_source,
-            kind=RENTAL_ACTIVITY_KIND,
-            occurred_on=payload.returned_on,
-            amount=payload.amount,
-            currency=payload.currency,
-            reference=payload.rental_agreement,
-            description=payload.description,
-            guest_last_name=payload.guest_last_name,
-            guest_first_name=payload.guest_first_name,
-        )
+    card = isinstance(payload, CardSpend)  # else a car rental
+    command = RecordActivity(
+        idempotency_key=webhook_id,
+        member_number=payload.member_number,
+        source=partner.activity_source,
+        kind=CARD_SPEND_ACTIVITY_KIND if card else RENTAL_ACTIVITY_KIND,
+        occurred_on=payload.spent_on if card else payload.returned_on,
+        amount=payload.amount,
+        currency=payload.currency,
+        reference=payload.transaction_id if card else payload.rental_agreement,
+        description=payload.description,
+        guest_last_name=payload.guest_last_name,
+        guest_first_name=payload.guest_first_name,
+    )
     recorded = await record_activity(runtime, command, scope=scope)
     answer = {"member_number": command.member_number, "activity_id": recorded.activity_id}
     return answer, recorded.member_id

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.domain.sharing import (
     PoolState,
 )
-from staytier.services.sharing import OPEN_STATES, active_membership
+from staytier.services.runtime import Runtime
+from staytier.services.sharing import OPEN_STATES, active_membership, member_year, pooled_in
 from staytier.store.models import (
     Member,
     PointsPool,
@@ -75,3 +76,44 @@ async def seats_of(session: AsyncSession, pool: PointsPool, year: int) -> list[P
         )
         for state, member in rows
     ]
+
+
+@dataclass(frozen=True)
+class PoolView:
+    """A pool as its members see it: the owner, the seats, and the qualification year's
+    totals and limits (the year and the program as of the owner's today)."""
+
+    pool: PointsPool
+    owner_member_number: str
+    year: int
+    seats: list[PoolSeat]
+    pooled_points: int
+    max_members: int
+    max_points_per_year: int  # 0: no yearly limit
+
+
+async def view_of(session: AsyncSession, runtime: Runtime, pool: PointsPool) -> PoolView:
+    """The pool as its members see it now."""
+    owner = await session.get(Member, pool.owner_member_id)
+    assert owner is not None
+    _, year, rules = member_year(runtime, owner)
+    return PoolView(
+        pool=pool,
+        owner_member_number=owner.member_number,
+        year=year,
+        seats=await seats_of(session, pool, year),
+        pooled_points=await pooled_in(session, pool.id, year),
+        max_members=rules.pooling.max_members,
+        max_points_per_year=rules.pooling.max_points_per_year,
+    )
+
+
+async def shown_to(
+    session: AsyncSession, runtime: Runtime, member_id: int, pool: PointsPool
+) -> PoolView | None:
+    """The pool as it is now if the member is in it (an owner, or an invitee who joined);
+    None otherwise."""
+    current = await pool_of(session, member_id)
+    if current is None or current.id != pool.id:
+        return None
+    return await view_of(session, runtime, current)

@@ -22,6 +22,7 @@ contributions are serialised per member and never overdraw.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -39,12 +40,13 @@ from staytier.domain.sharing import (
     seat_refusal,
 )
 from staytier.program.model import ProgramVersion
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import Result, run_once_as
 from staytier.services.ledger import move_points
 from staytier.services.members import locked_members, other_member
 from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
 from staytier.store.models import (
+    LedgerEntry,
     Member,
     PointsPool,
     PoolContribution,
@@ -52,6 +54,24 @@ from staytier.store.models import (
 )
 
 OPEN_STATES = (PoolState.INVITED.value, PoolState.ACTIVE.value)
+
+
+@dataclass(frozen=True)
+class PoolChanged:
+    """What a pool use case did: the pool it acted on, as it is after, and the member who
+    acted."""
+
+    pool: PointsPool
+    member_id: int
+
+    def receipt(self) -> Result:
+        return {"pool_id": self.pool.id, "member_id": self.member_id}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> PoolChanged:
+        pool = await session.get(PointsPool, receipt["pool_id"])
+        assert pool is not None
+        return PoolChanged(pool, receipt["member_id"])
 
 
 @dataclass(frozen=True)
@@ -83,10 +103,55 @@ class ContributeToPool:
     points: int
 
 
+PoolCommand = CreatePool | InviteToPool | JoinPool | LeavePool | ContributeToPool
+
+
+async def _pool_once(
+    runtime: Runtime,
+    operation: str,
+    command: PoolCommand,
+    work: Callable[[AsyncSession], Awaitable[PoolChanged]],
+    scope: str,
+) -> PoolChanged:
+    """Runs a pool use case's ``work`` once per idempotency key."""
+    return await run_once_as(
+        runtime,
+        operation=operation,
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        receipt=PoolChanged.receipt,
+        replay=PoolChanged.replay,
+        scope=scope,
+    )
+
+
 def member_year(runtime: Runtime, member: Member) -> tuple[dt.date, int, ProgramVersion]:
     today = local_date(runtime.clock, member.time_zone)
     rules = runtime.rules_on(today)
     return today, qualification_year(today, rules.qualification.year_start_month), rules
+
+
+async def give_points(
+    session: AsyncSession,
+    runtime: Runtime,
+    giver: Member,
+    taker: Member,
+    points: int,
+    *,
+    at: dt.datetime,
+    kinds: tuple[LedgerKind, LedgerKind],
+    descriptions: tuple[str, str],
+) -> tuple[LedgerEntry, LedgerEntry]:
+    """Moves ``points`` from one locked member to another (see ``move_points``), the
+    entries flushed so their ids can be kept; refused beyond the giver's balance."""
+    if points > giver.points_balance:
+        raise not_enough_points(points, giver.points_balance)
+    entries = move_points(
+        session, runtime.clock, giver, taker, points, at=at, kinds=kinds, descriptions=descriptions
+    )
+    await session.flush()
+    return entries
 
 
 async def active_membership(session: AsyncSession, member_id: int) -> PoolMembership | None:
@@ -138,7 +203,7 @@ async def _owned_pool(session: AsyncSession, owner: Member) -> PointsPool:
 
 async def create_pool(
     runtime: Runtime, command: CreatePool, *, member_id: int, scope: str = ""
-) -> Result:
+) -> PoolChanged:
     """The signed-in member opens a pool and owns it; it counts as one of their joins."""
     name = command.name.strip()
     mistakes = too_long(("name", name, 100))
@@ -147,7 +212,7 @@ async def create_pool(
     if mistakes:
         raise InvalidInput(mistakes)
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> PoolChanged:
         owner = (await locked_members(session, member_id))[member_id]
         today, year, rules = member_year(runtime, owner)
         pooling_offered(rules.pooling)
@@ -167,25 +232,18 @@ async def create_pool(
             )
         )
         await session.flush()
-        return {"pool_id": pool.id, "member_id": owner.id}
+        return PoolChanged(pool, owner.id)
 
-    return await run_once(
-        runtime,
-        operation="createPointsPool",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await _pool_once(runtime, "createPointsPool", command, work, scope)
 
 
 async def invite_to_pool(
     runtime: Runtime, command: InviteToPool, *, member_id: int, scope: str = ""
-) -> Result:
+) -> PoolChanged:
     """The owner invites a member by number; the seat is held until they join or the
     owner's pool closes."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> PoolChanged:
         owner = (await locked_members(session, member_id))[member_id]
         _, _, rules = member_year(runtime, owner)
         pooling_offered(rules.pooling)
@@ -216,25 +274,18 @@ async def invite_to_pool(
             )
         )
         await session.flush()
-        return {"pool_id": pool.id, "member_id": owner.id}
+        return PoolChanged(pool, owner.id)
 
-    return await run_once(
-        runtime,
-        operation="inviteToPointsPool",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await _pool_once(runtime, "inviteToPointsPool", command, work, scope)
 
 
 async def join_pool(
     runtime: Runtime, command: JoinPool, *, member_id: int, scope: str = ""
-) -> Result:
+) -> PoolChanged:
     """The signed-in member accepts an invitation: one pool at a time, and as many joins
     a year as the program allows."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> PoolChanged:
         pool = await session.get(PointsPool, command.pool_id)
         invitation = await session.scalar(
             select(PoolMembership).where(
@@ -259,25 +310,18 @@ async def join_pool(
         invitation.joined_on = today
         invitation.joined_year = year
         await session.flush()
-        return {"pool_id": pool.id, "member_id": member.id}
+        return PoolChanged(pool, member.id)
 
-    return await run_once(
-        runtime,
-        operation="joinPointsPool",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await _pool_once(runtime, "joinPointsPool", command, work, scope)
 
 
 async def leave_pool(
     runtime: Runtime, command: LeavePool, *, member_id: int, scope: str = ""
-) -> Result:
+) -> PoolChanged:
     """The member leaves their pool; when the owner leaves, the pool closes. Points already
     contributed stay with the owner."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> PoolChanged:
         member = (await locked_members(session, member_id))[member_id]
         membership = await active_membership(session, member.id)
         if membership is None:
@@ -285,16 +329,9 @@ async def leave_pool(
         pool = await session.get(PointsPool, membership.pool_id)
         assert pool is not None
         await end_memberships(session, runtime, pool, member)
-        return {"pool_id": pool.id, "member_id": member.id}
+        return PoolChanged(pool, member.id)
 
-    return await run_once(
-        runtime,
-        operation="leavePointsPool",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await _pool_once(runtime, "leavePointsPool", command, work, scope)
 
 
 async def end_memberships(
@@ -328,11 +365,11 @@ async def pooled_in(session: AsyncSession, pool_id: int, year: int) -> int:
 
 async def contribute_to_pool(
     runtime: Runtime, command: ContributeToPool, *, member_id: int, scope: str = ""
-) -> Result:
+) -> PoolChanged:
     """Moves the member's points to their pool's owner: POOL_OUT and POOL_IN, within the
     pool's yearly limit and the member's balance."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> PoolChanged:
         membership = await active_membership(session, member_id)
         if membership is None:
             raise BusinessRuleError(ErrorCode.POOL_NOT_FOUND, "You are in no points pool.")
@@ -352,12 +389,10 @@ async def contribute_to_pool(
             raise BusinessRuleError(ErrorCode.POOL_NOT_FOUND, "You are in no points pool.")
         _, year, rules = member_year(runtime, member)
         contribution_refusal(rules.pooling, command.points, await pooled_in(session, pool.id, year))
-        if command.points > member.points_balance:
-            raise not_enough_points(command.points, member.points_balance)
         now = runtime.now()
-        out, into = move_points(
+        out, into = await give_points(
             session,
-            runtime.clock,
+            runtime,
             member,
             owner,
             command.points,
@@ -368,7 +403,6 @@ async def contribute_to_pool(
                 "Pooled by a member of your points pool",
             ),
         )
-        await session.flush()
         session.add(
             PoolContribution(
                 pool_id=pool.id,
@@ -382,13 +416,6 @@ async def contribute_to_pool(
             )
         )
         await session.flush()
-        return {"pool_id": pool.id, "member_id": member.id}
+        return PoolChanged(pool, member.id)
 
-    return await run_once(
-        runtime,
-        operation="contributeToPointsPool",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await _pool_once(runtime, "contributeToPointsPool", command, work, scope)

@@ -8,6 +8,7 @@ A challenge, once started here, is judged and lapsed by :mod:`services.challenge
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -28,12 +29,30 @@ from staytier.domain.status_grants import (
 )
 from staytier.program.model import ProgramVersion, Tier
 from staytier.services import audit
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import Result, run_once_as
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
 from staytier.store.models import Member, StatusGrant, StatusPeriod
 from staytier.store.queries import status_periods
+
+
+@dataclass(frozen=True)
+class Granted:
+    """A grant as written and the member the caller shows with it: the member granted, or
+    for a gift the giver."""
+
+    grant: StatusGrant
+    member_id: int
+
+    def receipt(self) -> Result:
+        return {"grant_id": self.grant.id, "member_id": self.member_id}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> Granted:
+        grant = await session.get(StatusGrant, receipt["grant_id"])
+        assert grant is not None
+        return Granted(grant, receipt["member_id"])
 
 
 @dataclass(frozen=True)
@@ -64,6 +83,26 @@ class GiftTier:
 async def _held(session: AsyncSession, rules: ProgramVersion, member: Member, day: dt.date) -> Tier:
     rows = await status_periods(session, member.id)
     return rules.tier(tier_code_held(rows, day, rules.base_tier.code)) or rules.base_tier
+
+
+async def _granting(
+    runtime: Runtime,
+    operation: str,
+    command: GrantStatus | StartStatusChallenge | GiftTier,
+    work: Callable[[AsyncSession], Awaitable[Granted]],
+    scope: str,
+) -> Granted:
+    """Runs a grant's ``work`` once per idempotency key."""
+    return await run_once_as(
+        runtime,
+        operation=operation,
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        receipt=Granted.receipt,
+        replay=Granted.replay,
+        scope=scope,
+    )
 
 
 async def _write(
@@ -120,7 +159,7 @@ async def _write(
 
 async def grant_status(
     runtime: Runtime, command: GrantStatus, *, actor: str, scope: str = ""
-) -> Result:
+) -> Granted:
     """A status match: ``tier_code`` from ``valid_from`` (the member's today if unset)
     through ``valid_through``, with the reason and the evidence it rests on."""
     mistakes = [
@@ -132,7 +171,7 @@ async def grant_status(
     if mistakes:
         raise InvalidInput(mistakes)
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Granted:
         member = await member_for_update(session, command.member_number)
         today = local_date(runtime.clock, member.time_zone)
         starts = command.valid_from or today
@@ -163,24 +202,17 @@ async def grant_status(
             evidence=command.evidence.strip(),
         )
         await session.flush()
-        return {"grant_id": grant.id, "member_id": member.id}
+        return Granted(grant, member.id)
 
-    return await run_once(
-        runtime,
-        operation="grantStatus",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await _granting(runtime, "grantStatus", command, work, scope)
 
 
 async def start_status_challenge(
     runtime: Runtime, command: StartStatusChallenge, *, actor: str, scope: str = ""
-) -> Result:
+) -> Granted:
     """A tier on trial for the challenge's days; met by its nights within them."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Granted:
         member = await member_for_update(session, command.member_number)
         today = local_date(runtime.clock, member.time_zone)
         rules = runtime.rules_on(today)
@@ -222,25 +254,18 @@ async def start_status_challenge(
             year=qualification_year(today, rules.qualification.year_start_month),
         )
         await session.flush()
-        return {"grant_id": grant.id, "member_id": member.id}
+        return Granted(grant, member.id)
 
-    return await run_once(
-        runtime,
-        operation="startStatusChallenge",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await _granting(runtime, "startStatusChallenge", command, work, scope)
 
 
 async def gift_tier(
     runtime: Runtime, command: GiftTier, *, giver_id: int, actor: str, scope: str = ""
-) -> Result:
+) -> Granted:
     """A member gifts a lower tier to another member, as many times a year as the
     program's gift rule allows."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Granted:
         giver = await session.get(Member, giver_id, with_for_update=True)
         if giver is None or giver.erased_at is not None:
             raise BusinessRuleError(ErrorCode.MEMBER_NOT_FOUND, "No such member.", None)
@@ -288,16 +313,9 @@ async def gift_tier(
             giver_member_id=giver.id,
         )
         await session.flush()
-        return {"grant_id": grant.id, "member_id": giver.id}
+        return Granted(grant, giver.id)
 
-    return await run_once(
-        runtime,
-        operation="giftTier",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await _granting(runtime, "giftTier", command, work, scope)
 
 
 async def grants_of(session: AsyncSession, member_id: int) -> list[StatusGrant]:

@@ -31,7 +31,7 @@ from staytier.domain.surveys import (
 )
 from staytier.program.engagement import SurveyRules
 from staytier.services.guest_mail import SURVEY_INVITATION, enqueue_guest_mail
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import Result, run_once, run_once_as
 from staytier.services.job_runs import days_due, run_job_once
 from staytier.services.ledger import post_entry
 from staytier.services.members import member_for_update, require_guest_name
@@ -106,6 +106,33 @@ async def _mail_invitation(
 
 
 @dataclass(frozen=True)
+class Answered:
+    """An answered survey: the invitation as written, its stay and property, and the
+    guest's member id."""
+
+    invitation: SurveyInvitation
+    stay: Stay
+    hotel: Property
+    member_id: int
+
+    def receipt(self) -> Result:
+        return {"survey_id": self.invitation.id, "member_id": self.member_id}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> Answered:
+        invitation = await session.get(SurveyInvitation, receipt["survey_id"])
+        assert invitation is not None
+        return await Answered.of(session, invitation, receipt["member_id"])
+
+    @staticmethod
+    async def of(session: AsyncSession, invitation: SurveyInvitation, member_id: int) -> Answered:
+        stay = await session.get(Stay, invitation.stay_id)
+        hotel = await session.get(Property, invitation.property_id)
+        assert stay is not None and hotel is not None
+        return Answered(invitation, stay, hotel, member_id)
+
+
+@dataclass(frozen=True)
 class AnswerSurvey:
     idempotency_key: str
     survey_number: int
@@ -114,11 +141,11 @@ class AnswerSurvey:
 
 async def answer_survey(
     runtime: Runtime, command: AnswerSurvey, *, member_id: int, scope: str = ""
-) -> Result:
+) -> Answered:
     """The signed-in guest answers the survey of one of their stays within its window;
-    the program's points are credited once. Returns ``{"survey_id", "member_id"}``."""
+    the program's points are credited once."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Answered:
         member = await session.get(Member, member_id, with_for_update=True)
         invitation = await session.get(
             SurveyInvitation, command.survey_number, with_for_update=True
@@ -142,8 +169,8 @@ async def answer_survey(
             )
         rules = runtime.rules_on(invitation.invited_on).surveys
         checked = check_answers(rules, list(command.answers))
+        answered = await Answered.of(session, invitation, member.id)
         if checked.points:
-            hotel = await session.get(Property, invitation.property_id)
             entry = post_entry(
                 session,
                 member,
@@ -151,7 +178,7 @@ async def answer_survey(
                 points=checked.points,
                 occurred_at=runtime.now(),
                 effective_on=today,
-                description=f"Survey answered: stay at {hotel.name if hotel else 'a hotel'}",
+                description=f"Survey answered: stay at {answered.hotel.name}",
             )
             await session.flush()
             invitation.ledger_entry_id = entry.id
@@ -161,14 +188,16 @@ async def answer_survey(
         invitation.points = checked.points
         invitation.answered_on = today
         await session.flush()
-        return {"survey_id": invitation.id, "member_id": member.id}
+        return answered
 
-    return await run_once(
+    return await run_once_as(
         runtime,
         operation="answerSurvey",
         key=command.idempotency_key,
         request=command,
         work=work,
+        receipt=Answered.receipt,
+        replay=Answered.replay,
         scope=scope,
     )
 

@@ -15,15 +15,30 @@ from staytier.domain.points import LedgerKind
 from staytier.domain.sharing import (
     transfer_refusal,
 )
-from staytier.services.idempotency import Result, run_once
-from staytier.services.ledger import move_points
+from staytier.services.idempotency import Result, run_once_as
 from staytier.services.members import locked_members, other_member
-from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
-from staytier.services.sharing import member_year
-from staytier.store.models import (
-    PointsTransfer,
-)
+from staytier.services.sharing import give_points, member_year
+from staytier.store.models import Member, PointsTransfer
+
+
+@dataclass(frozen=True)
+class Transferred:
+    """A transfer as written and its recipient."""
+
+    transfer: PointsTransfer
+    recipient: Member
+
+    def receipt(self) -> Result:
+        return {"transfer_id": self.transfer.id, "member_id": self.transfer.sender_member_id}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> Transferred:
+        transfer = await session.get(PointsTransfer, receipt["transfer_id"])
+        assert transfer is not None
+        recipient = await session.get(Member, transfer.recipient_member_id)
+        assert recipient is not None
+        return Transferred(transfer, recipient)
 
 
 @dataclass(frozen=True)
@@ -47,11 +62,11 @@ async def _moved_in(
 
 async def transfer_points(
     runtime: Runtime, command: TransferPoints, *, member_id: int, scope: str = ""
-) -> Result:
+) -> Transferred:
     """The signed-in member gives points to another: POINTS_SENT and POINTS_RECEIVED,
     within both members' yearly limits and the sender's balance."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Transferred:
         field = "recipientMemberNumber"
         recipient_id = (await other_member(session, command.recipient_member_number, field)).id
         if recipient_id == member_id:
@@ -67,12 +82,10 @@ async def transfer_points(
             await _moved_in(session, PointsTransfer.sender_member_id, sender.id, year),
             await _moved_in(session, PointsTransfer.recipient_member_id, recipient.id, year),
         )
-        if command.points > sender.points_balance:
-            raise not_enough_points(command.points, sender.points_balance)
         now = runtime.now()
-        out, into = move_points(
+        out, into = await give_points(
             session,
-            runtime.clock,
+            runtime,
             sender,
             recipient,
             command.points,
@@ -80,7 +93,6 @@ async def transfer_points(
             kinds=(LedgerKind.POINTS_SENT, LedgerKind.POINTS_RECEIVED),
             descriptions=("Sent to another member", "Received from another member"),
         )
-        await session.flush()
         transfer = PointsTransfer(
             sender_member_id=sender.id,
             recipient_member_id=recipient.id,
@@ -92,13 +104,15 @@ async def transfer_points(
         )
         session.add(transfer)
         await session.flush()
-        return {"transfer_id": transfer.id, "member_id": sender.id}
+        return Transferred(transfer, recipient)
 
-    return await run_once(
+    return await run_once_as(
         runtime,
         operation="transferPoints",
         key=command.idempotency_key,
         request=command,
         work=work,
+        receipt=Transferred.receipt,
+        replay=Transferred.replay,
         scope=scope,
     )

@@ -14,7 +14,6 @@ from staytier.api.graphql.permissions import AdminOnly
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
 from staytier.services import merge
-from staytier.store import models
 
 
 @strawberry.type(description="What a merge did with one kind of row the duplicate owned.")
@@ -57,13 +56,8 @@ class MergeMembersInput:
     reason: str
 
 
-async def report_of(context: Context, merge_id: int) -> MemberMergeReport:
-    async with context.runtime.db.reading() as session:
-        row = await session.get(models.MemberMerge, merge_id)
-        assert row is not None
-        survivor = await session.get(models.Member, row.survivor_member_id)
-        duplicate = await session.get(models.Member, row.duplicate_member_id)
-    assert survivor is not None and duplicate is not None
+def report_of(merged: merge.Merged) -> MemberMergeReport:
+    row, survivor, duplicate = merged.merge, merged.survivor, merged.duplicate
     tables = row.report.get("tables", {})
     points = row.report.get("points", {}).get("ledger_entries.member_id", {})
     return MemberMergeReport(
@@ -110,6 +104,5 @@ class MergeMutation:
         if result is None:
             return MergeMembersPayload(user_errors=errors)
         return MergeMembersPayload(
-            report=await report_of(context, int(result["merge_id"])),
-            guest=await load_guest(context, int(result["member_id"])),
+            report=report_of(result), guest=await load_guest(context, result.survivor.id)
         )

@@ -17,8 +17,6 @@ from staytier.api.graphql.partner_types import OutboxRequest, OutboxStateCount
 from staytier.api.graphql.permissions import AdminOnly
 from staytier.domain.outbox import RequestState
 from staytier.services import outbox, partner_views
-from staytier.store.models import Member
-from staytier.store.models import PartnerRequest as PartnerRequestRow
 
 
 @strawberry.type(
@@ -94,9 +92,6 @@ class PartnersMutation:
         )
         if result is None:
             return ReplayPartnerRequestPayload(user_errors=errors)
-        async with runtime.db.reading() as session:
-            row = await session.get(PartnerRequestRow, result["partner_request_id"])
-            assert row is not None
-            member = await session.get(Member, row.member_id) if row.member_id else None
-        number = member.member_number if member else None
-        return ReplayPartnerRequestPayload(partner_request=OutboxRequest.of_row(row, number))
+        return ReplayPartnerRequestPayload(
+            partner_request=OutboxRequest.of_row(result.request, result.member_number)
+        )

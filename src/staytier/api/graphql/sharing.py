@@ -15,13 +15,9 @@ from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.permissions import RolePermission
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
-from staytier.clock import local_date
 from staytier.domain.access import Role
-from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import ErrorCode
 from staytier.services import pool_views, sharing, transfers
-from staytier.services.idempotency import Result
-from staytier.store import models
 
 
 class OwnPoints(RolePermission):
@@ -55,20 +51,11 @@ class PointsPool:
     max_points_per_year: int | None = strawberry.field(description="null: no yearly limit.")
 
 
-async def pool_view(context: Context, pool: models.PointsPool) -> PointsPool:
-    runtime = context.runtime
-    async with runtime.db.reading() as session:
-        owner = await session.get(models.Member, pool.owner_member_id)
-        assert owner is not None
-        today = local_date(runtime.clock, owner.time_zone)
-        rules = runtime.rules_on(today)
-        year = qualification_year(today, rules.qualification.year_start_month)
-        seats = await pool_views.seats_of(session, pool, year)
-        pooled = await sharing.pooled_in(session, pool.id, year)
+def points_pool_of(view: pool_views.PoolView) -> PointsPool:
     return PointsPool(
-        id=strawberry.ID(str(pool.id)),
-        name=pool.name,
-        owner_member_number=owner.member_number,
+        id=strawberry.ID(str(view.pool.id)),
+        name=view.pool.name,
+        owner_member_number=view.owner_member_number,
         members=[
             PoolMember(
                 member_number=s.member_number,
@@ -77,25 +64,29 @@ async def pool_view(context: Context, pool: models.PointsPool) -> PointsPool:
                 owner=s.owner,
                 contributed_points=s.contributed_points,
             )
-            for s in seats
+            for s in view.seats
         ],
-        year=year,
-        pooled_points=pooled,
-        max_members=rules.pooling.max_members,
-        max_points_per_year=rules.pooling.max_points_per_year or None,
+        year=view.year,
+        pooled_points=view.pooled_points,
+        max_members=view.max_members,
+        max_points_per_year=view.max_points_per_year or None,
     )
 
 
 async def pool_of_member(context: Context, member_id: int) -> PointsPool | None:
-    async with context.runtime.db.reading() as session:
+    runtime = context.runtime
+    async with runtime.db.reading() as session:
         pool = await pool_views.pool_of(session, member_id)
-    return None if pool is None else await pool_view(context, pool)
+        view = None if pool is None else await pool_views.view_of(session, runtime, pool)
+    return None if view is None else points_pool_of(view)
 
 
 async def invitations_of_member(context: Context, member_id: int) -> list[PointsPool]:
-    async with context.runtime.db.reading() as session:
+    runtime = context.runtime
+    async with runtime.db.reading() as session:
         pools = await pool_views.invitations_of(session, member_id)
-    return [await pool_view(context, pool) for pool in pools]
+        views = [await pool_views.view_of(session, runtime, pool) for pool in pools]
+    return [points_pool_of(view) for view in views]
 
 
 @strawberry.type
@@ -163,28 +154,25 @@ def _no_member() -> list[UserError]:
 
 
 async def _pool_outcome(
-    context: Context, result: Result | None, errors: list[UserError]
+    context: Context, result: sharing.PoolChanged | None, errors: list[UserError]
 ) -> PointsPoolPayload:
     if result is None:
         return PointsPoolPayload(user_errors=errors)
-    async with context.runtime.db.reading() as session:
-        pool = await session.get(models.PointsPool, result["pool_id"])
-    assert pool is not None
-    member_id = int(result["member_id"])
+    runtime = context.runtime
     # The pool is shown to its members only: an owner sees it, an invitee after joining.
-    async with context.runtime.db.reading() as session:
-        current = await pool_views.pool_of(session, member_id)
-    shown = (
-        await pool_view(context, pool) if current is not None and current.id == pool.id else None
+    async with runtime.db.reading() as session:
+        shown = await pool_views.shown_to(session, runtime, result.member_id, result.pool)
+    return PointsPoolPayload(
+        pool=None if shown is None else points_pool_of(shown),
+        guest=await load_guest(context, result.member_id),
     )
-    return PointsPoolPayload(pool=shown, guest=await load_guest(context, member_id))
 
 
 def _pool_id(text: str) -> int:
     return int(text) if text.strip().isdigit() else 0
 
 
-PoolService = Callable[..., Awaitable[Result]]
+PoolService = Callable[..., Awaitable[sharing.PoolChanged]]
 
 
 async def _pool_call(
@@ -274,14 +262,10 @@ class SharingMutation:
         result, errors = await attempt(call)
         if result is None:
             return TransferPointsPayload(user_errors=errors)
-        async with context.runtime.db.reading() as session:
-            row = await session.get(models.PointsTransfer, result["transfer_id"])
-            assert row is not None
-            recipient = await session.get(models.Member, row.recipient_member_id)
-            assert recipient is not None
+        row = result.transfer
         transfer = PointsTransfer(
             points=row.points,
-            recipient_member_number=recipient.member_number,
+            recipient_member_number=result.recipient.member_number,
             year=row.year,
             created_at=row.created_at,
         )

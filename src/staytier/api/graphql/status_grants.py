@@ -17,7 +17,6 @@ from staytier.api.graphql.types import Guest
 from staytier.domain.access import Role
 from staytier.domain.errors import ErrorCode
 from staytier.services import status_grants
-from staytier.services.idempotency import Result
 from staytier.store import models
 
 
@@ -68,15 +67,12 @@ class StatusGrantPayload:
 
 
 async def grant_outcome(
-    context: Context, result: Result | None, errors: list[UserError]
+    context: Context, result: status_grants.Granted | None, errors: list[UserError]
 ) -> StatusGrantPayload:
     if result is None:
         return StatusGrantPayload(user_errors=errors)
-    async with context.runtime.db.reading() as session:
-        row = await session.get(models.StatusGrant, result["grant_id"])
-    assert row is not None
     return StatusGrantPayload(
-        grant=StatusGrant.of(row), guest=await load_guest(context, result["member_id"])
+        grant=StatusGrant.of(result.grant), guest=await load_guest(context, result.member_id)
     )
 
 

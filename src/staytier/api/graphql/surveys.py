@@ -191,13 +191,7 @@ class SurveysMutation:
         result, errors = await attempt(call)
         if result is None:
             return AnswerSurveyPayload(user_errors=errors)
-        async with context.runtime.db.reading() as session:
-            row = await session.get(models.SurveyInvitation, result["survey_id"])
-            assert row is not None
-            stay = await session.get(models.Stay, row.stay_id)
-            hotel = await session.get(models.Property, row.property_id)
-        assert stay is not None and hotel is not None
         return AnswerSurveyPayload(
-            survey=invitation_of(context, row, stay, hotel),
-            guest=await load_guest(context, result["member_id"]),
+            survey=invitation_of(context, result.invitation, result.stay, result.hotel),
+            guest=await load_guest(context, result.member_id),
         )
