@@ -8,20 +8,23 @@ import datetime as dt
 import random
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from staytier.domain.preferences import search_terms
 from staytier.domain.tiers import YearTotals, qualified_tier
 from staytier.generator import GenerationPlan, NotEmpty, generate
-from staytier.generator.history import HistoryMaker, Ids, make_properties
+from staytier.generator.brand import make_properties
+from staytier.generator.history import HistoryMaker, Ids
 from staytier.services.requalification import requalify
 from staytier.services.runtime import Runtime
 from staytier.store.database import Database
 from staytier.store.models import (
+    Credit,
     LedgerEntry,
     Member,
     MemberSearchTerm,
     Preference,
+    Property,
     QualifyingCredit,
     StatusPeriod,
     Stay,
@@ -146,3 +149,51 @@ async def test_generating_into_a_database_with_members_is_refused(runtime: Runti
     await _generate(runtime)
     with pytest.raises(NotEmpty):
         await _generate(runtime)
+
+
+async def test_generated_entries_are_worded_as_the_service_words_them(runtime: Runtime) -> None:
+    await _generate(runtime)
+    async with runtime.db.reading() as session:
+        earned = (
+            await session.execute(
+                select(LedgerEntry.kind, LedgerEntry.description, Stay, Property.name)
+                .join(Credit, Credit.id == LedgerEntry.credit_id)
+                .join(Stay, Stay.id == Credit.stay_id)
+                .join(Property, Property.id == Stay.property_id)
+                .order_by(LedgerEntry.id)
+                .limit(200)
+            )
+        ).all()
+    assert {kind for kind, *_ in earned} == {"EARN", "BONUS"}
+    for kind, description, stay, hotel in earned:
+        label = (
+            f"at {hotel}, {stay.arrival_date:%d %b %Y} to {stay.departure_date:%d %b %Y} "
+            f"({stay.confirmation_number})"
+        )
+        if kind == "EARN":
+            assert description == f"Stay {label}"
+        else:
+            assert description.endswith(f"%: stay {label}")
+
+
+async def test_columns_the_generator_does_not_set_hold_the_models_defaults(
+    runtime: Runtime,
+) -> None:
+    await _generate(runtime)
+    async with runtime.db.reading() as session:
+        uncollected = set(await session.scalars(select(LedgerEntry.uncollected_points)))
+        sensitive = set(await session.scalars(select(Preference.sensitive)))
+        created_by = set(await session.scalars(select(Stay.created_by)))
+        phones = set(await session.scalars(select(Member.phone_key)))
+    assert (uncollected, sensitive, created_by, phones) == ({0}, {False}, {""}, {None})
+
+
+async def test_the_loaded_tables_are_analysed(runtime: Runtime) -> None:
+    await _generate(runtime)
+    async with runtime.db.reading() as session:
+        if runtime.db.url.startswith("sqlite"):
+            query = "SELECT DISTINCT tbl FROM sqlite_stat1"
+        else:
+            query = "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+        analysed = set(await session.scalars(text(query)))
+    assert {"members", "stays", "credits", "ledger_entries", "status_periods"} <= analysed

@@ -1,15 +1,16 @@
 """Bulk writers for generated rows: COPY on PostgreSQL, big ``executemany`` batches on SQLite.
 
-Both take rows as tuples in the column order of :data:`history.COLUMNS`, with explicit ids,
-and leave the database as the service expects it (sequences past the highest id, statistics
-fresh), so the service can write beside the generated rows at once.
+Both take rows as tuples in the columns of their table's :class:`~.tables.Shape`, with
+explicit ids, complete them with the model's defaults, and leave the database as the service
+expects it (sequences past the highest id, the loaded tables analysed), so the service can
+write beside the generated rows at once and its queries are planned on fresh statistics,
+whenever autovacuum would have come round.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -17,12 +18,8 @@ import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from staytier.generator.history import COLUMNS, Row
-from staytier.store.models import Base
+from staytier.generator.tables import TABLES, Row, Shape
 from staytier.store.types import Money, UTCDateTime
-
-# Tables in an order that satisfies their foreign keys.
-TABLES = list(COLUMNS)
 
 
 class RowWriter(Protocol):
@@ -40,13 +37,13 @@ class RowWriter(Protocol):
     async def close(self) -> None: ...
 
 
-async def open_writer(url: str) -> RowWriter:
-    """The writer for the database at SQLAlchemy ``url``."""
+async def open_writer(url: str, shapes: dict[str, Shape]) -> RowWriter:
+    """The writer of rows of ``shapes`` into the database at SQLAlchemy ``url``."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return SqliteWriter(parsed.database or "")
+        return SqliteWriter(parsed.database or "", shapes)
     dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    return PostgresWriter(await asyncpg.connect(dsn))
+    return PostgresWriter(await asyncpg.connect(dsn), shapes)
 
 
 # Secondary indexes of the tables a load fills (not primary keys, not unique constraints,
@@ -68,8 +65,8 @@ class PostgresWriter:
     the generator writes parents before children, with the ids it assigned itself).
     """
 
-    def __init__(self, connection: asyncpg.Connection) -> None:
-        self.connection = connection
+    def __init__(self, connection: asyncpg.Connection, shapes: dict[str, Shape]) -> None:
+        self.connection, self.shapes = connection, shapes
         self.dropped: list[str] = []
 
     async def start(self, tables: list[str]) -> None:
@@ -90,8 +87,9 @@ class PostgresWriter:
         async with self.connection.transaction():
             for table in TABLES:
                 if rows.get(table):
+                    shape = self.shapes[table]
                     await self.connection.copy_records_to_table(
-                        table, records=rows[table], columns=COLUMNS[table]
+                        table, records=shape.complete(rows[table]), columns=shape.columns
                     )
 
     async def finish(self) -> None:
@@ -105,7 +103,7 @@ class PostgresWriter:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"greatest(coalesce(max(id), 0), 1)) FROM {table}"
             )
-        await self.connection.execute("ANALYZE")
+        await self.connection.execute(f"ANALYZE {', '.join(TABLES)}")
 
     async def close(self) -> None:
         for definition in self.dropped:  # a failed load still leaves the schema whole
@@ -127,7 +125,8 @@ def _sqlite_value(value: Any) -> Any:
 class SqliteWriter:
     """``executemany`` per table, one transaction per batch, on a plain sqlite3 connection."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, shapes: dict[str, Shape]) -> None:
+        self.shapes = shapes
         self.connection = sqlite3.connect(path, isolation_level=None)
         self.connection.execute("PRAGMA journal_mode=WAL")
         self.connection.execute("PRAGMA synchronous=OFF")
@@ -149,11 +148,11 @@ class SqliteWriter:
         try:
             for table in TABLES:
                 if rows.get(table):
-                    columns = COLUMNS[table]
-                    marks = ", ".join("?" * len(columns))
+                    shape = self.shapes[table]
+                    marks = ", ".join("?" * len(shape.columns))
                     self.connection.executemany(
-                        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                        _converted(table, rows[table]),
+                        f"INSERT INTO {table} ({', '.join(shape.columns)}) VALUES ({marks})",
+                        _converted(shape, rows[table]),
                     )
             self.connection.execute("COMMIT")
         except BaseException:
@@ -161,20 +160,23 @@ class SqliteWriter:
             raise
 
     async def finish(self) -> None:
-        self.connection.execute("ANALYZE")
+        for table in TABLES:
+            self.connection.execute(f"ANALYZE {table}")
         self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def close(self) -> None:
         self.connection.close()
 
 
-def _converted(table: str, rows: Sequence[Row]) -> list[Row]:
-    """Rows with their date, time and money columns in SQLite's storage formats."""
-    columns = Base.metadata.tables[table].c
+def _converted(shape: Shape, rows: list[Row]) -> list[Row]:
+    """Rows with the model's defaults, their date, time and money columns in SQLite's
+    storage formats."""
+    columns = shape.table.c
     typed = (sa.Date, sa.DateTime, UTCDateTime, Money)
-    convert = [isinstance(columns[name].type, typed) for name in COLUMNS[table]]
+    convert = [isinstance(columns[name].type, typed) for name in shape.columns]
+    rows = shape.complete(rows)
     if not any(convert):
-        return list(rows)
+        return rows
     return [
         tuple(
             _sqlite_value(v) if c and v is not None else v
