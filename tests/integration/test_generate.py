@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 
 import pytest
 from sqlalchemy import func, select, text
@@ -197,3 +198,31 @@ async def test_the_loaded_tables_are_analysed(runtime: Runtime) -> None:
             query = "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
         analysed = set(await session.scalars(text(query)))
     assert {"members", "stays", "credits", "ledger_entries", "status_periods"} <= analysed
+
+
+async def test_generated_values_are_stored_as_the_service_stores_them(runtime: Runtime) -> None:
+    if not runtime.db.url.startswith("sqlite"):
+        pytest.skip("PostgreSQL stores typed values: only SQLite keeps them as text")
+    await _generate(runtime)
+    async with runtime.db.reading() as session:
+        member = await session.scalar(select(Member).order_by(Member.id))
+    assert member is not None
+    departure = dt.date(2026, 2, 20)
+    await completed_stay(
+        runtime, member.member_number, departure, 2, 200, guest_last_name=member.last_name
+    )
+    async with runtime.db.reading() as session:
+        stored = (
+            await session.execute(
+                text(
+                    "SELECT l.occurred_at, typeof(l.occurred_at), s.arrival_date,"
+                    " typeof(s.arrival_date), typeof(s.room_revenue) FROM ledger_entries l"
+                    " JOIN credits c ON c.id = l.credit_id JOIN stays s ON s.id = c.stay_id"
+                    " ORDER BY l.id"
+                )
+            )
+        ).all()
+    generated, by_the_service = stored[0], stored[-1]
+    assert by_the_service[2] == (departure - dt.timedelta(days=2)).isoformat()
+    masked = [re.sub(r"[0-9]", "9", str(value)) for value in (*generated, *by_the_service)]
+    assert masked[:5] == masked[5:]

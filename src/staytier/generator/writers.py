@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from decimal import Decimal
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import asyncpg
@@ -111,15 +111,23 @@ class PostgresWriter:
         await self.connection.close()
 
 
-def _sqlite_value(value: Any) -> Any:
-    # The storage formats SQLAlchemy reads back: ISO dates, naive UTC datetimes, text money.
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+def _sqlite_datetime(value: dt.datetime) -> str:
+    # The storage format SQLAlchemy reads back: naive UTC, always with microseconds.
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_converter(column_type: sa.types.TypeEngine[Any]) -> Callable[[Any], Any] | None:
+    """How a value of ``column_type`` is stored in SQLite: ISO dates, naive UTC datetimes
+    and text money, as SQLAlchemy stores them; None for values stored as they are."""
+    if isinstance(column_type, (sa.DateTime, UTCDateTime)):
+        return _sqlite_datetime
+    if isinstance(column_type, sa.Date):
+        return dt.date.isoformat
+    if isinstance(column_type, Money):
+        return str
+    return None
 
 
 class SqliteWriter:
@@ -170,17 +178,16 @@ class SqliteWriter:
 
 def _converted(shape: Shape, rows: list[Row]) -> list[Row]:
     """Rows with the model's defaults, their date, time and money columns in SQLite's
-    storage formats."""
-    columns = shape.table.c
-    typed = (sa.Date, sa.DateTime, UTCDateTime, Money)
-    convert = [isinstance(columns[name].type, typed) for name in shape.columns]
+    storage formats; converted a column at a time, which is several times faster in Python
+    than a row at a time."""
+    convert = [_sqlite_converter(shape.table.c[name].type) for name in shape.columns]
     rows = shape.complete(rows)
-    if not any(convert):
+    if not rows or not any(convert):
         return rows
-    return [
-        tuple(
-            _sqlite_value(v) if c and v is not None else v
-            for v, c in zip(row, convert, strict=True)
-        )
-        for row in rows
-    ]
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for position, converter in enumerate(convert):
+        if converter is not None:
+            columns[position] = [
+                None if value is None else converter(value) for value in columns[position]
+            ]
+    return list(zip(*columns, strict=True))
