@@ -21,7 +21,8 @@ from staytier.store.models import Base
 
 Row = tuple[Any, ...]
 
-# The tables a load fills, in the order their foreign keys need (parents first).
+# The tables a load fills; TABLES lists them in the order the models' foreign keys need
+# (parents first), which is the order rows are written in.
 LOADED = frozenset(
     {
         "properties",
