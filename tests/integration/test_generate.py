@@ -6,22 +6,26 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from staytier.domain.preferences import search_terms
 from staytier.domain.tiers import YearTotals, qualified_tier
 from staytier.generator import GenerationPlan, NotEmpty, generate
-from staytier.generator.history import HistoryMaker, Ids, make_properties
+from staytier.generator.brand import make_properties
+from staytier.generator.history import HistoryMaker, Ids
 from staytier.services.requalification import requalify
 from staytier.services.runtime import Runtime
 from staytier.store.database import Database
 from staytier.store.models import (
+    Credit,
     LedgerEntry,
     Member,
     MemberSearchTerm,
     Preference,
+    Property,
     QualifyingCredit,
     StatusPeriod,
     Stay,
@@ -146,3 +150,79 @@ async def test_generating_into_a_database_with_members_is_refused(runtime: Runti
     await _generate(runtime)
     with pytest.raises(NotEmpty):
         await _generate(runtime)
+
+
+async def test_generated_entries_are_worded_as_the_service_words_them(runtime: Runtime) -> None:
+    await _generate(runtime)
+    async with runtime.db.reading() as session:
+        earned = (
+            await session.execute(
+                select(LedgerEntry.kind, LedgerEntry.description, Stay, Property.name)
+                .join(Credit, Credit.id == LedgerEntry.credit_id)
+                .join(Stay, Stay.id == Credit.stay_id)
+                .join(Property, Property.id == Stay.property_id)
+                .order_by(LedgerEntry.id)
+                .limit(200)
+            )
+        ).all()
+    assert {kind for kind, *_ in earned} == {"EARN", "BONUS"}
+    for kind, description, stay, hotel in earned:
+        label = (
+            f"at {hotel}, {stay.arrival_date:%d %b %Y} to {stay.departure_date:%d %b %Y} "
+            f"({stay.confirmation_number})"
+        )
+        if kind == "EARN":
+            assert description == f"Stay {label}"
+        else:
+            assert description.endswith(f"%: stay {label}")
+
+
+async def test_columns_the_generator_does_not_set_hold_the_models_defaults(
+    runtime: Runtime,
+) -> None:
+    await _generate(runtime)
+    async with runtime.db.reading() as session:
+        uncollected = set(await session.scalars(select(LedgerEntry.uncollected_points)))
+        sensitive = set(await session.scalars(select(Preference.sensitive)))
+        created_by = set(await session.scalars(select(Stay.created_by)))
+        phones = set(await session.scalars(select(Member.phone_key)))
+    assert (uncollected, sensitive, created_by, phones) == ({0}, {False}, {""}, {None})
+
+
+async def test_the_loaded_tables_are_analysed(runtime: Runtime) -> None:
+    await _generate(runtime)
+    async with runtime.db.reading() as session:
+        if runtime.db.url.startswith("sqlite"):
+            query = "SELECT DISTINCT tbl FROM sqlite_stat1"
+        else:
+            query = "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+        analysed = set(await session.scalars(text(query)))
+    assert {"members", "stays", "credits", "ledger_entries", "status_periods"} <= analysed
+
+
+async def test_generated_values_are_stored_as_the_service_stores_them(runtime: Runtime) -> None:
+    if not runtime.db.url.startswith("sqlite"):
+        pytest.skip("PostgreSQL stores typed values: only SQLite keeps them as text")
+    await _generate(runtime)
+    async with runtime.db.reading() as session:
+        member = await session.scalar(select(Member).order_by(Member.id))
+    assert member is not None
+    departure = dt.date(2026, 2, 20)
+    await completed_stay(
+        runtime, member.member_number, departure, 2, 200, guest_last_name=member.last_name
+    )
+    async with runtime.db.reading() as session:
+        stored = (
+            await session.execute(
+                text(
+                    "SELECT l.occurred_at, typeof(l.occurred_at), s.arrival_date,"
+                    " typeof(s.arrival_date), typeof(s.room_revenue) FROM ledger_entries l"
+                    " JOIN credits c ON c.id = l.credit_id JOIN stays s ON s.id = c.stay_id"
+                    " ORDER BY l.id"
+                )
+            )
+        ).all()
+    generated, by_the_service = stored[0], stored[-1]
+    assert by_the_service[2] == (departure - dt.timedelta(days=2)).isoformat()
+    masked = [re.sub(r"[0-9]", "9", str(value)) for value in (*generated, *by_the_service)]
+    assert masked[:5] == masked[5:]

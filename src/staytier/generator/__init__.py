@@ -3,7 +3,8 @@
     staytier generate --members 1000000 --stays-per-member 10 --seed 7
 
 The same seed, sizes and ``today`` always give the same rows. See :mod:`.history` for what
-a member's history looks like and :mod:`.writers` for how rows reach the database.
+a member's history looks like, :mod:`.credits` for how its stays are credited, :mod:`.tables`
+for how rows follow the models and :mod:`.writers` for how they reach the database.
 """
 
 from __future__ import annotations
@@ -15,14 +16,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from staytier.generator.history import (
-    Batch,
-    HistoryMaker,
-    Ids,
-    make_properties,
-    property_rows,
-)
-from staytier.generator.writers import TABLES, open_writer
+from staytier.generator.brand import make_properties, property_rows
+from staytier.generator.history import SHAPES, Batch, HistoryMaker, Ids
+from staytier.generator.tables import TABLES, mistakes
+from staytier.generator.writers import open_writer
 from staytier.program.model import ExchangeRates, Program
 
 BATCH_MEMBERS = 2_000
@@ -30,6 +27,10 @@ BATCH_MEMBERS = 2_000
 
 class NotEmpty(Exception):
     """The database already has members: generated ids would collide with theirs."""
+
+
+class ModelsChanged(Exception):
+    """A model has a column the generator would leave empty though it may not be."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,10 @@ async def generate(
     """Writes ``plan.members`` members with their histories into the (migrated, member-less)
     database at ``url``; ``progress(members_done)`` is called after each batch."""
     started = time.perf_counter()
-    writer = await open_writer(url)
+    found = mistakes(SHAPES)
+    if found:
+        raise ModelsChanged("The generator does not fill: " + "; ".join(found))
+    writer = await open_writer(url, SHAPES)
     try:
         if await writer.count("members"):
             raise NotEmpty("The database already has members; generate into an empty one.")

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from staytier.clock import Clock
-from staytier.domain.calendar import year_end
+from staytier.domain.calendar import rules_for_year, rules_judging
 from staytier.program.catalog import PreferenceCatalog, load_preference_catalog
 from staytier.program.model import ExchangeRates, Program, ProgramVersion
 from staytier.services.mail import LogMailer, Mailer
@@ -41,17 +41,13 @@ class Runtime:
 
     def rules_for_year(self, year: int) -> ProgramVersion:
         """The rules that settle qualification year ``year``: those in force on its last day."""
-        start_month = self.rules_on(dt.date(year, 12, 31)).qualification.year_start_month
-        return self.rules_on(year_end(year, start_month))
+        return rules_for_year(self.program, year)
 
     def rules_judging(self, year: int, on: dt.date) -> ProgramVersion:
         """The rules that judge qualification year ``year`` on ``on``: those in force then,
         or, once the year is over, :meth:`rules_for_year`; so a late correction never
         judges a past year by rules announced after it."""
-        settling = self.rules_for_year(year)
-        if on > year_end(year, settling.qualification.year_start_month):
-            return settling
-        return self.rules_on(on)
+        return rules_judging(self.program, year, on)
 
     def now(self) -> dt.datetime:
         return self.clock.now()
