@@ -1,8 +1,9 @@
 """The baselines' side of the newer benchmarks: SQL straight to the driver, no SQLAlchemy.
 
 On PostgreSQL that is asyncpg (a pool); on SQLite the standard library's ``sqlite3``, one
-connection in one worker thread, each statement one hand-off to it (the same shape as
-aiosqlite, without its queue), with the service's pragmas (WAL, ``synchronous=NORMAL``).
+connection in one worker thread, each statement of a read one hand-off to it (the same
+shape as aiosqlite, without its queue), a unit of work that writes one hand-off in all
+(:meth:`Driver.run_unit`), with the service's pragmas (WAL, ``synchronous=NORMAL``).
 SQL is written once with ``$1``-style parameters; SQLite gets them as ``?1``.
 
 :func:`client_of` authenticates as the service does: the API client's row looked up by the
@@ -118,8 +119,9 @@ class Driver:
 
     is_sqlite: bool
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, *, per_statement: bool = False) -> None:
         self.target = target
+        self.per_statement = per_statement  # SQLite: a unit's statements handed off one by one
         self.is_sqlite = not target.startswith("postgresql://")
         self._pool: asyncpg.Pool | None = None
         self._sqlite: _Sqlite | None = None
@@ -161,26 +163,19 @@ class Driver:
 
     async def run_unit(self, make: Callable[[], Unit[T]]) -> T:
         """A writing unit of work in one transaction. On SQLite the whole unit runs in one
-        call to the connection's thread: each statement is a few microseconds of C, so a
-        hand-off per statement (an event-loop wake-up and a thread switch each way) would
-        cost more than the statements, and with one writer nothing can run in between
-        anyway. On PostgreSQL each statement is a round trip the event loop waits on."""
-        if self._sqlite is not None:
+        call to the connection's thread: each statement is tens of microseconds of C, and a
+        hand-off per statement (an event-loop wake-up and a thread switch each way) costs
+        about as much again, while with one writer nothing else could run in between
+        anyway (``per_statement`` hands them off one by one, to weigh the two). On
+        PostgreSQL each statement is a round trip the event loop waits on."""
+        if self._sqlite is not None and not self.per_statement:
             sqlite = self._sqlite
             async with self._writer:
                 return await asyncio.get_running_loop().run_in_executor(
                     sqlite.thread, sqlite._whole, make()
                 )
-        assert self._pool is not None
-        async with self._pool.acquire() as connection, connection.transaction():
-            unit = make()
-            try:
-                step = next(unit)
-                while True:
-                    step = unit.send(list(await connection.fetch(step[0], *step[1])))
-            except StopIteration as done:
-                result: T = done.value
-                return result
+        async with self.transaction() as db:
+            return await _driven(db, make())
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
@@ -197,6 +192,17 @@ class Driver:
         assert self._pool is not None
         async with self._pool.acquire() as connection, connection.transaction():
             yield _Postgres(connection)
+
+
+async def _driven(db: Connection, unit: Unit[T]) -> T:
+    """``unit`` run a statement at a time on ``db``."""
+    try:
+        step = next(unit)
+        while True:
+            step = unit.send(await db.fetch(step[0], *step[1]))
+    except StopIteration as done:
+        result: T = done.value
+        return result
 
 
 _hasher = PasswordHasher()

@@ -117,8 +117,8 @@ def _exported_tables() -> list[tuple[str, list[str], list[str]]]:
     return found
 
 
-def build(target: str) -> Litestar:
-    driver = Driver(target)
+def build(target: str, *, per_statement: bool = False) -> Litestar:
+    driver = Driver(target, per_statement=per_statement)
     program = load_program(default_program_path())
     ladder = program.version_on(dt.date.today()).tiers_by_rank()
     tiers = {tier.rank: {"code": tier.code, "name": tier.name} for tier in ladder}
@@ -856,8 +856,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", required=True, help="PostgreSQL DSN or SQLite path")
     parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument(
+        "--per-statement",
+        action="store_true",
+        help="SQLite: hand each statement of a write to the connection's thread on its own",
+    )
     args = parser.parse_args()
-    uvicorn.run(build(args.database), host="127.0.0.1", port=args.port, log_level="warning")
+    app = build(args.database, per_statement=args.per_statement)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

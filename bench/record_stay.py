@@ -8,7 +8,8 @@ Runs over the same kind of stay, each on fresh members:
            then the rows the service writes for the stay (stay and revision, credit,
            qualifying row, ledger entry, balance, audit entry, sweepstakes entry, survey
            invitation, idempotency record) in one transaction at the driver; on SQLite the
-           whole unit in one call to the connection's thread: the baseline;
+           whole unit in one call to the connection's thread: the baseline (on SQLite, a
+           second run hands each statement to that thread on its own, to weigh the two);
   service  staytier.services.stays.record_stay (validation, idempotency, tier check);
   http     recordStay through GraphQL over HTTP on 127.0.0.1 to ``staytier serve --workers
            N`` in its own processes, for each N of ``--workers`` (default 1 and 4).
@@ -105,10 +106,14 @@ async def raw_run(
     members: list[str],
     count: int,
     concurrency: int,
+    baseline: float | None = None,
 ) -> float:
-    """POST /stays to bench/raw_server.py: the same rows written at the driver."""
+    """POST /stays to bench/raw_server.py: the same rows written at the driver. With a
+    ``baseline`` (SQLite), the server hands each statement to the connection's thread on its
+    own instead of the whole unit at once, to weigh the two."""
     port = free_port()
     command = [sys.executable, str(RAW_SERVER), "--database", target, "--port", str(port)]
+    command += ["--per-statement"] if baseline else []
     limits = httpx.Limits(max_connections=concurrency)
     async with (
         ServerProcess("raw", command, port, {}) as raw,
@@ -123,7 +128,8 @@ async def raw_run(
         await run_concurrently(min(100, count), concurrency, lambda i: one(i + count))
         seconds, latencies = await run_concurrently(count, concurrency, one)
     statements = RAW_STATEMENTS - (1 if is_sqlite else 0)
-    report("raw driver HTTP (baseline)", count, seconds, latencies, statements, baseline=None)
+    name = "raw, hand-off per statement" if baseline else "raw driver HTTP (baseline)"
+    report(name, count, seconds, latencies, statements, baseline)
     return count / seconds
 
 
@@ -230,7 +236,8 @@ async def main() -> None:
     args = parser.parse_args()
     url, target = databases(args.postgres)
     runtime = await fresh_runtime(url)
-    members = await add_members(runtime, (2 + len(args.workers)) * 500)
+    runs = 3 + len(args.workers) if runtime.db.is_sqlite else 2 + len(args.workers)
+    members = await add_members(runtime, runs * 500)
     groups = [members[i : i + 500] for i in range(0, len(members), 500)]
     headers = await client_headers(runtime)
     print(
@@ -247,6 +254,8 @@ async def main() -> None:
     counts, before = await written(runtime), counts
     rows_per_stay("service rows per stay", before, counts, args.stays)
     await runtime.db.dispose()
+    if runtime.db.is_sqlite:
+        await raw_run(target, True, headers, groups.pop(), args.stays, args.concurrency, baseline)
     for workers, group in zip(args.workers, groups[2:], strict=False):
         await http_run(url, headers, group, args.stays, args.concurrency, workers, baseline)
 
