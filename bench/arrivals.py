@@ -1,15 +1,19 @@
-"""The front desk's arrivals list for 5, 100 and 500 guests, against two hand-written queries.
+"""The front desk's arrivals list for 5, 100 and 500 guests, against the driver.
 
-    python bench/arrivals.py [--database URL] [--repeat 30]
+    python bench/arrivals.py [--postgres URL] [--repeat 30]
 
 Generated members (``staytier generate``) get booked stays at one hotel on three dates, with
-5, 100 and 500 arrivals, and three preferences each. In this process, on the same engine:
-  raw      per page of 100: one query for the arrivals with name and held tier, one for their
-           preferences, encoded with msgspec: the baseline;
-  graphql  the front desk's arrivals operation (graphql/operations/front_desk) through the
-           app, in-process (no network), paging with ``after`` as a client does.
-Prints SQL statements per list (they must not grow with the page) and p50 latency per list,
-with the GraphQL p50 as a multiple of raw.
+5, 100 and 500 arrivals, and three preferences each. Served twice, each server in its own
+process on 127.0.0.1, paging with ``after`` as a client does (pages of 100):
+  raw      bench/raw_server.py /arrivals: the same API-key lookup, one statement each for the
+           property, the page and the page's status, preferences, special dates, staff
+           notes, earlier stays and complaints, the program's own benefit and date rules,
+           the same JSON document: the baseline;
+  graphql  ``staytier serve``: the front desk's arrivals operation
+           (graphql/operations/front_desk).
+Both answer the same pages for every list (checked once before the timing). Prints SQL
+statements per list (counted in-process for the operation; they must not grow with the
+page) and p50 latency per list, with the GraphQL p50 as a multiple of raw.
 """
 
 from __future__ import annotations
@@ -27,41 +31,32 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
-import msgspec
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.common import NOW, StatementCounter, client_headers, database_url, fresh_runtime
-from staytier.api.http.app import create_app, settle_heap
+from bench.common import NOW, StatementCounter, client_headers, fresh_runtime
+from bench.side_by_side import both_servers, databases
+from staytier.api.http.app import create_app
 from staytier.generator import GenerationPlan, generate
 from staytier.services.runtime import Runtime
 from staytier.settings import Settings
-from staytier.store.models import Member, Preference, Property, Stay
+from staytier.store.models import (
+    Complaint,
+    Member,
+    Preference,
+    Property,
+    SpecialDate,
+    StaffNote,
+    Stay,
+)
 
 SIZES = (5, 100, 500)
 FIRST_DATE = NOW.date() + dt.timedelta(days=60)  # past any generated booking
 OPERATION = Path(__file__).resolve().parents[1] / "graphql/operations/front_desk/arrivals.graphql"
+# The raw route's statements per page: the API key, the property, the page, then one each
+# for status, preferences, special dates, staff notes, earlier stays and complaints.
+RAW_STATEMENTS = 9
 PREFERENCES = [("FLOOR", "HIGH"), ("PILLOW", "FEATHER_FREE"), ("NEWSPAPER", "FINANCIAL")]
-RAW_ARRIVALS = """
-SELECT s.id, s.confirmation_number, s.arrival_date, s.departure_date, s.room_type,
-       m.id AS member_id, m.member_number, m.first_name, m.last_name, m.language,
-       (SELECT max(p.rank) FROM status_periods p WHERE p.member_id = m.id
-          AND p.revoked_at IS NULL AND p.valid_from <= :day
-          AND (p.valid_through IS NULL OR p.valid_through >= :day)) AS rank
-FROM stays s JOIN members m ON m.id = s.member_id
-WHERE s.property_id = :hotel AND s.arrival_date = :day AND s.status = 'BOOKED'
-  AND s.id > :after
-ORDER BY s.id LIMIT 100
-"""
-RAW_PREFERENCES = "SELECT member_id, category, value, source FROM preferences WHERE member_id IN "
-
-
-class RawArrival(msgspec.Struct):
-    memberNumber: str
-    firstName: str
-    lastName: str
-    tierRank: int
-    preferences: list[tuple[str, str, str]]
-    confirmationNumber: str
 
 
 async def prepare(url: str) -> tuple[Runtime, int]:
@@ -110,105 +105,160 @@ async def prepare(url: str) -> tuple[Runtime, int]:
         # exactly these three instead, so every list reads the same amount.
         await session.execute(delete(Preference).where(Preference.member_id.in_(members)))
         await session.execute(insert(Preference), preferences)
+        await _remembered(session, members, hotel)
     assert hotel is not None
     return runtime, hotel
 
 
-async def raw_list(runtime: Runtime, hotel: int, day: dt.date) -> bytes:
-    pages, after = [], 0
-    async with runtime.db.reading() as session:
-        while True:
-            rows = (
-                await session.execute(
-                    text(RAW_ARRIVALS), {"hotel": hotel, "day": day, "after": after}
-                )
-            ).all()
-            if not rows:
-                break
-            ids = ", ".join(str(int(row.member_id)) for row in rows)
-            liked: dict[int, list[tuple[str, str, str]]] = {}
-            for member_id, category, value, source in await session.execute(
-                text(RAW_PREFERENCES + f"({ids})")
-            ):
-                liked.setdefault(member_id, []).append((category, value, source))
-            pages.append(
-                msgspec.json.encode(
-                    [
-                        RawArrival(
-                            row.member_number,
-                            row.first_name,
-                            row.last_name,
-                            row.rank or 0,
-                            liked.get(row.member_id, []),
-                            row.confirmation_number,
-                        )
-                        for row in rows
-                    ]
-                )
+async def _remembered(session: AsyncSession, members: list[int], hotel: int | None) -> None:
+    """What the front desk remembers of some guests, so that every field of the list has
+    rows to show: a birthday during the stay for one in three, a staff note for one in
+    four, an open complaint (on their first booked stay here) for one in ten."""
+    stay_of = dict(
+        (
+            await session.execute(
+                select(Stay.member_id, Stay.id).where(Stay.confirmation_number.like("ARR2-%"))
             )
-            after = rows[-1].id
-            if len(rows) < 100:
-                break
-    return b"".join(pages)
+        ).all()
+    )
+    born = FIRST_DATE.replace(year=1980)
+    dates = [
+        {
+            "member_id": member_id,
+            "kind": "BIRTHDAY",
+            "happened_on": born,
+            "month": born.month,
+            "day": born.day,
+            "greet": True,
+            "recorded_on": NOW.date(),
+            "updated_at": NOW,
+        }
+        for member_id in members[::3]
+    ]
+    notes = [
+        {
+            "member_id": member_id,
+            "property_code": "NYCTS",
+            "author": "front desk",
+            "text": "Prefers a quiet room away from the lift.",
+            "created_at": NOW,
+        }
+        for member_id in members[::4]
+    ]
+    complaints = [
+        {
+            "member_id": member_id,
+            "stay_id": stay_of[member_id],
+            "property_id": hotel,
+            "category": "NOISE",
+            "severity": "LOW",
+            "description": "Street noise at night.",
+            "author": "front desk",
+            "owner": "front desk",
+            "logged_by": "bench",
+            "logged_at": NOW,
+        }
+        for member_id in members[::10]
+    ]
+    await session.execute(delete(SpecialDate).where(SpecialDate.member_id.in_(members)))
+    await session.execute(insert(SpecialDate), dates)
+    await session.execute(insert(StaffNote), notes)
+    await session.execute(insert(Complaint), complaints)
 
 
-async def graphql_list(http: httpx.AsyncClient, query: str, day: dt.date) -> int:
-    guests, after = 0, None
+async def raw_list(http: httpx.AsyncClient, base: str, day: dt.date) -> list[dict[str, Any]]:
+    """Every page of the list from the raw server, as the client reads it."""
+    pages, after = [], None
+    while True:
+        params: dict[str, Any] = {"propertyCode": "NYCTS", "date": day.isoformat(), "first": 100}
+        if after is not None:
+            params["after"] = after
+        response = await http.get(f"{base}/arrivals", params=params)
+        assert response.status_code == 200, response.text
+        page = response.json()["data"]["arrivals"]
+        pages.append(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            return pages
+        after = page["pageInfo"]["endCursor"]
+
+
+async def graphql_list(
+    http: httpx.AsyncClient, base: str, query: str, day: dt.date
+) -> list[dict[str, Any]]:
+    pages, after = [], None
     while True:
         variables: dict[str, Any] = {"propertyCode": "NYCTS", "date": day.isoformat()}
         variables |= {"first": 100, "after": after}
-        response = await http.post("/graphql", json={"query": query, "variables": variables})
+        response = await http.post(f"{base}/graphql", json={"query": query, "variables": variables})
         body = response.json()
         assert response.status_code == 200 and not body.get("errors"), body
         page = body["data"]["arrivals"]
-        guests += len(page["edges"])
+        pages.append(page)
         if not page["pageInfo"]["hasNextPage"]:
-            return guests
+            return pages
         after = page["pageInfo"]["endCursor"]
+
+
+async def statements_per_list(runtime: Runtime, url: str, headers: dict[str, str]) -> list[int]:
+    """The SQL statements the operation sends for each list, counted in-process."""
+    settings = Settings(database_url=url, environment="development", log_level="WARNING")
+    app = create_app(settings, runtime)
+    counter = StatementCounter(runtime.db.write_engine, runtime.db.read_engine)
+    query, counts = OPERATION.read_text(), []
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://x", headers=headers) as http:
+        for offset, size in enumerate(SIZES):
+            counter.count = 0
+            pages = await graphql_list(http, "", query, FIRST_DATE + dt.timedelta(days=offset))
+            assert sum(len(page["edges"]) for page in pages) == size
+            counts.append(counter.count)
+    return counts
 
 
 async def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", help="SQLAlchemy URL, emptied first (default: SQLite)")
+    parser.add_argument(
+        "--postgres",
+        "--database",
+        metavar="URL",
+        help="a scratch PostgreSQL database, emptied first (default: SQLite)",
+    )
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
-    url = database_url(args.database)
-    runtime, hotel = await prepare(url)
+    url, target = databases(args.postgres)
+    runtime, _ = await prepare(url)
     headers = await client_headers(runtime)
-    settings = Settings(database_url=url, environment="development", log_level="WARNING")
-    app = create_app(settings, runtime)
-    settle_heap()  # as a serving process does once started (the transport runs no lifespan)
+    statements = await statements_per_list(runtime, url, headers)
+    await runtime.db.dispose()
     query = OPERATION.read_text()
-    counter = StatementCounter(runtime.db.write_engine, runtime.db.read_engine)
-    print(f"database {runtime.db.dialect}, {args.repeat} lists of each size, in-process")
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://x", headers=headers) as http:
+    print(f"database {url.split(':')[0]}, {args.repeat} lists of each size, over HTTP")
+    async with (
+        both_servers(url, target) as (served, raw),
+        httpx.AsyncClient(timeout=60, headers=headers) as http,
+    ):
         for offset, size in enumerate(SIZES):
             day = FIRST_DATE + dt.timedelta(days=offset)
+            served_pages = await graphql_list(http, served, query, day)
+            raw_pages = await raw_list(http, raw, day)
+            assert served_pages == raw_pages, "the raw list differs from the operation's"
             raw_times, graphql_times = [], []
-            counter.count = 0
-            assert await graphql_list(http, query, day) == size
-            statements = counter.count
-            counter.count = 0
-            await raw_list(runtime, hotel, day)
-            raw_statements = counter.count
             for _ in range(args.repeat):
                 start = time.perf_counter()
-                await raw_list(runtime, hotel, day)
+                await raw_list(http, raw, day)
                 raw_times.append(time.perf_counter() - start)
                 start = time.perf_counter()
-                await graphql_list(http, query, day)
+                await graphql_list(http, served, query, day)
                 graphql_times.append(time.perf_counter() - start)
-            raw, graphql = statistics.median(raw_times), statistics.median(graphql_times)
-            pages = -(-size // 100)
+            raw_p50, graphql_p50 = statistics.median(raw_times), statistics.median(graphql_times)
+            pages = len(raw_pages)
+            count = statements[offset]
             print(
                 f"{size:4} arrivals ({pages} page{'s' if pages > 1 else ''}): GraphQL "
-                f"{statements:3} SQL ({statements / pages:4.1f}/page), p50 {graphql * 1000:7.2f} ms"
-                f"   raw {raw_statements:2} SQL, p50 {raw * 1000:6.2f} ms   "
-                f"{graphql / raw:5.2f}x raw"
+                f"{count:3} SQL ({count / pages:4.1f}/page), p50 {graphql_p50 * 1000:7.2f} ms"
+                f"   raw {RAW_STATEMENTS * pages:2} SQL, p50 {raw_p50 * 1000:6.2f} ms   "
+                f"{graphql_p50 / raw_p50:5.2f}x raw"
             )
-    await runtime.db.dispose()
 
 
 if __name__ == "__main__":

@@ -1,16 +1,22 @@
 """How fast completed stays are credited, against the database's own floor for the same writes.
 
-    python bench/record_stay.py [--database URL] [--stays N] [--concurrency C]
+    python bench/record_stay.py [--postgres URL] [--stays N] [--concurrency C]
                                 [--workers 1 4]
 
-Three runs over the same kind of stay, each on fresh members, in one process:
-  raw      hand-written SQL for the rows a credit writes (stay, credit, qualifying row,
-           ledger entry, balance update), one transaction per stay: the baseline;
+Runs over the same kind of stay, each on fresh members:
+  raw      POST /stays to bench/raw_server.py in its own process: the same API-key lookup,
+           then the rows the service writes for the stay (stay and revision, credit,
+           qualifying row, ledger entry, balance, audit entry, sweepstakes entry, survey
+           invitation, idempotency record) in one transaction at the driver; on SQLite the
+           whole unit in one call to the connection's thread: the baseline (on SQLite, a
+           second run hands each statement to that thread on its own, to weigh the two);
   service  staytier.services.stays.record_stay (validation, idempotency, tier check);
   http     recordStay through GraphQL over HTTP on 127.0.0.1 to ``staytier serve --workers
            N`` in its own processes, for each N of ``--workers`` (default 1 and 4).
-Prints stays per second, latency percentiles, SQL statements per stay, and each run's
-ratio to the baseline.
+Prints stays per second, latency percentiles, SQL statements per stay, each run's ratio to
+the baseline, and the rows the raw and the service runs wrote per stay. The in-process
+service pays no HTTP and the baseline does: that line's ratio understates the gap, the HTTP
+lines' do not.
 """
 
 from __future__ import annotations
@@ -28,25 +34,31 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import func, select
 
 from bench.common import (
-    NOW,
+    ServerProcess,
     StatementCounter,
     add_members,
     bench_last_name,
+    bench_runtime,
     client_headers,
-    database_url,
     free_port,
     fresh_runtime,
     percentiles,
     staytier_server,
 )
+from bench.side_by_side import RAW_SERVER, databases
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay, record_stay
+from staytier.store.models import Base
 
 ARRIVAL = dt.date(2026, 10, 1)
+# The raw route's statements per stay, the API key's left out (the in-process service has
+# none): the advisory lock on the key (PostgreSQL only), the idempotency record, the member
+# with the property, the stay, then the ten writes.
+RAW_STATEMENTS = 14
 MUTATION = """mutation($input: RecordStayInput!) {
   recordStay(input: $input) { stay { status } userErrors { code } } }"""
 
@@ -69,73 +81,60 @@ async def run_concurrently(
     return time.perf_counter() - start, latencies
 
 
-async def raw_run(runtime: Runtime, members: list[str], count: int, concurrency: int) -> float:
+def last_name_of(number: str) -> str:
+    """The last name add_members gave the member numbered ``number`` (its index is in the
+    number: each run's members are a slice of them, not the first 500)."""
+    return bench_last_name(int(number[:-1]) - 200_000_000)
 
-    async with runtime.db.reading() as session:
-        rows = await session.execute(text("SELECT member_number, id FROM members"))
-        ids = {number: member_id for number, member_id in rows}
-        hotel = await session.scalar(text("SELECT id FROM properties WHERE code = 'NYCTS'"))
 
-    async def one(i: int) -> None:
-        member_id = ids[members[i % len(members)]]
-        now = NOW.replace(tzinfo=None) if runtime.db.is_sqlite else NOW
-        async with runtime.db.transaction() as session:
-            stay_id = await session.scalar(
-                text(
-                    "INSERT INTO stays (member_id, property_id, confirmation_number, status, "
-                    "arrival_date, departure_date, rate_code, currency, room_revenue, "
-                    "food_and_beverage_revenue, other_revenue, created_at, updated_at) VALUES "
-                    "(:m, :p, :c, 'COMPLETED', :a, :d, 'BAR', 'USD', '300', '0', '0', :n, :n) "
-                    "RETURNING id"
-                ),
-                {
-                    "m": member_id,
-                    "p": hotel,
-                    "c": f"RAW-{i}",
-                    "a": ARRIVAL,
-                    "d": ARRIVAL + dt.timedelta(days=3),
-                    "n": now,
-                },
-            )
-            credit_id = await session.scalar(
-                text(
-                    "INSERT INTO credits (member_id, kind, stay_id, credit_date, "
-                    "program_version, detail, created_at) VALUES "
-                    "(:m, 'STAY', :s, :d, '2026.1', '{}', :n) RETURNING id"
-                ),
-                {"m": member_id, "s": stay_id, "d": ARRIVAL + dt.timedelta(days=3), "n": now},
-            )
-            await session.execute(
-                text(
-                    "INSERT INTO qualifying_credits (credit_id, member_id, year, nights, stays, "
-                    "base_points) VALUES (:c, :m, 2026, 3, 1, 3000)"
-                ),
-                {"c": credit_id, "m": member_id},
-            )
-            balance = await session.scalar(
-                text(
-                    "UPDATE members SET points_balance = points_balance + 3000 WHERE id = :m "
-                    "RETURNING points_balance"
-                ),
-                {"m": member_id},
-            )
-            await session.execute(
-                text(
-                    "INSERT INTO ledger_entries (member_id, credit_id, kind, points, "
-                    "balance_after, occurred_at, effective_on, description, "
-                    "uncollected_points) VALUES (:m, :c, 'EARN', 3000, :b, :n, :d, 'raw', 0)"
-                ),
-                {
-                    "m": member_id,
-                    "c": credit_id,
-                    "b": balance,
-                    "n": now,
-                    "d": ARRIVAL + dt.timedelta(days=3),
-                },
-            )
+def stay_input(members: list[str], i: int, prefix: str) -> dict[str, object]:
+    """recordStay's input for the i-th completed stay of a run."""
+    return {
+        "idempotencyKey": f"{prefix}-{i}",
+        "memberNumber": members[i % len(members)],
+        "guestLastName": last_name_of(members[i % len(members)]),
+        "propertyCode": "NYCTS",
+        "confirmationNumber": f"{prefix}-{i}",
+        "status": "COMPLETED",
+        "arrivalDate": ARRIVAL.isoformat(),
+        "departureDate": (ARRIVAL + dt.timedelta(days=3)).isoformat(),
+        "roomRevenue": "300",
+    }
 
-    seconds, latencies = await run_concurrently(count, concurrency, one)
-    report("raw SQL (baseline)", count, seconds, latencies, statements=5, baseline=None)
+
+async def raw_run(
+    target: str,
+    is_sqlite: bool,
+    headers: dict[str, str],
+    members: list[str],
+    count: int,
+    concurrency: int,
+    baseline: float | None = None,
+) -> float:
+    """POST /stays to bench/raw_server.py: the same rows written at the driver. With a
+    ``baseline`` (SQLite), the server hands each statement to the connection's thread on its
+    own instead of the whole unit at once, to weigh the two."""
+    port = free_port()
+    command = [sys.executable, str(RAW_SERVER), "--database", target, "--port", str(port)]
+    command += ["--per-statement"] if baseline else []
+    limits = httpx.Limits(max_connections=concurrency)
+    async with (
+        ServerProcess("raw", command, port, {}) as raw,
+        httpx.AsyncClient(base_url=raw.url, limits=limits, timeout=60, headers=headers) as http,
+    ):
+
+        async def one(i: int) -> None:
+            response = await http.post(
+                "/stays", json=stay_input(members, i, "RAWS" if baseline else "RAW")
+            )
+            assert response.status_code == 200, response.text
+            assert not response.json()["data"]["recordStay"]["userErrors"], response.text
+
+        await run_concurrently(min(100, count), concurrency, lambda i: one(i + count))
+        seconds, latencies = await run_concurrently(count, concurrency, one)
+    statements = RAW_STATEMENTS - (1 if is_sqlite else 0)
+    name = "raw, hand-off per statement" if baseline else "raw driver HTTP (baseline)"
+    report(name, count, seconds, latencies, statements, baseline)
     return count / seconds
 
 
@@ -143,7 +142,7 @@ def stay(members: list[str], i: int, prefix: str) -> RecordStay:
     return RecordStay(
         idempotency_key=f"{prefix}-{i}",
         member_number=members[i % len(members)],
-        guest_last_name=bench_last_name(i % len(members)),
+        guest_last_name=last_name_of(members[i % len(members)]),
         property_code="NYCTS",
         confirmation_number=f"{prefix}-{i}",
         status=StayStatus.COMPLETED,
@@ -187,20 +186,7 @@ async def http_run(
     ):
 
         async def one(i: int) -> None:
-            member = members[i % len(members)]
-            variables = {
-                "input": {
-                    "idempotencyKey": f"{prefix}-{i}",
-                    "memberNumber": member,
-                    "guestLastName": bench_last_name(i % len(members)),
-                    "propertyCode": "NYCTS",
-                    "confirmationNumber": f"{prefix}-{i}",
-                    "status": "COMPLETED",
-                    "arrivalDate": ARRIVAL.isoformat(),
-                    "departureDate": (ARRIVAL + dt.timedelta(days=3)).isoformat(),
-                    "roomRevenue": "300",
-                }
-            }
+            variables = {"input": stay_input(members, i, prefix)}
             response = await http.post("/graphql", json={"query": MUTATION, "variables": variables})
             body = response.json()
             assert response.status_code == 200 and not body.get("errors"), body
@@ -226,25 +212,64 @@ def report(
     print(f"{name:26} {rate:8.0f} stays/s  {percentiles(latencies)}  {sql}{ratio}")
 
 
+async def written(runtime: Runtime) -> dict[str, int]:
+    """Rows in each table, to tell what a run wrote."""
+    async with runtime.db.reading() as session:
+        return {
+            table.name: int(await session.scalar(select(func.count()).select_from(table)) or 0)
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def rows_per_stay(name: str, before: dict[str, int], after: dict[str, int], count: int) -> None:
+    changed = {t: (after[t] - before[t]) / count for t in after if after[t] != before[t]}
+    print(f"    {name}: " + ", ".join(f"{t} {n:.2f}" for t, n in sorted(changed.items())))
+
+
 async def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", help="SQLAlchemy URL (default: a fresh SQLite file)")
+    parser.add_argument(
+        "--postgres",
+        "--database",
+        metavar="URL",
+        help="a scratch PostgreSQL database, emptied first (default: a fresh SQLite file)",
+    )
     parser.add_argument("--stays", type=int, default=2_000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
     args = parser.parse_args()
-    url = database_url(args.database)
+    url, target = databases(args.postgres)
     runtime = await fresh_runtime(url)
-    members = await add_members(runtime, (2 + len(args.workers)) * 500)
+    runs = 3 + len(args.workers) if runtime.db.is_sqlite else 2 + len(args.workers)
+    members = await add_members(runtime, runs * 500)
     groups = [members[i : i + 500] for i in range(0, len(members), 500)]
+    headers = await client_headers(runtime)
     print(
         f"database {runtime.db.dialect}, {args.stays} completed stays per run, "
         f"{args.concurrency} at a time, 500 members per run"
     )
-    baseline = await raw_run(runtime, groups[0], args.stays, args.concurrency)
+    counts = await written(runtime)
+    sqlite = runtime.db.is_sqlite
+    # The raw server runs with this process's connections closed, as the service's runs do
+    # with the raw server's (an idle connection here must not weigh on its writes).
+    await runtime.db.dispose()
+    baseline = await raw_run(target, sqlite, headers, groups[0], args.stays, args.concurrency)
+    raw_runs = 1
+    if sqlite:
+        raw_runs += 1
+        await raw_run(target, sqlite, headers, groups.pop(), args.stays, args.concurrency, baseline)
+    runtime = await bench_runtime(url)
+    counts, before = await written(runtime), counts
+    rows_per_stay(
+        "raw rows per stay (warm-ups included)",
+        before,
+        counts,
+        raw_runs * (args.stays + min(100, args.stays)),
+    )
     await service_run(runtime, groups[1], args.stays, args.concurrency, baseline)
-    headers = await client_headers(runtime)
+    counts, before = await written(runtime), counts
+    rows_per_stay("service rows per stay", before, counts, args.stays)
     await runtime.db.dispose()
     for workers, group in zip(args.workers, groups[2:], strict=False):
         await http_run(url, headers, group, args.stays, args.concurrency, workers, baseline)
