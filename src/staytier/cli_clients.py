@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -16,10 +16,6 @@ from staytier.cli_app import (
     app,
     console,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 clients_app = typer.Typer(
     help="API clients: create (prints the key once), list, rotate, revoke.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -21,9 +21,6 @@ from staytier.cli_app import (
     console,
 )
 from staytier.program.loader import ProgramFileError, load_program
-
-if TYPE_CHECKING:
-    pass
 
 
 @app.command()

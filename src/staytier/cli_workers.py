@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -20,9 +20,6 @@ from staytier.cli_app import (
     console,
 )
 from staytier.observability.logs import configure_logging
-
-if TYPE_CHECKING:
-    pass
 
 
 @app.command()
