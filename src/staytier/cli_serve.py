@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+from collections import ChainMap
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -107,22 +110,12 @@ def serve(
                 "[red]The demo and a test clock live in one process: use --workers 1.[/red]"
             )
             raise typer.Exit(2)
-        os.environ.update(worker_environment(settings, runtime))
-        uvicorn.run(
-            "staytier.api.http.app:app_from_environment",
-            factory=True,
-            workers=workers,
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-            log_config=None,  # keep configure_logging's handler and format
-        )
+        _serve_in_workers(settings, runtime, workers)
         return
     companions = []
     if demo:
-        from staytier.connectors.demo_partners import simulated_partners
-
-        companions.append(lambda: simulated_partners(runtime, os.environ))
+        runtime, partners = _with_simulated_partners(runtime)
+        companions.append(partners)
         console.print("Partner simulators and a delivery worker run beside the demo.")
     uvicorn.run(
         create_app(settings, runtime, companions=companions, serving=True),
@@ -131,6 +124,49 @@ def serve(
         log_level=settings.log_level.lower(),
         log_config=None,  # keep configure_logging's handler and format
     )
+
+
+def _serve_in_workers(settings: Settings, runtime: Runtime, workers: int) -> None:
+    """Serves with ``workers`` processes sharing the port, each building its app from the
+    same settings and secret key (:func:`worker_environment`).
+
+    The one place the command line writes its process's environment, because it is the
+    only way to reach those processes: uvicorn starts each as a new interpreter
+    (multiprocessing's spawn) that imports ``app_from_environment`` by name (with
+    ``workers`` it accepts only an import string, no app or settings object), and a spawned
+    process receives nothing of its parent's state but the environment it inherits. It is
+    written just before they start; this process then only supervises them until it exits.
+    """
+    import uvicorn
+
+    os.environ.update(worker_environment(settings, runtime))
+    uvicorn.run(
+        "staytier.api.http.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # keep configure_logging's handler and format
+    )
+
+
+def _with_simulated_partners(
+    runtime: Runtime,
+) -> tuple[Runtime, Callable[[], AbstractAsyncContextManager[object]]]:
+    """The demo's runtime and its partner simulators (with their delivery worker), to run
+    beside the app.
+
+    The simulators make up the API keys the environment does not set. They are kept in the
+    partners' own view of the environment (the process's, read live, with the made-up keys
+    on top), which the app and the delivery worker read their secrets from, instead of being
+    written into the process's environment."""
+    from staytier.connectors.demo_partners import simulated_partners
+    from staytier.services.partners import Partners
+
+    environ: ChainMap[str, str] = ChainMap({}, os.environ)
+    runtime = dataclasses.replace(runtime, partners=Partners(list(runtime.partners.all), environ))
+    return runtime, lambda: simulated_partners(runtime, environ)
 
 
 @app.command()
