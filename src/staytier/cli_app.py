@@ -148,7 +148,7 @@ def _date_option(value: str | None, option: str = "--as-of") -> dt.date | None:
         )
 
 
-def _runtime(settings: Settings, *, migrated: bool = True) -> Any:
+def _runtime(settings: Settings, *, migrated: bool = True) -> Runtime:
     """The runtime for ``settings``; with ``migrated``, only once the database holds every
     migration of this version (else: which command to run)."""
     from staytier.api.http.app import build_runtime

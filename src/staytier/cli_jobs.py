@@ -79,7 +79,7 @@ def _dated_job(
             program: ProgramOption = None,
         ) -> None:
             given = _date_option(as_of)
-            runtime: Runtime = _runtime(_settings(database_url=database, program=program))
+            runtime = _runtime(_settings(database_url=database, program=program))
             day = given or runtime.today()
             _run_job(
                 runtime,
@@ -103,7 +103,7 @@ def requalify(
     """Year-end requalification over all members, with the soft landing."""
     from staytier.services.requalification import requalify as run
 
-    runtime: Runtime = _runtime(_settings(database_url=database, program=program))
+    runtime = _runtime(_settings(database_url=database, program=program))
     _run_job(
         runtime,
         f"Requalifying {year}",

@@ -223,7 +223,7 @@ class _Start:
     credentials: list[Any] = dataclasses.field(default_factory=list)
 
 
-async def _starting(runtime: Any, *, demo: bool) -> _Start:
+async def _starting(runtime: Runtime, *, demo: bool) -> _Start:
     """Loads the demo (when asked) and counts the API clients, in one event loop whose
     connections are closed before the server's loop starts: an asyncpg connection belongs
     to the loop that opened it."""
@@ -255,7 +255,7 @@ def _print_credentials(credentials: list[Any]) -> None:
         console.print(f"{credential.variable}={credential.secret}", soft_wrap=True, highlight=False)
 
 
-def _load_demo(runtime: Any) -> None:
+def _load_demo(runtime: Runtime) -> None:
     from staytier.services.demo import load_demo
 
     async def load() -> Any:

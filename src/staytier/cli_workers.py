@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,6 +20,9 @@ from staytier.cli_app import (
     console,
 )
 from staytier.observability.logs import configure_logging
+
+if TYPE_CHECKING:
+    from staytier.services.runtime import Runtime
 
 
 @app.command()
@@ -56,7 +59,7 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def _work(runtime: Any, *, batch_size: int, idle_seconds: float, once: bool) -> None:
+async def _work(runtime: Runtime, *, batch_size: int, idle_seconds: float, once: bool) -> None:
     from staytier.services.delivery import DeliveryWorker
 
     delivery = DeliveryWorker(runtime, batch_size=batch_size)
@@ -101,7 +104,7 @@ def scheduler(
 
 
 async def _schedule(
-    runtime: Any, *, interval: float, catch_up: dt.timedelta, metrics_port: int, once: bool
+    runtime: Runtime, *, interval: float, catch_up: dt.timedelta, metrics_port: int, once: bool
 ) -> None:
     from prometheus_client import start_http_server
 
