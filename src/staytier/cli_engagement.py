@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import msgspec
 import typer
 
-from staytier.cli import app, console
+from staytier.cli_app import app, console
 from staytier.domain.sweepstakes import Entrant, draw_mistakes
 
 

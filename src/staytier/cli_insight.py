@@ -12,7 +12,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from staytier.cli import DatabaseOption, _progress, _runtime, _settings, app, console
+from staytier.cli_app import DatabaseOption, _progress, _runtime, _settings, app, console
 from staytier.domain.errors import BusinessRuleError, InvalidInput
 
 FromOption = Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")]

@@ -26,7 +26,15 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.markup import escape
 
-from staytier.cli import DatabaseOption, ProgramOption, _progress, _runtime, _settings, app, console
+from staytier.cli_app import (
+    DatabaseOption,
+    ProgramOption,
+    _progress,
+    _runtime,
+    _settings,
+    app,
+    console,
+)
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
 from staytier.domain.stay_ownership import SYSTEM, StayActor, StayActorKind
 from staytier.domain.stays import Folio, StayStatus

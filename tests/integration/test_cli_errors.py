@@ -181,6 +181,16 @@ def test_job_commands_print_a_sentence_not_a_repr(tmp_path: Path) -> None:
     assert "Summary(" not in expiry.output + birthdays.output + requalified.output
 
 
+def test_a_job_that_is_not_due_yet_says_when_it_is(tmp_path: Path) -> None:
+    database = f"sqlite+aiosqlite:///{tmp_path / 'staytier.db'}"
+    assert run("migrate", "--database", database).exit_code == 0
+    early = run("requalify", "--year", "2999", "--database", database)
+    assert_short_refusal(early, 1)
+    assert said(early)[0] == (
+        "Qualification year 2999 ends on 2999-12-31; requalify it on 3000-01-01 or later."
+    )
+
+
 def test_init_migrates_and_prints_the_first_admin_key_once(tmp_path: Path) -> None:
     database = f"sqlite+aiosqlite:///{tmp_path / 'first.db'}"
     first = run("init", "--database", database)

@@ -7,6 +7,10 @@ length of its temporary path.
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -54,3 +58,26 @@ def test_a_piped_client_list_keeps_each_client_on_one_row(tmp_path: Path) -> Non
     assert listed.exit_code == 0, listed.output
     rows = [line for line in listed.output.splitlines() if "admin" in line]
     assert len(rows) == 1 and LONG_NAME in rows[0], listed.output
+
+
+def commands(help_text: str) -> list[str]:
+    """The command names a ``--help`` lists, in its order."""
+    return re.findall(r"^│ ([a-z][a-z-]+) ", help_text, flags=re.MULTILINE)
+
+
+def test_run_as_a_module_the_command_line_has_every_command() -> None:
+    # `python -m staytier.cli` is how the end-to-end tests, the benchmarks and a container
+    # without the console script start it.
+    environment = {**os.environ, "COLUMNS": "200"}
+    as_module = subprocess.run(
+        [sys.executable, "-m", "staytier.cli", "--help"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    installed = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert commands(as_module.stdout) == commands(installed.output)
+    assert {"serve", "requalify", "verify-draw", "what-if", "import-stays", "clients"} <= set(
+        commands(as_module.stdout)
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from staytier.cli import worker_environment
+from staytier.cli_serve import worker_environment
 from staytier.clock import TestClock
 from staytier.program.loader import (
     FIXTURES,
