@@ -37,7 +37,7 @@ def generate(
     program: ProgramOption = None,
 ) -> None:
     """Fill an empty database with realistic members, stays, credits, ledgers and status."""
-    from staytier.generator import GenerationPlan, NotEmpty
+    from staytier.generator import GenerationPlan, ModelsChanged, NotEmpty
     from staytier.generator import generate as run
 
     settings = _settings(database_url=database, program=program)
@@ -61,7 +61,7 @@ def generate(
                     progress=lambda done: bar.update(task, completed=done),
                 )
             )
-        except NotEmpty as exc:
+        except (NotEmpty, ModelsChanged) as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from exc
     rows = sum(report.rows.values())
