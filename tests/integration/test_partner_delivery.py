@@ -12,7 +12,7 @@ import pytest
 from staytier.connectors.simulators import Behaviour
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.outbox import RequestState
-from staytier.services import outbox
+from staytier.services import outbox, outbox_replay
 from staytier.services.donations import donation_settled
 from staytier.services.runtime import Runtime
 from staytier.store.database import Database
@@ -180,7 +180,7 @@ async def test_after_the_last_attempt_the_request_is_dead_and_the_points_refunde
     assert await balance(partner_runtime, member) == 5000
     assert await delivery.deliver_due() == []
     with pytest.raises(BusinessRuleError) as refused:
-        await outbox.replay(partner_runtime, row.id, "replay-1")
+        await outbox_replay.replay(partner_runtime, row.id, "replay-1")
     assert refused.value.code is ErrorCode.PARTNER_REQUEST_NOT_REPLAYABLE
 
 
@@ -201,8 +201,8 @@ async def test_a_dead_request_whose_outcome_was_not_applied_is_replayed_with_its
     assert "handler bug" in (dead.last_error or "")
 
     monkeypatch.setitem(outbox._handlers, "charity.donate", donation_settled)
-    await outbox.replay(partner_runtime, dead.id, "replay-1")
-    await outbox.replay(partner_runtime, dead.id, "replay-1")  # a retried replay: once
+    await outbox_replay.replay(partner_runtime, dead.id, "replay-1")
+    await outbox_replay.replay(partner_runtime, dead.id, "replay-1")  # a retried replay: once
     await delivery.deliver_due()
 
     [row] = await requests(partner_runtime)

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.domain.sharing import (
     PoolState,
 )
+from staytier.services.pool_points import active_membership, member_year, pooled_in
 from staytier.services.runtime import Runtime
-from staytier.services.sharing import OPEN_STATES, active_membership, member_year, pooled_in
+from staytier.services.sharing import OPEN_STATES
 from staytier.store.models import (
     Member,
     PointsPool,

@@ -17,8 +17,8 @@ from staytier.domain.sharing import (
 )
 from staytier.services.idempotency import Result, run_once_as
 from staytier.services.members import locked_members, other_member
+from staytier.services.pool_points import give_points, member_year
 from staytier.services.runtime import Runtime
-from staytier.services.sharing import give_points, member_year
 from staytier.store.models import Member, PointsTransfer
 
 

@@ -11,7 +11,7 @@ from strawberry import relay
 
 from staytier.api.graphql.scalars import json_or_null
 from staytier.domain.outbox import RequestState
-from staytier.services.outbox import replayable
+from staytier.services.outbox_replay import replayable
 from staytier.store import models
 
 PartnerRequestStateType = strawberry.enum(

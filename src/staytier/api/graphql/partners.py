@@ -16,7 +16,7 @@ from staytier.api.graphql.pagination import read_page
 from staytier.api.graphql.partner_types import OutboxRequest, OutboxStateCount
 from staytier.api.graphql.permissions import AdminOnly
 from staytier.domain.outbox import RequestState
-from staytier.services import outbox, partner_views
+from staytier.services import outbox_replay, partner_views
 
 
 @strawberry.type(
@@ -88,7 +88,7 @@ class PartnersMutation:
     ) -> ReplayPartnerRequestPayload:
         runtime = info.context.runtime
         result, errors = await attempt(
-            outbox.replay(runtime, input.request_number, input.idempotency_key)
+            outbox_replay.replay(runtime, input.request_number, input.idempotency_key)
         )
         if result is None:
             return ReplayPartnerRequestPayload(user_errors=errors)
