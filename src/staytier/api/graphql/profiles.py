@@ -41,7 +41,8 @@ from staytier.program.catalog import ConsentPurpose
 from staytier.services import profiles, special_dates
 
 SOURCE_HELP = "GUEST (the guest said so) or STAFF (at `propertyCode`)."
-R = TypeVar("R")
+R = TypeVar("R", bound="OfMember")
+P = TypeVar("P")
 
 
 def _actor(
@@ -169,23 +170,33 @@ class Stated(Protocol):
     def actor(self) -> str | None: ...
 
 
+class OfMember(Protocol):
+    """A service result naming the member it changed."""
+
+    @property
+    def member_id(self) -> int: ...
+
+
 async def _change(
-    input: Stated, change: Callable[[str, profiles.Actor], Awaitable[R]]
-) -> tuple[R | None, list[UserError]]:
+    context: Context,
+    input: Stated,
+    change: Callable[[str, profiles.Actor], Awaitable[R]],
+    payload: Callable[[R, Guest | None], P],
+    refused: Callable[[list[UserError]], P],
+) -> P:
     """Runs ``change`` (given a member number and who acts) on the member ``input`` names,
-    as the actor it states (see :func:`attempt`)."""
+    as the actor it states: the payload of what it did with the member's guest, or of its
+    userErrors (see :func:`attempt`)."""
     actor = _actor(input.source, input.property_code, input.actor)
-    return await attempt(change(input.member_number.strip(), actor))
-
-
-async def _dates_outcome(
-    context: Context, result: special_dates.SpecialDates | None, errors: list[UserError]
-) -> SpecialDatePayload:
+    result, errors = await attempt(change(input.member_number.strip(), actor))
     if result is None:
-        return SpecialDatePayload(user_errors=errors)
+        return refused(errors)
+    return payload(result, await load_guest(context, result.member_id))
+
+
+def _dates_payload(result: special_dates.SpecialDates, guest: Guest | None) -> SpecialDatePayload:
     return SpecialDatePayload(
-        special_dates=[SpecialDate.of(row) for row in result.dates],
-        guest=await load_guest(context, result.member_id),
+        special_dates=[SpecialDate.of(row) for row in result.dates], guest=guest
     )
 
 
@@ -199,17 +210,16 @@ class ProfileMutation:
         self, info: Info[Context, None], input: SetPreferenceInput
     ) -> SetPreferencePayload:
         context = info.context
-        result, errors = await _change(
+        return await _change(
+            context,
             input,
             lambda number, actor: profiles.set_preference(
                 context.runtime, number, input.category, input.values, actor
             ),
-        )
-        if result is None:
-            return SetPreferencePayload(user_errors=errors)
-        return SetPreferencePayload(
-            guest=await load_guest(context, result.member_id),
-            preferences=[Preference.of(row) for row in result.preferences],
+            lambda done, guest: SetPreferencePayload(
+                guest=guest, preferences=[Preference.of(row) for row in done.preferences]
+            ),
+            lambda errors: SetPreferencePayload(user_errors=errors),
         )
 
     @strawberry.mutation(
@@ -220,17 +230,16 @@ class ProfileMutation:
         self, info: Info[Context, None], input: RemovePreferenceInput
     ) -> RemovePreferencePayload:
         context = info.context
-        result, errors = await _change(
+        return await _change(
+            context,
             input,
             lambda number, actor: profiles.remove_preference(
                 context.runtime, number, input.category, input.value, actor
             ),
-        )
-        if result is None:
-            return RemovePreferencePayload(user_errors=errors)
-        return RemovePreferencePayload(
-            guest=await load_guest(context, result.member_id),
-            removed=[Preference.of_result(item) for item in result.removed],
+            lambda done, guest: RemovePreferencePayload(
+                guest=guest, removed=[Preference.of_result(item) for item in done.removed]
+            ),
+            lambda errors: RemovePreferencePayload(user_errors=errors),
         )
 
     @strawberry.mutation(
@@ -263,18 +272,18 @@ class ProfileMutation:
     ) -> SetConsentPayload:
         context = info.context
         purpose = ConsentPurpose(input.purpose.value)
-        result, errors = await _change(
+        return await _change(
+            context,
             input,
             lambda number, actor: profiles.set_consent(
                 context.runtime, number, purpose, input.granted, actor
             ),
-        )
-        if result is None:
-            return SetConsentPayload(user_errors=errors)
-        return SetConsentPayload(
-            consent=Consent.of(result.record),
-            removed_preferences=[Preference.of_result(item) for item in result.removed],
-            guest=await load_guest(context, result.member_id),
+            lambda done, guest: SetConsentPayload(
+                consent=Consent.of(done.record),
+                removed_preferences=[Preference.of_result(item) for item in done.removed],
+                guest=guest,
+            ),
+            lambda errors: SetConsentPayload(user_errors=errors),
         )
 
     @strawberry.mutation(
@@ -286,14 +295,14 @@ class ProfileMutation:
     ) -> SpecialDatePayload:
         context = info.context
         kind = SpecialDateKind(input.kind.value)
-        return await _dates_outcome(
+        return await _change(
             context,
-            *await _change(
-                input,
-                lambda number, actor: special_dates.set_special_date(
-                    context.runtime, number, kind, input.date, input.greet, actor
-                ),
+            input,
+            lambda number, actor: special_dates.set_special_date(
+                context.runtime, number, kind, input.date, input.greet, actor
             ),
+            _dates_payload,
+            lambda errors: SpecialDatePayload(user_errors=errors),
         )
 
     @strawberry.mutation(
@@ -305,14 +314,14 @@ class ProfileMutation:
     ) -> SpecialDatePayload:
         context = info.context
         kind = SpecialDateKind(input.kind.value)
-        return await _dates_outcome(
+        return await _change(
             context,
-            *await _change(
-                input,
-                lambda number, actor: special_dates.remove_special_date(
-                    context.runtime, number, kind, actor
-                ),
+            input,
+            lambda number, actor: special_dates.remove_special_date(
+                context.runtime, number, kind, actor
             ),
+            _dates_payload,
+            lambda errors: SpecialDatePayload(user_errors=errors),
         )
 
 
