@@ -75,6 +75,21 @@ async def test_a_platinum_guest_takes_1000_points_as_welcome_gift_once_per_stay(
     assert [e["code"] for e in again["userErrors"]] == ["BENEFIT_ALREADY_CHOSEN"]
 
 
+async def test_a_welcome_gift_sent_again_with_its_key_is_credited_once_and_answered_the_same(
+    client: GraphQLClient,
+) -> None:
+    number = await platinum_with_a_booking(client)
+    balance = (await guest(client, number))["points"]["balance"]
+    fields = gift(number, "POINTS")
+
+    first = (await client(WELCOME, input=fields))["chooseWelcomeGift"]
+    again = (await client(WELCOME, input=fields))["chooseWelcomeGift"]
+
+    assert first["userErrors"] == [] and first["option"] == "POINTS"
+    assert again == first
+    assert (await guest(client, number))["points"]["balance"] == balance + 1_000
+
+
 async def test_a_gift_option_the_tier_does_not_offer_is_refused(client: GraphQLClient) -> None:
     number = await platinum_with_a_booking(client)
 

@@ -91,3 +91,17 @@ async def test_an_adjustment_may_take_points_back_but_not_below_zero(
     async with runtime.db.reading() as session:
         authors = set(await session.scalars(select(LedgerEntry.author)))
     assert authors == {"admin@staytier.test", "admin@staytier"}
+
+
+async def test_goodwill_sent_again_with_its_key_is_posted_once_and_answered_the_same(
+    client: GraphQLClient,
+) -> None:
+    number = await enroll(client)
+    fields = goodwill(number, 1_200)
+
+    first = (await client(GOODWILL, input=fields))["postGoodwillPoints"]
+    again = (await client(GOODWILL, input=fields))["postGoodwillPoints"]
+
+    assert first["userErrors"] == [] and first["entry"]["points"] == 1_200
+    assert again == first
+    assert (await guest(client, number))["points"]["balance"] == 1_200

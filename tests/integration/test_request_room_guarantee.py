@@ -105,6 +105,25 @@ async def test_an_honoured_guarantee_books_the_stay_and_records_its_cost(
     assert usage.cost_usd == 120
 
 
+async def test_a_guarantee_asked_again_with_its_key_is_sent_once_and_answered_the_same(
+    partner_client: GraphQLClient, partner_runtime: Runtime, simulators: SimulatedPartners
+) -> None:
+    number = await platinum(partner_client)
+    fields = guarantee_input(number)
+
+    first = await ask(partner_client, fields)
+    again = await ask(partner_client, fields)
+    await worker(partner_runtime).deliver_due()
+
+    assert first["userErrors"] == []
+    assert first["roomGuarantee"]["propertyCode"] == "NYCTS"
+    assert first["roomGuarantee"]["status"] == "REQUESTED"
+    assert again == first
+    assert len(simulators.pms.received) == 1
+    found = (await partner_client(GUARANTEES, memberNumber=number))["guest"]
+    assert len(found["roomGuarantees"]["edges"]) == 1
+
+
 async def test_a_declined_guarantee_compensates_the_guest_and_counts_against_the_hotel(
     partner_client: GraphQLClient, partner_runtime: Runtime, simulators: SimulatedPartners
 ) -> None:

@@ -79,6 +79,24 @@ async def test_60000_points_become_25000_miles_credited_by_the_airline(
     assert (top["kind"], top["points"]) == ("TRANSFER_OUT", -60_000)
 
 
+async def test_a_transfer_sent_again_with_its_key_is_debited_and_sent_once(
+    partner_client: GraphQLClient, partner_runtime: Runtime, simulators: SimulatedPartners
+) -> None:
+    number = await enroll(partner_client)
+    await give_points(partner_client, number, 20_000)
+    fields = transfer(number, 15_000)
+
+    first = await send(partner_client, fields)
+    again = await send(partner_client, fields)
+    await worker(partner_runtime).deliver_due()
+
+    assert first["userErrors"] == [] and first["milesTransfer"]["status"] == "PENDING"
+    assert again == first
+    assert first["guest"]["points"]["balance"] == 5_000
+    assert len(simulators.airline.received) == 1
+    assert (await guest(partner_client, number))["points"]["balance"] == 5_000
+
+
 async def test_a_transfer_the_airline_rejects_is_refunded(
     partner_client: GraphQLClient, partner_runtime: Runtime, simulators: SimulatedPartners
 ) -> None:

@@ -12,6 +12,7 @@ whenever a stay is cancelled, whichever mutation cancelled it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +24,7 @@ from staytier.domain.awards import AwardQuote
 from staytier.domain.points import LedgerKind
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services.crediting import folio_snapshot
+from staytier.services.idempotency import Result
 from staytier.services.ledger import post_entry
 from staytier.services.runtime import Runtime
 from staytier.store.models import (
@@ -126,6 +128,34 @@ async def award_of(session: AsyncSession, stay_id: int) -> AwardRedemption | Non
         select(AwardRedemption).where(AwardRedemption.stay_id == stay_id)
     )
     return found
+
+
+@dataclass(frozen=True)
+class Awarded:
+    """An award stay as a redemption or its cancellation left it: the stay, its property,
+    its award and its member's id."""
+
+    stay: Stay
+    hotel: Property
+    award: AwardRedemption
+    member_id: int
+
+    def receipt(self) -> Result:
+        return {"stay_id": self.stay.id, "member_id": self.member_id}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> Awarded:
+        return await awarded(session, receipt["stay_id"], receipt["member_id"])
+
+
+async def awarded(session: AsyncSession, stay_id: int, member_id: int) -> Awarded:
+    """The award stay ``stay_id`` as it stands in ``session``."""
+    stay = await session.get(Stay, stay_id)
+    assert stay is not None
+    hotel = await session.get(Property, stay.property_id)
+    award = await award_of(session, stay_id)
+    assert hotel is not None and award is not None
+    return Awarded(stay, hotel, award, member_id)
 
 
 async def refund_award_stay(

@@ -21,7 +21,7 @@ from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.points import LedgerKind
 from staytier.domain.stays import StayStatus
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import Result, run_once_as
 from staytier.services.ledger import post_entry
 from staytier.services.member_value import upgrade_cost_points, within_recognition
 from staytier.services.members import member_for_update
@@ -60,6 +60,23 @@ class RecordBenefitUsage:
     property_code: str
     confirmation_number: str
     actor: str
+
+
+@dataclass(frozen=True)
+class Used:
+    """What a benefit use did: the use as recorded and its member's id."""
+
+    usage: BenefitUsage
+    member_id: int
+
+    def receipt(self) -> Result:
+        return {"usage_id": self.usage.id, "member_id": self.member_id}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> Used:
+        usage = await session.get(BenefitUsage, receipt["usage_id"])
+        assert usage is not None
+        return Used(usage, receipt["member_id"])
 
 
 async def tier_held_today(session: AsyncSession, runtime: Runtime, member: Member) -> str:
@@ -189,10 +206,10 @@ def _credit_points(
 
 async def choose_welcome_gift(
     runtime: Runtime, command: ChooseWelcomeGift, *, scope: str = ""
-) -> Result:
+) -> Used:
     """The guest's welcome gift for one stay, once; the POINTS option is credited as BONUS."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Used:
         member = await member_for_update(session, command.member_number)
         hotel = await property_or_refuse(session, command.property_code)
         stay = await _member_stay(session, member, hotel, command.confirmation_number)
@@ -218,24 +235,26 @@ async def choose_welcome_gift(
             points,
             f"Welcome gift: {points:,} points, stay {stay.confirmation_number} at {hotel.name}",
         )
-        return {"usage_id": usage.id, "member_id": member.id}
+        return Used(usage, member.id)
 
-    return await run_once(
+    return await run_once_as(
         runtime,
         operation="chooseWelcomeGift",
         key=command.idempotency_key,
         request=command,
         work=work,
+        receipt=Used.receipt,
+        replay=Used.replay,
         scope=scope,
     )
 
 
 async def choose_annual_choice(
     runtime: Runtime, command: ChooseAnnualChoice, *, scope: str = ""
-) -> Result:
+) -> Used:
     """The annual choice benefit, once per qualification year (the member's local today)."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Used:
         member = await member_for_update(session, command.member_number)
         benefit, tier = await granted_benefit(session, runtime, member, ANNUAL_CHOICE)
         option = _option(benefit, command.option)
@@ -254,26 +273,28 @@ async def choose_annual_choice(
             points=points,
         )
         _credit_points(session, runtime, member, points, f"Annual choice {year}: points")
-        return {"usage_id": usage.id, "member_id": member.id}
+        return Used(usage, member.id)
 
-    return await run_once(
+    return await run_once_as(
         runtime,
         operation="chooseAnnualChoiceBenefit",
         key=command.idempotency_key,
         request=command,
         work=work,
+        receipt=Used.receipt,
+        replay=Used.replay,
         scope=scope,
     )
 
 
 async def record_benefit_usage(
     runtime: Runtime, command: RecordBenefitUsage, *, scope: str = ""
-) -> Result:
+) -> Used:
     """A benefit the property applied on a stay (late checkout, upgrade, lounge), once per
     stay, at its program cost; a complimentary upgrade within the guest's recognition
     allowance, where the program sets one."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Used:
         member = await member_for_update(session, command.member_number)
         hotel = await property_or_refuse(session, command.property_code)
         stay = await _member_stay(session, member, hotel, command.confirmation_number)
@@ -292,14 +313,16 @@ async def record_benefit_usage(
             once_key=f"stay:{stay.id}",
             stay=stay,
         )
-        return {"usage_id": usage.id, "member_id": member.id}
+        return Used(usage, member.id)
 
-    return await run_once(
+    return await run_once_as(
         runtime,
         operation="recordBenefitUsage",
         key=command.idempotency_key,
         request=command,
         work=work,
+        receipt=Used.receipt,
+        replay=Used.replay,
         scope=scope,
     )
 

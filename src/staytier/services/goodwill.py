@@ -15,7 +15,7 @@ from staytier.clock import local_date
 from staytier.domain.bounds import points_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
 from staytier.domain.points import LedgerKind
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import Result, run_once_as
 from staytier.services.ledger import post_entry
 from staytier.services.member_value import within_recognition
 from staytier.services.members import member_for_update
@@ -43,6 +43,23 @@ class PostPointsAdjustment:
     author: str
 
 
+@dataclass(frozen=True)
+class Posted:
+    """What a posting did: the ledger entry as posted and its member's id."""
+
+    entry: LedgerEntry
+    member_id: int
+
+    def receipt(self) -> Result:
+        return {"entry_id": self.entry.id, "member_id": self.member_id}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> Posted:
+        entry = await session.get(LedgerEntry, receipt["entry_id"])
+        assert entry is not None
+        return Posted(entry, receipt["member_id"])
+
+
 def _required(**fields: str) -> list[BusinessRuleError]:
     return [
         BusinessRuleError(ErrorCode.INVALID_INPUT, f"Give the {name}.", name)
@@ -53,7 +70,7 @@ def _required(**fields: str) -> list[BusinessRuleError]:
 
 async def post_goodwill_points(
     runtime: Runtime, command: PostGoodwillPoints, *, scope: str = ""
-) -> Result:
+) -> Posted:
     """Credits goodwill points as BONUS with one of the program's reason codes, at most
     that reason's ``max_points``."""
     mistakes = _required(author=command.author)
@@ -64,7 +81,7 @@ async def post_goodwill_points(
     if mistakes:
         raise InvalidInput(mistakes)
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Posted:
         member = await member_for_update(session, command.member_number)
         today = local_date(runtime.clock, member.time_zone)
         await within_recognition(session, runtime, member.id, command.points, today)
@@ -78,14 +95,16 @@ async def post_goodwill_points(
             note=command.note,
         )
         await session.flush()
-        return {"entry_id": entry.id, "member_id": member.id}
+        return Posted(entry, member.id)
 
-    return await run_once(
+    return await run_once_as(
         runtime,
         operation="postGoodwillPoints",
         key=command.idempotency_key,
         request=command,
         work=work,
+        receipt=Posted.receipt,
+        replay=Posted.replay,
         scope=scope,
     )
 
@@ -138,7 +157,7 @@ def credit_goodwill(
 
 async def post_points_adjustment(
     runtime: Runtime, command: PostPointsAdjustment, *, scope: str = ""
-) -> Result:
+) -> Posted:
     """Posts an ADJUSTMENT of either sign; a debit larger than the balance is refused with
     NOT_ENOUGH_POINTS rather than taking the balance below zero."""
     mistakes = _required(author=command.author, reason=command.reason)
@@ -149,7 +168,7 @@ async def post_points_adjustment(
     if mistakes:
         raise InvalidInput(mistakes)
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Posted:
         member = await member_for_update(session, command.member_number)
         if member.points_balance + command.points < 0:
             raise not_enough_points(-command.points, member.points_balance)
@@ -168,13 +187,15 @@ async def post_points_adjustment(
             author=command.author.strip(),
         )
         await session.flush()
-        return {"entry_id": entry.id, "member_id": member.id}
+        return Posted(entry, member.id)
 
-    return await run_once(
+    return await run_once_as(
         runtime,
         operation="postPointsAdjustment",
         key=command.idempotency_key,
         request=command,
         work=work,
+        receipt=Posted.receipt,
+        replay=Posted.replay,
         scope=scope,
     )

@@ -19,7 +19,7 @@ from staytier.domain.points import LedgerKind
 from staytier.domain.stays import StayStatus
 from staytier.services import outbox
 from staytier.services.benefit_usage import granted_benefit, record_usage, tier_held_today
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import Result, run_once_as
 from staytier.services.ledger import post_entry
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
@@ -41,6 +41,28 @@ class RequestRoomGuarantee:
     departure: dt.date
 
 
+# A guarantee with its property's code, its booked stay's confirmation number and the
+# points it compensated.
+GuaranteeView = tuple[RoomGuarantee, str, str | None, int | None]
+
+
+@dataclass(frozen=True)
+class Requested:
+    """What a guarantee request did: the guarantee as its list shows it (with its property
+    code, booked stay and compensation) and its member's id."""
+
+    view: GuaranteeView
+    member_id: int
+
+    def receipt(self) -> Result:
+        return {"guarantee_id": self.view[0].id, "member_id": self.member_id}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> Requested:
+        [view] = await guarantees_page(session, first=1, guarantee_id=receipt["guarantee_id"])
+        return Requested(view, receipt["member_id"])
+
+
 def _check_window(runtime: Runtime, hotel: Property, arrival: dt.date, hours: int) -> None:
     deadline = guarantee_deadline(arrival, hotel.time_zone, hours)
     if runtime.now() > deadline:
@@ -54,10 +76,10 @@ def _check_window(runtime: Runtime, hotel: Property, arrival: dt.date, hours: in
 
 async def request_room_guarantee(
     runtime: Runtime, command: RequestRoomGuarantee, *, scope: str = ""
-) -> Result:
+) -> Requested:
     """Records the request and writes it to the property's system in one transaction."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Requested:
         member = await member_for_update(session, command.member_number)
         hotel = await property_or_refuse(session, command.property_code)
         benefit, _ = await granted_benefit(session, runtime, member, ROOM_GUARANTEE)
@@ -102,14 +124,17 @@ async def request_room_guarantee(
             subject=subject,
             now=runtime.now(),
         )
-        return {"guarantee_id": guarantee.id, "member_id": member.id}
+        # Just requested: no stay is booked and nothing is compensated yet.
+        return Requested((guarantee, hotel.code, None, None), member.id)
 
-    return await run_once(
+    return await run_once_as(
         runtime,
         operation="requestRoomGuarantee",
         key=command.idempotency_key,
         request=command,
         work=work,
+        receipt=Requested.receipt,
+        replay=Requested.replay,
         scope=scope,
     )
 
@@ -202,9 +227,6 @@ async def guarantee_settled(
         )
         await session.flush()
         guarantee.compensation_entry_id = entry.id
-
-
-GuaranteeView = tuple[RoomGuarantee, str, str | None, int | None]
 
 
 async def guarantees_page(

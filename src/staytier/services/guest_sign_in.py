@@ -49,6 +49,14 @@ class GuestToken:
     member_id: int
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """A completed sign-in: the guest's token and the member it signs in."""
+
+    token: GuestToken
+    member: Member
+
+
 def _code_hash(runtime: Runtime, member_id: int, code: str) -> str:
     message = f"{member_id}:{code}".encode()
     return hmac.new(runtime.secret_key.encode(), message, hashlib.sha256).hexdigest()
@@ -123,7 +131,7 @@ async def send_sign_in_mail(runtime: Runtime, mail: SignInMail) -> None:
         log.exception("the sign-in mail could not be sent")
 
 
-async def complete_sign_in(runtime: Runtime, email: str, code: str) -> GuestToken:
+async def complete_sign_in(runtime: Runtime, email: str, code: str) -> SignedIn:
     """A token for the member whose latest code this is; SIGN_IN_FAILED otherwise, with
     the same message whatever went wrong."""
     async with runtime.db.transaction() as session:
@@ -154,7 +162,7 @@ async def complete_sign_in(runtime: Runtime, email: str, code: str) -> GuestToke
         raise BusinessRuleError(
             ErrorCode.SIGN_IN_FAILED, "That code is wrong, expired or already used.", "code"
         )
-    return issue_token(runtime, member.id)
+    return SignedIn(issue_token(runtime, member.id), member)
 
 
 def issue_token(runtime: Runtime, member_id: int) -> GuestToken:

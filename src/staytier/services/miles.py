@@ -16,7 +16,7 @@ from staytier.domain.points import LedgerKind
 from staytier.services import outbox
 from staytier.services.donations import debit_and_send, partner_of_kind, refund
 from staytier.services.guest_approvals import approve_spending, counting_refusals
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import Result, run_once_as
 from staytier.services.members import member_for_update
 from staytier.services.partners import PartnerKind
 from staytier.services.redemptions import not_enough_points
@@ -38,13 +38,30 @@ class TransferPointsToMiles:
     guest_approval: str | None = None
 
 
+@dataclass(frozen=True)
+class Transferred:
+    """What a transfer did: the miles transfer as written and its member's id."""
+
+    transfer: MilesTransfer
+    member_id: int
+
+    def receipt(self) -> Result:
+        return {"transfer_id": self.transfer.id, "member_id": self.member_id}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> Transferred:
+        transfer = await session.get(MilesTransfer, receipt["transfer_id"])
+        assert transfer is not None
+        return Transferred(transfer, receipt["member_id"])
+
+
 async def transfer_points_to_miles(
     runtime: Runtime, command: TransferPointsToMiles, *, spender: Spender, scope: str = ""
-) -> Result:
+) -> Transferred:
     """Debits the points and writes the transfer to the airline in one transaction. Staff
     need the guest's approval of these points to this frequent-flyer account."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Transferred:
         airline = partner_of_kind(runtime, command.airline, PartnerKind.AIRLINE, "airline")
         if not airline.frequent_flyer_number_valid(command.frequent_flyer_number):
             raise BusinessRuleError(
@@ -94,16 +111,18 @@ async def transfer_points_to_miles(
                 "miles": miles,
             },
         )
-        return {"transfer_id": transfer.id, "member_id": member.id}
+        return Transferred(transfer, member.id)
 
     return await counting_refusals(
         runtime,
-        run_once(
+        run_once_as(
             runtime,
             operation="transferPointsToMiles",
             key=command.idempotency_key,
             request=command,
             work=work,
+            receipt=Transferred.receipt,
+            replay=Transferred.replay,
             scope=scope,
         ),
     )

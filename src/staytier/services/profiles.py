@@ -22,7 +22,6 @@ from staytier.domain.preferences import (
 )
 from staytier.program.catalog import ConsentPurpose, PreferenceCategory
 from staytier.services import audit
-from staytier.services.idempotency import Result
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
 from staytier.store.models import (
@@ -45,6 +44,37 @@ class Actor:
     source: PreferenceSource
     property_code: str | None = None
     name: str | None = None
+
+
+@dataclass(frozen=True)
+class PreferencesSet:
+    """The member's values in the category just set, as now stored, in id order."""
+
+    member_id: int
+    preferences: list[Preference]
+
+
+@dataclass(frozen=True)
+class PreferencesRemoved:
+    """The values just removed (see :func:`stored`)."""
+
+    member_id: int
+    removed: list[dict[str, object]]
+
+
+@dataclass(frozen=True)
+class ConsentSet:
+    """The consent record just written, and the sensitive values it removed."""
+
+    member_id: int
+    record: ConsentRecord
+    removed: list[dict[str, object]]
+
+
+@dataclass(frozen=True)
+class NoteAdded:
+    member_id: int
+    note: StaffNote
 
 
 def stored(row: Preference) -> dict[str, object]:
@@ -149,9 +179,9 @@ def record_change(
 
 async def set_preference(
     runtime: Runtime, member_number: str, category_code: str, values: list[str], actor: Actor
-) -> Result:
+) -> PreferencesSet:
     """Sets the member's values in one category, replacing what it held (an inferred value
-    included: a statement wins). Returns ``{"member_id", "category"}``."""
+    included: a statement wins)."""
     category = category_or_error(runtime.catalog, category_code)
     cleaned = checked_values(category, values)
     async with runtime.db.transaction() as session:
@@ -167,7 +197,7 @@ async def set_preference(
                 "category",
             )
         await replace_values(session, runtime, member, category, cleaned, actor)
-        return {"member_id": member.id, "category": category.code}
+        return PreferencesSet(member.id, await _values_in(session, member.id, category.code))
 
 
 async def replace_values(
@@ -227,9 +257,8 @@ async def replace_values(
 
 async def remove_preference(
     runtime: Runtime, member_number: str, category_code: str, value: str | None, actor: Actor
-) -> Result:
-    """Removes one value, or the whole category when ``value`` is None.
-    Returns ``{"member_id", "removed": [preference, ...]}``."""
+) -> PreferencesRemoved:
+    """Removes one value, or the whole category when ``value`` is None."""
     category = category_or_error(runtime.catalog, category_code)
     async with runtime.db.transaction() as session:
         member = await member_for_update(session, member_number)
@@ -258,15 +287,14 @@ async def remove_preference(
             after=[row.value for row in current if row not in removed],
             sensitive=category.sensitive,
         )
-        return {"member_id": member.id, "removed": result}
+        return PreferencesRemoved(member.id, result)
 
 
 async def set_consent(
     runtime: Runtime, member_number: str, purpose: ConsentPurpose, granted: bool, actor: Actor
-) -> Result:
+) -> ConsentSet:
     """Records a consent given or withdrawn. Withdrawing it removes, at once, every value of
-    the categories that need it and blanks their values in the profile history.
-    Returns ``{"member_id", "consent_id", "removed": [preference, ...]}``."""
+    the categories that need it and blanks their values in the profile history."""
     async with runtime.db.transaction() as session:
         member = await member_for_update(session, member_number)
         await stated_by(session, actor)
@@ -294,7 +322,7 @@ async def set_consent(
             )
         removed = [] if granted else await _withdraw(session, runtime, member, purpose, actor)
         await session.flush()
-        return {"member_id": member.id, "consent_id": record.id, "removed": removed}
+        return ConsentSet(member.id, record, removed)
 
 
 async def _withdraw(
@@ -346,8 +374,8 @@ async def withdraw_for_merge(
 
 async def add_staff_note(
     runtime: Runtime, member_number: str, text: str, author: str, actor: Actor
-) -> Result:
-    """Adds a staff note at ``actor.property_code``. Returns ``{"member_id", "note_id"}``."""
+) -> NoteAdded:
+    """Adds a staff note at ``actor.property_code``."""
     limit = runtime.catalog.staff_note_max_length
     mistakes: list[BusinessRuleError] = []
     if not text.strip():
@@ -378,4 +406,4 @@ async def add_staff_note(
         )
         session.add(note)
         await session.flush()
-        return {"member_id": member.id, "note_id": note.id}
+        return NoteAdded(member.id, note)

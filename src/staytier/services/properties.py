@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
 from staytier.program.loader import ProgramFileError, decode_file
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import Result, run_once_as
 from staytier.services.runtime import Runtime
 from staytier.store.models import Property
 
@@ -81,22 +81,48 @@ async def _upsert(session: AsyncSession, details: PropertyDetails) -> tuple[Prop
     return hotel, created
 
 
-async def upsert_property(runtime: Runtime, details: PropertyDetails, *, scope: str = "") -> Result:
+@dataclass(frozen=True)
+class Upserted:
+    """What an upsert did: the property as written and whether it is new."""
+
+    hotel: Property
+    created: bool
+
+    def receipt(self) -> Result:
+        return {"property_id": self.hotel.id, "created": self.created}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> Upserted:
+        hotel = await session.get(Property, receipt["property_id"])
+        assert hotel is not None
+        return Upserted(hotel, receipt["created"])
+
+
+async def upsert_property(
+    runtime: Runtime, details: PropertyDetails, *, scope: str = ""
+) -> Upserted:
     """Registers a property, or updates the one with the same code.
 
-    Returns ``{"property_id", "created"}``. Stays keep their own currency, so a property
-    that changes currency does not change what past stays earned.
+    Stays keep their own currency, so a property that changes currency does not change what
+    past stays earned.
     """
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Upserted:
         mistakes = property_mistakes(details, runtime.rates.currencies)
         if mistakes:
             raise InvalidInput(mistakes)
         hotel, created = await _upsert(session, details)
-        return {"property_id": hotel.id, "created": created}
+        return Upserted(hotel, created)
 
-    return await run_once(
-        runtime, operation="upsertProperty", key=None, request=details, work=work, scope=scope
+    return await run_once_as(
+        runtime,
+        operation="upsertProperty",
+        key=None,
+        request=details,
+        work=work,
+        receipt=Upserted.receipt,
+        replay=Upserted.replay,
+        scope=scope,
     )
 
 

@@ -14,9 +14,15 @@ from staytier.domain.awards import certificate_usable_on, price_award_stay
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.guest_approvals import Spender, award_stay_terms, certificate_terms
 from staytier.program.model import ProgramVersion
-from staytier.services.award_stays import award_of, book_award_stay, quote_detail
+from staytier.services.award_stays import (
+    Awarded,
+    award_of,
+    awarded,
+    book_award_stay,
+    quote_detail,
+)
 from staytier.services.guest_approvals import approve_spending, counting_refusals
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import run_once_as
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
 from staytier.services.stays import cancel_locked_stay, property_or_refuse
@@ -88,12 +94,12 @@ def _rules_here(runtime: Runtime, hotel: Property) -> ProgramVersion:
 
 async def redeem_award_stay(
     runtime: Runtime, command: RedeemAwardStay, *, spender: Spender, scope: str = ""
-) -> Result:
+) -> Awarded:
     """Books an award stay and debits its price in the same transaction; refused with
     NOT_ENOUGH_POINTS (nothing booked, nothing debited) when the balance is short. Staff
     need the guest's approval of this price at this property (see guest_approvals)."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Awarded:
         member = await member_for_update(session, command.member_number)
         hotel = await property_or_refuse(session, command.property_code)
         _check_dates(runtime, hotel, command.arrival, command.departure)
@@ -126,16 +132,18 @@ async def redeem_award_stay(
             quote=quote_detail(quote),
             free_nights=quote.free_nights,
         )
-        return {"stay_id": redemption.stay_id, "member_id": member.id}
+        return await awarded(session, redemption.stay_id, member.id)
 
     return await counting_refusals(
         runtime,
-        run_once(
+        run_once_as(
             runtime,
             operation="redeemAwardStay",
             key=command.idempotency_key,
             request=command,
             work=work,
+            receipt=Awarded.receipt,
+            replay=Awarded.replay,
             scope=scope,
         ),
     )
@@ -143,10 +151,10 @@ async def redeem_award_stay(
 
 async def cancel_award_stay(
     runtime: Runtime, command: CancelAwardStay, *, scope: str = ""
-) -> Result:
+) -> Awarded:
     """Cancels the member's award stay and refunds it as a ledger entry."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Awarded:
         member = await member_for_update(session, command.member_number)
         hotel = await property_or_refuse(session, command.property_code)
         stay = await stay_by_confirmation(session, hotel.id, command.confirmation_number)
@@ -164,14 +172,16 @@ async def cancel_award_stay(
                 "confirmationNumber",
             )
         await cancel_locked_stay(session, runtime, member, hotel, stay, reason=command.reason)
-        return {"stay_id": stay.id, "member_id": member.id}
+        return await awarded(session, stay.id, member.id)
 
-    return await run_once(
+    return await run_once_as(
         runtime,
         operation="cancelAwardStay",
         key=command.idempotency_key,
         request=command,
         work=work,
+        receipt=Awarded.receipt,
+        replay=Awarded.replay,
         scope=scope,
     )
 
@@ -210,12 +220,12 @@ async def _usable_certificate(
 
 async def redeem_certificate(
     runtime: Runtime, command: RedeemCertificate, *, spender: Spender, scope: str = ""
-) -> Result:
+) -> Awarded:
     """Uses a free-night certificate for one night at a property of its category or lower.
     The certificate must be usable on the day it is redeemed (the member's local date).
     Staff need the guest's approval of this certificate at this property."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Awarded:
         member = await member_for_update(session, command.member_number)
         hotel = await property_or_refuse(session, command.property_code)
         await approve_spending(
@@ -250,16 +260,18 @@ async def redeem_certificate(
         certificate.status = "USED"
         certificate.used_stay_id = redemption.stay_id
         certificate.settled_at = runtime.now()
-        return {"stay_id": redemption.stay_id, "member_id": member.id}
+        return await awarded(session, redemption.stay_id, member.id)
 
     return await counting_refusals(
         runtime,
-        run_once(
+        run_once_as(
             runtime,
             operation="redeemCertificate",
             key=command.idempotency_key,
             request=command,
             work=work,
+            receipt=Awarded.receipt,
+            replay=Awarded.replay,
             scope=scope,
         ),
     )

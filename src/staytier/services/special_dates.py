@@ -4,8 +4,10 @@ in ``profile_changes`` like the rest of the profile (see :mod:`services.profiles
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
@@ -13,13 +15,26 @@ from staytier.domain.preferences import (
     SpecialDateKind,
     special_date_mistakes,
 )
-from staytier.services.idempotency import Result
 from staytier.services.members import member_for_update
+from staytier.services.profile_views import special_dates_by_member
 from staytier.services.profiles import SPECIAL_DATE, Actor, record_change, stated_by
 from staytier.services.runtime import Runtime
 from staytier.store.models import (
     SpecialDate,
 )
+
+
+@dataclass(frozen=True)
+class SpecialDates:
+    """The member's special dates after a change, by kind."""
+
+    member_id: int
+    dates: list[SpecialDate]
+
+
+async def _dates_now(session: AsyncSession, member_id: int) -> SpecialDates:
+    found = await special_dates_by_member(session, [member_id])
+    return SpecialDates(member_id, found[member_id])
 
 
 async def set_special_date(
@@ -29,8 +44,8 @@ async def set_special_date(
     on: dt.date,
     greet: bool,
     actor: Actor,
-) -> Result:
-    """Sets the member's birthday or anniversary (one of each). Returns ``{"member_id"}``."""
+) -> SpecialDates:
+    """Sets the member's birthday or anniversary (one of each)."""
     async with runtime.db.transaction() as session:
         member = await member_for_update(session, member_number)
         await stated_by(session, actor)
@@ -64,7 +79,7 @@ async def set_special_date(
                 after=after,
             )
         await session.flush()
-        return {"member_id": member.id}
+        return await _dates_now(session, member.id)
 
 
 def _date_label(on: dt.date, greet: bool) -> str:
@@ -73,7 +88,7 @@ def _date_label(on: dt.date, greet: bool) -> str:
 
 async def remove_special_date(
     runtime: Runtime, member_number: str, kind: SpecialDateKind, actor: Actor
-) -> Result:
+) -> SpecialDates:
     async with runtime.db.transaction() as session:
         member = await member_for_update(session, member_number)
         await stated_by(session, actor)
@@ -97,4 +112,4 @@ async def remove_special_date(
             after=[],
         )
         await session.delete(row)
-        return {"member_id": member.id}
+        return await _dates_now(session, member.id)

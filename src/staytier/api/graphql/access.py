@@ -217,18 +217,16 @@ class AccessMutation:
         attempts = SignInAttempts.of(info.context, input.email)
         try:
             attempts.check()
-            token = await guest_sign_in.complete_sign_in(runtime, input.email, input.code)
+            signed_in = await guest_sign_in.complete_sign_in(runtime, input.email, input.code)
         except TooManyFailures as refused:
             return CompleteGuestSignInPayload(user_errors=attempts.refusal(refused))
         except BusinessRuleError as refused:
             attempts.failed()
             return CompleteGuestSignInPayload(user_errors=user_errors(refused))
-        async with runtime.db.reading() as session:
-            member = await session.get(models.Member, token.member_id)
         return CompleteGuestSignInPayload(
-            token=token.token,
-            expires_at=token.expires_at,
-            guest=Guest.of(member) if member else None,
+            token=signed_in.token.token,
+            expires_at=signed_in.token.expires_at,
+            guest=Guest.of(signed_in.member),
         )
 
     @strawberry.mutation(

@@ -348,10 +348,7 @@ class CoreMutation:
         )
         if result is None:
             return UpsertPropertyPayload(user_errors=errors)
-        async with context.runtime.db.reading() as session:
-            row = await session.get(PropertyRow, result["property_id"])
-        assert row is not None
-        return UpsertPropertyPayload(property=Property.of(row), created=result["created"])
+        return UpsertPropertyPayload(property=Property.of(result.hotel), created=result.created)
 
     @strawberry.mutation(
         description="Test deployments only: moves the clock and runs the jobs that fall due.",

@@ -14,8 +14,6 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.guest_approvals import spender_of
-from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.pagination import Page, read_page
 from staytier.api.graphql.permissions import (
     MemberScoped,
@@ -29,13 +27,17 @@ from staytier.api.graphql.privilege_types import (
     MilesTransfer,
     RoomGuarantee,
 )
-from staytier.api.graphql.privileges import BrandReports, PointSpenders, code_of
+from staytier.api.graphql.privileges import (
+    BrandReports,
+    PointSpenders,
+    attempt_for,
+    attempt_spending,
+    code_of,
+)
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
 from staytier.domain.access import Role
 from staytier.services import donations, guarantees, miles
-from staytier.services.idempotency import Result
-from staytier.store import models
 from staytier.store.queries import property_by_code
 
 if TYPE_CHECKING:
@@ -107,17 +109,13 @@ class TransferPointsToMilesInput:
 
 
 async def guarantee_outcome(
-    context: Context, result: Result | None, errors: list[UserError]
+    context: Context, result: guarantees.Requested | None, errors: list[UserError]
 ) -> RequestRoomGuaranteePayload:
     if result is None:
         return RequestRoomGuaranteePayload(user_errors=errors)
-    member_id = result["member_id"]
-    async with context.runtime.db.reading() as session:
-        [view] = await guarantees.guarantees_page(
-            session, first=1, guarantee_id=result["guarantee_id"]
-        )
     return RequestRoomGuaranteePayload(
-        room_guarantee=RoomGuarantee.of(*view), guest=await load_guest(context, member_id)
+        room_guarantee=RoomGuarantee.of(*result.view),
+        guest=await load_guest(context, result.member_id),
     )
 
 
@@ -132,15 +130,13 @@ async def donation_outcome(
 
 
 async def transfer_outcome(
-    context: Context, result: Result | None, errors: list[UserError]
+    context: Context, result: miles.Transferred | None, errors: list[UserError]
 ) -> TransferPointsToMilesPayload:
     if result is None:
         return TransferPointsToMilesPayload(user_errors=errors)
-    async with context.runtime.db.reading() as session:
-        row = await session.get(models.MilesTransfer, result["transfer_id"])
-    assert row is not None
     return TransferPointsToMilesPayload(
-        miles_transfer=MilesTransfer.of(row), guest=await load_guest(context, result["member_id"])
+        miles_transfer=MilesTransfer.of(result.transfer),
+        guest=await load_guest(context, result.member_id),
     )
 
 
@@ -206,10 +202,9 @@ class PartnerPrivilegesMutation:
             arrival=input.arrival_date,
             departure=input.departure_date,
         )
-        call = guarantees.request_room_guarantee(
-            context.runtime, command, scope=context.idempotency_scope
+        return await guarantee_outcome(
+            context, *await attempt_for(context, guarantees.request_room_guarantee, command)
         )
-        return await guarantee_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
         description="Gives points to a charity; refunded if it refuses them.",
@@ -226,13 +221,9 @@ class PartnerPrivilegesMutation:
             points=input.points,
             guest_approval=input.guest_approval,
         )
-        call = donations.donate_points(
-            context.runtime,
-            command,
-            spender=spender_of(context.principal),
-            scope=context.idempotency_scope,
+        return await donation_outcome(
+            context, *await attempt_spending(context, donations.donate_points, command)
         )
-        return await donation_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
         description="Sends points to an airline as miles.",
@@ -250,10 +241,6 @@ class PartnerPrivilegesMutation:
             points=input.points,
             guest_approval=input.guest_approval,
         )
-        call = miles.transfer_points_to_miles(
-            context.runtime,
-            command,
-            spender=spender_of(context.principal),
-            scope=context.idempotency_scope,
+        return await transfer_outcome(
+            context, *await attempt_spending(context, miles.transfer_points_to_miles, command)
         )
-        return await transfer_outcome(context, *await attempt(call))

@@ -8,7 +8,6 @@ import datetime as dt
 import strawberry
 from strawberry import relay
 
-from staytier.api.graphql.context import Context
 from staytier.domain.stays import StayStatus
 from staytier.services import award_stays
 from staytier.store import models
@@ -144,24 +143,19 @@ class AwardStay:
     )
     refunded: bool
 
-
-async def load_award_stay(context: Context, stay_id: int) -> AwardStay:
-    async with context.runtime.db.reading() as session:
-        stay = await session.get(models.Stay, stay_id)
-        assert stay is not None
-        hotel = await session.get(models.Property, stay.property_id)
-        award = await award_stays.award_of(session, stay_id)
-    assert hotel is not None and award is not None
-    return AwardStay(
-        confirmation_number=stay.confirmation_number,
-        property_code=hotel.code,
-        property_name=hotel.name,
-        status=StayStatus(stay.status),
-        arrival_date=stay.arrival_date,
-        departure_date=stay.departure_date,
-        nights=award.nights,
-        points=award.points,
-        free_nights=award.free_nights,
-        paid_with_certificate=award.certificate_id,
-        refunded=award.cancelled_at is not None,
-    )
+    @classmethod
+    def of(cls, awarded: award_stays.Awarded) -> AwardStay:
+        stay, hotel, award = awarded.stay, awarded.hotel, awarded.award
+        return cls(
+            confirmation_number=stay.confirmation_number,
+            property_code=hotel.code,
+            property_name=hotel.name,
+            status=StayStatus(stay.status),
+            arrival_date=stay.arrival_date,
+            departure_date=stay.departure_date,
+            nights=award.nights,
+            points=award.points,
+            free_nights=award.free_nights,
+            paid_with_certificate=award.certificate_id,
+            refunded=award.cancelled_at is not None,
+        )

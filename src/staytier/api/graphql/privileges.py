@@ -6,7 +6,9 @@ the signed-in client."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable
 from decimal import Decimal
+from typing import Protocol, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -34,17 +36,60 @@ from staytier.api.graphql.privilege_inputs import (
     RedeemAwardStayInput,
     RedeemCertificateInput,
 )
-from staytier.api.graphql.privilege_types import AwardNight, AwardQuote, AwardStay, load_award_stay
+from staytier.api.graphql.privilege_types import AwardNight, AwardQuote, AwardStay
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest, LedgerEntry
 from staytier.domain.access import Role
 from staytier.domain.awards import price_award_stay
+from staytier.domain.guest_approvals import Spender
 from staytier.services import benefit_usage, goodwill, redemptions
-from staytier.services.idempotency import Result
-from staytier.store import models
+from staytier.services.award_stays import Awarded
+from staytier.services.runtime import Runtime
 from staytier.store.queries import property_by_code
 
 CENT = Decimal("0.01")
+C = TypeVar("C")
+R = TypeVar("R")
+C_in = TypeVar("C_in", contravariant=True)
+R_out = TypeVar("R_out", covariant=True)
+
+
+class Service(Protocol[C_in, R_out]):
+    """A service that carries out one command under the caller's idempotency scope."""
+
+    def __call__(
+        self, runtime: Runtime, command: C_in, /, *, scope: str = ...
+    ) -> Awaitable[R_out]: ...
+
+
+class Spending(Protocol[C_in, R_out]):
+    """A service that spends a member's points, told who spends them."""
+
+    def __call__(
+        self, runtime: Runtime, command: C_in, /, *, spender: Spender, scope: str = ...
+    ) -> Awaitable[R_out]: ...
+
+
+async def attempt_for(
+    context: Context, service: Service[C, R], command: C
+) -> tuple[R | None, list[UserError]]:
+    """Runs ``command`` through ``service`` for the signed-in client (see :func:`attempt`)."""
+    return await attempt(service(context.runtime, command, scope=context.idempotency_scope))
+
+
+async def attempt_spending(
+    context: Context, service: Spending[C, R], command: C
+) -> tuple[R | None, list[UserError]]:
+    """Runs a spending for the signed-in client: the guest spends their own, anyone else
+    acts for the guest (see :func:`spender_of`)."""
+    return await attempt(
+        service(
+            context.runtime,
+            command,
+            spender=spender_of(context.principal),
+            scope=context.idempotency_scope,
+        )
+    )
 
 
 class PointSpenders(RolePermission):
@@ -98,42 +143,36 @@ class BenefitCostLine:
 
 
 async def award_outcome(
-    context: Context, result: Result | None, errors: list[UserError]
+    context: Context, result: Awarded | None, errors: list[UserError]
 ) -> AwardStayPayload:
     if result is None:
         return AwardStayPayload(user_errors=errors)
     return AwardStayPayload(
-        award_stay=await load_award_stay(context, result["stay_id"]),
-        guest=await load_guest(context, result["member_id"]),
+        award_stay=AwardStay.of(result), guest=await load_guest(context, result.member_id)
     )
 
 
 async def usage_outcome(
-    context: Context, result: Result | None, errors: list[UserError]
+    context: Context, result: benefit_usage.Used | None, errors: list[UserError]
 ) -> BenefitUsePayload:
     if result is None:
         return BenefitUsePayload(user_errors=errors)
-    async with context.runtime.db.reading() as session:
-        usage = await session.get(models.BenefitUsage, result["usage_id"])
-    assert usage is not None
+    usage = result.usage
     return BenefitUsePayload(
         benefit_code=usage.benefit_code,
         option=usage.option,
         cost_usd=usage.cost_usd.quantize(CENT),
-        guest=await load_guest(context, result["member_id"]),
+        guest=await load_guest(context, result.member_id),
     )
 
 
 async def posting_outcome(
-    context: Context, result: Result | None, errors: list[UserError]
+    context: Context, result: goodwill.Posted | None, errors: list[UserError]
 ) -> LedgerPostingPayload:
     if result is None:
         return LedgerPostingPayload(user_errors=errors)
-    async with context.runtime.db.reading() as session:
-        entry = await session.get(models.LedgerEntry, result["entry_id"])
-    assert entry is not None
     return LedgerPostingPayload(
-        entry=LedgerEntry.of(entry), guest=await load_guest(context, result["member_id"])
+        entry=LedgerEntry.of(result.entry), guest=await load_guest(context, result.member_id)
     )
 
 
@@ -214,13 +253,9 @@ class PrivilegesMutation:
             departure=input.departure_date,
             guest_approval=input.guest_approval,
         )
-        call = redemptions.redeem_award_stay(
-            context.runtime,
-            command,
-            spender=spender_of(context.principal),
-            scope=context.idempotency_scope,
+        return await award_outcome(
+            context, *await attempt_spending(context, redemptions.redeem_award_stay, command)
         )
-        return await award_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
         description="Cancels an award stay and refunds its points.",
@@ -237,10 +272,9 @@ class PrivilegesMutation:
             confirmation_number=input.confirmation_number.strip(),
             reason=input.reason,
         )
-        call = redemptions.cancel_award_stay(
-            context.runtime, command, scope=context.idempotency_scope
+        return await award_outcome(
+            context, *await attempt_for(context, redemptions.cancel_award_stay, command)
         )
-        return await award_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
         description="Uses a free-night certificate for one night.",
@@ -258,13 +292,9 @@ class PrivilegesMutation:
             arrival=input.arrival_date,
             guest_approval=input.guest_approval,
         )
-        call = redemptions.redeem_certificate(
-            context.runtime,
-            command,
-            spender=spender_of(context.principal),
-            scope=context.idempotency_scope,
+        return await award_outcome(
+            context, *await attempt_spending(context, redemptions.redeem_certificate, command)
         )
-        return await award_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
         description="The guest's welcome gift for a stay, chosen once.",
@@ -282,10 +312,9 @@ class PrivilegesMutation:
             option=code_of(input.option),
             actor=actor_of(context),
         )
-        call = benefit_usage.choose_welcome_gift(
-            context.runtime, command, scope=context.idempotency_scope
+        return await usage_outcome(
+            context, *await attempt_for(context, benefit_usage.choose_welcome_gift, command)
         )
-        return await usage_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
         description="The annual choice benefit, chosen once a year.",
@@ -301,10 +330,9 @@ class PrivilegesMutation:
             option=code_of(input.option),
             actor=actor_of(context),
         )
-        call = benefit_usage.choose_annual_choice(
-            context.runtime, command, scope=context.idempotency_scope
+        return await usage_outcome(
+            context, *await attempt_for(context, benefit_usage.choose_annual_choice, command)
         )
-        return await usage_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
         description="Records a benefit a property applied on a stay, once; a complimentary "
@@ -323,10 +351,9 @@ class PrivilegesMutation:
             confirmation_number=input.confirmation_number.strip(),
             actor=actor_of(context),
         )
-        call = benefit_usage.record_benefit_usage(
-            context.runtime, command, scope=context.idempotency_scope
+        return await usage_outcome(
+            context, *await attempt_for(context, benefit_usage.record_benefit_usage, command)
         )
-        return await usage_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
         description="Staff: goodwill points with a reason code.",
@@ -344,10 +371,9 @@ class PrivilegesMutation:
             author=input.author,
             note=input.note,
         )
-        call = goodwill.post_goodwill_points(
-            context.runtime, command, scope=context.idempotency_scope
+        return await posting_outcome(
+            context, *await attempt_for(context, goodwill.post_goodwill_points, command)
         )
-        return await posting_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
         description="Administrators: a points adjustment, either sign.",
@@ -364,7 +390,6 @@ class PrivilegesMutation:
             reason=input.reason,
             author=input.author,
         )
-        call = goodwill.post_points_adjustment(
-            context.runtime, command, scope=context.idempotency_scope
+        return await posting_outcome(
+            context, *await attempt_for(context, goodwill.post_points_adjustment, command)
         )
-        return await posting_outcome(context, *await attempt(call))

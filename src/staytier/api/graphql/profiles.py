@@ -8,9 +8,10 @@ preference catalog, guest search and tonight's arrivals.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 import strawberry
-from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
@@ -38,10 +39,10 @@ from staytier.api.graphql.types import Guest
 from staytier.domain.preferences import PreferenceSource, SpecialDateKind
 from staytier.program.catalog import ConsentPurpose
 from staytier.services import profiles, special_dates
-from staytier.services.profile_views import preferences_by_member
-from staytier.store import models
 
 SOURCE_HELP = "GUEST (the guest said so) or STAFF (at `propertyCode`)."
+R = TypeVar("R", bound="OfMember")
+P = TypeVar("P")
 
 
 def _actor(
@@ -156,22 +157,47 @@ class SpecialDatePayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-async def _category_now(context: Context, member_id: int, category: str) -> list[Preference]:
-    async with context.runtime.db.reading() as session:
-        found = await preferences_by_member(session, [member_id], context.runtime.catalog)
-    return [Preference.of(row) for row in found[member_id] if row.category == category]
+class Stated(Protocol):
+    """An input naming a member and stating who acts."""
+
+    @property
+    def member_number(self) -> str: ...
+    @property
+    def source(self) -> PreferenceSource: ...
+    @property
+    def property_code(self) -> str | None: ...
+    @property
+    def actor(self) -> str | None: ...
 
 
-async def _special_dates(context: Context, member_id: int) -> SpecialDatePayload:
-    guest = await load_guest(context, member_id)
-    async with context.runtime.db.reading() as session:
-        rows = await session.scalars(
-            select(models.SpecialDate)
-            .where(models.SpecialDate.member_id == member_id)
-            .order_by(models.SpecialDate.kind)
-        )
-        dates = [SpecialDate.of(row) for row in rows]
-    return SpecialDatePayload(special_dates=dates, guest=guest)
+class OfMember(Protocol):
+    """A service result naming the member it changed."""
+
+    @property
+    def member_id(self) -> int: ...
+
+
+async def _change(
+    context: Context,
+    input: Stated,
+    change: Callable[[str, profiles.Actor], Awaitable[R]],
+    payload: Callable[[R, Guest | None], P],
+    refused: Callable[[list[UserError]], P],
+) -> P:
+    """Runs ``change`` (given a member number and who acts) on the member ``input`` names,
+    as the actor it states: the payload of what it did with the member's guest, or of its
+    userErrors (see :func:`attempt`)."""
+    actor = _actor(input.source, input.property_code, input.actor)
+    result, errors = await attempt(change(input.member_number.strip(), actor))
+    if result is None:
+        return refused(errors)
+    return payload(result, await load_guest(context, result.member_id))
+
+
+def _dates_payload(result: special_dates.SpecialDates, guest: Guest | None) -> SpecialDatePayload:
+    return SpecialDatePayload(
+        special_dates=[SpecialDate.of(row) for row in result.dates], guest=guest
+    )
 
 
 @strawberry.type
@@ -184,17 +210,16 @@ class ProfileMutation:
         self, info: Info[Context, None], input: SetPreferenceInput
     ) -> SetPreferencePayload:
         context = info.context
-        actor = _actor(input.source, input.property_code, input.actor)
-        result, errors = await attempt(
-            profiles.set_preference(
-                context.runtime, input.member_number.strip(), input.category, input.values, actor
-            )
-        )
-        if result is None:
-            return SetPreferencePayload(user_errors=errors)
-        return SetPreferencePayload(
-            guest=await load_guest(context, result["member_id"]),
-            preferences=await _category_now(context, result["member_id"], result["category"]),
+        return await _change(
+            context,
+            input,
+            lambda number, actor: profiles.set_preference(
+                context.runtime, number, input.category, input.values, actor
+            ),
+            lambda done, guest: SetPreferencePayload(
+                guest=guest, preferences=[Preference.of(row) for row in done.preferences]
+            ),
+            lambda errors: SetPreferencePayload(user_errors=errors),
         )
 
     @strawberry.mutation(
@@ -205,17 +230,16 @@ class ProfileMutation:
         self, info: Info[Context, None], input: RemovePreferenceInput
     ) -> RemovePreferencePayload:
         context = info.context
-        actor = _actor(input.source, input.property_code, input.actor)
-        result, errors = await attempt(
-            profiles.remove_preference(
-                context.runtime, input.member_number.strip(), input.category, input.value, actor
-            )
-        )
-        if result is None:
-            return RemovePreferencePayload(user_errors=errors)
-        return RemovePreferencePayload(
-            guest=await load_guest(context, result["member_id"]),
-            removed=[Preference.of_result(item) for item in result["removed"]],
+        return await _change(
+            context,
+            input,
+            lambda number, actor: profiles.remove_preference(
+                context.runtime, number, input.category, input.value, actor
+            ),
+            lambda done, guest: RemovePreferencePayload(
+                guest=guest, removed=[Preference.of_result(item) for item in done.removed]
+            ),
+            lambda errors: RemovePreferencePayload(user_errors=errors),
         )
 
     @strawberry.mutation(
@@ -234,11 +258,9 @@ class ProfileMutation:
         )
         if result is None:
             return AddStaffNotePayload(user_errors=errors)
-        async with context.runtime.db.reading() as session:
-            note = await session.get(models.StaffNote, result["note_id"])
-        assert note is not None
-        guest = await load_guest(context, result["member_id"])
-        return AddStaffNotePayload(staff_note=StaffNote.of(note), guest=guest)
+        return AddStaffNotePayload(
+            staff_note=StaffNote.of(result.note), guest=await load_guest(context, result.member_id)
+        )
 
     @strawberry.mutation(
         description="Gives or withdraws consent for a purpose; withdrawing it removes the "
@@ -249,22 +271,19 @@ class ProfileMutation:
         self, info: Info[Context, None], input: SetConsentInput
     ) -> SetConsentPayload:
         context = info.context
-        actor = _actor(input.source, input.property_code, input.actor)
         purpose = ConsentPurpose(input.purpose.value)
-        result, errors = await attempt(
-            profiles.set_consent(
-                context.runtime, input.member_number.strip(), purpose, input.granted, actor
-            )
-        )
-        if result is None:
-            return SetConsentPayload(user_errors=errors)
-        async with context.runtime.db.reading() as session:
-            record = await session.get(models.ConsentRecord, result["consent_id"])
-        assert record is not None
-        return SetConsentPayload(
-            consent=Consent.of(record),
-            removed_preferences=[Preference.of_result(item) for item in result["removed"]],
-            guest=await load_guest(context, result["member_id"]),
+        return await _change(
+            context,
+            input,
+            lambda number, actor: profiles.set_consent(
+                context.runtime, number, purpose, input.granted, actor
+            ),
+            lambda done, guest: SetConsentPayload(
+                consent=Consent.of(done.record),
+                removed_preferences=[Preference.of_result(item) for item in done.removed],
+                guest=guest,
+            ),
+            lambda errors: SetConsentPayload(user_errors=errors),
         )
 
     @strawberry.mutation(
@@ -275,16 +294,16 @@ class ProfileMutation:
         self, info: Info[Context, None], input: SetSpecialDateInput
     ) -> SpecialDatePayload:
         context = info.context
-        actor = _actor(input.source, input.property_code, input.actor)
         kind = SpecialDateKind(input.kind.value)
-        result, errors = await attempt(
-            special_dates.set_special_date(
-                context.runtime, input.member_number.strip(), kind, input.date, input.greet, actor
-            )
+        return await _change(
+            context,
+            input,
+            lambda number, actor: special_dates.set_special_date(
+                context.runtime, number, kind, input.date, input.greet, actor
+            ),
+            _dates_payload,
+            lambda errors: SpecialDatePayload(user_errors=errors),
         )
-        if result is None:
-            return SpecialDatePayload(user_errors=errors)
-        return await _special_dates(context, result["member_id"])
 
     @strawberry.mutation(
         description="Removes the guest's birthday or anniversary.",
@@ -294,16 +313,16 @@ class ProfileMutation:
         self, info: Info[Context, None], input: RemoveSpecialDateInput
     ) -> SpecialDatePayload:
         context = info.context
-        actor = _actor(input.source, input.property_code, input.actor)
         kind = SpecialDateKind(input.kind.value)
-        result, errors = await attempt(
-            special_dates.remove_special_date(
-                context.runtime, input.member_number.strip(), kind, actor
-            )
+        return await _change(
+            context,
+            input,
+            lambda number, actor: special_dates.remove_special_date(
+                context.runtime, number, kind, actor
+            ),
+            _dates_payload,
+            lambda errors: SpecialDatePayload(user_errors=errors),
         )
-        if result is None:
-            return SpecialDatePayload(user_errors=errors)
-        return await _special_dates(context, result["member_id"])
 
 
 @strawberry.type
