@@ -8,7 +8,7 @@ from typing import Any
 from staytier.domain.preferences import PreferenceSource, SpecialDateKind
 from staytier.domain.stays import Folio, StayStatus
 from staytier.program.catalog import ConsentPurpose
-from staytier.services import profiles, special_dates
+from staytier.services import consents, profiles, special_dates
 from staytier.services.enrollment import EnrollGuest, enroll_guest
 from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay, record_stay
@@ -75,7 +75,7 @@ async def guests_arriving(runtime: Runtime, count: int, day: dt.date) -> None:
         number = member.member_number
         guest = profiles.Actor(PreferenceSource.GUEST)
         staff = profiles.Actor(PreferenceSource.STAFF, property_code="NYCTS", name="desk")
-        await profiles.set_consent(
+        await consents.set_consent(
             runtime, number, ConsentPurpose.PERSONALISED_SERVICE, True, guest
         )
         await profiles.set_preference(runtime, number, "PILLOW", ["FEATHER_FREE"], guest)

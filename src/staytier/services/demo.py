@@ -16,8 +16,9 @@ from staytier.domain.stay_ownership import SYSTEM, StayActor, StayActorKind
 from staytier.domain.stays import Folio, StayStatus
 from staytier.program.catalog import ConsentPurpose
 from staytier.program.loader import decode_file
+from staytier.services.consents import set_consent
 from staytier.services.enrollment import EnrollGuest, enroll_guest
-from staytier.services.profiles import Actor, add_staff_note, set_consent, set_preference
+from staytier.services.profiles import Actor, add_staff_note, set_preference
 from staytier.services.properties import load_property_file
 from staytier.services.runtime import Runtime
 from staytier.services.special_dates import set_special_date

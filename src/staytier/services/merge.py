@@ -32,9 +32,10 @@ from staytier.domain.points import LedgerKind
 from staytier.domain.preferences import PreferenceSource
 from staytier.program.catalog import ConsentPurpose
 from staytier.services import audit
+from staytier.services.consents import withdraw_for_merge
 from staytier.services.idempotency import Result, run_once_as
 from staytier.services.ledger import move_points
-from staytier.services.profiles import Actor, consent_in_force, withdraw_for_merge
+from staytier.services.profiles import Actor, consent_in_force
 from staytier.services.runtime import Runtime
 from staytier.services.sharing import end_memberships
 from staytier.services.status import refresh_status

@@ -38,7 +38,7 @@ from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
 from staytier.domain.preferences import PreferenceSource, SpecialDateKind
 from staytier.program.catalog import ConsentPurpose
-from staytier.services import profiles, special_dates
+from staytier.services import consents, profiles, special_dates
 
 SOURCE_HELP = "GUEST (the guest said so) or STAFF (at `propertyCode`)."
 R = TypeVar("R", bound="OfMember")
@@ -275,7 +275,7 @@ class ProfileMutation:
         return await _change(
             context,
             input,
-            lambda number, actor: profiles.set_consent(
+            lambda number, actor: consents.set_consent(
                 context.runtime, number, purpose, input.granted, actor
             ),
             lambda done, guest: SetConsentPayload(
