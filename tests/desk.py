@@ -70,7 +70,7 @@ async def guests_arriving(runtime: Runtime, count: int, day: dt.date) -> None:
             runtime, EnrollGuest(first_name=f"Guest{n}", last_name=f"Arriving{day.day}")
         )
         async with runtime.db.reading() as session:
-            member = await session.get(Member, created["member_id"])
+            member = await session.get(Member, created.member_id)
         assert member is not None
         number = member.member_number
         guest = profiles.Actor(PreferenceSource.GUEST)

@@ -138,7 +138,7 @@ async def member_with_points(runtime: Runtime, points: int, name: str = "Ada") -
     """A newly enrolled member holding ``points`` (a goodwill adjustment)."""
     enrolled = await enroll_guest(runtime, EnrollGuest(first_name=name, last_name="Guest"))
     async with runtime.db.transaction() as session:
-        member = await session.get(Member, enrolled["member_id"], with_for_update=True)
+        member = await session.get(Member, enrolled.member_id, with_for_update=True)
         assert member is not None
         post_entry(
             session,

@@ -43,7 +43,7 @@ async def member_who_stayed(runtime: Runtime, *checkouts: dt.date, nights: int =
     created = await enroll_guest(runtime, EnrollGuest(first_name="Ada", last_name="Guest"))
     async with runtime.db.reading() as session:
         number = await session.scalar(
-            select(Member.member_number).where(Member.id == created["member_id"])
+            select(Member.member_number).where(Member.id == created.member_id)
         )
     assert number is not None
     for checkout in checkouts:

@@ -31,7 +31,7 @@ STATEMENTS_PER_CREDITED_STAY = 21
 async def new_member(runtime: Runtime) -> str:
     created = await enroll_guest(runtime, EnrollGuest(first_name="Ada", last_name="Guest"))
     async with runtime.db.reading() as session:
-        member = await session.get(Member, created["member_id"])
+        member = await session.get(Member, created.member_id)
     assert member is not None
     return member.member_number
 

@@ -60,10 +60,10 @@ async def member(runtime: Runtime) -> tuple[int, str]:
     created = await enroll_guest(runtime, EnrollGuest(first_name="Ada", last_name="Guest"))
     async with runtime.db.reading() as session:
         number = await session.scalar(
-            select(Member.member_number).where(Member.id == created["member_id"])
+            select(Member.member_number).where(Member.id == created.member_id)
         )
     assert number is not None
-    return created["member_id"], number
+    return created.member_id, number
 
 
 async def stay(

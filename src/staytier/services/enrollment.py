@@ -7,13 +7,14 @@ import secrets
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
 from staytier.domain.preferences import phone_key, search_terms
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import run_once_returning
 from staytier.services.referrals import give_referral_code, link_referral, referrer_for_enrolment
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, MemberSearchTerm
@@ -103,10 +104,16 @@ def enrollment_mistakes(command: EnrollGuest) -> list[BusinessRuleError]:
     return mistakes
 
 
-async def enroll_guest(runtime: Runtime, command: EnrollGuest, *, scope: str = "") -> Result:
-    """Creates a member at the base tier with a new member number. Returns ``{"member_id"}``."""
+class Enrolled(msgspec.Struct, frozen=True):
+    """Who enrollGuest created."""
 
-    async def work(session: AsyncSession) -> Result:
+    member_id: int
+
+
+async def enroll_guest(runtime: Runtime, command: EnrollGuest, *, scope: str = "") -> Enrolled:
+    """Creates a member at the base tier with a new member number."""
+
+    async def work(session: AsyncSession) -> Enrolled:
         mistakes = enrollment_mistakes(command)
         if mistakes:
             raise InvalidInput(mistakes)
@@ -159,10 +166,11 @@ async def enroll_guest(runtime: Runtime, command: EnrollGuest, *, scope: str = "
         if referrer is not None:
             link_referral(session, runtime, referrer, member)
         await session.flush()
-        return {"member_id": member.id}
+        return Enrolled(member_id=member.id)
 
-    return await run_once(
+    return await run_once_returning(
         runtime,
+        Enrolled,
         operation="enrollGuest",
         key=command.idempotency_key,
         request=command,

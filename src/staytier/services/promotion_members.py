@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +19,7 @@ from staytier.domain.promotions import (
 from staytier.program.promotions import Promotion
 from staytier.services import audit
 from staytier.services.guest_approvals import approve_spending
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import run_once_returning
 from staytier.services.members import member_for_update
 from staytier.services.promotions import member_standings
 from staytier.services.runtime import Runtime
@@ -37,14 +38,20 @@ class RegisterForPromotion:
     guest_approval: str | None = None
 
 
+class Registered(msgspec.Struct, frozen=True):
+    """Whom registerForPromotion registered."""
+
+    member_id: int
+
+
 async def register_for_promotion(
     runtime: Runtime, command: RegisterForPromotion, *, spender: Spender, scope: str = ""
-) -> Result:
+) -> Registered:
     """Registers the member for a promotion that asks for registration, before its
     deadline, once. The guest registers themself; staff need the guest's approval code for
-    this promotion (:mod:`staytier.services.guest_approvals`). Returns ``{"member_id"}``."""
+    this promotion (:mod:`staytier.services.guest_approvals`)."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Registered:
         member = await member_for_update(session, command.member_number)
         code = command.promotion_code.strip().upper()
         promotion = runtime.program.promotion(code)
@@ -82,10 +89,11 @@ async def register_for_promotion(
                 created_at=runtime.now(),
             )
         )
-        return {"member_id": member.id}
+        return Registered(member_id=member.id)
 
-    return await run_once(
+    return await run_once_returning(
         runtime,
+        Registered,
         operation="registerForPromotion",
         key=command.idempotency_key,
         request=command,

@@ -270,7 +270,7 @@ class CoreMutation:
         )
         if result is None:
             return EnrollGuestPayload(user_errors=errors)
-        return EnrollGuestPayload(guest=await enrolled_guest(context, result["member_id"]))
+        return EnrollGuestPayload(guest=await enrolled_guest(context, result.member_id))
 
     @strawberry.mutation(
         description="Records a stay; completing it credits nights and points.",

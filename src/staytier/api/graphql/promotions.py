@@ -128,7 +128,7 @@ class PromotionsMutation:
         result, errors = await attempt(counting_refusals(context.runtime, call))
         if result is None:
             return RegisterForPromotionPayload(user_errors=errors)
-        guest = await load_guest(context, result["member_id"])
+        guest = await load_guest(context, result.member_id)
         shown = await promotions_of(context, guest._row) if guest is not None else []
         mine = next((p for p in shown if p.code == command.promotion_code), None)
         return RegisterForPromotionPayload(promotion=mine, guest=guest)
