@@ -139,11 +139,17 @@ async def raw_run(runtime: Runtime, members: list[str], count: int, concurrency:
     return count / seconds
 
 
+def last_name(number: str) -> str:
+    """The last name :func:`add_members` gave the member with ``number`` (each run's members
+    are a slice of them, so an index within the slice would name another member)."""
+    return bench_last_name(int(number[:-1]) - 200_000_000)
+
+
 def stay(members: list[str], i: int, prefix: str) -> RecordStay:
     return RecordStay(
         idempotency_key=f"{prefix}-{i}",
         member_number=members[i % len(members)],
-        guest_last_name=bench_last_name(i % len(members)),
+        guest_last_name=last_name(members[i % len(members)]),
         property_code="NYCTS",
         confirmation_number=f"{prefix}-{i}",
         status=StayStatus.COMPLETED,
@@ -192,7 +198,7 @@ async def http_run(
                 "input": {
                     "idempotencyKey": f"{prefix}-{i}",
                     "memberNumber": member,
-                    "guestLastName": bench_last_name(i % len(members)),
+                    "guestLastName": last_name(members[i % len(members)]),
                     "propertyCode": "NYCTS",
                     "confirmationNumber": f"{prefix}-{i}",
                     "status": "COMPLETED",
