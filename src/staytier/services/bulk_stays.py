@@ -1,7 +1,7 @@
 """The night audit in bulk: a batch of stay reports, each credited or refused on its own.
 
 Every stay goes through the write path of ``recordStay``
-(:func:`~staytier.services.stays.checked_report` and
+(:func:`~staytier.services.stay_reports.checked_report` and
 :func:`~staytier.services.stays.settle_report`), so single and bulk reports share every rule,
 the trust rules included. What the batch adds:
 
@@ -36,7 +36,8 @@ from staytier.domain.stay_ownership import SYSTEM, StayActor, StayActorKind
 from staytier.domain.stays import StayStatus
 from staytier.services.idempotency import MAX_KEY_LENGTH, Result, fingerprint, run_once
 from staytier.services.runtime import Runtime
-from staytier.services.stays import RecordStay, checked_report, settle_report
+from staytier.services.stay_reports import RecordStay, checked_report
+from staytier.services.stays import settle_report
 from staytier.store.models import IdempotencyRecord, Member, Property, Stay
 from staytier.store.queries import surviving_member
 
