@@ -31,10 +31,10 @@ from staytier.store.models import Member, Property, Stay, StayRevision
 from staytier.store.queries import (
     active_stay_credit,
     member_and_property,
+    property_and_stay_owner,
     property_by_code,
     stay_and_property,
     stay_by_confirmation,
-    stay_owner,
 )
 
 
@@ -162,8 +162,11 @@ async def cancel_stay(
     """
 
     async def work(session: AsyncSession) -> StayWritten:
-        hotel = await property_or_refuse(session, command.property_code)
-        owner = await stay_owner(session, hotel.id, command.confirmation_number)
+        hotel, owner = await property_and_stay_owner(
+            session, command.property_code, command.confirmation_number
+        )
+        if hotel is None:
+            raise _no_property(command.property_code)
         if owner is None:
             raise no_stay(hotel.code, command.confirmation_number)
         # Lock the member before the stay, in the same order as record_stay.

@@ -135,16 +135,32 @@ async def stays_and_properties(
     return {stay.id: (stay, hotel) for stay, hotel in rows}
 
 
-async def stay_owner(
-    session: AsyncSession, property_id: int, confirmation_number: str
-) -> int | None:
-    """The member id a stay belongs to, read without a lock."""
-    owner: int | None = await session.scalar(
-        select(Stay.member_id).where(
-            Stay.property_id == property_id, Stay.confirmation_number == confirmation_number
-        )
+_PROPERTY_AND_STAY_OWNER = (
+    select(Property, Stay.member_id)
+    .outerjoin(
+        Stay,
+        and_(
+            Stay.property_id == Property.id,
+            Stay.confirmation_number == bindparam("number"),
+        ),
     )
-    return owner
+    .where(Property.code == bindparam("code"))
+)
+
+
+async def property_and_stay_owner(
+    session: AsyncSession, code: str, confirmation_number: str
+) -> tuple[Property | None, int | None]:
+    """The property and the member id its stay with this confirmation number belongs to,
+    in one statement, without a lock."""
+    found = (
+        await session.execute(
+            _PROPERTY_AND_STAY_OWNER, {"code": code, "number": confirmation_number}
+        )
+    ).first()
+    if found is None:
+        return None, None
+    return found[0], found[1]
 
 
 def _year_totals_of(year: str) -> Select[int, int, int]:
