@@ -4,28 +4,32 @@ round trip inside the member's lock and the busiest write path pays it on every 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services.enrollment import EnrollGuest, enroll_guest
 from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay, record_stay
+from staytier.store.database import Database
 from staytier.store.models import Member
-from tests.support import counting_statements, new_key
+from tests.support import GraphQLClient, counting_statements, enroll, new_key, record
 
 D = dt.date
 
 # The transaction's first statement (BEGIN IMMEDIATE on SQLite, the idempotency key's
 # advisory lock on PostgreSQL); a result stored for the key; the member with the property;
-# the stay; stay, revision, status rows, credit, audit entry, ledger entry, balance,
-# qualifying row; the year's totals; the member's entries in the sweepstakes open that day
+# the stay; stay, revision, the status rows with the year's totals before the credit (one
+# statement: the totals after are those plus the credit's own), credit, audit entry, ledger
+# entry, balance, qualifying row; the member's entries in the sweepstakes open that day
 # (the demo program runs one through 2026) and the entries earned; the survey invitation
 # (one insert, ignored for a stay already invited); the last stays and the preferences they
 # may infer; the result stored for the key; the member's referral (a friend's first stay
 # rewards it) and, as the demo runs promotions through 2027, the member's registrations and
 # progress in them (one statement). (This member has no email: an invitation's mail to one
 # who has costs two more, the MARKETING consent and the outbox row.)
-STATEMENTS_PER_CREDITED_STAY = 21
+STATEMENTS_PER_CREDITED_STAY = 20
 
 
 async def new_member(runtime: Runtime) -> str:
@@ -94,3 +98,40 @@ async def test_a_booked_stay_reported_completed_takes_as_many_statements_as_a_ne
     with counting_statements(runtime.db, writes=True) as statements:
         await report_stay(runtime, number, D(2026, 2, 1), confirmation="NY1")
     assert len(statements) == STATEMENTS_PER_CREDITED_STAY, "\n".join(s[:90] for s in statements)
+
+
+# Through the API, the resolver adds only the guest it shows (the member in sight, then their
+# tier and progress): the stay and its property are the ones the service wrote.
+STATEMENTS_PER_RECORDSTAY = STATEMENTS_PER_CREDITED_STAY + 2
+# A retry with the same key: the transaction's first statement, the stored result, the stay
+# with its property (one statement), and the guest's two.
+STATEMENTS_PER_RETRIED_RECORDSTAY = 5
+
+
+@contextmanager
+def every_statement(db: Database) -> Iterator[list[str]]:
+    """Every statement on the database, whichever engine runs it (on PostgreSQL the reads
+    go through the write engine's pool, whose count holds them already)."""
+    found: list[str] = []
+    with ExitStack() as stack:
+        writes = stack.enter_context(counting_statements(db, writes=True))
+        reads = stack.enter_context(counting_statements(db)) if db.is_sqlite else []
+        yield found
+    found += writes + reads
+
+
+async def test_recordstay_through_the_api_and_its_retry_take_a_fixed_number_of_statements(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    number = await enroll(client, "Ada", "Guest")
+    stay = {"member_number": number, "arrival": D(2026, 2, 1), "nights": 1, "last_name": "Guest"}
+    with every_statement(runtime.db) as first:
+        done = await record(client, **stay, key="API-1", confirmation="API1")
+    with every_statement(runtime.db) as again:
+        retried = await record(client, **stay, key="API-1", confirmation="API1")
+
+    assert done["userErrors"] == [] and done["stay"]["status"] == "COMPLETED"
+    assert done["guest"]["points"]["balance"] > 0
+    assert retried == done
+    assert len(first) == STATEMENTS_PER_RECORDSTAY, "\n".join(s[:90] for s in first)
+    assert len(again) == STATEMENTS_PER_RETRIED_RECORDSTAY, "\n".join(s[:90] for s in again)

@@ -33,10 +33,10 @@ STATEMENTS_PER_BOOKED_STAY = 4
 # Per completed stay, recordStay's statements (see test_record_stay_statements.py) less what
 # the batch reads once for all (member, property, stay, key) and writes once for all (the
 # idempotency records), plus the savepoint and its release: the stay, its revision; the
-# member's status rows, referral, promotion registrations; credit, audit entry, ledger
-# entry, balance, qualifying row; the year's totals; the sweepstakes entries read and
+# member's status rows with the year's totals, referral, promotion registrations; credit,
+# audit entry, ledger entry, balance, qualifying row; the sweepstakes entries read and
 # earned; the survey invitation; the last stays and the preferences they may infer.
-STATEMENTS_PER_COMPLETED_STAY = 18
+STATEMENTS_PER_COMPLETED_STAY = 17
 RECORD_STAYS = """
 mutation($input: RecordStaysInput!) {
   recordStays(input: $input) {

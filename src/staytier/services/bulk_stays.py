@@ -1,7 +1,7 @@
 """The night audit in bulk: a batch of stay reports, each credited or refused on its own.
 
 Every stay goes through the write path of ``recordStay``
-(:func:`~staytier.services.stays.checked_report` and
+(:func:`~staytier.services.stay_reports.checked_report` and
 :func:`~staytier.services.stays.settle_report`), so single and bulk reports share every rule,
 the trust rules included. What the batch adds:
 
@@ -23,8 +23,8 @@ docs/performance.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
@@ -34,11 +34,12 @@ from sqlalchemy.orm.attributes import instance_state
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
 from staytier.domain.stay_ownership import SYSTEM, StayActor, StayActorKind
 from staytier.domain.stays import StayStatus
-from staytier.services.idempotency import MAX_KEY_LENGTH, Result, fingerprint, run_once
+from staytier.services.idempotency import MAX_KEY_LENGTH, Result, fingerprint, run_once_as
 from staytier.services.runtime import Runtime
-from staytier.services.stays import RecordStay, checked_report, settle_report
+from staytier.services.stay_reports import RecordStay, checked_report
+from staytier.services.stays import settle_report
 from staytier.store.models import IdempotencyRecord, Member, Property, Stay
-from staytier.store.queries import surviving_member
+from staytier.store.queries import stays_and_properties, surviving_member
 
 # The operation each stay's own idempotency record is stored under: recordStay's, so that a
 # key means one stay whichever mutation carried it.
@@ -97,7 +98,18 @@ class StayOutcome:
 
 @dataclass(frozen=True)
 class BatchOutcome:
+    """The outcomes in input order, and each recorded stay by id with its property."""
+
     results: tuple[StayOutcome, ...]
+    stays: Mapping[int, tuple[Stay, Property]] = field(default_factory=dict)
+
+    def receipt(self) -> Result:
+        return {"results": [_stored_outcome(outcome) for outcome in self.results]}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> BatchOutcome:
+        results = tuple(_outcome(row) for row in receipt["results"])
+        return BatchOutcome(results, await stays_and_properties(session, _stay_ids(results)))
 
     @property
     def recorded(self) -> int:
@@ -146,19 +158,25 @@ async def record_stays(
     if mistake is not None:
         raise mistake
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> BatchOutcome:
         batch = _Batch(session, runtime, command, scope=scope, actor=actor)
-        return {"results": [_stored_outcome(outcome) for outcome in await batch.run()]}
+        results = tuple(await batch.run())
+        return BatchOutcome(results, await batch.written_stays(_stay_ids(results)))
 
-    stored = await run_once(
+    return await run_once_as(
         runtime,
         operation=BATCH_OPERATION,
         key=command.idempotency_key,
         request=command,
         work=work,
+        receipt=BatchOutcome.receipt,
+        replay=BatchOutcome.replay,
         scope=scope,
     )
-    return BatchOutcome(tuple(_outcome(row) for row in stored["results"]))
+
+
+def _stay_ids(results: Iterable[StayOutcome]) -> set[int]:
+    return {r.stay_id for r in results if r.stay_id is not None}
 
 
 class _Batch:
@@ -184,6 +202,8 @@ class _Batch:
         self.stays: dict[tuple[int, str], Stay] = {}
         # Each stay key already used: its request's fingerprint and its result.
         self.used: dict[str, tuple[str, Result]] = {}
+        # The stays this batch wrote, by id, with their properties.
+        self.written: dict[int, tuple[Stay, Property]] = {}
         self.records: list[dict[str, Any]] = []
 
     async def run(self) -> list[StayOutcome]:
@@ -198,6 +218,13 @@ class _Batch:
         if self.records:  # the stays' own idempotency records, in one statement
             await self.session.execute(insert(IdempotencyRecord), self.records)
         return [outcomes[index] for index in range(len(self.command.stays))]
+
+    async def written_stays(self, ids: set[int]) -> dict[int, tuple[Stay, Property]]:
+        """The stays of ``ids`` with their properties: those this batch wrote as they are,
+        the others (reported before under the same key) read in one statement."""
+        found = {stay_id: self.written[stay_id] for stay_id in ids if stay_id in self.written}
+        found.update(await stays_and_properties(self.session, ids - found.keys()))
+        return found
 
     async def _prefetch(self) -> None:
         stays = self.command.stays
@@ -281,6 +308,7 @@ class _Batch:
                 self.session, self.runtime, report, member, hotel, stored, self.actor
             )
         self.stays[(hotel.id, report.confirmation_number)] = stay
+        self.written[stay.id] = (stay, hotel)
         result = {"stay_id": stay.id, "member_id": member.id}
         self.used[key] = (digest, result)
         self.records.append(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.bounds import points_mistake
+from staytier.domain.calendar import qualification_year
 from staytier.domain.points import LedgerKind, reversal_of, tier_bonus
 from staytier.domain.promotions import PromotionEvent
 from staytier.domain.stays import Folio, StayCredit
@@ -43,7 +44,7 @@ from staytier.store.models import (
     StatusPeriod,
     Stay,
 )
-from staytier.store.queries import status_periods, year_totals
+from staytier.store.queries import periods_and_year_totals, year_totals
 
 EARNING_KINDS = (LedgerKind.EARN.value, LedgerKind.BONUS.value)
 
@@ -74,6 +75,7 @@ async def post_credit(
     stay_id: int | None = None,
     activity_id: int | None = None,
     status_rows: list[StatusPeriod] | None = None,
+    totals_before: dict[int, YearTotals] | None = None,
     field: str | None = None,
     promotion_event: PromotionEvent | None = None,
     promotion_label: str = "",
@@ -83,6 +85,9 @@ async def post_credit(
     With ``promotion_event`` the promotions in force on ``on`` are evaluated too: their
     points are entries and their extra nights totals of this same credit (see
     :mod:`staytier.services.promotions`), so they are reversed with it.
+
+    ``totals_before`` are the member's totals read (locked) before this credit, in the years
+    it may touch; its own totals are added to them rather than reading them again.
 
     Each entry is bounded by the program's ``max_points_per_transaction``; a larger one is
     refused as INVALID_AMOUNT on ``field`` (the input that earned it), and the caller's
@@ -146,8 +151,8 @@ async def post_credit(
     ):
         member.last_activity_on = on  # qualifying activity keeps points alive too
     await session.flush()
-    # Each year's totals are read once, with this credit in them, for both checks.
-    after = {year: await year_totals(session, member.id, year) for year in years}
+    # Each year's totals are known once, with this credit in them, for both checks.
+    after = await _totals_after(session, member, years, totals_before)
     await issue_milestone_certificates(
         session, runtime, member, years=years, totals=after, on=on, credit_id=credit.id
     )
@@ -158,6 +163,26 @@ async def post_credit(
     nights = sum(t.nights for t in years.values())
     await earn_entries(session, runtime, member, credit_id=credit.id, on=on, nights=nights)
     return credit
+
+
+async def _totals_after(
+    session: AsyncSession,
+    member: Member,
+    years: dict[int, YearTotals],
+    before: dict[int, YearTotals] | None,
+) -> dict[int, YearTotals]:
+    """The member's totals in ``years`` with the credit of ``years`` (flushed) in them: the
+    totals read before it plus its own, or read now for a year not read before."""
+    if before is None or not years.keys() <= before.keys():
+        return {year: await year_totals(session, member.id, year) for year in years}
+    return {
+        year: YearTotals(
+            nights=before[year].nights + added.nights,
+            stays=before[year].stays + added.stays,
+            base_points=before[year].base_points + added.base_points,
+        )
+        for year, added in years.items()
+    }
 
 
 async def post_stay_credit(
@@ -173,7 +198,10 @@ async def post_stay_credit(
 ) -> Credit:
     """Credits a completed stay: base points, the tier bonus at checkout, nights and the stay."""
     rules = runtime.rules_on(credit.checkout)
-    status_rows = await status_periods(session, member.id)
+    # The checkout's year too: promotions add their extra nights to it.
+    touched = {y.year for y in credit.years}
+    touched.add(qualification_year(credit.checkout, rules.qualification.year_start_month))
+    status_rows, totals_before = await periods_and_year_totals(session, member.id, touched)
     held = tier_code_held(status_rows, credit.checkout, rules.base_tier.code)
     tier = rules.tier(held) or rules.base_tier
     bonus = tier_bonus(credit.base_points, tier)
@@ -208,6 +236,7 @@ async def post_stay_credit(
         on=credit.checkout,
         stay_id=stay.id,
         status_rows=status_rows,
+        totals_before=totals_before,
         years={
             y.year: YearTotals(nights=y.nights, stays=y.stays, base_points=y.base_points)
             for y in credit.years

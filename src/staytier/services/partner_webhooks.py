@@ -164,11 +164,11 @@ async def _apply(
     """The webhook's answer, and the member it credited."""
     scope = f"partner:{partner.code}"
     if isinstance(payload, Checkout):
-        done = await record_stay(
+        written = await record_stay(
             runtime, _stay(payload, webhook_id), scope=scope, actor=stay_actor(partner)
         )
-        answer = {"member_number": payload.member_number, "stay_id": done["stay_id"]}
-        return answer, done["member_id"]
+        answer = {"member_number": payload.member_number, "stay_id": written.stay.id}
+        return answer, written.member_id
     if isinstance(payload, Review):
         return await _review(runtime, partner, payload, webhook_id)
     assert partner.activity_source is not None  # the partners file requires it

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
-from staytier.domain.bounds import date_mistake
-from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
+from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.stay_ownership import (
     SYSTEM,
     StayActor,
@@ -19,51 +18,42 @@ from staytier.domain.stay_ownership import (
     partner_change_refusal,
     report_refusal,
 )
-from staytier.domain.stays import (
-    REVENUE_FIELDS,
-    Folio,
-    StayStatus,
-    check_transition,
-    folio_bound_mistakes,
-    folio_mistakes,
-    stay_credit,
-)
+from staytier.domain.stays import StayStatus, check_transition, stay_credit
 from staytier.services.award_stays import refund_award_stay
 from staytier.services.challenges import undo_challenges
 from staytier.services.crediting import folio_snapshot, post_stay_credit, reverse_credit
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import Result, run_once_as
 from staytier.services.inference import refresh_inferred
-from staytier.services.members import require_guest_name
 from staytier.services.runtime import Runtime
+from staytier.services.stay_reports import RecordStay as RecordStay  # where callers find it
+from staytier.services.stay_reports import checked_report
 from staytier.store.models import Member, Property, Stay, StayRevision
 from staytier.store.queries import (
     active_stay_credit,
     member_and_property,
+    property_and_stay_owner,
     property_by_code,
+    stay_and_property,
     stay_by_confirmation,
-    stay_owner,
 )
-
-# Floors a stay may report (basements to the tallest towers).
-MIN_FLOOR, MAX_FLOOR = -10, 300
 
 
 @dataclass(frozen=True)
-class RecordStay:
-    """A booking site's or a property's report of a stay, identified by property and
-    confirmation number; sending it again updates the stay. The guest's name on it must
-    be the member's (see :mod:`staytier.domain.guest_names`)."""
+class StayWritten:
+    """What recording or cancelling a stay did: the stay as written, its property and its
+    member's id. A retry gets the same, read again as it is stored now."""
 
-    idempotency_key: str
-    member_number: str
-    property_code: str
-    confirmation_number: str
-    status: StayStatus
-    folio: Folio
-    room_type: str | None = None
-    floor: int | None = None
-    guest_last_name: str = field(kw_only=True)
-    guest_first_name: str | None = field(default=None, kw_only=True)
+    stay: Stay
+    hotel: Property
+    member_id: int
+
+    def receipt(self) -> Result:
+        return {"stay_id": self.stay.id, "member_id": self.member_id}
+
+    @staticmethod
+    async def replay(session: AsyncSession, receipt: Result) -> StayWritten:
+        stay, hotel = await stay_and_property(session, receipt["stay_id"])
+        return StayWritten(stay, hotel, receipt["member_id"])
 
 
 @dataclass(frozen=True)
@@ -76,69 +66,33 @@ class CancelStay:
 
 async def record_stay(
     runtime: Runtime, command: RecordStay, *, scope: str = "", actor: StayActor = SYSTEM
-) -> Result:
+) -> StayWritten:
     """Records a stay; at COMPLETED it is credited, and a change to a completed stay reverses
-    the earlier credit and posts the new one. Returns ``{"stay_id", "member_id"}``.
+    the earlier credit and posts the new one.
 
     ``actor`` is who reports it (see :mod:`staytier.domain.stay_ownership`): a stay it may
     not touch is answered as a missing one, and nothing is written.
     """
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> StayWritten:
         member, hotel = await member_and_property_or_refuse(
             session, command.member_number, command.property_code
         )
         report = checked_report(runtime, command, member, hotel)
         stay = await stay_by_confirmation(session, hotel.id, report.confirmation_number)
         stay = await settle_report(session, runtime, report, member, hotel, stay, actor)
-        return {"stay_id": stay.id, "member_id": member.id}
+        return StayWritten(stay, hotel, member.id)
 
-    return await run_once(
+    return await run_once_as(
         runtime,
         operation="recordStay",
         key=command.idempotency_key,
         request=command,
         work=work,
+        receipt=StayWritten.receipt,
+        replay=StayWritten.replay,
         scope=scope,
     )
-
-
-def checked_report(
-    runtime: Runtime, command: RecordStay, member: Member, hotel: Property
-) -> RecordStay:
-    """The report as it will be written (its folio in the property's currency when it names
-    none), once the guest is the member and its fields and folio are within the program's
-    bounds; GUEST_NAME_MISMATCH or every mistake found (:class:`InvalidInput`) otherwise.
-    Reads nothing: the caller found the member and the property."""
-    require_guest_name(member, command.guest_last_name, command.guest_first_name)
-    report = _in_property_currency(command, hotel)
-    rules = runtime.rules_on(report.folio.checkout)
-    mistakes = folio_mistakes(report.folio, rules, runtime.rates.currencies)
-    mistakes += too_long(
-        ("confirmationNumber", report.confirmation_number, 40),
-        ("rateCode", report.folio.rate_code, 40),
-        ("roomType", report.room_type, 40),
-    )
-    if not report.confirmation_number.strip():
-        mistakes.append(
-            BusinessRuleError(
-                ErrorCode.INVALID_INPUT,
-                "A confirmation number is required.",
-                "confirmationNumber",
-            )
-        )
-    if report.floor is not None and not MIN_FLOOR <= report.floor <= MAX_FLOOR:
-        mistakes.append(
-            BusinessRuleError(
-                ErrorCode.INVALID_INPUT,
-                f"A floor is between {MIN_FLOOR} and {MAX_FLOOR}.",
-                "floor",
-            )
-        )
-    mistakes += _bound_mistakes(runtime, hotel, report, mistakes)
-    if mistakes:
-        raise InvalidInput(mistakes)
-    return report
 
 
 async def settle_report(
@@ -199,7 +153,7 @@ async def cancel_stay(
     *,
     scope: str = "",
     actor: StayActor = SYSTEM,
-) -> Result:
+) -> StayWritten:
     """Cancels a stay; a completed one is a late cancellation and its credit is reversed.
 
     ``actor`` is who asks (see :mod:`staytier.domain.stay_ownership`): a stay it may not
@@ -207,9 +161,12 @@ async def cancel_stay(
     stay at all, so learning a confirmation number gives no power over the stay.
     """
 
-    async def work(session: AsyncSession) -> Result:
-        hotel = await property_or_refuse(session, command.property_code)
-        owner = await stay_owner(session, hotel.id, command.confirmation_number)
+    async def work(session: AsyncSession) -> StayWritten:
+        hotel, owner = await property_and_stay_owner(
+            session, command.property_code, command.confirmation_number
+        )
+        if hotel is None:
+            raise _no_property(command.property_code)
         if owner is None:
             raise no_stay(hotel.code, command.confirmation_number)
         # Lock the member before the stay, in the same order as record_stay.
@@ -225,14 +182,16 @@ async def cancel_stay(
             if refusal is not None:
                 raise refusal
         await cancel_locked_stay(session, runtime, member, hotel, stay, reason=command.reason)
-        return {"stay_id": stay.id, "member_id": member.id}
+        return StayWritten(stay, hotel, member.id)
 
-    return await run_once(
+    return await run_once_as(
         runtime,
         operation="cancelStay",
         key=command.idempotency_key,
         request=command,
         work=work,
+        receipt=StayWritten.receipt,
+        replay=StayWritten.replay,
         scope=scope,
     )
 
@@ -297,44 +256,6 @@ def _stored(stay: Stay | None) -> StoredStay | None:
     if stay is None:
         return None
     return StoredStay(StayStatus(stay.status), stay.arrival_date, stay.booking_partner)
-
-
-def _bound_mistakes(
-    runtime: Runtime, hotel: Property, report: RecordStay, found: list[BusinessRuleError]
-) -> list[BusinessRuleError]:
-    """The stay's dates within the program's life (a completed stay not ending after the
-    property's today) and its revenue within the program's limits; the revenue is valued
-    only when its amounts and currency are sound."""
-    folio = report.folio
-    rules = runtime.rules_on(folio.checkout)
-    mistakes = [
-        wrong
-        for day, field in ((folio.arrival, "arrivalDate"), (folio.departure, "departureDate"))
-        if (
-            wrong := date_mistake(
-                day,
-                field,
-                starts_on=runtime.program.starts_on,
-                today=local_date(runtime.clock, hotel.time_zone),
-                limits=rules.limits,
-                not_after_today=report.status is StayStatus.COMPLETED,
-            )
-        )
-        is not None
-    ]
-    money_fields = {*REVENUE_FIELDS.values(), "currency"}
-    if not any(mistake.field in money_fields for mistake in found):
-        rate = runtime.rates.usd_per_unit(folio.currency, folio.checkout)
-        assert rate is not None
-        mistakes += folio_bound_mistakes(folio, rules, rate)
-    return mistakes
-
-
-def _in_property_currency(command: RecordStay, hotel: Property) -> RecordStay:
-    """The report with its currency set: a folio without one is in the property's."""
-    if command.folio.currency:
-        return command
-    return replace(command, folio=replace(command.folio, currency=hotel.currency))
 
 
 def _write_stay(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, and_, bindparam, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.tiers import StatusPeriod as Period
@@ -107,32 +108,132 @@ async def stay_by_confirmation(
     return found
 
 
-async def stay_owner(
-    session: AsyncSession, property_id: int, confirmation_number: str
-) -> int | None:
-    """The member id a stay belongs to, read without a lock."""
-    owner: int | None = await session.scalar(
-        select(Stay.member_id).where(
-            Stay.property_id == property_id, Stay.confirmation_number == confirmation_number
-        )
-    )
-    return owner
-
-
-# A member's qualifying totals for a year: one row, zeros without credit. Also joined into
-# the guest read's status statement (services/guests.py), as a subquery.
-YEAR_TOTALS = select(
-    func.coalesce(func.sum(QualifyingCredit.nights), 0).label("nights"),
-    func.coalesce(func.sum(QualifyingCredit.stays), 0).label("stays"),
-    func.coalesce(func.sum(QualifyingCredit.base_points), 0).label("base_points"),
-).where(
-    QualifyingCredit.member_id == bindparam("member_id"), QualifyingCredit.year == bindparam("year")
+_STAY_AND_PROPERTY = (
+    select(Stay, Property)
+    .join(Property, Property.id == Stay.property_id)
+    .where(Stay.id == bindparam("stay_id"))
 )
+
+
+async def stay_and_property(session: AsyncSession, stay_id: int) -> tuple[Stay, Property]:
+    """A stay that exists, with its property, in one statement."""
+    stay, hotel = (await session.execute(_STAY_AND_PROPERTY, {"stay_id": stay_id})).one()
+    return stay, hotel
+
+
+async def stays_and_properties(
+    session: AsyncSession, stay_ids: Collection[int]
+) -> dict[int, tuple[Stay, Property]]:
+    """Stays by id with their properties, in one statement (none for no ids)."""
+    if not stay_ids:
+        return {}
+    rows = await session.execute(
+        select(Stay, Property)
+        .join(Property, Property.id == Stay.property_id)
+        .where(Stay.id.in_(sorted(stay_ids)))
+    )
+    return {stay.id: (stay, hotel) for stay, hotel in rows}
+
+
+_PROPERTY_AND_STAY_OWNER = (
+    select(Property, Stay.member_id)
+    .outerjoin(
+        Stay,
+        and_(
+            Stay.property_id == Property.id,
+            Stay.confirmation_number == bindparam("number"),
+        ),
+    )
+    .where(Property.code == bindparam("code"))
+)
+
+
+async def property_and_stay_owner(
+    session: AsyncSession, code: str, confirmation_number: str
+) -> tuple[Property | None, int | None]:
+    """The property and the member id its stay with this confirmation number belongs to,
+    in one statement, without a lock."""
+    found = (
+        await session.execute(
+            _PROPERTY_AND_STAY_OWNER, {"code": code, "number": confirmation_number}
+        )
+    ).first()
+    if found is None:
+        return None, None
+    return found[0], found[1]
+
+
+def _year_totals_of(year: str) -> Select[int, int, int]:
+    """A member's qualifying totals for the year bound as ``year``: one row, zeros without
+    credit."""
+    return select(
+        func.coalesce(func.sum(QualifyingCredit.nights), 0).label("nights"),
+        func.coalesce(func.sum(QualifyingCredit.stays), 0).label("stays"),
+        func.coalesce(func.sum(QualifyingCredit.base_points), 0).label("base_points"),
+    ).where(
+        QualifyingCredit.member_id == bindparam("member_id"),
+        QualifyingCredit.year == bindparam(year),
+    )
+
+
+# A member's qualifying totals for a year. Also joined into the guest read's status
+# statement (services/guests.py), as a subquery.
+YEAR_TOTALS = _year_totals_of("year")
 
 
 async def year_totals(session: AsyncSession, member_id: int, year: int) -> YearTotals:
     row = (await session.execute(YEAR_TOTALS, {"member_id": member_id, "year": year})).one()
     return YearTotals(nights=int(row[0]), stays=int(row[1]), base_points=int(row[2]))
+
+
+# The member's held status periods with the totals of some years, for a credit about to be
+# posted: built once per number of years (one, or two for a stay across a year's end).
+_PERIODS_AND_TOTALS: dict[int, Select[Any]] = {}
+
+
+def _periods_and_totals(years: int) -> Select[Any]:
+    if years not in _PERIODS_AND_TOTALS:
+        totals = [_year_totals_of(f"year{i}").subquery(f"year{i}") for i in range(years)]
+        anchor = totals[0]
+        joined = anchor.join(totals[1], true()) if years > 1 else anchor
+        for more in totals[2:]:
+            joined = joined.join(more, true())
+        periods = joined.outerjoin(
+            StatusPeriod,
+            and_(
+                StatusPeriod.member_id == bindparam("member_id"), StatusPeriod.revoked_at.is_(None)
+            ),
+        )
+        _PERIODS_AND_TOTALS[years] = (
+            select(*[column for found in totals for column in found.c], StatusPeriod)
+            .select_from(periods)
+            .order_by(StatusPeriod.id)
+        )
+    return _PERIODS_AND_TOTALS[years]
+
+
+async def periods_and_year_totals(
+    session: AsyncSession, member_id: int, years: Collection[int]
+) -> tuple[list[StatusPeriod], dict[int, YearTotals]]:
+    """The member's held status periods, oldest first, as :func:`status_periods` reads them,
+    and their qualifying totals in each of ``years`` (zeros without credit), in one
+    statement. With the member locked, the totals after a credit are these plus the credit's
+    own: nothing else writes a member's qualifying rows without that lock."""
+    ordered = sorted(set(years))
+    values: dict[str, object] = {f"year{i}": year for i, year in enumerate(ordered)}
+    rows = await session.execute(
+        _periods_and_totals(len(ordered)), {"member_id": member_id, **values}
+    )
+    periods: list[StatusPeriod] = []
+    totals: dict[int, YearTotals] = {}
+    for row in rows:
+        totals = {
+            year: YearTotals(int(row[3 * i]), int(row[3 * i + 1]), int(row[3 * i + 2]))
+            for i, year in enumerate(ordered)
+        }
+        if row[-1] is not None:
+            periods.append(row[-1])
+    return periods, totals
 
 
 async def active_stay_credit(session: AsyncSession, stay_id: int) -> Credit | None:

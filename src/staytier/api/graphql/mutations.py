@@ -26,11 +26,8 @@ from staytier.domain.errors import BusinessRuleError
 from staytier.domain.stay_ownership import actor_of
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services import activity, enrollment, properties, stays
-from staytier.services.idempotency import Result
 from staytier.services.jobs import move_test_clock
 from staytier.services.visibility import remember_partner
-from staytier.store.models import Property as PropertyRow
-from staytier.store.models import Stay as StayRow
 
 ZERO = Decimal(0)
 T = TypeVar("T")
@@ -51,28 +48,20 @@ async def enrolled_guest(context: Context, member_id: int) -> Guest | None:
     return await load_guest(context, member_id)
 
 
-async def load_stay(context: Context, stay_id: int) -> Stay:
-    async with context.runtime.db.reading() as session:
-        row = await session.get(StayRow, stay_id)
-        assert row is not None
-        hotel = await session.get(PropertyRow, row.property_id)
-    assert hotel is not None
-    return Stay.of(row, hotel)
-
-
 StayPayload = TypeVar("StayPayload", "RecordStayPayload", "CancelStayPayload")
 
 
 async def stay_outcome(
-    context: Context, call: Awaitable[Result], payload: type[StayPayload]
+    context: Context, call: Awaitable[stays.StayWritten], payload: type[StayPayload]
 ) -> StayPayload:
-    """The payload of a stay mutation: the stay and its guest, or the userErrors."""
-    result, errors = await attempt(call)
-    if result is None:
+    """The payload of a stay mutation: the stay as the service wrote it and its guest, or
+    the userErrors."""
+    written, errors = await attempt(call)
+    if written is None:
         return payload(user_errors=errors)
     return payload(
-        stay=await load_stay(context, result["stay_id"]),
-        guest=await load_guest(context, result["member_id"]),
+        stay=Stay.of(written.stay, written.hotel),
+        guest=await load_guest(context, written.member_id),
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy import select
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
@@ -14,9 +13,6 @@ from staytier.api.graphql.types import Stay
 from staytier.domain.errors import BusinessRuleError
 from staytier.domain.stay_ownership import actor_of
 from staytier.services import bulk_stays
-from staytier.services.runtime import Runtime
-from staytier.store.models import Property as PropertyRow
-from staytier.store.models import Stay as StayRow
 
 
 @strawberry.input
@@ -59,19 +55,6 @@ class RecordStaysPayload:
     )
 
 
-async def _stays(runtime: Runtime, ids: list[int]) -> dict[int, Stay]:
-    """The recorded stays with their properties, in one statement."""
-    if not ids:
-        return {}
-    async with runtime.db.reading() as session:
-        rows = await session.execute(
-            select(StayRow, PropertyRow)
-            .join(PropertyRow, PropertyRow.id == StayRow.property_id)
-            .where(StayRow.id.in_(ids))
-        )
-        return {row.id: Stay.of(row, hotel) for row, hotel in rows}
-
-
 @strawberry.type
 class NightAuditMutation:
     @strawberry.mutation(
@@ -96,15 +79,12 @@ class NightAuditMutation:
             )
         except BusinessRuleError as error:
             return RecordStaysPayload(user_errors=user_errors(error))
-        recorded = await _stays(
-            context.runtime, [r.stay_id for r in outcome.results if r.stay_id is not None]
-        )
         return RecordStaysPayload(
             results=[
                 RecordStayResult(
                     index=r.index,
                     confirmation_number=r.confirmation_number,
-                    stay=recorded.get(r.stay_id) if r.stay_id is not None else None,
+                    stay=Stay.of(*outcome.stays[r.stay_id]) if r.stay_id is not None else None,
                     user_errors=[
                         UserError(code=e.code, field=e.field, message=e.message) for e in r.errors
                     ],
