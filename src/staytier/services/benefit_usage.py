@@ -239,12 +239,11 @@ async def choose_welcome_gift(
 
     return await run_once_as(
         runtime,
+        Used,
         operation="chooseWelcomeGift",
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=Used.receipt,
-        replay=Used.replay,
         scope=scope,
     )
 
@@ -277,12 +276,11 @@ async def choose_annual_choice(
 
     return await run_once_as(
         runtime,
+        Used,
         operation="chooseAnnualChoiceBenefit",
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=Used.receipt,
-        replay=Used.replay,
         scope=scope,
     )
 
@@ -317,12 +315,11 @@ async def record_benefit_usage(
 
     return await run_once_as(
         runtime,
+        Used,
         operation="recordBenefitUsage",
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=Used.receipt,
-        replay=Used.replay,
         scope=scope,
     )
 

@@ -165,12 +165,11 @@ async def record_stays(
 
     return await run_once_as(
         runtime,
+        BatchOutcome,
         operation=BATCH_OPERATION,
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=BatchOutcome.receipt,
-        replay=BatchOutcome.replay,
         scope=scope,
     )
 

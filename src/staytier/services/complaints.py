@@ -143,12 +143,11 @@ async def log_complaint(
 
     return await run_once_as(
         runtime,
+        ComplaintView,
         operation="logComplaint",
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=ComplaintView.receipt,
-        replay=ComplaintView.replay,
         scope=scope,
     )
 
@@ -208,12 +207,11 @@ async def resolve_complaint(
 
     return await run_once_as(
         runtime,
+        ComplaintView,
         operation="resolveComplaint",
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=ComplaintView.receipt,
-        replay=ComplaintView.replay,
         scope=scope,
     )
 

@@ -126,12 +126,11 @@ async def donate_points(
         runtime,
         run_once_as(
             runtime,
+            Donated,
             operation="donatePoints",
             key=command.idempotency_key,
             request=command,
             work=work,
-            receipt=Donated.receipt,
-            replay=Donated.replay,
             scope=scope,
         ),
     )
@@ -220,21 +219,35 @@ async def donation_settled(
     donation = await session.get(
         Donation, int(request.payload["donation_id"]), with_for_update=True
     )
-    if donation is None or donation.status != PENDING:
+    if donation is not None:
+        await settle(session, runtime, donation, outcome, f"Donation to {donation.charity}")
+
+
+async def settle(
+    session: AsyncSession,
+    runtime: Runtime,
+    record: Donation | MilesTransfer,
+    outcome: outbox.PartnerOutcome,
+    what: str,
+) -> None:
+    """Settles a pending debit sent to a partner (a donation or a miles transfer): CONFIRMED
+    when the partner accepted it; REFUNDED, with a REVERSAL of the debit, when it finally
+    refused or never answered. One already settled is left alone."""
+    if record.status != PENDING:
         return
-    donation.settled_at = runtime.now()
-    donation.reason = outcome.reason[:300]
+    record.settled_at = runtime.now()
+    record.reason = outcome.reason[:300]
     if outcome.accepted:
-        donation.status = CONFIRMED
+        record.status = CONFIRMED
         return
-    donation.status = REFUNDED
-    donation.refund_entry_id = await refund(
+    record.status = REFUNDED
+    record.refund_entry_id = await refund(
         session,
         runtime,
-        donation.member_id,
-        points=donation.points,
-        reverses_entry_id=donation.debit_entry_id,
-        description=f"Donation to {donation.charity} refunded: {outcome.reason}",
+        record.member_id,
+        points=record.points,
+        reverses_entry_id=record.debit_entry_id,
+        description=f"{what} refunded: {outcome.reason}",
     )
 
 

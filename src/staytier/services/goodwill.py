@@ -99,12 +99,11 @@ async def post_goodwill_points(
 
     return await run_once_as(
         runtime,
+        Posted,
         operation="postGoodwillPoints",
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=Posted.receipt,
-        replay=Posted.replay,
         scope=scope,
     )
 
@@ -191,11 +190,10 @@ async def post_points_adjustment(
 
     return await run_once_as(
         runtime,
+        Posted,
         operation="postPointsAdjustment",
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=Posted.receipt,
-        replay=Posted.replay,
         scope=scope,
     )

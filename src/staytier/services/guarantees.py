@@ -129,12 +129,11 @@ async def request_room_guarantee(
 
     return await run_once_as(
         runtime,
+        Requested,
         operation="requestRoomGuarantee",
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=Requested.receipt,
-        replay=Requested.replay,
         scope=scope,
     )
 

@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 import msgspec
 from sqlalchemy import bindparam, select, text
@@ -82,34 +82,49 @@ async def _serialize_on_key(session: AsyncSession, lock_name: str) -> None:
         )
 
 
-async def run_once(
+class Receipted(Protocol):
+    """A service's typed result that a retry can rebuild: ``receipt()`` gives the ids it
+    needs, as JSON, and ``replay`` builds the result again from them in a session."""
+
+    def receipt(self) -> Result: ...
+
+    @classmethod
+    async def replay(cls, session: AsyncSession, receipt: Result) -> Self: ...
+
+
+Typed = TypeVar("Typed", bound=Receipted)
+
+
+async def run_once_as(
     runtime: Runtime,
+    result_type: type[Typed],
     *,
     operation: str,
     key: str | None,
     request: object,
-    work: Callable[[AsyncSession], Awaitable[Result]],
+    work: Callable[[AsyncSession], Awaitable[Typed]],
     scope: str = "",
-) -> Result:
-    """Runs ``work`` in one transaction, at most once per ``(scope, operation, key)``; a
-    retry gets the stored result back as it was first returned."""
+) -> Typed:
+    """Runs ``work`` in one transaction, at most once per ``(scope, operation, key)``, for a
+    service whose typed result is a :class:`Receipted`.
 
-    async def stored(_session: AsyncSession, result: Result) -> Result:
-        return dict(result)
-
-    return await run_once_as(
+    The first run stores the result's receipt (the ids a retry needs, as JSON) with its
+    effects; a retry with the same key and request replays the receipt, in the transaction
+    that found it, to build the typed result again from what is stored now.
+    """
+    return await _run_once(
         runtime,
         operation=operation,
         key=key,
         request=request,
         work=work,
-        receipt=dict,
-        replay=stored,
+        receipt=result_type.receipt,
+        replay=result_type.replay,
         scope=scope,
     )
 
 
-async def run_once_as(
+async def _run_once(
     runtime: Runtime,
     *,
     operation: str,
@@ -120,15 +135,10 @@ async def run_once_as(
     replay: Callable[[AsyncSession, Result], Awaitable[T]],
     scope: str = "",
 ) -> T:
-    """Runs ``work`` in one transaction, at most once per ``(scope, operation, key)``, for a
-    service that returns a typed result.
-
-    The first run stores ``receipt(result)`` (the ids a retry needs, as JSON) with its
-    effects; a retry with the same key and request calls ``replay`` with that receipt, in a
-    transaction of its own, to build the typed result again from what is stored now. Without
-    a key the work simply runs. A unique-constraint race (two first requests for the same
-    natural key) rolls the transaction back and tries again from the start.
-    """
+    """The one implementation: without a key the work simply runs; with one, the stored
+    receipt is replayed or the work runs and its receipt is stored. A unique-constraint race
+    (two first requests for the same natural key) rolls the transaction back and tries again
+    from the start."""
     if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
         raise BusinessRuleError(
             ErrorCode.INVALID_INPUT,
@@ -189,7 +199,7 @@ async def run_once_returning(
     def receipt(result: Receipt) -> Result:
         return msgspec.structs.asdict(result)
 
-    return await run_once_as(
+    return await _run_once(
         runtime,
         operation=operation,
         key=key,

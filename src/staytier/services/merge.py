@@ -329,12 +329,11 @@ async def merge_members(
 
     return await run_once_as(
         runtime,
+        Merged,
         operation="mergeMembers",
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=Merged.receipt,
-        replay=Merged.replay,
         scope=scope,
     )
 

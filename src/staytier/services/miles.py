@@ -14,7 +14,7 @@ from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.guest_approvals import Spender, miles_terms
 from staytier.domain.points import LedgerKind
 from staytier.services import outbox
-from staytier.services.donations import debit_and_send, partner_of_kind, refund
+from staytier.services.donations import debit_and_send, partner_of_kind, settle
 from staytier.services.guest_approvals import approve_spending, counting_refusals
 from staytier.services.idempotency import Result, run_once_as
 from staytier.services.members import member_for_update
@@ -117,12 +117,11 @@ async def transfer_points_to_miles(
         runtime,
         run_once_as(
             runtime,
+            Transferred,
             operation="transferPointsToMiles",
             key=command.idempotency_key,
             request=command,
             work=work,
-            receipt=Transferred.receipt,
-            replay=Transferred.replay,
             scope=scope,
         ),
     )
@@ -140,19 +139,5 @@ async def transfer_settled(
     transfer = await session.get(
         MilesTransfer, int(request.payload["transfer_id"]), with_for_update=True
     )
-    if transfer is None or transfer.status != PENDING:
-        return
-    transfer.settled_at = runtime.now()
-    transfer.reason = outcome.reason[:300]
-    if outcome.accepted:
-        transfer.status = CONFIRMED
-        return
-    transfer.status = REFUNDED
-    transfer.refund_entry_id = await refund(
-        session,
-        runtime,
-        transfer.member_id,
-        points=transfer.points,
-        reverses_entry_id=transfer.debit_entry_id,
-        description=f"Miles transfer to {transfer.airline} refunded: {outcome.reason}",
-    )
+    if transfer is not None:
+        await settle(session, runtime, transfer, outcome, f"Miles transfer to {transfer.airline}")

@@ -81,10 +81,9 @@ async def replay(runtime: Runtime, request_id: int, idempotency_key: str) -> Rep
 
     return await run_once_as(
         runtime,
+        Replayed,
         operation="replayPartnerRequest",
         key=idempotency_key,
         request={"id": request_id},
         work=work,
-        receipt=Replayed.receipt,
-        replay=Replayed.replay,
     )

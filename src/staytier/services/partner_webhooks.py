@@ -221,8 +221,8 @@ async def _review(
         guest_last_name=review.guest_last_name,
         guest_first_name=review.guest_first_name,
     )
-    done = await surveys.credit_review(runtime, command, scope=f"partner:{partner.code}")
-    return {"member_number": review.member_number, "points": done["points"]}, done["member_id"]
+    credited = await surveys.credit_review(runtime, command, scope=f"partner:{partner.code}")
+    return {"member_number": review.member_number, "points": credited.points}, credited.member_id
 
 
 def _stay(checkout: Checkout, webhook_id: str) -> RecordStay:

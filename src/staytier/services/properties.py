@@ -116,12 +116,11 @@ async def upsert_property(
 
     return await run_once_as(
         runtime,
+        Upserted,
         operation="upsertProperty",
         key=None,
         request=details,
         work=work,
-        receipt=Upserted.receipt,
-        replay=Upserted.replay,
         scope=scope,
     )
 

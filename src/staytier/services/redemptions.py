@@ -138,12 +138,11 @@ async def redeem_award_stay(
         runtime,
         run_once_as(
             runtime,
+            Awarded,
             operation="redeemAwardStay",
             key=command.idempotency_key,
             request=command,
             work=work,
-            receipt=Awarded.receipt,
-            replay=Awarded.replay,
             scope=scope,
         ),
     )
@@ -176,12 +175,11 @@ async def cancel_award_stay(
 
     return await run_once_as(
         runtime,
+        Awarded,
         operation="cancelAwardStay",
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=Awarded.receipt,
-        replay=Awarded.replay,
         scope=scope,
     )
 
@@ -266,12 +264,11 @@ async def redeem_certificate(
         runtime,
         run_once_as(
             runtime,
+            Awarded,
             operation="redeemCertificate",
             key=command.idempotency_key,
             request=command,
             work=work,
-            receipt=Awarded.receipt,
-            replay=Awarded.replay,
             scope=scope,
         ),
     )

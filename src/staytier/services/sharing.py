@@ -110,12 +110,11 @@ async def _pool_once(
     """Runs a pool use case's ``work`` once per idempotency key."""
     return await run_once_as(
         runtime,
+        PoolChanged,
         operation=operation,
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=PoolChanged.receipt,
-        replay=PoolChanged.replay,
         scope=scope,
     )
 

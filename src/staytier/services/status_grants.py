@@ -95,12 +95,11 @@ async def _granting(
     """Runs a grant's ``work`` once per idempotency key."""
     return await run_once_as(
         runtime,
+        Granted,
         operation=operation,
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=Granted.receipt,
-        replay=Granted.replay,
         scope=scope,
     )
 

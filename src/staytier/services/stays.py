@@ -85,12 +85,11 @@ async def record_stay(
 
     return await run_once_as(
         runtime,
+        StayWritten,
         operation="recordStay",
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=StayWritten.receipt,
-        replay=StayWritten.replay,
         scope=scope,
     )
 
@@ -186,12 +185,11 @@ async def cancel_stay(
 
     return await run_once_as(
         runtime,
+        StayWritten,
         operation="cancelStay",
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=StayWritten.receipt,
-        replay=StayWritten.replay,
         scope=scope,
     )
 

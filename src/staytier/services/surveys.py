@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +32,7 @@ from staytier.domain.surveys import (
 )
 from staytier.program.engagement import SurveyRules
 from staytier.services.guest_mail import SURVEY_INVITATION, enqueue_guest_mail
-from staytier.services.idempotency import Result, run_once, run_once_as
+from staytier.services.idempotency import Result, run_once_as, run_once_returning
 from staytier.services.job_runs import days_due, run_job_once
 from staytier.services.ledger import post_entry
 from staytier.services.members import member_for_update, require_guest_name
@@ -192,12 +193,11 @@ async def answer_survey(
 
     return await run_once_as(
         runtime,
+        Answered,
         operation="answerSurvey",
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=Answered.receipt,
-        replay=Answered.replay,
         scope=scope,
     )
 
@@ -216,14 +216,24 @@ class CreditReview:
     guest_first_name: str | None = None
 
 
-async def credit_review(runtime: Runtime, command: CreditReview, *, scope: str = "") -> Result:
+class ReviewCredited(msgspec.Struct, frozen=True):
+    """The review creditReview wrote, whose, and the points it gave."""
+
+    review_id: int
+    member_id: int
+    points: int
+
+
+async def credit_review(
+    runtime: Runtime, command: CreditReview, *, scope: str = ""
+) -> ReviewCredited:
     """Credits the program's ``review_points`` for a review of one of the member's completed
     stays, once per stay, when the guest's name on the review is the member's
     (GUEST_NAME_MISMATCH otherwise, as for stays and activity). Another member's stay, one
     not completed, or an unknown one are all STAY_NOT_FOUND, so a review site learns
-    nothing of stays it was not told of. Returns ``{"review_id", "member_id", "points"}``."""
+    nothing of stays it was not told of."""
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> ReviewCredited:
         member = await member_for_update(session, command.member_number)
         require_guest_name(member, command.guest_last_name, command.guest_first_name)
         hotel = await property_by_code(session, command.property_code)
@@ -272,10 +282,11 @@ async def credit_review(runtime: Runtime, command: CreditReview, *, scope: str =
         )
         session.add(review)
         await session.flush()
-        return {"review_id": review.id, "member_id": member.id, "points": points}
+        return ReviewCredited(review_id=review.id, member_id=member.id, points=points)
 
-    return await run_once(
+    return await run_once_returning(
         runtime,
+        ReviewCredited,
         operation="creditReview",
         key=command.idempotency_key,
         request=command,

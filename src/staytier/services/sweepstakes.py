@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +36,7 @@ from staytier.services.guest_mail import (
     SWEEPSTAKES_WIN_CERTIFICATE,
     enqueue_guest_mail,
 )
-from staytier.services.idempotency import Result, run_once
+from staytier.services.idempotency import run_once_returning
 from staytier.services.ledger import post_entry
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, SweepstakesDraw, SweepstakesEntry
@@ -184,19 +185,26 @@ class DrawSweepstakes:
     seed: str
 
 
+class Drawn(msgspec.Struct, frozen=True):
+    """Which draw drawSweepstakes wrote, of which sweepstakes."""
+
+    draw_id: int
+    code: str
+
+
 async def draw_sweepstakes(
     runtime: Runtime, command: DrawSweepstakes, *, actor: str, scope: str = ""
-) -> Result:
+) -> Drawn:
     """Reveals the seed (it must hash to the published ``seed_hash``), draws the winners
     from the entries as they stand, and credits each prize as a BONUS entry, all in one
-    transaction, once per sweepstakes. Returns ``{"draw_id"}``."""
+    transaction, once per sweepstakes."""
     rule = runtime.program.sweepstakes(command.code)
     if rule is None:
         raise BusinessRuleError(
             ErrorCode.SWEEPSTAKES_NOT_FOUND, f"No sweepstakes {command.code}.", "code"
         )
 
-    async def work(session: AsyncSession) -> Result:
+    async def work(session: AsyncSession) -> Drawn:
         if runtime.today() <= rule.closes_on:
             raise BusinessRuleError(
                 ErrorCode.SWEEPSTAKES_NOT_CLOSED,
@@ -244,10 +252,11 @@ async def draw_sweepstakes(
         )
         session.add(row)
         await session.flush()
-        return {"draw_id": row.id, "code": rule.code}
+        return Drawn(draw_id=row.id, code=rule.code)
 
-    return await run_once(
+    return await run_once_returning(
         runtime,
+        Drawn,
         operation="drawSweepstakes",
         key=command.idempotency_key,
         request=command,

@@ -108,11 +108,10 @@ async def transfer_points(
 
     return await run_once_as(
         runtime,
+        Transferred,
         operation="transferPoints",
         key=command.idempotency_key,
         request=command,
         work=work,
-        receipt=Transferred.receipt,
-        replay=Transferred.replay,
         scope=scope,
     )

@@ -214,6 +214,6 @@ class SweepstakesMutation:
         result, errors = await attempt(call)
         if result is None:
             return DrawSweepstakesPayload(user_errors=errors)
-        rule = context.runtime.program.sweepstakes(result["code"])
+        rule = context.runtime.program.sweepstakes(result.code)
         assert rule is not None
         return DrawSweepstakesPayload(sweepstakes=await load_sweepstakes(context, rule))
