@@ -216,6 +216,25 @@ class CreditReview:
     guest_first_name: str | None = None
 
 
+async def _reviewed_stay(
+    session: AsyncSession, member: Member, command: CreditReview
+) -> tuple[Property, Stay]:
+    """The member's completed stay the review is of; STAY_NOT_FOUND for another member's,
+    one not completed or an unknown one alike."""
+    hotel = await property_by_code(session, command.property_code)
+    stay = None
+    if hotel is not None:
+        stay = await stay_by_confirmation(session, hotel.id, command.confirmation_number)
+    if hotel is None or stay is None or stay.member_id != member.id or stay.status != COMPLETED:
+        raise BusinessRuleError(
+            ErrorCode.STAY_NOT_FOUND,
+            f"No completed stay {command.confirmation_number} of the member at "
+            f"{command.property_code}.",
+            "confirmationNumber",
+        )
+    return hotel, stay
+
+
 class ReviewCredited(msgspec.Struct, frozen=True):
     """The review creditReview wrote, whose, and the points it gave."""
 
@@ -236,17 +255,7 @@ async def credit_review(
     async def work(session: AsyncSession) -> ReviewCredited:
         member = await member_for_update(session, command.member_number)
         require_guest_name(member, command.guest_last_name, command.guest_first_name)
-        hotel = await property_by_code(session, command.property_code)
-        stay = None
-        if hotel is not None:
-            stay = await stay_by_confirmation(session, hotel.id, command.confirmation_number)
-        if stay is None or stay.member_id != member.id or stay.status != COMPLETED:
-            raise BusinessRuleError(
-                ErrorCode.STAY_NOT_FOUND,
-                f"No completed stay {command.confirmation_number} of the member at "
-                f"{command.property_code}.",
-                "confirmationNumber",
-            )
+        hotel, stay = await _reviewed_stay(session, member, command)
         points = runtime.rules_on(stay.departure_date).surveys.review_points
         if points <= 0:
             raise BusinessRuleError(
@@ -266,7 +275,7 @@ async def credit_review(
             points=points,
             occurred_at=runtime.now(),
             effective_on=today,
-            description=f"Review of your stay at {hotel.name if hotel else ''}",
+            description=f"Review of your stay at {hotel.name}",
         )
         await session.flush()
         review = StayReview(

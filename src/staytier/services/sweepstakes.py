@@ -205,27 +205,7 @@ async def draw_sweepstakes(
         )
 
     async def work(session: AsyncSession) -> Drawn:
-        if runtime.today() <= rule.closes_on:
-            raise BusinessRuleError(
-                ErrorCode.SWEEPSTAKES_NOT_CLOSED,
-                f"{rule.code} takes entries through {rule.closes_on}; draw it after.",
-                "code",
-            )
-        done = await session.scalar(
-            select(SweepstakesDraw.drawn_at).where(SweepstakesDraw.sweepstakes_code == rule.code)
-        )
-        if done is not None:
-            raise BusinessRuleError(
-                ErrorCode.SWEEPSTAKES_ALREADY_DRAWN,
-                f"{rule.code} was drawn at {done.isoformat()}.",
-                "code",
-            )
-        if seed_hash(command.seed) != rule.seed_hash:
-            raise BusinessRuleError(
-                ErrorCode.SEED_MISMATCH,
-                f"This seed does not hash to the published {rule.seed_hash}.",
-                "seed",
-            )
+        await _drawable(session, runtime, rule, command.seed)
         found = await entrants(session, rule.code)
         if not found:
             raise BusinessRuleError(
@@ -263,6 +243,34 @@ async def draw_sweepstakes(
         work=work,
         scope=scope,
     )
+
+
+async def _drawable(
+    session: AsyncSession, runtime: Runtime, rule: SweepstakesRule, seed: str
+) -> None:
+    """Refuses a draw before the sweepstakes closed, a second draw, and a seed that does not
+    hash to the one published."""
+    if runtime.today() <= rule.closes_on:
+        raise BusinessRuleError(
+            ErrorCode.SWEEPSTAKES_NOT_CLOSED,
+            f"{rule.code} takes entries through {rule.closes_on}; draw it after.",
+            "code",
+        )
+    done = await session.scalar(
+        select(SweepstakesDraw.drawn_at).where(SweepstakesDraw.sweepstakes_code == rule.code)
+    )
+    if done is not None:
+        raise BusinessRuleError(
+            ErrorCode.SWEEPSTAKES_ALREADY_DRAWN,
+            f"{rule.code} was drawn at {done.isoformat()}.",
+            "code",
+        )
+    if seed_hash(seed) != rule.seed_hash:
+        raise BusinessRuleError(
+            ErrorCode.SEED_MISMATCH,
+            f"This seed does not hash to the published {rule.seed_hash}.",
+            "seed",
+        )
 
 
 async def _award_prize(
