@@ -7,8 +7,8 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError, user_errors
-from staytier.api.graphql.mutations import RecordStayInput
 from staytier.api.graphql.permissions import StayRecorders
+from staytier.api.graphql.stay_mutations import RecordStayInput
 from staytier.api.graphql.types import Stay
 from staytier.domain.errors import BusinessRuleError
 from staytier.domain.stay_ownership import actor_of

@@ -24,12 +24,13 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from staytier.api.graphql.access import AccessMutation, AccessQuery
+from staytier.api.graphql.activity_mutations import ActivityMutation
 from staytier.api.graphql.complaints import ComplaintsMutation, ComplaintsQuery
 from staytier.api.graphql.guest_approvals import GuestApprovalMutation
+from staytier.api.graphql.guest_enrollment import EnrollmentMutation
 from staytier.api.graphql.insight import InsightQuery
 from staytier.api.graphql.limits import WithinLimits
 from staytier.api.graphql.merge import MergeMutation
-from staytier.api.graphql.mutations import CoreMutation
 from staytier.api.graphql.night_audit import NightAuditMutation
 from staytier.api.graphql.partner_privileges import (
     PartnerPrivilegesMutation,
@@ -40,13 +41,16 @@ from staytier.api.graphql.permissions import deny_unannotated
 from staytier.api.graphql.privileges import PrivilegesMutation, PrivilegesQuery
 from staytier.api.graphql.profiles import ProfileMutation, ProfileQuery
 from staytier.api.graphql.promotions import PromotionsMutation
+from staytier.api.graphql.property_mutations import PropertyMutation
 from staytier.api.graphql.queries import CoreQuery
 from staytier.api.graphql.scalars import DecimalScalar
 from staytier.api.graphql.sharing import SharingMutation
 from staytier.api.graphql.simulation import SimulationMutation, SimulationQuery
 from staytier.api.graphql.status_grants import StatusGrantsMutation
+from staytier.api.graphql.stay_mutations import StayMutation
 from staytier.api.graphql.surveys import SurveysMutation, SurveysQuery
 from staytier.api.graphql.sweepstakes import SweepstakesMutation, SweepstakesQuery
+from staytier.api.graphql.test_clock import TestClockMutation
 from staytier.observability.graphql import Observed
 from staytier.store.database import replica_reads
 
@@ -72,7 +76,11 @@ Query = merge_types(
 Mutation = merge_types(
     "Mutation",
     (
-        CoreMutation,
+        EnrollmentMutation,
+        StayMutation,
+        ActivityMutation,
+        PropertyMutation,
+        TestClockMutation,
         NightAuditMutation,
         ProfileMutation,
         PartnersMutation,

@@ -1,0 +1,159 @@
+"""Recording and cancelling a stay: the mutations of the stay feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable
+from decimal import Decimal
+from typing import TypeVar
+
+import strawberry
+from strawberry.types import Info
+
+from staytier.api.graphql.context import Context
+from staytier.api.graphql.errors import UserError
+from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.permissions import (
+    OwnProperty,
+    StayRecorders,
+)
+from staytier.api.graphql.queries import load_guest
+from staytier.api.graphql.types import Guest, Stay
+from staytier.domain.stay_ownership import actor_of
+from staytier.domain.stays import Folio, StayStatus
+from staytier.services import stays
+
+ZERO = Decimal(0)
+
+
+StayPayload = TypeVar("StayPayload", "RecordStayPayload", "CancelStayPayload")
+
+
+async def stay_outcome(
+    context: Context, call: Awaitable[stays.StayWritten], payload: type[StayPayload]
+) -> StayPayload:
+    """The payload of a stay mutation: the stay as the service wrote it and its guest, or
+    the userErrors."""
+    written, errors = await attempt(call)
+    if written is None:
+        return payload(user_errors=errors)
+    return payload(
+        stay=Stay.of(written.stay, written.hotel),
+        guest=await load_guest(context, written.member_id),
+    )
+
+
+@strawberry.input
+class RecordStayInput:
+    idempotency_key: str
+    member_number: str
+    guest_last_name: str = strawberry.field(
+        description="The guest's last name on the stay; it must be the member's (accents and "
+        "case do not matter), or the stay is refused with GUEST_NAME_MISMATCH."
+    )
+    property_code: str
+    confirmation_number: str
+    status: StayStatus
+    arrival_date: dt.date
+    departure_date: dt.date
+    rate_code: str = strawberry.field(default="BAR", description="Best available rate if unset.")
+    room_type: str | None = None
+    floor: int | None = strawberry.field(
+        default=None, description="Floor of the room; stay history infers a floor preference."
+    )
+    room_revenue: Decimal = ZERO
+    food_and_beverage_revenue: Decimal = ZERO
+    other_revenue: Decimal = ZERO
+    currency: str | None = strawberry.field(
+        default=None, description="ISO code of the revenue; the property's currency if unset."
+    )
+    guest_first_name: str | None = strawberry.field(
+        default=None, description="The guest's first name; if given, its initial must match."
+    )
+
+    def command(self) -> stays.RecordStay:
+        return stays.RecordStay(
+            idempotency_key=self.idempotency_key,
+            member_number=self.member_number.strip(),
+            property_code=self.property_code.strip().upper(),
+            confirmation_number=self.confirmation_number.strip(),
+            status=StayStatus(self.status.value),
+            room_type=self.room_type,
+            floor=self.floor,
+            guest_last_name=self.guest_last_name,
+            guest_first_name=self.guest_first_name,
+            folio=Folio(
+                arrival=self.arrival_date,
+                departure=self.departure_date,
+                rate_code=self.rate_code.strip().upper(),
+                currency=(self.currency or "").strip().upper(),
+                room_revenue=self.room_revenue,
+                food_and_beverage_revenue=self.food_and_beverage_revenue,
+                other_revenue=self.other_revenue,
+            ),
+        )
+
+
+@strawberry.type
+class RecordStayPayload:
+    stay: Stay | None = None
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CancelStayInput:
+    idempotency_key: str
+    property_code: str
+    confirmation_number: str
+    reason: str = "cancelled"
+
+    def command(self) -> stays.CancelStay:
+        return stays.CancelStay(
+            idempotency_key=self.idempotency_key,
+            property_code=self.property_code.strip().upper(),
+            confirmation_number=self.confirmation_number.strip(),
+            reason=self.reason,
+        )
+
+
+@strawberry.type
+class CancelStayPayload:
+    stay: Stay | None = None
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class StayMutation:
+    @strawberry.mutation(
+        description="Records a stay; completing it credits nights and points.",
+        permission_classes=[StayRecorders, OwnProperty],
+    )
+    async def record_stay(
+        self, info: Info[Context, None], input: RecordStayInput
+    ) -> RecordStayPayload:
+        context = info.context
+        call = stays.record_stay(
+            context.runtime,
+            input.command(),
+            scope=context.idempotency_scope,
+            actor=actor_of(context.principal),
+        )
+        return await stay_outcome(context, call, RecordStayPayload)
+
+    @strawberry.mutation(
+        description="Cancels a stay; a completed one loses its credit.",
+        permission_classes=[StayRecorders, OwnProperty],
+    )
+    async def cancel_stay(
+        self, info: Info[Context, None], input: CancelStayInput
+    ) -> CancelStayPayload:
+        context = info.context
+        call = stays.cancel_stay(
+            context.runtime,
+            input.command(),
+            scope=context.idempotency_scope,
+            actor=actor_of(context.principal),
+        )
+        return await stay_outcome(context, call, CancelStayPayload)

@@ -1,0 +1,55 @@
+"""The test clock: test deployments move it and run the jobs that fall due."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.types import Info
+
+from staytier.api.graphql.context import Context
+from staytier.api.graphql.errors import UserError, user_errors
+from staytier.api.graphql.permissions import AdminOnly
+from staytier.api.graphql.types import Clock, JobReport
+from staytier.domain.errors import BusinessRuleError
+from staytier.services.jobs import move_test_clock
+
+
+@strawberry.input
+class SetTestClockInput:
+    now: dt.datetime
+
+
+@strawberry.type
+class SetTestClockPayload:
+    clock: Clock | None = None
+    jobs_run: list[JobReport] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class TestClockMutation:
+    @strawberry.mutation(
+        description="Test deployments only: moves the clock and runs the jobs that fall due.",
+        permission_classes=[AdminOnly],
+    )
+    async def set_test_clock(
+        self, info: Info[Context, None], input: SetTestClockInput
+    ) -> SetTestClockPayload:
+        runtime = info.context.runtime
+        try:
+            reports = await move_test_clock(runtime, input.now)
+        except BusinessRuleError as error:
+            return SetTestClockPayload(user_errors=user_errors(error))
+        return SetTestClockPayload(
+            clock=Clock(now=runtime.clock.now(), is_test_clock=True),
+            jobs_run=[
+                JobReport(
+                    job=r.job,
+                    run_key=r.run_key,
+                    due_on=r.due_on,
+                    summary=strawberry.scalars.JSON(r.summary),
+                )
+                for r in reports
+            ],
+        )
