@@ -24,7 +24,7 @@ from staytier.domain.errors import BusinessRuleError
 from staytier.domain.stay_ownership import StayActor, StayActorKind
 from staytier.domain.stays import Folio, StayStatus
 from staytier.domain.webhooks import WebhookRefused, verify
-from staytier.services import surveys
+from staytier.services import reviews
 from staytier.services.activity import RecordActivity, record_activity
 from staytier.services.idempotency import MAX_KEY_LENGTH, Result
 from staytier.services.partner_feeds import (
@@ -209,7 +209,7 @@ def stay_actor(partner: Partner) -> StayActor:
 async def _review(
     runtime: Runtime, partner: Partner, review: Review, webhook_id: str
 ) -> tuple[Result, int]:
-    command = surveys.CreditReview(
+    command = reviews.CreditReview(
         idempotency_key=webhook_id,
         partner=partner.code,
         member_number=review.member_number,
@@ -221,7 +221,7 @@ async def _review(
         guest_last_name=review.guest_last_name,
         guest_first_name=review.guest_first_name,
     )
-    credited = await surveys.credit_review(runtime, command, scope=f"partner:{partner.code}")
+    credited = await reviews.credit_review(runtime, command, scope=f"partner:{partner.code}")
     return {"member_number": review.member_number, "points": credited.points}, credited.member_id
 
 
