@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.bounds import points_mistake
-from staytier.domain.calendar import qualification_year
-from staytier.domain.points import LedgerKind, reversal_of, tier_bonus
+from staytier.domain.points import LedgerKind, reversal_of
 from staytier.domain.promotions import PromotionEvent
-from staytier.domain.stays import Folio, StayCredit
+from staytier.domain.stays import Folio
 from staytier.domain.tiers import YearTotals
+from staytier.program.model import Limits
 from staytier.services.certificates import issue_milestone_certificates
 from staytier.services.challenges import judge_challenges, undo_challenges
 from staytier.services.ledger import post_entry
@@ -29,22 +29,18 @@ from staytier.services.promotions import (
     take_back_rewards,
     with_extra_nights,
 )
-from staytier.services.referrals import referral_due, referral_rewarded_by, referrer_reward
+from staytier.services.referrals import referral_rewarded_by
 from staytier.services.runtime import Runtime
-from staytier.services.status import refresh_status, tier_code_held
-from staytier.services.surveys import invite_to_survey
+from staytier.services.status import refresh_status
 from staytier.services.sweepstakes import earn_entries, take_back_entries
 from staytier.store.models import (
     Credit,
     LedgerEntry,
     Member,
-    Property,
     QualifyingCredit,
-    Referral,
     StatusPeriod,
-    Stay,
 )
-from staytier.store.queries import periods_and_year_totals, year_totals
+from staytier.store.queries import year_totals
 
 EARNING_KINDS = (LedgerKind.EARN.value, LedgerKind.BONUS.value)
 
@@ -101,14 +97,7 @@ async def post_credit(
     )
     entries = [*entries, *reward_entries(earned, promotion_label)]
     years = with_extra_nights(years, earned, on, rules.qualification.year_start_month)
-    limits = rules.limits
-    too_many = [
-        wrong
-        for _, points, _ in entries
-        if (wrong := points_mistake(points, limits, field)) is not None
-    ]
-    if too_many:
-        raise too_many[0]
+    _refuse_too_many_points(entries, rules.limits, field)
     credit = Credit(
         member_id=member.id,
         kind=kind,
@@ -121,30 +110,7 @@ async def post_credit(
     )
     session.add(credit)
     await session.flush()
-    for year, totals in years.items():
-        if totals.nights or totals.stays or totals.base_points:
-            session.add(
-                QualifyingCredit(
-                    credit_id=credit.id,
-                    member_id=member.id,
-                    year=year,
-                    nights=totals.nights,
-                    stays=totals.stays,
-                    base_points=totals.base_points,
-                )
-            )
-    for ledger_kind, points, description in entries:
-        if points:
-            post_entry(
-                session,
-                member,
-                kind=ledger_kind,
-                points=points,
-                occurred_at=runtime.now(),
-                effective_on=on,
-                description=description,
-                credit_id=credit.id,
-            )
+    _write_totals_and_entries(session, runtime, member, credit, years, entries)
     await record_rewards(session, runtime, member, credit, earned)
     if any(t.nights or t.stays for t in years.values()) and (
         member.last_activity_on is None or member.last_activity_on < on
@@ -165,6 +131,53 @@ async def post_credit(
     return credit
 
 
+def _refuse_too_many_points(
+    entries: list[tuple[LedgerKind, int, str]], limits: Limits, field: str | None
+) -> None:
+    """INVALID_AMOUNT on ``field`` for the first entry beyond the program's
+    ``max_points_per_transaction``."""
+    for _, points, _ in entries:
+        wrong = points_mistake(points, limits, field)
+        if wrong is not None:
+            raise wrong
+
+
+def _write_totals_and_entries(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    credit: Credit,
+    years: dict[int, YearTotals],
+    entries: list[tuple[LedgerKind, int, str]],
+) -> None:
+    """The credit's qualifying totals, one row a year it counts in, and its ledger entries
+    (a zero entry is not written)."""
+    for year, totals in years.items():
+        if totals.nights or totals.stays or totals.base_points:
+            session.add(
+                QualifyingCredit(
+                    credit_id=credit.id,
+                    member_id=member.id,
+                    year=year,
+                    nights=totals.nights,
+                    stays=totals.stays,
+                    base_points=totals.base_points,
+                )
+            )
+    for ledger_kind, points, description in entries:
+        if points:
+            post_entry(
+                session,
+                member,
+                kind=ledger_kind,
+                points=points,
+                occurred_at=runtime.now(),
+                effective_on=credit.credit_date,
+                description=description,
+                credit_id=credit.id,
+            )
+
+
 async def _totals_after(
     session: AsyncSession,
     member: Member,
@@ -183,114 +196,6 @@ async def _totals_after(
         )
         for year, added in years.items()
     }
-
-
-async def post_stay_credit(
-    session: AsyncSession,
-    runtime: Runtime,
-    member: Member,
-    stay: Stay,
-    *,
-    folio: Folio,
-    credit: StayCredit,
-    usd_per_unit: str,
-    label: str,
-) -> Credit:
-    """Credits a completed stay: base points, the tier bonus at checkout, nights and the stay."""
-    rules = runtime.rules_on(credit.checkout)
-    # The checkout's year too: promotions add their extra nights to it.
-    touched = {y.year for y in credit.years}
-    touched.add(qualification_year(credit.checkout, rules.qualification.year_start_month))
-    status_rows, totals_before = await periods_and_year_totals(session, member.id, touched)
-    held = tier_code_held(status_rows, credit.checkout, rules.base_tier.code)
-    tier = rules.tier(held) or rules.base_tier
-    bonus = tier_bonus(credit.base_points, tier)
-    hotel = await session.get(Property, stay.property_id)
-    assert hotel is not None
-    nights = sum(y.nights for y in credit.years)
-    event = PromotionEvent(
-        on=credit.checkout,
-        tier_code=tier.code,
-        nights=nights,
-        eligible_usd=credit.eligible_usd,
-        base_points=credit.base_points,
-        property_code=hotel.code,
-        brand=hotel.brand,
-        country=hotel.country,
-        rate_code=folio.rate_code,
-    )
-    referral = await referral_due(session, runtime, member, checkout=credit.checkout, nights=nights)
-    friend_points = rules.referrals.friend_points if referral is not None else 0
-    # The referrer is locked before the promotions' budget rows (friend, referrer, budgets):
-    # a referrer's own checkout locks referrer then budgets, so the two cannot deadlock.
-    referrer = (
-        await referrer_reward(session, runtime, referral, checkout=credit.checkout)
-        if referral is not None
-        else None
-    )
-    posted = await post_credit(
-        session,
-        runtime,
-        member,
-        kind="STAY",
-        on=credit.checkout,
-        stay_id=stay.id,
-        status_rows=status_rows,
-        totals_before=totals_before,
-        years={
-            y.year: YearTotals(nights=y.nights, stays=y.stays, base_points=y.base_points)
-            for y in credit.years
-        },
-        field="roomRevenue",
-        entries=[
-            (LedgerKind.EARN, credit.base_points, f"Stay {label}"),
-            (LedgerKind.BONUS, bonus, f"{tier.name} bonus {tier.bonus_percent}%: stay {label}"),
-            (LedgerKind.BONUS, friend_points, f"Referral bonus, first stay: {label}"),
-        ],
-        promotion_event=event,
-        promotion_label=f"stay {label}",
-        detail={
-            "folio": folio_snapshot(folio),
-            "eligible_usd": format(credit.eligible_usd, "f"),
-            "usd_per_unit": usd_per_unit,
-            "tier_at_checkout": tier.code,
-        },
-    )
-    if referral is not None and referrer is not None:
-        referral.friend_credit_id = posted.id
-        await _reward_referrer(
-            session, runtime, referral, referrer, checkout=credit.checkout, label=label
-        )
-    await invite_to_survey(session, runtime, member, stay, checkout=credit.checkout)
-    return posted
-
-
-async def _reward_referrer(
-    session: AsyncSession,
-    runtime: Runtime,
-    referral: Referral,
-    reward: tuple[Member, int, int],
-    *,
-    checkout: dt.date,
-    label: str,
-) -> None:
-    """Credits the referrer (locked) of a friend whose first qualifying stay just checked
-    out: ``reward`` is the referrer, their points and the year it counts in."""
-    referrer, points, year = reward
-    referral.rewarded_year = year
-    if not points:
-        return  # past the referrer's yearly limit: the friend's bonus stands alone
-    given = await post_credit(
-        session,
-        runtime,
-        referrer,
-        kind="REFERRAL",
-        on=checkout,
-        years={},
-        entries=[(LedgerKind.BONUS, points, "Referral bonus: a friend's first stay")],
-        detail={"friend_stay": label},
-    )
-    referral.referrer_credit_id = given.id
 
 
 async def reverse_credit(

@@ -21,10 +21,11 @@ from staytier.domain.stay_ownership import (
 from staytier.domain.stays import StayStatus, check_transition, stay_credit
 from staytier.services.award_stays import refund_award_stay
 from staytier.services.challenges import undo_challenges
-from staytier.services.crediting import folio_snapshot, post_stay_credit, reverse_credit
+from staytier.services.crediting import folio_snapshot, reverse_credit
 from staytier.services.idempotency import Result, run_once_as
 from staytier.services.inference import refresh_inferred
 from staytier.services.runtime import Runtime
+from staytier.services.stay_crediting import post_stay_credit
 from staytier.services.stay_reports import RecordStay as RecordStay  # where callers find it
 from staytier.services.stay_reports import checked_report
 from staytier.store.models import Member, Property, Stay, StayRevision

@@ -1,0 +1,130 @@
+"""Crediting a completed stay: its base points, the tier bonus at checkout, nights and the
+stay, with what a stay also earns (promotions, a referral's first-stay bonuses for both
+members, the survey invitation), as one credit through :func:`crediting.post_credit`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from staytier.domain.calendar import qualification_year
+from staytier.domain.points import LedgerKind, tier_bonus
+from staytier.domain.promotions import PromotionEvent
+from staytier.domain.stays import Folio, StayCredit
+from staytier.domain.tiers import YearTotals
+from staytier.services.crediting import folio_snapshot, post_credit
+from staytier.services.referrals import referral_due, referrer_reward
+from staytier.services.runtime import Runtime
+from staytier.services.status import tier_code_held
+from staytier.services.surveys import invite_to_survey
+from staytier.store.models import Credit, Member, Property, Referral, Stay
+from staytier.store.queries import periods_and_year_totals
+
+
+async def post_stay_credit(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    stay: Stay,
+    *,
+    folio: Folio,
+    credit: StayCredit,
+    usd_per_unit: str,
+    label: str,
+) -> Credit:
+    """Credits a completed stay: base points, the tier bonus at checkout, nights and the stay."""
+    rules = runtime.rules_on(credit.checkout)
+    # The checkout's year too: promotions add their extra nights to it.
+    touched = {y.year for y in credit.years}
+    touched.add(qualification_year(credit.checkout, rules.qualification.year_start_month))
+    status_rows, totals_before = await periods_and_year_totals(session, member.id, touched)
+    held = tier_code_held(status_rows, credit.checkout, rules.base_tier.code)
+    tier = rules.tier(held) or rules.base_tier
+    bonus = tier_bonus(credit.base_points, tier)
+    hotel = await session.get(Property, stay.property_id)
+    assert hotel is not None
+    nights = sum(y.nights for y in credit.years)
+    event = PromotionEvent(
+        on=credit.checkout,
+        tier_code=tier.code,
+        nights=nights,
+        eligible_usd=credit.eligible_usd,
+        base_points=credit.base_points,
+        property_code=hotel.code,
+        brand=hotel.brand,
+        country=hotel.country,
+        rate_code=folio.rate_code,
+    )
+    referral = await referral_due(session, runtime, member, checkout=credit.checkout, nights=nights)
+    friend_points = rules.referrals.friend_points if referral is not None else 0
+    # The referrer is locked before the promotions' budget rows (friend, referrer, budgets):
+    # a referrer's own checkout locks referrer then budgets, so the two cannot deadlock.
+    referrer = (
+        await referrer_reward(session, runtime, referral, checkout=credit.checkout)
+        if referral is not None
+        else None
+    )
+    posted = await post_credit(
+        session,
+        runtime,
+        member,
+        kind="STAY",
+        on=credit.checkout,
+        stay_id=stay.id,
+        status_rows=status_rows,
+        totals_before=totals_before,
+        years={
+            y.year: YearTotals(nights=y.nights, stays=y.stays, base_points=y.base_points)
+            for y in credit.years
+        },
+        field="roomRevenue",
+        entries=[
+            (LedgerKind.EARN, credit.base_points, f"Stay {label}"),
+            (LedgerKind.BONUS, bonus, f"{tier.name} bonus {tier.bonus_percent}%: stay {label}"),
+            (LedgerKind.BONUS, friend_points, f"Referral bonus, first stay: {label}"),
+        ],
+        promotion_event=event,
+        promotion_label=f"stay {label}",
+        detail={
+            "folio": folio_snapshot(folio),
+            "eligible_usd": format(credit.eligible_usd, "f"),
+            "usd_per_unit": usd_per_unit,
+            "tier_at_checkout": tier.code,
+        },
+    )
+    if referral is not None and referrer is not None:
+        referral.friend_credit_id = posted.id
+        await _reward_referrer(
+            session, runtime, referral, referrer, checkout=credit.checkout, label=label
+        )
+    await invite_to_survey(session, runtime, member, stay, checkout=credit.checkout)
+    return posted
+
+
+async def _reward_referrer(
+    session: AsyncSession,
+    runtime: Runtime,
+    referral: Referral,
+    reward: tuple[Member, int, int],
+    *,
+    checkout: dt.date,
+    label: str,
+) -> None:
+    """Credits the referrer (locked) of a friend whose first qualifying stay just checked
+    out: ``reward`` is the referrer, their points and the year it counts in."""
+    referrer, points, year = reward
+    referral.rewarded_year = year
+    if not points:
+        return  # past the referrer's yearly limit: the friend's bonus stands alone
+    given = await post_credit(
+        session,
+        runtime,
+        referrer,
+        kind="REFERRAL",
+        on=checkout,
+        years={},
+        entries=[(LedgerKind.BONUS, points, "Referral bonus: a friend's first stay")],
+        detail={"friend_stay": label},
+    )
+    referral.referrer_credit_id = given.id
