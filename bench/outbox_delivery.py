@@ -30,7 +30,6 @@ import httpx
 import msgspec
 import uvicorn
 from sqlalchemy import select
-from staytier.connectors.partners import PartnerKind
 
 from bench.common import (
     LoadResult,
@@ -47,6 +46,7 @@ from staytier.connectors.simulators import PartnerSimulator
 from staytier.domain.guest_approvals import Spender
 from staytier.services.delivery import DeliveryWorker
 from staytier.services.donations import DonatePoints, donate_points
+from staytier.services.partners import PartnerKind
 from staytier.store.models import PartnerRequest
 
 CHARITY = "GREENTREES"
