@@ -11,7 +11,7 @@ from decimal import Decimal
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services.enrollment import EnrollGuest, enroll_guest
 from staytier.services.runtime import Runtime
-from staytier.services.stays import RecordStay, record_stay
+from staytier.services.stays import CancelStay, RecordStay, cancel_stay, record_stay
 from staytier.store.database import Database
 from staytier.store.models import Member
 from tests.support import GraphQLClient, counting_statements, enroll, new_key, record
@@ -135,3 +135,25 @@ async def test_recordstay_through_the_api_and_its_retry_take_a_fixed_number_of_s
     assert retried == done
     assert len(first) == STATEMENTS_PER_RECORDSTAY, "\n".join(s[:90] for s in first)
     assert len(again) == STATEMENTS_PER_RETRIED_RECORDSTAY, "\n".join(s[:90] for s in again)
+
+
+# Cancelling a booking: the transaction's first statement, a result stored for the key, the
+# property with the stay's member, the member locked, the stay, its status, the stay's
+# credit (a booking has none to reverse), an award redemption to refund (none either), and
+# the result stored for the key. A late cancellation of a completed stay adds the
+# reversal's statements.
+STATEMENTS_PER_CANCELLED_BOOKING = 9
+
+
+async def test_a_booking_is_cancelled_in_a_fixed_number_of_statements(runtime: Runtime) -> None:
+    number = await new_member(runtime)
+    await report_stay(runtime, number, D(2026, 2, 1), confirmation="NY9", status=StayStatus.BOOKED)
+    with counting_statements(runtime.db, writes=True) as statements:
+        cancelled = await cancel_stay(
+            runtime,
+            CancelStay(idempotency_key=new_key(), property_code="NYCTS", confirmation_number="NY9"),
+        )
+    assert cancelled.stay.status == StayStatus.CANCELLED.value
+    assert len(statements) == STATEMENTS_PER_CANCELLED_BOOKING, "\n".join(
+        s[:90] for s in statements
+    )
