@@ -228,6 +228,40 @@ async def reverse_credit(
     )
     session.add(reversal)
     await session.flush()
+    years = await _negate(session, runtime, member, original, reversal, reason=reason)
+    totals = {year: await year_totals(session, member.id, year) for year in years}
+    await refresh_status(session, runtime, member, totals=totals, on=on, credit_id=reversal.id)
+    if not reposted:
+        await undo_challenges(
+            session, runtime, member, original_on=original.credit_date, reason=reason
+        )
+    await take_back_entries(
+        session,
+        runtime,
+        member,
+        original_id=original.id,
+        original_on=original.credit_date,
+        reversal_id=reversal.id,
+    )
+    # The referrer before the budget rows, in the order crediting takes them.
+    await _take_back_referral(session, runtime, original, on=on, reason=reason)
+    await take_back_rewards(session, runtime, original=original, reversal=reversal)
+    return reversal
+
+
+async def _negate(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    original: Credit,
+    reversal: Credit,
+    *,
+    reason: str,
+) -> set[int]:
+    """Writes the reversal's rows: each qualifying row of ``original`` negated, and a
+    REVERSAL of each point it earned, as far as the balance allows (the rest is recorded as
+    uncollected). Returns the qualification years it touched."""
+    on = reversal.credit_date
     rows = list(
         await session.scalars(
             select(QualifyingCredit).where(QualifyingCredit.credit_id == original.id)
@@ -264,24 +298,7 @@ async def reverse_credit(
             uncollected_points=taken.uncollected,
         )
     await session.flush()
-    totals = {year: await year_totals(session, member.id, year) for year in {r.year for r in rows}}
-    await refresh_status(session, runtime, member, totals=totals, on=on, credit_id=reversal.id)
-    if not reposted:
-        await undo_challenges(
-            session, runtime, member, original_on=original.credit_date, reason=reason
-        )
-    await take_back_entries(
-        session,
-        runtime,
-        member,
-        original_id=original.id,
-        original_on=original.credit_date,
-        reversal_id=reversal.id,
-    )
-    # The referrer before the budget rows, in the order crediting takes them.
-    await _take_back_referral(session, runtime, original, on=on, reason=reason)
-    await take_back_rewards(session, runtime, original=original, reversal=reversal)
-    return reversal
+    return {row.year for row in rows}
 
 
 async def _take_back_referral(
