@@ -45,17 +45,6 @@ async def post_stay_credit(
     hotel = await session.get(Property, stay.property_id)
     assert hotel is not None
     nights = sum(y.nights for y in credit.years)
-    event = PromotionEvent(
-        on=credit.checkout,
-        tier_code=tier.code,
-        nights=nights,
-        eligible_usd=credit.eligible_usd,
-        base_points=credit.base_points,
-        property_code=hotel.code,
-        brand=hotel.brand,
-        country=hotel.country,
-        rate_code=folio.rate_code,
-    )
     referral = await referral_due(session, runtime, member, checkout=credit.checkout, nights=nights)
     friend_points = rules.referrals.friend_points if referral is not None else 0
     # The referrer is locked before the promotions' budget rows (friend, referrer, budgets):
@@ -84,7 +73,7 @@ async def post_stay_credit(
             (LedgerKind.BONUS, bonus, f"{tier.name} bonus {tier.bonus_percent}%: stay {label}"),
             (LedgerKind.BONUS, friend_points, f"Referral bonus, first stay: {label}"),
         ],
-        promotion_event=event,
+        promotion_event=_stay_event(credit, tier.code, hotel, folio.rate_code),
         promotion_label=f"stay {label}",
         detail={
             "folio": folio_snapshot(folio),
@@ -100,6 +89,23 @@ async def post_stay_credit(
         )
     await invite_to_survey(session, runtime, member, stay, checkout=credit.checkout)
     return posted
+
+
+def _stay_event(
+    credit: StayCredit, tier_code: str, hotel: Property, rate_code: str
+) -> PromotionEvent:
+    """What the promotions in force at checkout are judged on for this stay."""
+    return PromotionEvent(
+        on=credit.checkout,
+        tier_code=tier_code,
+        nights=sum(y.nights for y in credit.years),
+        eligible_usd=credit.eligible_usd,
+        base_points=credit.base_points,
+        property_code=hotel.code,
+        brand=hotel.brand,
+        country=hotel.country,
+        rate_code=rate_code,
+    )
 
 
 async def _reward_referrer(
