@@ -93,7 +93,7 @@ async def record_activity(
         )
         session.add(activity)
         await session.flush()
-        await _credit(session, runtime, member, activity, command, rule, credit)
+        await _credit(session, runtime, member, activity, command, rule, credit, rules)
         return ActivityRecorded(activity_id=activity.id, member_id=member.id)
 
     return await run_once_returning(
@@ -161,12 +161,14 @@ async def _credit(
     command: RecordActivity,
     rule: ActivityRule,
     credit: ActivityCredit,
+    rules: ProgramVersion,
 ) -> None:
     """Posts the activity's credit: its ledger entry, its qualifying totals and what a
     promotion adds for it."""
     label = command.description or rule.description or f"{rule.source} {rule.kind}"
-    base_tier = runtime.rules_on(command.occurred_on).base_tier.code
-    held = tier_code_held(await status_periods(session, member.id), command.occurred_on, base_tier)
+    held = tier_code_held(
+        await status_periods(session, member.id), command.occurred_on, rules.base_tier.code
+    )
     event = PromotionEvent(
         on=command.occurred_on,
         tier_code=held,
