@@ -13,7 +13,10 @@ process on 127.0.0.1, paging with ``after`` as a client does (pages of 100):
            (graphql/operations/front_desk).
 Both answer the same pages for every list (checked once before the timing). Prints SQL
 statements per list (counted in-process for the operation; they must not grow with the
-page) and p50 latency per list, with the GraphQL p50 as a multiple of raw.
+page) and p50 latency per list, with the GraphQL p50 as a multiple of raw, then the stack's
+floor for each list: the raw p50 plus the time Strawberry takes to execute the same
+operation over the same pages already in memory (bench/floor.py, in this process, per page
+with its own variables), and the GraphQL p50 as a multiple of that floor.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.common import NOW, StatementCounter, client_headers, fresh_runtime
+from bench.floor import mirror
 from bench.side_by_side import both_servers, databases
 from staytier.api.http.app import create_app
 from staytier.generator import GenerationPlan, generate
@@ -182,13 +186,16 @@ async def raw_list(http: httpx.AsyncClient, base: str, day: dt.date) -> list[dic
         after = page["pageInfo"]["endCursor"]
 
 
+def page_variables(day: dt.date, after: str | None) -> dict[str, Any]:
+    return {"propertyCode": "NYCTS", "date": day.isoformat(), "first": 100, "after": after}
+
+
 async def graphql_list(
     http: httpx.AsyncClient, base: str, query: str, day: dt.date
 ) -> list[dict[str, Any]]:
     pages, after = [], None
     while True:
-        variables: dict[str, Any] = {"propertyCode": "NYCTS", "date": day.isoformat()}
-        variables |= {"first": 100, "after": after}
+        variables = page_variables(day, after)
         response = await http.post(f"{base}/graphql", json={"query": query, "variables": variables})
         body = response.json()
         assert response.status_code == 200 and not body.get("errors"), body
@@ -233,6 +240,7 @@ async def main() -> None:
     await runtime.db.dispose()
     query = OPERATION.read_text()
     print(f"database {url.split(':')[0]}, {args.repeat} lists of each size, over HTTP")
+    floors: list[tuple[int, float, float, float]] = []
     async with (
         both_servers(url, target) as (served, raw),
         httpx.AsyncClient(timeout=60, headers=headers) as http,
@@ -259,6 +267,32 @@ async def main() -> None:
                 f"   raw {RAW_STATEMENTS * pages:2} SQL, p50 {raw_p50 * 1000:6.2f} ms   "
                 f"{graphql_p50 / raw_p50:5.2f}x raw"
             )
+            floors.append((size, raw_p50, graphql_p50, await executing(query, day, raw_pages)))
+    for size, raw_p50, graphql_p50, strawberry_p50 in floors:
+        floor = raw_p50 + strawberry_p50
+        print(
+            f"{size:4} arrivals: Strawberry over the pages in memory p50 "
+            f"{strawberry_p50 * 1000:6.2f} ms, floor (raw + that) {floor * 1000:7.2f} ms   "
+            f"GraphQL {graphql_p50 / floor:4.2f}x the floor"
+        )
+
+
+async def executing(query: str, day: dt.date, pages: list[dict[str, Any]]) -> float:
+    """Strawberry's p50 seconds to execute the operation over every page of a list, each
+    page already in memory as plain objects (bench/floor.py): the stack's own share."""
+    mirrors, after = [], None
+    for page in pages:
+        mirrors.append(mirror(query, {"arrivals": page}, page_variables(day, after)))
+        after = page["pageInfo"]["endCursor"]
+    for one, page in zip(mirrors, pages, strict=True):
+        assert await one.execute() == {"arrivals": page}, "the mirror answers another page"
+    times = []
+    for _ in range(30):
+        start = time.perf_counter()
+        for one in mirrors:
+            await one.execute()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 if __name__ == "__main__":

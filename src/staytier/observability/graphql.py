@@ -89,7 +89,11 @@ class Observed(SchemaExtension):
             )
             masked = any(e.message == "Unexpected error." for e in errors)
             return "error" if unexpected or masked else "refused"
-        codes = list(_user_error_codes(getattr(result, "data", None)))
+        # Only a document that selects userErrors can return any: the others (the reads,
+        # whose answers are the large ones) are not walked.
+        query = self.execution_context.query or ""
+        selects = "userErrors" in query
+        codes = list(_user_error_codes(getattr(result, "data", None))) if selects else []
         if metrics is not None:
             for code in codes:
                 metrics.user_errors.labels(code).inc()
