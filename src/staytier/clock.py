@@ -51,7 +51,9 @@ class TestClock:
     is_test_clock = True
 
     def __init__(self, start: dt.datetime | None = None) -> None:
-        self._now = start or dt.datetime.now(dt.UTC)
+        self._now = dt.datetime.now(dt.UTC)
+        if start is not None:
+            self.set(start)  # in UTC, as every clock answers; a naive start is refused
 
     def now(self) -> dt.datetime:
         return self._now
