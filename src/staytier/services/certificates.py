@@ -23,6 +23,7 @@ from staytier.program.engagement import CertificateAward
 from staytier.services.job_runs import days_due, run_job_once
 from staytier.services.runtime import Runtime
 from staytier.store.models import Certificate, Member
+from staytier.store.queries import rows_changed
 
 JOB = "expire-certificates"
 ISSUED, USED, EXPIRED = "ISSUED", "USED", "EXPIRED"
@@ -135,12 +136,13 @@ async def expire_certificates(runtime: Runtime, as_of: dt.date) -> CertificateEx
         raise NotDueYet(f"Certificates cannot be expired as of {as_of}, a day still to come.")
 
     async def expire(session: AsyncSession) -> CertificateExpirySummary:
-        result = await session.execute(
+        expired = await rows_changed(
+            session,
             update(Certificate)
             .where(Certificate.status == ISSUED, Certificate.expires_on < as_of)
-            .values(status=EXPIRED, settled_at=runtime.now())
+            .values(status=EXPIRED, settled_at=runtime.now()),
         )
-        return CertificateExpirySummary(certificates_expired=result.rowcount)  # type: ignore[attr-defined]
+        return CertificateExpirySummary(certificates_expired=expired)
 
     return await run_job_once(
         runtime,

@@ -27,6 +27,7 @@ from staytier.services import audit
 from staytier.services.job_runs import days_due, run_job_once
 from staytier.services.runtime import Runtime
 from staytier.store.models import Credit, Member, QualifyingCredit, StatusGrant, StatusPeriod
+from staytier.store.queries import rows_changed
 
 JOB = "challenge-lapse"
 
@@ -206,13 +207,14 @@ async def lapse_challenges(runtime: Runtime, day: dt.date) -> LapseSummary:
     by its own date, so the member's tier falls back to what they hold otherwise."""
 
     async def work(session: AsyncSession) -> LapseSummary:
-        result = await session.execute(
+        lapsed = await rows_changed(
+            session,
             update(StatusGrant)
             .where(StatusGrant.state == GrantState.OPEN.value, StatusGrant.ends_on < day)
             .values(state=GrantState.LAPSED.value, settled_at=runtime.now())
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
         )
-        return LapseSummary(challenges_lapsed=int(result.rowcount or 0))  # type: ignore[attr-defined]
+        return LapseSummary(challenges_lapsed=lapsed)
 
     return await run_job_once(
         runtime,

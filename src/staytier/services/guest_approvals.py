@@ -44,7 +44,7 @@ from staytier.program.model import GuestApprovalRules
 from staytier.services import audit
 from staytier.services.runtime import Runtime
 from staytier.store.models import GuestApproval, Member
-from staytier.store.queries import member_by_number
+from staytier.store.queries import member_by_number, rows_changed
 
 
 @dataclass(frozen=True)
@@ -207,13 +207,14 @@ async def approve_spending(
         raise ApprovalRefused(member.id)
     # Claimed only if still unused: the member row's lock already serialises spendings,
     # and this makes the single use hold on its own.
-    claimed = await session.execute(
+    claimed = await rows_changed(
+        session,
         update(GuestApproval)
         .where(GuestApproval.id == approval.id, GuestApproval.used_at.is_(None))
         .values(used_at=now, used_by=audit.current_actor().client_id[:60])
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed != 1:
         raise ApprovalRefused(member.id)
     _audit(session, now, "USED", member, {**_audited(terms), "approvalId": approval.id})
 

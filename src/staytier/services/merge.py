@@ -49,7 +49,7 @@ from staytier.store.models import (
     QualifyingCredit,
     StatusPeriod,
 )
-from staytier.store.queries import member_by_number, year_totals
+from staytier.store.queries import member_by_number, rows_changed, year_totals
 
 LIFETIME = "LIFETIME"
 
@@ -141,11 +141,13 @@ async def _move_rows(
                 *(twin.c[name] == table.c[name] for name in held_by),
             ),
         )
-    result = await session.execute(
-        update(table).where(owned).values({column.name: survivor}),
-        execution_options={"synchronize_session": False},
+    moved = await rows_changed(
+        session,
+        update(table)
+        .where(owned)
+        .values({column.name: survivor})
+        .execution_options(synchronize_session=False),
     )
-    moved = int(result.rowcount or 0)  # type: ignore[attr-defined]
     kept = await session.scalar(select(func.count()).select_from(table).where(column == duplicate))
     return moved, int(kept or 0)
 

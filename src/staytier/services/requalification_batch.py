@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -20,6 +19,7 @@ from staytier.domain.calendar import status_valid_through, year_end, year_start
 from staytier.program.model import LifetimeRule, ProgramVersion, Tier
 from staytier.services.runtime import Runtime
 from staytier.store.models import Credit, Member, QualifyingCredit, StatusPeriod
+from staytier.store.queries import rows_changed
 from staytier.store.types import UTCDateTime
 
 EARNED_CAUSES = ("QUALIFIED", "REQUALIFIED")  # what counts as a year at a tier for lifetime
@@ -98,9 +98,9 @@ class RequalificationBatch:
         rules = [(self.rules.tier(r.tier), r) for r in self.rules.lifetime]
         # Highest tier first: a member who earns two lifetime tiers gets only the higher one.
         for tier, rule in sorted(((t, r) for t, r in rules if t), key=lambda p: -p[0].rank):
-            lifetime += await _rowcount(session, self.lifetime(tier, rule))
+            lifetime += await rows_changed(session, self.lifetime(tier, rule))
         if self.rules.qualification.rollover_nights:
-            rollover = await _rowcount(session, self.rollover_credits())
+            rollover = await rows_changed(session, self.rollover_credits())
             await session.execute(self.rollover_nights())
         sp = StatusPeriod
         written = select(
@@ -334,11 +334,6 @@ def earned_tier_case(
 
 def _text(text: str) -> Any:
     return literal(text, sa.String())
-
-
-async def _rowcount(session: AsyncSession, statement: Any) -> int:
-    result = cast(CursorResult[Any], await session.execute(statement))
-    return int(result.rowcount)
 
 
 def _covers(sp: Any, day: dt.date) -> tuple[ColumnElement[bool], ...]:

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from staytier.services.jobs import JobReport, run_due_jobs
 from staytier.services.runtime import Runtime
 from staytier.store.models import SchedulerLease
+from staytier.store.queries import rows_changed
 
 log = logging.getLogger("staytier.scheduler")
 
@@ -106,15 +107,16 @@ class Scheduler:
         now = self.runtime.now()
         until = now + self.lease_time
         async with self.runtime.db.transaction() as session:
-            taken = await session.execute(
+            taken = await rows_changed(
+                session,
                 update(SchedulerLease)
                 .where(
                     SchedulerLease.name == LEASE,
                     (SchedulerLease.holder == self.name) | (SchedulerLease.expires_at < now),
                 )
-                .values(holder=self.name, expires_at=until)
+                .values(holder=self.name, expires_at=until),
             )
-            if taken.rowcount:  # type: ignore[attr-defined]
+            if taken:
                 return True
             held = await session.scalar(
                 select(SchedulerLease.holder).where(SchedulerLease.name == LEASE)

@@ -36,6 +36,7 @@ from staytier.services.job_runs import days_due, run_job_once
 from staytier.services.ledger import post_entry
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, Property, Stay, SurveyInvitation
+from staytier.store.queries import rows_changed
 
 JOB = "survey-close"
 OPEN, ANSWERED, CLOSED = "OPEN", "ANSWERED", "CLOSED"
@@ -280,13 +281,14 @@ async def close_surveys(runtime: Runtime, day: dt.date) -> CloseSummary:
     and the report.)"""
 
     async def work(session: AsyncSession) -> CloseSummary:
-        result = await session.execute(
+        closed = await rows_changed(
+            session,
             update(SurveyInvitation)
             .where(SurveyInvitation.state == OPEN, SurveyInvitation.closes_on <= day - CLOSE_AFTER)
             .values(state=CLOSED)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
         )
-        return CloseSummary(surveys_closed=int(result.rowcount or 0))  # type: ignore[attr-defined]
+        return CloseSummary(surveys_closed=closed)
 
     return await run_job_once(
         runtime,

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, bindparam, func, select, true
+from sqlalchemy import CursorResult, Executable, Select, and_, bindparam, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.tiers import StatusPeriod as Period
 from staytier.domain.tiers import YearTotals
 from staytier.store.models import Credit, Member, Property, QualifyingCredit, StatusPeriod, Stay
+
+
+async def rows_changed(session: AsyncSession, statement: Executable) -> int:
+    """Runs an UPDATE or DELETE and returns how many rows it changed (its rowcount, which
+    only a cursor's result has)."""
+    result = cast(CursorResult[Any], await session.execute(statement))
+    return int(result.rowcount or 0)
 
 
 async def member_by_number(
