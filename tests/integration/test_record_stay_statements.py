@@ -138,11 +138,11 @@ async def test_recordstay_through_the_api_and_its_retry_take_a_fixed_number_of_s
 
 
 # Cancelling a booking: the transaction's first statement, a result stored for the key, the
-# property with the stay's member, the member locked, the stay, its status, the stay's
-# credit (a booking has none to reverse), an award redemption to refund (none either), and
-# the result stored for the key. A late cancellation of a completed stay adds the
-# reversal's statements.
-STATEMENTS_PER_CANCELLED_BOOKING = 9
+# property with the stay's member, the member locked, the stay, its status, its cancelled
+# version (a stay revision), the stay's credit (a booking has none to reverse), an award
+# redemption to refund (none either), and the result stored for the key. A late
+# cancellation of a completed stay adds the reversal's statements.
+STATEMENTS_PER_CANCELLED_BOOKING = 10
 
 
 async def test_a_booking_is_cancelled_in_a_fixed_number_of_statements(runtime: Runtime) -> None:

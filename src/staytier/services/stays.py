@@ -18,7 +18,7 @@ from staytier.domain.stay_ownership import (
     partner_change_refusal,
     report_refusal,
 )
-from staytier.domain.stays import StayStatus, check_transition, stay_credit
+from staytier.domain.stays import Folio, StayStatus, check_transition, stay_credit
 from staytier.services.award_stays import refund_award_stay
 from staytier.services.challenges import undo_challenges
 from staytier.services.crediting import folio_snapshot, reverse_credit
@@ -131,14 +131,7 @@ async def settle_report(
     was_completed = stay is not None and stay.status == StayStatus.COMPLETED.value
     stay = _write_stay(session, runtime, stay, member, hotel, report, actor)
     await session.flush()
-    session.add(
-        StayRevision(
-            stay_id=stay.id,
-            status=stay.status,
-            folio=folio_snapshot(report.folio),
-            recorded_at=runtime.now(),
-        )
-    )
+    session.add(_revision(runtime, stay, folio_snapshot(report.folio)))
     await _settle_credit(session, runtime, member, hotel, stay, report, was_completed)
     if was_completed or report.status is StayStatus.COMPLETED:
         await refresh_inferred(session, runtime, member)
@@ -209,6 +202,8 @@ async def cancel_locked_stay(
     check_transition(StayStatus(stay.status), StayStatus.CANCELLED)
     stay.status = StayStatus.CANCELLED.value
     stay.updated_at = runtime.now()
+    # A version of the stay like any report's: cancelled, with the folio it last had.
+    session.add(_revision(runtime, stay, folio_snapshot(folio_of(stay))))
     credit = await active_stay_credit(session, stay.id)
     if credit is not None:
         await reverse_credit(
@@ -249,6 +244,24 @@ async def member_and_property_or_refuse(
     if hotel is None:
         raise _no_property(property_code)
     return member, hotel
+
+
+def _revision(runtime: Runtime, stay: Stay, folio: dict[str, str]) -> StayRevision:
+    """The stay as it now stands, kept so a later change never loses it."""
+    return StayRevision(stay_id=stay.id, status=stay.status, folio=folio, recorded_at=runtime.now())
+
+
+def folio_of(stay: Stay) -> Folio:
+    """The folio a stored stay carries."""
+    return Folio(
+        stay.arrival_date,
+        stay.departure_date,
+        stay.rate_code,
+        stay.currency,
+        room_revenue=stay.room_revenue,
+        food_and_beverage_revenue=stay.food_and_beverage_revenue,
+        other_revenue=stay.other_revenue,
+    )
 
 
 def _stored(stay: Stay | None) -> StoredStay | None:
