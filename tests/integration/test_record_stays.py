@@ -528,3 +528,27 @@ async def test_a_friends_first_stay_in_a_batch_rewards_the_referral_as_recordsta
     assert friend == alone
     assert friend["referral"] == (True, True, arrival.year)
     assert await member_rows(runtime, rita) == await member_rows(runtime, rose)
+
+
+async def test_a_stay_across_the_years_end_in_a_batch_is_credited_as_recordstay_does(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    ada, grace = await enroll(client, "Ada", "Lovelace"), await enroll(client, "Grace", "Hopper")
+    start_month = runtime.rules_on(D(2026, 1, 1)).qualification.year_start_month
+    new_year = D(2026, start_month, 1)  # the first day of a qualification year
+
+    def across(number: str, tag: str) -> dict[str, Any]:
+        arrival = new_year - dt.timedelta(days=2)
+        return stay_input(number, arrival=arrival, nights=4, confirmation=f"{tag}-NY")
+
+    with counting_statements(runtime.db, writes=True) as statements:
+        payload = await send(client, "audit-new-year", [across(ada, "A")])
+    await record_alone(client, [across(grace, "G")])
+
+    assert payload["credited"] == 1 and payload["refused"] == 0
+    batched = await member_rows(runtime, ada)
+    assert batched == await member_rows(runtime, grace)
+    assert [year for year, *_ in batched["qualifying"]] == [new_year.year - 1, new_year.year]
+    # Both years' totals were read with the batch's, none again for the stay.
+    totals_reads = [s for s in statements if "qualifying_credits.year" in s]
+    assert len(totals_reads) == 1, "\n".join(s[:90] for s in statements)

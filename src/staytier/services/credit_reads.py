@@ -70,12 +70,13 @@ class CreditReads:
 
 
 def years_of(runtime: Runtime, folio: Folio) -> set[int]:
-    """The qualification years a stay's credit may touch: from its arrival's to its
-    checkout's (the nights' years and the checkout's, where promotions add nights)."""
+    """The qualification years a stay's credit may touch: its arrival's and its checkout's
+    (the nights' years and the checkout's, where promotions add nights). A folio longer
+    than that is refused when checked; until then it costs the checkout's year alone."""
     start_month = runtime.rules_on(folio.checkout).qualification.year_start_month
-    first = qualification_year(min(folio.arrival, folio.checkout), start_month)
+    first = qualification_year(folio.arrival, start_month)
     last = qualification_year(folio.checkout, start_month)
-    return set(range(first, last + 1))
+    return {first, last} if 0 <= last - first <= 1 else {last}
 
 
 async def read_for_batch(
@@ -91,11 +92,11 @@ async def read_for_batch(
     members = {member.id: member for member, _ in firsts}
     ids = sorted(members)
     checkouts = {folio.checkout for _, folio in firsts}
-    years = set().union(*(years_of(runtime, folio) for _, folio in firsts))
+    years = {member.id: years_of(runtime, folio) for member, folio in firsts}
     promotions = sorted({p.code for day in checkouts for p in running_on(runtime, day)})
     sweepstakes = sorted({code for day in checkouts for code in open_codes(runtime, day)})
 
-    periods = await periods_and_year_totals_by_member(session, ids, years)
+    periods = await periods_and_year_totals_by_member(session, years)
     referrals = await referrals_of_friends(session, ids)
     standings = await standings_by_member(session, list(members.values()), promotions)
     held = await entries_held_by_member(session, ids, sweepstakes)

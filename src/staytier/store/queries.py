@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from sqlalchemy import BindParameter, Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -231,26 +231,28 @@ async def periods_and_year_totals(
     and their qualifying totals in each of ``years`` (zeros without credit), in one
     statement. With the member locked, the totals after a credit are these plus the credit's
     own: nothing else writes a member's qualifying rows without that lock."""
-    found = await periods_and_year_totals_by_member(session, [member_id], years)
+    found = await periods_and_year_totals_by_member(session, {member_id: years})
     return found[member_id]
 
 
 async def periods_and_year_totals_by_member(
-    session: AsyncSession, member_ids: Collection[int], years: Collection[int]
+    session: AsyncSession, years: Mapping[int, Collection[int]]
 ) -> dict[int, tuple[list[StatusPeriod], dict[int, YearTotals]]]:
-    """:func:`periods_and_year_totals` of each of ``member_ids``, in one statement."""
-    ordered = sorted(set(years))
+    """:func:`periods_and_year_totals` of each member of ``years``, in its years, for all of
+    them in one statement."""
     found: dict[int, tuple[list[StatusPeriod], dict[int, YearTotals]]] = {
-        member_id: ([], {year: YearTotals() for year in ordered}) for member_id in member_ids
+        member_id: ([], {year: YearTotals() for year in sorted(set(wanted))})
+        for member_id, wanted in years.items()
     }
     if not found:
         return found
+    every_year = sorted({year for wanted in years.values() for year in wanted})
     rows = await session.execute(
-        _PERIODS_AND_TOTALS, {"member_ids": sorted(found), "years": ordered}
+        _PERIODS_AND_TOTALS, {"member_ids": sorted(found), "years": every_year}
     )
     for member_id, year, nights, stays, base_points, period in rows:
         periods, totals = found[member_id]
-        if year is not None:
+        if year in totals:
             totals[year] = YearTotals(int(nights), int(stays), int(base_points))
         if period is not None and period not in periods:
             periods.append(period)
