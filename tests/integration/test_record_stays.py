@@ -19,8 +19,19 @@ from staytier.services import stays
 from staytier.services.bulk_stays import RecordStays, record_stays
 from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay
-from staytier.store.models import IdempotencyRecord, LedgerEntry, Member, Stay
-from tests.support import GraphQLClient, counting_statements, enroll, stay_input
+from staytier.store.models import (
+    IdempotencyRecord,
+    LedgerEntry,
+    Member,
+    Preference,
+    PromotionAward,
+    QualifyingCredit,
+    Referral,
+    StatusPeriod,
+    Stay,
+    SweepstakesEntry,
+)
+from tests.support import ENROLL, GraphQLClient, counting_statements, enroll, stay_input
 
 D = dt.date
 # Per batch: the transaction's first statement (BEGIN IMMEDIATE on SQLite, the batch key's
@@ -28,15 +39,20 @@ D = dt.date
 # the stays already stored, the stays' keys already used; at the end the stays' idempotency
 # records (one insert) and the batch's.
 STATEMENTS_PER_BATCH = 8
+# Per batch with stays to credit: what crediting reads of their members, for all of them
+# (services/credit_reads.py): status rows with the year's totals, referrals, promotion
+# registrations and progress, sweepstakes entries held, last stays, inferred preferences.
+CREDIT_READS_PER_BATCH = 6
 # Per booked stay: its savepoint, the stay, its revision, the savepoint's release.
 STATEMENTS_PER_BOOKED_STAY = 4
 # Per completed stay, recordStay's statements (see test_record_stay_statements.py) less what
-# the batch reads once for all (member, property, stay, key) and writes once for all (the
-# idempotency records), plus the savepoint and its release: the stay, its revision; the
-# member's status rows with the year's totals, referral, promotion registrations; credit,
-# audit entry, ledger entry, balance, qualifying row; the sweepstakes entries read and
-# earned; the survey invitation; the last stays and the preferences they may infer.
-STATEMENTS_PER_COMPLETED_STAY = 17
+# the batch reads once for all (member, property, stay, key, and the six reads of crediting
+# above) and writes once for all (the idempotency records), plus the savepoint and its
+# release: the stay, its revision; credit, audit entry, ledger entry, balance, qualifying
+# row; the sweepstakes entries earned; the survey invitation.
+STATEMENTS_PER_COMPLETED_STAY = 11
+# A member's later stay in the batch reads their state again, as recordStay does: the six.
+STATEMENTS_PER_LATER_COMPLETED_STAY = STATEMENTS_PER_COMPLETED_STAY + CREDIT_READS_PER_BATCH
 RECORD_STAYS = """
 mutation($input: RecordStaysInput!) {
   recordStays(input: $input) {
@@ -50,6 +66,7 @@ mutation($input: RecordStaysInput!) {
   }
 }
 """
+REFERRAL_CODE = "query($n: String!) { guest(memberNumber: $n) { referralCode } }"
 RECORD_STAY = """
 mutation($input: RecordStayInput!) {
   recordStay(input: $input) { userErrors { code } }
@@ -175,12 +192,12 @@ async def test_a_stay_refused_after_its_writes_rolls_back_to_its_savepoint_alone
     ada, grace = await enroll(client, "Ada", "Lovelace"), await enroll(client, "Grace", "Hopper")
     refresh = stays.refresh_inferred
 
-    async def refusing_once(session: Any, runtime: Runtime, member: Member) -> None:
+    async def refusing_once(session: Any, runtime: Runtime, member: Member, **known: Any) -> None:
         # Refuses the first of Grace's stays once it is written and credited.
         if member.last_name == "Hopper" and not refused:
             refused.append(member.id)
             raise BusinessRuleError(ErrorCode.INVALID_INPUT, "Refused late.", "status")
-        await refresh(session, runtime, member)
+        await refresh(session, runtime, member, **known)
 
     refused: list[int] = []
     monkeypatch.setattr(stays, "refresh_inferred", refusing_once)
@@ -316,10 +333,222 @@ async def test_a_batch_of_plain_stays_takes_a_fixed_number_of_statements_and_a_f
 async def test_a_batch_of_completed_stays_adds_a_fixed_number_of_statements_per_stay(
     client: GraphQLClient, runtime: Runtime
 ) -> None:
-    numbers = [await enroll(client, "Ada", "Guest") for _ in range(12)]
-    for_four = await statements_for(runtime, numbers[:4], "four", completed)
-    for_eight = await statements_for(runtime, numbers[4:], "eight", completed)
+    numbers = [await enroll(client, "Ada", "Guest") for _ in range(8)]
+    for_two = await statements_for(runtime, numbers[:2], "two", completed)
+    for_six = await statements_for(runtime, numbers[2:], "six", completed)
 
-    shown = "\n".join(s[:90] for s in for_eight)
-    assert len(for_eight) - len(for_four) == 4 * STATEMENTS_PER_COMPLETED_STAY, shown
-    assert len(for_four) == STATEMENTS_PER_BATCH + 4 * STATEMENTS_PER_COMPLETED_STAY, shown
+    shown = "\n".join(s[:90] for s in for_six)
+    assert len(for_six) - len(for_two) == 4 * STATEMENTS_PER_COMPLETED_STAY, shown
+    assert (
+        len(for_two)
+        == STATEMENTS_PER_BATCH + CREDIT_READS_PER_BATCH + 2 * STATEMENTS_PER_COMPLETED_STAY
+    ), shown
+
+
+async def test_a_members_second_stay_in_a_batch_reads_their_state_again(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    ada = await enroll(client, "Ada", "Guest")
+    command = RecordStays(
+        idempotency_key="twice",
+        stays=(
+            completed(ada, "T-1"),
+            replace(
+                completed(ada, "T-2"),
+                folio=Folio(D(2026, 2, 5), D(2026, 2, 6), "BAR", "USD", Decimal(100)),
+            ),
+        ),
+    )
+    with counting_statements(runtime.db, writes=True) as statements:
+        outcome = await record_stays(runtime, command)
+
+    assert outcome.credited == 2, outcome
+    shown = "\n".join(s[:90] for s in statements)
+    assert len(statements) == (
+        STATEMENTS_PER_BATCH
+        + CREDIT_READS_PER_BATCH
+        + STATEMENTS_PER_COMPLETED_STAY
+        + STATEMENTS_PER_LATER_COMPLETED_STAY
+    ), shown
+
+
+async def member_rows(runtime: Runtime, number: str) -> dict[str, Any]:
+    """What crediting wrote for a member, without what names a stay (confirmations, ids):
+    balance, ledger, qualifying totals, status, promotion awards, sweepstakes entries,
+    inferred preferences and the referral that made them a friend."""
+    async with runtime.db.reading() as session:
+        member = await session.scalar(select(Member).where(Member.member_number == number))
+        assert member is not None
+        mine = member.id
+
+        async def rows(*columns: Any, where: Any, order: Any) -> list[tuple[Any, ...]]:
+            found = await session.execute(select(*columns).where(where).order_by(*order))
+            return [tuple(row) for row in found]
+
+        referral = await session.scalar(select(Referral).where(Referral.friend_id == mine))
+        return {
+            "balance": member.points_balance,
+            "ledger": await rows(
+                LedgerEntry.kind,
+                LedgerEntry.points,
+                LedgerEntry.effective_on,
+                where=LedgerEntry.member_id == mine,
+                order=[LedgerEntry.id],
+            ),
+            "qualifying": await rows(
+                QualifyingCredit.year,
+                QualifyingCredit.nights,
+                QualifyingCredit.stays,
+                QualifyingCredit.base_points,
+                where=QualifyingCredit.member_id == mine,
+                order=[QualifyingCredit.id],
+            ),
+            "status": await rows(
+                StatusPeriod.tier_code,
+                StatusPeriod.qualification_year,
+                StatusPeriod.valid_from,
+                StatusPeriod.valid_through,
+                StatusPeriod.cause,
+                StatusPeriod.revoked_at,
+                where=StatusPeriod.member_id == mine,
+                order=[StatusPeriod.id],
+            ),
+            "promotions": await rows(
+                PromotionAward.promotion_code,
+                PromotionAward.triggers,
+                PromotionAward.rewards,
+                PromotionAward.points,
+                PromotionAward.extra_nights,
+                where=PromotionAward.member_id == mine,
+                order=[PromotionAward.id],
+            ),
+            "sweepstakes": await rows(
+                SweepstakesEntry.sweepstakes_code,
+                SweepstakesEntry.entries,
+                where=SweepstakesEntry.member_id == mine,
+                order=[SweepstakesEntry.id],
+            ),
+            "preferences": await rows(
+                Preference.category,
+                Preference.value,
+                Preference.source,
+                where=Preference.member_id == mine,
+                order=[Preference.category, Preference.value],
+            ),
+            "referral": None
+            if referral is None
+            else (
+                referral.friend_credit_id is not None,
+                referral.referrer_credit_id is not None,
+                referral.rewarded_year,
+            ),
+        }
+
+
+async def record_alone(client: GraphQLClient, stays: list[dict[str, Any]]) -> None:
+    for stay in stays:
+        assert (await client(RECORD_STAY, input=stay))["recordStay"]["userErrors"] == []
+
+
+async def test_a_second_stay_in_the_batch_reaching_a_tier_with_the_firsts_nights_earns_it(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    first_arrival = D(2026, 2, 1)
+    rules = runtime.rules_on(first_arrival)
+    tier = rules.tiers_by_rank()[1]  # the first tier above the base one
+    assert tier.qualifying_nights is not None and tier.qualifying_nights > 1
+    first_nights = tier.qualifying_nights // 2
+    second_nights = tier.qualifying_nights - first_nights  # reached with the first's only
+    assert second_nights < tier.qualifying_nights
+    assert tier.qualifying_stays is None or tier.qualifying_stays > 2
+    ada, grace = await enroll(client, "Ada", "Lovelace"), await enroll(client, "Grace", "Hopper")
+
+    def two_stays(number: str, tag: str) -> list[dict[str, Any]]:
+        second_arrival = first_arrival + dt.timedelta(days=first_nights)
+        return [
+            stay_input(number, arrival=first_arrival, nights=first_nights, confirmation=f"{tag}1"),
+            stay_input(
+                number, arrival=second_arrival, nights=second_nights, confirmation=f"{tag}2"
+            ),
+        ]
+
+    payload = await send(client, "audit-tier", two_stays(ada, "A"))
+    await record_alone(client, two_stays(grace, "G"))
+
+    assert payload["credited"] == 2 and payload["refused"] == 0
+    batched, alone = await member_rows(runtime, ada), await member_rows(runtime, grace)
+    assert batched == alone
+    held = [row for row in batched["status"] if row[5] is None]
+    assert [row[0] for row in held] == [tier.code]
+    assert sum(row[1] for row in batched["qualifying"]) == tier.qualifying_nights
+    base_points = sum(row[3] for row in batched["qualifying"])
+    assert tier.qualifying_base_points is None or base_points < tier.qualifying_base_points
+
+
+async def enroll_referred(client: GraphQLClient, tag: str) -> tuple[str, str]:
+    """A referrer and a friend who enrolled with their code, by member number."""
+    contact = {"email": f"referrer-{tag}@example.com", "phone": f"+1 212 555 01{tag}"}
+    enrolled = await client(ENROLL, input={"firstName": "Rita", "lastName": "Referrer", **contact})
+    referrer = enrolled["enrollGuest"]["guest"]["memberNumber"]
+    code = (await client(REFERRAL_CODE, n=referrer))["guest"]["referralCode"]
+    enrolled = await client(
+        ENROLL, input={"firstName": "Fay", "lastName": "Friend", "referralCode": code}
+    )
+    assert enrolled["enrollGuest"]["userErrors"] == []
+    return referrer, enrolled["enrollGuest"]["guest"]["memberNumber"]
+
+
+async def test_a_friends_first_stay_in_a_batch_rewards_the_referral_as_recordstay_does(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    rita, fay = await enroll_referred(client, "10")
+    rose, flo = await enroll_referred(client, "20")
+    arrival = D(2026, 3, 1)  # checks out today, within the referral's window
+
+    def stays(referrer: str, friend: str, tag: str) -> list[dict[str, Any]]:
+        # The referrer's own stay (read before the friend's rewards them), the friend's
+        # first stay, which rewards the referral, and their second, which does not.
+        return [
+            stay_input(
+                referrer, arrival=arrival, nights=1, confirmation=f"{tag}R", last_name="Referrer"
+            ),
+            stay_input(
+                friend, arrival=arrival, nights=1, confirmation=f"{tag}F1", last_name="Friend"
+            ),
+            stay_input(
+                friend, arrival=arrival, nights=1, confirmation=f"{tag}F2", last_name="Friend"
+            ),
+        ]
+
+    payload = await send(client, "audit-referral", stays(rita, fay, "A"))
+    await record_alone(client, stays(rose, flo, "B"))
+
+    assert payload["credited"] == 3 and payload["refused"] == 0
+    friend, alone = await member_rows(runtime, fay), await member_rows(runtime, flo)
+    assert friend == alone
+    assert friend["referral"] == (True, True, arrival.year)
+    assert await member_rows(runtime, rita) == await member_rows(runtime, rose)
+
+
+async def test_a_stay_across_the_years_end_in_a_batch_is_credited_as_recordstay_does(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    ada, grace = await enroll(client, "Ada", "Lovelace"), await enroll(client, "Grace", "Hopper")
+    start_month = runtime.rules_on(D(2026, 1, 1)).qualification.year_start_month
+    new_year = D(2026, start_month, 1)  # the first day of a qualification year
+
+    def across(number: str, tag: str) -> dict[str, Any]:
+        arrival = new_year - dt.timedelta(days=2)
+        return stay_input(number, arrival=arrival, nights=4, confirmation=f"{tag}-NY")
+
+    with counting_statements(runtime.db, writes=True) as statements:
+        payload = await send(client, "audit-new-year", [across(ada, "A")])
+    await record_alone(client, [across(grace, "G")])
+
+    assert payload["credited"] == 1 and payload["refused"] == 0
+    batched = await member_rows(runtime, ada)
+    assert batched == await member_rows(runtime, grace)
+    assert [year for year, *_ in batched["qualifying"]] == [new_year.year - 1, new_year.year]
+    # Both years' totals were read with the batch's, none again for the stay.
+    totals_reads = [s for s in statements if "qualifying_credits.year" in s]
+    assert len(totals_reads) == 1, "\n".join(s[:90] for s in statements)

@@ -17,7 +17,14 @@ the trust rules included. What the batch adds:
   ``<batch key>:<index>`` when it has none) stored as ``recordStay`` stores it, so a stay
   already reported alone, or in another batch, with the same key is not credited twice.
 
-What remains per stay is what crediting writes and reads for that member (see
+- **Crediting's reads for the whole batch too** (:mod:`staytier.services.credit_reads`):
+  the six reads crediting makes of a member (status rows with the year's totals, referral,
+  promotion standings, sweepstakes entries, last stays, inferred preferences) are one
+  statement each for every member whose first stay in the batch is newly COMPLETED. They
+  serve that first stay only, credited or refused: a member's later stays, corrections of
+  completed stays, cancellations and bookings read as ``recordStay`` does.
+
+What remains per stay is what crediting writes, and what it reads beyond those six (see
 docs/performance.md).
 """
 
@@ -33,7 +40,8 @@ from sqlalchemy.orm.attributes import instance_state
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
 from staytier.domain.stay_ownership import SYSTEM, StayActor, StayActorKind
-from staytier.domain.stays import StayStatus
+from staytier.domain.stays import Folio, StayStatus
+from staytier.services.credit_reads import CreditReads, read_for_batch
 from staytier.services.idempotency import MAX_KEY_LENGTH, Result, fingerprint, run_once_as
 from staytier.services.runtime import Runtime
 from staytier.services.stay_reports import RecordStay, checked_report
@@ -204,6 +212,8 @@ class _Batch:
         # The stays this batch wrote, by id, with their properties.
         self.written: dict[int, tuple[Stay, Property]] = {}
         self.records: list[dict[str, Any]] = []
+        # What crediting reads of each member, read for all of them, for their first stay.
+        self.reads = CreditReads()
 
     async def run(self) -> list[StayOutcome]:
         await self._prefetch()
@@ -211,6 +221,7 @@ class _Batch:
             range(len(self.command.stays)),
             key=lambda i: (self._member_order(self.command.stays[i]), i),
         )
+        self.reads = await read_for_batch(self.session, self.runtime, self._firsts(order))
         outcomes: dict[int, StayOutcome] = {}
         for index in order:
             outcomes[index] = await self._one(index)
@@ -248,6 +259,31 @@ class _Batch:
         keys = sorted({key for key in self.keys if 0 < len(key) <= MAX_KEY_LENGTH})
         for record in await session.scalars(_KEYS, {"scope": self.scope, "keys": keys}):
             self.used[record.key] = (record.request_hash, dict(record.result))
+
+    def _firsts(self, order: list[int]) -> list[tuple[Member, Folio]]:
+        """Each member whose first stay (in ``order``) is reported COMPLETED over no stay or
+        a stay not completed yet, with that stay's folio: the stays crediting will read the
+        member's state for. A merged member's old number stands for its survivor."""
+        firsts: dict[int, tuple[Member, Folio] | None] = {}
+        for index in order:
+            command = self.command.stays[index]
+            member = self.members.get(command.member_number)
+            if member is None:
+                continue
+            member_id = member.merged_into_id or member.id
+            if member_id in firsts or member.merged_into_id is not None:
+                firsts.setdefault(member_id, None)  # a survivor's row is read later, alone
+                continue
+            hotel = self.properties.get(command.property_code)
+            stored = (
+                self.stays.get((hotel.id, command.confirmation_number))
+                if hotel is not None
+                else None
+            )
+            new = stored is None or stored.status != StayStatus.COMPLETED.value
+            completed = command.status is StayStatus.COMPLETED
+            firsts[member_id] = (member, command.folio) if new and completed else None
+        return [first for first in firsts.values() if first is not None]
 
     def _member_order(self, stay: RecordStay) -> int:
         member = self.members.get(stay.member_number)
@@ -300,11 +336,13 @@ class _Batch:
                 "propertyCode",
             )
         member, hotel = await self._member_and_property(command)
+        # The member's reads serve their first stay here only, whatever becomes of it.
+        reads = self.reads.take(member.id)
         report = checked_report(self.runtime, command, member, hotel)
         stored = self.stays.get((hotel.id, report.confirmation_number))
         async with self.session.begin_nested():
             stay = await settle_report(
-                self.session, self.runtime, report, member, hotel, stored, self.actor
+                self.session, self.runtime, report, member, hotel, stored, self.actor, reads
             )
         self.stays[(hotel.id, report.confirmation_number)] = stay
         self.written[stay.id] = (stay, hotel)

@@ -21,6 +21,7 @@ from staytier.domain.tiers import YearTotals
 from staytier.program.model import Limits
 from staytier.services.certificates import issue_milestone_certificates
 from staytier.services.challenges import judge_challenges, undo_challenges
+from staytier.services.credit_reads import MemberReads
 from staytier.services.ledger import post_entry
 from staytier.services.promotions import (
     promotion_rewards,
@@ -75,6 +76,7 @@ async def post_credit(
     field: str | None = None,
     promotion_event: PromotionEvent | None = None,
     promotion_label: str = "",
+    reads: MemberReads | None = None,
 ) -> Credit:
     """Posts qualifying totals per year and ledger entries as one credit, then re-checks status.
 
@@ -88,10 +90,20 @@ async def post_credit(
     Each entry is bounded by the program's ``max_points_per_transaction``; a larger one is
     refused as INVALID_AMOUNT on ``field`` (the input that earned it), and the caller's
     transaction, with all it wrote, is rolled back.
+
+    ``reads`` are the member's standings in promotions and entries in sweepstakes already
+    read in their lock (see :mod:`staytier.services.credit_reads`); without them they are
+    read here.
     """
     rules = runtime.rules_on(on)
     earned = (
-        await promotion_rewards(session, runtime, member, promotion_event)
+        await promotion_rewards(
+            session,
+            runtime,
+            member,
+            promotion_event,
+            standings=reads.standings if reads is not None else None,
+        )
         if promotion_event is not None
         else []
     )
@@ -127,7 +139,15 @@ async def post_credit(
     )
     await judge_challenges(session, runtime, member, on=on, rows=status_rows)
     nights = sum(t.nights for t in years.values())
-    await earn_entries(session, runtime, member, credit_id=credit.id, on=on, nights=nights)
+    await earn_entries(
+        session,
+        runtime,
+        member,
+        credit_id=credit.id,
+        on=on,
+        nights=nights,
+        held=reads.entries_held if reads is not None else None,
+    )
     return credit
 
 

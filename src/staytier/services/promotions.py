@@ -12,10 +12,21 @@ and the last ones get what is left, then nothing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import func, literal, null, select, union_all, update
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    bindparam,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Result as Rows
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,19 +65,34 @@ class Earned:
     reward: Reward
 
 
+def running_on(runtime: Runtime, day: dt.date) -> list[Promotion]:
+    """The promotions of the rules in force on ``day`` that run that day."""
+    return [
+        promotion
+        for promotion in runtime.rules_on(day).promotions
+        if promotion.starts_on <= day <= promotion.ends_on
+    ]
+
+
 async def promotion_rewards(
-    session: AsyncSession, runtime: Runtime, member: Member, event: PromotionEvent
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    event: PromotionEvent,
+    *,
+    standings: Mapping[str, Standing] | None = None,
 ) -> list[Earned]:
     """The rewards ``event`` earns in the promotions of the rules in force on its date,
-    with their points claimed from each budget. The member row is locked by the caller."""
-    running = [
-        promotion
-        for promotion in runtime.rules_on(event.on).promotions
-        if promotion.starts_on <= event.on <= promotion.ends_on
-    ]
+    with their points claimed from each budget. The member row is locked by the caller.
+
+    ``standings`` are the member's standings already read in their lock (see
+    :mod:`staytier.services.credit_reads`); those of a promotion missing from them are read."""
+    running = running_on(runtime, event.on)
     if not running:
         return []
-    standings = await member_standings(session, member, [p.code for p in running])
+    codes = [p.code for p in running]
+    if standings is None or not all(code in standings for code in codes):
+        standings = await member_standings(session, member, codes)
     earned: list[Earned] = []
     for promotion in sorted(running, key=lambda p: p.code):  # one lock order for budgets
         reward = promotion_reward(promotion, event, standings[promotion.code])
@@ -205,37 +231,58 @@ async def member_standings(
 ) -> dict[str, Standing]:
     """The member's registration and progress (net of reversals) in each promotion, read
     in one statement: it runs inside the member's lock on every credited stay."""
-    registrations = select(
+    return (await standings_by_member(session, [member], codes))[member.id]
+
+
+_MEMBER_IDS: BindParameter[int] = bindparam("member_ids", expanding=True)
+_CODES: BindParameter[str] = bindparam("codes", expanding=True)
+_STANDINGS: CompoundSelect[Any] = union_all(
+    select(
+        PromotionRegistration.member_id.label("member_id"),
         PromotionRegistration.promotion_code.label("code"),
         PromotionRegistration.registered_on.label("registered_on"),
         literal(0).label("triggers"),
         literal(0).label("rewards"),
         literal(0).label("points"),
     ).where(
-        PromotionRegistration.member_id == member.id,
-        PromotionRegistration.promotion_code.in_(codes),
+        PromotionRegistration.member_id.in_(_MEMBER_IDS),
+        PromotionRegistration.promotion_code.in_(_CODES),
+    ),
+    select(
+        PromotionAward.member_id,
+        PromotionAward.promotion_code,
+        null().label("registered_on"),
+        func.sum(PromotionAward.triggers),
+        func.sum(PromotionAward.rewards),
+        func.sum(PromotionAward.points),
     )
-    awards = (
-        select(
-            PromotionAward.promotion_code,
-            null().label("registered_on"),
-            func.sum(PromotionAward.triggers),
-            func.sum(PromotionAward.rewards),
-            func.sum(PromotionAward.points),
-        )
-        .where(PromotionAward.member_id == member.id, PromotionAward.promotion_code.in_(codes))
-        .group_by(PromotionAward.promotion_code)
+    .where(PromotionAward.member_id.in_(_MEMBER_IDS), PromotionAward.promotion_code.in_(_CODES))
+    .group_by(PromotionAward.member_id, PromotionAward.promotion_code),
+)
+
+
+async def standings_by_member(
+    session: AsyncSession, members: Collection[Member], codes: list[str]
+) -> dict[int, dict[str, Standing]]:
+    """:func:`member_standings` of each of ``members``, in one statement."""
+    found = {
+        member.id: {code: Standing(enrolled_on=member.enrolled_on) for code in codes}
+        for member in members
+    }
+    if not found or not codes:
+        return found
+    result: Rows[Any] = await session.execute(
+        _STANDINGS, {"member_ids": sorted(found), "codes": sorted(set(codes))}
     )
-    found = {code: Standing(enrolled_on=member.enrolled_on) for code in codes}
-    result: Rows[Any] = await session.execute(union_all(registrations, awards))
     rows: list[tuple[Any, ...]] = [tuple(row) for row in result]
     for row in rows:
-        code: str = row[0]
-        registered_on: dt.date | None = row[1]
-        triggers, rewards, points = row[2], row[3], row[4]
-        before = found[code]
-        found[code] = Standing(
-            enrolled_on=member.enrolled_on,
+        member_id: int = row[0]
+        code: str = row[1]
+        registered_on: dt.date | None = row[2]
+        triggers, rewards, points = row[3], row[4], row[5]
+        before = found[member_id][code]
+        found[member_id][code] = replace(
+            before,
             registered_on=registered_on or before.registered_on,
             triggers_before=before.triggers_before + int(triggers or 0),
             rewards_before=before.rewards_before + int(rewards or 0),

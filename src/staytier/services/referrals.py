@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Collection
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.calendar import qualification_year
@@ -103,11 +104,36 @@ def link_referral(
     )
 
 
+_REFERRALS_OF_FRIENDS = select(Referral).where(
+    Referral.friend_id.in_(bindparam("friend_ids", expanding=True))
+)
+
+
+async def referrals_of_friends(
+    session: AsyncSession, friend_ids: Collection[int]
+) -> dict[int, Referral | None]:
+    """Each friend's referral (None for a member who enrolled without a code), in one
+    statement, for one member or a batch's."""
+    found: dict[int, Referral | None] = dict.fromkeys(friend_ids)
+    if found:
+        for referral in await session.scalars(_REFERRALS_OF_FRIENDS, {"friend_ids": sorted(found)}):
+            found[referral.friend_id] = referral
+    return found
+
+
 async def referral_due(
     session: AsyncSession, runtime: Runtime, friend: Member, *, checkout: dt.date, nights: int
 ) -> Referral | None:
     """The friend's referral when this stay is the one that rewards it, else None."""
-    referral = await session.scalar(select(Referral).where(Referral.friend_id == friend.id))
+    referral = (await referrals_of_friends(session, [friend.id]))[friend.id]
+    return due_referral(runtime, referral, checkout=checkout, nights=nights)
+
+
+def due_referral(
+    runtime: Runtime, referral: Referral | None, *, checkout: dt.date, nights: int
+) -> Referral | None:
+    """``referral``, the friend's (as read in their lock), when this stay is the one that
+    rewards it, else None."""
     if referral is None or referral.friend_credit_id is not None:
         return None
     rules = runtime.rules_on(checkout).referrals

@@ -13,8 +13,9 @@ from staytier.domain.points import LedgerKind, tier_bonus
 from staytier.domain.promotions import PromotionEvent
 from staytier.domain.stays import Folio, StayCredit
 from staytier.domain.tiers import YearTotals
+from staytier.services.credit_reads import MemberReads
 from staytier.services.crediting import folio_snapshot, post_credit
-from staytier.services.referrals import referral_due, referrer_reward
+from staytier.services.referrals import due_referral, referral_due, referrer_reward
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
 from staytier.services.surveys import invite_to_survey
@@ -32,20 +33,34 @@ async def post_stay_credit(
     credit: StayCredit,
     usd_per_unit: str,
     label: str,
+    reads: MemberReads | None = None,
 ) -> Credit:
-    """Credits a completed stay: base points, the tier bonus at checkout, nights and the stay."""
+    """Credits a completed stay: base points, the tier bonus at checkout, nights and the stay.
+
+    ``reads`` are what the member was before this stay, read in their lock for a batch (see
+    :mod:`staytier.services.credit_reads`); without them (or for a year they miss) the
+    member's state is read here."""
     rules = runtime.rules_on(credit.checkout)
     # The checkout's year too: promotions add their extra nights to it.
     touched = {y.year for y in credit.years}
     touched.add(qualification_year(credit.checkout, rules.qualification.year_start_month))
-    status_rows, totals_before = await periods_and_year_totals(session, member.id, touched)
+    if reads is not None and touched <= reads.totals.keys():
+        status_rows = reads.status_rows
+        totals_before = {year: reads.totals[year] for year in touched}
+    else:
+        status_rows, totals_before = await periods_and_year_totals(session, member.id, touched)
     held = tier_code_held(status_rows, credit.checkout, rules.base_tier.code)
     tier = rules.tier(held) or rules.base_tier
     bonus = tier_bonus(credit.base_points, tier)
     hotel = await session.get(Property, stay.property_id)
     assert hotel is not None
     nights = sum(y.nights for y in credit.years)
-    referral = await referral_due(session, runtime, member, checkout=credit.checkout, nights=nights)
+    if reads is not None:
+        referral = due_referral(runtime, reads.referral, checkout=credit.checkout, nights=nights)
+    else:
+        referral = await referral_due(
+            session, runtime, member, checkout=credit.checkout, nights=nights
+        )
     friend_points = rules.referrals.friend_points if referral is not None else 0
     # The referrer is locked before the promotions' budget rows (friend, referrer, budgets):
     # a referrer's own checkout locks referrer then budgets, so the two cannot deadlock.
@@ -81,6 +96,7 @@ async def post_stay_credit(
             "usd_per_unit": usd_per_unit,
             "tier_at_checkout": tier.code,
         },
+        reads=reads,
     )
     if referral is not None and referrer is not None:
         referral.friend_credit_id = posted.id

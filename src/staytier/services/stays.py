@@ -21,6 +21,7 @@ from staytier.domain.stay_ownership import (
 from staytier.domain.stays import Folio, StayStatus, check_transition, stay_credit
 from staytier.services.award_stays import refund_award_stay
 from staytier.services.challenges import undo_challenges
+from staytier.services.credit_reads import MemberReads
 from staytier.services.crediting import folio_snapshot, reverse_credit
 from staytier.services.idempotency import Result, run_once_as
 from staytier.services.inference import refresh_inferred
@@ -103,13 +104,18 @@ async def settle_report(
     hotel: Property,
     stay: Stay | None,
     actor: StayActor,
+    reads: MemberReads | None = None,
 ) -> Stay:
     """Writes a checked report (see :func:`checked_report`) over ``stay``, the stay stored
     with its confirmation number at ``hotel`` (locked), if any: the ownership rules for
     ``actor``, the status transition, the stay and its revision, the credit (posted,
     corrected or reversed), inferred preferences and an award stay's refund. ``member`` is
     locked. The one write path of :func:`record_stay` and of the night audit in bulk
-    (:mod:`staytier.services.bulk_stays`); a refusal raises before anything is written."""
+    (:mod:`staytier.services.bulk_stays`); a refusal raises before anything is written.
+
+    ``reads`` are the member's state read before this stay for a batch (see
+    :mod:`staytier.services.credit_reads`); they serve a stay newly COMPLETED only, so any
+    other report (a booking, a correction, a cancellation) reads as without them."""
     refusal = report_refusal(
         actor,
         property_code=hotel.code,
@@ -129,12 +135,20 @@ async def settle_report(
         )
     check_transition(StayStatus(stay.status) if stay else None, report.status)
     was_completed = stay is not None and stay.status == StayStatus.COMPLETED.value
+    if was_completed or report.status is not StayStatus.COMPLETED:
+        reads = None
     stay = _write_stay(session, runtime, stay, member, hotel, report, actor)
     await session.flush()
     session.add(_revision(runtime, stay, folio_snapshot(report.folio)))
-    await _settle_credit(session, runtime, member, hotel, stay, report, was_completed)
+    await _settle_credit(session, runtime, member, hotel, stay, report, was_completed, reads)
     if was_completed or report.status is StayStatus.COMPLETED:
-        await refresh_inferred(session, runtime, member)
+        history = reads.history if reads is not None else None
+        await refresh_inferred(
+            session,
+            runtime,
+            member,
+            history=history.with_completed(stay) if history is not None else None,
+        )
     if report.status is StayStatus.CANCELLED:
         await refund_award_stay(session, runtime, member, stay, reason="stay cancelled")
     return stay
@@ -310,6 +324,7 @@ async def _settle_credit(
     stay: Stay,
     command: RecordStay,
     was_completed: bool,
+    reads: MemberReads | None = None,
 ) -> None:
     """Makes the stay's credit match its new state: none unless COMPLETED, else its folio.
     Only a stay that was COMPLETED has a credit to look up: one is posted when a stay
@@ -346,6 +361,7 @@ async def _settle_credit(
             credit=credit,
             usd_per_unit=format(rate, "f"),
             label=label,
+            reads=reads,
         )
         if current is not None:
             await undo_challenges(

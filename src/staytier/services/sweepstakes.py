@@ -9,11 +9,12 @@ open on the credit's date (the program says so without a query).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
@@ -46,13 +47,38 @@ def _open_rules(runtime: Runtime, day: dt.date) -> list[SweepstakesRule]:
     return [rule for rule in runtime.program.all_sweepstakes() if open_on(rule, day)]
 
 
-async def _held(session: AsyncSession, code: str, member_id: int) -> int:
-    total = await session.scalar(
-        select(func.coalesce(func.sum(SweepstakesEntry.entries), 0)).where(
-            SweepstakesEntry.sweepstakes_code == code, SweepstakesEntry.member_id == member_id
-        )
+def open_codes(runtime: Runtime, day: dt.date) -> list[str]:
+    """The codes of the sweepstakes open on ``day`` (no statement)."""
+    return [rule.code for rule in _open_rules(runtime, day)]
+
+
+_ENTRIES_HELD = (
+    select(
+        SweepstakesEntry.member_id,
+        SweepstakesEntry.sweepstakes_code,
+        func.sum(SweepstakesEntry.entries),
     )
-    return int(total or 0)
+    .where(
+        SweepstakesEntry.member_id.in_(bindparam("member_ids", expanding=True)),
+        SweepstakesEntry.sweepstakes_code.in_(bindparam("codes", expanding=True)),
+    )
+    .group_by(SweepstakesEntry.member_id, SweepstakesEntry.sweepstakes_code)
+)
+
+
+async def entries_held_by_member(
+    session: AsyncSession, member_ids: Collection[int], codes: Collection[str]
+) -> dict[int, dict[str, int]]:
+    """Each member's entries held in each of the sweepstakes ``codes`` (zero without any),
+    in one statement, for one member or a batch's."""
+    found = {member_id: dict.fromkeys(codes, 0) for member_id in member_ids}
+    if found and codes:
+        rows = await session.execute(
+            _ENTRIES_HELD, {"member_ids": sorted(found), "codes": sorted(set(codes))}
+        )
+        for member_id, code, total in rows:
+            found[member_id][code] = int(total or 0)
+    return found
 
 
 async def earn_entries(
@@ -63,13 +89,22 @@ async def earn_entries(
     credit_id: int,
     on: dt.date,
     nights: int,
+    held: Mapping[str, int] | None = None,
 ) -> None:
     """Entries for ``nights`` qualifying nights of a credit dated ``on``, in every
-    sweepstakes open that day, up to each one's cap per member."""
+    sweepstakes open that day, up to each one's cap per member. ``held`` are the member's
+    entries already read in their lock (see :mod:`staytier.services.credit_reads`); a
+    sweepstakes missing from them is read."""
     if nights <= 0:
         return
     for rule in _open_rules(runtime, on):
-        earned = entries_earned(rule, nights, await _held(session, rule.code, member.id))
+        if held is not None and rule.code in held:
+            before = held[rule.code]
+        else:
+            before = (await entries_held_by_member(session, [member.id], [rule.code]))[member.id][
+                rule.code
+            ]
+        earned = entries_earned(rule, nights, before)
         if earned:
             session.add(
                 SweepstakesEntry(

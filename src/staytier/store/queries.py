@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, Select, and_, bindparam, func, select, true
+from sqlalchemy import (
+    BindParameter,
+    CursorResult,
+    Executable,
+    Select,
+    and_,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.tiers import StatusPeriod as Period
@@ -193,30 +202,43 @@ async def year_totals(session: AsyncSession, member_id: int, year: int) -> YearT
     return YearTotals(nights=int(row[0]), stays=int(row[1]), base_points=int(row[2]))
 
 
-# The member's held status periods with the totals of some years, for a credit about to be
-# posted: built once per number of years (one, or two for a stay across a year's end).
-_PERIODS_AND_TOTALS: dict[int, Select[Any]] = {}
-
-
-def _periods_and_totals(years: int) -> Select[Any]:
-    if years not in _PERIODS_AND_TOTALS:
-        totals = [_year_totals_of(f"year{i}").subquery(f"year{i}") for i in range(years)]
-        anchor = totals[0]
-        joined = anchor.join(totals[1], true()) if years > 1 else anchor
-        for more in totals[2:]:
-            joined = joined.join(more, true())
-        periods = joined.outerjoin(
-            StatusPeriod,
-            and_(
-                StatusPeriod.member_id == bindparam("member_id"), StatusPeriod.revoked_at.is_(None)
-            ),
-        )
-        _PERIODS_AND_TOTALS[years] = (
-            select(*[column for found in totals for column in found.c], StatusPeriod)
-            .select_from(periods)
-            .order_by(StatusPeriod.id)
-        )
-    return _PERIODS_AND_TOTALS[years]
+# Members' held status periods with their totals in some years, for the credits about to be
+# posted: one statement for one member (a stay's crediting) or for many (a batch's). Each
+# member is one row per (year with credit, held period), or one row of nulls with neither.
+_MEMBER_IDS: BindParameter[int] = bindparam("member_ids", expanding=True)
+_TOTALS_BY_YEAR = (
+    select(
+        QualifyingCredit.member_id,
+        QualifyingCredit.year,
+        func.sum(QualifyingCredit.nights).label("nights"),
+        func.sum(QualifyingCredit.stays).label("stays"),
+        func.sum(QualifyingCredit.base_points).label("base_points"),
+    )
+    .where(
+        QualifyingCredit.member_id.in_(_MEMBER_IDS),
+        QualifyingCredit.year.in_(bindparam("years", expanding=True)),
+    )
+    .group_by(QualifyingCredit.member_id, QualifyingCredit.year)
+    .subquery("totals")
+)
+_PERIODS_AND_TOTALS = (
+    select(
+        Member.id,
+        _TOTALS_BY_YEAR.c.year,
+        _TOTALS_BY_YEAR.c.nights,
+        _TOTALS_BY_YEAR.c.stays,
+        _TOTALS_BY_YEAR.c.base_points,
+        StatusPeriod,
+    )
+    .select_from(Member)
+    .outerjoin(_TOTALS_BY_YEAR, _TOTALS_BY_YEAR.c.member_id == Member.id)
+    .outerjoin(
+        StatusPeriod,
+        and_(StatusPeriod.member_id == Member.id, StatusPeriod.revoked_at.is_(None)),
+    )
+    .where(Member.id.in_(_MEMBER_IDS))
+    .order_by(Member.id, StatusPeriod.id)
+)
 
 
 async def periods_and_year_totals(
@@ -226,21 +248,32 @@ async def periods_and_year_totals(
     and their qualifying totals in each of ``years`` (zeros without credit), in one
     statement. With the member locked, the totals after a credit are these plus the credit's
     own: nothing else writes a member's qualifying rows without that lock."""
-    ordered = sorted(set(years))
-    values: dict[str, object] = {f"year{i}": year for i, year in enumerate(ordered)}
+    found = await periods_and_year_totals_by_member(session, {member_id: years})
+    return found[member_id]
+
+
+async def periods_and_year_totals_by_member(
+    session: AsyncSession, years: Mapping[int, Collection[int]]
+) -> dict[int, tuple[list[StatusPeriod], dict[int, YearTotals]]]:
+    """:func:`periods_and_year_totals` of each member of ``years``, in its years, for all of
+    them in one statement."""
+    found: dict[int, tuple[list[StatusPeriod], dict[int, YearTotals]]] = {
+        member_id: ([], {year: YearTotals() for year in sorted(set(wanted))})
+        for member_id, wanted in years.items()
+    }
+    if not found:
+        return found
+    every_year = sorted({year for wanted in years.values() for year in wanted})
     rows = await session.execute(
-        _periods_and_totals(len(ordered)), {"member_id": member_id, **values}
+        _PERIODS_AND_TOTALS, {"member_ids": sorted(found), "years": every_year}
     )
-    periods: list[StatusPeriod] = []
-    totals: dict[int, YearTotals] = {}
-    for row in rows:
-        totals = {
-            year: YearTotals(int(row[3 * i]), int(row[3 * i + 1]), int(row[3 * i + 2]))
-            for i, year in enumerate(ordered)
-        }
-        if row[-1] is not None:
-            periods.append(row[-1])
-    return periods, totals
+    for member_id, year, nights, stays, base_points, period in rows:
+        periods, totals = found[member_id]
+        if year in totals:
+            totals[year] = YearTotals(int(nights), int(stays), int(base_points))
+        if period is not None and period not in periods:
+            periods.append(period)
+    return found
 
 
 async def active_stay_credit(session: AsyncSession, stay_id: int) -> Credit | None:
