@@ -30,27 +30,32 @@ docs/performance.md).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import instance_state
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
 from staytier.domain.stay_ownership import SYSTEM, StayActor, StayActorKind
 from staytier.domain.stays import Folio, StayStatus
-from staytier.services.credit_reads import CreditReads, read_for_batch
+from staytier.services.credit_reads import CreditReads, MemberReads, read_for_batch
 from staytier.services.idempotency import MAX_KEY_LENGTH, Result, fingerprint, run_once_as
 from staytier.services.runtime import Runtime
 from staytier.services.stay_reports import RecordStay, checked_report
-from staytier.services.stays import settle_report
+from staytier.services.stays import settle_refusal, settle_report
+from staytier.store.deferred import defer_writes
 from staytier.store.models import IdempotencyRecord, Member, Property, Stay
 from staytier.store.queries import stays_and_properties, surviving_member
 
 # The operation each stay's own idempotency record is stored under: recordStay's, so that a
 # key means one stay whichever mutation carried it.
+log = logging.getLogger(__name__)
+
 STAY_OPERATION = "recordStay"
 BATCH_OPERATION = "recordStays"
 
@@ -166,20 +171,36 @@ async def record_stays(
     if mistake is not None:
         raise mistake
 
-    async def work(session: AsyncSession) -> BatchOutcome:
-        batch = _Batch(session, runtime, command, scope=scope, actor=actor)
-        results = tuple(await batch.run())
-        return BatchOutcome(results, await batch.written_stays(_stay_ids(results)))
+    async def run(*, deferred: bool) -> BatchOutcome:
+        async def work(session: AsyncSession) -> BatchOutcome:
+            batch = _Batch(session, runtime, command, scope=scope, actor=actor, deferred=deferred)
+            results = tuple(await batch.run())
+            return BatchOutcome(results, await batch.written_stays(_stay_ids(results)))
 
-    return await run_once_as(
-        runtime,
-        BatchOutcome,
-        operation=BATCH_OPERATION,
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+        return await run_once_as(
+            runtime,
+            BatchOutcome,
+            operation=BATCH_OPERATION,
+            key=command.idempotency_key,
+            request=command,
+            work=work,
+            scope=scope,
+        )
+
+    try:
+        return await run(deferred=True)
+    except (_Unsettled, IntegrityError) as reason:
+        # Nothing of the attempt was kept (its transaction rolled back): the batch again,
+        # a savepoint per stay, so the stay that failed midway is refused alone.
+        log.info(
+            "recordStays %s again with a savepoint per stay: %r", command.idempotency_key, reason
+        )
+        return await run(deferred=False)
+
+
+class _Unsettled(Exception):
+    """A stay was refused after its rows were written: a deferred batch cannot take them
+    back alone, so the whole attempt is rolled back and the batch run with savepoints."""
 
 
 def _stay_ids(results: Iterable[StayOutcome]) -> set[int]:
@@ -197,8 +218,10 @@ class _Batch:
         *,
         scope: str,
         actor: StayActor,
+        deferred: bool,
     ) -> None:
         self.session, self.runtime, self.scope, self.actor = session, runtime, scope, actor
+        self.deferred = deferred
         self.command = command
         self.keys = [
             stay_key(command.idempotency_key, index, stay)
@@ -222,6 +245,8 @@ class _Batch:
             key=lambda i: (self._member_order(self.command.stays[i]), i),
         )
         self.reads = await read_for_batch(self.session, self.runtime, self._firsts(order))
+        if self.deferred:
+            defer_writes(self.session, block=len(self.command.stays))
         outcomes: dict[int, StayOutcome] = {}
         for index in order:
             outcomes[index] = await self._one(index)
@@ -340,10 +365,13 @@ class _Batch:
         reads = self.reads.take(member.id)
         report = checked_report(self.runtime, command, member, hotel)
         stored = self.stays.get((hotel.id, report.confirmation_number))
-        async with self.session.begin_nested():
-            stay = await settle_report(
-                self.session, self.runtime, report, member, hotel, stored, self.actor, reads
-            )
+        if self.deferred:
+            stay = await self._settle_deferred(report, member, hotel, stored, reads)
+        else:
+            async with self.session.begin_nested():
+                stay = await settle_report(
+                    self.session, self.runtime, report, member, hotel, stored, self.actor, reads
+                )
         self.stays[(hotel.id, report.confirmation_number)] = stay
         self.written[stay.id] = (stay, hotel)
         result = {"stay_id": stay.id, "member_id": member.id}
@@ -359,6 +387,26 @@ class _Batch:
             }
         )
         return result
+
+    async def _settle_deferred(
+        self,
+        report: RecordStay,
+        member: Member,
+        hotel: Property,
+        stored: Stay | None,
+        reads: MemberReads | None,
+    ) -> Stay:
+        """The stay settled with its writes held for the batch's one flush: refused before
+        anything is written, as a savepoint would have left it, or not at all."""
+        refusal = settle_refusal(self.runtime, report, member, hotel, stored, self.actor)
+        if refusal is not None:
+            raise refusal
+        try:
+            return await settle_report(
+                self.session, self.runtime, report, member, hotel, stored, self.actor, reads
+            )
+        except BusinessRuleError as late:
+            raise _Unsettled(report.confirmation_number) from late
 
     async def _member_and_property(self, command: RecordStay) -> tuple[Member, Property]:
         member = self.members.get(command.member_number)

@@ -22,6 +22,7 @@ from staytier.domain.tiers import YearTotals
 from staytier.program.engagement import CertificateAward
 from staytier.services.job_runs import days_due, run_job_once
 from staytier.services.runtime import Runtime
+from staytier.store.deferred import ensure_id
 from staytier.store.models import Certificate, Member
 from staytier.store.queries import rows_changed
 
@@ -111,7 +112,7 @@ async def award_certificate(
         created_at=runtime.now(),
     )
     session.add(certificate)
-    await session.flush()
+    await ensure_id(session, certificate)
     return certificate
 
 

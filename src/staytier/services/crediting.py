@@ -34,6 +34,7 @@ from staytier.services.referrals import referral_rewarded_by
 from staytier.services.runtime import Runtime
 from staytier.services.status import refresh_status
 from staytier.services.sweepstakes import earn_entries, take_back_entries
+from staytier.store.deferred import ensure_id, flush_unless_deferred
 from staytier.store.models import (
     Credit,
     LedgerEntry,
@@ -121,14 +122,14 @@ async def post_credit(
         created_at=runtime.now(),
     )
     session.add(credit)
-    await session.flush()
+    await ensure_id(session, credit)
     _write_totals_and_entries(session, runtime, member, credit, years, entries)
     await record_rewards(session, runtime, member, credit, earned)
     if any(t.nights or t.stays for t in years.values()) and (
         member.last_activity_on is None or member.last_activity_on < on
     ):
         member.last_activity_on = on  # qualifying activity keeps points alive too
-    await session.flush()
+    await flush_unless_deferred(session)
     # Each year's totals are known once, with this credit in them, for both checks.
     after = await _totals_after(session, member, years, totals_before)
     await issue_milestone_certificates(
@@ -247,7 +248,7 @@ async def reverse_credit(
         created_at=runtime.now(),
     )
     session.add(reversal)
-    await session.flush()
+    await ensure_id(session, reversal)
     years = await _negate(session, runtime, member, original, reversal, reason=reason)
     totals = {year: await year_totals(session, member.id, year) for year in years}
     await refresh_status(session, runtime, member, totals=totals, on=on, credit_id=reversal.id)

@@ -45,6 +45,7 @@ from staytier.program.engagement import CertificateAward
 from staytier.program.promotions import Promotion
 from staytier.services.certificates import CANCELLED, ISSUED, PROMOTION, award_certificate
 from staytier.services.runtime import Runtime
+from staytier.store.deferred import ensure_id
 from staytier.store.models import (
     Certificate,
     Credit,
@@ -143,7 +144,7 @@ async def record_rewards(
             created_at=runtime.now(),
         )
         session.add(award)
-        await session.flush()
+        await ensure_id(session, award)
         for slot in range(reward.certificates):
             await _certificate(session, runtime, member, item.promotion, award, credit, slot)
 

@@ -17,6 +17,7 @@ from staytier.domain.tiers import YearTotals, held_period, qualified_tier
 from staytier.program.model import ProgramVersion
 from staytier.services import audit
 from staytier.services.runtime import Runtime
+from staytier.store.deferred import flush_unless_deferred
 from staytier.store.models import Member, StatusPeriod
 from staytier.store.queries import as_periods, status_periods
 
@@ -63,7 +64,7 @@ async def refresh_status(
         elif earned.rank < best:
             _revoke_above(session, runtime, member, rules, earned_rows, earned.rank, year)
             _audit_tier(session, runtime, member, "REVOKED", year, best, earned.rank, rules)
-    await session.flush()
+    await flush_unless_deferred(session)
 
 
 def _audit_tier(

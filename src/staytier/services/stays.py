@@ -29,6 +29,7 @@ from staytier.services.runtime import Runtime
 from staytier.services.stay_crediting import post_stay_credit
 from staytier.services.stay_reports import RecordStay as RecordStay  # where callers find it
 from staytier.services.stay_reports import checked_report
+from staytier.store.deferred import ensure_id
 from staytier.store.models import Member, Property, Stay, StayRevision
 from staytier.store.queries import (
     active_stay_credit,
@@ -116,29 +117,14 @@ async def settle_report(
     ``reads`` are the member's state read before this stay for a batch (see
     :mod:`staytier.services.credit_reads`); they serve a stay newly COMPLETED only, so any
     other report (a booking, a correction, a cancellation) reads as without them."""
-    refusal = report_refusal(
-        actor,
-        property_code=hotel.code,
-        confirmation_number=report.confirmation_number,
-        stored=_stored(stay),
-        status=report.status,
-        arrival=report.folio.arrival,
-        property_today=local_date(runtime.clock, hotel.time_zone),
-    )
+    refusal = settle_refusal(runtime, report, member, hotel, stay, actor)
     if refusal is not None:
         raise refusal
-    if stay is not None and stay.member_id != member.id:
-        raise BusinessRuleError(
-            ErrorCode.DUPLICATE_CONFIRMATION,
-            f"Confirmation {report.confirmation_number} at {hotel.code} belongs to another member.",
-            "confirmationNumber",
-        )
-    check_transition(StayStatus(stay.status) if stay else None, report.status)
     was_completed = stay is not None and stay.status == StayStatus.COMPLETED.value
     if was_completed or report.status is not StayStatus.COMPLETED:
         reads = None
     stay = _write_stay(session, runtime, stay, member, hotel, report, actor)
-    await session.flush()
+    await ensure_id(session, stay)
     session.add(_revision(runtime, stay, folio_snapshot(report.folio)))
     await _settle_credit(session, runtime, member, hotel, stay, report, was_completed, reads)
     if was_completed or report.status is StayStatus.COMPLETED:
@@ -152,6 +138,41 @@ async def settle_report(
     if report.status is StayStatus.CANCELLED:
         await refund_award_stay(session, runtime, member, stay, reason="stay cancelled")
     return stay
+
+
+def settle_refusal(
+    runtime: Runtime,
+    report: RecordStay,
+    member: Member,
+    hotel: Property,
+    stay: Stay | None,
+    actor: StayActor,
+) -> BusinessRuleError | None:
+    """Why :func:`settle_report` would refuse ``report`` before writing anything: the
+    ownership rules for ``actor``, a confirmation number of another member's, a status
+    that would move the stay backwards. Reads nothing."""
+    refusal = report_refusal(
+        actor,
+        property_code=hotel.code,
+        confirmation_number=report.confirmation_number,
+        stored=_stored(stay),
+        status=report.status,
+        arrival=report.folio.arrival,
+        property_today=local_date(runtime.clock, hotel.time_zone),
+    )
+    if refusal is not None:
+        return refusal
+    if stay is not None and stay.member_id != member.id:
+        return BusinessRuleError(
+            ErrorCode.DUPLICATE_CONFIRMATION,
+            f"Confirmation {report.confirmation_number} at {hotel.code} belongs to another member.",
+            "confirmationNumber",
+        )
+    try:
+        check_transition(StayStatus(stay.status) if stay else None, report.status)
+    except BusinessRuleError as backwards:
+        return backwards
+    return None
 
 
 async def cancel_stay(

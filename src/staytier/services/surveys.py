@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +35,7 @@ from staytier.services.idempotency import Result, run_once_as
 from staytier.services.job_runs import days_due, run_job_once
 from staytier.services.ledger import post_entry
 from staytier.services.runtime import Runtime
+from staytier.store.deferred import deferring, ensure_id
 from staytier.store.models import Member, Property, Stay, SurveyInvitation
 from staytier.store.queries import rows_changed
 
@@ -68,12 +69,23 @@ async def invite_to_survey(
         "points": 0,
         "created_at": runtime.now(),
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(SurveyInvitation).values(**values)
-    invited = await session.scalar(
-        statement.on_conflict_do_nothing(index_elements=["stay_id"]).returning(SurveyInvitation.id)
-    )
+    invited: int | None
+    if deferring(session) and inspect(stay).pending:
+        # A stay this batch is inserting has no invitation yet: the row joins the batch's
+        # one flush instead of an INSERT of its own (which would flush all before it).
+        invitation = SurveyInvitation(**values)
+        session.add(invitation)
+        await ensure_id(session, invitation)
+        invited = invitation.id
+    else:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(SurveyInvitation).values(**values)
+        invited = await session.scalar(
+            statement.on_conflict_do_nothing(index_elements=["stay_id"]).returning(
+                SurveyInvitation.id
+            )
+        )
     if invited is not None and state == OPEN:
         await _mail_invitation(session, runtime, member, stay, invited, last_day, rules)
 

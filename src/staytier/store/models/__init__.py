@@ -7,6 +7,8 @@ works whichever module a table lives in."""
 
 from __future__ import annotations
 
+from sqlalchemy.orm import relationship
+
 from staytier.store.models.base import NAMING, Base
 from staytier.store.models.books import (
     Activity,
@@ -71,6 +73,29 @@ from staytier.store.models.sharing import (
     PoolContribution,
     PoolMembership,
 )
+
+
+def _parents_inserted_first() -> None:
+    """Gives every foreign key between two tables a many-to-one relationship that is never
+    loaded (``lazy="raise"``) nor set: its one effect is on the order of a flush, which
+    then inserts a referenced row before the rows that refer to it. Without it the unit of
+    work orders tables by name, which is only safe while each parent is flushed before its
+    children are added; a batch that hands out ids ahead of its one flush (see
+    :mod:`staytier.store.deferred`) holds both. A table's references to itself are left
+    out: rows of one table are inserted in the order they were added."""
+    mappers = {mapper.local_table: mapper for mapper in Base.registry.mappers}
+    for mapper in list(mappers.values()):
+        for key in sorted(mapper.local_table.foreign_keys, key=lambda k: k.parent.name):
+            parent = mappers.get(key.column.table)
+            if parent is None or parent is mapper:
+                continue
+            mapper.add_property(
+                f"_inserted_after_{key.parent.name}",
+                relationship(parent.class_, foreign_keys=[key.parent], lazy="raise"),
+            )
+
+
+_parents_inserted_first()
 
 __all__ = [
     "NAMING",
