@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
+from staytier.api.graphql.mutations import attempt_for
 from staytier.api.graphql.pagination import Page, read_page
 from staytier.api.graphql.permissions import (
     MemberScoped,
@@ -30,7 +31,6 @@ from staytier.api.graphql.privilege_types import (
 from staytier.api.graphql.privileges import (
     BrandReports,
     PointSpenders,
-    attempt_for,
     attempt_spending,
     code_of,
 )

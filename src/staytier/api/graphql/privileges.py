@@ -16,7 +16,7 @@ from strawberry.types import Info
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.guest_approvals import spender_of
-from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.mutations import attempt, attempt_for
 from staytier.api.graphql.permissions import (
     AdminOnly,
     Authenticated,
@@ -54,27 +54,12 @@ C_in = TypeVar("C_in", contravariant=True)
 R_out = TypeVar("R_out", covariant=True)
 
 
-class Service(Protocol[C_in, R_out]):
-    """A service that carries out one command under the caller's idempotency scope."""
-
-    def __call__(
-        self, runtime: Runtime, command: C_in, /, *, scope: str = ...
-    ) -> Awaitable[R_out]: ...
-
-
 class Spending(Protocol[C_in, R_out]):
     """A service that spends a member's points, told who spends them."""
 
     def __call__(
         self, runtime: Runtime, command: C_in, /, *, spender: Spender, scope: str = ...
     ) -> Awaitable[R_out]: ...
-
-
-async def attempt_for(
-    context: Context, service: Service[C, R], command: C
-) -> tuple[R | None, list[UserError]]:
-    """Runs ``command`` through ``service`` for the signed-in client (see :func:`attempt`)."""
-    return await attempt(service(context.runtime, command, scope=context.idempotency_scope))
 
 
 async def attempt_spending(
