@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable
 from decimal import Decimal
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -19,22 +19,53 @@ from staytier.api.graphql.permissions import (
 )
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest, Stay
-from staytier.domain.stay_ownership import actor_of
+from staytier.domain.stay_ownership import StayActor, actor_of
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services import stays
+from staytier.services.runtime import Runtime
 
 ZERO = Decimal(0)
 
 
 StayPayload = TypeVar("StayPayload", "RecordStayPayload", "CancelStayPayload")
+C = TypeVar("C")
+R = TypeVar("R")
+C_in = TypeVar("C_in", contravariant=True)
+R_out = TypeVar("R_out", covariant=True)
 
 
-async def stay_outcome(
-    context: Context, call: Awaitable[stays.StayWritten], payload: type[StayPayload]
+class StayWriter(Protocol[C_in, R_out]):
+    """A service writing stays: one command, told who reports them (see stay_ownership)."""
+
+    def __call__(
+        self, runtime: Runtime, command: C_in, /, *, scope: str = ..., actor: StayActor = ...
+    ) -> Awaitable[R_out]: ...
+
+
+async def attempt_reported(
+    context: Context, service: StayWriter[C, R], command: C
+) -> tuple[R | None, list[UserError]]:
+    """Runs a stay command with the signed-in client as the reporter of its stays (see
+    :func:`attempt`)."""
+    return await attempt(
+        service(
+            context.runtime,
+            command,
+            scope=context.idempotency_scope,
+            actor=actor_of(context.principal),
+        )
+    )
+
+
+async def write_stay(
+    context: Context,
+    service: StayWriter[C, stays.StayWritten],
+    command: C,
+    payload: type[StayPayload],
 ) -> StayPayload:
-    """The payload of a stay mutation: the stay as the service wrote it and its guest, or
-    the userErrors."""
-    written, errors = await attempt(call)
+    """Runs a stay command for the signed-in client: the payload of the stay as the service
+    wrote it and its guest, or of the userErrors."""
+    written, errors = await attempt_reported(context, service, command)
     if written is None:
         return payload(user_errors=errors)
     return payload(
@@ -133,14 +164,7 @@ class StayMutation:
     async def record_stay(
         self, info: Info[Context, None], input: RecordStayInput
     ) -> RecordStayPayload:
-        context = info.context
-        call = stays.record_stay(
-            context.runtime,
-            input.command(),
-            scope=context.idempotency_scope,
-            actor=actor_of(context.principal),
-        )
-        return await stay_outcome(context, call, RecordStayPayload)
+        return await write_stay(info.context, stays.record_stay, input.command(), RecordStayPayload)
 
     @strawberry.mutation(
         description="Cancels a stay; a completed one loses its credit.",
@@ -149,11 +173,4 @@ class StayMutation:
     async def cancel_stay(
         self, info: Info[Context, None], input: CancelStayInput
     ) -> CancelStayPayload:
-        context = info.context
-        call = stays.cancel_stay(
-            context.runtime,
-            input.command(),
-            scope=context.idempotency_scope,
-            actor=actor_of(context.principal),
-        )
-        return await stay_outcome(context, call, CancelStayPayload)
+        return await write_stay(info.context, stays.cancel_stay, input.command(), CancelStayPayload)
