@@ -7,8 +7,9 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
+from staytier.api.graphql.mutations import attempt_reported
 from staytier.api.graphql.permissions import StayRecorders
-from staytier.api.graphql.stay_mutations import RecordStayInput, attempt_reported
+from staytier.api.graphql.stay_mutations import RecordStayInput
 from staytier.api.graphql.types import Stay
 from staytier.services import bulk_stays
 

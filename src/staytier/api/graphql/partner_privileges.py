@@ -15,7 +15,7 @@ from strawberry.types import Info
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.guest_approvals import APPROVAL_HELP
-from staytier.api.graphql.mutations import attempt_for
+from staytier.api.graphql.mutations import attempt_for, attempt_spending
 from staytier.api.graphql.pagination import Page, read_page
 from staytier.api.graphql.permissions import (
     MemberScoped,
@@ -32,7 +32,6 @@ from staytier.api.graphql.privilege_types import (
 from staytier.api.graphql.privileges import (
     BrandReports,
     PointSpenders,
-    attempt_spending,
     code_of,
 )
 from staytier.api.graphql.queries import load_guest

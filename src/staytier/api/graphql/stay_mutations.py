@@ -3,58 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable
 from decimal import Decimal
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import strawberry
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.mutations import StayWriter, attempt_reported
 from staytier.api.graphql.permissions import (
     OwnProperty,
     StayRecorders,
 )
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest, Stay
-from staytier.domain.stay_ownership import StayActor, actor_of
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services import stays
-from staytier.services.runtime import Runtime
 
 ZERO = Decimal(0)
 
 
 StayPayload = TypeVar("StayPayload", "RecordStayPayload", "CancelStayPayload")
 C = TypeVar("C")
-R = TypeVar("R")
-C_in = TypeVar("C_in", contravariant=True)
-R_out = TypeVar("R_out", covariant=True)
-
-
-class StayWriter(Protocol[C_in, R_out]):
-    """A service writing stays: one command, told who reports them (see stay_ownership)."""
-
-    def __call__(
-        self, runtime: Runtime, command: C_in, /, *, scope: str = ..., actor: StayActor = ...
-    ) -> Awaitable[R_out]: ...
-
-
-async def attempt_reported(
-    context: Context, service: StayWriter[C, R], command: C
-) -> tuple[R | None, list[UserError]]:
-    """Runs a stay command with the signed-in client as the reporter of its stays (see
-    :func:`attempt`)."""
-    return await attempt(
-        service(
-            context.runtime,
-            command,
-            scope=context.idempotency_scope,
-            actor=actor_of(context.principal),
-        )
-    )
 
 
 async def write_stay(
