@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.mutations import attempt_for
 from staytier.api.graphql.permissions import ActivityRecorders
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
@@ -69,9 +69,7 @@ class ActivityMutation:
             guest_last_name=input.guest_last_name,
             guest_first_name=input.guest_first_name,
         )
-        result, errors = await attempt(
-            activity.record_activity(context.runtime, command, scope=context.idempotency_scope)
-        )
+        result, errors = await attempt_for(context, activity.record_activity, command)
         if result is None:
             return RecordActivityPayload(user_errors=errors)
         return RecordActivityPayload(guest=await load_guest(context, result.member_id))

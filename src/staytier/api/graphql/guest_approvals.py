@@ -20,6 +20,12 @@ from staytier.services import guest_approvals
 
 SpendingOperationType = strawberry.enum(SpendingOperation, name="SpendingOperation")
 
+# The ``guestApproval`` field of every input that spends a member's points.
+APPROVAL_HELP = (
+    "The guest's approval code (requestGuestApproval); required when staff spend for the "
+    "guest, ignored for the signed-in guest."
+)
+
 
 def spender_of(principal: Principal) -> Spender:
     """The signed-in guest spends their own; an admin keeps its powers (audited); anyone

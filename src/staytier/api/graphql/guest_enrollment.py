@@ -7,7 +7,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.mutations import attempt_for
 from staytier.api.graphql.permissions import Enrolling
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
@@ -63,9 +63,7 @@ class EnrollmentMutation:
             referral_code=input.referral_code,
         )
         context = info.context
-        result, errors = await attempt(
-            enrollment.enroll_guest(context.runtime, command, scope=context.idempotency_scope)
-        )
+        result, errors = await attempt_for(context, enrollment.enroll_guest, command)
         if result is None:
             return EnrollGuestPayload(user_errors=errors)
         return EnrollGuestPayload(guest=await enrolled_guest(context, result.member_id))

@@ -14,9 +14,9 @@ import strawberry
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
-from staytier.api.graphql.errors import UserError, user_errors
+from staytier.api.graphql.errors import UserError
+from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.privileges import BrandReports, code_of
-from staytier.domain.errors import BusinessRuleError
 from staytier.services import insight
 from staytier.services import program_report as reports
 from staytier.services.insight import MonthFigures, ReportPeriod, TierLine
@@ -280,8 +280,7 @@ class InsightQuery:
     ) -> ProgramReport:
         code = code_of(property_code) if property_code is not None else None
         period = ReportPeriod(start=from_, end=to, property_code=code)
-        try:
-            report = await reports.program_report(info.context.runtime, period)
-        except BusinessRuleError as error:
-            return ProgramReport(user_errors=user_errors(error))
+        report, errors = await attempt(reports.program_report(info.context.runtime, period))
+        if report is None:
+            return ProgramReport(user_errors=errors)
         return ProgramReport.of(report)

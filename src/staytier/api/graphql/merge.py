@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.mutations import attempt_as
 from staytier.api.graphql.permissions import AdminOnly
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
@@ -94,13 +94,7 @@ class MergeMutation:
             duplicate_member_number=input.duplicate_member_number.strip(),
             reason=input.reason,
         )
-        call = merge.merge_members(
-            context.runtime,
-            command,
-            actor=context.principal.client_id,
-            scope=context.idempotency_scope,
-        )
-        result, errors = await attempt(call)
+        result, errors = await attempt_as(context, merge.merge_members, command)
         if result is None:
             return MergeMembersPayload(user_errors=errors)
         return MergeMembersPayload(

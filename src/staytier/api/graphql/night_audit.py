@@ -6,12 +6,11 @@ import strawberry
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
-from staytier.api.graphql.errors import UserError, user_errors
+from staytier.api.graphql.errors import UserError
+from staytier.api.graphql.mutations import attempt_reported
 from staytier.api.graphql.permissions import StayRecorders
 from staytier.api.graphql.stay_mutations import RecordStayInput
 from staytier.api.graphql.types import Stay
-from staytier.domain.errors import BusinessRuleError
-from staytier.domain.stay_ownership import actor_of
 from staytier.services import bulk_stays
 
 
@@ -70,15 +69,9 @@ class NightAuditMutation:
             idempotency_key=input.idempotency_key,
             stays=tuple(stay.command() for stay in input.stays),
         )
-        try:
-            outcome = await bulk_stays.record_stays(
-                context.runtime,
-                command,
-                scope=context.idempotency_scope,
-                actor=actor_of(context.principal),
-            )
-        except BusinessRuleError as error:
-            return RecordStaysPayload(user_errors=user_errors(error))
+        outcome, errors = await attempt_reported(context, bulk_stays.record_stays, command)
+        if outcome is None:
+            return RecordStaysPayload(user_errors=errors)
         return RecordStaysPayload(
             results=[
                 RecordStayResult(

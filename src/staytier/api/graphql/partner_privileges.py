@@ -14,6 +14,8 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
+from staytier.api.graphql.guest_approvals import APPROVAL_HELP
+from staytier.api.graphql.mutations import attempt_for, attempt_spending
 from staytier.api.graphql.pagination import Page, read_page
 from staytier.api.graphql.permissions import (
     MemberScoped,
@@ -30,8 +32,6 @@ from staytier.api.graphql.privilege_types import (
 from staytier.api.graphql.privileges import (
     BrandReports,
     PointSpenders,
-    attempt_for,
-    attempt_spending,
     code_of,
 )
 from staytier.api.graphql.queries import load_guest
@@ -87,11 +87,7 @@ class DonatePointsInput:
     member_number: str
     charity: str = strawberry.field(description="A charity of the partners file, e.g. GREENTREES.")
     points: int
-    guest_approval: str | None = strawberry.field(
-        default=None,
-        description="The guest's approval code (requestGuestApproval); required when staff "
-        "spend for the guest, ignored for the signed-in guest.",
-    )
+    guest_approval: str | None = strawberry.field(default=None, description=APPROVAL_HELP)
 
 
 @strawberry.input
@@ -101,11 +97,7 @@ class TransferPointsToMilesInput:
     airline: str = strawberry.field(description="An airline of the partners file, e.g. SKYWAYS.")
     frequent_flyer_number: str
     points: int
-    guest_approval: str | None = strawberry.field(
-        default=None,
-        description="The guest's approval code (requestGuestApproval); required when staff "
-        "spend for the guest, ignored for the signed-in guest.",
-    )
+    guest_approval: str | None = strawberry.field(default=None, description=APPROVAL_HELP)
 
 
 async def guarantee_outcome(

@@ -6,6 +6,8 @@ import datetime as dt
 
 import strawberry
 
+from staytier.api.graphql.guest_approvals import APPROVAL_HELP
+
 
 @strawberry.input
 class RedeemAwardStayInput:
@@ -14,11 +16,7 @@ class RedeemAwardStayInput:
     property_code: str
     arrival_date: dt.date
     departure_date: dt.date
-    guest_approval: str | None = strawberry.field(
-        default=None,
-        description="The guest's approval code (requestGuestApproval); required when staff "
-        "spend for the guest, ignored for the signed-in guest.",
-    )
+    guest_approval: str | None = strawberry.field(default=None, description=APPROVAL_HELP)
 
 
 @strawberry.input
@@ -37,11 +35,7 @@ class RedeemCertificateInput:
     certificate_id: int = strawberry.field(description="The certificate's number.")
     property_code: str
     arrival_date: dt.date = strawberry.field(description="The one night it pays for.")
-    guest_approval: str | None = strawberry.field(
-        default=None,
-        description="The guest's approval code (requestGuestApproval); required when staff "
-        "spend for the guest, ignored for the signed-in guest.",
-    )
+    guest_approval: str | None = strawberry.field(default=None, description=APPROVAL_HELP)
 
 
 @strawberry.input

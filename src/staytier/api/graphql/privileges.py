@@ -6,17 +6,14 @@ the signed-in client."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable
 from decimal import Decimal
-from typing import Protocol, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.guest_approvals import spender_of
-from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.mutations import attempt_for, attempt_spending
 from staytier.api.graphql.permissions import (
     AdminOnly,
     Authenticated,
@@ -41,55 +38,11 @@ from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest, LedgerEntry
 from staytier.domain.access import Role
 from staytier.domain.awards import price_award_stay
-from staytier.domain.guest_approvals import Spender
 from staytier.services import benefit_usage, goodwill, redemptions
 from staytier.services.award_stays import Awarded
-from staytier.services.runtime import Runtime
 from staytier.store.queries import property_by_code
 
 CENT = Decimal("0.01")
-C = TypeVar("C")
-R = TypeVar("R")
-C_in = TypeVar("C_in", contravariant=True)
-R_out = TypeVar("R_out", covariant=True)
-
-
-class Service(Protocol[C_in, R_out]):
-    """A service that carries out one command under the caller's idempotency scope."""
-
-    def __call__(
-        self, runtime: Runtime, command: C_in, /, *, scope: str = ...
-    ) -> Awaitable[R_out]: ...
-
-
-class Spending(Protocol[C_in, R_out]):
-    """A service that spends a member's points, told who spends them."""
-
-    def __call__(
-        self, runtime: Runtime, command: C_in, /, *, spender: Spender, scope: str = ...
-    ) -> Awaitable[R_out]: ...
-
-
-async def attempt_for(
-    context: Context, service: Service[C, R], command: C
-) -> tuple[R | None, list[UserError]]:
-    """Runs ``command`` through ``service`` for the signed-in client (see :func:`attempt`)."""
-    return await attempt(service(context.runtime, command, scope=context.idempotency_scope))
-
-
-async def attempt_spending(
-    context: Context, service: Spending[C, R], command: C
-) -> tuple[R | None, list[UserError]]:
-    """Runs a spending for the signed-in client: the guest spends their own, anyone else
-    acts for the guest (see :func:`spender_of`)."""
-    return await attempt(
-        service(
-            context.runtime,
-            command,
-            spender=spender_of(context.principal),
-            scope=context.idempotency_scope,
-        )
-    )
 
 
 class PointSpenders(RolePermission):

@@ -7,7 +7,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.mutations import attempt_for
 from staytier.api.graphql.permissions import AdminOnly
 from staytier.api.graphql.types import Property
 from staytier.services import properties
@@ -52,11 +52,7 @@ class PropertyMutation:
         self, info: Info[Context, None], input: UpsertPropertyInput
     ) -> UpsertPropertyPayload:
         context = info.context
-        result, errors = await attempt(
-            properties.upsert_property(
-                context.runtime, input.details(), scope=context.idempotency_scope
-            )
-        )
+        result, errors = await attempt_for(context, properties.upsert_property, input.details())
         if result is None:
             return UpsertPropertyPayload(user_errors=errors)
         return UpsertPropertyPayload(property=Property.of(result.hotel), created=result.created)

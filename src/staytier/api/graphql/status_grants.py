@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.mutations import attempt, attempt_as
 from staytier.api.graphql.permissions import AdminOnly, MemberScoped, RolePermission
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
@@ -126,13 +126,9 @@ class StatusGrantsMutation:
             reason=input.reason,
             evidence=input.evidence_reference,
         )
-        call = status_grants.grant_status(
-            context.runtime,
-            command,
-            actor=context.principal.client_id,
-            scope=context.idempotency_scope,
+        return await grant_outcome(
+            context, *await attempt_as(context, status_grants.grant_status, command)
         )
-        return await grant_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
         description="A tier on trial, earned by the program's nights within its days.",
@@ -147,13 +143,9 @@ class StatusGrantsMutation:
             member_number=input.member_number.strip(),
             tier_code=_code(input.tier_code),
         )
-        call = status_grants.start_status_challenge(
-            context.runtime,
-            command,
-            actor=context.principal.client_id,
-            scope=context.idempotency_scope,
+        return await grant_outcome(
+            context, *await attempt_as(context, status_grants.start_status_challenge, command)
         )
-        return await grant_outcome(context, *await attempt(call))
 
     @strawberry.mutation(
         description="The signed-in guest gifts a lower tier to another member.",

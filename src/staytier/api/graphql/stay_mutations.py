@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable
 from decimal import Decimal
 from typing import TypeVar
 
@@ -12,14 +11,13 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.mutations import StayWriter, attempt_reported
 from staytier.api.graphql.permissions import (
     OwnProperty,
     StayRecorders,
 )
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest, Stay
-from staytier.domain.stay_ownership import actor_of
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services import stays
 
@@ -27,14 +25,18 @@ ZERO = Decimal(0)
 
 
 StayPayload = TypeVar("StayPayload", "RecordStayPayload", "CancelStayPayload")
+C = TypeVar("C")
 
 
-async def stay_outcome(
-    context: Context, call: Awaitable[stays.StayWritten], payload: type[StayPayload]
+async def write_stay(
+    context: Context,
+    service: StayWriter[C, stays.StayWritten],
+    command: C,
+    payload: type[StayPayload],
 ) -> StayPayload:
-    """The payload of a stay mutation: the stay as the service wrote it and its guest, or
-    the userErrors."""
-    written, errors = await attempt(call)
+    """Runs a stay command for the signed-in client: the payload of the stay as the service
+    wrote it and its guest, or of the userErrors."""
+    written, errors = await attempt_reported(context, service, command)
     if written is None:
         return payload(user_errors=errors)
     return payload(
@@ -133,14 +135,7 @@ class StayMutation:
     async def record_stay(
         self, info: Info[Context, None], input: RecordStayInput
     ) -> RecordStayPayload:
-        context = info.context
-        call = stays.record_stay(
-            context.runtime,
-            input.command(),
-            scope=context.idempotency_scope,
-            actor=actor_of(context.principal),
-        )
-        return await stay_outcome(context, call, RecordStayPayload)
+        return await write_stay(info.context, stays.record_stay, input.command(), RecordStayPayload)
 
     @strawberry.mutation(
         description="Cancels a stay; a completed one loses its credit.",
@@ -149,11 +144,4 @@ class StayMutation:
     async def cancel_stay(
         self, info: Info[Context, None], input: CancelStayInput
     ) -> CancelStayPayload:
-        context = info.context
-        call = stays.cancel_stay(
-            context.runtime,
-            input.command(),
-            scope=context.idempotency_scope,
-            actor=actor_of(context.principal),
-        )
-        return await stay_outcome(context, call, CancelStayPayload)
+        return await write_stay(info.context, stays.cancel_stay, input.command(), CancelStayPayload)

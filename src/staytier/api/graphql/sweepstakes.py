@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.mutations import attempt_as
 from staytier.api.graphql.pagination import Page
 from staytier.api.graphql.permissions import AdminOnly, Authenticated
 from staytier.program import engagement as program_rules
@@ -205,13 +205,7 @@ class SweepstakesMutation:
             code=input.code.strip().upper(),
             seed=input.seed,
         )
-        call = sweepstakes.draw_sweepstakes(
-            context.runtime,
-            command,
-            actor=context.principal.client_id,
-            scope=context.idempotency_scope,
-        )
-        result, errors = await attempt(call)
+        result, errors = await attempt_as(context, sweepstakes.draw_sweepstakes, command)
         if result is None:
             return DrawSweepstakesPayload(user_errors=errors)
         rule = context.runtime.program.sweepstakes(result.code)

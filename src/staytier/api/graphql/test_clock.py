@@ -8,10 +8,10 @@ import strawberry
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
-from staytier.api.graphql.errors import UserError, user_errors
+from staytier.api.graphql.errors import UserError
+from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.permissions import AdminOnly
 from staytier.api.graphql.types import Clock, JobReport
-from staytier.domain.errors import BusinessRuleError
 from staytier.services.jobs import move_test_clock
 
 
@@ -37,10 +37,9 @@ class TestClockMutation:
         self, info: Info[Context, None], input: SetTestClockInput
     ) -> SetTestClockPayload:
         runtime = info.context.runtime
-        try:
-            reports = await move_test_clock(runtime, input.now)
-        except BusinessRuleError as error:
-            return SetTestClockPayload(user_errors=user_errors(error))
+        reports, errors = await attempt(move_test_clock(runtime, input.now))
+        if reports is None:
+            return SetTestClockPayload(user_errors=errors)
         return SetTestClockPayload(
             clock=Clock(now=runtime.clock.now(), is_test_clock=True),
             jobs_run=[

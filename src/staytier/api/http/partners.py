@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import Parameter
@@ -142,7 +143,24 @@ async def _receive(
     return Response(Processed(**result), status_code=200)
 
 
-def _endpoint(feed: Feed, summary: str, description: str) -> post:
+def _webhook(feed: Feed, summary: str, description: str) -> HTTPRouteHandler:
+    """The route a partner posts ``feed`` to. Every feed takes the same signed delivery, so
+    one handler serves them all; its name (``card_spend`` for ``card-spend``) is what the
+    OpenAPI operation id is made of."""
+
+    # The webhook headers are read by Webhook.of; they are parameters so the OpenAPI
+    # document lists them.
+    async def handler(
+        self: Controller,
+        request: Request[Any, Any, State],
+        partner_code: str,
+        webhook_id: WebhookId = None,
+        webhook_timestamp: WebhookTimestamp = None,
+        webhook_signature: WebhookSignature = None,
+    ) -> Response[Processed]:
+        return await _receive(request, partner_code, feed)
+
+    handler.__name__ = handler.__qualname__ = feed.value.replace("-", "_")
     return post(
         f"/{{partner_code:str}}/{feed.value}",
         summary=summary,
@@ -151,7 +169,7 @@ def _endpoint(feed: Feed, summary: str, description: str) -> post:
         request_max_body_size=MAX_WEBHOOK_BYTES,
         responses=REFUSALS,
         status_code=200,
-    )
+    )(handler)
 
 
 class PartnerWebhooks(Controller):
@@ -160,64 +178,25 @@ class PartnerWebhooks(Controller):
     path = "/partners"
     tags = ["partners"]
 
-    @_endpoint(
+    checkouts = _webhook(
         Feed.CHECKOUTS,
         "A property reports a checkout",
         "The stay feed of a PMS or booking site: the stay is recorded as COMPLETED and "
         "credited; sending it again with changes corrects it.",
     )
-    async def checkouts(
-        self,
-        request: Request[Any, Any, State],
-        partner_code: str,
-        webhook_id: WebhookId = None,
-        webhook_timestamp: WebhookTimestamp = None,
-        webhook_signature: WebhookSignature = None,
-    ) -> Response[Processed]:
-        return await _receive(request, partner_code, Feed.CHECKOUTS)
-
-    @_endpoint(
+    card_spend = _webhook(
         Feed.CARD_SPEND,
         "The co-brand card issuer reports card spend",
         "Credited by the program's SPEND activity rule of the partner's source.",
     )
-    async def card_spend(
-        self,
-        request: Request[Any, Any, State],
-        partner_code: str,
-        webhook_id: WebhookId = None,
-        webhook_timestamp: WebhookTimestamp = None,
-        webhook_signature: WebhookSignature = None,
-    ) -> Response[Processed]:
-        return await _receive(request, partner_code, Feed.CARD_SPEND)
-
-    @_endpoint(
+    rentals = _webhook(
         Feed.RENTALS,
         "The car-rental partner reports a completed rental",
         "Credited by the program's RENTAL activity rule of the partner's source.",
     )
-    async def rentals(
-        self,
-        request: Request[Any, Any, State],
-        partner_code: str,
-        webhook_id: WebhookId = None,
-        webhook_timestamp: WebhookTimestamp = None,
-        webhook_signature: WebhookSignature = None,
-    ) -> Response[Processed]:
-        return await _receive(request, partner_code, Feed.RENTALS)
-
-    @_endpoint(
+    reviews = _webhook(
         Feed.REVIEWS,
         "A review site reports a review of a completed stay",
         "Credits the program's surveys.review_points, once per stay, for a completed stay "
         "of the member whose name (guest_last_name, optional guest_first_name) matches.",
     )
-    async def reviews(
-        self,
-        request: Request[Any, Any, State],
-        partner_code: str,
-        webhook_id: WebhookId = None,
-        webhook_timestamp: WebhookTimestamp = None,
-        webhook_signature: WebhookSignature = None,
-    ) -> Response[Processed]:
-        return await _receive(request, partner_code, Feed.REVIEWS)
