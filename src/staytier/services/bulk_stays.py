@@ -5,27 +5,34 @@ Every stay goes through the write path of ``recordStay``
 :func:`~staytier.services.stays.settle_report`), so single and bulk reports share every rule,
 the trust rules included. What the batch adds:
 
-- **One transaction, a savepoint per stay.** A refused stay rolls back to its savepoint, so
-  it writes nothing and never stops or undoes the others.
+- **One transaction, its writes held to one flush.** The batch defers its writes
+  (:mod:`staytier.store.deferred`): rows get their ids from blocks taken ahead and stay
+  pending, and the flush at the end inserts each table's rows in one statement. A stay is
+  refused before anything of it is written (:func:`~staytier.services.stays.settle_refusal`
+  and the checks before it), so it writes nothing and never stops or undoes the others.
+- **Run again with a savepoint per stay when that cannot hold.** A stay refused after its
+  rows were written (a points bound crossed by a promotion, say), or an integrity error at
+  the flush, rolls the whole attempt back; the batch then runs again as it did before
+  deferring, each stay under a savepoint that its refusal rolls back to.
 - **Reads for the whole batch first**, in a fixed number of statements: the members by
   number (locked, in id order), the properties by code, the stays already stored under the
   batch's confirmation numbers (locked) and the idempotency records of the stays' keys.
   Members are locked in one order and the stays are then processed in member order, so two
   batches touching the same members queue instead of deadlocking.
-- **Idempotent twice over.** The batch's key stores the whole answer (a retry returns it and
-  awards nothing); each stay has its own key (its ``idempotency_key``, or
-  ``<batch key>:<index>`` when it has none) stored as ``recordStay`` stores it, so a stay
-  already reported alone, or in another batch, with the same key is not credited twice.
-
 - **Crediting's reads for the whole batch too** (:mod:`staytier.services.credit_reads`):
   the six reads crediting makes of a member (status rows with the year's totals, referral,
   promotion standings, sweepstakes entries, last stays, inferred preferences) are one
   statement each for every member whose first stay in the batch is newly COMPLETED. They
   serve that first stay only, credited or refused: a member's later stays, corrections of
-  completed stays, cancellations and bookings read as ``recordStay`` does.
+  completed stays, cancellations and bookings read as ``recordStay`` does (and a read
+  flushes what the batch holds first, so it sees the batch's own rows).
+- **Idempotent twice over.** The batch's key stores the whole answer (a retry returns it and
+  awards nothing); each stay has its own key (its ``idempotency_key``, or
+  ``<batch key>:<index>`` when it has none) stored as ``recordStay`` stores it, so a stay
+  already reported alone, or in another batch, with the same key is not credited twice.
 
-What remains per stay is what crediting writes, and what it reads beyond those six (see
-docs/performance.md).
+A batch of newly completed stays of distinct members takes the same statements whatever its
+size (pinned in tests/integration/test_record_stays.py; see docs/performance.md).
 """
 
 from __future__ import annotations
