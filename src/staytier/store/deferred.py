@@ -44,6 +44,17 @@ class IdBlocks:
         self._free: dict[str, list[int]] = {}
         self._next: dict[str, int] = {}
 
+    def ready(self, table: Table) -> int | None:
+        """The next id for ``table`` if one is in hand, without asking the database."""
+        if self.dialect == "sqlite":
+            if table.name not in self._next:
+                return None
+            given = self._next[table.name]
+            self._next[table.name] = given + 1
+            return given
+        free = self._free.get(table.name)
+        return free.pop() if free else None
+
     def take(self, session: Session, table: Table, *, rows: int = 0) -> int:
         """The next id for a row of ``table``, taking a block of the batch's size (or of
         ``rows``, the rows about to be numbered, if more) when none is left. Runs inside
@@ -84,7 +95,10 @@ async def ensure_id(session: AsyncSession, row: Any) -> None:
         await session.flush()
         return
     if row.id is None:
-        await session.run_sync(_give_id, row)
+        blocks: IdBlocks = session.sync_session.info[_KEY]
+        row.id = blocks.ready(_table_of(row))
+        if row.id is None:  # a block to take first: a statement, in the session's greenlet
+            await session.run_sync(_give_id, row)
 
 
 async def flush_unless_deferred(session: AsyncSession) -> None:
