@@ -349,6 +349,36 @@ async def test_a_batch_of_completed_stays_takes_the_same_statements_whatever_its
     assert len(for_two) == len(for_six) == STATEMENTS_PER_COMPLETED_BATCH, shown
 
 
+async def completing(runtime: Runtime, numbers: list[str], tag: str) -> list[str]:
+    """The statements of a batch that completes stays an earlier batch booked, as a
+    property's night audit does with a booking site's reservations."""
+    bookings = RecordStays(
+        idempotency_key=f"book-{tag}",
+        stays=tuple(booked(number, f"{tag}-{i}") for i, number in enumerate(numbers)),
+    )
+    assert (await record_stays(runtime, bookings)).refused == 0
+    checkouts = RecordStays(
+        idempotency_key=f"checkout-{tag}",
+        stays=tuple(completed(number, f"{tag}-{i}") for i, number in enumerate(numbers)),
+    )
+    with counting_statements(runtime.db, writes=True) as statements:
+        outcome = await record_stays(runtime, checkouts)
+    assert outcome.credited == len(numbers), outcome
+    return statements
+
+
+async def test_completing_booked_stays_takes_the_same_statements_whatever_the_batchs_size(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    numbers = [await enroll(client, "Ada", "Guest") for _ in range(8)]
+    for_two = await completing(runtime, numbers[:2], "two")
+    for_six = await completing(runtime, numbers[2:], "six")
+
+    shown = "\n".join(s[:90] for s in for_six)
+    # The stays are updated (one statement of many rows), not inserted: no ids to take.
+    assert len(for_two) == len(for_six) == STATEMENTS_PER_COMPLETED_BATCH - 1, shown
+
+
 async def test_a_members_second_stay_in_a_batch_reads_their_state_again(
     client: GraphQLClient, runtime: Runtime
 ) -> None:

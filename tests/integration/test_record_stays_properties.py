@@ -5,10 +5,10 @@ promotion awards, sweepstakes entries and inferred preferences.
 
 A batch defers its writes to one flush and reads its members' state once (see
 ``services/bulk_stays.py``); the single path writes and reads as it goes. Each Hypothesis
-example enrolls two sets of the same guests, sends a random night audit (bookings,
-check-outs, corrections, cancellations, no-shows, reports a stay may not take, a member
-reported twice) for one set as one batch, and the same reports for the other set one at a
-time in the order the batch takes them (by member, then as sent).
+example enrolls two sets of the same guests, sends random reports (bookings, check-outs,
+corrections, cancellations, no-shows, reports a stay may not take, a member reported twice)
+for one set as two nights' batches, and the same reports for the other set one at a time in
+the order the batches take them (night by night; by member, then as sent).
 """
 
 from __future__ import annotations
@@ -88,31 +88,36 @@ async def alone(runtime: Runtime, stay: RecordStay) -> list[str]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(audit=st.lists(reports, min_size=1, max_size=10))
+@given(audit=st.lists(reports, min_size=1, max_size=10), split=st.integers(0, 10))
 async def test_a_batch_leaves_the_books_as_the_same_reports_sent_one_by_one(
-    runtime: Runtime, client: GraphQLClient, audit: list[Report]
+    runtime: Runtime, client: GraphQLClient, audit: list[Report], split: int
 ) -> None:
     batched = [await enroll(client, "Ada", name) for name in GUESTS]
     single = [await enroll(client, "Ada", name) for name in GUESTS]
     tag = new_key()
+    # Two nights' audits: the second completes, corrects or cancels what the first booked.
+    nights = [range(0, min(split, len(audit))), range(min(split, len(audit)), len(audit))]
 
-    outcome = await record_stays(
-        runtime,
-        RecordStays(
-            idempotency_key=new_key(),
-            stays=tuple(command(r, batched[r.guest], f"B{tag}") for r in audit),
-        ),
-    )
-    # The batch takes its stays member by member (in the order it locks them), each
-    # member's as sent: the single path gets them in that order.
-    order = sorted(range(len(audit)), key=lambda i: (audit[i].guest, i))
+    results = []
+    for night in nights:
+        if not night:
+            continue
+        outcome = await record_stays(
+            runtime,
+            RecordStays(
+                idempotency_key=new_key(),
+                stays=tuple(command(audit[i], batched[audit[i].guest], f"B{tag}") for i in night),
+            ),
+        )
+        results += [[e.code.value for e in r.errors] for r in outcome.results]
+    # A batch takes its stays member by member (in the order it locks them), each member's
+    # as sent: the single path gets each night's reports in that order.
     refused: dict[int, list[str]] = {}
-    for index in order:
-        report = audit[index]
-        refused[index] = await alone(runtime, command(report, single[report.guest], f"S{tag}"))
+    for night in nights:
+        for index in sorted(night, key=lambda i: (audit[i].guest, i)):
+            report = audit[index]
+            refused[index] = await alone(runtime, command(report, single[report.guest], f"S{tag}"))
 
-    assert [[e.code.value for e in r.errors] for r in outcome.results] == [
-        refused[i] for i in range(len(audit))
-    ]
+    assert results == [refused[i] for i in range(len(audit))]
     for mine, theirs in zip(batched, single, strict=True):
         assert await member_rows(runtime, mine) == await member_rows(runtime, theirs)

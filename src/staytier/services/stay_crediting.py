@@ -34,6 +34,7 @@ async def post_stay_credit(
     usd_per_unit: str,
     label: str,
     reads: MemberReads | None = None,
+    first_completion: bool = False,
 ) -> Credit:
     """Credits a completed stay: base points, the tier bonus at checkout, nights and the stay.
 
@@ -103,7 +104,9 @@ async def post_stay_credit(
         await _reward_referrer(
             session, runtime, referral, referrer, checkout=credit.checkout, label=label
         )
-    await invite_to_survey(session, runtime, member, stay, checkout=credit.checkout)
+    await invite_to_survey(
+        session, runtime, member, stay, checkout=credit.checkout, never_invited=first_completion
+    )
     return posted
 
 

@@ -383,6 +383,7 @@ async def _settle_credit(
             usd_per_unit=format(rate, "f"),
             label=label,
             reads=reads,
+            first_completion=not was_completed,
         )
         if current is not None:
             await undo_challenges(

@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,10 +48,18 @@ COMPLETED = StayStatus.COMPLETED.value
 
 
 async def invite_to_survey(
-    session: AsyncSession, runtime: Runtime, member: Member, stay: Stay, *, checkout: dt.date
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    stay: Stay,
+    *,
+    checkout: dt.date,
+    never_invited: bool = False,
 ) -> None:
     """Invites the guest of a completed stay to the program's survey, once per stay; does
-    nothing when the program in force at checkout asks no questions."""
+    nothing when the program in force at checkout asks no questions. ``never_invited``:
+    the stay completes for the first time (a stay is invited only on completing, and never
+    completes again once cancelled), so it has no invitation to collide with."""
     rules = runtime.rules_on(checkout).surveys
     if not rules.questions:
         return
@@ -70,9 +78,9 @@ async def invite_to_survey(
         "created_at": runtime.now(),
     }
     invited: int | None
-    if deferring(session) and inspect(stay).pending:
-        # A stay this batch is inserting has no invitation yet: the row joins the batch's
-        # one flush instead of an INSERT of its own (which would flush all before it).
+    if deferring(session) and never_invited:
+        # The row joins the batch's one flush instead of an INSERT of its own, which would
+        # flush everything the batch holds before it.
         invitation = SurveyInvitation(**values)
         session.add(invitation)
         await ensure_id(session, invitation)
