@@ -11,7 +11,9 @@ members (one completed stay each), in batches of B, in one process:
            idempotency record, set-based at the driver: the standard library's ``sqlite3``
            ``executemany``, or asyncpg's ``copy_records_to_table`` and ``executemany``, one
            transaction per batch, after reading the members and the property;
-  service  staytier.services.bulk_stays.record_stays (every rule of recordStay per stay).
+  service  staytier.services.bulk_stays.record_stays (every rule of recordStay per stay),
+           on new stays, then completing stays an earlier untimed batch booked (the
+           baseline inserts its stays in both cases; the second run updates them).
 Prints stays per second, SQL statements per stay (the service's), and the service's ratio
 to the baseline's time.
 """
@@ -70,33 +72,44 @@ def batches(members: list[str], size: int) -> Batches:
     return [members[i : i + size] for i in range(0, len(members), size)]
 
 
-def stay(number: str, index: int, prefix: str) -> RecordStay:
+def stay(
+    number: str, index: int, prefix: str, status: StayStatus = StayStatus.COMPLETED
+) -> RecordStay:
     return RecordStay(
         idempotency_key="",
         member_number=number,
         guest_last_name=bench_last_name(index),
         property_code="NYCTS",
         confirmation_number=f"{prefix}-{index}",
-        status=StayStatus.COMPLETED,
+        status=status,
         folio=Folio(ARRIVAL, DEPARTURE, "BAR", "USD", Decimal(300)),
     )
 
 
-async def service_run(runtime: Runtime, groups: Batches, offset: int) -> tuple[float, float]:
-    """Stays per second and SQL statements per stay through the service."""
-    counter = StatementCounter(runtime.db.write_engine)
-    count = sum(len(group) for group in groups)
-    start = time.perf_counter()
+async def send(runtime: Runtime, groups: Batches, offset: int, status: StayStatus) -> None:
     index = offset
     for number, group in enumerate(groups):
         stays = []
         for member in group:
-            stays.append(stay(member, index, "SVC"))
+            stays.append(stay(member, index, "SVC", status))
             index += 1
-        outcome = await record_stays(
-            runtime, RecordStays(idempotency_key=f"svc-{offset}-{number}", stays=tuple(stays))
-        )
+        key = f"svc-{status.value}-{offset}-{number}"
+        outcome = await record_stays(runtime, RecordStays(idempotency_key=key, stays=tuple(stays)))
         assert outcome.refused == 0, [r.errors for r in outcome.results if r.errors][:3]
+
+
+async def service_run(
+    runtime: Runtime, groups: Batches, offset: int, *, booked_first: bool = False
+) -> tuple[float, float]:
+    """Stays per second and SQL statements per stay through the service; with
+    ``booked_first``, the stays are booked by an earlier (untimed) batch and the timed one
+    completes them, as a property's night audit completes a booking site's reservations."""
+    if booked_first:
+        await send(runtime, groups, offset, StayStatus.BOOKED)
+    counter = StatementCounter(runtime.db.write_engine)
+    count = sum(len(group) for group in groups)
+    start = time.perf_counter()
+    await send(runtime, groups, offset, StayStatus.COMPLETED)
     return count / (time.perf_counter() - start), counter.count / count
 
 
@@ -296,15 +309,18 @@ async def compare(
     url: str, count: int, size: int, raw: Callable[[str, Batches], Awaitable[float]]
 ) -> None:
     runtime = await fresh_runtime(url)
-    members = await add_members(runtime, 2 * count)
+    members = await add_members(runtime, 3 * count)
     print(
         f"database {runtime.db.dialect}, {count} completed stays per run (one per member), "
         f"batches of {size}"
     )
     baseline = await raw(url, batches(members[:count], size))
     print(line(f"raw bulk ({runtime.db.dialect} driver)", baseline, None, None))
-    rate, statements = await service_run(runtime, batches(members[count:], size), count)
+    rate, statements = await service_run(runtime, batches(members[count : 2 * count], size), count)
     print(line("record_stays service", rate, statements, baseline))
+    groups = batches(members[2 * count :], size)
+    rate, statements = await service_run(runtime, groups, 2 * count, booked_first=True)
+    print(line("record_stays, completing booked", rate, statements, baseline))
     await runtime.db.dispose()
 
 
