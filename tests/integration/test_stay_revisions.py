@@ -33,6 +33,18 @@ def report(number: str, confirmation: str, status: StayStatus, arrival: dt.date)
     )
 
 
+async def cancel(runtime: Runtime, confirmation: str, reason: str) -> None:
+    await cancel_stay(
+        runtime,
+        CancelStay(
+            idempotency_key=new_key(),
+            property_code="NYCTS",
+            confirmation_number=confirmation,
+            reason=reason,
+        ),
+    )
+
+
 async def revisions(runtime: Runtime, stay_id: int) -> list[tuple[str, dict[str, str]]]:
     async with runtime.db.reading() as session:
         rows = await session.scalars(
@@ -46,15 +58,7 @@ async def test_cancelling_a_booking_keeps_a_cancelled_version_with_its_folio(
 ) -> None:
     number = await new_member(runtime)
     booked = await record_stay(runtime, report(number, "RV-1", StayStatus.BOOKED, D(2026, 3, 20)))
-    await cancel_stay(
-        runtime,
-        CancelStay(
-            idempotency_key=new_key(),
-            property_code="NYCTS",
-            confirmation_number="RV-1",
-            reason="guest called",
-        ),
-    )
+    await cancel(runtime, "RV-1", "guest called")
     [first, last] = await revisions(runtime, booked.stay.id)
     assert first[0] == "BOOKED" and last[0] == "CANCELLED"
     assert last[1] == first[1]  # the folio it had when cancelled
@@ -66,15 +70,7 @@ async def test_a_late_cancellation_of_a_completed_stay_is_a_version_too(
 ) -> None:
     number = await new_member(runtime)
     done = await record_stay(runtime, report(number, "RV-2", StayStatus.COMPLETED, D(2026, 2, 1)))
-    await cancel_stay(
-        runtime,
-        CancelStay(
-            idempotency_key=new_key(),
-            property_code="NYCTS",
-            confirmation_number="RV-2",
-            reason="charged back",
-        ),
-    )
+    await cancel(runtime, "RV-2", "charged back")
     assert [status for status, _ in await revisions(runtime, done.stay.id)] == [
         "COMPLETED",
         "CANCELLED",

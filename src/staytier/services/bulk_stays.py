@@ -49,10 +49,8 @@ from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.stay_ownership import SYSTEM, StayActor
 from staytier.services.idempotency import Result, run_once_as
 from staytier.services.runtime import Runtime
-from staytier.services.stay_batch import STAY_OPERATION as STAY_OPERATION
 from staytier.services.stay_batch import RecordStays as RecordStays  # where callers find it
 from staytier.services.stay_batch import StayBatch, StayOutcome, Unsettled
-from staytier.services.stay_batch import stay_key as stay_key
 from staytier.store.models import Property, Stay
 from staytier.store.queries import stays_and_properties
 

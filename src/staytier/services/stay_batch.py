@@ -200,7 +200,8 @@ class StayBatch:
         try:
             result = await self._record(command, key)
         except BusinessRuleError as error:
-            await self._reload_expired()
+            if not self.deferred:  # a deferred stay is refused before it writes anything
+                await self._reload_expired()
             mistakes = error.errors if isinstance(error, InvalidInput) else [error]
             return StayOutcome(
                 index, command.confirmation_number, None, None, False, tuple(mistakes)

@@ -56,22 +56,23 @@ class IdBlocks:
         return free.pop() if free else None
 
     def take(self, session: Session, table: Table, *, rows: int = 0) -> int:
-        """The next id for a row of ``table``, taking a block of the batch's size (or of
-        ``rows``, the rows about to be numbered, if more) when none is left. Runs inside
-        the session's greenlet: from a flush event or through ``run_sync``."""
-        if self.dialect == "sqlite":
-            if table.name not in self._next:
-                largest = session.connection().scalar(select(func.max(table.c.id)))
-                self._next[table.name] = int(largest or 0) + 1
-            given = self._next[table.name]
-            self._next[table.name] = given + 1
+        """The next id for a row of ``table``, asking the database when none is in hand: on
+        SQLite for the table's largest id, on PostgreSQL for a block of the batch's size (or
+        of ``rows``, the rows about to be numbered, if more). Runs inside the session's
+        greenlet: from a flush event or through ``run_sync``."""
+        given = self.ready(table)
+        if given is not None:
             return given
-        free = self._free.setdefault(table.name, [])
-        if not free:
+        if self.dialect == "sqlite":
+            largest = session.connection().scalar(select(func.max(table.c.id)))
+            self._next[table.name] = int(largest or 0) + 1
+        else:
             count = max(self.block, rows)
             taken = session.connection().execute(_NEXTVAL, {"table": table.name, "count": count})
-            free.extend(sorted((int(row[0]) for row in taken), reverse=True))
-        return free.pop()
+            self._free[table.name] = sorted((int(row[0]) for row in taken), reverse=True)
+        given = self.ready(table)
+        assert given is not None
+        return given
 
 
 def defer_writes(session: AsyncSession, *, block: int) -> None:
