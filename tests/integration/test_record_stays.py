@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.stays import Folio, StayStatus
+from staytier.program.promotions import Promotion, PromotionEffects, PromotionLimits
 from staytier.services import stays
 from staytier.services.bulk_stays import RecordStays, record_stays
 from staytier.services.runtime import Runtime
@@ -23,15 +24,25 @@ from staytier.store.models import (
     IdempotencyRecord,
     LedgerEntry,
     Member,
+    PartnerRequest,
     Preference,
     PromotionAward,
+    PromotionBudget,
     QualifyingCredit,
     Referral,
     StatusPeriod,
     Stay,
     SweepstakesEntry,
 )
-from tests.support import ENROLL, GraphQLClient, counting_statements, enroll, stay_input
+from tests.engagement_support import member_with_email
+from tests.support import (
+    ENROLL,
+    GraphQLClient,
+    counting_statements,
+    enroll,
+    stay_input,
+    with_newest_version,
+)
 
 D = dt.date
 # Per batch: the transaction's first statement (BEGIN IMMEDIATE on SQLite, the batch key's
@@ -379,6 +390,123 @@ async def test_completing_booked_stays_takes_the_same_statements_whatever_the_ba
     assert len(for_two) == len(for_six) == STATEMENTS_PER_COMPLETED_BATCH - 1, shown
 
 
+CONSENT = """
+mutation C($input: SetConsentInput!) { setConsent(input: $input) { userErrors { code } } }
+"""
+# Guests with an address to mail: whether they withdrew consent to guest mail, read for all
+# of them at once; then their survey invitations' mail, one outbox table more.
+MAILED_BATCH_EXTRA = 1 + STATEMENTS_PER_TABLE
+
+
+def mailed(number: str, confirmation: str) -> RecordStay:
+    """Two nights at NYCTS checked out on 1 March 2026, the day before the test clock's:
+    its survey is still open, so the guest is mailed an invitation."""
+    return replace(
+        completed(number, confirmation),
+        guest_last_name="Mailer",
+        folio=Folio(D(2026, 2, 27), D(2026, 3, 1), "BAR", "USD", Decimal(100)),
+    )
+
+
+async def mail_of(runtime: Runtime, numbers: list[str]) -> dict[str, int]:
+    """How many guest mails the outbox holds for each of ``numbers``."""
+    async with runtime.db.reading() as session:
+        found = await session.execute(
+            select(Member.member_number, func.count(PartnerRequest.id))
+            .join(PartnerRequest, PartnerRequest.member_id == Member.id, isouter=True)
+            .where(Member.member_number.in_(numbers))
+            .group_by(Member.member_number)
+        )
+        return {number: count for number, count in found.all()}
+
+
+async def test_a_batch_mails_its_guests_in_the_same_statements_whatever_its_size(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    numbers = [await member_with_email(client, "Ada", f"ada{i}@example.test") for i in range(8)]
+    withdrew = numbers[1]
+    done = await client(
+        CONSENT, input={"memberNumber": withdrew, "purpose": "MARKETING", "granted": False}
+    )
+    assert done["setConsent"]["userErrors"] == []
+
+    for_two = await statements_for(runtime, numbers[:2], "two", mailed)
+    for_six = await statements_for(runtime, numbers[2:], "six", mailed)
+
+    shown = "\n".join(s[:90] for s in for_six)
+    assert len(for_two) == len(for_six) == STATEMENTS_PER_COMPLETED_BATCH + MAILED_BATCH_EXTRA, (
+        shown
+    )
+    # Every guest is invited by mail but the one who withdrew consent.
+    assert await mail_of(runtime, numbers) == {n: int(n != withdrew) for n in numbers}
+
+
+RUSH_REWARD = 400
+# Two and a half rewards: the third stay gets what is left, the rest nothing.
+RUSH_BUDGET = 2 * RUSH_REWARD + RUSH_REWARD // 2
+# A promotion every stay earns: its budget row made if missing and locked, read once, its
+# spending added in one UPDATE; its awards, one table more.
+BUDGETED_BATCH_EXTRA = 3 + STATEMENTS_PER_TABLE
+
+
+def with_rush(runtime: Runtime) -> Runtime:
+    """The demo program with a promotion every stay earns, without registering, until its
+    small budget is spent."""
+    rule = Promotion(
+        code="RUSH", name="Checkout rush", starts_on=D(2026, 1, 1), ends_on=D(2026, 12, 31),
+        effects=PromotionEffects(points=RUSH_REWARD),
+        limits=PromotionLimits(budget_points=RUSH_BUDGET),
+    )  # fmt: skip
+    return with_newest_version(runtime, promotions=[rule])
+
+
+async def rush_books(runtime: Runtime) -> tuple[int, int, list[int]]:
+    """The budget row's spending, the awards' points and each award's, in posting order."""
+    async with runtime.db.reading() as session:
+        spent = await session.scalar(select(PromotionBudget.spent_points))
+        awards = list(
+            await session.scalars(select(PromotionAward.points).order_by(PromotionAward.id))
+        )
+    return int(spent or 0), sum(awards), awards
+
+
+async def test_a_batch_spends_a_promotions_budget_as_stays_sent_one_by_one_would(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    rush = with_rush(runtime)
+    numbers = [await enroll(client, "Ada", "Guest") for _ in range(8)]
+
+    for_two = await statements_for(rush, numbers[:2], "two", completed)
+    for_six = await statements_for(rush, numbers[2:], "six", completed)
+
+    # Not one UPDATE a stay, which flushed all the batch held before it.
+    shown = "\n".join(s[:90] for s in for_six)
+    assert len(for_two) == len(for_six) == STATEMENTS_PER_COMPLETED_BATCH + BUDGETED_BATCH_EXTRA, (
+        shown
+    )
+    spent, given, awards = await rush_books(rush)
+    # Each stay earns the reward; the third gets what is left, the five after it nothing.
+    assert awards == [RUSH_REWARD, RUSH_REWARD, RUSH_REWARD // 2] + [0] * 5
+    assert spent == given == RUSH_BUDGET
+
+    # A late cancellation gives its reward back to the budget; a corrected folio takes it
+    # back and claims it again (from what the cancellation just gave back).
+    changes = RecordStays(
+        idempotency_key="changes",
+        stays=(
+            replace(completed(numbers[0], "two-0"), status=StayStatus.CANCELLED),
+            replace(
+                completed(numbers[1], "two-1"),
+                folio=Folio(D(2026, 2, 1), D(2026, 2, 2), "BAR", "USD", Decimal(120)),
+            ),
+        ),
+    )
+    assert (await record_stays(rush, changes)).refused == 0
+    spent, given, awards = await rush_books(rush)
+    assert spent == given == RUSH_BUDGET - RUSH_REWARD
+    assert awards[8:] == [-RUSH_REWARD, -RUSH_REWARD, RUSH_REWARD]
+
+
 async def test_a_members_second_stay_in_a_batch_reads_their_state_again(
     client: GraphQLClient, runtime: Runtime
 ) -> None:
@@ -410,8 +538,8 @@ async def test_a_members_second_stay_in_a_batch_reads_their_state_again(
 
 async def member_rows(runtime: Runtime, number: str) -> dict[str, Any]:
     """What crediting wrote for a member, without what names a stay (confirmations, ids):
-    balance, ledger, qualifying totals, status, promotion awards, sweepstakes entries,
-    inferred preferences and the referral that made them a friend."""
+    balance, ledger, qualifying totals, status, promotion awards, mail queued, sweepstakes
+    entries, inferred preferences and the referral that made them a friend."""
     async with runtime.db.reading() as session:
         member = await session.scalar(select(Member).where(Member.member_number == number))
         assert member is not None
@@ -457,6 +585,12 @@ async def member_rows(runtime: Runtime, number: str) -> dict[str, Any]:
                 PromotionAward.extra_nights,
                 where=PromotionAward.member_id == mine,
                 order=[PromotionAward.id],
+            ),
+            "mail": await rows(
+                PartnerRequest.operation,
+                PartnerRequest.state,
+                where=PartnerRequest.member_id == mine,
+                order=[PartnerRequest.id],
             ),
             "sweepstakes": await rows(
                 SweepstakesEntry.sweepstakes_code,

@@ -1,9 +1,10 @@
 """What crediting a stay reads about its member, read for a batch's members at once.
 
-Crediting a newly completed stay reads six things about its member, inside the member's
+Crediting a newly completed stay reads seven things about its member, inside the member's
 lock: their held status rows with the year's totals, their referral, their standings in the
-promotions running at checkout, their entries in the sweepstakes open that day, and their
-last completed stays with the preferences those may infer. :func:`read_for_batch` reads
+promotions running at checkout, their entries in the sweepstakes open that day, their
+last completed stays with the preferences those may infer, and, for a guest with an address
+to mail, whether they withdrew consent to the survey invitation's mail. :func:`read_for_batch` reads
 each of them in one statement for all the members of a batch (see
 :mod:`staytier.services.bulk_stays`), after the batch has locked them.
 
@@ -35,6 +36,7 @@ from staytier.domain.calendar import qualification_year
 from staytier.domain.promotions import Standing
 from staytier.domain.stays import Folio
 from staytier.domain.tiers import YearTotals
+from staytier.services.guest_mail import consents_withdrawn, may_be_mailed
 from staytier.services.inference import StayHistory, stay_histories
 from staytier.services.promotions import running_on, standings_by_member
 from staytier.services.referrals import referrals_of_friends
@@ -55,6 +57,9 @@ class MemberReads:
     standings: Mapping[str, Standing]
     entries_held: Mapping[str, int]
     history: StayHistory | None  # None: the catalog infers nothing
+    # Whether they withdrew consent to guest mail (a survey invitation's); read only for
+    # a member with an address to mail, False for the others.
+    mail_withdrawn: bool = False
 
 
 class CreditReads:
@@ -85,7 +90,7 @@ async def read_for_batch(
     firsts: Collection[tuple[Member, Folio]],
 ) -> CreditReads:
     """The reads of the members of ``firsts``, each with the folio of their first stay in
-    the batch (which says the years, promotions and sweepstakes to read): six statements
+    the batch (which says the years, promotions and sweepstakes to read): seven statements
     at most, whatever the number of members; none without members."""
     if not firsts:
         return CreditReads()
@@ -101,6 +106,9 @@ async def read_for_batch(
     standings = await standings_by_member(session, list(members.values()), promotions)
     held = await entries_held_by_member(session, ids, sweepstakes)
     histories = await stay_histories(session, runtime, ids)
+    withdrawn = await consents_withdrawn(
+        session, [member.id for member in members.values() if may_be_mailed(member)]
+    )
     return CreditReads(
         {
             member_id: MemberReads(
@@ -110,6 +118,7 @@ async def read_for_batch(
                 standings=standings[member_id],
                 entries_held=held[member_id],
                 history=histories.get(member_id),
+                mail_withdrawn=member_id in withdrawn,
             )
             for member_id in ids
         }

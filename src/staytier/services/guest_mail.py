@@ -19,11 +19,12 @@ from __future__ import annotations
 import functools
 import smtplib
 import tomllib
+from collections.abc import Collection
 from pathlib import Path
 from typing import ClassVar
 
 import msgspec
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.outbox import OPEN_STATES, RequestState
@@ -110,22 +111,45 @@ def render(template: str, language: str, values: dict[str, str]) -> tuple[str, s
 
 async def consent_withdrawn(session: AsyncSession, member_id: int) -> bool:
     """Whether the member's newest record for :data:`CONSENT` withdraws it."""
-    granted: bool | None = await session.scalar(
-        select(ConsentRecord.granted)
-        .where(ConsentRecord.member_id == member_id, ConsentRecord.purpose == CONSENT.value)
-        .order_by(ConsentRecord.id.desc())
-        .limit(1)
+    return member_id in await consents_withdrawn(session, [member_id])
+
+
+async def consents_withdrawn(session: AsyncSession, member_ids: Collection[int]) -> set[int]:
+    """Those of ``member_ids`` whose newest record for :data:`CONSENT` withdraws it, in one
+    statement (none without ids)."""
+    if not member_ids:
+        return set()
+    newest = (
+        select(func.max(ConsentRecord.id))
+        .where(ConsentRecord.member_id.in_(member_ids), ConsentRecord.purpose == CONSENT.value)
+        .group_by(ConsentRecord.member_id)
     )
-    return granted is False
+    withdrawn = await session.scalars(
+        select(ConsentRecord.member_id).where(
+            ConsentRecord.id.in_(newest), ConsentRecord.granted.is_(False)
+        )
+    )
+    return set(withdrawn)
 
 
-async def _refusal(session: AsyncSession, member: Member | None) -> str | None:
-    """Why the member gets no mail, or None."""
+def may_be_mailed(member: Member) -> bool:
+    """Whether the member has an address to mail and data not erased: the guests whose
+    consent :func:`enqueue_guest_mail` reads."""
+    return member.erased_at is None and bool(member.email)
+
+
+async def _refusal(
+    session: AsyncSession, member: Member | None, *, withdrawn: bool | None = None
+) -> str | None:
+    """Why the member gets no mail, or None. ``withdrawn``, when known, says whether they
+    withdrew their consent (read in the same transaction), which is otherwise read here."""
     if member is None or member.erased_at is not None:
         return "the guest's data was erased"
     if not member.email:
         return "the guest has no email address"
-    if await consent_withdrawn(session, member.id):
+    if withdrawn is None:
+        withdrawn = await consent_withdrawn(session, member.id)
+    if withdrawn:
         return f"the guest withdrew {CONSENT.value} consent"
     return None
 
@@ -138,12 +162,15 @@ async def enqueue_guest_mail(
     template: str,
     key: str,
     values: dict[str, str],
+    consent_withdrawn: bool | None = None,
 ) -> int | None:
     """Writes a mail to ``member`` in the caller's transaction; returns its outbox id, or
     None when the guest gets no mail (no consent, no address, erased). ``key``, derived
-    from the business record (``"survey:12"``), makes the mail once per record."""
+    from the business record (``"survey:12"``), makes the mail once per record.
+    ``consent_withdrawn``, when the caller read it in this transaction (a night audit
+    reads it for all its members at once, see :func:`consents_withdrawn`), spares the read."""
     mail_text(template, member.language)  # an unknown template is a mistake here, not later
-    if await _refusal(session, member) is not None:
+    if await _refusal(session, member, withdrawn=consent_withdrawn) is not None:
         return None
     return await outbox.enqueue(
         session,

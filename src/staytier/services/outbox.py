@@ -40,6 +40,7 @@ from staytier.services.partner_protocol import (
     checked_payload,
 )
 from staytier.services.runtime import Runtime
+from staytier.store.deferred import ensure_id
 from staytier.store.models import PartnerRequest
 
 __all__ = [
@@ -155,7 +156,7 @@ async def enqueue(
         updated_at=stamp,
     )
     session.add(request)
-    await session.flush()
+    await ensure_id(session, request)  # a night audit's one flush writes it with the rest
     return request.id
 
 

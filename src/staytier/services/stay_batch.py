@@ -16,6 +16,7 @@ from staytier.domain.stay_ownership import StayActor, StayActorKind
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services.credit_reads import CreditReads, MemberReads, read_for_batch
 from staytier.services.idempotency import MAX_KEY_LENGTH, Result, fingerprint
+from staytier.services.promotions import HeldBudgets
 from staytier.services.runtime import Runtime
 from staytier.services.stay_reports import RecordStay, checked_report
 from staytier.services.stays import settle_refusal, settle_report
@@ -130,6 +131,7 @@ class StayBatch:
         outcomes: dict[int, StayOutcome] = {}
         for index in order:
             outcomes[index] = await self._one(index)
+        await HeldBudgets.write(self.session)  # what the stays took from promotion budgets
         if self.records:  # the stays' own idempotency records, in one statement
             await self.session.execute(insert(IdempotencyRecord), self.records)
         return [outcomes[index] for index in range(len(self.command.stays))]

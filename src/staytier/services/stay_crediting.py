@@ -105,7 +105,13 @@ async def post_stay_credit(
             session, runtime, referral, referrer, checkout=credit.checkout, label=label
         )
     await invite_to_survey(
-        session, runtime, member, stay, checkout=credit.checkout, never_invited=first_completion
+        session,
+        runtime,
+        member,
+        stay,
+        checkout=credit.checkout,
+        never_invited=first_completion,
+        mail_withdrawn=reads.mail_withdrawn if reads is not None else None,
     )
     return posted
 

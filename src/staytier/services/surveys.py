@@ -55,11 +55,14 @@ async def invite_to_survey(
     *,
     checkout: dt.date,
     never_invited: bool = False,
+    mail_withdrawn: bool | None = None,
 ) -> None:
     """Invites the guest of a completed stay to the program's survey, once per stay; does
     nothing when the program in force at checkout asks no questions. ``never_invited``:
     the stay completes for the first time (a stay is invited only on completing, and never
-    completes again once cancelled), so it has no invitation to collide with."""
+    completes again once cancelled), so it has no invitation to collide with.
+    ``mail_withdrawn``: whether the guest withdrew consent to the invitation's mail, when
+    read already in this transaction (see :func:`guest_mail.enqueue_guest_mail`)."""
     rules = runtime.rules_on(checkout).surveys
     if not rules.questions:
         return
@@ -95,7 +98,9 @@ async def invite_to_survey(
             )
         )
     if invited is not None and state == OPEN:
-        await _mail_invitation(session, runtime, member, stay, invited, last_day, rules)
+        await _mail_invitation(
+            session, runtime, member, stay, invited, last_day, rules, mail_withdrawn
+        )
 
 
 async def _mail_invitation(
@@ -106,6 +111,7 @@ async def _mail_invitation(
     invitation_id: int,
     last_day: dt.date,
     rules: SurveyRules,
+    consent_withdrawn: bool | None,
 ) -> None:
     """The invitation's mail, through the outbox, once per invitation."""
     hotel = await session.get(Property, stay.property_id)
@@ -121,6 +127,7 @@ async def _mail_invitation(
             "closes_on": last_day.isoformat(),
             "points": str(sum(q.points for q in rules.questions)),
         },
+        consent_withdrawn=consent_withdrawn,
     )
 
 

@@ -91,7 +91,7 @@ def _parents_inserted_first() -> None:
                 continue
             mapper.add_property(
                 f"_inserted_after_{key.parent.name}",
-                relationship(parent.class_, foreign_keys=[key.parent], lazy="raise"),
+                relationship(parent.class_, foreign_keys=[key.parent], lazy="raise", cascade=""),
             )
 
 
