@@ -6,8 +6,8 @@ mutations themselves live with their area (``stay_mutations``, ``profiles``, ``p
 Most services take the runtime and one command, under the caller's idempotency scope:
 :func:`attempt_for` runs one for the signed-in client; :func:`attempt_as` one that also
 records the client as its actor, :func:`attempt_spending` one that spends points (the
-client as spender) and :func:`attempt_reported` one that writes stays (the client as their
-reporter).
+client as spender), :func:`attempt_reported` one that writes stays (the client as their
+reporter) and :func:`attempt_own` one on the signed-in guest's own member.
 
 What a mutation on one member answers is built in one place too: :func:`member_payload`
 turns the attempt into its payload, of what the service did and the member's guest as the
@@ -79,6 +79,14 @@ class StayWriter(Protocol[C_in, R_out]):
     ) -> Awaitable[R_out]: ...
 
 
+class OwnMember(Protocol[C_in, R_out]):
+    """A service acting on the signed-in guest's own member, told which."""
+
+    def __call__(
+        self, runtime: Runtime, command: C_in, /, *, member_id: int, scope: str = ...
+    ) -> Awaitable[R_out]: ...
+
+
 async def attempt_for(
     context: Context, service: Service[C, R], command: C
 ) -> tuple[R | None, list[UserError]]:
@@ -128,6 +136,20 @@ async def attempt_reported(
             scope=context.idempotency_scope,
             actor=actor_of(context.principal),
         )
+    )
+
+
+async def attempt_own(
+    context: Context, service: OwnMember[C, R], command: C, no_member: UserError
+) -> tuple[R | None, list[UserError]]:
+    """Runs ``command`` through ``service`` on the signed-in guest's own member (see
+    :func:`attempt`); a client signed in as no member is refused with ``no_member`` and
+    nothing runs."""
+    member_id = context.principal.member_id
+    if member_id is None:
+        return None, [no_member]
+    return await attempt(
+        service(context.runtime, command, member_id=member_id, scope=context.idempotency_scope)
     )
 
 
