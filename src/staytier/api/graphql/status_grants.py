@@ -12,6 +12,7 @@ from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import attempt, attempt_as, member_payload
 from staytier.api.graphql.permissions import AdminOnly, MemberScoped, RolePermission
+from staytier.api.graphql.privileges import code_of
 from staytier.api.graphql.types import Guest
 from staytier.domain.access import Role
 from staytier.domain.errors import ErrorCode
@@ -96,10 +97,6 @@ class GiftTierInput:
     tier_code: str
 
 
-def _code(text: str) -> str:
-    return text.strip().upper()
-
-
 @strawberry.type
 class StatusGrantsMutation:
     @strawberry.mutation(
@@ -113,7 +110,7 @@ class StatusGrantsMutation:
         command = status_grants.GrantStatus(
             idempotency_key=input.idempotency_key,
             member_number=input.member_number.strip(),
-            tier_code=_code(input.tier_code),
+            tier_code=code_of(input.tier_code),
             valid_from=input.valid_from,
             valid_through=input.valid_through,
             reason=input.reason,
@@ -134,7 +131,7 @@ class StatusGrantsMutation:
         command = status_grants.StartStatusChallenge(
             idempotency_key=input.idempotency_key,
             member_number=input.member_number.strip(),
-            tier_code=_code(input.tier_code),
+            tier_code=code_of(input.tier_code),
         )
         return await member_payload(
             context,
@@ -158,7 +155,7 @@ class StatusGrantsMutation:
         command = status_grants.GiftTier(
             idempotency_key=input.idempotency_key,
             recipient_member_number=input.recipient_member_number.strip(),
-            tier_code=_code(input.tier_code),
+            tier_code=code_of(input.tier_code),
         )
         call = status_grants.gift_tier(
             context.runtime,
