@@ -10,9 +10,8 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt_for
+from staytier.api.graphql.mutations import attempt_for, member_payload
 from staytier.api.graphql.permissions import ActivityRecorders
-from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
 from staytier.services import activity
 
@@ -44,6 +43,10 @@ class RecordActivityPayload:
     guest: Guest | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @classmethod
+    def of(cls, _: activity.ActivityRecorded, guest: Guest | None) -> RecordActivityPayload:
+        return cls(guest=guest)
+
 
 @strawberry.type
 class ActivityMutation:
@@ -69,7 +72,6 @@ class ActivityMutation:
             guest_last_name=input.guest_last_name,
             guest_first_name=input.guest_first_name,
         )
-        result, errors = await attempt_for(context, activity.record_activity, command)
-        if result is None:
-            return RecordActivityPayload(user_errors=errors)
-        return RecordActivityPayload(guest=await load_guest(context, result.member_id))
+        return await member_payload(
+            context, RecordActivityPayload, attempt_for(context, activity.record_activity, command)
+        )

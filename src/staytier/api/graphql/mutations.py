@@ -6,8 +6,12 @@ mutations themselves live with their area (``stay_mutations``, ``profiles``, ``p
 Most services take the runtime and one command, under the caller's idempotency scope:
 :func:`attempt_for` runs one for the signed-in client; :func:`attempt_as` one that also
 records the client as its actor, :func:`attempt_spending` one that spends points (the
-client as spender) and :func:`attempt_reported` one that writes stays (the client as their
-reporter)."""
+client as spender), :func:`attempt_reported` one that writes stays (the client as their
+reporter) and :func:`attempt_own` one on the signed-in guest's own member.
+
+What a mutation on one member answers is built in one place too: :func:`member_payload`
+turns the attempt into its payload, of what the service did and the member's guest as the
+client may see them now, or of its userErrors."""
 
 from __future__ import annotations
 
@@ -16,11 +20,13 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from staytier.api.graphql.errors import UserError, user_errors
 from staytier.api.graphql.guest_approvals import spender_of
+from staytier.api.graphql.queries import load_guest
 from staytier.domain.errors import BusinessRuleError
 from staytier.domain.stay_ownership import actor_of
 
 if TYPE_CHECKING:
     from staytier.api.graphql.context import Context
+    from staytier.api.graphql.guest_types import Guest
     from staytier.domain.guest_approvals import Spender
     from staytier.domain.stay_ownership import StayActor
     from staytier.services.runtime import Runtime
@@ -28,6 +34,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 C = TypeVar("C")
 R = TypeVar("R")
+P = TypeVar("P")
 C_in = TypeVar("C_in", contravariant=True)
 R_out = TypeVar("R_out", covariant=True)
 
@@ -69,6 +76,14 @@ class StayWriter(Protocol[C_in, R_out]):
 
     def __call__(
         self, runtime: Runtime, command: C_in, /, *, scope: str = ..., actor: StayActor = ...
+    ) -> Awaitable[R_out]: ...
+
+
+class OwnMember(Protocol[C_in, R_out]):
+    """A service acting on the signed-in guest's own member, told which."""
+
+    def __call__(
+        self, runtime: Runtime, command: C_in, /, *, member_id: int, scope: str = ...
     ) -> Awaitable[R_out]: ...
 
 
@@ -122,3 +137,50 @@ async def attempt_reported(
             actor=actor_of(context.principal),
         )
     )
+
+
+async def attempt_own(
+    context: Context, service: OwnMember[C, R], command: C, no_member: UserError
+) -> tuple[R | None, list[UserError]]:
+    """Runs ``command`` through ``service`` on the signed-in guest's own member (see
+    :func:`attempt`); a client signed in as no member is refused with ``no_member`` and
+    nothing runs."""
+    member_id = context.principal.member_id
+    if member_id is None:
+        return None, [no_member]
+    return await attempt(
+        service(context.runtime, command, member_id=member_id, scope=context.idempotency_scope)
+    )
+
+
+class OfMember(Protocol):
+    """A service result naming the member it changed."""
+
+    @property
+    def member_id(self) -> int: ...
+
+
+M = TypeVar("M", bound=OfMember)
+M_in = TypeVar("M_in", bound=OfMember, contravariant=True)
+
+
+class MemberPayload(Protocol[M_in, R_out]):
+    """The payload type of a mutation on one member: a refusal's is built of its userErrors
+    alone, a success's by ``of`` from the service's result and the member's guest."""
+
+    def __call__(self, *, user_errors: list[UserError]) -> R_out: ...
+
+    def of(self, result: M_in, guest: Guest | None, /) -> R_out: ...
+
+
+async def member_payload(
+    context: Context,
+    payload: MemberPayload[M, P],
+    attempted: Awaitable[tuple[M | None, list[UserError]]],
+) -> P:
+    """The ``payload`` of an attempt (see :func:`attempt_for` and its kin): of its result
+    and the guest it changed, as the signed-in client may see them, or of its userErrors."""
+    result, errors = await attempted
+    if result is None:
+        return payload(user_errors=errors)
+    return payload.of(result, await load_guest(context, result.member_id))

@@ -15,7 +15,7 @@ from strawberry.types import Info
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.guest_approvals import APPROVAL_HELP
-from staytier.api.graphql.mutations import attempt_for, attempt_spending
+from staytier.api.graphql.mutations import attempt_for, attempt_spending, member_payload
 from staytier.api.graphql.pagination import Page, read_page
 from staytier.api.graphql.permissions import (
     MemberScoped,
@@ -34,7 +34,6 @@ from staytier.api.graphql.privileges import (
     PointSpenders,
     code_of,
 )
-from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
 from staytier.domain.access import Role
 from staytier.services import donations, guarantees, miles
@@ -57,6 +56,10 @@ class RequestRoomGuaranteePayload:
     guest: Guest | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @classmethod
+    def of(cls, result: guarantees.Requested, guest: Guest | None) -> RequestRoomGuaranteePayload:
+        return cls(room_guarantee=RoomGuarantee.of(*result.view), guest=guest)
+
 
 @strawberry.type
 class DonatePointsPayload:
@@ -64,12 +67,20 @@ class DonatePointsPayload:
     guest: Guest | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @classmethod
+    def of(cls, result: donations.Donated, guest: Guest | None) -> DonatePointsPayload:
+        return cls(donation=Donation.of(result.donation), guest=guest)
+
 
 @strawberry.type
 class TransferPointsToMilesPayload:
     miles_transfer: MilesTransfer | None = None
     guest: Guest | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, result: miles.Transferred, guest: Guest | None) -> TransferPointsToMilesPayload:
+        return cls(miles_transfer=MilesTransfer.of(result.transfer), guest=guest)
 
 
 @strawberry.input
@@ -98,38 +109,6 @@ class TransferPointsToMilesInput:
     frequent_flyer_number: str
     points: int
     guest_approval: str | None = strawberry.field(default=None, description=APPROVAL_HELP)
-
-
-async def guarantee_outcome(
-    context: Context, result: guarantees.Requested | None, errors: list[UserError]
-) -> RequestRoomGuaranteePayload:
-    if result is None:
-        return RequestRoomGuaranteePayload(user_errors=errors)
-    return RequestRoomGuaranteePayload(
-        room_guarantee=RoomGuarantee.of(*result.view),
-        guest=await load_guest(context, result.member_id),
-    )
-
-
-async def donation_outcome(
-    context: Context, result: donations.Donated | None, errors: list[UserError]
-) -> DonatePointsPayload:
-    if result is None:
-        return DonatePointsPayload(user_errors=errors)
-    return DonatePointsPayload(
-        donation=Donation.of(result.donation), guest=await load_guest(context, result.member_id)
-    )
-
-
-async def transfer_outcome(
-    context: Context, result: miles.Transferred | None, errors: list[UserError]
-) -> TransferPointsToMilesPayload:
-    if result is None:
-        return TransferPointsToMilesPayload(user_errors=errors)
-    return TransferPointsToMilesPayload(
-        miles_transfer=MilesTransfer.of(result.transfer),
-        guest=await load_guest(context, result.member_id),
-    )
 
 
 @strawberry.type
@@ -194,8 +173,10 @@ class PartnerPrivilegesMutation:
             arrival=input.arrival_date,
             departure=input.departure_date,
         )
-        return await guarantee_outcome(
-            context, *await attempt_for(context, guarantees.request_room_guarantee, command)
+        return await member_payload(
+            context,
+            RequestRoomGuaranteePayload,
+            attempt_for(context, guarantees.request_room_guarantee, command),
         )
 
     @strawberry.mutation(
@@ -213,8 +194,10 @@ class PartnerPrivilegesMutation:
             points=input.points,
             guest_approval=input.guest_approval,
         )
-        return await donation_outcome(
-            context, *await attempt_spending(context, donations.donate_points, command)
+        return await member_payload(
+            context,
+            DonatePointsPayload,
+            attempt_spending(context, donations.donate_points, command),
         )
 
     @strawberry.mutation(
@@ -233,6 +216,8 @@ class PartnerPrivilegesMutation:
             points=input.points,
             guest_approval=input.guest_approval,
         )
-        return await transfer_outcome(
-            context, *await attempt_spending(context, miles.transfer_points_to_miles, command)
+        return await member_payload(
+            context,
+            TransferPointsToMilesPayload,
+            attempt_spending(context, miles.transfer_points_to_miles, command),
         )

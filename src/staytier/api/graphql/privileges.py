@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt_for, attempt_spending
+from staytier.api.graphql.mutations import attempt_for, attempt_spending, member_payload
 from staytier.api.graphql.permissions import (
     AdminOnly,
     Authenticated,
@@ -34,7 +34,6 @@ from staytier.api.graphql.privilege_inputs import (
     RedeemCertificateInput,
 )
 from staytier.api.graphql.privilege_types import AwardNight, AwardQuote, AwardStay
-from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest, LedgerEntry
 from staytier.domain.access import Role
 from staytier.domain.awards import price_award_stay
@@ -70,6 +69,10 @@ class AwardStayPayload:
     guest: Guest | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @classmethod
+    def of(cls, result: Awarded, guest: Guest | None) -> AwardStayPayload:
+        return cls(award_stay=AwardStay.of(result), guest=guest)
+
 
 @strawberry.type
 class BenefitUsePayload:
@@ -79,12 +82,26 @@ class BenefitUsePayload:
     guest: Guest | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @classmethod
+    def of(cls, result: benefit_usage.Used, guest: Guest | None) -> BenefitUsePayload:
+        usage = result.usage
+        return cls(
+            benefit_code=usage.benefit_code,
+            option=usage.option,
+            cost_usd=usage.cost_usd.quantize(CENT),
+            guest=guest,
+        )
+
 
 @strawberry.type
 class LedgerPostingPayload:
     entry: LedgerEntry | None = None
     guest: Guest | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, result: goodwill.Posted, guest: Guest | None) -> LedgerPostingPayload:
+        return cls(entry=LedgerEntry.of(result.entry), guest=guest)
 
 
 @strawberry.type(description="Uses and program cost of one benefit in one month.")
@@ -93,40 +110,6 @@ class BenefitCostLine:
     benefit_code: str
     uses: int
     cost_usd: Decimal
-
-
-async def award_outcome(
-    context: Context, result: Awarded | None, errors: list[UserError]
-) -> AwardStayPayload:
-    if result is None:
-        return AwardStayPayload(user_errors=errors)
-    return AwardStayPayload(
-        award_stay=AwardStay.of(result), guest=await load_guest(context, result.member_id)
-    )
-
-
-async def usage_outcome(
-    context: Context, result: benefit_usage.Used | None, errors: list[UserError]
-) -> BenefitUsePayload:
-    if result is None:
-        return BenefitUsePayload(user_errors=errors)
-    usage = result.usage
-    return BenefitUsePayload(
-        benefit_code=usage.benefit_code,
-        option=usage.option,
-        cost_usd=usage.cost_usd.quantize(CENT),
-        guest=await load_guest(context, result.member_id),
-    )
-
-
-async def posting_outcome(
-    context: Context, result: goodwill.Posted | None, errors: list[UserError]
-) -> LedgerPostingPayload:
-    if result is None:
-        return LedgerPostingPayload(user_errors=errors)
-    return LedgerPostingPayload(
-        entry=LedgerEntry.of(result.entry), guest=await load_guest(context, result.member_id)
-    )
 
 
 def code_of(text: str) -> str:
@@ -206,8 +189,10 @@ class PrivilegesMutation:
             departure=input.departure_date,
             guest_approval=input.guest_approval,
         )
-        return await award_outcome(
-            context, *await attempt_spending(context, redemptions.redeem_award_stay, command)
+        return await member_payload(
+            context,
+            AwardStayPayload,
+            attempt_spending(context, redemptions.redeem_award_stay, command),
         )
 
     @strawberry.mutation(
@@ -225,8 +210,8 @@ class PrivilegesMutation:
             confirmation_number=input.confirmation_number.strip(),
             reason=input.reason,
         )
-        return await award_outcome(
-            context, *await attempt_for(context, redemptions.cancel_award_stay, command)
+        return await member_payload(
+            context, AwardStayPayload, attempt_for(context, redemptions.cancel_award_stay, command)
         )
 
     @strawberry.mutation(
@@ -245,8 +230,10 @@ class PrivilegesMutation:
             arrival=input.arrival_date,
             guest_approval=input.guest_approval,
         )
-        return await award_outcome(
-            context, *await attempt_spending(context, redemptions.redeem_certificate, command)
+        return await member_payload(
+            context,
+            AwardStayPayload,
+            attempt_spending(context, redemptions.redeem_certificate, command),
         )
 
     @strawberry.mutation(
@@ -265,8 +252,10 @@ class PrivilegesMutation:
             option=code_of(input.option),
             actor=actor_of(context),
         )
-        return await usage_outcome(
-            context, *await attempt_for(context, benefit_usage.choose_welcome_gift, command)
+        return await member_payload(
+            context,
+            BenefitUsePayload,
+            attempt_for(context, benefit_usage.choose_welcome_gift, command),
         )
 
     @strawberry.mutation(
@@ -283,8 +272,10 @@ class PrivilegesMutation:
             option=code_of(input.option),
             actor=actor_of(context),
         )
-        return await usage_outcome(
-            context, *await attempt_for(context, benefit_usage.choose_annual_choice, command)
+        return await member_payload(
+            context,
+            BenefitUsePayload,
+            attempt_for(context, benefit_usage.choose_annual_choice, command),
         )
 
     @strawberry.mutation(
@@ -304,8 +295,10 @@ class PrivilegesMutation:
             confirmation_number=input.confirmation_number.strip(),
             actor=actor_of(context),
         )
-        return await usage_outcome(
-            context, *await attempt_for(context, benefit_usage.record_benefit_usage, command)
+        return await member_payload(
+            context,
+            BenefitUsePayload,
+            attempt_for(context, benefit_usage.record_benefit_usage, command),
         )
 
     @strawberry.mutation(
@@ -324,8 +317,10 @@ class PrivilegesMutation:
             author=input.author,
             note=input.note,
         )
-        return await posting_outcome(
-            context, *await attempt_for(context, goodwill.post_goodwill_points, command)
+        return await member_payload(
+            context,
+            LedgerPostingPayload,
+            attempt_for(context, goodwill.post_goodwill_points, command),
         )
 
     @strawberry.mutation(
@@ -343,6 +338,8 @@ class PrivilegesMutation:
             reason=input.reason,
             author=input.author,
         )
-        return await posting_outcome(
-            context, *await attempt_for(context, goodwill.post_points_adjustment, command)
+        return await member_payload(
+            context,
+            LedgerPostingPayload,
+            attempt_for(context, goodwill.post_points_adjustment, command),
         )

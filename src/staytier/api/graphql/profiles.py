@@ -18,7 +18,7 @@ from strawberry.types import Info
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.front_desk import Arrival, arrivals_connection, search_connection
-from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.mutations import MemberPayload, OfMember, attempt, member_payload
 from staytier.api.graphql.permissions import (
     Authenticated,
     MemberScoped,
@@ -34,14 +34,14 @@ from staytier.api.graphql.profile_types import (
     SpecialDate,
     StaffNote,
 )
-from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
 from staytier.domain.preferences import PreferenceSource, SpecialDateKind
 from staytier.program.catalog import ConsentPurpose
 from staytier.services import consents, profiles, special_dates
+from staytier.services.special_dates import SpecialDates
 
 SOURCE_HELP = "GUEST (the guest said so) or STAFF (at `propertyCode`)."
-R = TypeVar("R", bound="OfMember")
+R = TypeVar("R", bound=OfMember)
 P = TypeVar("P")
 
 
@@ -74,6 +74,10 @@ class SetPreferencePayload:
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @classmethod
+    def of(cls, done: profiles.PreferencesSet, guest: Guest | None) -> SetPreferencePayload:
+        return cls(guest=guest, preferences=[Preference.of(row) for row in done.preferences])
+
 
 @strawberry.input
 class RemovePreferenceInput:
@@ -93,6 +97,10 @@ class RemovePreferencePayload:
     removed: list[Preference] = strawberry.field(default_factory=list)
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @classmethod
+    def of(cls, done: profiles.PreferencesRemoved, guest: Guest | None) -> RemovePreferencePayload:
+        return cls(guest=guest, removed=[Preference.of_result(item) for item in done.removed])
+
 
 @strawberry.input
 class AddStaffNoteInput:
@@ -107,6 +115,10 @@ class AddStaffNotePayload:
     staff_note: StaffNote | None = None
     guest: Guest | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, done: profiles.NoteAdded, guest: Guest | None) -> AddStaffNotePayload:
+        return cls(staff_note=StaffNote.of(done.note), guest=guest)
 
 
 @strawberry.input
@@ -128,6 +140,14 @@ class SetConsentPayload:
     )
     guest: Guest | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, done: consents.ConsentSet, guest: Guest | None) -> SetConsentPayload:
+        return cls(
+            consent=Consent.of(done.record),
+            removed_preferences=[Preference.of_result(item) for item in done.removed],
+            guest=guest,
+        )
 
 
 @strawberry.input
@@ -156,6 +176,10 @@ class SpecialDatePayload:
     guest: Guest | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @classmethod
+    def of(cls, done: SpecialDates, guest: Guest | None) -> SpecialDatePayload:
+        return cls(special_dates=[SpecialDate.of(row) for row in done.dates], guest=guest)
+
 
 class Stated(Protocol):
     """An input naming a member and stating who acts."""
@@ -170,33 +194,17 @@ class Stated(Protocol):
     def actor(self) -> str | None: ...
 
 
-class OfMember(Protocol):
-    """A service result naming the member it changed."""
-
-    @property
-    def member_id(self) -> int: ...
-
-
 async def _change(
     context: Context,
     input: Stated,
     change: Callable[[str, profiles.Actor], Awaitable[R]],
-    payload: Callable[[R, Guest | None], P],
-    refused: Callable[[list[UserError]], P],
+    payload: MemberPayload[R, P],
 ) -> P:
     """Runs ``change`` (given a member number and who acts) on the member ``input`` names,
-    as the actor it states: the payload of what it did with the member's guest, or of its
-    userErrors (see :func:`attempt`)."""
+    as the actor it states: the ``payload`` of what it did (see :func:`member_payload`)."""
     actor = _actor(input.source, input.property_code, input.actor)
-    result, errors = await attempt(change(input.member_number.strip(), actor))
-    if result is None:
-        return refused(errors)
-    return payload(result, await load_guest(context, result.member_id))
-
-
-def _dates_payload(result: special_dates.SpecialDates, guest: Guest | None) -> SpecialDatePayload:
-    return SpecialDatePayload(
-        special_dates=[SpecialDate.of(row) for row in result.dates], guest=guest
+    return await member_payload(
+        context, payload, attempt(change(input.member_number.strip(), actor))
     )
 
 
@@ -216,10 +224,7 @@ class ProfileMutation:
             lambda number, actor: profiles.set_preference(
                 context.runtime, number, input.category, input.values, actor
             ),
-            lambda done, guest: SetPreferencePayload(
-                guest=guest, preferences=[Preference.of(row) for row in done.preferences]
-            ),
-            lambda errors: SetPreferencePayload(user_errors=errors),
+            SetPreferencePayload,
         )
 
     @strawberry.mutation(
@@ -236,10 +241,7 @@ class ProfileMutation:
             lambda number, actor: profiles.remove_preference(
                 context.runtime, number, input.category, input.value, actor
             ),
-            lambda done, guest: RemovePreferencePayload(
-                guest=guest, removed=[Preference.of_result(item) for item in done.removed]
-            ),
-            lambda errors: RemovePreferencePayload(user_errors=errors),
+            RemovePreferencePayload,
         )
 
     @strawberry.mutation(
@@ -251,16 +253,10 @@ class ProfileMutation:
     ) -> AddStaffNotePayload:
         context = info.context
         actor = _actor(PreferenceSource.STAFF, input.property_code, input.author)
-        result, errors = await attempt(
-            profiles.add_staff_note(
-                context.runtime, input.member_number.strip(), input.text, input.author, actor
-            )
+        call = profiles.add_staff_note(
+            context.runtime, input.member_number.strip(), input.text, input.author, actor
         )
-        if result is None:
-            return AddStaffNotePayload(user_errors=errors)
-        return AddStaffNotePayload(
-            staff_note=StaffNote.of(result.note), guest=await load_guest(context, result.member_id)
-        )
+        return await member_payload(context, AddStaffNotePayload, attempt(call))
 
     @strawberry.mutation(
         description="Gives or withdraws consent for a purpose; withdrawing it removes the "
@@ -278,12 +274,7 @@ class ProfileMutation:
             lambda number, actor: consents.set_consent(
                 context.runtime, number, purpose, input.granted, actor
             ),
-            lambda done, guest: SetConsentPayload(
-                consent=Consent.of(done.record),
-                removed_preferences=[Preference.of_result(item) for item in done.removed],
-                guest=guest,
-            ),
-            lambda errors: SetConsentPayload(user_errors=errors),
+            SetConsentPayload,
         )
 
     @strawberry.mutation(
@@ -301,8 +292,7 @@ class ProfileMutation:
             lambda number, actor: special_dates.set_special_date(
                 context.runtime, number, kind, input.date, input.greet, actor
             ),
-            _dates_payload,
-            lambda errors: SpecialDatePayload(user_errors=errors),
+            SpecialDatePayload,
         )
 
     @strawberry.mutation(
@@ -320,8 +310,7 @@ class ProfileMutation:
             lambda number, actor: special_dates.remove_special_date(
                 context.runtime, number, kind, actor
             ),
-            _dates_payload,
-            lambda errors: SpecialDatePayload(user_errors=errors),
+            SpecialDatePayload,
         )
 
 

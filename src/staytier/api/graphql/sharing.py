@@ -4,20 +4,22 @@ signed-in guest's own act (a guest token); staff cannot move a member's points."
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import strawberry
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.mutations import OwnMember, attempt_own
 from staytier.api.graphql.permissions import RolePermission
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
 from staytier.domain.access import Role
 from staytier.domain.errors import ErrorCode
 from staytier.services import pool_views, sharing, transfers
+
+C = TypeVar("C")
 
 
 class OwnPoints(RolePermission):
@@ -149,8 +151,7 @@ class TransferPointsInput:
     points: int
 
 
-def _no_member() -> list[UserError]:
-    return [UserError(code=ErrorCode.MEMBER_NOT_FOUND, field=None, message="No member.")]
+NO_MEMBER = UserError(code=ErrorCode.MEMBER_NOT_FOUND, field=None, message="No member.")
 
 
 async def _pool_outcome(
@@ -172,18 +173,12 @@ def _pool_id(text: str) -> int:
     return int(text) if text.strip().isdigit() else 0
 
 
-PoolService = Callable[..., Awaitable[sharing.PoolChanged]]
-
-
 async def _pool_call(
-    info: Info[Context, None], service: PoolService, command: object
+    info: Info[Context, None], service: OwnMember[C, sharing.PoolChanged], command: C
 ) -> PointsPoolPayload:
     """Runs a pool use case for the signed-in guest and answers the pool as it is now."""
-    context, member = info.context, info.context.principal.member_id
-    if member is None:
-        return PointsPoolPayload(user_errors=_no_member())
-    call = service(context.runtime, command, member_id=member, scope=context.idempotency_scope)
-    return await _pool_outcome(context, *await attempt(call))
+    context = info.context
+    return await _pool_outcome(context, *await attempt_own(context, service, command, NO_MEMBER))
 
 
 @strawberry.type
@@ -248,18 +243,13 @@ class SharingMutation:
     async def transfer_points(
         self, info: Info[Context, None], input: TransferPointsInput
     ) -> TransferPointsPayload:
-        context, member = info.context, info.context.principal.member_id
-        if member is None:
-            return TransferPointsPayload(user_errors=_no_member())
+        context = info.context
         command = transfers.TransferPoints(
             idempotency_key=input.idempotency_key,
             recipient_member_number=input.recipient_member_number.strip(),
             points=input.points,
         )
-        call = transfers.transfer_points(
-            context.runtime, command, member_id=member, scope=context.idempotency_scope
-        )
-        result, errors = await attempt(call)
+        result, errors = await attempt_own(context, transfers.transfer_points, command, NO_MEMBER)
         if result is None:
             return TransferPointsPayload(user_errors=errors)
         row = result.transfer

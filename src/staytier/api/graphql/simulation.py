@@ -50,28 +50,24 @@ class MoneyComparison:
     simulated: Decimal
 
 
-def _moves(
+async def _moves(
     info: Info[Context, None], simulation_id: int, first: int | None, after: str | None, up: bool
-) -> Any:
+) -> relay.Connection[SimulatedMove]:
     kind = f"simulation-{simulation_id}-{'up' if up else 'down'}"
     asked: Page[int] = Page.of(kind, first, after)
-
-    async def page() -> relay.Connection[SimulatedMove]:
-        rows = await simulation.moves_page(
-            info.context.runtime, simulation_id, first=asked.size, after_id=asked.after, up=up
-        )
-        return asked.connection(
-            rows,
-            lambda r: r[0].id,
-            lambda r: SimulatedMove(
-                move_id=r[0].id,
-                member_number=r[1],
-                actual_tier=r[0].actual_tier,
-                simulated_tier=r[0].simulated_tier,
-            ),
-        )
-
-    return page()
+    rows = await simulation.moves_page(
+        info.context.runtime, simulation_id, first=asked.size, after_id=asked.after, up=up
+    )
+    return asked.connection(
+        rows,
+        lambda r: r[0].id,
+        lambda r: SimulatedMove(
+            move_id=r[0].id,
+            member_number=r[1],
+            actual_tier=r[0].actual_tier,
+            simulated_tier=r[0].simulated_tier,
+        ),
+    )
 
 
 @strawberry.type(
@@ -112,19 +108,13 @@ class ProgramSimulation:
     async def moved_up(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[SimulatedMove]:
-        result: relay.Connection[SimulatedMove] = await _moves(
-            info, int(self.id), first, after, up=True
-        )
-        return result
+        return await _moves(info, int(self.id), first, after, up=True)
 
     @strawberry.field(description="Members who would hold a lower tier at the period end.")
     async def moved_down(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> relay.Connection[SimulatedMove]:
-        result: relay.Connection[SimulatedMove] = await _moves(
-            info, int(self.id), first, after, up=False
-        )
-        return result
+        return await _moves(info, int(self.id), first, after, up=False)
 
     @classmethod
     def of(cls, row: models.ProgramSimulation) -> ProgramSimulation:

@@ -10,9 +10,9 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt, attempt_as
+from staytier.api.graphql.mutations import attempt, attempt_as, member_payload
 from staytier.api.graphql.permissions import AdminOnly, MemberScoped, RolePermission
-from staytier.api.graphql.queries import load_guest
+from staytier.api.graphql.privileges import code_of
 from staytier.api.graphql.types import Guest
 from staytier.domain.access import Role
 from staytier.domain.errors import ErrorCode
@@ -65,15 +65,9 @@ class StatusGrantPayload:
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
-
-async def grant_outcome(
-    context: Context, result: status_grants.Granted | None, errors: list[UserError]
-) -> StatusGrantPayload:
-    if result is None:
-        return StatusGrantPayload(user_errors=errors)
-    return StatusGrantPayload(
-        grant=StatusGrant.of(result.grant), guest=await load_guest(context, result.member_id)
-    )
+    @classmethod
+    def of(cls, result: status_grants.Granted, guest: Guest | None) -> StatusGrantPayload:
+        return cls(grant=StatusGrant.of(result.grant), guest=guest)
 
 
 @strawberry.input
@@ -103,10 +97,6 @@ class GiftTierInput:
     tier_code: str
 
 
-def _code(text: str) -> str:
-    return text.strip().upper()
-
-
 @strawberry.type
 class StatusGrantsMutation:
     @strawberry.mutation(
@@ -120,14 +110,14 @@ class StatusGrantsMutation:
         command = status_grants.GrantStatus(
             idempotency_key=input.idempotency_key,
             member_number=input.member_number.strip(),
-            tier_code=_code(input.tier_code),
+            tier_code=code_of(input.tier_code),
             valid_from=input.valid_from,
             valid_through=input.valid_through,
             reason=input.reason,
             evidence=input.evidence_reference,
         )
-        return await grant_outcome(
-            context, *await attempt_as(context, status_grants.grant_status, command)
+        return await member_payload(
+            context, StatusGrantPayload, attempt_as(context, status_grants.grant_status, command)
         )
 
     @strawberry.mutation(
@@ -141,10 +131,12 @@ class StatusGrantsMutation:
         command = status_grants.StartStatusChallenge(
             idempotency_key=input.idempotency_key,
             member_number=input.member_number.strip(),
-            tier_code=_code(input.tier_code),
+            tier_code=code_of(input.tier_code),
         )
-        return await grant_outcome(
-            context, *await attempt_as(context, status_grants.start_status_challenge, command)
+        return await member_payload(
+            context,
+            StatusGrantPayload,
+            attempt_as(context, status_grants.start_status_challenge, command),
         )
 
     @strawberry.mutation(
@@ -163,7 +155,7 @@ class StatusGrantsMutation:
         command = status_grants.GiftTier(
             idempotency_key=input.idempotency_key,
             recipient_member_number=input.recipient_member_number.strip(),
-            tier_code=_code(input.tier_code),
+            tier_code=code_of(input.tier_code),
         )
         call = status_grants.gift_tier(
             context.runtime,
@@ -172,4 +164,4 @@ class StatusGrantsMutation:
             actor=context.principal.client_id,
             scope=context.idempotency_scope,
         )
-        return await grant_outcome(context, *await attempt(call))
+        return await member_payload(context, StatusGrantPayload, attempt(call))

@@ -13,7 +13,7 @@ from strawberry.types import Info
 from staytier.api.graphql.complaints import OwnPropertyIfNamed
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.mutations import attempt_own
 from staytier.api.graphql.permissions import RolePermission
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
@@ -174,10 +174,6 @@ class SurveysMutation:
         self, info: Info[Context, None], input: AnswerSurveyInput
     ) -> AnswerSurveyPayload:
         context = info.context
-        member_id = context.principal.member_id
-        if member_id is None:
-            error = UserError(code=ErrorCode.SURVEY_NOT_FOUND, field="surveyNumber", message="")
-            return AnswerSurveyPayload(user_errors=[error])
         command = surveys.AnswerSurvey(
             idempotency_key=input.idempotency_key,
             survey_number=input.survey_number,
@@ -185,10 +181,9 @@ class SurveysMutation:
                 Answer(a.question.strip().upper(), a.score, a.text) for a in input.answers
             ),
         )
-        call = surveys.answer_survey(
-            context.runtime, command, member_id=member_id, scope=context.idempotency_scope
-        )
-        result, errors = await attempt(call)
+        # A client signed in as no member has no survey to answer.
+        no_survey = UserError(code=ErrorCode.SURVEY_NOT_FOUND, field="surveyNumber", message="")
+        result, errors = await attempt_own(context, surveys.answer_survey, command, no_survey)
         if result is None:
             return AnswerSurveyPayload(user_errors=errors)
         return AnswerSurveyPayload(
