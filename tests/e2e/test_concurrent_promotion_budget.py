@@ -99,3 +99,54 @@ async def test_friends_first_stays_and_the_referrers_own_at_once_all_go_through(
     # Three stays of 1,000 base points and the promotion's 400 each (too few for Silver),
     # and five friends of 2,000 each (the demo's yearly limit).
     assert member.points_balance == ledger == 3 * (1_000 + REWARD) + 5 * 2_000
+
+
+RECORD_STAYS = """
+mutation($input: RecordStaysInput!) {
+  recordStays(input: $input) { credited refused userErrors { code } }
+}
+"""
+
+
+async def test_night_audits_and_checkouts_at_once_never_spend_more_than_the_budget(
+    runtime: Runtime,
+) -> None:
+    """Two night audits of 20 stays each and ten single checkouts at once: a batch holds the
+    budget row it locked and adds its spending once at the end (services/promotions.py,
+    HeldBudgets), so the rewards, the row and the ledger must still agree."""
+    async with (
+        serving(make_app(with_budgeted_promotion(runtime))) as url,
+        httpx.AsyncClient(base_url=url, timeout=300) as http,
+    ):
+        numbers = [await enroll(http) for _ in range(AT_ONCE)]
+        stays = [
+            stay_input(number, arrival=D(2026, 2, 20), nights=1, room="100") for number in numbers
+        ]
+        audits = [
+            post(http, RECORD_STAYS, input={"idempotencyKey": f"audit-{i}", "stays": part})
+            for i, part in enumerate((stays[:20], stays[20:40]))
+        ]
+        singles = [post(http, RECORD_STAY, input=fields) for fields in stays[40:]]
+        bodies = await at_once(*audits, *singles)
+
+    for audit in bodies[:2]:
+        assert audit["data"]["recordStays"] == {"credited": 20, "refused": 0, "userErrors": []}
+    assert all(body["data"]["recordStay"]["userErrors"] == [] for body in bodies[2:])
+    async with runtime.db.reading() as session:
+        awards = list(await session.scalars(select(PromotionAward.points)))
+        spent = await session.scalar(select(PromotionBudget.spent_points))
+        mismatched = await session.scalar(
+            select(func.count())
+            .select_from(Member)
+            .where(
+                Member.points_balance
+                != select(func.coalesce(func.sum(LedgerEntry.points), 0))
+                .where(LedgerEntry.member_id == Member.id)
+                .scalar_subquery()
+            )
+        )
+    # Fifty stays want 20,000 points of a 10,100-point budget: 25 full rewards, one of what
+    # is left, and nothing for the rest, whichever of the three writers came first.
+    assert sorted(awards) == [0] * 24 + [100] + [REWARD] * 25
+    assert sum(awards) == spent == BUDGET
+    assert mismatched == 0
