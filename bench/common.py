@@ -89,16 +89,19 @@ async def add_members(
     *,
     balance: Callable[[int], int] = lambda _: 0,
     last_activity: Callable[[int], dt.date | None] = lambda _: None,
+    email: Callable[[int], str | None] = lambda _: None,
+    offset: int = 0,
 ) -> list[str]:
-    """Inserts ``count`` members in bulk (the benchmarks measure crediting, not enrolment);
-    ``balance(i)`` and ``last_activity(i)`` set the i-th member's points and activity."""
-    numbers = [member_number(i) for i in range(count)]
+    """Inserts ``count`` members in bulk (the benchmarks measure crediting, not enrolment),
+    numbered from the ``offset``-th; ``balance(i)``, ``last_activity(i)`` and ``email(i)``
+    set the i-th member's points, activity and address."""
+    numbers = [member_number(i) for i in range(offset, offset + count)]
     rows = [
         {
             "member_number": number,
             "first_name": "Bench",
             "last_name": bench_last_name(i),
-            "email": None,
+            "email": email(i),
             "phone": None,
             "language": "en",
             "time_zone": "UTC",
@@ -108,7 +111,7 @@ async def add_members(
             "last_activity_on": last_activity(i),
             "created_at": NOW,
         }
-        for i, number in enumerate(numbers)
+        for i, number in enumerate(numbers, start=offset)
     ]
     async with runtime.db.transaction() as session:
         for start in range(0, len(rows), 5_000):

@@ -13,8 +13,13 @@ members (one completed stay each), in batches of B, in one process:
            transaction per batch, after reading the members and the property;
   service  staytier.services.bulk_stays.record_stays (every rule of recordStay per stay),
            on new stays, then completing stays an earlier untimed batch booked (the
-           baseline inserts its stays in both cases; the second run updates them).
-Prints stays per second, SQL statements per stay (the service's), and the service's ratio
+           baseline inserts its stays in both cases; the second run updates them);
+  guests   the service once more, as a real night audit runs: guests with email addresses
+           (each is mailed the survey invitation of a stay checked out the day before, so
+           the batch reads their consent) under a promotion with a budget that every stay
+           earns. It writes more rows than the baseline (the promotion's award and bonus,
+           the mail), so its ratio says what those cost, not a gap to close.
+Prints stays per second, SQL statements per batch (the service's), and the service's ratio
 to the baseline's time.
 """
 
@@ -28,6 +33,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,6 +41,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import asyncpg
+import msgspec
 from sqlalchemy.engine import make_url
 
 from bench.common import (
@@ -46,6 +53,7 @@ from bench.common import (
     fresh_runtime,
 )
 from staytier.domain.stays import Folio, StayStatus
+from staytier.program.promotions import Promotion, PromotionEffects, PromotionLimits
 from staytier.services.bulk_stays import RecordStays, record_stays
 from staytier.services.runtime import Runtime
 from staytier.services.stays import RecordStay
@@ -72,8 +80,28 @@ def batches(members: list[str], size: int) -> Batches:
     return [members[i : i + size] for i in range(0, len(members), size)]
 
 
+FOLIO_STAY = Folio(ARRIVAL, DEPARTURE, "BAR", "USD", Decimal(300))
+# The guests' run: checked out the day before the benchmark's clock, so the survey is open
+# and its invitation is mailed.
+RECENT_FOLIO = Folio(
+    NOW.date() - dt.timedelta(days=3), NOW.date() - dt.timedelta(days=1), "BAR", "USD", Decimal(300)
+)
+RUSH = Promotion(
+    code="BENCHRUSH",
+    name="Checkout rush",
+    starts_on=dt.date(2026, 1, 1),
+    ends_on=dt.date(2026, 12, 31),
+    effects=PromotionEffects(points=400),
+    limits=PromotionLimits(budget_points=1_000_000_000),
+)
+
+
 def stay(
-    number: str, index: int, prefix: str, status: StayStatus = StayStatus.COMPLETED
+    number: str,
+    index: int,
+    prefix: str,
+    status: StayStatus = StayStatus.COMPLETED,
+    folio: Folio = FOLIO_STAY,
 ) -> RecordStay:
     return RecordStay(
         idempotency_key="",
@@ -82,16 +110,32 @@ def stay(
         property_code="NYCTS",
         confirmation_number=f"{prefix}-{index}",
         status=status,
-        folio=Folio(ARRIVAL, DEPARTURE, "BAR", "USD", Decimal(300)),
+        folio=folio,
     )
 
 
-async def send(runtime: Runtime, groups: Batches, offset: int, status: StayStatus) -> None:
+def with_rush(runtime: Runtime) -> Runtime:
+    """The demo program with a budgeted promotion every stay earns without registering."""
+    program = runtime.program
+    newest = msgspec.structs.replace(
+        program.versions[-1], promotions=[*program.versions[-1].promotions, RUSH]
+    )
+    versions = [*program.versions[:-1], newest]
+    return replace(runtime, program=msgspec.structs.replace(program, versions=versions))
+
+
+async def send(
+    runtime: Runtime,
+    groups: Batches,
+    offset: int,
+    status: StayStatus,
+    folio: Folio = FOLIO_STAY,
+) -> None:
     index = offset
     for number, group in enumerate(groups):
         stays = []
         for member in group:
-            stays.append(stay(member, index, "SVC", status))
+            stays.append(stay(member, index, "SVC", status, folio))
             index += 1
         key = f"svc-{status.value}-{offset}-{number}"
         outcome = await record_stays(runtime, RecordStays(idempotency_key=key, stays=tuple(stays)))
@@ -99,18 +143,23 @@ async def send(runtime: Runtime, groups: Batches, offset: int, status: StayStatu
 
 
 async def service_run(
-    runtime: Runtime, groups: Batches, offset: int, *, booked_first: bool = False
+    runtime: Runtime,
+    groups: Batches,
+    offset: int,
+    *,
+    booked_first: bool = False,
+    folio: Folio = FOLIO_STAY,
 ) -> tuple[float, float]:
-    """Stays per second and SQL statements per stay through the service; with
+    """Stays per second and SQL statements per batch through the service; with
     ``booked_first``, the stays are booked by an earlier (untimed) batch and the timed one
     completes them, as a property's night audit completes a booking site's reservations."""
     if booked_first:
-        await send(runtime, groups, offset, StayStatus.BOOKED)
+        await send(runtime, groups, offset, StayStatus.BOOKED, folio)
     counter = StatementCounter(runtime.db.write_engine)
     count = sum(len(group) for group in groups)
     start = time.perf_counter()
-    await send(runtime, groups, offset, StayStatus.COMPLETED)
-    return count / (time.perf_counter() - start), counter.count / count
+    await send(runtime, groups, offset, StayStatus.COMPLETED, folio)
+    return count / (time.perf_counter() - start), counter.count / len(groups)
 
 
 def _sqlite_path(url: str) -> str:
@@ -300,7 +349,7 @@ async def _copy(
 
 
 def line(name: str, rate: float, statements: float | None, baseline: float | None) -> str:
-    sql = f"{statements:5.1f} SQL/stay" if statements is not None else " " * 14
+    sql = f"{statements:5.1f} SQL/batch" if statements is not None else " " * 15
     ratio = f"  {baseline / rate:5.2f}x the baseline's time" if baseline else ""
     return f"{name:30} {rate:8.0f} stays/s  {sql}{ratio}"
 
@@ -310,6 +359,9 @@ async def compare(
 ) -> None:
     runtime = await fresh_runtime(url)
     members = await add_members(runtime, 3 * count)
+    mailed = await add_members(
+        runtime, count, email=lambda i: f"guest{i}@example.test", offset=3 * count
+    )
     print(
         f"database {runtime.db.dialect}, {count} completed stays per run (one per member), "
         f"batches of {size}"
@@ -321,6 +373,10 @@ async def compare(
     groups = batches(members[2 * count :], size)
     rate, statements = await service_run(runtime, groups, 2 * count, booked_first=True)
     print(line("record_stays, completing booked", rate, statements, baseline))
+    guests = with_rush(runtime)
+    groups = batches(mailed, size)
+    rate, statements = await service_run(guests, groups, 3 * count, folio=RECENT_FOLIO)
+    print(line("record_stays, mailed, promotion", rate, statements, baseline))
     await runtime.db.dispose()
 
 
