@@ -17,7 +17,7 @@ from staytier.domain.guest_approvals import Spender, donation_terms
 from staytier.domain.points import LedgerKind
 from staytier.services import outbox
 from staytier.services.guest_approvals import approve_spending, counting_refusals
-from staytier.services.idempotency import Result, run_once_as
+from staytier.services.idempotency import FieldsReceipted, run_once_as
 from staytier.services.ledger import post_entry
 from staytier.services.members import member_for_update
 from staytier.services.partners import Partner, PartnerKind
@@ -30,20 +30,11 @@ PENDING, CONFIRMED, REFUNDED = "PENDING", "CONFIRMED", "REFUNDED"
 
 
 @dataclass(frozen=True)
-class Donated:
+class Donated(FieldsReceipted):
     """What a donation did: the donation as written and its member's id."""
 
     donation: Donation
     member_id: int
-
-    def receipt(self) -> Result:
-        return {"donation_id": self.donation.id, "member_id": self.member_id}
-
-    @staticmethod
-    async def replay(session: AsyncSession, receipt: Result) -> Donated:
-        donation = await session.get(Donation, receipt["donation_id"])
-        assert donation is not None
-        return Donated(donation, receipt["member_id"])
 
 
 @dataclass(frozen=True)

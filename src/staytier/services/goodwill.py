@@ -15,7 +15,7 @@ from staytier.clock import local_date
 from staytier.domain.bounds import points_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
 from staytier.domain.points import LedgerKind
-from staytier.services.idempotency import Result, run_once_as
+from staytier.services.idempotency import FieldsReceipted, run_once_as
 from staytier.services.ledger import post_entry
 from staytier.services.member_value import within_recognition
 from staytier.services.members import member_for_update
@@ -44,20 +44,11 @@ class PostPointsAdjustment:
 
 
 @dataclass(frozen=True)
-class Posted:
+class Posted(FieldsReceipted):
     """What a posting did: the ledger entry as posted and its member's id."""
 
     entry: LedgerEntry
     member_id: int
-
-    def receipt(self) -> Result:
-        return {"entry_id": self.entry.id, "member_id": self.member_id}
-
-    @staticmethod
-    async def replay(session: AsyncSession, receipt: Result) -> Posted:
-        entry = await session.get(LedgerEntry, receipt["entry_id"])
-        assert entry is not None
-        return Posted(entry, receipt["member_id"])
 
 
 def _required(**fields: str) -> list[BusinessRuleError]:
