@@ -291,7 +291,7 @@ async def _goodwill(
         raise BusinessRuleError(error.code, error.message, fields["points"]) from error
     if command.goodwill_points:
         try:
-            entry = credit_goodwill(
+            entry = await credit_goodwill(
                 runtime,
                 session,
                 member,
@@ -304,7 +304,6 @@ async def _goodwill(
         except BusinessRuleError as error:
             field = GOODWILL_FIELDS.get(error.field or "", error.field)
             raise BusinessRuleError(error.code, error.message, field) from error
-        await session.flush()
         complaint.goodwill_entry_id = entry.id
         complaint.goodwill_points = command.goodwill_points
     if benefit is not None:

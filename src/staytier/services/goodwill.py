@@ -16,7 +16,7 @@ from staytier.domain.bounds import points_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
 from staytier.domain.points import LedgerKind
 from staytier.services.idempotency import FieldsReceipted, run_once_as
-from staytier.services.ledger import post_entry
+from staytier.services.ledger import post_bonus, post_entry
 from staytier.services.member_value import within_recognition
 from staytier.services.members import member_for_update
 from staytier.services.redemptions import not_enough_points
@@ -76,7 +76,7 @@ async def post_goodwill_points(
         member = await member_for_update(session, command.member_number)
         today = local_date(runtime.clock, member.time_zone)
         await within_recognition(session, runtime, member.id, command.points, today)
-        entry = credit_goodwill(
+        entry = await credit_goodwill(
             runtime,
             session,
             member,
@@ -85,7 +85,6 @@ async def post_goodwill_points(
             author=command.author,
             note=command.note,
         )
-        await session.flush()
         return Posted(entry, member.id)
 
     return await run_once_as(
@@ -99,7 +98,7 @@ async def post_goodwill_points(
     )
 
 
-def credit_goodwill(
+async def credit_goodwill(
     runtime: Runtime,
     session: AsyncSession,
     member: Member,
@@ -132,13 +131,12 @@ def credit_goodwill(
             "points",
         )
     text = f": {note.strip()}" if note.strip() else ""
-    return post_entry(
+    return await post_bonus(
         session,
         member,
-        kind=LedgerKind.BONUS,
-        points=points,
-        occurred_at=runtime.now(),
-        effective_on=today,
+        points,
+        at=runtime.now(),
+        on=today,
         description=f"Goodwill ({reason.description or reason.code}){text}",
         author=author.strip(),
         reason_code=reason.code,

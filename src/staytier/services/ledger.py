@@ -79,6 +79,38 @@ def post_entry(
     return entry
 
 
+async def post_bonus(
+    session: AsyncSession,
+    member: Member,
+    points: int,
+    *,
+    at: dt.datetime,
+    on: dt.date,
+    description: str,
+    keeps_points_alive: bool = True,
+    author: str | None = None,
+    reason_code: str | None = None,
+) -> LedgerEntry:
+    """Credits ``points`` as a BONUS entry posted at ``at`` and dated ``on``, flushed so
+    that it has its id for the row that answers for it (a review, an answered survey, a
+    guarantee's compensation, a win, a complaint's goodwill). As :func:`post_entry`, the
+    caller holds the member row locked."""
+    entry = post_entry(
+        session,
+        member,
+        kind=LedgerKind.BONUS,
+        points=points,
+        occurred_at=at,
+        effective_on=on,
+        description=description,
+        keeps_points_alive=keeps_points_alive,
+        author=author,
+        reason_code=reason_code,
+    )
+    await session.flush()
+    return entry
+
+
 def move_points(
     session: AsyncSession,
     clock: Clock,
