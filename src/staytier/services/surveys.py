@@ -31,7 +31,7 @@ from staytier.domain.surveys import (
 from staytier.program.engagement import SurveyRules
 from staytier.services.guest_mail import SURVEY_INVITATION, enqueue_guest_mail
 from staytier.services.idempotency import Result, run_once_as
-from staytier.services.job_runs import days_due, run_job_once
+from staytier.services.job_runs import days_due, run_daily_job
 from staytier.services.ledger import post_bonus
 from staytier.services.runtime import Runtime
 from staytier.store.deferred import deferring, ensure_id
@@ -307,11 +307,4 @@ async def close_surveys(runtime: Runtime, day: dt.date) -> CloseSummary:
         )
         return CloseSummary(surveys_closed=closed)
 
-    return await run_job_once(
-        runtime,
-        job=JOB,
-        run_key=day.isoformat(),
-        due_on=day,
-        work=work,
-        earlier_run=CloseSummary,
-    )
+    return await run_daily_job(runtime, job=JOB, day=day, work=work, earlier_run=CloseSummary)
