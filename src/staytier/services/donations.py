@@ -18,10 +18,9 @@ from staytier.domain.points import LedgerKind
 from staytier.services import outbox
 from staytier.services.guest_approvals import approve_spending, counting_refusals
 from staytier.services.idempotency import FieldsReceipted, run_once_as
-from staytier.services.ledger import post_entry
+from staytier.services.ledger import post_entry, require_points
 from staytier.services.members import member_for_update
 from staytier.services.partners import Partner, PartnerKind
-from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
 from staytier.store.models import Donation, Member, MilesTransfer
 
@@ -82,8 +81,7 @@ async def donate_points(
             code=command.guest_approval,
             spender=spender,
         )
-        if command.points > member.points_balance:
-            raise not_enough_points(command.points, member.points_balance)
+        require_points(member, command.points)
         today = local_date(runtime.clock, member.time_zone)
         donation = Donation(
             member_id=member.id,

@@ -16,10 +16,9 @@ from staytier.domain.bounds import points_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
 from staytier.domain.points import LedgerKind
 from staytier.services.idempotency import FieldsReceipted, run_once_as
-from staytier.services.ledger import post_bonus, post_entry
+from staytier.services.ledger import post_bonus, post_entry, require_points
 from staytier.services.member_value import within_recognition
 from staytier.services.members import member_for_update
-from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
 from staytier.store.models import LedgerEntry, Member
 
@@ -158,8 +157,7 @@ async def post_points_adjustment(
 
     async def work(session: AsyncSession) -> Posted:
         member = await member_for_update(session, command.member_number)
-        if member.points_balance + command.points < 0:
-            raise not_enough_points(-command.points, member.points_balance)
+        require_points(member, -command.points)
         today = local_date(runtime.clock, member.time_zone)
         too_many = points_mistake(command.points, runtime.rules_on(today).limits, "points")
         if too_many is not None:

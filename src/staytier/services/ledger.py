@@ -8,9 +8,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import Clock, local_date
 from staytier.domain.bounds import balance_mistake
+from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.points import ACTIVITY_KINDS, LedgerKind
 from staytier.services import audit
 from staytier.store.models import LedgerEntry, Member
+
+
+def require_points(member: Member, needed: int) -> None:
+    """NOT_ENOUGH_POINTS unless the member's balance covers ``needed`` points."""
+    if needed > member.points_balance:
+        raise BusinessRuleError(
+            ErrorCode.NOT_ENOUGH_POINTS,
+            f"This needs {needed:,} points; the balance is {member.points_balance:,}.",
+            "points",
+        )
 
 
 def post_entry(
