@@ -21,6 +21,7 @@ from staytier.services.benefit_usage import granted_benefit, record_usage, tier_
 from staytier.services.idempotency import Result, run_once_as
 from staytier.services.ledger import post_bonus
 from staytier.services.members import member_for_update
+from staytier.services.paging import newest_first
 from staytier.services.runtime import Runtime
 from staytier.services.stays import property_or_refuse
 from staytier.store.models import LedgerEntry, Member, Property, RoomGuarantee, Stay
@@ -252,7 +253,5 @@ async def guarantees_page(
         query = query.where(RoomGuarantee.status == status)
     if guarantee_id is not None:
         query = query.where(RoomGuarantee.id == guarantee_id)
-    if before_id is not None:
-        query = query.where(RoomGuarantee.id < before_id)
-    rows = await session.execute(query.order_by(RoomGuarantee.id.desc()).limit(first + 1))
+    rows = await session.execute(newest_first(query, RoomGuarantee.id, first, before_id))
     return [(row, code, confirmation, points) for row, code, confirmation, points in rows]
