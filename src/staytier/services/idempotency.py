@@ -142,16 +142,14 @@ def _read_parts(result_type: type[Any]) -> tuple[_Part, ...]:
     parts = []
     for field in dataclasses.fields(result_type):
         hint = hints[field.name]
-        if isinstance(hint, type) and issubclass(hint, Base):
-            key = field.metadata.get(_RECEIPT_KEY, f"{field.name}_id")
-            parts.append(_Part(field.name, key, hint))
-        elif hint in _PLAIN:
-            parts.append(_Part(field.name, field.metadata.get(_RECEIPT_KEY, field.name), None))
-        else:
+        model = hint if isinstance(hint, type) and issubclass(hint, Base) else None
+        if model is None and hint not in _PLAIN:
             raise TypeError(
                 f"{result_type.__name__}.{field.name}: a receipt keeps a row or an int, str or "
                 f"bool, not {hint}; write receipt() and replay() for this result"
             )
+        key = field.metadata.get(_RECEIPT_KEY, f"{field.name}_id" if model else field.name)
+        parts.append(_Part(field.name, key, model))
     return tuple(parts)
 
 
