@@ -170,3 +170,20 @@ async def test_a_donation_on_the_day_points_would_expire_keeps_the_rest_alive(
     assert payload["userErrors"] == []
     assert (await guest(client, giver))["points"] == {"balance": 7_000, "expiresOn": "2030-03-02"}
     assert (await guest(client, keeper))["points"]["balance"] == 0  # expired overnight
+
+
+async def test_a_donation_sent_again_with_its_key_is_debited_once_and_answered_the_same(
+    partner_client: GraphQLClient,
+) -> None:
+    number = await enroll(partner_client)
+    await give_points(partner_client, number, 5_000)
+    fields = donation(number, 1_000)
+
+    first = await donate(partner_client, fields)
+    again = await donate(partner_client, fields)
+
+    assert first["userErrors"] == [] and first["guest"]["points"]["balance"] == 4_000
+    assert again == first
+    found = (await partner_client(DONATIONS, memberNumber=number))["guest"]
+    assert found["points"]["balance"] == 4_000
+    assert len(found["donations"]["edges"]) == 1

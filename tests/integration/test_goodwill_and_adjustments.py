@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from staytier.services.runtime import Runtime
-from staytier.store.models import LedgerEntry
+from staytier.store.models import IdempotencyRecord, LedgerEntry, Member
 from tests.privilege_support import ADJUST, GOODWILL, give_points
 from tests.support import GraphQLClient, enroll, guest, new_key
 
@@ -105,3 +105,25 @@ async def test_goodwill_sent_again_with_its_key_is_posted_once_and_answered_the_
     assert first["userErrors"] == [] and first["entry"]["points"] == 1_200
     assert again == first
     assert (await guest(client, number))["points"]["balance"] == 1_200
+
+
+async def test_a_receipt_keeps_the_keys_receipts_already_stored_use(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    """Receipts already in databases keep the keys they were written with: the entry's
+    id under "entry_id" and the member's under "member_id"."""
+    number = await enroll(client)
+    fields = goodwill(number, 900)
+    first = (await client(GOODWILL, input=fields))["postGoodwillPoints"]
+    async with runtime.db.reading() as session:
+        record = await session.scalar(
+            select(IdempotencyRecord).where(IdempotencyRecord.key == fields["idempotencyKey"])
+        )
+        entry = await session.scalar(select(LedgerEntry).where(LedgerEntry.points == 900))
+        member = await session.scalar(select(Member).where(Member.member_number == number))
+        assert record is not None and entry is not None and member is not None
+    assert record.result == {"entry_id": entry.id, "member_id": member.id}
+
+    again = (await client(GOODWILL, input=fields))["postGoodwillPoints"]
+
+    assert again == first

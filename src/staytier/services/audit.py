@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from staytier.services.paging import newest_first
 from staytier.store.models import AuditEntry, Member
 
 
@@ -147,9 +148,7 @@ async def audit_page(
         query = query.where(AuditEntry.member_id == member_id)
     if subject is not None:
         query = query.where(AuditEntry.subject == subject)
-    if before_id is not None:
-        query = query.where(AuditEntry.id < before_id)
-    return list(await session.scalars(query.order_by(AuditEntry.id.desc()).limit(first + 1)))
+    return list(await session.scalars(newest_first(query, AuditEntry.id, first, before_id)))
 
 
 def values_of(values: list[str], *, sensitive: bool) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.points import LedgerKind
 from staytier.domain.stays import StayStatus
-from staytier.services.idempotency import Result, run_once_as
+from staytier.services.idempotency import FieldsReceipted, run_once_as
 from staytier.services.ledger import post_entry
 from staytier.services.member_value import upgrade_cost_points, within_recognition
 from staytier.services.members import member_for_update
@@ -63,20 +63,11 @@ class RecordBenefitUsage:
 
 
 @dataclass(frozen=True)
-class Used:
+class Used(FieldsReceipted):
     """What a benefit use did: the use as recorded and its member's id."""
 
     usage: BenefitUsage
     member_id: int
-
-    def receipt(self) -> Result:
-        return {"usage_id": self.usage.id, "member_id": self.member_id}
-
-    @staticmethod
-    async def replay(session: AsyncSession, receipt: Result) -> Used:
-        usage = await session.get(BenefitUsage, receipt["usage_id"])
-        assert usage is not None
-        return Used(usage, receipt["member_id"])
 
 
 async def tier_held_today(session: AsyncSession, runtime: Runtime, member: Member) -> str:

@@ -20,7 +20,7 @@ from staytier.domain.awards import certificate_expires_on, milestones_crossed
 from staytier.domain.errors import NotDueYet
 from staytier.domain.tiers import YearTotals
 from staytier.program.engagement import CertificateAward
-from staytier.services.job_runs import days_due, run_job_once
+from staytier.services.job_runs import days_due, run_daily_job
 from staytier.services.runtime import Runtime
 from staytier.store.deferred import ensure_id
 from staytier.store.models import Certificate, Member
@@ -145,11 +145,6 @@ async def expire_certificates(runtime: Runtime, as_of: dt.date) -> CertificateEx
         )
         return CertificateExpirySummary(certificates_expired=expired)
 
-    return await run_job_once(
-        runtime,
-        job=JOB,
-        run_key=as_of.isoformat(),
-        due_on=as_of,
-        work=expire,
-        earlier_run=CertificateExpirySummary,
+    return await run_daily_job(
+        runtime, job=JOB, day=as_of, work=expire, earlier_run=CertificateExpirySummary
     )

@@ -24,7 +24,7 @@ from staytier.domain.status_grants import (
     GrantState,
 )
 from staytier.services import audit
-from staytier.services.job_runs import days_due, run_job_once
+from staytier.services.job_runs import days_due, run_daily_job
 from staytier.services.runtime import Runtime
 from staytier.store.models import Credit, Member, QualifyingCredit, StatusGrant, StatusPeriod
 from staytier.store.queries import rows_changed
@@ -216,11 +216,4 @@ async def lapse_challenges(runtime: Runtime, day: dt.date) -> LapseSummary:
         )
         return LapseSummary(challenges_lapsed=lapsed)
 
-    return await run_job_once(
-        runtime,
-        job=JOB,
-        run_key=day.isoformat(),
-        due_on=day,
-        work=work,
-        earlier_run=LapseSummary,
-    )
+    return await run_daily_job(runtime, job=JOB, day=day, work=work, earlier_run=LapseSummary)

@@ -29,6 +29,7 @@ from staytier.services.certificates import GOODWILL, award_certificate
 from staytier.services.goodwill import credit_goodwill
 from staytier.services.idempotency import Result, run_once_as
 from staytier.services.member_value import within_recognition
+from staytier.services.paging import newest_first
 from staytier.services.runtime import Runtime
 from staytier.store.models import Complaint, Member, Property, Stay
 from staytier.store.queries import property_by_code, stay_by_confirmation
@@ -291,7 +292,7 @@ async def _goodwill(
         raise BusinessRuleError(error.code, error.message, fields["points"]) from error
     if command.goodwill_points:
         try:
-            entry = credit_goodwill(
+            entry = await credit_goodwill(
                 runtime,
                 session,
                 member,
@@ -304,7 +305,6 @@ async def _goodwill(
         except BusinessRuleError as error:
             field = GOODWILL_FIELDS.get(error.field or "", error.field)
             raise BusinessRuleError(error.code, error.message, field) from error
-        await session.flush()
         complaint.goodwill_entry_id = entry.id
         complaint.goodwill_points = command.goodwill_points
     if benefit is not None:
@@ -374,9 +374,7 @@ async def complaints_page(
         )
     if member_id is not None:
         query = query.where(Complaint.member_id == member_id)
-    if before_id is not None:
-        query = query.where(Complaint.id < before_id)
-    rows = await session.execute(query.order_by(Complaint.id.desc()).limit(first + 1))
+    rows = await session.execute(newest_first(query, Complaint.id, first, before_id))
     return [(c, p, s, m) for c, p, s, m in rows]
 
 

@@ -17,11 +17,10 @@ from staytier.domain.guest_approvals import Spender, donation_terms
 from staytier.domain.points import LedgerKind
 from staytier.services import outbox
 from staytier.services.guest_approvals import approve_spending, counting_refusals
-from staytier.services.idempotency import Result, run_once_as
-from staytier.services.ledger import post_entry
+from staytier.services.idempotency import FieldsReceipted, run_once_as
+from staytier.services.ledger import post_entry, require_points
 from staytier.services.members import member_for_update
 from staytier.services.partners import Partner, PartnerKind
-from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
 from staytier.store.models import Donation, Member, MilesTransfer
 
@@ -30,20 +29,11 @@ PENDING, CONFIRMED, REFUNDED = "PENDING", "CONFIRMED", "REFUNDED"
 
 
 @dataclass(frozen=True)
-class Donated:
+class Donated(FieldsReceipted):
     """What a donation did: the donation as written and its member's id."""
 
     donation: Donation
     member_id: int
-
-    def receipt(self) -> Result:
-        return {"donation_id": self.donation.id, "member_id": self.member_id}
-
-    @staticmethod
-    async def replay(session: AsyncSession, receipt: Result) -> Donated:
-        donation = await session.get(Donation, receipt["donation_id"])
-        assert donation is not None
-        return Donated(donation, receipt["member_id"])
 
 
 @dataclass(frozen=True)
@@ -91,8 +81,7 @@ async def donate_points(
             code=command.guest_approval,
             spender=spender,
         )
-        if command.points > member.points_balance:
-            raise not_enough_points(command.points, member.points_balance)
+        require_points(member, command.points)
         today = local_date(runtime.clock, member.time_zone)
         donation = Donation(
             member_id=member.id,

@@ -33,7 +33,7 @@ from staytier.domain.calendar import add_months
 from staytier.domain.errors import NotDueYet
 from staytier.domain.points import LedgerKind
 from staytier.services import audit
-from staytier.services.job_runs import run_job_once
+from staytier.services.job_runs import run_daily_job
 from staytier.services.runtime import Runtime
 from staytier.store.models import LedgerEntry, Member, StatusPeriod
 from staytier.store.types import UTCDateTime
@@ -113,14 +113,7 @@ async def expire_points(runtime: Runtime, as_of: dt.date) -> ExpirySummary:
             return ExpirySummary()
         return await _expire(session, runtime, as_of, months)
 
-    return await run_job_once(
-        runtime,
-        job=JOB,
-        run_key=as_of.isoformat(),
-        due_on=as_of,
-        work=expire,
-        earlier_run=ExpirySummary,
-    )
+    return await run_daily_job(runtime, job=JOB, day=as_of, work=expire, earlier_run=ExpirySummary)
 
 
 async def _expire(

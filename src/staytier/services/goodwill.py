@@ -15,11 +15,10 @@ from staytier.clock import local_date
 from staytier.domain.bounds import points_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
 from staytier.domain.points import LedgerKind
-from staytier.services.idempotency import Result, run_once_as
-from staytier.services.ledger import post_entry
+from staytier.services.idempotency import FieldsReceipted, run_once_as
+from staytier.services.ledger import post_bonus, post_entry, require_points
 from staytier.services.member_value import within_recognition
 from staytier.services.members import member_for_update
-from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
 from staytier.store.models import LedgerEntry, Member
 
@@ -44,20 +43,11 @@ class PostPointsAdjustment:
 
 
 @dataclass(frozen=True)
-class Posted:
+class Posted(FieldsReceipted):
     """What a posting did: the ledger entry as posted and its member's id."""
 
     entry: LedgerEntry
     member_id: int
-
-    def receipt(self) -> Result:
-        return {"entry_id": self.entry.id, "member_id": self.member_id}
-
-    @staticmethod
-    async def replay(session: AsyncSession, receipt: Result) -> Posted:
-        entry = await session.get(LedgerEntry, receipt["entry_id"])
-        assert entry is not None
-        return Posted(entry, receipt["member_id"])
 
 
 def _required(**fields: str) -> list[BusinessRuleError]:
@@ -85,7 +75,7 @@ async def post_goodwill_points(
         member = await member_for_update(session, command.member_number)
         today = local_date(runtime.clock, member.time_zone)
         await within_recognition(session, runtime, member.id, command.points, today)
-        entry = credit_goodwill(
+        entry = await credit_goodwill(
             runtime,
             session,
             member,
@@ -94,7 +84,6 @@ async def post_goodwill_points(
             author=command.author,
             note=command.note,
         )
-        await session.flush()
         return Posted(entry, member.id)
 
     return await run_once_as(
@@ -108,7 +97,7 @@ async def post_goodwill_points(
     )
 
 
-def credit_goodwill(
+async def credit_goodwill(
     runtime: Runtime,
     session: AsyncSession,
     member: Member,
@@ -141,13 +130,12 @@ def credit_goodwill(
             "points",
         )
     text = f": {note.strip()}" if note.strip() else ""
-    return post_entry(
+    return await post_bonus(
         session,
         member,
-        kind=LedgerKind.BONUS,
-        points=points,
-        occurred_at=runtime.now(),
-        effective_on=today,
+        points,
+        at=runtime.now(),
+        on=today,
         description=f"Goodwill ({reason.description or reason.code}){text}",
         author=author.strip(),
         reason_code=reason.code,
@@ -169,8 +157,7 @@ async def post_points_adjustment(
 
     async def work(session: AsyncSession) -> Posted:
         member = await member_for_update(session, command.member_number)
-        if member.points_balance + command.points < 0:
-            raise not_enough_points(-command.points, member.points_balance)
+        require_points(member, -command.points)
         today = local_date(runtime.clock, member.time_zone)
         too_many = points_mistake(command.points, runtime.rules_on(today).limits, "points")
         if too_many is not None:

@@ -15,13 +15,13 @@ from staytier.clock import local_date
 from staytier.domain.awards import guarantee_compensation_points, guarantee_deadline
 from staytier.domain.benefits import ROOM_GUARANTEE, listed_benefit
 from staytier.domain.errors import BusinessRuleError, ErrorCode
-from staytier.domain.points import LedgerKind
 from staytier.domain.stays import StayStatus
 from staytier.services import outbox
 from staytier.services.benefit_usage import granted_benefit, record_usage, tier_held_today
 from staytier.services.idempotency import Result, run_once_as
-from staytier.services.ledger import post_entry
+from staytier.services.ledger import post_bonus
 from staytier.services.members import member_for_update
+from staytier.services.paging import newest_first
 from staytier.services.runtime import Runtime
 from staytier.services.stays import property_or_refuse
 from staytier.store.models import LedgerEntry, Member, Property, RoomGuarantee, Stay
@@ -215,16 +215,14 @@ async def guarantee_settled(
     guarantee.note = compensation.note[:300]
     points = guarantee_compensation_points(rules.awards, compensation, hotel.category)
     if points:
-        entry = post_entry(
+        entry = await post_bonus(
             session,
             member,
-            kind=LedgerKind.BONUS,
-            points=points,
-            occurred_at=runtime.now(),
-            effective_on=today,
+            points,
+            at=runtime.now(),
+            on=today,
             description=f"Room guarantee at {hotel.name} not honoured: {compensation.note}",
         )
-        await session.flush()
         guarantee.compensation_entry_id = entry.id
 
 
@@ -255,7 +253,5 @@ async def guarantees_page(
         query = query.where(RoomGuarantee.status == status)
     if guarantee_id is not None:
         query = query.where(RoomGuarantee.id == guarantee_id)
-    if before_id is not None:
-        query = query.where(RoomGuarantee.id < before_id)
-    rows = await session.execute(query.order_by(RoomGuarantee.id.desc()).limit(first + 1))
+    rows = await session.execute(newest_first(query, RoomGuarantee.id, first, before_id))
     return [(row, code, confirmation, points) for row, code, confirmation, points in rows]

@@ -18,6 +18,7 @@ from staytier.domain.points import points_expire_on
 from staytier.domain.tiers import StatusPeriod as Period
 from staytier.domain.tiers import TierProgress, YearTotals, held_period, tier_progress
 from staytier.program.model import Tier
+from staytier.services.paging import newest_first
 from staytier.services.runtime import Runtime
 from staytier.store.models import (
     Certificate,
@@ -197,9 +198,7 @@ async def stays_page(
     )
     if property_codes is not None:
         query = query.where(Property.code.in_(sorted(property_codes)))
-    if before_id is not None:
-        query = query.where(Stay.id < before_id)
-    rows = await session.execute(query.order_by(Stay.id.desc()).limit(first + 1))
+    rows = await session.execute(newest_first(query, Stay.id, first, before_id))
     return [(stay, hotel) for stay, hotel in rows]
 
 
@@ -213,9 +212,7 @@ async def certificates_page(
 ) -> list[Certificate]:
     """Newest certificates first, whatever their status, one more than asked."""
     query = select(Certificate).where(Certificate.member_id == member_id)
-    if before_id is not None:
-        query = query.where(Certificate.id < before_id)
-    return list(await session.scalars(query.order_by(Certificate.id.desc()).limit(first + 1)))
+    return list(await session.scalars(newest_first(query, Certificate.id, first, before_id)))
 
 
 async def donations_page(
@@ -223,9 +220,7 @@ async def donations_page(
 ) -> list[Donation]:
     """Newest donations first, one more than asked."""
     query = select(Donation).where(Donation.member_id == member_id)
-    if before_id is not None:
-        query = query.where(Donation.id < before_id)
-    return list(await session.scalars(query.order_by(Donation.id.desc()).limit(first + 1)))
+    return list(await session.scalars(newest_first(query, Donation.id, first, before_id)))
 
 
 async def miles_transfers_page(
@@ -233,6 +228,4 @@ async def miles_transfers_page(
 ) -> list[MilesTransfer]:
     """Newest miles transfers first, one more than asked."""
     query = select(MilesTransfer).where(MilesTransfer.member_id == member_id)
-    if before_id is not None:
-        query = query.where(MilesTransfer.id < before_id)
-    return list(await session.scalars(query.order_by(MilesTransfer.id.desc()).limit(first + 1)))
+    return list(await session.scalars(newest_first(query, MilesTransfer.id, first, before_id)))

@@ -13,18 +13,19 @@ import datetime as dt
 import enum
 import hashlib
 import json
+import typing
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 import msgspec
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.services.runtime import Runtime
-from staytier.store.models import IdempotencyRecord
+from staytier.store.models import Base, IdempotencyRecord
 
 Result = dict[str, Any]
 T = TypeVar("T")
@@ -93,6 +94,85 @@ class Receipted(Protocol):
 
 
 Typed = TypeVar("Typed", bound=Receipted)
+
+_RECEIPT_KEY = "receipt_key"
+
+
+def stored_as(key: str) -> dict[str, str]:
+    """Field metadata for a :class:`FieldsReceipted` field whose receipt key is not the
+    usual one (receipts already stored use ``key``)."""
+    return {_RECEIPT_KEY: key}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Part:
+    """How one field of a result goes into its receipt: under ``key``, as the row's id when
+    the field is a ``model`` row, else as it is."""
+
+    name: str
+    key: str
+    model: type[Base] | None
+
+    def stored(self, value: Any) -> Any:
+        if self.model is None:
+            return value
+        [row_id] = inspect(value).identity
+        return row_id
+
+    async def read(self, session: AsyncSession, stored: Any) -> Any:
+        if self.model is None:
+            return stored
+        row = await session.get(self.model, stored)
+        assert row is not None, f"{self.model.__name__} {stored} of a stored receipt is gone"
+        return row
+
+
+_PLAIN = (int, str, bool)
+_PARTS: dict[type[Any], tuple[_Part, ...]] = {}
+
+
+def _parts(result_type: type[Any]) -> tuple[_Part, ...]:
+    if result_type not in _PARTS:
+        _PARTS[result_type] = _read_parts(result_type)
+    return _PARTS[result_type]
+
+
+def _read_parts(result_type: type[Any]) -> tuple[_Part, ...]:
+    hints = typing.get_type_hints(result_type)
+    parts = []
+    for field in dataclasses.fields(result_type):
+        hint = hints[field.name]
+        model = hint if isinstance(hint, type) and issubclass(hint, Base) else None
+        if model is None and hint not in _PLAIN:
+            raise TypeError(
+                f"{result_type.__name__}.{field.name}: a receipt keeps a row or an int, str or "
+                f"bool, not {hint}; write receipt() and replay() for this result"
+            )
+        key = field.metadata.get(_RECEIPT_KEY, f"{field.name}_id" if model else field.name)
+        parts.append(_Part(field.name, key, model))
+    return tuple(parts)
+
+
+class FieldsReceipted:
+    """A :class:`Receipted` for a result dataclass that is only rows and plain values: a
+    field typed as a stored model is kept in the receipt as the row's id, under
+    ``<field>_id`` (or the key :func:`stored_as` names), and read back with ``session.get``
+    on a retry; an int, str or bool field is kept as it is. A result that takes more to
+    rebuild (a join, rows found through other rows) writes its own ``receipt`` and
+    ``replay``."""
+
+    if TYPE_CHECKING:
+        # Each subclass is a dataclass; its generated __init__ takes its fields.
+        def __init__(self, **fields: Any) -> None: ...
+
+    def receipt(self) -> Result:
+        return {part.key: part.stored(getattr(self, part.name)) for part in _parts(type(self))}
+
+    @classmethod
+    async def replay(cls, session: AsyncSession, receipt: Result) -> Self:
+        return cls(
+            **{part.name: await part.read(session, receipt[part.key]) for part in _parts(cls)}
+        )
 
 
 async def run_once_as(

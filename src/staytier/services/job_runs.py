@@ -59,6 +59,26 @@ async def run_job_once(
         return earlier_run(**earlier, already_ran=True)
 
 
+async def run_daily_job(
+    runtime: Runtime,
+    *,
+    job: str,
+    day: dt.date,
+    work: Callable[[AsyncSession], Awaitable[Summary]],
+    earlier_run: Callable[..., Summary],
+) -> Summary:
+    """:func:`run_job_once` for a job that runs once a day: its run is keyed by ``day``
+    and due on it."""
+    return await run_job_once(
+        runtime,
+        job=job,
+        run_key=day.isoformat(),
+        due_on=day,
+        work=work,
+        earlier_run=earlier_run,
+    )
+
+
 def _counts(summary: DataclassInstance) -> dict[str, Any]:
     return {k: v for k, v in asdict(summary).items() if k != "already_ran"}
 

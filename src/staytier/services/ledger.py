@@ -8,9 +8,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import Clock, local_date
 from staytier.domain.bounds import balance_mistake
+from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.points import ACTIVITY_KINDS, LedgerKind
 from staytier.services import audit
 from staytier.store.models import LedgerEntry, Member
+
+
+def require_points(member: Member, needed: int) -> None:
+    """NOT_ENOUGH_POINTS unless the member's balance covers ``needed`` points."""
+    if needed > member.points_balance:
+        raise BusinessRuleError(
+            ErrorCode.NOT_ENOUGH_POINTS,
+            f"This needs {needed:,} points; the balance is {member.points_balance:,}.",
+            "points",
+        )
 
 
 def post_entry(
@@ -76,6 +87,38 @@ def post_entry(
         reason_code=reason_code,
     )
     session.add(entry)
+    return entry
+
+
+async def post_bonus(
+    session: AsyncSession,
+    member: Member,
+    points: int,
+    *,
+    at: dt.datetime,
+    on: dt.date,
+    description: str,
+    keeps_points_alive: bool = True,
+    author: str | None = None,
+    reason_code: str | None = None,
+) -> LedgerEntry:
+    """Credits ``points`` as a BONUS entry posted at ``at`` and dated ``on``, flushed so
+    that it has its id for the row that answers for it (a review, an answered survey, a
+    guarantee's compensation, a win, a complaint's goodwill). As :func:`post_entry`, the
+    caller holds the member row locked."""
+    entry = post_entry(
+        session,
+        member,
+        kind=LedgerKind.BONUS,
+        points=points,
+        occurred_at=at,
+        effective_on=on,
+        description=description,
+        keeps_points_alive=keeps_points_alive,
+        author=author,
+        reason_code=reason_code,
+    )
+    await session.flush()
     return entry
 
 

@@ -16,10 +16,10 @@ from staytier.domain.points import LedgerKind
 from staytier.services import outbox
 from staytier.services.donations import debit_and_send, partner_of_kind, settle
 from staytier.services.guest_approvals import approve_spending, counting_refusals
-from staytier.services.idempotency import Result, run_once_as
+from staytier.services.idempotency import FieldsReceipted, run_once_as
+from staytier.services.ledger import require_points
 from staytier.services.members import member_for_update
 from staytier.services.partners import PartnerKind
-from staytier.services.redemptions import not_enough_points
 from staytier.services.runtime import Runtime
 from staytier.store.models import MilesTransfer
 
@@ -39,20 +39,11 @@ class TransferPointsToMiles:
 
 
 @dataclass(frozen=True)
-class Transferred:
+class Transferred(FieldsReceipted):
     """What a transfer did: the miles transfer as written and its member's id."""
 
     transfer: MilesTransfer
     member_id: int
-
-    def receipt(self) -> Result:
-        return {"transfer_id": self.transfer.id, "member_id": self.member_id}
-
-    @staticmethod
-    async def replay(session: AsyncSession, receipt: Result) -> Transferred:
-        transfer = await session.get(MilesTransfer, receipt["transfer_id"])
-        assert transfer is not None
-        return Transferred(transfer, receipt["member_id"])
 
 
 async def transfer_points_to_miles(
@@ -79,8 +70,7 @@ async def transfer_points_to_miles(
         await approve_spending(
             session, runtime, member, terms, code=command.guest_approval, spender=spender
         )
-        if command.points > member.points_balance:
-            raise not_enough_points(command.points, member.points_balance)
+        require_points(member, command.points)
         miles = miles_for(command.points, rules)
         transfer = MilesTransfer(
             member_id=member.id,

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.outbox import RequestState
+from staytier.services.paging import newest_first
 from staytier.store.models import Member, PartnerRequest
 
 
@@ -17,9 +18,7 @@ async def member_requests_page(
     """A member's partner requests, newest first; one more than asked, so the caller
     knows if a page follows."""
     query = select(PartnerRequest).where(PartnerRequest.member_id == member_id)
-    if before_id is not None:
-        query = query.where(PartnerRequest.id < before_id)
-    return list(await session.scalars(query.order_by(PartnerRequest.id.desc()).limit(first + 1)))
+    return list(await session.scalars(newest_first(query, PartnerRequest.id, first, before_id)))
 
 
 async def outbox_page(

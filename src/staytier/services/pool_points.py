@@ -14,8 +14,7 @@ from staytier.domain.calendar import qualification_year
 from staytier.domain.points import LedgerKind
 from staytier.domain.sharing import PoolState
 from staytier.program.model import ProgramVersion
-from staytier.services.ledger import move_points
-from staytier.services.redemptions import not_enough_points
+from staytier.services.ledger import move_points, require_points
 from staytier.services.runtime import Runtime
 from staytier.store.models import LedgerEntry, Member, PoolContribution, PoolMembership
 
@@ -39,8 +38,7 @@ async def give_points(
 ) -> tuple[LedgerEntry, LedgerEntry]:
     """Moves ``points`` from one locked member to another (see ``move_points``), the
     entries flushed so their ids can be kept; refused beyond the giver's balance."""
-    if points > giver.points_balance:
-        raise not_enough_points(points, giver.points_balance)
+    require_points(giver, points)
     entries = move_points(
         session, runtime.clock, giver, taker, points, at=at, kinds=kinds, descriptions=descriptions
     )

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.domain.preferences import occurrences_within
 from staytier.domain.stays import StayStatus
 from staytier.program.catalog import ConsentPurpose, PreferenceCatalog
+from staytier.services.paging import newest_first
 from staytier.services.runtime import Runtime
 from staytier.services.visibility import served_stays
 from staytier.store.models import (
@@ -138,9 +139,7 @@ async def staff_notes_page(
     """Newest first; one more than asked; only those written at ``property_codes`` when
     given (a front desk reads its own properties' notes, never another's)."""
     query = select(StaffNote).where(StaffNote.member_id == member_id, _written_at(property_codes))
-    if before_id is not None:
-        query = query.where(StaffNote.id < before_id)
-    return list(await session.scalars(query.order_by(StaffNote.id.desc()).limit(first + 1)))
+    return list(await session.scalars(newest_first(query, StaffNote.id, first, before_id)))
 
 
 async def consents_in_force(
@@ -171,9 +170,7 @@ async def consent_history_page(
     session: AsyncSession, member_id: int, *, first: int, before_id: int | None
 ) -> list[ConsentRecord]:
     query = select(ConsentRecord).where(ConsentRecord.member_id == member_id)
-    if before_id is not None:
-        query = query.where(ConsentRecord.id < before_id)
-    return list(await session.scalars(query.order_by(ConsentRecord.id.desc()).limit(first + 1)))
+    return list(await session.scalars(newest_first(query, ConsentRecord.id, first, before_id)))
 
 
 async def last_checkout_recorded(session: AsyncSession, member_id: int) -> dt.datetime | None:
@@ -198,8 +195,6 @@ async def profile_history_page(
 ) -> list[ProfileChange]:
     """Newest first, changes at or after ``since`` only when given; one more than asked."""
     query = select(ProfileChange).where(ProfileChange.member_id == member_id)
-    if before_id is not None:
-        query = query.where(ProfileChange.id < before_id)
     if since is not None:
         query = query.where(ProfileChange.changed_at >= since)
-    return list(await session.scalars(query.order_by(ProfileChange.id.desc()).limit(first + 1)))
+    return list(await session.scalars(newest_first(query, ProfileChange.id, first, before_id)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
 from staytier.program.loader import ProgramFileError, decode_file
-from staytier.services.idempotency import Result, run_once_as
+from staytier.services.idempotency import FieldsReceipted, run_once_as, stored_as
 from staytier.services.runtime import Runtime
 from staytier.store.models import Property
 
@@ -73,8 +73,8 @@ async def _upsert(session: AsyncSession, details: PropertyDetails) -> tuple[Prop
     found = await session.scalar(select(Property).where(Property.code == details.code))
     created = found is None
     hotel = found or Property(code=details.code)
-    for field, value in msgspec.structs.asdict(details).items():
-        setattr(hotel, field, value)
+    for name, value in msgspec.structs.asdict(details).items():
+        setattr(hotel, name, value)
     if created:
         session.add(hotel)
     await session.flush()
@@ -82,20 +82,11 @@ async def _upsert(session: AsyncSession, details: PropertyDetails) -> tuple[Prop
 
 
 @dataclass(frozen=True)
-class Upserted:
+class Upserted(FieldsReceipted):
     """What an upsert did: the property as written and whether it is new."""
 
-    hotel: Property
+    hotel: Property = field(metadata=stored_as("property_id"))
     created: bool
-
-    def receipt(self) -> Result:
-        return {"property_id": self.hotel.id, "created": self.created}
-
-    @staticmethod
-    async def replay(session: AsyncSession, receipt: Result) -> Upserted:
-        hotel = await session.get(Property, receipt["property_id"])
-        assert hotel is not None
-        return Upserted(hotel, receipt["created"])
 
 
 async def upsert_property(

@@ -23,6 +23,7 @@ from staytier.services.award_stays import (
 )
 from staytier.services.guest_approvals import approve_spending, counting_refusals
 from staytier.services.idempotency import run_once_as
+from staytier.services.ledger import require_points
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
 from staytier.services.stays import cancel_locked_stay, property_or_refuse
@@ -58,14 +59,6 @@ class RedeemCertificate:
     property_code: str
     arrival: dt.date
     guest_approval: str | None = None
-
-
-def not_enough_points(needed: int, balance: int) -> BusinessRuleError:
-    return BusinessRuleError(
-        ErrorCode.NOT_ENOUGH_POINTS,
-        f"This needs {needed:,} points; the balance is {balance:,}.",
-        "points",
-    )
 
 
 def _check_dates(runtime: Runtime, hotel: Property, arrival: dt.date, departure: dt.date) -> None:
@@ -119,8 +112,7 @@ async def redeem_award_stay(
             code=command.guest_approval,
             spender=spender,
         )
-        if quote.points > member.points_balance:
-            raise not_enough_points(quote.points, member.points_balance)
+        require_points(member, quote.points)
         redemption = await book_award_stay(
             session,
             runtime,

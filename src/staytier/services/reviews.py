@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
 from staytier.domain.errors import BusinessRuleError, ErrorCode
-from staytier.domain.points import LedgerKind
 from staytier.domain.stays import StayStatus
 from staytier.services.idempotency import run_once_returning
-from staytier.services.ledger import post_entry
+from staytier.services.ledger import post_bonus
 from staytier.services.members import member_for_update, require_guest_name
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, Property, Stay, StayReview
@@ -91,16 +90,14 @@ async def credit_review(
                 "confirmationNumber",
             )
         today = local_date(runtime.clock, member.time_zone)
-        entry = post_entry(
+        entry = await post_bonus(
             session,
             member,
-            kind=LedgerKind.BONUS,
-            points=points,
-            occurred_at=runtime.now(),
-            effective_on=today,
+            points,
+            at=runtime.now(),
+            on=today,
             description=f"Review of your stay at {hotel.name}",
         )
-        await session.flush()
         review = StayReview(
             member_id=member.id,
             stay_id=stay.id,

@@ -36,7 +36,7 @@ from staytier.domain.sharing import (
     pooling_offered,
     seat_refusal,
 )
-from staytier.services.idempotency import Result, run_once_as
+from staytier.services.idempotency import FieldsReceipted, run_once_as
 from staytier.services.members import locked_members, other_member
 from staytier.services.pool_points import active_membership, give_points, member_year, pooled_in
 from staytier.services.runtime import Runtime
@@ -51,21 +51,12 @@ OPEN_STATES = (PoolState.INVITED.value, PoolState.ACTIVE.value)
 
 
 @dataclass(frozen=True)
-class PoolChanged:
+class PoolChanged(FieldsReceipted):
     """What a pool use case did: the pool it acted on, as it is after, and the member who
     acted."""
 
     pool: PointsPool
     member_id: int
-
-    def receipt(self) -> Result:
-        return {"pool_id": self.pool.id, "member_id": self.member_id}
-
-    @staticmethod
-    async def replay(session: AsyncSession, receipt: Result) -> PoolChanged:
-        pool = await session.get(PointsPool, receipt["pool_id"])
-        assert pool is not None
-        return PoolChanged(pool, receipt["member_id"])
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from staytier.domain.status_grants import (
 )
 from staytier.program.model import ProgramVersion, Tier
 from staytier.services import audit
-from staytier.services.idempotency import Result, run_once_as
+from staytier.services.idempotency import FieldsReceipted, run_once_as
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
@@ -38,21 +38,12 @@ from staytier.store.queries import status_periods
 
 
 @dataclass(frozen=True)
-class Granted:
+class Granted(FieldsReceipted):
     """A grant as written and the member the caller shows with it: the member granted, or
     for a gift the giver."""
 
     grant: StatusGrant
     member_id: int
-
-    def receipt(self) -> Result:
-        return {"grant_id": self.grant.id, "member_id": self.member_id}
-
-    @staticmethod
-    async def replay(session: AsyncSession, receipt: Result) -> Granted:
-        grant = await session.get(StatusGrant, receipt["grant_id"])
-        assert grant is not None
-        return Granted(grant, receipt["member_id"])
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
 from staytier.domain.errors import BusinessRuleError, ErrorCode
-from staytier.domain.points import LedgerKind
 from staytier.domain.stays import StayStatus
 from staytier.domain.surveys import (
     Answer,
@@ -32,8 +31,8 @@ from staytier.domain.surveys import (
 from staytier.program.engagement import SurveyRules
 from staytier.services.guest_mail import SURVEY_INVITATION, enqueue_guest_mail
 from staytier.services.idempotency import Result, run_once_as
-from staytier.services.job_runs import days_due, run_job_once
-from staytier.services.ledger import post_entry
+from staytier.services.job_runs import days_due, run_daily_job
+from staytier.services.ledger import post_bonus
 from staytier.services.runtime import Runtime
 from staytier.store.deferred import deferring, ensure_id
 from staytier.store.models import Member, Property, Stay, SurveyInvitation
@@ -197,16 +196,14 @@ async def answer_survey(
         checked = check_answers(rules, list(command.answers))
         answered = await Answered.of(session, invitation, member.id)
         if checked.points:
-            entry = post_entry(
+            entry = await post_bonus(
                 session,
                 member,
-                kind=LedgerKind.BONUS,
-                points=checked.points,
-                occurred_at=runtime.now(),
-                effective_on=today,
+                checked.points,
+                at=runtime.now(),
+                on=today,
                 description=f"Survey answered: stay at {answered.hotel.name}",
             )
-            await session.flush()
             invitation.ledger_entry_id = entry.id
         invitation.state = ANSWERED
         invitation.answers = dict(checked.values)
@@ -317,11 +314,4 @@ async def close_surveys(runtime: Runtime, day: dt.date) -> CloseSummary:
         )
         return CloseSummary(surveys_closed=closed)
 
-    return await run_job_once(
-        runtime,
-        job=JOB,
-        run_key=day.isoformat(),
-        due_on=day,
-        work=work,
-        earlier_run=CloseSummary,
-    )
+    return await run_daily_job(runtime, job=JOB, day=day, work=work, earlier_run=CloseSummary)

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
 from staytier.domain.errors import BusinessRuleError, ErrorCode
-from staytier.domain.points import LedgerKind
 from staytier.domain.sweepstakes import (
     Entrant,
     Win,
@@ -38,7 +37,7 @@ from staytier.services.guest_mail import (
     enqueue_guest_mail,
 )
 from staytier.services.idempotency import run_once_returning
-from staytier.services.ledger import post_entry
+from staytier.services.ledger import post_bonus
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, SweepstakesDraw, SweepstakesEntry
 
@@ -340,17 +339,15 @@ async def _award_prize(
             "expires_on": certificate.expires_on.isoformat(),
         }
     else:
-        entry = post_entry(
+        entry = await post_bonus(
             session,
             member,
-            kind=LedgerKind.BONUS,
-            points=win.points,
-            occurred_at=runtime.now(),
-            effective_on=today,
+            win.points,
+            at=runtime.now(),
+            on=today,
             description=f"Sweepstakes {rule.name}: {win.prize}",
             keeps_points_alive=False,
         )
-        await session.flush()
         entry_id = entry.id
     template = SWEEPSTAKES_WIN if certificate_id is None else SWEEPSTAKES_WIN_CERTIFICATE
     await enqueue_guest_mail(session, runtime, member, template=template, key=key, values=values)
