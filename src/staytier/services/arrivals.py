@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from decimal import Decimal
 
 from sqlalchemy import func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,7 @@ from staytier.domain.tiers import held_period
 from staytier.program.engagement import ComplaintRules
 from staytier.program.model import Tier
 from staytier.services.profile_views import (
+    PreferenceView,
     latest_staff_notes,
     preferences_by_member,
     special_dates_by_member,
@@ -33,7 +35,6 @@ from staytier.services.visibility import serving_stay
 from staytier.store.models import (
     Complaint,
     Member,
-    Preference,
     Property,
     SpecialDate,
     StaffNote,
@@ -45,6 +46,41 @@ from staytier.store.queries import held_periods_by_member, property_by_code
 NOTES_PER_ARRIVAL = 5
 # Earlier stays that make a guest known at a property.
 VISITED = (StayStatus.COMPLETED.value, StayStatus.IN_HOUSE.value)
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivingStay:
+    """A booked stay as a page of arrivals shows it: plain values, not a row the session
+    tracks (a page holds hundreds of rows; see ``profile_views.PreferenceView``)."""
+
+    id: int
+    member_id: int
+    confirmation_number: str
+    status: str
+    arrival_date: dt.date
+    departure_date: dt.date
+    rate_code: str
+    room_type: str | None
+    floor: int | None
+    currency: str
+    room_revenue: Decimal
+    food_and_beverage_revenue: Decimal
+    other_revenue: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivingGuest:
+    """What an arrival shows of its member."""
+
+    id: int
+    member_number: str
+    first_name: str
+    last_name: str
+    language: str
+
+
+_STAY_COLUMNS = tuple(getattr(Stay, field.name) for field in fields(ArrivingStay))
+_GUEST_COLUMNS = tuple(getattr(Member, field.name) for field in fields(ArrivingGuest))
 
 
 @dataclass(frozen=True)
@@ -59,13 +95,13 @@ class ArrivalsPage:
 class Arrival:
     """One guest arriving, with what the front desk applies and remembers."""
 
-    stay: Stay
-    member: Member
+    stay: ArrivingStay
+    member: ArrivingGuest
     tier: Tier
     tier_valid_through: dt.date | None
     lifetime: bool
     privileges: list[GrantedBenefit]
-    preferences: list[Preference]
+    preferences: list[PreferenceView]
     special_dates: list[SpecialDate]
     staff_notes: list[StaffNote]
     earlier_stays_here: int
@@ -147,10 +183,10 @@ async def _booked(
     first: int,
     after_id: int | None,
     serving: bool,
-) -> list[tuple[Stay, Member]]:
+) -> list[tuple[ArrivingStay, ArrivingGuest]]:
     """The page of booked stays arriving on ``day``, with their members, by stay id."""
     query = (
-        select(Stay, Member)
+        select(*_STAY_COLUMNS, *_GUEST_COLUMNS)
         .join(Member, Member.id == Stay.member_id)
         .where(
             Stay.property_id == hotel.id,
@@ -162,7 +198,8 @@ async def _booked(
     if after_id is not None:
         query = query.where(Stay.id > after_id)
     rows = await session.execute(query.order_by(Stay.id).limit(first + 1))
-    return [(stay, member) for stay, member in rows]
+    cut = len(_STAY_COLUMNS)
+    return [(ArrivingStay(*row[:cut]), ArrivingGuest(*row[cut:])) for row in rows]
 
 
 async def _earlier_stays(

@@ -116,7 +116,9 @@ class _Part:
     def stored(self, value: Any) -> Any:
         if self.model is None:
             return value
-        [row_id] = inspect(value).identity
+        # The row's own key, not its identity: a row numbered ahead of a deferred flush
+        # (store/deferred.py) has its id before it is persistent.
+        [row_id] = inspect(self.model).primary_key_from_instance(value)
         return row_id
 
     async def read(self, session: AsyncSession, stored: Any) -> Any:

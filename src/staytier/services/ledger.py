@@ -11,6 +11,7 @@ from staytier.domain.bounds import balance_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.points import ACTIVITY_KINDS, LedgerKind
 from staytier.services import audit
+from staytier.store.deferred import ensure_id
 from staytier.store.models import LedgerEntry, Member
 
 
@@ -102,10 +103,10 @@ async def post_bonus(
     author: str | None = None,
     reason_code: str | None = None,
 ) -> LedgerEntry:
-    """Credits ``points`` as a BONUS entry posted at ``at`` and dated ``on``, flushed so
-    that it has its id for the row that answers for it (a review, an answered survey, a
-    guarantee's compensation, a win, a complaint's goodwill). As :func:`post_entry`, the
-    caller holds the member row locked."""
+    """Credits ``points`` as a BONUS entry posted at ``at`` and dated ``on``, with its id
+    for the row that answers for it (a review, an answered survey, a guarantee's
+    compensation, a win, a complaint's goodwill). As :func:`post_entry`, the caller holds
+    the member row locked."""
     entry = post_entry(
         session,
         member,
@@ -118,7 +119,7 @@ async def post_bonus(
         author=author,
         reason_code=reason_code,
     )
-    await session.flush()
+    await ensure_id(session, entry)
     return entry
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection
+from dataclasses import dataclass, fields
 
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,19 +31,40 @@ def catalog_order(catalog: PreferenceCatalog) -> dict[str, int]:
     return {category.code: index for index, category in enumerate(catalog.categories)}
 
 
+@dataclass(frozen=True, slots=True)
+class PreferenceView:
+    """A preference as the reads show it: plain values, not a row the session tracks. A
+    page of arrivals holds hundreds, and building them as ORM objects cost about three
+    times as much as the statement that reads them."""
+
+    member_id: int
+    category: str
+    value: str
+    source: str
+    property_code: str | None
+    actor: str | None
+    confidence: int | None
+    sensitive: bool
+    recorded_at: dt.datetime
+
+
+_PREFERENCE_VIEWS = select(
+    *(getattr(Preference, field.name) for field in fields(PreferenceView))
+).order_by(Preference.id)
+
+
 async def preferences_by_member(
     session: AsyncSession, member_ids: Collection[int], catalog: PreferenceCatalog
-) -> dict[int, list[Preference]]:
+) -> dict[int, list[PreferenceView]]:
     """Each member's preferences, in catalog order, values in the order they were set."""
-    found: dict[int, list[Preference]] = defaultdict(list)
+    found: dict[int, list[PreferenceView]] = defaultdict(list)
     if not member_ids:
         return found
-    rows = await session.scalars(
-        select(Preference).where(Preference.member_id.in_(member_ids)).order_by(Preference.id)
-    )
+    rows = await session.execute(_PREFERENCE_VIEWS.where(Preference.member_id.in_(member_ids)))
     order = catalog_order(catalog)
-    for row in sorted(rows, key=lambda r: order.get(r.category, len(order))):
-        found[row.member_id].append(row)
+    views = [PreferenceView(*row) for row in rows]
+    for view in sorted(views, key=lambda v: order.get(v.category, len(order))):
+        found[view.member_id].append(view)
     return found
 
 

@@ -16,7 +16,7 @@ from staytier.domain.stay_ownership import StayActor, StayActorKind
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services.credit_reads import CreditReads, MemberReads, read_for_batch
 from staytier.services.idempotency import MAX_KEY_LENGTH, Result, fingerprint
-from staytier.services.promotions import HeldBudgets
+from staytier.services.promotion_budgets import HeldBudgets
 from staytier.services.runtime import Runtime
 from staytier.services.stay_reports import RecordStay, checked_report
 from staytier.services.stays import settle_refusal, settle_report

@@ -15,8 +15,9 @@ from staytier.api.auth import principal_of
 from staytier.domain.access import ANONYMOUS, Principal, Role
 from staytier.domain.insight import MemberValue
 from staytier.services import guests, member_value, profile_views
+from staytier.services.profile_views import PreferenceView
 from staytier.services.runtime import Runtime
-from staytier.store.models import ConsentRecord, Member, Preference, SpecialDate
+from staytier.store.models import ConsentRecord, Member, SpecialDate
 
 
 class Context(BaseContext, kw_only=True):
@@ -29,7 +30,7 @@ class Context(BaseContext, kw_only=True):
     # Members this request has shown to be visible to the principal (see services.visibility).
     visible_members: dict[int, bool] = msgspec.field(default_factory=dict)
     # Batches a list of guests' preferences (search results) into one query per request.
-    preference_loader: DataLoader[int, list[Preference]] | None = None
+    preference_loader: DataLoader[int, list[PreferenceView]] | None = None
     # Batches a list of guests' member value the same way.
     value_loader: DataLoader[int, MemberValue] | None = None
     # The per-guest reads a page of guests asks for (tier, progress and points; special
@@ -105,12 +106,12 @@ class Context(BaseContext, kw_only=True):
             found = await member_value.values_of(session, self.runtime, member_ids, today)
         return [found[member_id] for member_id in member_ids]
 
-    def preferences_of(self) -> DataLoader[int, list[Preference]]:
+    def preferences_of(self) -> DataLoader[int, list[PreferenceView]]:
         if self.preference_loader is None:
             self.preference_loader = DataLoader(load_fn=self._load_preferences)
         return self.preference_loader
 
-    async def _load_preferences(self, member_ids: list[int]) -> list[list[Preference]]:
+    async def _load_preferences(self, member_ids: list[int]) -> list[list[PreferenceView]]:
         async with self.runtime.db.reading() as session:
             found = await profile_views.preferences_by_member(
                 session, member_ids, self.runtime.catalog

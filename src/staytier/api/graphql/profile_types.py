@@ -12,6 +12,7 @@ from strawberry import relay
 from staytier.domain.preferences import PreferenceSource, SpecialDateKind, occurrences_within
 from staytier.program import catalog as catalog_model
 from staytier.program.catalog import ConsentPurpose
+from staytier.services.profile_views import PreferenceView
 from staytier.store import models
 
 PreferenceSourceType = strawberry.enum(PreferenceSource, name="PreferenceSource")
@@ -62,7 +63,7 @@ class Preference:
     recorded_at: dt.datetime
 
     @classmethod
-    def of(cls, row: models.Preference) -> Preference:
+    def of(cls, row: models.Preference | PreferenceView) -> Preference:
         return cls(
             category=row.category,
             value=row.value,

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from staytier.domain.stays import StayStatus
+from staytier.services.arrivals import ArrivingStay
 from staytier.store import models
 
 StayStatusType = strawberry.enum(StayStatus, name="StayStatus")
@@ -60,7 +61,7 @@ class Stay(relay.Node):
     other_revenue: Decimal
 
     @classmethod
-    def of(cls, row: models.Stay, hotel: models.Property) -> Stay:
+    def of(cls, row: models.Stay | ArrivingStay, hotel: models.Property) -> Stay:
         return cls(
             stay_id=row.id,
             property_code=hotel.code,
