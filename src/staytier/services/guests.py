@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -145,8 +145,25 @@ _STATUS_AND_TOTALS = (
     )
     .order_by(StatusPeriod.id)
 )
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntryView:
+    """A ledger entry as a page of the guest's ledger shows it: plain values, not a row the
+    session tracks (see ``profile_views.PreferenceView``)."""
+
+    id: int
+    kind: str
+    points: int
+    balance_after: int
+    occurred_at: dt.datetime
+    effective_on: dt.date
+    description: str
+    uncollected_points: int
+
+
 _NEWEST_ENTRIES = (
-    select(LedgerEntry)
+    select(*(getattr(LedgerEntry, field.name) for field in fields(LedgerEntryView)))
     .where(LedgerEntry.member_id == bindparam("member_id"))
     .order_by(LedgerEntry.id.desc())
     .limit(bindparam("limit"))
@@ -173,12 +190,14 @@ async def _status_and_totals(
 
 async def ledger_page(
     session: AsyncSession, member_id: int, *, first: int, before_id: int | None
-) -> list[LedgerEntry]:
+) -> list[LedgerEntryView]:
     """Newest entries first; one more than asked, so the caller knows if a page follows."""
     values = {"member_id": member_id, "limit": first + 1}
     if before_id is None:
-        return list(await session.scalars(_NEWEST_ENTRIES, values))
-    return list(await session.scalars(_ENTRIES_BEFORE, {**values, "before_id": before_id}))
+        rows = await session.execute(_NEWEST_ENTRIES, values)
+    else:
+        rows = await session.execute(_ENTRIES_BEFORE, {**values, "before_id": before_id})
+    return [LedgerEntryView(*row) for row in rows]
 
 
 async def stays_page(

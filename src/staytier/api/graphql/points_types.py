@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from staytier.domain.points import LedgerKind
+from staytier.services.guests import LedgerEntryView
 from staytier.store import models
 
 LedgerKindType = strawberry.enum(LedgerKind, name="LedgerKind")
@@ -37,7 +38,7 @@ class LedgerEntry(relay.Node):
     )
 
     @classmethod
-    def of(cls, row: models.LedgerEntry) -> LedgerEntry:
+    def of(cls, row: models.LedgerEntry | LedgerEntryView) -> LedgerEntry:
         return cls(
             entry_id=row.id,
             kind=LedgerKind(row.kind),
