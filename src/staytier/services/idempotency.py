@@ -13,6 +13,7 @@ import datetime as dt
 import enum
 import hashlib
 import json
+import logging
 import typing
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -20,13 +21,14 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 import msgspec
 from sqlalchemy import bindparam, inspect, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.services.runtime import Runtime
 from staytier.store.models import Base, IdempotencyRecord
 
+log = logging.getLogger(__name__)
 Result = dict[str, Any]
 T = TypeVar("T")
 Receipt = TypeVar("Receipt", bound=msgspec.Struct)
@@ -219,8 +221,8 @@ async def _run_once(
 ) -> T:
     """The one implementation: without a key the work simply runs; with one, the stored
     receipt is replayed or the work runs and its receipt is stored. A unique-constraint race
-    (two first requests for the same natural key) rolls the transaction back and tries again
-    from the start."""
+    (two first requests for the same natural key), or a transaction the database aborted to
+    break a deadlock (:func:`retryable`), rolls back and tries again from the start."""
     if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
         raise BusinessRuleError(
             ErrorCode.INVALID_INPUT,
@@ -259,7 +261,23 @@ async def _run_once(
         except IntegrityError:
             if attempt == ATTEMPTS - 1:
                 raise
+        except DBAPIError as error:
+            if not retryable(error) or attempt == ATTEMPTS - 1:
+                raise
+            log.warning("%s rolled back by the database (%s); trying again", operation, error.orig)
     raise AssertionError("unreachable")
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the database rolled the whole
+# transaction back so that another could go on, and says running it again is safe.
+RETRYABLE_STATES = frozenset({"40P01", "40001"})
+
+
+def retryable(error: DBAPIError) -> bool:
+    """Whether the database aborted the transaction only to let another through (a
+    deadlock between two writers' locks, a serialization failure): nothing of it was kept,
+    and the same work run again can succeed."""
+    return getattr(error.orig, "sqlstate", None) in RETRYABLE_STATES
 
 
 async def run_once_returning(
