@@ -24,6 +24,19 @@ FRIENDS = 8
 REFERRAL_CODE = "query($n: String!) { guest(memberNumber: $n) { referralCode } }"
 
 
+# How many members' balances differ from the sum of their ledgers (it must be none).
+UNBALANCED = (
+    select(func.count())
+    .select_from(Member)
+    .where(
+        Member.points_balance
+        != select(func.coalesce(func.sum(LedgerEntry.points), 0))
+        .where(LedgerEntry.member_id == Member.id)
+        .scalar_subquery()
+    )
+)
+
+
 def with_budgeted_promotion(runtime: Runtime) -> Runtime:
     rule = Promotion(
         code="RUSH", name="Checkout rush", starts_on=D(2026, 1, 1), ends_on=D(2026, 12, 31),
@@ -50,16 +63,7 @@ async def test_fifty_checkouts_at_once_never_spend_more_than_the_budget(runtime:
     async with runtime.db.reading() as session:
         given = await session.scalar(select(func.sum(PromotionAward.points)))
         spent = await session.scalar(select(PromotionBudget.spent_points))
-        mismatched = await session.scalar(
-            select(func.count())
-            .select_from(Member)
-            .where(
-                Member.points_balance
-                != select(func.coalesce(func.sum(LedgerEntry.points), 0))
-                .where(LedgerEntry.member_id == Member.id)
-                .scalar_subquery()
-            )
-        )
+        mismatched = await session.scalar(UNBALANCED)
     assert given == spent == BUDGET
     assert mismatched == 0
 
@@ -135,16 +139,7 @@ async def test_night_audits_and_checkouts_at_once_never_spend_more_than_the_budg
     async with runtime.db.reading() as session:
         awards = list(await session.scalars(select(PromotionAward.points)))
         spent = await session.scalar(select(PromotionBudget.spent_points))
-        mismatched = await session.scalar(
-            select(func.count())
-            .select_from(Member)
-            .where(
-                Member.points_balance
-                != select(func.coalesce(func.sum(LedgerEntry.points), 0))
-                .where(LedgerEntry.member_id == Member.id)
-                .scalar_subquery()
-            )
-        )
+        mismatched = await session.scalar(UNBALANCED)
     # Fifty stays want 20,000 points of a 10,100-point budget: 25 full rewards, one of what
     # is left, and nothing for the rest, whichever of the three writers came first.
     assert sorted(awards) == [0] * 24 + [100] + [REWARD] * 25

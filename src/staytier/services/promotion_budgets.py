@@ -122,12 +122,7 @@ class HeldBudgets:
             return
         for code, points in sorted(held._changes.items()):
             if points:
-                await session.execute(
-                    update(PromotionBudget)
-                    .where(PromotionBudget.promotion_code == code)
-                    .values(spent_points=PromotionBudget.spent_points + points)
-                    .execution_options(synchronize_session=False)
-                )
+                await _add_spending(session, code, points)
 
 
 async def give_back(session: AsyncSession, code: str, points: int) -> None:
@@ -139,9 +134,14 @@ async def give_back(session: AsyncSession, code: str, points: int) -> None:
         await held.spent(session, code)  # locked, as the UPDATE would
         held.change(code, -points)
         return
+    await _add_spending(session, code, -points)
+
+
+async def _add_spending(session: AsyncSession, code: str, points: int) -> None:
+    """Adds ``points`` (negative: gives them back) to what the promotion ``code`` spent."""
     await session.execute(
         update(PromotionBudget)
         .where(PromotionBudget.promotion_code == code)
-        .values(spent_points=PromotionBudget.spent_points - points)
+        .values(spent_points=PromotionBudget.spent_points + points)
         .execution_options(synchronize_session=False)
     )
