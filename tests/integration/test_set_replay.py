@@ -108,6 +108,22 @@ async def test_new_thresholds_and_bonuses_replayed_in_sql_match_the_exact_replay
     assert summary["simulated_points"] > summary["actual_points"]
 
 
+async def test_small_batches_give_the_comparison_of_one_batch(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each batch reads only its own members' rows (credits, ledger entries, status periods
+    # bounded by the batch's ids): cut into batches of seven, nothing is lost or counted twice.
+    candidate = candidate_of(runtime, reshaped)
+    whole = await outcome(runtime, candidate, set_based=True)
+
+    monkeypatch.setattr(simulation, "BATCH_SIZE", 7)
+    in_sql = await outcome(runtime, candidate, set_based=True)
+    exact = await outcome(runtime, candidate, set_based=False)
+
+    assert in_sql == whole and exact == whole
+    assert whole[0]["moved_up"] > 0
+
+
 async def test_a_candidate_that_credits_stays_differently_is_replayed_exactly(
     runtime: Runtime,
 ) -> None:

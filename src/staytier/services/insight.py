@@ -7,12 +7,12 @@ The figures are explained in docs/insight.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.sql.selectable import Subquery
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode
@@ -200,13 +200,15 @@ def day_after(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)
 
 
-def ranks_on(day: dt.date, name: str) -> Subquery:
+def ranks_on(day: dt.date, name: str, members: Callable[[Any], Any] | None = None) -> Subquery:
     """Per member holding status on ``day``, the highest rank held (domain.tiers.held_period:
     a member's tier is the highest of the periods covering the day). A period revoked after
-    the day still counted on it."""
+    the day still counted on it. ``members``, a condition on the member id column, limits
+    it to some members (a batch's: the database then reads only their periods)."""
     sp = m.StatusPeriod
     return (
         select(sp.member_id, func.max(sp.rank).label("rank"))
+        .where(members(sp.member_id) if members is not None else true())
         .where(sp.valid_from <= day, or_(sp.valid_through.is_(None), sp.valid_through >= day))
         .where(or_(sp.revoked_at.is_(None), sp.revoked_at >= day_after(day)))
         .group_by(sp.member_id)

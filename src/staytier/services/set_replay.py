@@ -252,9 +252,12 @@ class SetReplay:
             )
             .join(m.Credit, m.Credit.id == qc.credit_id)
             .where(self.ids(qc.member_id), qc.year == self.year)
+            # A credit and its qualifying parts are the same member's (a merge moves both):
+            # bounding the credits too lets the database read the batch's by index, not all.
+            .where(self.ids(m.Credit.member_id))
             .where(m.Credit.credit_date <= self.end, sa.not_(self.replayed))
             .group_by(qc.member_id)
-            .subquery("before")
+            .cte("before")
         )
 
     def _kept_rank(self, day: dt.date) -> Any:
@@ -320,25 +323,35 @@ class SetReplay:
             both.c[3].label("base"),
             *(both.c[4 + i].label(p) for i, p in enumerate(paths)),
         ).subquery("prior")
+        # The highest status kept on each stay's checkout day: a grouped join (a correlated
+        # subquery here would be run again by every branch of the tier and bonus cases).
         kept = self.kept
+        columns = [prior.c[name] for name in ("member_id", "posted", "base", *paths)]
         kept_then = (
-            select(func.max(kept.c.rank))
-            .where(kept.c.member_id == prior.c.member_id, kept.c.valid_from <= prior.c.on)
-            .where(or_(kept.c.valid_through.is_(None), kept.c.valid_through >= prior.c.on))
-            .scalar_subquery()
+            select(*columns, func.max(kept.c.rank).label("kept_rank"))
+            .select_from(prior)
+            .outerjoin(
+                kept,
+                and_(
+                    kept.c.member_id == prior.c.member_id,
+                    kept.c.valid_from <= prior.c.on,
+                    or_(kept.c.valid_through.is_(None), kept.c.valid_through >= prior.c.on),
+                ),
+            )
+            .group_by(*columns)
+            .subquery("kept_then")
         )
         totals = [
-            func.coalesce(before.c[path], 0) + func.coalesce(prior.c[path], 0)
-            for path in ("nights", "stays", "base_points")
+            func.coalesce(before.c[path], 0) + func.coalesce(kept_then.c[path], 0) for path in paths
         ]
         held = _higher(
-            func.coalesce(kept_then, self.base),
+            func.coalesce(kept_then.c.kept_rank, self.base),
             earned_tier_case(self.ladder, totals, lambda tier: tier.rank),
         )
-        bonus = prior.c.base * _by_rank(self.ladder, held, lambda t: t.bonus_percent) // 100
+        bonus = kept_then.c.base * _by_rank(self.ladder, held, lambda t: t.bonus_percent) // 100
         return (
-            select(prior.c.member_id, func.sum(prior.c.base + bonus).label("points"))
-            .outerjoin(before, before.c.member_id == prior.c.member_id)
-            .group_by(prior.c.member_id)
+            select(kept_then.c.member_id, func.sum(kept_then.c.base + bonus).label("points"))
+            .outerjoin(before, before.c.member_id == kept_then.c.member_id)
+            .group_by(kept_then.c.member_id)
             .subquery("stay_points")
         )

@@ -31,7 +31,7 @@ from staytier.domain.insight import liability, money
 from staytier.domain.simulation import Comparison
 from staytier.program.model import Program, ProgramVersion
 from staytier.program.validation import program_mistakes
-from staytier.services.insight import liability_on, period_mistakes
+from staytier.services.insight import Liability, liability_on, period_mistakes
 from staytier.services.runtime import Runtime
 from staytier.services.set_replay import set_based_version
 from staytier.services.simulation_batch import SimulationBatch, ladder
@@ -269,7 +269,46 @@ async def _run(
     with replica_reads():
         async with runtime.db.reading() as session:
             comparison.budgets.spent.update(await _promotions_spent_before(session, start))
-    for batch_start in range(int(low or 0), int(high or -1) + 1, BATCH_SIZE):
+        # The liability on the period's end is the books', whatever the candidate: its
+        # cohort book (a read of the whole ledger) runs on a connection of its own while the
+        # batches run, rather than after them.
+        book = asyncio.create_task(liability_on(runtime, end))
+    try:
+        return await _batches(
+            runtime,
+            simulation_id,
+            candidate,
+            (start, end, year),
+            (range(int(low or 0), int(high or -1) + 1), int(total)),
+            in_sql,
+            comparison,
+            progress,
+        ) or await _done(runtime, simulation_id, candidate, end, in_sql, comparison, book)
+    finally:
+        await _settled(book)
+
+
+async def _settled(task: asyncio.Task[Any]) -> None:
+    """Cancels ``task`` if it still runs and waits for it, its outcome retrieved."""
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def _batches(
+    runtime: Runtime,
+    simulation_id: int,
+    candidate: Candidate,
+    period: tuple[dt.date, dt.date, int],
+    members: tuple[range, int],
+    in_sql: ProgramVersion | None,
+    comparison: Comparison,
+    progress: Progress | None,
+) -> str | None:
+    """Runs the batches (of the ids in ``members``, ``total`` of them) into ``comparison``;
+    "CANCELLED" when asked to stop, else None."""
+    start, end, year = period
+    ids, total = members
+    for batch_start in range(ids.start, ids.stop, BATCH_SIZE):
         if await _cancel_requested(runtime, simulation_id):
             await _finish(runtime, simulation_id, "CANCELLED", message="Cancelled on request.")
             return "CANCELLED"
@@ -288,10 +327,22 @@ async def _run(
                 .values(members_done=comparison.members)
             )
         if progress is not None:
-            waiting = progress(comparison.members, int(total))
+            waiting = progress(comparison.members, total)
             if waiting is not None:
                 await waiting
-    summary = await _summary(runtime, candidate, start, end, comparison)
+    return None
+
+
+async def _done(
+    runtime: Runtime,
+    simulation_id: int,
+    candidate: Candidate,
+    end: dt.date,
+    in_sql: ProgramVersion | None,
+    comparison: Comparison,
+    book: asyncio.Task[Liability],
+) -> str:
+    summary = _summary(runtime, candidate, end, comparison, await book)
     summary["replay"] = "SET_BASED" if in_sql is not None else "EXACT"
     await _finish(runtime, simulation_id, "DONE", summary=summary)
     return "DONE"
@@ -338,15 +389,13 @@ async def _finish(
         )
 
 
-async def _summary(
-    runtime: Runtime, candidate: Candidate, start: dt.date, end: dt.date, comparison: Comparison
+def _summary(
+    runtime: Runtime, candidate: Candidate, end: dt.date, comparison: Comparison, report: Liability
 ) -> dict[str, Any]:
     """The comparison as stored. Liability: the report's outstanding points at the period
     end (from the cohort book alone, not the whole report), moved by the difference in
     points issued, valued by each program's value per point at the report's breakage rate
     (a first-order estimate: see docs/insight.md)."""
-    with replica_reads():
-        report = await liability_on(runtime, end)
     served, proposed = runtime.rules_on(end), candidate.rules_on(end)
     extra = comparison.simulated_points - comparison.actual_points
     actual_value, simulated_value = served.insight.value_per_point, proposed.insight.value_per_point

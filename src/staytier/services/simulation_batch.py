@@ -219,7 +219,7 @@ class SimulationBatch:
     async def members(self, session: AsyncSession) -> list[tuple[int, int]]:
         """Each member enrolled by the end, with the rank they actually held on it (and,
         in ``enrolled_on``, when they enrolled)."""
-        held = ranks_on(self.end, "held")
+        held = ranks_on(self.end, "held", self.ids)
         base = self.runtime.rules_on(self.end).base_tier.rank
         query = (
             select(m.Member.id, func.coalesce(held.c.rank, base), m.Member.enrolled_on)
@@ -256,18 +256,23 @@ class SimulationBatch:
 
     def replayed_credits(self) -> Any:
         """Credits the replay makes again: those of the stays checked out and the activities
-        of the period (with their reversals)."""
+        of the period (with their reversals). Bounded by the batch's member ids as well, so
+        the database reads the batch's credits by index rather than every credit."""
         stay, activity = m.Stay, m.Activity
-        return or_(
-            m.Credit.stay_id.in_(
-                select(stay.id).where(
-                    self.ids(stay.member_id), stay.departure_date.between(self.start, self.end)
-                )
-            ),
-            m.Credit.activity_id.in_(
-                select(activity.id).where(
-                    self.ids(activity.member_id), activity.occurred_on.between(self.start, self.end)
-                )
+        return and_(
+            self.ids(m.Credit.member_id),
+            or_(
+                m.Credit.stay_id.in_(
+                    select(stay.id).where(
+                        self.ids(stay.member_id), stay.departure_date.between(self.start, self.end)
+                    )
+                ),
+                m.Credit.activity_id.in_(
+                    select(activity.id).where(
+                        self.ids(activity.member_id),
+                        activity.occurred_on.between(self.start, self.end),
+                    )
+                ),
             ),
         )
 
@@ -277,7 +282,7 @@ class SimulationBatch:
         query = (
             select(qc.member_id, func.sum(qc.nights), func.sum(qc.stays), func.sum(qc.base_points))
             .join(m.Credit, m.Credit.id == qc.credit_id)
-            .where(self.ids(qc.member_id), qc.year == self.year)
+            .where(self.ids(qc.member_id), qc.year == self.year, self.ids(m.Credit.member_id))
             .where(m.Credit.credit_date <= self.end, not_(self.replayed_credits()))
             .group_by(qc.member_id)
         )
