@@ -400,3 +400,37 @@ async def test_a_candidates_richer_promotion_and_one_without_registration_cost_m
     opened = await promotion_figures(client, open_to_all)
     # Bob never registered: only a promotion that asks for no registration rewards him.
     assert opened["promotionPoints"] == {"actual": 6_000, "simulated": 7_000}
+
+
+async def test_a_stay_reported_late_is_judged_by_what_had_happened_by_its_checkout(
+    runtime: Runtime, client: GraphQLClient
+) -> None:
+    # Credited in this order: a February stay that makes Silver under the candidate, then a
+    # January stay reported late, then an even earlier one reported later still. At the
+    # late stay's checkout nothing credited before it had happened yet, so it earns no
+    # Silver bonus: the replay in the database must not take the totals at the earlier
+    # stay's credit (which came after it) and must agree with the rule code.
+    set_clock(runtime, D(2025, 12, 1))
+    member = await enroll(client, "Test", "Late")
+    set_clock(runtime, TODAY)
+    for arrival, nights in ((D(2026, 2, 10), 6), (D(2026, 1, 20), 2), (D(2026, 1, 5), 1)):
+        assert (await record(client, member_number=member, arrival=arrival, nights=nights))[
+            "userErrors"
+        ] == []
+    candidate = simulation.candidate_from_file(EASY_SILVER)
+    period = (D(2026, 1, 1), D(2026, 2, 28))
+
+    summaries = []
+    for set_based in (True, False):
+        simulation_id = await simulation.create_simulation(runtime, candidate, *period, "test")
+        status = await simulation.run_simulation(
+            runtime, simulation_id, candidate, set_based=set_based
+        )
+        row = await simulation.simulation_by_id(runtime, simulation_id)
+        assert status == "DONE" and row is not None and row.summary is not None
+        summaries.append(dict(row.summary))
+    in_sql, exact = summaries
+
+    assert (in_sql.pop("replay"), exact.pop("replay")) == ("SET_BASED", "EXACT")
+    assert in_sql == exact
+    assert in_sql["moved_up"] == 1

@@ -33,7 +33,7 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, not_, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.program.insight import Insight
@@ -282,20 +282,53 @@ class SetReplay:
         on_before = func.max(events.c.on).over(
             partition_by=events.c.member_id, order_by=events.c.posted, rows=(None, -1)
         )
-        running = select(events, *cumulative, on_before.label("on_before")).cte("running")
-        # Members with an event credited after a later one (a stay reported late): only
-        # for them must a stay look for the earlier events that had happened by its
-        # checkout; for everyone else that is every event credited before it.
-        unordered = select(running.c.member_id).where(running.c.on < running.c.on_before).distinct()
+        # The latest credit among the events that happened before (or on the day of) each
+        # event: in date order, the highest credit order of the rows before it.
+        seen_before = func.max(events.c.posted).over(
+            partition_by=events.c.member_id,
+            order_by=(events.c.on, events.c.posted),
+            rows=(None, -1),
+        )
+        running = select(
+            events, *cumulative, on_before.label("on_before"), seen_before.label("seen_before")
+        ).cte("running")
+        # A stay that checked out on or after every event credited before it (nearly all)
+        # is judged by all of them: the running totals less its own. A stay credited after
+        # an event that happened later (a stay reported late) is judged by the totals as
+        # they stood at the latest credit, before its own, of an event that had happened by
+        # its checkout: the running totals never fall, so that is the highest of them.
+        late = running.c.on < running.c.on_before
         in_order = select(
             running.c.member_id,
             running.c.posted,
             running.c.on,
             running.c.base,
             *(running.c[f"run_{path}"] - running.c[path] for path in paths),
-        ).where(running.c.is_stay == 1, running.c.member_id.not_in(unordered))
+        ).where(running.c.is_stay == 1, or_(running.c.on_before.is_(None), not_(late)))
         stay, earlier = running.alias("stay"), running.alias("earlier")
-        out_of_order = (
+        # That credit is the latest of the events before the stay in date order, unless one
+        # of those was itself credited after the stay (a later report of an earlier stay).
+        found = or_(stay.c.seen_before.is_(None), stay.c.seen_before < stay.c.posted)
+        late_found = (
+            select(
+                stay.c.member_id,
+                stay.c.posted,
+                stay.c.on,
+                stay.c.base,
+                *(func.coalesce(earlier.c[f"run_{path}"], 0) for path in paths),
+            )
+            .select_from(stay)
+            .outerjoin(
+                earlier,
+                and_(
+                    earlier.c.member_id == stay.c.member_id,
+                    earlier.c.posted == stay.c.seen_before,
+                ),
+            )
+            .where(stay.c.is_stay == 1, stay.c.on < stay.c.on_before, found)
+        )
+        # Otherwise: the highest totals of the earlier-credited events that had happened.
+        late_searched = (
             select(
                 stay.c.member_id,
                 stay.c.posted,
@@ -312,10 +345,10 @@ class SetReplay:
                     earlier.c.on <= stay.c.on,
                 ),
             )
-            .where(stay.c.is_stay == 1, stay.c.member_id.in_(unordered))
+            .where(stay.c.is_stay == 1, stay.c.on < stay.c.on_before, not_(found))
             .group_by(stay.c.member_id, stay.c.posted, stay.c.on, stay.c.base)
         )
-        both = union_all(in_order, out_of_order).subquery("both_orders")
+        both = union_all(in_order, late_found, late_searched).subquery("both_orders")
         prior = select(
             both.c[0].label("member_id"),
             both.c[1].label("posted"),
