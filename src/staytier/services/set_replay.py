@@ -104,8 +104,8 @@ class SetReplay:
     """The statements of one batch: members with ids in ``[low, high)`` enrolled by ``end``.
 
     ``kept`` selects the status periods the exact replay keeps (member_id, rank, valid_from,
-    valid_through), ``replayed`` is true of the credits it makes again, ``enrolled`` selects
-    the batch's member ids."""
+    valid_through), ``not_replayed`` is true of the batch's credits it does not make again,
+    ``enrolled`` selects the batch's member ids."""
 
     def __init__(
         self,
@@ -115,11 +115,12 @@ class SetReplay:
         end: dt.date,
         ids: Callable[[Any], Any],
         kept: Any,
-        replayed: Any,
+        not_replayed: Any,
         enrolled: Any,
     ) -> None:
         self.rules, self.year, self.start, self.end = rules, year, start, end
-        self.ids, self.kept, self.replayed, self.enrolled = ids, kept, replayed, enrolled
+        self.ids, self.kept, self.enrolled = ids, kept, enrolled
+        self.not_replayed = not_replayed
         self.ladder = rules.tiers_by_rank()
         self.base = literal(rules.base_tier.rank, sa.Integer())
 
@@ -252,10 +253,7 @@ class SetReplay:
             )
             .join(m.Credit, m.Credit.id == qc.credit_id)
             .where(self.ids(qc.member_id), qc.year == self.year)
-            # A credit and its qualifying parts are the same member's (a merge moves both):
-            # bounding the credits too lets the database read the batch's by index, not all.
-            .where(self.ids(m.Credit.member_id))
-            .where(m.Credit.credit_date <= self.end, sa.not_(self.replayed))
+            .where(m.Credit.credit_date <= self.end, self.not_replayed)
             .group_by(qc.member_id)
             .cte("before")
         )

@@ -11,7 +11,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import and_, exists, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.simulation import (
@@ -192,7 +192,7 @@ class SimulationBatch:
             .add_columns(func.sum(award.triggers), func.sum(award.rewards), func.sum(award.points))
             .join(m.Credit, m.Credit.id == award.credit_id)
             .where(self.ids(award.member_id), award.awarded_on <= self.end)
-            .where(not_(self.replayed_credits()))
+            .where(self.replayed_credits(False))
             .group_by(award.member_id, award.promotion_code)
         )
         for member_id, code, triggers, rewards, points in await session.execute(progress):
@@ -212,7 +212,7 @@ class SimulationBatch:
             self.end,
             self.ids,
             kept,
-            self.replayed_credits(),
+            self.replayed_credits(False),
             self.enrolled(),
         )
 
@@ -254,26 +254,35 @@ class SimulationBatch:
         """The batch's members the comparison counts: those enrolled by the period end."""
         return select(m.Member.id).where(self.ids(m.Member.id), m.Member.enrolled_on <= self.end)
 
-    def replayed_credits(self) -> Any:
+    def replayed_credits(self, replayed: bool = True) -> Any:
         """Credits the replay makes again: those of the stays checked out and the activities
-        of the period (with their reversals). Bounded by the batch's member ids as well, so
-        the database reads the batch's credits by index rather than every credit."""
+        of the period (with their reversals); with ``replayed`` False, the batch's other
+        credits. Bounded by the batch's member ids (a credit is its qualifying parts' and
+        ledger entries' member's: a merge moves them together), so the database reads the
+        batch's credits by index rather than every credit. "Not replayed" is NOT EXISTS, an
+        anti-join: a NOT IN cannot be one, and over a set larger than the database's working
+        memory it is searched row by row."""
         stay, activity = m.Stay, m.Activity
+        in_period = (
+            stay.departure_date.between(self.start, self.end),
+            activity.occurred_on.between(self.start, self.end),
+        )
+        if replayed:
+            return and_(
+                self.ids(m.Credit.member_id),
+                or_(
+                    m.Credit.stay_id.in_(
+                        select(stay.id).where(self.ids(stay.member_id), in_period[0])
+                    ),
+                    m.Credit.activity_id.in_(
+                        select(activity.id).where(self.ids(activity.member_id), in_period[1])
+                    ),
+                ),
+            )
         return and_(
             self.ids(m.Credit.member_id),
-            or_(
-                m.Credit.stay_id.in_(
-                    select(stay.id).where(
-                        self.ids(stay.member_id), stay.departure_date.between(self.start, self.end)
-                    )
-                ),
-                m.Credit.activity_id.in_(
-                    select(activity.id).where(
-                        self.ids(activity.member_id),
-                        activity.occurred_on.between(self.start, self.end),
-                    )
-                ),
-            ),
+            ~exists().where(stay.id == m.Credit.stay_id, in_period[0]),
+            ~exists().where(activity.id == m.Credit.activity_id, in_period[1]),
         )
 
     async def totals_before(self, session: AsyncSession, history: dict[int, MemberYear]) -> None:
@@ -282,8 +291,8 @@ class SimulationBatch:
         query = (
             select(qc.member_id, func.sum(qc.nights), func.sum(qc.stays), func.sum(qc.base_points))
             .join(m.Credit, m.Credit.id == qc.credit_id)
-            .where(self.ids(qc.member_id), qc.year == self.year, self.ids(m.Credit.member_id))
-            .where(m.Credit.credit_date <= self.end, not_(self.replayed_credits()))
+            .where(self.ids(qc.member_id), qc.year == self.year)
+            .where(m.Credit.credit_date <= self.end, self.replayed_credits(False))
             .group_by(qc.member_id)
         )
         for member_id, nights, stays, base_points in await session.execute(query):
