@@ -1,7 +1,7 @@
 """The program report and the what-if over generated members, against raw SQL in the same run.
 
     python bench/insight.py [--database URL] [--members 10000] [--candidate easier]
-                            [--exact] [--generated]
+                            [--exact] [--generated] [--only report|what-if]
 
 Fills the database with ``staytier generate`` (stays over three years, credited under the
 demo program; with ``--generated`` it uses the members already there) and analyses its
@@ -158,6 +158,9 @@ async def main() -> None:
     parser.add_argument(
         "--generated", action="store_true", help="use the members already in --database"
     )
+    parser.add_argument(
+        "--only", choices=["report", "what-if"], help="time one of the two (default: both)"
+    )
     args = parser.parse_args()
     url = database_url(args.database)
     runtime = await (bench_runtime(url) if args.generated else fresh_runtime(url))
@@ -175,8 +178,14 @@ async def main() -> None:
         f"in {loaded:.1f} s, today {today}, load average {os.getloadavg()[0]:.1f}"
     )
     this_year = ReportPeriod(dt.date(today.year, 1, 1), today - dt.timedelta(days=1))
-    last_year = (dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31))
+    if args.only != "what-if":
+        await report_against_raw(runtime, this_year)
+    if args.only != "report":
+        await what_if_against_requalification(runtime, args.candidate, args.exact)
+    await runtime.db.dispose()
 
+
+async def report_against_raw(runtime: Runtime, this_year: ReportPeriod) -> None:
     await raw_report(runtime, this_year.start, this_year.end)
     raw = await raw_report(runtime, this_year.start, this_year.end)
     await program_report(runtime, this_year)
@@ -187,21 +196,26 @@ async def main() -> None:
         f"{report.breakage.rate} ({report.breakage.method})"  # type: ignore[attr-defined]
     )
 
+
+async def what_if_against_requalification(runtime: Runtime, chosen: str, exact: bool) -> None:
+    today = runtime.today()
+    last_year = (dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31))
+
     raw_tiers = 0.0
     for _ in range(2):
         began = time.perf_counter()
         async with runtime.db.reading() as session:
             await session.execute(text(RAW_EARNED), {"year": today.year - 1})
         raw_tiers = time.perf_counter() - began
-    if args.candidate == "served":
+    if chosen == "served":
         candidate = simulation.served_program(runtime)
     else:
         program: Program = msgspec.structs.replace(
             runtime.program, versions=[easier(v) for v in runtime.program.versions]
         )
         candidate = simulation.Candidate("easier tiers", program.version_on)
-    await what_if(runtime, candidate, last_year, args.exact)
-    seconds, summary = await what_if(runtime, candidate, last_year, args.exact)
+    await what_if(runtime, candidate, last_year, exact)
+    seconds, summary = await what_if(runtime, candidate, last_year, exact)
     moved = f"up {summary['moved_up']} down {summary['moved_down']}"
     requalified = await requalified_twice(runtime, today.year - 1)
     print(
@@ -209,11 +223,10 @@ async def main() -> None:
         f"{seconds / requalified:5.1f}x   raw tiers {raw_tiers:6.2f} s"
     )
     print(
-        f"           {args.candidate} candidate, {summary['replay']} replay, moved {moved}, "
+        f"           {chosen} candidate, {summary['replay']} replay, moved {moved}, "
         f"points {summary['actual_points']} -> {summary['simulated_points']}, "
         f"load average {os.getloadavg()[0]:.1f}"
     )
-    await runtime.db.dispose()
 
 
 if __name__ == "__main__":
