@@ -17,17 +17,26 @@ Ids come from the database, so they never collide with another writer's: on Post
 from the table's own sequence (``nextval`` for a whole block in one statement; an unused
 rest is a gap, as a rolled-back insert leaves); on SQLite, whose one writer is this
 transaction, counting on from the largest id in the table.
+
+The flush itself is not the ORM's unit of work: with every row numbered, nothing is left
+for it to work out (no ids to fetch, no dependencies between rows of one flush but the
+order of tables), and its bookkeeping per row cost more than the rules that made the rows.
+A deferring session writes what it holds as SQLAlchemy Core statements of plain parameter
+sets instead (:func:`_write_held`): per table, parents first, one ``INSERT`` of all its new
+rows, and one ``UPDATE`` by primary key for the rows changed in the same columns (the
+members' balances); then the rows are the session's as a flush would have left them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Table, event, func, select, text
+from sqlalchemy import Column, MetaData, Table, bindparam, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, UOWTransaction, object_mapper
+from sqlalchemy.orm import InstanceState, Mapper, Session, UOWTransaction, object_mapper
 from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.base import NO_VALUE
 
 _KEY = "staytier_deferred_ids"
 _NEXTVAL = text(
@@ -125,6 +134,158 @@ def _number_pending(session: Session, _flush: UOWTransaction, _instances: Iterab
         # member's ledger, read by id, stays in the order it was posted.
         for row in sorted(rows, key=lambda r: instance_state(r).insert_order or 0):
             row.id = blocks.take(session, table, rows=len(rows))
+    _write_held(session)
+
+
+def _write_held(session: Session) -> None:
+    """Writes the session's new and changed rows as Core statements of plain parameter
+    sets, then registers them as a flush would (persistent, nothing left to write), so the
+    unit of work that follows has nothing to do but what this leaves to it (deletions, a
+    row whose key the database gives).
+
+    Tables go parents first. A table's new rows are inserted in the order they were added
+    (a row may refer to an earlier one of its table), one ``INSERT`` for each run of rows
+    giving the same columns. A changed row is an ``UPDATE`` by its key of the columns whose
+    value changed, one statement for the rows of a table changed in the same columns. The
+    values are the flush's: a Python-side column default is applied (and set on the row);
+    a column left unset, or set to None where None is not a value of its type, is left to
+    its server default if it has one (the attribute then unloaded, as the flush leaves it),
+    else written NULL."""
+    written: list[InstanceState[Any]] = []
+    inserts: dict[Table, list[dict[str, Any]]] = {}
+    for state in sorted(
+        (instance_state(row) for row in session.new), key=lambda s: s.insert_order or 0
+    ):
+        shape = _shape(state.mapper)
+        values = shape.insert_values(state.dict)
+        if values is None:
+            continue  # a key the database gives: the ORM's flush writes it and learns it
+        inserts.setdefault(shape.table, []).append(values)
+        written.append(state)
+    updates: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for row in session.dirty:
+        state = instance_state(row)
+        shape = _shape(state.mapper)
+        if len(shape.table.primary_key.columns) != 1 or state.key is None:
+            continue
+        changed = shape.changed_values(state)
+        written.append(state)
+        if changed:
+            changed[_KEY_PARAMETER] = state.key[1][0]
+            updates.setdefault((shape.table, tuple(changed)), []).append(changed)
+    connection = session.connection()
+    for table in sorted(inserts, key=_place):
+        for rows in _runs(inserts[table]):
+            connection.execute(table.insert(), rows)
+    for table, columns in sorted(updates, key=lambda group: _place(group[0])):
+        (key,) = table.primary_key.columns
+        statement = table.update().where(key == bindparam(_KEY_PARAMETER))
+        connection.execute(statement, updates[(table, columns)])
+    if written:
+        # What the unit of work does with the rows it wrote: each one persistent, in the
+        # identity map, its changes committed, and known to the transaction (a rollback
+        # expunges a row it added). There is no public way to say "written already".
+        session._register_persistent(set(written))
+
+
+_KEY_PARAMETER = "deferred_key"
+
+
+def _runs(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
+    """``rows`` cut where the columns they give change, in their order."""
+    run: list[dict[str, Any]] = []
+    for row in rows:
+        if run and row.keys() != run[0].keys():
+            yield run
+            run = []
+        run.append(row)
+    if run:
+        yield run
+
+
+class _Shape:
+    """What writing a mapped class's rows as plain parameter sets needs of its mapper."""
+
+    def __init__(self, mapper: Mapper[Any]) -> None:
+        table = mapper.local_table
+        assert isinstance(table, Table)
+        self.table = table
+        self.keys = {column.name for column in table.primary_key.columns}
+        # (attribute, column name, Python default or None, server default?, None a value?)
+        self.columns: list[tuple[str, str, Callable[[], Any] | None, bool, bool]] = []
+        self.column_of: dict[str, str] = {}
+        for column in table.columns:
+            attribute = mapper.get_property_by_column(column).key
+            self.column_of[attribute] = column.name
+            self.columns.append(
+                (
+                    attribute,
+                    column.name,
+                    _python_default(column),
+                    column.server_default is not None,
+                    bool(column.type.should_evaluate_none),
+                )
+            )
+
+    def insert_values(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The new row's parameters, or None if the database is to give it its key."""
+        values: dict[str, Any] = {}
+        for attribute, name, default, server_default, none_is_value in self.columns:
+            value = row.get(attribute)
+            if value is None and not (none_is_value and attribute in row):
+                if default is not None:
+                    value = row[attribute] = default()
+                elif server_default or name in self.keys:
+                    continue
+            values[name] = value
+        return values if self.keys <= values.keys() else None
+
+    def changed_values(self, state: InstanceState[Any]) -> dict[str, Any]:
+        """The changed row's columns whose value changed, by name."""
+        changed: dict[str, Any] = {}
+        row = state.dict
+        for attribute, before in state.committed_state.items():
+            name = self.column_of.get(attribute)
+            if name is None:
+                continue
+            after = row.get(attribute, NO_VALUE)
+            if after is NO_VALUE or (before is not NO_VALUE and before == after):
+                continue
+            changed[name] = after
+        return changed
+
+
+def _python_default(column: Column[Any]) -> Callable[[], Any] | None:
+    default = column.default
+    if default is None:
+        return None
+    arg = getattr(default, "arg", None)
+    if default.is_scalar:
+        return lambda: arg
+    if default.is_callable and callable(arg):
+        return lambda: arg(None)
+    raise TypeError(f"{column}: a SQL expression as default is not written by deferred.py")
+
+
+_SHAPES: dict[Mapper[Any], _Shape] = {}
+_ORDERS: dict[MetaData, dict[Table, int]] = {}
+
+
+def _shape(mapper: Mapper[Any]) -> _Shape:
+    shape = _SHAPES.get(mapper)
+    if shape is None:
+        shape = _SHAPES[mapper] = _Shape(mapper)
+    return shape
+
+
+def _place(table: Table) -> int:
+    """The table's place among its metadata's tables, parents before the tables that
+    refer to them."""
+    order = _ORDERS.get(table.metadata)
+    if order is None:
+        tables = table.metadata.sorted_tables
+        order = _ORDERS[table.metadata] = {t: i for i, t in enumerate(tables)}
+    return order[table]
 
 
 def _table_of(row: Any) -> Table:
