@@ -22,7 +22,7 @@ from staytier.program.model import Limits
 from staytier.services.certificates import issue_milestone_certificates
 from staytier.services.challenges import judge_challenges, undo_challenges
 from staytier.services.credit_reads import MemberReads
-from staytier.services.ledger import post_entry
+from staytier.services.ledger import append_entry, post_entry
 from staytier.services.promotions import (
     promotion_rewards,
     record_rewards,
@@ -34,7 +34,7 @@ from staytier.services.referrals import referral_rewarded_by
 from staytier.services.runtime import Runtime
 from staytier.services.status import refresh_status
 from staytier.services.sweepstakes import earn_entries, take_back_entries
-from staytier.store.deferred import ensure_id, flush_unless_deferred
+from staytier.store.deferred import add_row, ensure_id, flush_unless_deferred
 from staytier.store.models import (
     Credit,
     LedgerEntry,
@@ -172,22 +172,25 @@ def _write_totals_and_entries(
     entries: list[tuple[LedgerKind, int, str]],
 ) -> None:
     """The credit's qualifying totals, one row a year it counts in, and its ledger entries
-    (a zero entry is not written)."""
+    (a zero entry is not written); nothing reads them back as rows, so a batch holds them
+    as plain values (see :func:`staytier.store.deferred.add_row`)."""
     for year, totals in years.items():
         if totals.nights or totals.stays or totals.base_points:
-            session.add(
-                QualifyingCredit(
-                    credit_id=credit.id,
-                    member_id=member.id,
-                    year=year,
-                    nights=totals.nights,
-                    stays=totals.stays,
-                    base_points=totals.base_points,
-                )
+            add_row(
+                session,
+                QualifyingCredit,
+                {
+                    "credit_id": credit.id,
+                    "member_id": member.id,
+                    "year": year,
+                    "nights": totals.nights,
+                    "stays": totals.stays,
+                    "base_points": totals.base_points,
+                },
             )
     for ledger_kind, points, description in entries:
         if points:
-            post_entry(
+            append_entry(
                 session,
                 member,
                 kind=ledger_kind,

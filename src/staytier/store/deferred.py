@@ -30,11 +30,20 @@ members' balances); then the rows are the session's as a flush would have left t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Column, MetaData, Table, bindparam, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstanceState, Mapper, Session, UOWTransaction, object_mapper
+from sqlalchemy.orm import (
+    InstanceState,
+    Mapper,
+    ORMExecuteState,
+    Session,
+    UOWTransaction,
+    class_mapper,
+    object_mapper,
+)
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.base import NO_VALUE
 
@@ -91,11 +100,49 @@ def defer_writes(session: AsyncSession, *, block: int) -> None:
     if _KEY in sync.info:
         return
     sync.info[_KEY] = IdBlocks(sync.get_bind().dialect.name, block)
-    event.listen(sync, "before_flush", _number_pending)
+    sync.info[_ROWS] = []
+    event.listen(sync, "before_flush", _before_flush)
+    event.listen(sync, "do_orm_execute", _before_statement)
+    event.listen(sync, "before_commit", _write_all)
 
 
 def deferring(session: AsyncSession) -> bool:
     return _KEY in session.sync_session.info
+
+
+def add_row(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> None:
+    """Adds a new row of ``model`` (``values`` by attribute) that nothing reads back as an
+    object. A deferring session holds it as those plain values until its rows are written,
+    which saves building an ORM object and tracking it; otherwise it is added as a
+    ``model``, as ``session.add`` would."""
+    if not deferring(session):
+        session.add(model(**values))
+        return
+    sync = session.sync_session
+    held: list[_Held] = sync.info[_ROWS]
+    # Its place among the pending objects, whose insert_order is how many were pending
+    # when each was added (``Session.new`` would build a set of them all: a batch's rows
+    # squared).
+    held.append(_Held(len(sync._new), len(held), class_mapper(model), values))
+
+
+async def add_row_with_id(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> int:
+    """:func:`add_row` for a row whose id the caller needs (given from the blocks when
+    deferring, else by flushing)."""
+    if not deferring(session):
+        row = model(**values)
+        session.add(row)
+        await session.flush()
+        assert isinstance(row.id, int)
+        return row.id
+    table = class_mapper(model).local_table
+    assert isinstance(table, Table)
+    blocks: IdBlocks = session.sync_session.info[_KEY]
+    given = blocks.ready(table)
+    if given is None:  # a block to take first: a statement, in the session's greenlet
+        given = await session.run_sync(lambda sync: blocks.take(sync, table))
+    add_row(session, model, {**values, "id": given})
+    return given
 
 
 async def ensure_id(session: AsyncSession, row: Any) -> None:
@@ -121,27 +168,82 @@ def _give_id(session: Session, row: Any) -> None:
     row.id = blocks.take(session, _table_of(row))
 
 
-def _number_pending(session: Session, _flush: UOWTransaction, _instances: Iterable[Any]) -> None:
-    """Every pending row gets its id before the flush, so that each table's rows are one
-    INSERT of many rows instead of one INSERT a row to learn its id."""
+_ROWS = "staytier_deferred_rows"
+
+
+@dataclass
+class _Held:
+    """A row held as plain values (:func:`add_row`): its place among the session's pending
+    objects (``before`` of them were added before it; ``sequence`` among held rows)."""
+
+    before: int
+    sequence: int
+    mapper: Mapper[Any]
+    values: dict[str, Any]
+
+
+def _before_flush(session: Session, _flush: UOWTransaction, _instances: Iterable[Any]) -> None:
+    _write_all(session)
+
+
+def _before_statement(execution: ORMExecuteState) -> None:
+    """A statement through the session first writes what the session holds, where an
+    autoflush would: the rows held as plain values make no pending object for the
+    session's own autoflush to notice."""
+    session = execution.session
+    if session.info[_ROWS] and session.autoflush:
+        _write_all(session)
+
+
+def _write_all(session: Session) -> None:
+    """Numbers every row the session holds (pending objects and plain values) that has no
+    id yet, in the order they were added, as the database would have numbered them (a
+    member's ledger, read by id, stays in the order it was posted); then writes them
+    (:func:`_write_held`), each table's rows in one INSERT instead of one a row to learn
+    its id."""
     blocks: IdBlocks = session.info[_KEY]
-    unnumbered: dict[Table, list[Any]] = {}
+    held: list[_Held] = session.info[_ROWS]
+    rows: list[tuple[tuple[int, int, int], Mapper[Any], dict[str, Any], InstanceState[Any] | None]]
+    rows = [((h.before, 0, h.sequence), h.mapper, h.values, None) for h in held]
     for row in session.new:
-        if getattr(row, "id", 0) is None:
-            unnumbered.setdefault(_table_of(row), []).append(row)
-    for table, rows in unnumbered.items():
-        # In the order they were added, as the database would have numbered them: a
-        # member's ledger, read by id, stays in the order it was posted.
-        for row in sorted(rows, key=lambda r: instance_state(r).insert_order or 0):
-            row.id = blocks.take(session, table, rows=len(rows))
-    _write_held(session)
+        added = instance_state(row)
+        rows.append(((added.insert_order or 0, 1, 0), added.mapper, added.dict, added))
+    if not rows and not session.dirty:
+        return
+    rows.sort(key=lambda row: row[0])
+    unnumbered: dict[Table, int] = {}
+    for _, mapper, values, _state in rows:
+        if values.get("id") is None and _numbered(mapper):
+            table = _shape(mapper).table
+            unnumbered[table] = unnumbered.get(table, 0) + 1
+    for _, mapper, values, pending in rows:
+        if values.get("id") is None and _numbered(mapper):
+            table = _shape(mapper).table
+            given = blocks.take(session, table, rows=unnumbered[table])
+            if pending is None:
+                values["id"] = given
+            else:
+                row = pending.obj()
+                assert row is not None
+                row.id = given  # through the attribute, as a caller would
+    held.clear()
+    _write_held(session, [(mapper, values, state) for _, mapper, values, state in rows])
 
 
-def _write_held(session: Session) -> None:
-    """Writes the session's new and changed rows as Core statements of plain parameter
-    sets, then registers them as a flush would (persistent, nothing left to write), so the
-    unit of work that follows has nothing to do but what this leaves to it (deletions, a
-    row whose key the database gives).
+def _numbered(mapper: Mapper[Any]) -> bool:
+    """Whether the table's key is an ``id`` the blocks give."""
+    return _shape(mapper).keys == {"id"}
+
+
+def _write_held(
+    session: Session,
+    rows: list[tuple[Mapper[Any], dict[str, Any], InstanceState[Any] | None]],
+) -> None:
+    """Writes the new ``rows`` (held values, or a pending object's state) and the
+    session's changed rows as Core statements of plain parameter sets, then registers the
+    objects as a flush would (persistent, nothing left to write), so the unit of work that
+    follows has nothing to do but what this leaves to it (deletions, a row whose key the
+    database gives).
 
     Tables go parents first. A table's new rows are inserted in the order they were added
     (a row may refer to an earlier one of its table), one ``INSERT`` for each run of rows
@@ -153,18 +255,18 @@ def _write_held(session: Session) -> None:
     else written NULL."""
     written: list[InstanceState[Any]] = []
     inserts: dict[Table, list[dict[str, Any]]] = {}
-    for state in sorted(
-        (instance_state(row) for row in session.new), key=lambda s: s.insert_order or 0
-    ):
-        shape = _shape(state.mapper)
-        values = shape.insert_values(state.dict)
+    for mapper, row, state in rows:
+        shape = _shape(mapper)
+        values = shape.insert_values(row)
         if values is None:
+            assert state is not None, f"a row of {shape.table.name} held without its key"
             continue  # a key the database gives: the ORM's flush writes it and learns it
         inserts.setdefault(shape.table, []).append(values)
-        written.append(state)
+        if state is not None:
+            written.append(state)
     updates: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
-    for row in session.dirty:
-        state = instance_state(row)
+    for changed_row in session.dirty:
+        state = instance_state(changed_row)
         shape = _shape(state.mapper)
         if len(shape.table.primary_key.columns) != 1 or state.key is None:
             continue
@@ -175,8 +277,8 @@ def _write_held(session: Session) -> None:
             updates.setdefault((shape.table, tuple(changed)), []).append(changed)
     connection = session.connection()
     for table in sorted(inserts, key=_place):
-        for rows in _runs(inserts[table]):
-            connection.execute(table.insert(), rows)
+        for run in _runs(inserts[table]):
+            connection.execute(table.insert(), run)
     for table, columns in sorted(updates, key=lambda group: _place(group[0])):
         (key,) = table.primary_key.columns
         statement = table.update().where(key == bindparam(_KEY_PARAMETER))
