@@ -43,13 +43,25 @@ def fingerprint(request: object) -> str:
     ).hexdigest()
 
 
+# Values that are their own canonical form, by exact type (an enum of str is not one).
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+# The fields of each dataclass fingerprinted so far, but its idempotency key.
+_FIELDS: dict[type[Any], tuple[str, ...]] = {}
+
+
 def _canonical(value: object) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            field.name: _canonical(getattr(value, field.name))
-            for field in dataclasses.fields(value)
-            if field.name != "idempotency_key"
-        }
+    # A batch's request is a thousand stays or more, each fingerprinted alone too: the
+    # common cases are answered first, and a dataclass's fields looked up once.
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[kind] = tuple(
+            field.name for field in dataclasses.fields(value) if field.name != "idempotency_key"
+        )
+    if names is not None:
+        return {name: _canonical(getattr(value, name)) for name in names}
     if isinstance(value, msgspec.Struct):
         return _canonical(msgspec.structs.asdict(value))
     if isinstance(value, Decimal):

@@ -35,8 +35,10 @@ async def post_stay_credit(
     label: str,
     reads: MemberReads | None = None,
     first_completion: bool = False,
+    hotel: Property | None = None,
 ) -> Credit:
     """Credits a completed stay: base points, the tier bonus at checkout, nights and the stay.
+    ``hotel`` is the stay's property if the caller has it (else it is looked up).
 
     ``reads`` are what the member was before this stay, read in their lock for a batch (see
     :mod:`staytier.services.credit_reads`); without them (or for a year they miss) the
@@ -53,8 +55,9 @@ async def post_stay_credit(
     held = tier_code_held(status_rows, credit.checkout, rules.base_tier.code)
     tier = rules.tier(held) or rules.base_tier
     bonus = tier_bonus(credit.base_points, tier)
-    hotel = await session.get(Property, stay.property_id)
-    assert hotel is not None
+    if hotel is None or hotel.id != stay.property_id:
+        hotel = await session.get(Property, stay.property_id)
+        assert hotel is not None
     nights = sum(y.nights for y in credit.years)
     if reads is not None:
         referral = due_referral(runtime, reads.referral, checkout=credit.checkout, nights=nights)

@@ -390,6 +390,7 @@ async def _settle_credit(
             label=label,
             reads=reads,
             first_completion=not was_completed,
+            hotel=hotel,
         )
         if current is not None:
             await undo_challenges(

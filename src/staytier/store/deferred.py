@@ -313,27 +313,29 @@ class _Shape:
         assert isinstance(table, Table)
         self.table = table
         self.keys = {column.name for column in table.primary_key.columns}
+        # Most columns are written as the row has them, None if it has none: (attribute,
+        # column name). The others (a key, a default), with what decides their value:
         # (attribute, column name, Python default or None, server default?, None a value?)
-        self.columns: list[tuple[str, str, Callable[[], Any] | None, bool, bool]] = []
+        self.plain: list[tuple[str, str]] = []
+        self.special: list[tuple[str, str, Callable[[], Any] | None, bool, bool]] = []
         self.column_of: dict[str, str] = {}
         for column in table.columns:
             attribute = mapper.get_property_by_column(column).key
             self.column_of[attribute] = column.name
-            self.columns.append(
-                (
-                    attribute,
-                    column.name,
-                    _python_default(column),
-                    column.server_default is not None,
-                    bool(column.type.should_evaluate_none),
-                )
-            )
+            default = _python_default(column)
+            server_default = column.server_default is not None
+            if default is None and not server_default and column.name not in self.keys:
+                self.plain.append((attribute, column.name))
+                continue
+            none_is_value = bool(column.type.should_evaluate_none)
+            self.special.append((attribute, column.name, default, server_default, none_is_value))
 
     def insert_values(self, row: dict[str, Any]) -> dict[str, Any] | None:
         """The new row's parameters, or None if the database is to give it its key."""
-        values: dict[str, Any] = {}
-        for attribute, name, default, server_default, none_is_value in self.columns:
-            value = row.get(attribute)
+        get = row.get
+        values = {name: get(attribute) for attribute, name in self.plain}
+        for attribute, name, default, server_default, none_is_value in self.special:
+            value = get(attribute)
             if value is None and not (none_is_value and attribute in row):
                 if default is not None:
                     value = row[attribute] = default()
