@@ -42,7 +42,7 @@ from staytier.program.promotions import Promotion
 from staytier.services.certificates import CANCELLED, ISSUED, PROMOTION, award_certificate
 from staytier.services.promotion_budgets import claim, give_back
 from staytier.services.runtime import Runtime
-from staytier.store.deferred import ensure_id
+from staytier.store.deferred import add_row, deferring, ensure_id
 from staytier.store.models import (
     Certificate,
     Credit,
@@ -127,18 +127,22 @@ async def record_rewards(
     """Keeps what ``credit`` earned in each promotion, and issues its certificates."""
     for item in earned:
         reward = item.reward
-        award = PromotionAward(
-            promotion_code=item.promotion.code,
-            member_id=member.id,
-            credit_id=credit.id,
-            awarded_on=credit.credit_date,
-            triggers=reward.triggers,
-            rewards=reward.rewarded,
-            points=reward.points,
-            extra_nights=reward.extra_nights,
-            certificates=reward.certificates,
-            created_at=runtime.now(),
-        )
+        values = {
+            "promotion_code": item.promotion.code,
+            "member_id": member.id,
+            "credit_id": credit.id,
+            "awarded_on": credit.credit_date,
+            "triggers": reward.triggers,
+            "rewards": reward.rewarded,
+            "points": reward.points,
+            "extra_nights": reward.extra_nights,
+            "certificates": reward.certificates,
+            "created_at": runtime.now(),
+        }
+        if not reward.certificates and deferring(session):
+            add_row(session, PromotionAward, values)  # nothing refers to it: plain values
+            continue
+        award = PromotionAward(**values)
         session.add(award)
         await ensure_id(session, award)
         for slot in range(reward.certificates):

@@ -46,6 +46,7 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.base import NO_VALUE
+from sqlalchemy.sql.elements import ClauseElement
 
 _KEY = "staytier_deferred_ids"
 _NEXTVAL = text(
@@ -111,10 +112,10 @@ def deferring(session: AsyncSession) -> bool:
 
 
 def add_row(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> None:
-    """Adds a new row of ``model`` (``values`` by attribute) that nothing reads back as an
-    object. A deferring session holds it as those plain values until its rows are written,
-    which saves building an ORM object and tracking it; otherwise it is added as a
-    ``model``, as ``session.add`` would."""
+    """Adds a new row of ``model`` (``values`` by attribute, plain values: no SQL
+    expression) that nothing reads back as an object. A deferring session holds it as
+    those values until its rows are written, which saves building an ORM object and
+    tracking it; otherwise it is added as a ``model``, as ``session.add`` would."""
     if not deferring(session):
         session.add(model(**values))
         return
@@ -258,9 +259,11 @@ def _write_held(
     for mapper, row, state in rows:
         shape = _shape(mapper)
         values = shape.insert_values(row)
-        if values is None:
+        if values is None or (state is not None and _has_expression(values)):
+            # A key the database gives, or a value it computes (``func.now()``): the ORM's
+            # flush writes the row, after these. Held values never need it (add_row).
             assert state is not None, f"a row of {shape.table.name} held without its key"
-            continue  # a key the database gives: the ORM's flush writes it and learns it
+            continue
         inserts.setdefault(shape.table, []).append(values)
         if state is not None:
             written.append(state)
@@ -271,6 +274,8 @@ def _write_held(
         if len(shape.table.primary_key.columns) != 1 or state.key is None:
             continue
         changed = shape.changed_values(state)
+        if _has_expression(changed):
+            continue  # a value the database computes: the ORM's flush writes it
         written.append(state)
         if changed:
             changed[_KEY_PARAMETER] = state.key[1][0]
@@ -291,6 +296,10 @@ def _write_held(
 
 
 _KEY_PARAMETER = "deferred_key"
+
+
+def _has_expression(values: dict[str, Any]) -> bool:
+    return any(isinstance(value, ClauseElement) for value in values.values())
 
 
 def _runs(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
