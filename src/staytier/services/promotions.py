@@ -122,16 +122,22 @@ def with_extra_nights(
 
 
 async def record_rewards(
-    session: AsyncSession, runtime: Runtime, member: Member, credit: Credit, earned: list[Earned]
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    credit_id: int,
+    on: dt.date,
+    earned: list[Earned],
 ) -> None:
-    """Keeps what ``credit`` earned in each promotion, and issues its certificates."""
+    """Keeps what the credit ``credit_id``, dated ``on``, earned in each promotion, and
+    issues its certificates."""
     for item in earned:
         reward = item.reward
         values = {
             "promotion_code": item.promotion.code,
             "member_id": member.id,
-            "credit_id": credit.id,
-            "awarded_on": credit.credit_date,
+            "credit_id": credit_id,
+            "awarded_on": on,
             "triggers": reward.triggers,
             "rewards": reward.rewarded,
             "points": reward.points,
@@ -146,7 +152,7 @@ async def record_rewards(
         session.add(award)
         await ensure_id(session, award)
         for slot in range(reward.certificates):
-            await _certificate(session, runtime, member, item.promotion, award, credit, slot)
+            await _certificate(session, runtime, member, item.promotion, award, credit_id, on, slot)
 
 
 async def _certificate(
@@ -155,7 +161,8 @@ async def _certificate(
     member: Member,
     promotion: Promotion,
     award: PromotionAward,
-    credit: Credit,
+    credit_id: int,
+    on: dt.date,
     slot: int,
 ) -> Certificate:
     """One of the award's certificates, keyed by the award and its slot, so a retried
@@ -172,10 +179,10 @@ async def _certificate(
         terms,
         source=PROMOTION,
         source_key=f"promotion:{award.id}:{slot}",
-        on=credit.credit_date,
+        on=on,
         description=promotion.name[:200],
     )
-    certificate.credit_id = credit.id
+    certificate.credit_id = credit_id
     return certificate
 
 
