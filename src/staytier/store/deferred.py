@@ -124,7 +124,7 @@ def add_row(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> 
     # Its place among the pending objects, whose insert_order is how many were pending
     # when each was added (``Session.new`` would build a set of them all: a batch's rows
     # squared).
-    held.append(_Held(len(sync._new), len(held), class_mapper(model), values))
+    held.append(_Held(len(sync._new), len(held), _shape_of(model), values))
 
 
 async def add_row_with_id(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> int:
@@ -172,14 +172,14 @@ def _give_id(session: Session, row: Any) -> None:
 _ROWS = "staytier_deferred_rows"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Held:
     """A row held as plain values (:func:`add_row`): its place among the session's pending
     objects (``before`` of them were added before it; ``sequence`` among held rows)."""
 
     before: int
     sequence: int
-    mapper: Mapper[Any]
+    shape: _Shape
     values: dict[str, Any]
 
 
@@ -204,23 +204,21 @@ def _write_all(session: Session) -> None:
     its id."""
     blocks: IdBlocks = session.info[_KEY]
     held: list[_Held] = session.info[_ROWS]
-    rows: list[tuple[tuple[int, int, int], Mapper[Any], dict[str, Any], InstanceState[Any] | None]]
-    rows = [((h.before, 0, h.sequence), h.mapper, h.values, None) for h in held]
+    rows: list[tuple[tuple[int, int, int], _Shape, dict[str, Any], InstanceState[Any] | None]]
+    rows = [((h.before, 0, h.sequence), h.shape, h.values, None) for h in held]
     for row in session.new:
         added = instance_state(row)
-        rows.append(((added.insert_order or 0, 1, 0), added.mapper, added.dict, added))
+        rows.append(((added.insert_order or 0, 1, 0), _shape(added.mapper), added.dict, added))
     if not rows and not session.dirty:
         return
     rows.sort(key=lambda row: row[0])
-    unnumbered: dict[Table, int] = {}
-    for _, mapper, values, _state in rows:
-        if values.get("id") is None and _numbered(mapper):
-            table = _shape(mapper).table
-            unnumbered[table] = unnumbered.get(table, 0) + 1
-    for _, mapper, values, pending in rows:
-        if values.get("id") is None and _numbered(mapper):
-            table = _shape(mapper).table
-            given = blocks.take(session, table, rows=unnumbered[table])
+    unnumbered: dict[Table, list[tuple[dict[str, Any], InstanceState[Any] | None]]] = {}
+    for _, shape, values, state in rows:
+        if shape.numbered and values.get("id") is None:
+            unnumbered.setdefault(shape.table, []).append((values, state))
+    for table, numbering in unnumbered.items():
+        for values, pending in numbering:
+            given = blocks.take(session, table, rows=len(numbering))
             if pending is None:
                 values["id"] = given
             else:
@@ -228,17 +226,12 @@ def _write_all(session: Session) -> None:
                 assert row is not None
                 row.id = given  # through the attribute, as a caller would
     held.clear()
-    _write_held(session, [(mapper, values, state) for _, mapper, values, state in rows])
-
-
-def _numbered(mapper: Mapper[Any]) -> bool:
-    """Whether the table's key is an ``id`` the blocks give."""
-    return _shape(mapper).keys == {"id"}
+    _write_held(session, [(shape, values, state) for _, shape, values, state in rows])
 
 
 def _write_held(
     session: Session,
-    rows: list[tuple[Mapper[Any], dict[str, Any], InstanceState[Any] | None]],
+    rows: list[tuple[_Shape, dict[str, Any], InstanceState[Any] | None]],
 ) -> None:
     """Writes the new ``rows`` (held values, or a pending object's state) and the
     session's changed rows as Core statements of plain parameter sets, then registers the
@@ -256,8 +249,7 @@ def _write_held(
     else written NULL."""
     written: list[InstanceState[Any]] = []
     inserts: dict[Table, list[dict[str, Any]]] = {}
-    for mapper, row, state in rows:
-        shape = _shape(mapper)
+    for shape, row, state in rows:
         values = shape.insert_values(row)
         if values is None or (state is not None and _has_expression(values)):
             # A key the database gives, or a value it computes (``func.now()``): the ORM's
@@ -322,6 +314,7 @@ class _Shape:
         assert isinstance(table, Table)
         self.table = table
         self.keys = {column.name for column in table.primary_key.columns}
+        self.numbered = self.keys == {"id"}  # a key the blocks give
         # Most columns are written as the row has them, None if it has none: (attribute,
         # column name). The others (a key, a default), with what decides their value:
         # (attribute, column name, Python default or None, server default?, None a value?)
@@ -388,6 +381,16 @@ def _shape(mapper: Mapper[Any]) -> _Shape:
     shape = _SHAPES.get(mapper)
     if shape is None:
         shape = _SHAPES[mapper] = _Shape(mapper)
+    return shape
+
+
+_SHAPES_OF_CLASSES: dict[type[Any], _Shape] = {}
+
+
+def _shape_of(model: type[Any]) -> _Shape:
+    shape = _SHAPES_OF_CLASSES.get(model)
+    if shape is None:
+        shape = _SHAPES_OF_CLASSES[model] = _shape(class_mapper(model))
     return shape
 
 
