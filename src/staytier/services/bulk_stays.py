@@ -6,9 +6,10 @@ Every stay goes through the write path of ``recordStay``
 the trust rules included. What the batch adds:
 
 - **One transaction, its writes held to one flush.** The batch defers its writes
-  (:mod:`staytier.store.deferred`): rows get their ids from blocks taken ahead and stay
-  pending, and the flush at the end inserts each table's rows in one statement. A stay is
-  refused before anything of it is written (:func:`~staytier.services.stays.settle_refusal`
+  (:mod:`staytier.store.deferred`): rows get their ids from blocks taken ahead and are
+  held (as plain values where nothing reads them back as objects), and the writes at the
+  end insert each table's rows in one Core statement. A stay is refused before anything
+  of it is written (:func:`~staytier.services.stays.settle_refusal`
   and the checks before it), so it writes nothing and never stops or undoes the others.
 - **Run again with a savepoint per stay when that cannot hold.** A stay refused after its
   rows were written (a points bound crossed by a promotion, say), or an integrity error at

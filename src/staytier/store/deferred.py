@@ -4,14 +4,16 @@ The write path flushes as it goes: a stay is inserted to learn its id, which its
 refers to, whose id its ledger entries refer to. Alone that is a statement per row; for a
 batch of stays it is a statement per row per stay. A session that *defers* instead hands
 out ids from blocks taken ahead (one statement per table and block, not per row) and keeps
-its rows pending; its flush, when something reads or the transaction ends, then inserts
-each table's rows in one statement, parents before children (see
-``staytier.store.models._parents_inserted_first``).
+its rows; when something reads through the session, at a flush, or when the transaction
+ends, it then inserts each table's rows in one statement, parents before children.
 
 Code on the write path asks for what it needs rather than flushing:
 :func:`ensure_id` when it needs a row's id, :func:`flush_unless_deferred` where it flushed
-only so that what follows sees its rows (an ORM read flushes pending rows itself). Without
-:func:`defer_writes` both flush, as before.
+only so that what follows sees its rows (an ORM read flushes pending rows itself), and
+:func:`add_row` (or :func:`add_row_with_id`) for a row nothing reads back as an object,
+which a deferring session holds as plain values instead of an ORM object (audit entries,
+ledger entries, credits, qualifying rows, ...). Without :func:`defer_writes` these flush
+and add objects, as before.
 
 Ids come from the database, so they never collide with another writer's: on PostgreSQL
 from the table's own sequence (``nextval`` for a whole block in one statement; an unused
@@ -23,8 +25,11 @@ for it to work out (no ids to fetch, no dependencies between rows of one flush b
 order of tables), and its bookkeeping per row cost more than the rules that made the rows.
 A deferring session writes what it holds as SQLAlchemy Core statements of plain parameter
 sets instead (:func:`_write_held`): per table, parents first, one ``INSERT`` of all its new
-rows, and one ``UPDATE`` by primary key for the rows changed in the same columns (the
-members' balances); then the rows are the session's as a flush would have left them.
+rows (held values and pending objects, in the order they were added), and one ``UPDATE``
+by primary key for the rows changed in the same columns (the members' balances); then the
+objects are the session's as a flush would have left them. A row it cannot write so (a key
+the database gives, a value it computes) is left to the ORM's flush, which follows; the
+relationships of ``staytier.store.models._parents_inserted_first`` order that one.
 """
 
 from __future__ import annotations
