@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, String, func, insert, literal, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.services.paging import newest_first
+from staytier.store.deferred import add_row
 from staytier.store.models import AuditEntry, Member
 
 
@@ -61,26 +62,29 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """Adds one audit entry to the caller's transaction.
+    """Adds one audit entry to the caller's transaction (as plain values in a batch that
+    defers its writes, see :func:`staytier.store.deferred.add_row`).
 
     ``subject`` is what changed (``points``, ``tier``, ``preference``, ``consent``,
     ``client``, ``member``); ``subject_key`` names it (a member number, a key id).
     """
     actor = current_actor()
-    session.add(
-        AuditEntry(
-            occurred_at=at,
-            actor_role=actor.role,
-            actor=actor.name[:100],
-            client_id=actor.client_id[:60],
-            request_id=actor.request_id[:100],
-            subject=subject,
-            action=action[:40],
-            member_id=member_id,
-            subject_key=subject_key[:100],
-            before=before,
-            after=after,
-        )
+    add_row(
+        session,
+        AuditEntry,
+        {
+            "occurred_at": at,
+            "actor_role": actor.role,
+            "actor": actor.name[:100],
+            "client_id": actor.client_id[:60],
+            "request_id": actor.request_id[:100],
+            "subject": subject,
+            "action": action[:40],
+            "member_id": member_id,
+            "subject_key": subject_key[:100],
+            "before": before,
+            "after": after,
+        },
     )
 
 

@@ -6,9 +6,10 @@ Every stay goes through the write path of ``recordStay``
 the trust rules included. What the batch adds:
 
 - **One transaction, its writes held to one flush.** The batch defers its writes
-  (:mod:`staytier.store.deferred`): rows get their ids from blocks taken ahead and stay
-  pending, and the flush at the end inserts each table's rows in one statement. A stay is
-  refused before anything of it is written (:func:`~staytier.services.stays.settle_refusal`
+  (:mod:`staytier.store.deferred`): rows get their ids from blocks taken ahead and are
+  held (as plain values where nothing reads them back as objects), and the writes at the
+  end insert each table's rows in one Core statement. A stay is refused before anything
+  of it is written (:func:`~staytier.services.stays.settle_refusal`
   and the checks before it), so it writes nothing and never stops or undoes the others.
 - **Run again with a savepoint per stay when that cannot hold.** A stay refused after its
   rows were written (a points bound crossed by a promotion, say), or an integrity error at
@@ -47,7 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.stay_ownership import SYSTEM, StayActor
-from staytier.services.idempotency import Result, run_once_as
+from staytier.services.idempotency import Result, canonical, digest_of, run_once_as
 from staytier.services.runtime import Runtime
 from staytier.services.stay_batch import RecordStays as RecordStays  # where callers find it
 from staytier.services.stay_batch import StayBatch, StayOutcome, Unsettled
@@ -116,10 +117,20 @@ async def record_stays(
     if mistake is not None:
         raise mistake
 
+    # Each stay's canonical form, made once for its own key's fingerprint and the batch's.
+    forms = {id(stay): canonical(stay) for stay in command.stays}
+    digests = [digest_of(forms[id(stay)]) for stay in command.stays]
+
     async def run(*, deferred: bool) -> BatchOutcome:
         async def work(session: AsyncSession) -> BatchOutcome:
             batch = StayBatch(
-                session, runtime, command, scope=scope, actor=actor, deferred=deferred
+                session,
+                runtime,
+                command,
+                scope=scope,
+                actor=actor,
+                deferred=deferred,
+                digests=digests,
             )
             results = tuple(await batch.run())
             return BatchOutcome(results, await batch.written_stays(_stay_ids(results)))
@@ -132,6 +143,7 @@ async def record_stays(
             request=command,
             work=work,
             scope=scope,
+            known=forms,
         )
 
     try:

@@ -22,7 +22,7 @@ from staytier.program.model import Limits
 from staytier.services.certificates import issue_milestone_certificates
 from staytier.services.challenges import judge_challenges, undo_challenges
 from staytier.services.credit_reads import MemberReads
-from staytier.services.ledger import post_entry
+from staytier.services.ledger import append_entry, post_entry
 from staytier.services.promotions import (
     promotion_rewards,
     record_rewards,
@@ -34,7 +34,7 @@ from staytier.services.referrals import referral_rewarded_by
 from staytier.services.runtime import Runtime
 from staytier.services.status import refresh_status
 from staytier.services.sweepstakes import earn_entries, take_back_entries
-from staytier.store.deferred import ensure_id, flush_unless_deferred
+from staytier.store.deferred import add_row, add_row_with_id, ensure_id, flush_unless_deferred
 from staytier.store.models import (
     Credit,
     LedgerEntry,
@@ -78,8 +78,10 @@ async def post_credit(
     promotion_event: PromotionEvent | None = None,
     promotion_label: str = "",
     reads: MemberReads | None = None,
-) -> Credit:
-    """Posts qualifying totals per year and ledger entries as one credit, then re-checks status.
+) -> int:
+    """Posts qualifying totals per year and ledger entries as one credit, then re-checks
+    status; returns the credit's id. The credit is written as plain values (see
+    :func:`staytier.store.deferred.add_row`): nothing here reads it back as a row.
 
     With ``promotion_event`` the promotions in force on ``on`` are evaluated too: their
     points are entries and their extra nights totals of this same credit (see
@@ -111,20 +113,22 @@ async def post_credit(
     entries = [*entries, *reward_entries(earned, promotion_label)]
     years = with_extra_nights(years, earned, on, rules.qualification.year_start_month)
     _refuse_too_many_points(entries, rules.limits, field)
-    credit = Credit(
-        member_id=member.id,
-        kind=kind,
-        stay_id=stay_id,
-        activity_id=activity_id,
-        credit_date=on,
-        program_version=runtime.rules_on(on).version,
-        detail=detail,
-        created_at=runtime.now(),
+    credit_id = await add_row_with_id(
+        session,
+        Credit,
+        {
+            "member_id": member.id,
+            "kind": kind,
+            "stay_id": stay_id,
+            "activity_id": activity_id,
+            "credit_date": on,
+            "program_version": runtime.rules_on(on).version,
+            "detail": detail,
+            "created_at": runtime.now(),
+        },
     )
-    session.add(credit)
-    await ensure_id(session, credit)
-    _write_totals_and_entries(session, runtime, member, credit, years, entries)
-    await record_rewards(session, runtime, member, credit, earned)
+    _write_totals_and_entries(session, runtime, member, credit_id, on, years, entries)
+    await record_rewards(session, runtime, member, credit_id, on, earned)
     if any(t.nights or t.stays for t in years.values()) and (
         member.last_activity_on is None or member.last_activity_on < on
     ):
@@ -133,10 +137,10 @@ async def post_credit(
     # Each year's totals are known once, with this credit in them, for both checks.
     after = await _totals_after(session, member, years, totals_before)
     await issue_milestone_certificates(
-        session, runtime, member, years=years, totals=after, on=on, credit_id=credit.id
+        session, runtime, member, years=years, totals=after, on=on, credit_id=credit_id
     )
     await refresh_status(
-        session, runtime, member, totals=after, on=on, credit_id=credit.id, rows=status_rows
+        session, runtime, member, totals=after, on=on, credit_id=credit_id, rows=status_rows
     )
     await judge_challenges(session, runtime, member, on=on, rows=status_rows)
     nights = sum(t.nights for t in years.values())
@@ -144,12 +148,12 @@ async def post_credit(
         session,
         runtime,
         member,
-        credit_id=credit.id,
+        credit_id=credit_id,
         on=on,
         nights=nights,
         held=reads.entries_held if reads is not None else None,
     )
-    return credit
+    return credit_id
 
 
 def _refuse_too_many_points(
@@ -167,35 +171,39 @@ def _write_totals_and_entries(
     session: AsyncSession,
     runtime: Runtime,
     member: Member,
-    credit: Credit,
+    credit_id: int,
+    on: dt.date,
     years: dict[int, YearTotals],
     entries: list[tuple[LedgerKind, int, str]],
 ) -> None:
     """The credit's qualifying totals, one row a year it counts in, and its ledger entries
-    (a zero entry is not written)."""
+    (a zero entry is not written); nothing reads them back as rows, so a batch holds them
+    as plain values (see :func:`staytier.store.deferred.add_row`)."""
     for year, totals in years.items():
         if totals.nights or totals.stays or totals.base_points:
-            session.add(
-                QualifyingCredit(
-                    credit_id=credit.id,
-                    member_id=member.id,
-                    year=year,
-                    nights=totals.nights,
-                    stays=totals.stays,
-                    base_points=totals.base_points,
-                )
+            add_row(
+                session,
+                QualifyingCredit,
+                {
+                    "credit_id": credit_id,
+                    "member_id": member.id,
+                    "year": year,
+                    "nights": totals.nights,
+                    "stays": totals.stays,
+                    "base_points": totals.base_points,
+                },
             )
     for ledger_kind, points, description in entries:
         if points:
-            post_entry(
+            append_entry(
                 session,
                 member,
                 kind=ledger_kind,
                 points=points,
                 occurred_at=runtime.now(),
-                effective_on=credit.credit_date,
+                effective_on=on,
                 description=description,
-                credit_id=credit.id,
+                credit_id=credit_id,
             )
 
 

@@ -36,22 +36,49 @@ ATTEMPTS = 5
 MAX_KEY_LENGTH = 200
 
 
-def fingerprint(request: object) -> str:
-    """A stable hash of a request, blind to how a decimal or a date is spelled."""
+def fingerprint(request: object, known: dict[int, Any] | None = None) -> str:
+    """A stable hash of a request, blind to how a decimal or a date is spelled.
+
+    ``known`` are canonical forms already made of parts of ``request`` (by ``id``), from
+    :func:`canonical`: a batch's request is made of the requests fingerprinted alone."""
+    return digest_of(_canonical(request, known or {}))
+
+
+def canonical(request: object) -> Any:
+    """The form of ``request`` that :func:`fingerprint` hashes (see :func:`digest_of`)."""
+    return _canonical(request, {})
+
+
+def digest_of(form: Any) -> str:
+    """The fingerprint of a request whose canonical form is ``form``."""
     return hashlib.sha256(
-        json.dumps(_canonical(request), sort_keys=True, separators=(",", ":")).encode()
+        json.dumps(form, sort_keys=True, separators=(",", ":")).encode()
     ).hexdigest()
 
 
-def _canonical(value: object) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            field.name: _canonical(getattr(value, field.name))
-            for field in dataclasses.fields(value)
-            if field.name != "idempotency_key"
-        }
+# Values that are their own canonical form, by exact type (an enum of str is not one).
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+# The fields of each dataclass fingerprinted so far, but its idempotency key.
+_FIELDS: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _canonical(value: object, known: dict[int, Any]) -> Any:
+    # A batch's request is a thousand stays or more, each fingerprinted alone too: the
+    # common cases are answered first, and a dataclass's fields looked up once.
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if known and id(value) in known:
+        return known[id(value)]
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[kind] = tuple(
+            field.name for field in dataclasses.fields(value) if field.name != "idempotency_key"
+        )
+    if names is not None:
+        return {name: _canonical(getattr(value, name), known) for name in names}
     if isinstance(value, msgspec.Struct):
-        return _canonical(msgspec.structs.asdict(value))
+        return _canonical(msgspec.structs.asdict(value), known)
     if isinstance(value, Decimal):
         return _canonical_decimal(value)
     if isinstance(value, enum.Enum):
@@ -59,9 +86,9 @@ def _canonical(value: object) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return [_canonical(item) for item in value]
+        return [_canonical(item, known) for item in value]
     if isinstance(value, dict):
-        return {str(key): _canonical(item) for key, item in value.items()}
+        return {str(key): _canonical(item, known) for key, item in value.items()}
     return value
 
 
@@ -188,13 +215,15 @@ async def run_once_as(
     request: object,
     work: Callable[[AsyncSession], Awaitable[Typed]],
     scope: str = "",
+    known: dict[int, Any] | None = None,
 ) -> Typed:
     """Runs ``work`` in one transaction, at most once per ``(scope, operation, key)``, for a
     service whose typed result is a :class:`Receipted`.
 
     The first run stores the result's receipt (the ids a retry needs, as JSON) with its
     effects; a retry with the same key and request replays the receipt, in the transaction
-    that found it, to build the typed result again from what is stored now.
+    that found it, to build the typed result again from what is stored now. ``known``:
+    canonical forms of parts of ``request`` already made (see :func:`fingerprint`).
     """
     return await _run_once(
         runtime,
@@ -205,6 +234,7 @@ async def run_once_as(
         receipt=result_type.receipt,
         replay=result_type.replay,
         scope=scope,
+        known=known,
     )
 
 
@@ -218,6 +248,7 @@ async def _run_once(
     receipt: Callable[[T], Result],
     replay: Callable[[AsyncSession, Result], Awaitable[T]],
     scope: str = "",
+    known: dict[int, Any] | None = None,
 ) -> T:
     """The one implementation: without a key the work simply runs; with one, the stored
     receipt is replayed or the work runs and its receipt is stored. A unique-constraint race
@@ -229,7 +260,7 @@ async def _run_once(
             f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.",
             "idempotencyKey",
         )
-    digest = fingerprint(request) if key is not None else ""
+    digest = fingerprint(request, known) if key is not None else ""
     for attempt in range(ATTEMPTS):
         try:
             async with runtime.db.transaction() as session:

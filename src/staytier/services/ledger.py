@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,7 +12,7 @@ from staytier.domain.bounds import balance_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.points import ACTIVITY_KINDS, LedgerKind
 from staytier.services import audit
-from staytier.store.deferred import ensure_id
+from staytier.store.deferred import add_row, ensure_id
 from staytier.store.models import LedgerEntry, Member
 
 
@@ -50,6 +51,71 @@ def post_entry(
     which is what keeps ``balance_after`` and the balance equal to the ledger's sum.
     ``author`` and ``reason_code`` record who posted a manual entry, and why.
     """
+    entry = LedgerEntry(
+        **_entry(
+            session,
+            member,
+            kind=kind,
+            points=points,
+            occurred_at=occurred_at,
+            effective_on=effective_on,
+            description=description,
+            credit_id=credit_id,
+            reverses_entry_id=reverses_entry_id,
+            uncollected_points=uncollected_points,
+            keeps_points_alive=keeps_points_alive,
+            author=author,
+            reason_code=reason_code,
+        )
+    )
+    session.add(entry)
+    return entry
+
+
+def append_entry(
+    session: AsyncSession,
+    member: Member,
+    *,
+    kind: LedgerKind,
+    points: int,
+    occurred_at: dt.datetime,
+    effective_on: dt.date,
+    description: str,
+    credit_id: int | None = None,
+) -> None:
+    """:func:`post_entry` for an entry nothing reads back as a row (a credit's): held as
+    plain values in a batch that defers its writes (see
+    :func:`staytier.store.deferred.add_row`)."""
+    values = _entry(
+        session,
+        member,
+        kind=kind,
+        points=points,
+        occurred_at=occurred_at,
+        effective_on=effective_on,
+        description=description,
+        credit_id=credit_id,
+    )
+    add_row(session, LedgerEntry, values)
+
+
+def _entry(
+    session: AsyncSession,
+    member: Member,
+    *,
+    kind: LedgerKind,
+    points: int,
+    occurred_at: dt.datetime,
+    effective_on: dt.date,
+    description: str,
+    credit_id: int | None = None,
+    reverses_entry_id: int | None = None,
+    uncollected_points: int = 0,
+    keeps_points_alive: bool = True,
+    author: str | None = None,
+    reason_code: str | None = None,
+) -> dict[str, Any]:
+    """The checks, audit entry and balance of :func:`post_entry`; the entry's values."""
     if member.points_balance + points < 0:
         raise ValueError(f"entry of {points} would overdraw member {member.member_number}")
     # The API serves balances and ledger figures as 32-bit Int: a posting past that is
@@ -73,22 +139,20 @@ def post_entry(
         member.last_activity_on is None or member.last_activity_on < effective_on
     ):
         member.last_activity_on = effective_on
-    entry = LedgerEntry(
-        member_id=member.id,
-        credit_id=credit_id,
-        kind=kind.value,
-        points=points,
-        balance_after=member.points_balance,
-        occurred_at=occurred_at,
-        effective_on=effective_on,
-        description=description[:300],
-        reverses_entry_id=reverses_entry_id,
-        uncollected_points=uncollected_points,
-        author=author[:100] if author else None,
-        reason_code=reason_code,
-    )
-    session.add(entry)
-    return entry
+    return {
+        "member_id": member.id,
+        "credit_id": credit_id,
+        "kind": kind.value,
+        "points": points,
+        "balance_after": member.points_balance,
+        "occurred_at": occurred_at,
+        "effective_on": effective_on,
+        "description": description[:300],
+        "reverses_entry_id": reverses_entry_id,
+        "uncollected_points": uncollected_points,
+        "author": author[:100] if author else None,
+        "reason_code": reason_code,
+    }
 
 
 async def post_bonus(

@@ -42,7 +42,7 @@ from staytier.program.promotions import Promotion
 from staytier.services.certificates import CANCELLED, ISSUED, PROMOTION, award_certificate
 from staytier.services.promotion_budgets import claim, give_back
 from staytier.services.runtime import Runtime
-from staytier.store.deferred import ensure_id
+from staytier.store.deferred import add_row, deferring, ensure_id
 from staytier.store.models import (
     Certificate,
     Credit,
@@ -122,27 +122,37 @@ def with_extra_nights(
 
 
 async def record_rewards(
-    session: AsyncSession, runtime: Runtime, member: Member, credit: Credit, earned: list[Earned]
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    credit_id: int,
+    on: dt.date,
+    earned: list[Earned],
 ) -> None:
-    """Keeps what ``credit`` earned in each promotion, and issues its certificates."""
+    """Keeps what the credit ``credit_id``, dated ``on``, earned in each promotion, and
+    issues its certificates."""
     for item in earned:
         reward = item.reward
-        award = PromotionAward(
-            promotion_code=item.promotion.code,
-            member_id=member.id,
-            credit_id=credit.id,
-            awarded_on=credit.credit_date,
-            triggers=reward.triggers,
-            rewards=reward.rewarded,
-            points=reward.points,
-            extra_nights=reward.extra_nights,
-            certificates=reward.certificates,
-            created_at=runtime.now(),
-        )
+        values = {
+            "promotion_code": item.promotion.code,
+            "member_id": member.id,
+            "credit_id": credit_id,
+            "awarded_on": on,
+            "triggers": reward.triggers,
+            "rewards": reward.rewarded,
+            "points": reward.points,
+            "extra_nights": reward.extra_nights,
+            "certificates": reward.certificates,
+            "created_at": runtime.now(),
+        }
+        if not reward.certificates and deferring(session):
+            add_row(session, PromotionAward, values)  # nothing refers to it: plain values
+            continue
+        award = PromotionAward(**values)
         session.add(award)
         await ensure_id(session, award)
         for slot in range(reward.certificates):
-            await _certificate(session, runtime, member, item.promotion, award, credit, slot)
+            await _certificate(session, runtime, member, item.promotion, award, credit_id, on, slot)
 
 
 async def _certificate(
@@ -151,7 +161,8 @@ async def _certificate(
     member: Member,
     promotion: Promotion,
     award: PromotionAward,
-    credit: Credit,
+    credit_id: int,
+    on: dt.date,
     slot: int,
 ) -> Certificate:
     """One of the award's certificates, keyed by the award and its slot, so a retried
@@ -168,10 +179,10 @@ async def _certificate(
         terms,
         source=PROMOTION,
         source_key=f"promotion:{award.id}:{slot}",
-        on=credit.credit_date,
+        on=on,
         description=promotion.name[:200],
     )
-    certificate.credit_id = credit.id
+    certificate.credit_id = credit_id
     return certificate
 
 

@@ -100,6 +100,7 @@ class StayBatch:
         scope: str,
         actor: StayActor,
         deferred: bool,
+        digests: list[str] | None = None,
     ) -> None:
         self.session, self.runtime, self.scope, self.actor = session, runtime, scope, actor
         self.deferred = deferred
@@ -108,6 +109,8 @@ class StayBatch:
             stay_key(command.idempotency_key, index, stay)
             for index, stay in enumerate(command.stays)
         ]
+        # Each stay's fingerprint, if the caller made them already.
+        self.digests = digests
         self.members: dict[str, Member] = {}
         self.properties: dict[str, Property] = {}
         self.stays: dict[tuple[int, str], Stay] = {}
@@ -200,7 +203,7 @@ class StayBatch:
         command = self.command.stays[index]
         key = self.keys[index]
         try:
-            result = await self._record(command, key)
+            result = await self._record(index, command, key)
         except BusinessRuleError as error:
             if not self.deferred:  # a deferred stay is refused before it writes anything
                 await self._reload_expired()
@@ -217,14 +220,14 @@ class StayBatch:
             (),
         )
 
-    async def _record(self, command: RecordStay, key: str) -> Result:
+    async def _record(self, index: int, command: RecordStay, key: str) -> Result:
         if not 0 < len(key) <= MAX_KEY_LENGTH:
             raise BusinessRuleError(
                 ErrorCode.INVALID_INPUT,
                 f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.",
                 "idempotencyKey",
             )
-        digest = fingerprint(command)
+        digest = self.digests[index] if self.digests is not None else fingerprint(command)
         if key in self.used:
             stored_digest, result = self.used[key]
             if stored_digest != digest:

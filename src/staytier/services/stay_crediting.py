@@ -19,7 +19,7 @@ from staytier.services.referrals import due_referral, referral_due, referrer_rew
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
 from staytier.services.surveys import invite_to_survey
-from staytier.store.models import Credit, Member, Property, Referral, Stay
+from staytier.store.models import Member, Property, Referral, Stay
 from staytier.store.queries import periods_and_year_totals
 
 
@@ -35,8 +35,11 @@ async def post_stay_credit(
     label: str,
     reads: MemberReads | None = None,
     first_completion: bool = False,
-) -> Credit:
-    """Credits a completed stay: base points, the tier bonus at checkout, nights and the stay.
+    hotel: Property | None = None,
+) -> int:
+    """Credits a completed stay: base points, the tier bonus at checkout, nights and the stay;
+    returns the credit's id.
+    ``hotel`` is the stay's property if the caller has it (else it is looked up).
 
     ``reads`` are what the member was before this stay, read in their lock for a batch (see
     :mod:`staytier.services.credit_reads`); without them (or for a year they miss) the
@@ -53,8 +56,9 @@ async def post_stay_credit(
     held = tier_code_held(status_rows, credit.checkout, rules.base_tier.code)
     tier = rules.tier(held) or rules.base_tier
     bonus = tier_bonus(credit.base_points, tier)
-    hotel = await session.get(Property, stay.property_id)
-    assert hotel is not None
+    if hotel is None or hotel.id != stay.property_id:
+        hotel = await session.get(Property, stay.property_id)
+        assert hotel is not None
     nights = sum(y.nights for y in credit.years)
     if reads is not None:
         referral = due_referral(runtime, reads.referral, checkout=credit.checkout, nights=nights)
@@ -100,7 +104,7 @@ async def post_stay_credit(
         reads=reads,
     )
     if referral is not None and referrer is not None:
-        referral.friend_credit_id = posted.id
+        referral.friend_credit_id = posted
         await _reward_referrer(
             session, runtime, referral, referrer, checkout=credit.checkout, label=label
         )
@@ -158,4 +162,4 @@ async def _reward_referrer(
         entries=[(LedgerKind.BONUS, points, "Referral bonus: a friend's first stay")],
         detail={"friend_stay": label},
     )
-    referral.referrer_credit_id = given.id
+    referral.referrer_credit_id = given

@@ -29,7 +29,7 @@ from staytier.services.runtime import Runtime
 from staytier.services.stay_crediting import post_stay_credit
 from staytier.services.stay_reports import RecordStay as RecordStay  # where callers find it
 from staytier.services.stay_reports import checked_report
-from staytier.store.deferred import ensure_id
+from staytier.store.deferred import add_row, ensure_id
 from staytier.store.models import Member, Property, Stay, StayRevision
 from staytier.store.queries import (
     active_stay_credit,
@@ -125,7 +125,7 @@ async def settle_report(
         reads = None
     stay = _write_stay(session, runtime, stay, member, hotel, report, actor)
     await ensure_id(session, stay)
-    session.add(_revision(runtime, stay, folio_snapshot(report.folio)))
+    _add_revision(session, runtime, stay, folio_snapshot(report.folio))
     await _settle_credit(session, runtime, member, hotel, stay, report, was_completed, reads)
     if was_completed or report.status is StayStatus.COMPLETED:
         history = reads.history if reads is not None else None
@@ -238,7 +238,7 @@ async def cancel_locked_stay(
     stay.status = StayStatus.CANCELLED.value
     stay.updated_at = runtime.now()
     # A version of the stay like any report's: cancelled, with the folio it last had.
-    session.add(_revision(runtime, stay, folio_snapshot(folio_of(stay))))
+    _add_revision(session, runtime, stay, folio_snapshot(folio_of(stay)))
     credit = await active_stay_credit(session, stay.id)
     if credit is not None:
         await reverse_credit(
@@ -281,9 +281,15 @@ async def member_and_property_or_refuse(
     return member, hotel
 
 
-def _revision(runtime: Runtime, stay: Stay, folio: dict[str, str]) -> StayRevision:
+def _add_revision(
+    session: AsyncSession, runtime: Runtime, stay: Stay, folio: dict[str, str]
+) -> None:
     """The stay as it now stands, kept so a later change never loses it."""
-    return StayRevision(stay_id=stay.id, status=stay.status, folio=folio, recorded_at=runtime.now())
+    add_row(
+        session,
+        StayRevision,
+        {"stay_id": stay.id, "status": stay.status, "folio": folio, "recorded_at": runtime.now()},
+    )
 
 
 def folio_of(stay: Stay) -> Folio:
@@ -384,6 +390,7 @@ async def _settle_credit(
             label=label,
             reads=reads,
             first_completion=not was_completed,
+            hotel=hotel,
         )
         if current is not None:
             await undo_challenges(

@@ -34,7 +34,7 @@ from staytier.services.idempotency import Result, run_once_as
 from staytier.services.job_runs import days_due, run_daily_job
 from staytier.services.ledger import post_bonus
 from staytier.services.runtime import Runtime
-from staytier.store.deferred import deferring, ensure_id
+from staytier.store.deferred import add_row_with_id, deferring
 from staytier.store.models import Member, Property, Stay, SurveyInvitation
 from staytier.store.queries import rows_changed
 
@@ -83,10 +83,7 @@ async def invite_to_survey(
     if deferring(session) and never_invited:
         # The row joins the batch's one flush instead of an INSERT of its own, which would
         # flush everything the batch holds before it.
-        invitation = SurveyInvitation(**values)
-        session.add(invitation)
-        await ensure_id(session, invitation)
-        invited = invitation.id
+        invited = await add_row_with_id(session, SurveyInvitation, values)
     else:
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert

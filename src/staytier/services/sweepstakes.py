@@ -39,6 +39,7 @@ from staytier.services.guest_mail import (
 from staytier.services.idempotency import run_once_returning
 from staytier.services.ledger import post_bonus
 from staytier.services.runtime import Runtime
+from staytier.store.deferred import add_row
 from staytier.store.models import Member, SweepstakesDraw, SweepstakesEntry
 
 
@@ -105,14 +106,16 @@ async def earn_entries(
             ]
         earned = entries_earned(rule, nights, before)
         if earned:
-            session.add(
-                SweepstakesEntry(
-                    sweepstakes_code=rule.code,
-                    member_id=member.id,
-                    credit_id=credit_id,
-                    entries=earned,
-                    created_at=runtime.now(),
-                )
+            add_row(
+                session,
+                SweepstakesEntry,
+                {
+                    "sweepstakes_code": rule.code,
+                    "member_id": member.id,
+                    "credit_id": credit_id,
+                    "entries": earned,
+                    "created_at": runtime.now(),
+                },
             )
 
 

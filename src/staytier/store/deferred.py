@@ -4,30 +4,54 @@ The write path flushes as it goes: a stay is inserted to learn its id, which its
 refers to, whose id its ledger entries refer to. Alone that is a statement per row; for a
 batch of stays it is a statement per row per stay. A session that *defers* instead hands
 out ids from blocks taken ahead (one statement per table and block, not per row) and keeps
-its rows pending; its flush, when something reads or the transaction ends, then inserts
-each table's rows in one statement, parents before children (see
-``staytier.store.models._parents_inserted_first``).
+its rows; when something reads through the session, at a flush, or when the transaction
+ends, it then inserts each table's rows in one statement, parents before children.
 
 Code on the write path asks for what it needs rather than flushing:
 :func:`ensure_id` when it needs a row's id, :func:`flush_unless_deferred` where it flushed
-only so that what follows sees its rows (an ORM read flushes pending rows itself). Without
-:func:`defer_writes` both flush, as before.
+only so that what follows sees its rows (an ORM read flushes pending rows itself), and
+:func:`add_row` (or :func:`add_row_with_id`) for a row nothing reads back as an object,
+which a deferring session holds as plain values instead of an ORM object (audit entries,
+ledger entries, credits, qualifying rows, ...). Without :func:`defer_writes` these flush
+and add objects, as before.
 
 Ids come from the database, so they never collide with another writer's: on PostgreSQL
 from the table's own sequence (``nextval`` for a whole block in one statement; an unused
 rest is a gap, as a rolled-back insert leaves); on SQLite, whose one writer is this
 transaction, counting on from the largest id in the table.
+
+The flush itself is not the ORM's unit of work: with every row numbered, nothing is left
+for it to work out (no ids to fetch, no dependencies between rows of one flush but the
+order of tables), and its bookkeeping per row cost more than the rules that made the rows.
+A deferring session writes what it holds as SQLAlchemy Core statements of plain parameter
+sets instead (:func:`_write_held`): per table, parents first, one ``INSERT`` of all its new
+rows (held values and pending objects, in the order they were added), and one ``UPDATE``
+by primary key for the rows changed in the same columns (the members' balances); then the
+objects are the session's as a flush would have left them. A row it cannot write so (a key
+the database gives, a value it computes) is left to the ORM's flush, which follows; the
+relationships of ``staytier.store.models._parents_inserted_first`` order that one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, event, func, select, text
+from sqlalchemy import Column, MetaData, Table, bindparam, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, UOWTransaction, object_mapper
+from sqlalchemy.orm import (
+    InstanceState,
+    Mapper,
+    ORMExecuteState,
+    Session,
+    UOWTransaction,
+    class_mapper,
+    object_mapper,
+)
 from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.base import NO_VALUE
+from sqlalchemy.sql.elements import ClauseElement
 
 _KEY = "staytier_deferred_ids"
 _NEXTVAL = text(
@@ -82,11 +106,49 @@ def defer_writes(session: AsyncSession, *, block: int) -> None:
     if _KEY in sync.info:
         return
     sync.info[_KEY] = IdBlocks(sync.get_bind().dialect.name, block)
-    event.listen(sync, "before_flush", _number_pending)
+    sync.info[_ROWS] = []
+    event.listen(sync, "before_flush", _before_flush)
+    event.listen(sync, "do_orm_execute", _before_statement)
+    event.listen(sync, "before_commit", _write_all)
 
 
 def deferring(session: AsyncSession) -> bool:
     return _KEY in session.sync_session.info
+
+
+def add_row(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> None:
+    """Adds a new row of ``model`` (``values`` by attribute, plain values: no SQL
+    expression) that nothing reads back as an object. A deferring session holds it as
+    those values until its rows are written, which saves building an ORM object and
+    tracking it; otherwise it is added as a ``model``, as ``session.add`` would."""
+    if not deferring(session):
+        session.add(model(**values))
+        return
+    sync = session.sync_session
+    held: list[_Held] = sync.info[_ROWS]
+    # Its place among the pending objects, whose insert_order is how many were pending
+    # when each was added (``Session.new`` would build a set of them all: a batch's rows
+    # squared).
+    held.append(_Held(len(sync._new), len(held), _shape_of(model), values))
+
+
+async def add_row_with_id(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> int:
+    """:func:`add_row` for a row whose id the caller needs (given from the blocks when
+    deferring, else by flushing)."""
+    if not deferring(session):
+        row = model(**values)
+        session.add(row)
+        await session.flush()
+        assert isinstance(row.id, int)
+        return row.id
+    table = class_mapper(model).local_table
+    assert isinstance(table, Table)
+    blocks: IdBlocks = session.sync_session.info[_KEY]
+    given = blocks.ready(table)
+    if given is None:  # a block to take first: a statement, in the session's greenlet
+        given = await session.run_sync(lambda sync: blocks.take(sync, table))
+    add_row(session, model, {**values, "id": given})
+    return given
 
 
 async def ensure_id(session: AsyncSession, row: Any) -> None:
@@ -112,19 +174,239 @@ def _give_id(session: Session, row: Any) -> None:
     row.id = blocks.take(session, _table_of(row))
 
 
-def _number_pending(session: Session, _flush: UOWTransaction, _instances: Iterable[Any]) -> None:
-    """Every pending row gets its id before the flush, so that each table's rows are one
-    INSERT of many rows instead of one INSERT a row to learn its id."""
+_ROWS = "staytier_deferred_rows"
+
+
+@dataclass(slots=True)
+class _Held:
+    """A row held as plain values (:func:`add_row`): its place among the session's pending
+    objects (``before`` of them were added before it; ``sequence`` among held rows)."""
+
+    before: int
+    sequence: int
+    shape: _Shape
+    values: dict[str, Any]
+
+
+def _before_flush(session: Session, _flush: UOWTransaction, _instances: Iterable[Any]) -> None:
+    _write_all(session)
+
+
+def _before_statement(execution: ORMExecuteState) -> None:
+    """A statement through the session first writes what the session holds, where an
+    autoflush would: the rows held as plain values make no pending object for the
+    session's own autoflush to notice."""
+    session = execution.session
+    if session.info[_ROWS] and session.autoflush:
+        _write_all(session)
+
+
+def _write_all(session: Session) -> None:
+    """Numbers every row the session holds (pending objects and plain values) that has no
+    id yet, in the order they were added, as the database would have numbered them (a
+    member's ledger, read by id, stays in the order it was posted); then writes them
+    (:func:`_write_held`), each table's rows in one INSERT instead of one a row to learn
+    its id."""
     blocks: IdBlocks = session.info[_KEY]
-    unnumbered: dict[Table, list[Any]] = {}
+    held: list[_Held] = session.info[_ROWS]
+    rows: list[tuple[tuple[int, int, int], _Shape, dict[str, Any], InstanceState[Any] | None]]
+    rows = [((h.before, 0, h.sequence), h.shape, h.values, None) for h in held]
     for row in session.new:
-        if getattr(row, "id", 0) is None:
-            unnumbered.setdefault(_table_of(row), []).append(row)
-    for table, rows in unnumbered.items():
-        # In the order they were added, as the database would have numbered them: a
-        # member's ledger, read by id, stays in the order it was posted.
-        for row in sorted(rows, key=lambda r: instance_state(r).insert_order or 0):
-            row.id = blocks.take(session, table, rows=len(rows))
+        added = instance_state(row)
+        rows.append(((added.insert_order or 0, 1, 0), _shape(added.mapper), added.dict, added))
+    if not rows and not session.dirty:
+        return
+    rows.sort(key=lambda row: row[0])
+    unnumbered: dict[Table, list[tuple[dict[str, Any], InstanceState[Any] | None]]] = {}
+    for _, shape, values, state in rows:
+        if shape.numbered and values.get("id") is None:
+            unnumbered.setdefault(shape.table, []).append((values, state))
+    for table, numbering in unnumbered.items():
+        for values, pending in numbering:
+            given = blocks.take(session, table, rows=len(numbering))
+            if pending is None:
+                values["id"] = given
+            else:
+                row = pending.obj()
+                assert row is not None
+                row.id = given  # through the attribute, as a caller would
+    held.clear()
+    _write_held(session, [(shape, values, state) for _, shape, values, state in rows])
+
+
+def _write_held(
+    session: Session,
+    rows: list[tuple[_Shape, dict[str, Any], InstanceState[Any] | None]],
+) -> None:
+    """Writes the new ``rows`` (held values, or a pending object's state) and the
+    session's changed rows as Core statements of plain parameter sets, then registers the
+    objects as a flush would (persistent, nothing left to write), so the unit of work that
+    follows has nothing to do but what this leaves to it (deletions, a row whose key the
+    database gives).
+
+    Tables go parents first. A table's new rows are inserted in the order they were added
+    (a row may refer to an earlier one of its table), one ``INSERT`` for each run of rows
+    giving the same columns. A changed row is an ``UPDATE`` by its key of the columns whose
+    value changed, one statement for the rows of a table changed in the same columns. The
+    values are the flush's: a Python-side column default is applied (and set on the row);
+    a column left unset, or set to None where None is not a value of its type, is left to
+    its server default if it has one (the attribute then unloaded, as the flush leaves it),
+    else written NULL."""
+    written: list[InstanceState[Any]] = []
+    inserts: dict[Table, list[dict[str, Any]]] = {}
+    for shape, row, state in rows:
+        values = shape.insert_values(row)
+        if values is None or (state is not None and _has_expression(values)):
+            # A key the database gives, or a value it computes (``func.now()``): the ORM's
+            # flush writes the row, after these. Held values never need it (add_row).
+            assert state is not None, f"a row of {shape.table.name} held without its key"
+            continue
+        inserts.setdefault(shape.table, []).append(values)
+        if state is not None:
+            written.append(state)
+    updates: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for changed_row in session.dirty:
+        state = instance_state(changed_row)
+        shape = _shape(state.mapper)
+        if len(shape.table.primary_key.columns) != 1 or state.key is None:
+            continue
+        changed = shape.changed_values(state)
+        if _has_expression(changed):
+            continue  # a value the database computes: the ORM's flush writes it
+        written.append(state)
+        if changed:
+            changed[_KEY_PARAMETER] = state.key[1][0]
+            updates.setdefault((shape.table, tuple(changed)), []).append(changed)
+    connection = session.connection()
+    for table in sorted(inserts, key=_place):
+        for run in _runs(inserts[table]):
+            connection.execute(table.insert(), run)
+    for table, columns in sorted(updates, key=lambda group: _place(group[0])):
+        (key,) = table.primary_key.columns
+        statement = table.update().where(key == bindparam(_KEY_PARAMETER))
+        connection.execute(statement, updates[(table, columns)])
+    if written:
+        # What the unit of work does with the rows it wrote: each one persistent, in the
+        # identity map, its changes committed, and known to the transaction (a rollback
+        # expunges a row it added). There is no public way to say "written already".
+        session._register_persistent(set(written))
+
+
+_KEY_PARAMETER = "deferred_key"
+
+
+def _has_expression(values: dict[str, Any]) -> bool:
+    return any(isinstance(value, ClauseElement) for value in values.values())
+
+
+def _runs(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
+    """``rows`` cut where the columns they give change, in their order."""
+    run: list[dict[str, Any]] = []
+    for row in rows:
+        if run and row.keys() != run[0].keys():
+            yield run
+            run = []
+        run.append(row)
+    if run:
+        yield run
+
+
+class _Shape:
+    """What writing a mapped class's rows as plain parameter sets needs of its mapper."""
+
+    def __init__(self, mapper: Mapper[Any]) -> None:
+        table = mapper.local_table
+        assert isinstance(table, Table)
+        self.table = table
+        self.keys = {column.name for column in table.primary_key.columns}
+        self.numbered = self.keys == {"id"}  # a key the blocks give
+        # Most columns are written as the row has them, None if it has none: (attribute,
+        # column name). The others (a key, a default), with what decides their value:
+        # (attribute, column name, Python default or None, server default?, None a value?)
+        self.plain: list[tuple[str, str]] = []
+        self.special: list[tuple[str, str, Callable[[], Any] | None, bool, bool]] = []
+        self.column_of: dict[str, str] = {}
+        for column in table.columns:
+            attribute = mapper.get_property_by_column(column).key
+            self.column_of[attribute] = column.name
+            default = _python_default(column)
+            server_default = column.server_default is not None
+            if default is None and not server_default and column.name not in self.keys:
+                self.plain.append((attribute, column.name))
+                continue
+            none_is_value = bool(column.type.should_evaluate_none)
+            self.special.append((attribute, column.name, default, server_default, none_is_value))
+
+    def insert_values(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The new row's parameters, or None if the database is to give it its key."""
+        get = row.get
+        values = {name: get(attribute) for attribute, name in self.plain}
+        for attribute, name, default, server_default, none_is_value in self.special:
+            value = get(attribute)
+            if value is None and not (none_is_value and attribute in row):
+                if default is not None:
+                    value = row[attribute] = default()
+                elif server_default or name in self.keys:
+                    continue
+            values[name] = value
+        return values if self.keys <= values.keys() else None
+
+    def changed_values(self, state: InstanceState[Any]) -> dict[str, Any]:
+        """The changed row's columns whose value changed, by name."""
+        changed: dict[str, Any] = {}
+        row = state.dict
+        for attribute, before in state.committed_state.items():
+            name = self.column_of.get(attribute)
+            if name is None:
+                continue
+            after = row.get(attribute, NO_VALUE)
+            if after is NO_VALUE or (before is not NO_VALUE and before == after):
+                continue
+            changed[name] = after
+        return changed
+
+
+def _python_default(column: Column[Any]) -> Callable[[], Any] | None:
+    default = column.default
+    if default is None:
+        return None
+    arg = getattr(default, "arg", None)
+    if default.is_scalar:
+        return lambda: arg
+    if default.is_callable and callable(arg):
+        return lambda: arg(None)
+    raise TypeError(f"{column}: a SQL expression as default is not written by deferred.py")
+
+
+_SHAPES: dict[Mapper[Any], _Shape] = {}
+_ORDERS: dict[MetaData, dict[Table, int]] = {}
+
+
+def _shape(mapper: Mapper[Any]) -> _Shape:
+    shape = _SHAPES.get(mapper)
+    if shape is None:
+        shape = _SHAPES[mapper] = _Shape(mapper)
+    return shape
+
+
+_SHAPES_OF_CLASSES: dict[type[Any], _Shape] = {}
+
+
+def _shape_of(model: type[Any]) -> _Shape:
+    shape = _SHAPES_OF_CLASSES.get(model)
+    if shape is None:
+        shape = _SHAPES_OF_CLASSES[model] = _shape(class_mapper(model))
+    return shape
+
+
+def _place(table: Table) -> int:
+    """The table's place among its metadata's tables, parents before the tables that
+    refer to them."""
+    order = _ORDERS.get(table.metadata)
+    if order is None:
+        tables = table.metadata.sorted_tables
+        order = _ORDERS[table.metadata] = {t: i for i, t in enumerate(tables)}
+    return order[table]
 
 
 def _table_of(row: Any) -> Table:
