@@ -25,7 +25,7 @@ from staytier.domain.points import tier_bonus
 from staytier.domain.promotions import PromotionEvent, Standing, promotion_reward, within_budget
 from staytier.domain.stays import Folio, stay_credit
 from staytier.domain.tiers import StatusPeriod, YearTotals, held_period, qualified_tier
-from staytier.program.model import ProgramVersion
+from staytier.program.model import ProgramVersion, Tier
 from staytier.program.promotions import Promotion
 
 Rules = Callable[[dt.date], ProgramVersion]
@@ -286,3 +286,23 @@ class Comparison:
     simulated_promotion_points: int = 0
     # What the candidate's promotions' budgets have given, from before the period on.
     budgets: PromotionBudgets = field(default_factory=PromotionBudgets)
+
+
+def candidate_promotions_run(
+    rules_on: Callable[[dt.date], ProgramVersion], start: dt.date, end: dt.date
+) -> bool:
+    """Whether the rules in force on some day of ``start``..``end`` run a promotion then."""
+    day = start
+    while day <= end:
+        if any(p.starts_on <= day <= p.ends_on for p in rules_on(day).promotions):
+            return True
+        day += dt.timedelta(days=1)
+    return False
+
+
+def ladder(served: ProgramVersion, proposed: ProgramVersion) -> list[Tier]:
+    """The tiers of both programs, by rank, each code once (the candidate may add or drop)."""
+    seen: dict[str, Tier] = {}
+    for tier in [*served.tiers_by_rank(), *proposed.tiers_by_rank()]:
+        seen.setdefault(tier.code, tier)
+    return sorted(seen.values(), key=lambda tier: tier.rank)

@@ -241,6 +241,80 @@ class SetReplay:
             .cte("events")
         )
 
+    def _totals_at_checkout(self, running: Any, paths: tuple[str, ...]) -> Any:
+        """Per period stay (member_id, posted, on, base and ``paths``): the period's
+        qualifying totals it is judged by, from ``running`` (the events, running totals)."""
+        # A stay that checked out on or after every event credited before it (nearly all)
+        # is judged by all of them: the running totals less its own. A stay credited after
+        # an event that happened later (a stay reported late) is judged by the totals as
+        # they stood at the latest credit, before its own, of an event that had happened by
+        # its checkout: the running totals never fall, so that is the highest of them.
+        late = running.c.on < running.c.on_before
+        in_order = select(
+            running.c.member_id,
+            running.c.posted,
+            running.c.on,
+            running.c.base,
+            *(running.c[f"run_{path}"] - running.c[path] for path in paths),
+        ).where(running.c.is_stay == 1, or_(running.c.on_before.is_(None), not_(late)))
+        late_found, late_searched = self._late_stays(running, paths)
+        both = union_all(in_order, late_found, late_searched).subquery("both_orders")
+        return select(
+            both.c[0].label("member_id"),
+            both.c[1].label("posted"),
+            both.c[2].label("on"),
+            both.c[3].label("base"),
+            *(both.c[4 + i].label(p) for i, p in enumerate(paths)),
+        ).subquery("prior")
+
+    def _late_stays(self, running: Any, paths: tuple[str, ...]) -> tuple[Any, Any]:
+        """The totals of the stays reported late: those whose credit is found by date order,
+        and those searched among the earlier-credited events (see _totals_at_checkout)."""
+        stay, earlier = running.alias("stay"), running.alias("earlier")
+        # That credit is the latest of the events before the stay in date order, unless one
+        # of those was itself credited after the stay (a later report of an earlier stay).
+        found = or_(stay.c.seen_before.is_(None), stay.c.seen_before < stay.c.posted)
+        late_found = (
+            select(
+                stay.c.member_id,
+                stay.c.posted,
+                stay.c.on,
+                stay.c.base,
+                *(func.coalesce(earlier.c[f"run_{path}"], 0) for path in paths),
+            )
+            .select_from(stay)
+            .outerjoin(
+                earlier,
+                and_(
+                    earlier.c.member_id == stay.c.member_id,
+                    earlier.c.posted == stay.c.seen_before,
+                ),
+            )
+            .where(stay.c.is_stay == 1, stay.c.on < stay.c.on_before, found)
+        )
+        # Otherwise: the highest totals of the earlier-credited events that had happened.
+        late_searched = (
+            select(
+                stay.c.member_id,
+                stay.c.posted,
+                stay.c.on,
+                stay.c.base,
+                *(func.coalesce(func.max(earlier.c[f"run_{path}"]), 0) for path in paths),
+            )
+            .select_from(stay)
+            .outerjoin(
+                earlier,
+                and_(
+                    earlier.c.member_id == stay.c.member_id,
+                    earlier.c.posted < stay.c.posted,
+                    earlier.c.on <= stay.c.on,
+                ),
+            )
+            .where(stay.c.is_stay == 1, stay.c.on < stay.c.on_before, not_(found))
+            .group_by(stay.c.member_id, stay.c.posted, stay.c.on, stay.c.base)
+        )
+        return late_found, late_searched
+
     def _totals_before(self) -> Any:
         """The year's totals from every credit by the period end that is not replayed."""
         qc = m.QualifyingCredit
@@ -290,70 +364,7 @@ class SetReplay:
         running = select(
             events, *cumulative, on_before.label("on_before"), seen_before.label("seen_before")
         ).cte("running")
-        # A stay that checked out on or after every event credited before it (nearly all)
-        # is judged by all of them: the running totals less its own. A stay credited after
-        # an event that happened later (a stay reported late) is judged by the totals as
-        # they stood at the latest credit, before its own, of an event that had happened by
-        # its checkout: the running totals never fall, so that is the highest of them.
-        late = running.c.on < running.c.on_before
-        in_order = select(
-            running.c.member_id,
-            running.c.posted,
-            running.c.on,
-            running.c.base,
-            *(running.c[f"run_{path}"] - running.c[path] for path in paths),
-        ).where(running.c.is_stay == 1, or_(running.c.on_before.is_(None), not_(late)))
-        stay, earlier = running.alias("stay"), running.alias("earlier")
-        # That credit is the latest of the events before the stay in date order, unless one
-        # of those was itself credited after the stay (a later report of an earlier stay).
-        found = or_(stay.c.seen_before.is_(None), stay.c.seen_before < stay.c.posted)
-        late_found = (
-            select(
-                stay.c.member_id,
-                stay.c.posted,
-                stay.c.on,
-                stay.c.base,
-                *(func.coalesce(earlier.c[f"run_{path}"], 0) for path in paths),
-            )
-            .select_from(stay)
-            .outerjoin(
-                earlier,
-                and_(
-                    earlier.c.member_id == stay.c.member_id,
-                    earlier.c.posted == stay.c.seen_before,
-                ),
-            )
-            .where(stay.c.is_stay == 1, stay.c.on < stay.c.on_before, found)
-        )
-        # Otherwise: the highest totals of the earlier-credited events that had happened.
-        late_searched = (
-            select(
-                stay.c.member_id,
-                stay.c.posted,
-                stay.c.on,
-                stay.c.base,
-                *(func.coalesce(func.max(earlier.c[f"run_{path}"]), 0) for path in paths),
-            )
-            .select_from(stay)
-            .outerjoin(
-                earlier,
-                and_(
-                    earlier.c.member_id == stay.c.member_id,
-                    earlier.c.posted < stay.c.posted,
-                    earlier.c.on <= stay.c.on,
-                ),
-            )
-            .where(stay.c.is_stay == 1, stay.c.on < stay.c.on_before, not_(found))
-            .group_by(stay.c.member_id, stay.c.posted, stay.c.on, stay.c.base)
-        )
-        both = union_all(in_order, late_found, late_searched).subquery("both_orders")
-        prior = select(
-            both.c[0].label("member_id"),
-            both.c[1].label("posted"),
-            both.c[2].label("on"),
-            both.c[3].label("base"),
-            *(both.c[4 + i].label(p) for i, p in enumerate(paths)),
-        ).subquery("prior")
+        prior = self._totals_at_checkout(running, paths)
         # The highest status kept on each stay's checkout day: a grouped join (a correlated
         # subquery here would be run again by every branch of the tier and bonus cases).
         kept = self.kept

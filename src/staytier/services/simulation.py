@@ -27,14 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
-from staytier.domain.insight import liability, money
 from staytier.domain.simulation import Comparison
 from staytier.program.model import Program, ProgramVersion
 from staytier.program.validation import program_mistakes
+from staytier.services import simulation_summary
 from staytier.services.insight import Liability, liability_on, period_mistakes
 from staytier.services.runtime import Runtime
 from staytier.services.set_replay import set_based_version
-from staytier.services.simulation_batch import SimulationBatch, ladder
+from staytier.services.simulation_batch import SimulationBatch
 from staytier.store import models as m
 from staytier.store.database import replica_reads
 
@@ -342,7 +342,9 @@ async def _done(
     comparison: Comparison,
     book: asyncio.Task[Liability],
 ) -> str:
-    summary = _summary(runtime, candidate, end, comparison, await book)
+    summary = simulation_summary.summary(
+        runtime.rules_on(end), candidate.rules_on(end), comparison, await book
+    )
     summary["replay"] = "SET_BASED" if in_sql is not None else "EXACT"
     await _finish(runtime, simulation_id, "DONE", summary=summary)
     return "DONE"
@@ -387,48 +389,3 @@ async def _finish(
                 status=status, message=message[:500], summary=summary, finished_at=runtime.now()
             )
         )
-
-
-def _summary(
-    runtime: Runtime, candidate: Candidate, end: dt.date, comparison: Comparison, report: Liability
-) -> dict[str, Any]:
-    """The comparison as stored. Liability: the report's outstanding points at the period
-    end (from the cohort book alone, not the whole report), moved by the difference in
-    points issued, valued by each program's value per point at the report's breakage rate
-    (a first-order estimate: see docs/insight.md)."""
-    served, proposed = runtime.rules_on(end), candidate.rules_on(end)
-    extra = comparison.simulated_points - comparison.actual_points
-    actual_value, simulated_value = served.insight.value_per_point, proposed.insight.value_per_point
-    rate = report.breakage.rate
-    tiers = [
-        {
-            "code": tier.code,
-            "name": tier.name,
-            "rank": tier.rank,
-            "actual": comparison.actual_by_tier.get(tier.code, 0),
-            "simulated": comparison.simulated_by_tier.get(tier.code, 0),
-        }
-        for tier in ladder(served, proposed)
-    ]
-    return {
-        "members": comparison.members,
-        "tiers": tiers,
-        "moved_up": comparison.moved_up,
-        "moved_down": comparison.moved_down,
-        "actual_points": comparison.actual_points,
-        "simulated_points": comparison.simulated_points,
-        "currency": report.currency,
-        "breakage_rate": str(rate),
-        "actual_liability": str(report.liability),
-        "simulated_liability": str(
-            liability(report.outstanding + extra, proposed.insight.value_per_point, rate)
-        ),
-        "actual_benefit_cost_usd": str(money(comparison.actual_benefit_cost_usd)),
-        "simulated_benefit_cost_usd": str(money(comparison.simulated_benefit_cost_usd)),
-        "actual_promotion_points": comparison.actual_promotion_points,
-        "simulated_promotion_points": comparison.simulated_promotion_points,
-        "actual_promotion_cost": str(money(comparison.actual_promotion_points * actual_value)),
-        "simulated_promotion_cost": str(
-            money(comparison.simulated_promotion_points * simulated_value)
-        ),
-    }

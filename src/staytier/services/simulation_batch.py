@@ -20,6 +20,7 @@ from staytier.domain.simulation import (
     PromotionBudgets,
     ReplayedActivity,
     ReplayedStay,
+    candidate_promotions_run,
     replay,
 )
 from staytier.domain.stays import Folio
@@ -31,26 +32,6 @@ from staytier.services.set_replay import SetReplay
 from staytier.store import models as m
 
 QUALIFIED = "QUALIFIED"
-
-
-def candidate_promotions_run(
-    rules_on: Callable[[dt.date], ProgramVersion], start: dt.date, end: dt.date
-) -> bool:
-    """Whether the rules in force on some day of ``start``..``end`` run a promotion then."""
-    day = start
-    while day <= end:
-        if any(p.starts_on <= day <= p.ends_on for p in rules_on(day).promotions):
-            return True
-        day += dt.timedelta(days=1)
-    return False
-
-
-def ladder(served: ProgramVersion, proposed: ProgramVersion) -> list[Any]:
-    """The tiers of both programs, by rank, each code once (the candidate may add or drop)."""
-    seen: dict[str, Any] = {}
-    for tier in [*served.tiers_by_rank(), *proposed.tiers_by_rank()]:
-        seen.setdefault(tier.code, tier)
-    return sorted(seen.values(), key=lambda tier: tier.rank)
 
 
 class SimulationBatch:

@@ -34,15 +34,14 @@ relationships of ``staytier.store.models._parents_inserted_first`` order that on
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, bindparam, event, func, select, text
+from sqlalchemy import Table, bindparam, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import (
     InstanceState,
-    Mapper,
     ORMExecuteState,
     Session,
     UOWTransaction,
@@ -50,8 +49,15 @@ from sqlalchemy.orm import (
     object_mapper,
 )
 from sqlalchemy.orm.attributes import instance_state
-from sqlalchemy.orm.base import NO_VALUE
-from sqlalchemy.sql.elements import ClauseElement
+
+from staytier.store.row_shapes import (
+    RowShape,
+    has_expression,
+    place,
+    runs,
+    shape_of,
+    shape_of_mapper,
+)
 
 _KEY = "staytier_deferred_ids"
 _NEXTVAL = text(
@@ -129,7 +135,7 @@ def add_row(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> 
     # Its place among the pending objects, whose insert_order is how many were pending
     # when each was added (``Session.new`` would build a set of them all: a batch's rows
     # squared).
-    held.append(_Held(len(sync._new), len(held), _shape_of(model), values))
+    held.append(_Held(len(sync._new), len(held), shape_of(model), values))
 
 
 async def add_row_with_id(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> int:
@@ -184,7 +190,7 @@ class _Held:
 
     before: int
     sequence: int
-    shape: _Shape
+    shape: RowShape
     values: dict[str, Any]
 
 
@@ -209,11 +215,12 @@ def _write_all(session: Session) -> None:
     its id."""
     blocks: IdBlocks = session.info[_KEY]
     held: list[_Held] = session.info[_ROWS]
-    rows: list[tuple[tuple[int, int, int], _Shape, dict[str, Any], InstanceState[Any] | None]]
+    rows: list[tuple[tuple[int, int, int], RowShape, dict[str, Any], InstanceState[Any] | None]]
     rows = [((h.before, 0, h.sequence), h.shape, h.values, None) for h in held]
     for row in session.new:
         added = instance_state(row)
-        rows.append(((added.insert_order or 0, 1, 0), _shape(added.mapper), added.dict, added))
+        shape = shape_of_mapper(added.mapper)
+        rows.append(((added.insert_order or 0, 1, 0), shape, added.dict, added))
     if not rows and not session.dirty:
         return
     rows.sort(key=lambda row: row[0])
@@ -236,7 +243,7 @@ def _write_all(session: Session) -> None:
 
 def _write_held(
     session: Session,
-    rows: list[tuple[_Shape, dict[str, Any], InstanceState[Any] | None]],
+    rows: list[tuple[RowShape, dict[str, Any], InstanceState[Any] | None]],
 ) -> None:
     """Writes the new ``rows`` (held values, or a pending object's state) and the
     session's changed rows as Core statements of plain parameter sets, then registers the
@@ -256,7 +263,7 @@ def _write_held(
     inserts: dict[Table, list[dict[str, Any]]] = {}
     for shape, row, state in rows:
         values = shape.insert_values(row)
-        if values is None or (state is not None and _has_expression(values)):
+        if values is None or (state is not None and has_expression(values)):
             # A key the database gives, or a value it computes (``func.now()``): the ORM's
             # flush writes the row, after these. Held values never need it (add_row).
             assert state is not None, f"a row of {shape.table.name} held without its key"
@@ -267,21 +274,21 @@ def _write_held(
     updates: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
     for changed_row in session.dirty:
         state = instance_state(changed_row)
-        shape = _shape(state.mapper)
+        shape = shape_of_mapper(state.mapper)
         if len(shape.table.primary_key.columns) != 1 or state.key is None:
             continue
         changed = shape.changed_values(state)
-        if _has_expression(changed):
+        if has_expression(changed):
             continue  # a value the database computes: the ORM's flush writes it
         written.append(state)
         if changed:
             changed[_KEY_PARAMETER] = state.key[1][0]
             updates.setdefault((shape.table, tuple(changed)), []).append(changed)
     connection = session.connection()
-    for table in sorted(inserts, key=_place):
-        for run in _runs(inserts[table]):
+    for table in sorted(inserts, key=place):
+        for run in runs(inserts[table]):
             connection.execute(table.insert(), run)
-    for table, columns in sorted(updates, key=lambda group: _place(group[0])):
+    for table, columns in sorted(updates, key=lambda group: place(group[0])):
         (key,) = table.primary_key.columns
         statement = table.update().where(key == bindparam(_KEY_PARAMETER))
         connection.execute(statement, updates[(table, columns)])
@@ -293,120 +300,6 @@ def _write_held(
 
 
 _KEY_PARAMETER = "deferred_key"
-
-
-def _has_expression(values: dict[str, Any]) -> bool:
-    return any(isinstance(value, ClauseElement) for value in values.values())
-
-
-def _runs(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
-    """``rows`` cut where the columns they give change, in their order."""
-    run: list[dict[str, Any]] = []
-    for row in rows:
-        if run and row.keys() != run[0].keys():
-            yield run
-            run = []
-        run.append(row)
-    if run:
-        yield run
-
-
-class _Shape:
-    """What writing a mapped class's rows as plain parameter sets needs of its mapper."""
-
-    def __init__(self, mapper: Mapper[Any]) -> None:
-        table = mapper.local_table
-        assert isinstance(table, Table)
-        self.table = table
-        self.keys = {column.name for column in table.primary_key.columns}
-        self.numbered = self.keys == {"id"}  # a key the blocks give
-        # Most columns are written as the row has them, None if it has none: (attribute,
-        # column name). The others (a key, a default), with what decides their value:
-        # (attribute, column name, Python default or None, server default?, None a value?)
-        self.plain: list[tuple[str, str]] = []
-        self.special: list[tuple[str, str, Callable[[], Any] | None, bool, bool]] = []
-        self.column_of: dict[str, str] = {}
-        for column in table.columns:
-            attribute = mapper.get_property_by_column(column).key
-            self.column_of[attribute] = column.name
-            default = _python_default(column)
-            server_default = column.server_default is not None
-            if default is None and not server_default and column.name not in self.keys:
-                self.plain.append((attribute, column.name))
-                continue
-            none_is_value = bool(column.type.should_evaluate_none)
-            self.special.append((attribute, column.name, default, server_default, none_is_value))
-
-    def insert_values(self, row: dict[str, Any]) -> dict[str, Any] | None:
-        """The new row's parameters, or None if the database is to give it its key."""
-        get = row.get
-        values = {name: get(attribute) for attribute, name in self.plain}
-        for attribute, name, default, server_default, none_is_value in self.special:
-            value = get(attribute)
-            if value is None and not (none_is_value and attribute in row):
-                if default is not None:
-                    value = row[attribute] = default()
-                elif server_default or name in self.keys:
-                    continue
-            values[name] = value
-        return values if self.keys <= values.keys() else None
-
-    def changed_values(self, state: InstanceState[Any]) -> dict[str, Any]:
-        """The changed row's columns whose value changed, by name."""
-        changed: dict[str, Any] = {}
-        row = state.dict
-        for attribute, before in state.committed_state.items():
-            name = self.column_of.get(attribute)
-            if name is None:
-                continue
-            after = row.get(attribute, NO_VALUE)
-            if after is NO_VALUE or (before is not NO_VALUE and before == after):
-                continue
-            changed[name] = after
-        return changed
-
-
-def _python_default(column: Column[Any]) -> Callable[[], Any] | None:
-    default = column.default
-    if default is None:
-        return None
-    arg = getattr(default, "arg", None)
-    if default.is_scalar:
-        return lambda: arg
-    if default.is_callable and callable(arg):
-        return lambda: arg(None)
-    raise TypeError(f"{column}: a SQL expression as default is not written by deferred.py")
-
-
-_SHAPES: dict[Mapper[Any], _Shape] = {}
-_ORDERS: dict[MetaData, dict[Table, int]] = {}
-
-
-def _shape(mapper: Mapper[Any]) -> _Shape:
-    shape = _SHAPES.get(mapper)
-    if shape is None:
-        shape = _SHAPES[mapper] = _Shape(mapper)
-    return shape
-
-
-_SHAPES_OF_CLASSES: dict[type[Any], _Shape] = {}
-
-
-def _shape_of(model: type[Any]) -> _Shape:
-    shape = _SHAPES_OF_CLASSES.get(model)
-    if shape is None:
-        shape = _SHAPES_OF_CLASSES[model] = _shape(class_mapper(model))
-    return shape
-
-
-def _place(table: Table) -> int:
-    """The table's place among its metadata's tables, parents before the tables that
-    refer to them."""
-    order = _ORDERS.get(table.metadata)
-    if order is None:
-        tables = table.metadata.sorted_tables
-        order = _ORDERS[table.metadata] = {t: i for i, t in enumerate(tables)}
-    return order[table]
 
 
 def _table_of(row: Any) -> Table:
