@@ -224,8 +224,10 @@ async def test_staff_rate_earns_nothing_and_award_rate_counts_nights_without_poi
 
 async def test_the_same_request_sent_twice_is_credited_once(client: GraphQLClient) -> None:
     number = await enroll(client)
-    fields = stay_input(number, arrival=D(2026, 2, 1), nights=2, room="250")
-    first = await client(RECORD_STAY, input=fields)
-    again = await client(RECORD_STAY, input=fields)
+    fields = stay_input(number, arrival=D(2026, 2, 1), nights=2, room="250.00")
+    query = RECORD_STAY.replace("status nights", "status nights roomRevenue")
+    first = await client(query, input=fields)
+    again = await client(query, input=fields)
     assert again["recordStay"] == first["recordStay"]
+    assert first["recordStay"]["stay"]["roomRevenue"] == "250"
     assert (await guest(client, number))["points"]["balance"] == 2_500

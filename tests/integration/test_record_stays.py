@@ -169,14 +169,20 @@ async def test_a_batch_sent_again_returns_its_first_answer_and_awards_nothing_tw
 ) -> None:
     ada = await enroll(client, "Ada", "Lovelace")
     stays = [
-        stay_input(ada, arrival=D(2026, 2, 1), nights=2, confirmation="A-1", room="300"),
-        stay_input(ada, arrival=D(2026, 2, 5), nights=1, confirmation="A-2", last_name="Byron"),
+        stay_input(ada, arrival=D(2026, 2, 1), nights=2, confirmation="A-1", room="300.50"),
+        stay_input(ada, arrival=D(2026, 2, 5), nights=1, confirmation="A-2", room="120.00"),
+        stay_input(ada, arrival=D(2026, 2, 9), nights=1, confirmation="A-3", last_name="Byron"),
     ]
-    first = await send(client, "audit-1", stays)
+    query = RECORD_STAYS.replace("status nights", "status nights roomRevenue")
+    first = await client(query, input={"idempotencyKey": "audit-1", "stays": stays})
     before = await books(runtime)
-    again = await send(client, "audit-1", stays)
+    again = await client(query, input={"idempotencyKey": "audit-1", "stays": stays})
 
+    # The same answer to the letter: amounts as the database reads them back (no trailing
+    # zeros, on either database), in the first answer as in the retry's.
     assert again == first
+    results = first["recordStays"]["results"]
+    assert [r["stay"] and r["stay"]["roomRevenue"] for r in results] == ["300.5", "120", None]
     assert await books(runtime) == before
     # The same key for another batch is the idempotency conflict, and changes nothing.
     other = await send(client, "audit-1", stays[:1])

@@ -39,6 +39,7 @@ from staytier.store.queries import (
     stay_and_property,
     stay_by_confirmation,
 )
+from staytier.store.types import canonical_amount
 
 
 @dataclass(frozen=True)
@@ -336,9 +337,10 @@ def _write_stay(
     stay.rate_code, stay.currency = folio.rate_code.upper(), folio.currency
     stay.room_type = command.room_type
     stay.floor = command.floor
-    stay.room_revenue = folio.room_revenue
-    stay.food_and_beverage_revenue = folio.food_and_beverage_revenue
-    stay.other_revenue = folio.other_revenue
+    # As the database reads them back, so a retry's answer (read again) is the first's.
+    stay.room_revenue = canonical_amount(folio.room_revenue)
+    stay.food_and_beverage_revenue = canonical_amount(folio.food_and_beverage_revenue)
+    stay.other_revenue = canonical_amount(folio.other_revenue)
     stay.updated_at = runtime.now()
     return stay
 

@@ -37,7 +37,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 
 class Money(TypeDecorator[Decimal]):
-    """An exact decimal amount: NUMERIC on PostgreSQL, text on SQLite (which has no decimal)."""
+    """An exact decimal amount: NUMERIC on PostgreSQL, text on SQLite (which has no decimal).
+
+    Read back without trailing zeros on both databases (PostgreSQL's NUMERIC(18, 4) would
+    give four decimals, SQLite the text as written), so an amount reads the same whichever
+    database holds it; what writes an amount a client then sees (a stay's folio) stores
+    it in that form too (:func:`canonical_amount`), so the first answer and a retry's agree.
+    """
 
     impl = Numeric(18, 4)
     cache_ok = True
@@ -55,4 +61,12 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(value).normalize() if isinstance(value, str) else Decimal(value)
+        return canonical_amount(Decimal(value))
+
+
+def canonical_amount(value: Decimal) -> Decimal:
+    """``value`` as :class:`Money` reads it back: without trailing zeros (``300.50`` is
+    ``300.5``, ``120.00`` is ``120``)."""
+    normal = value.normalize()
+    # normalize() writes 120 as 1.2E+2: the same number, given its integral form back.
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
