@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.sql.selectable import Subquery
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode
@@ -206,11 +206,12 @@ def ranks_on(day: dt.date, name: str, members: Callable[[Any], Any] | None = Non
     the day still counted on it. ``members``, a condition on the member id column, limits
     it to some members (a batch's: the database then reads only their periods)."""
     sp = m.StatusPeriod
-    return (
+    query = (
         select(sp.member_id, func.max(sp.rank).label("rank"))
-        .where(members(sp.member_id) if members is not None else true())
         .where(sp.valid_from <= day, or_(sp.valid_through.is_(None), sp.valid_through >= day))
         .where(or_(sp.revoked_at.is_(None), sp.revoked_at >= day_after(day)))
         .group_by(sp.member_id)
-        .subquery(name)
     )
+    if members is not None:
+        query = query.where(members(sp.member_id))
+    return query.subquery(name)

@@ -274,14 +274,10 @@ class SetReplay:
         # That credit is the latest of the events before the stay in date order, unless one
         # of those was itself credited after the stay (a later report of an earlier stay).
         found = or_(stay.c.seen_before.is_(None), stay.c.seen_before < stay.c.posted)
+        keys = (stay.c.member_id, stay.c.posted, stay.c.on, stay.c.base)
+        late = (stay.c.is_stay == 1, stay.c.on < stay.c.on_before)
         late_found = (
-            select(
-                stay.c.member_id,
-                stay.c.posted,
-                stay.c.on,
-                stay.c.base,
-                *(func.coalesce(earlier.c[f"run_{path}"], 0) for path in paths),
-            )
+            select(*keys, *(func.coalesce(earlier.c[f"run_{path}"], 0) for path in paths))
             .select_from(stay)
             .outerjoin(
                 earlier,
@@ -290,17 +286,11 @@ class SetReplay:
                     earlier.c.posted == stay.c.seen_before,
                 ),
             )
-            .where(stay.c.is_stay == 1, stay.c.on < stay.c.on_before, found)
+            .where(*late, found)
         )
         # Otherwise: the highest totals of the earlier-credited events that had happened.
         late_searched = (
-            select(
-                stay.c.member_id,
-                stay.c.posted,
-                stay.c.on,
-                stay.c.base,
-                *(func.coalesce(func.max(earlier.c[f"run_{path}"]), 0) for path in paths),
-            )
+            select(*keys, *(func.coalesce(func.max(earlier.c[f"run_{path}"]), 0) for path in paths))
             .select_from(stay)
             .outerjoin(
                 earlier,
@@ -310,8 +300,8 @@ class SetReplay:
                     earlier.c.on <= stay.c.on,
                 ),
             )
-            .where(stay.c.is_stay == 1, stay.c.on < stay.c.on_before, not_(found))
-            .group_by(stay.c.member_id, stay.c.posted, stay.c.on, stay.c.base)
+            .where(*late, not_(found))
+            .group_by(*keys)
         )
         return late_found, late_searched
 

@@ -31,7 +31,7 @@ from staytier.domain.simulation import Comparison
 from staytier.program.model import Program, ProgramVersion
 from staytier.program.validation import program_mistakes
 from staytier.services import simulation_summary
-from staytier.services.insight import Liability, liability_on, period_mistakes
+from staytier.services.insight import liability_on, period_mistakes
 from staytier.services.runtime import Runtime
 from staytier.services.set_replay import set_based_version
 from staytier.services.simulation_batch import SimulationBatch
@@ -273,17 +273,24 @@ async def _run(
         # cohort book (a read of the whole ledger) runs on a connection of its own while the
         # batches run, rather than after them.
         book = asyncio.create_task(liability_on(runtime, end))
+
+    def batch(low: int) -> SimulationBatch:
+        found = SimulationBatch(
+            runtime, candidate.rules_on, year, start, end, low, low + BATCH_SIZE
+        )
+        found.in_sql = in_sql
+        return found
+
+    ids = range(int(low or 0), int(high or -1) + 1, BATCH_SIZE)
     try:
-        return await _batches(
-            runtime,
-            simulation_id,
-            candidate,
-            (start, end, year),
-            (range(int(low or 0), int(high or -1) + 1), int(total)),
-            in_sql,
-            comparison,
-            progress,
-        ) or await _done(runtime, simulation_id, candidate, end, in_sql, comparison, book)
+        if await _batches(runtime, simulation_id, batch, ids, comparison, progress, int(total)):
+            await _finish(runtime, simulation_id, "CANCELLED", message="Cancelled on request.")
+            return "CANCELLED"
+        served, proposed = runtime.rules_on(end), candidate.rules_on(end)
+        summary = simulation_summary.summary(served, proposed, comparison, await book)
+        summary["replay"] = "SET_BASED" if in_sql is not None else "EXACT"
+        await _finish(runtime, simulation_id, "DONE", summary=summary)
+        return "DONE"
     finally:
         await _settled(book)
 
@@ -297,28 +304,19 @@ async def _settled(task: asyncio.Task[Any]) -> None:
 async def _batches(
     runtime: Runtime,
     simulation_id: int,
-    candidate: Candidate,
-    period: tuple[dt.date, dt.date, int],
-    members: tuple[range, int],
-    in_sql: ProgramVersion | None,
+    batch: Callable[[int], SimulationBatch],
+    starts: range,
     comparison: Comparison,
     progress: Progress | None,
-) -> str | None:
-    """Runs the batches (of the ids in ``members``, ``total`` of them) into ``comparison``;
-    "CANCELLED" when asked to stop, else None."""
-    start, end, year = period
-    ids, total = members
-    for batch_start in range(ids.start, ids.stop, BATCH_SIZE):
+    total: int,
+) -> bool:
+    """Runs the batches starting at ``starts`` into ``comparison``; True when asked to stop."""
+    for batch_start in starts:
         if await _cancel_requested(runtime, simulation_id):
-            await _finish(runtime, simulation_id, "CANCELLED", message="Cancelled on request.")
-            return "CANCELLED"
-        batch = SimulationBatch(
-            runtime, candidate.rules_on, year, start, end, batch_start, batch_start + BATCH_SIZE
-        )
-        batch.in_sql = in_sql
+            return True
         with replica_reads():
             async with runtime.db.analysis() as session:
-                moves = await batch.compare(session, comparison)
+                moves = await batch(batch_start).compare(session, comparison)
         async with runtime.db.transaction() as session:
             session.add_all(m.SimulatedMove(simulation_id=simulation_id, **move) for move in moves)
             await session.execute(
@@ -330,24 +328,7 @@ async def _batches(
             waiting = progress(comparison.members, total)
             if waiting is not None:
                 await waiting
-    return None
-
-
-async def _done(
-    runtime: Runtime,
-    simulation_id: int,
-    candidate: Candidate,
-    end: dt.date,
-    in_sql: ProgramVersion | None,
-    comparison: Comparison,
-    book: asyncio.Task[Liability],
-) -> str:
-    summary = simulation_summary.summary(
-        runtime.rules_on(end), candidate.rules_on(end), comparison, await book
-    )
-    summary["replay"] = "SET_BASED" if in_sql is not None else "EXACT"
-    await _finish(runtime, simulation_id, "DONE", summary=summary)
-    return "DONE"
+    return False
 
 
 async def _promotions_spent_before(session: AsyncSession, start: dt.date) -> dict[str, int]:
