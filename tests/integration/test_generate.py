@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import func, select, text
@@ -66,6 +67,43 @@ async def test_every_generated_balance_is_the_sum_of_its_ledger(runtime: Runtime
     assert all(balance == total for balance, total in rows)
     assert negative == 0
     assert stays and stays > PLAN.members  # eight on average, over three years
+
+
+async def test_a_generated_guest_is_in_one_hotel_a_night_and_credited_in_date_order(
+    runtime: Runtime,
+) -> None:
+    """A guest's completed stays never overlap, and their stays' credits are numbered in the
+    order of their credit dates, as the service numbers them: a what-if replays credits in
+    that order, and a history the service cannot write would move members it should not."""
+    await _generate(runtime)
+    async with runtime.db.reading() as session:
+        stays = (
+            await session.execute(
+                select(Stay.member_id, Stay.arrival_date, Stay.departure_date)
+                .where(Stay.status == "COMPLETED")
+                .order_by(Stay.member_id, Stay.arrival_date, Stay.departure_date)
+            )
+        ).all()
+        credits = (
+            await session.execute(
+                select(Credit.member_id, Credit.credit_date)
+                .where(Credit.kind == "STAY")
+                .order_by(Credit.member_id, Credit.id)
+            )
+        ).all()
+    overlapping = [
+        (before, after)
+        for before, after in pairwise(stays)
+        if before.member_id == after.member_id and after.arrival_date < before.departure_date
+    ]
+    out_of_order = [
+        (before, after)
+        for before, after in pairwise(credits)
+        if before.member_id == after.member_id and after.credit_date < before.credit_date
+    ]
+    assert len(stays) > PLAN.members
+    assert overlapping == []
+    assert out_of_order == []
 
 
 async def test_every_generated_tier_is_backed_by_the_years_credit(runtime: Runtime) -> None:

@@ -198,7 +198,12 @@ class _Member:
         arrivals = sorted(
             start + dt.timedelta(days=rng.randrange(max(span, 1))) for _ in range(stays)
         )
-        for arrival in arrivals:
+        # A guest sleeps in one hotel a night: a stay starts once the last one they stayed
+        # has ended. Their stays then check out, and are credited, in the order they arrive,
+        # as the service credits them (credit ids follow credit dates).
+        free_from = start
+        for drawn in arrivals:
+            arrival = max(drawn, free_from)
             hotel = home if rng.random() < 0.4 else maker.any_hotel(rng)
             departure = min(arrival + dt.timedelta(days=rng.choice(NIGHTS)), maker.today)
             if departure <= arrival:
@@ -206,6 +211,8 @@ class _Member:
             cancelled = rng.random() < CANCELLED_SHARE
             status = StayStatus.CANCELLED if cancelled else StayStatus.COMPLETED
             self._stay(hotel, arrival, departure, status)
+            if status is StayStatus.COMPLETED:
+                free_from = departure
         if rng.random() < BOOKED_SHARE:
             arrival = maker.today + dt.timedelta(days=rng.randrange(0, 45))
             hotel = home if rng.random() < 0.5 else maker.any_hotel(rng)
