@@ -58,6 +58,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     auth_failures_per_address: AtLeastOne = 50
     # Argon2 checks of API keys run in at most this many threads at once.
     argon2_threads: AtLeastOne = 2
+    # A serving process collects its youngest generation of objects once this many more
+    # were made than freed (Python's default: 700); see api/http/app.py, settle_heap.
+    gc_threshold: AtLeastOne = 50_000
     # Mail for guest sign-in codes; without a host, development logs the message instead.
     smtp_host: str = ""
     smtp_port: int = 587

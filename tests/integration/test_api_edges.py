@@ -192,16 +192,20 @@ async def test_a_guest_without_status_or_stays_reads_the_base_tier_and_no_progre
 
 
 async def test_a_serving_app_freezes_its_start_up_heap_once_started(runtime: Runtime) -> None:
-    # What lives as long as the process is kept out of the collector's full passes; an app
-    # built without serving=True (tests, tools) leaves the collector alone.
-    settings = Settings(database_url=runtime.db.url, test_clock=True)
+    # What lives as long as the process is kept out of the collector's full passes, and new
+    # objects are collected at the threshold the settings give; an app built without
+    # serving=True (tests, tools) leaves the collector alone.
+    settings = Settings(database_url=runtime.db.url, test_clock=True, gc_threshold=12_345)
+    thresholds = gc.get_threshold()
     assert gc.get_freeze_count() == 0
     try:
         async with AsyncTestClient(create_app(settings, runtime)) as http:
             assert (await http.get("/health")).status_code == 200
-            assert gc.get_freeze_count() == 0
+            assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
         async with AsyncTestClient(create_app(settings, runtime, serving=True)) as http:
             assert (await http.get("/health")).status_code == 200
             assert gc.get_freeze_count() > 0
+            assert gc.get_threshold() == (12_345, *thresholds[1:])
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
