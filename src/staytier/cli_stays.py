@@ -303,7 +303,8 @@ def import_stays(
     except (OSError, UnicodeDecodeError, csv.Error, UnreadableFile) as exc:
         console.print(f"[red]Cannot import {escape(str(file))}: {escape(str(exc))}[/red]")
         raise typer.Exit(2) from exc
-    runtime = _runtime(_settings(database_url=database, program=program))
+    settings = _settings(database_url=database, program=program)
+    runtime = _runtime(settings)
     actor = (
         StayActor(StayActorKind.PROPERTY, "import-stays", property_codes=frozenset({code}))
         if code
@@ -323,7 +324,9 @@ def import_stays(
         finally:
             await runtime.db.dispose()
 
-    with _progress() as bar:
+    from staytier.api.http.app import heap_settled  # as _runtime does: the CLI starts light
+
+    with _progress() as bar, heap_settled(settings.gc_threshold):
         task = bar.add_task(f"Importing {file.name}", total=len(rows))
         try:
             summary = asyncio.run(run(lambda done: bar.advance(task, done)))

@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, text
 
-from staytier.api.http.app import create_app
+from staytier.api.http.app import create_app, heap_settled
 from staytier.clock import SystemClock
 from staytier.services.runtime import Runtime
 from staytier.settings import Settings
@@ -209,3 +209,12 @@ async def test_a_serving_app_freezes_its_start_up_heap_once_started(runtime: Run
     finally:
         gc.unfreeze()
         gc.set_threshold(*thresholds)
+
+
+def test_a_command_settles_the_heap_for_its_length_only() -> None:
+    # staytier import-stays: a batch's rows collected less often while it runs; the
+    # collector as it was afterwards (a test process, or a shell, goes on as before).
+    thresholds = gc.get_threshold()
+    with heap_settled(4_321):
+        assert gc.get_threshold() == (4_321, *thresholds[1:]) and gc.get_freeze_count() > 0
+    assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0

@@ -7,8 +7,13 @@ import gc
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import (
+    AbstractAsyncContextManager,
+    AsyncExitStack,
+    asynccontextmanager,
+    contextmanager,
+)
 from pathlib import Path
 
 from litestar import Litestar
@@ -144,6 +149,19 @@ def settle_heap(gc_threshold: int) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(gc_threshold, *gc.get_threshold()[1:])
+
+
+@contextmanager
+def heap_settled(gc_threshold: int) -> Iterator[None]:
+    """:func:`settle_heap` for the length of a command (``staytier import-stays``), then the
+    collector as it was: what was frozen is seen again, the threshold put back."""
+    thresholds = gc.get_threshold()
+    settle_heap(gc_threshold)
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 def app_from_environment() -> Litestar:
