@@ -5,6 +5,7 @@ members, the survey invitation), as one credit through :func:`crediting.post_cre
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +20,7 @@ from staytier.services.referrals import due_referral, referral_due, referrer_rew
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
 from staytier.services.surveys import invite_to_survey
-from staytier.store.models import Member, Property, Referral, Stay
+from staytier.store.models import Member, Property, Referral, StatusPeriod, Stay
 from staytier.store.queries import periods_and_year_totals
 
 
@@ -45,35 +46,15 @@ async def post_stay_credit(
     :mod:`staytier.services.credit_reads`); without them (or for a year they miss) the
     member's state is read here."""
     rules = runtime.rules_on(credit.checkout)
-    # The checkout's year too: promotions add their extra nights to it.
-    touched = {y.year for y in credit.years}
-    touched.add(qualification_year(credit.checkout, rules.qualification.year_start_month))
-    if reads is not None and touched <= reads.totals.keys():
-        status_rows = reads.status_rows
-        totals_before = {year: reads.totals[year] for year in touched}
-    else:
-        status_rows, totals_before = await periods_and_year_totals(session, member.id, touched)
+    status_rows, totals_before = await _before_checkout(session, runtime, member, credit, reads)
     held = tier_code_held(status_rows, credit.checkout, rules.base_tier.code)
     tier = rules.tier(held) or rules.base_tier
     bonus = tier_bonus(credit.base_points, tier)
     if hotel is None or hotel.id != stay.property_id:
         hotel = await session.get(Property, stay.property_id)
         assert hotel is not None
-    nights = sum(y.nights for y in credit.years)
-    if reads is not None:
-        referral = due_referral(runtime, reads.referral, checkout=credit.checkout, nights=nights)
-    else:
-        referral = await referral_due(
-            session, runtime, member, checkout=credit.checkout, nights=nights
-        )
+    referral, referrer = await _referral_of(session, runtime, member, credit, reads)
     friend_points = rules.referrals.friend_points if referral is not None else 0
-    # The referrer is locked before the promotions' budget rows (friend, referrer, budgets):
-    # a referrer's own checkout locks referrer then budgets, so the two cannot deadlock.
-    referrer = (
-        await referrer_reward(session, runtime, referral, checkout=credit.checkout)
-        if referral is not None
-        else None
-    )
     posted = await post_credit(
         session,
         runtime,
@@ -95,12 +76,7 @@ async def post_stay_credit(
         ],
         promotion_event=_stay_event(credit, tier.code, hotel, folio.rate_code),
         promotion_label=f"stay {label}",
-        detail={
-            "folio": folio_snapshot(folio),
-            "eligible_usd": format(credit.eligible_usd, "f"),
-            "usd_per_unit": usd_per_unit,
-            "tier_at_checkout": tier.code,
-        },
+        detail=_detail(folio, credit, usd_per_unit, tier.code),
         reads=reads,
     )
     if referral is not None and referrer is not None:
@@ -118,6 +94,58 @@ async def post_stay_credit(
         mail_withdrawn=reads.mail_withdrawn if reads is not None else None,
     )
     return posted
+
+
+async def _before_checkout(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    credit: StayCredit,
+    reads: MemberReads | None,
+) -> tuple[list[StatusPeriod], dict[int, YearTotals]]:
+    """The member's status rows and the qualifying totals, before this stay, of each year it
+    touches: from ``reads`` when they hold every such year, else read."""
+    rules = runtime.rules_on(credit.checkout)
+    # The checkout's year too: promotions add their extra nights to it.
+    touched = {y.year for y in credit.years}
+    touched.add(qualification_year(credit.checkout, rules.qualification.year_start_month))
+    if reads is not None and touched <= reads.totals.keys():
+        return reads.status_rows, {year: reads.totals[year] for year in touched}
+    return await periods_and_year_totals(session, member.id, touched)
+
+
+async def _referral_of(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    credit: StayCredit,
+    reads: MemberReads | None,
+) -> tuple[Referral | None, tuple[Member, int, int] | None]:
+    """The referral this stay completes (the friend's first qualifying stay), if any, and
+    its referrer's reward (the referrer locked)."""
+    nights = sum(y.nights for y in credit.years)
+    if reads is not None:
+        referral = due_referral(runtime, reads.referral, checkout=credit.checkout, nights=nights)
+    else:
+        referral = await referral_due(
+            session, runtime, member, checkout=credit.checkout, nights=nights
+        )
+    if referral is None:
+        return None, None
+    # The referrer is locked before the promotions' budget rows (friend, referrer, budgets):
+    # a referrer's own checkout locks referrer then budgets, so the two cannot deadlock.
+    return referral, await referrer_reward(session, runtime, referral, checkout=credit.checkout)
+
+
+def _detail(folio: Folio, credit: StayCredit, usd_per_unit: str, tier_code: str) -> dict[str, Any]:
+    """What the credit keeps of how it was reckoned: the folio, its eligible USD at the day's
+    rate, and the tier its bonus was for."""
+    return {
+        "folio": folio_snapshot(folio),
+        "eligible_usd": format(credit.eligible_usd, "f"),
+        "usd_per_unit": usd_per_unit,
+        "tier_at_checkout": tier_code,
+    }
 
 
 def _stay_event(
