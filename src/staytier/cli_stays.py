@@ -290,19 +290,8 @@ def import_stays(
     """Record a night audit's stays from a file: each row credited or refused under
     recordStay's rules; prints the refused rows and a summary. Exit status 0 once the file
     is read (refused rows are listed), 2 for a file that cannot be read."""
-    try:
-        content = file.read_bytes()
-        digest = hashlib.sha256(content).hexdigest()[:16]
-        code = property_code.strip().upper() if property_code else None
-        rows = read_rows(
-            content.decode("utf-8-sig"),
-            file_format(file, form),
-            digest=digest,
-            property_code=code,
-        )
-    except (OSError, UnicodeDecodeError, csv.Error, UnreadableFile) as exc:
-        console.print(f"[red]Cannot import {escape(str(file))}: {escape(str(exc))}[/red]")
-        raise typer.Exit(2) from exc
+    code = property_code.strip().upper() if property_code else None
+    rows, digest = _read_file(file, form, code)
     settings = _settings(database_url=database, program=program)
     runtime = _runtime(settings)
     actor = (
@@ -333,6 +322,29 @@ def import_stays(
         except BusinessRuleError as exc:
             console.print(f"[red]{exc.code.value}[/red] {escape(exc.message)}")
             raise typer.Exit(1) from exc
+    _print_summary(file, summary)
+
+
+def _read_file(file: Path, form: FileFormat | None, code: str | None) -> tuple[list[Row], str]:
+    """The file's rows and the digest of its content (their keys are made of it); exit
+    status 2 for a file that cannot be read."""
+    try:
+        content = file.read_bytes()
+        digest = hashlib.sha256(content).hexdigest()[:16]
+        rows = read_rows(
+            content.decode("utf-8-sig"),
+            file_format(file, form),
+            digest=digest,
+            property_code=code,
+        )
+    except (OSError, UnicodeDecodeError, csv.Error, UnreadableFile) as exc:
+        console.print(f"[red]Cannot import {escape(str(file))}: {escape(str(exc))}[/red]")
+        raise typer.Exit(2) from exc
+    return rows, digest
+
+
+def _print_summary(file: Path, summary: Summary) -> None:
+    """One line per mistake of each refused row, then the counts."""
     for refusal in summary.refusals:
         where = f" ({refusal.field})" if refusal.field else ""
         console.print(
