@@ -85,25 +85,7 @@ def serve(
     if settings.development or demo:
         _migrate(settings)
     runtime = _runtime(settings)
-    start = asyncio.run(_starting(runtime, demo=demo))
-    if start.loaded is not None:
-        _print_loaded(start.loaded)
-        _print_credentials(start.credentials)
-    elif start.clients == 0:
-        console.print(
-            "[yellow]No API client exists yet: every request will be refused with "
-            '"Not allowed.". Create the first admin key with[/yellow] '
-            f"staytier init --database {shown(settings.database_url)}",
-            highlight=False,
-        )
-    url = f"http://{settings.host}:{settings.port}/graphql"
-    console.print(
-        f"staytier serving program {runtime.program.code} on {shown(settings.database_url)}"
-    )
-    if settings.development:
-        console.print(f"GraphiQL: [bold]{url}[/bold]")
-    if settings.test_clock:
-        console.print("Test clock enabled: setTestClock moves time and runs due jobs.")
+    _print_start(settings, runtime, asyncio.run(_starting(runtime, demo=demo)))
     if workers > 1:
         if settings.test_clock or demo:
             console.print(
@@ -124,6 +106,29 @@ def serve(
         log_level=settings.log_level.lower(),
         log_config=None,  # keep configure_logging's handler and format
     )
+
+
+def _print_start(settings: Settings, runtime: Runtime, start: _Start) -> None:
+    """What a starting server says: the demo's data and keys, or how to make the first key
+    when there is none; what it serves, and where."""
+    if start.loaded is not None:
+        _print_loaded(start.loaded)
+        _print_credentials(start.credentials)
+    elif start.clients == 0:
+        console.print(
+            "[yellow]No API client exists yet: every request will be refused with "
+            '"Not allowed.". Create the first admin key with[/yellow] '
+            f"staytier init --database {shown(settings.database_url)}",
+            highlight=False,
+        )
+    console.print(
+        f"staytier serving program {runtime.program.code} on {shown(settings.database_url)}"
+    )
+    if settings.development:
+        url = f"http://{settings.host}:{settings.port}/graphql"
+        console.print(f"GraphiQL: [bold]{url}[/bold]")
+    if settings.test_clock:
+        console.print("Test clock enabled: setTestClock moves time and runs due jobs.")
 
 
 def _serve_in_workers(settings: Settings, runtime: Runtime, workers: int) -> None:
