@@ -8,12 +8,15 @@ import csv
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
 from staytier.cli_app import DatabaseOption, _progress, _runtime, _settings, app, console
 from staytier.domain.errors import BusinessRuleError, InvalidInput
+
+if TYPE_CHECKING:
+    from staytier.services.runtime import Runtime
 
 FromOption = Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")]
 ToOption = Annotated[str, typer.Option("--to", help="Last day of the period (YYYY-MM-DD).")]
@@ -78,16 +81,7 @@ def what_if(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         row = await simulation.simulation_by_id(runtime, simulation_id)
-        moved: list[tuple[Any, str]] = []
-        after: int | None = None
-        while moves is not None:
-            page = await simulation.moves_page(
-                runtime, simulation_id, first=1_000, after_id=after, up=None
-            )
-            moved += page[:1_000]
-            if len(page) <= 1_000:
-                break
-            after = page[999][0].id
+        moved = await _all_moves(runtime, simulation_id) if moves is not None else []
         await runtime.db.dispose()
         return row, moved
 
@@ -105,6 +99,22 @@ def what_if(
             writer.writerow(["member_number", "actual_tier", "simulated_tier"])
             writer.writerows((number, m.actual_tier, m.simulated_tier) for m, number in moved)
         console.print(f"{len(moved)} members who would change tier written to {moves}.")
+
+
+async def _all_moves(runtime: Runtime, simulation_id: int) -> list[tuple[Any, str]]:
+    """Every member the simulation moved, with their number, read a thousand at a time."""
+    from staytier.services import simulation
+
+    moved: list[tuple[Any, str]] = []
+    after: int | None = None
+    while True:
+        page = await simulation.moves_page(
+            runtime, simulation_id, first=1_000, after_id=after, up=None
+        )
+        moved += page[:1_000]
+        if len(page) <= 1_000:
+            return moved
+        after = page[999][0].id
 
 
 def write_comparison(out: TextIO, summary: dict[str, Any]) -> None:
