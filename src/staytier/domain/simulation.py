@@ -177,66 +177,110 @@ def replay(
     # after a later one's upgrade does not move the upgrade's date back).
     for event in sorted(member.events, key=lambda e: (e.posted, e.on)):
         rules = rules_on(event.on)
+        tier = _tier_held(periods, event.on, rules)
         if isinstance(event, ReplayedStay):
-            credit = stay_credit(event.folio, rules, event.usd_per_unit)
-            held = held_period(periods, event.on)
-            tier = rules.tier_of_rank(held.rank) if held else rules.base_tier
-            points += credit.base_points + tier_bonus(credit.base_points, tier)
-            promoted = PromotionEvent(
-                on=event.on,
-                tier_code=tier.code,
-                nights=sum(p.nights for p in credit.years),
-                eligible_usd=credit.eligible_usd,
-                base_points=credit.base_points,
-                property_code=event.property_code,
-                brand=event.brand,
-                country=event.country,
-                rate_code=event.folio.rate_code,
-            )
-            extra = promotions.earn(rules, promoted)
-            for part in credit.years:
-                if part.year == member.year:
-                    totals = _plus(totals, part.nights, part.stays, part.base_points)
-            totals = _with_extra_nights(totals, extra, event.on, rules, member.year)
+            earned = _stay_earns(event, rules, tier, member.year, promotions)
         else:
-            rule = rules.activity_rule(event.source, event.kind)
-            if rule is None:
-                continue  # the candidate does not credit this activity
-            amount, count = amounts.get((event.source, event.kind), (Decimal(0), 0))
-            try:
-                earned = activity_credit(
-                    rule,
-                    event.amount_usd,
-                    event.partner_points,
-                    year_amount_before=amount,
-                    year_count_before=count,
-                )
-            except BusinessRuleError:
-                continue  # over the candidate's limits: it would have been refused
-            amounts[(event.source, event.kind)] = (amount + event.amount_usd, count + 1)
-            points += earned.points
-            held = held_period(periods, event.on)
-            tier = rules.tier_of_rank(held.rank) if held else rules.base_tier
-            promoted = PromotionEvent(
-                on=event.on,
-                tier_code=tier.code,
-                eligible_usd=event.amount_usd,
-                activity_source=rule.source,
-                activity_kind=rule.kind,
-            )
-            extra = promotions.earn(rules, promoted)
-            totals = _plus(totals, earned.nights, earned.stays, earned.base_points)
-            totals = _with_extra_nights(totals, extra, event.on, rules, member.year)
+            found = _activity_earns(event, rules, tier, promotions, amounts)
+            if found is None:
+                continue  # the candidate does not credit it, or would have refused it
+            earned = found
+        points += earned.points
+        totals = _plus(totals, earned.nights, earned.stays, earned.base_points)
+        totals = _with_extra_nights(totals, earned.extra_nights, event.on, rules, member.year)
         best = _upgrade(periods, rules, member.year, totals, event.on, best)
-    rules = rules_on(end)
-    held = held_period(periods, end)
-    tier = rules.tier_of_rank(held.rank) if held else rules.base_tier
+    tier = _tier_held(periods, end, rules_on(end))
     return Outcome(
         tier_code=tier.code,
         rank=tier.rank,
         points=points,
         totals=totals,
         promotion_points=promotions.points,
+    )
+
+
+@dataclass(frozen=True)
+class _Earned:
+    """What one event earns in the replay: points, and what it adds to the year's totals
+    (a promotion's extra nights apart)."""
+
+    points: int
+    nights: int = 0
+    stays: int = 0
+    base_points: int = 0
+    extra_nights: int = 0
+
+
+def _tier_held(periods: list[StatusPeriod], on: dt.date, rules: ProgramVersion) -> Tier:
+    held = held_period(periods, on)
+    return rules.tier_of_rank(held.rank) if held else rules.base_tier
+
+
+def _stay_earns(
+    event: ReplayedStay, rules: ProgramVersion, tier: Tier, year: int, promotions: _Promotions
+) -> _Earned:
+    """A stay's base points and tier bonus, its nights and stay in the replayed year, and
+    the extra nights the candidate's promotions give it."""
+    credit = stay_credit(event.folio, rules, event.usd_per_unit)
+    promoted = PromotionEvent(
+        on=event.on,
+        tier_code=tier.code,
+        nights=sum(p.nights for p in credit.years),
+        eligible_usd=credit.eligible_usd,
+        base_points=credit.base_points,
+        property_code=event.property_code,
+        brand=event.brand,
+        country=event.country,
+        rate_code=event.folio.rate_code,
+    )
+    extra = promotions.earn(rules, promoted)
+    parts = [part for part in credit.years if part.year == year]
+    return _Earned(
+        points=credit.base_points + tier_bonus(credit.base_points, tier),
+        nights=sum(part.nights for part in parts),
+        stays=sum(part.stays for part in parts),
+        base_points=sum(part.base_points for part in parts),
+        extra_nights=extra,
+    )
+
+
+def _activity_earns(
+    event: ReplayedActivity,
+    rules: ProgramVersion,
+    tier: Tier,
+    promotions: _Promotions,
+    amounts: dict[tuple[str, str], tuple[Decimal, int]],
+) -> _Earned | None:
+    """What an activity earns under the candidate's rule for it, counted in the year's
+    ``amounts``; None when the candidate has no such rule or its limits refuse it."""
+    rule = rules.activity_rule(event.source, event.kind)
+    if rule is None:
+        return None
+    amount, count = amounts.get((event.source, event.kind), (Decimal(0), 0))
+    try:
+        earned = activity_credit(
+            rule,
+            event.amount_usd,
+            event.partner_points,
+            year_amount_before=amount,
+            year_count_before=count,
+        )
+    except BusinessRuleError:
+        return None
+    amounts[(event.source, event.kind)] = (amount + event.amount_usd, count + 1)
+    promoted = PromotionEvent(
+        on=event.on,
+        tier_code=tier.code,
+        eligible_usd=event.amount_usd,
+        activity_source=rule.source,
+        activity_kind=rule.kind,
+    )
+    return _Earned(
+        points=earned.points,
+        nights=earned.nights,
+        stays=earned.stays,
+        base_points=earned.base_points,
+        extra_nights=promotions.earn(rules, promoted),
     )
 
 
