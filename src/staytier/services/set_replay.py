@@ -172,6 +172,31 @@ class SetReplay:
         """The period's completed stays and activities, each by its latest credit (its id is
         the order the books credited them in), with the year's qualifying totals and the
         points that credit earned."""
+        latest = self._latest_credits()
+        parts, points, promoted = self._credit_figures()
+        return (
+            select(
+                latest.c.member_id,
+                latest.c.posted,
+                latest.c.on,
+                latest.c.is_stay,
+                func.coalesce(parts.c.nights, 0).label("nights"),
+                func.coalesce(parts.c.stays, 0).label("stays"),
+                func.coalesce(parts.c.base_points, 0).label("base_points"),
+                func.coalesce(points.c.base, 0).label("base"),
+                (func.coalesce(points.c.earned, 0) - func.coalesce(promoted.c.points, 0)).label(
+                    "earned"
+                ),
+            )
+            .outerjoin(parts, parts.c.credit_id == latest.c.posted)
+            .outerjoin(points, points.c.credit_id == latest.c.posted)
+            .outerjoin(promoted, promoted.c.credit_id == latest.c.posted)
+            .cte("events")
+        )
+
+    def _latest_credits(self) -> Any:
+        """The latest credit of each completed stay and activity of the period: member_id,
+        posted (its id), on (checkout or activity day), is_stay."""
         stay, activity, credit = m.Stay, m.Activity, m.Credit
         stays = (
             select(credit.member_id, func.max(credit.id).label("posted"))
@@ -191,8 +216,12 @@ class SetReplay:
             .where(activity.occurred_on.between(self.start, self.end))
             .group_by(credit.member_id, credit.activity_id, activity.occurred_on)
         )
-        latest = union_all(stays, activities).subquery("latest")
-        qc, entry = m.QualifyingCredit, m.LedgerEntry
+        return union_all(stays, activities).subquery("latest")
+
+    def _credit_figures(self) -> tuple[Any, Any, Any]:
+        """Per credit of the batch's members: its qualifying parts in the year, the points
+        its entries earned (base, and base with bonuses), and what promotions gave on it."""
+        qc, entry, award = m.QualifyingCredit, m.LedgerEntry, m.PromotionAward
         parts = (
             select(
                 qc.credit_id,
@@ -214,32 +243,13 @@ class SetReplay:
             .group_by(entry.credit_id)
             .subquery("credit_points")
         )
-        award = m.PromotionAward
         promoted = (
             select(award.credit_id, func.sum(award.points).label("points"))
             .where(self.ids(award.member_id))
             .group_by(award.credit_id)
             .subquery("promoted")
         )
-        return (
-            select(
-                latest.c.member_id,
-                latest.c.posted,
-                latest.c.on,
-                latest.c.is_stay,
-                func.coalesce(parts.c.nights, 0).label("nights"),
-                func.coalesce(parts.c.stays, 0).label("stays"),
-                func.coalesce(parts.c.base_points, 0).label("base_points"),
-                func.coalesce(points.c.base, 0).label("base"),
-                (func.coalesce(points.c.earned, 0) - func.coalesce(promoted.c.points, 0)).label(
-                    "earned"
-                ),
-            )
-            .outerjoin(parts, parts.c.credit_id == latest.c.posted)
-            .outerjoin(points, points.c.credit_id == latest.c.posted)
-            .outerjoin(promoted, promoted.c.credit_id == latest.c.posted)
-            .cte("events")
-        )
+        return parts, points, promoted
 
     def _totals_at_checkout(self, running: Any, paths: tuple[str, ...]) -> Any:
         """Per period stay (member_id, posted, on, base and ``paths``): the period's
