@@ -21,7 +21,7 @@ from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.points import LedgerKind
 from staytier.domain.stays import StayStatus
-from staytier.services.idempotency import FieldsReceipted, run_once_as
+from staytier.services.idempotency import FieldsReceipted, run_command_once
 from staytier.services.ledger import post_entry
 from staytier.services.member_value import upgrade_cost_points, within_recognition
 from staytier.services.members import member_for_update
@@ -228,15 +228,7 @@ async def choose_welcome_gift(
         )
         return Used(usage, member.id)
 
-    return await run_once_as(
-        runtime,
-        Used,
-        operation="chooseWelcomeGift",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await run_command_once(runtime, Used, "chooseWelcomeGift", command, work, scope=scope)
 
 
 async def choose_annual_choice(
@@ -265,14 +257,8 @@ async def choose_annual_choice(
         _credit_points(session, runtime, member, points, f"Annual choice {year}: points")
         return Used(usage, member.id)
 
-    return await run_once_as(
-        runtime,
-        Used,
-        operation="chooseAnnualChoiceBenefit",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
+    return await run_command_once(
+        runtime, Used, "chooseAnnualChoiceBenefit", command, work, scope=scope
     )
 
 
@@ -304,15 +290,7 @@ async def record_benefit_usage(
         )
         return Used(usage, member.id)
 
-    return await run_once_as(
-        runtime,
-        Used,
-        operation="recordBenefitUsage",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await run_command_once(runtime, Used, "recordBenefitUsage", command, work, scope=scope)
 
 
 @dataclass(frozen=True)
