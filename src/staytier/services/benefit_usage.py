@@ -9,6 +9,7 @@ the program's ``cost_usd`` at the time, so the brand can weigh benefit cost agai
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -180,9 +181,35 @@ async def _member_stay(
     return stay
 
 
-def _credit_points(
-    session: AsyncSession, runtime: Runtime, member: Member, points: int, description: str
-) -> None:
+async def _choose_option(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    benefit: GrantedBenefit,
+    *,
+    tier: str,
+    actor: str,
+    option: str,
+    once_key: str,
+    description: Callable[[int], str],
+    stay: Stay | None = None,
+) -> BenefitUsage:
+    """Records the chosen ``option`` once under ``once_key``; the POINTS option's points
+    are credited as BONUS at once, described by ``description(points)``."""
+    option = _option(benefit, option)
+    points = _points_for(benefit, option)
+    usage = await record_usage(
+        session,
+        runtime,
+        member,
+        benefit,
+        tier=tier,
+        actor=actor,
+        option=option,
+        once_key=once_key,
+        stay=stay,
+        points=points,
+    )
     if points:
         post_entry(
             session,
@@ -191,8 +218,9 @@ def _credit_points(
             points=points,
             occurred_at=runtime.now(),
             effective_on=local_date(runtime.clock, member.time_zone),
-            description=description,
+            description=description(points),
         )
+    return usage
 
 
 async def choose_welcome_gift(
@@ -205,26 +233,19 @@ async def choose_welcome_gift(
         hotel = await property_or_refuse(session, command.property_code)
         stay = await _member_stay(session, member, hotel, command.confirmation_number)
         benefit, tier = await granted_benefit(session, runtime, member, WELCOME_GIFT)
-        option = _option(benefit, command.option)
-        points = _points_for(benefit, option)
-        usage = await record_usage(
+        usage = await _choose_option(
             session,
             runtime,
             member,
             benefit,
             tier=tier,
             actor=command.actor,
-            option=option,
+            option=command.option,
             once_key=f"stay:{stay.id}",
+            description=lambda points: (
+                f"Welcome gift: {points:,} points, stay {stay.confirmation_number} at {hotel.name}"
+            ),
             stay=stay,
-            points=points,
-        )
-        _credit_points(
-            session,
-            runtime,
-            member,
-            points,
-            f"Welcome gift: {points:,} points, stay {stay.confirmation_number} at {hotel.name}",
         )
         return Used(usage, member.id)
 
@@ -239,22 +260,19 @@ async def choose_annual_choice(
     async def work(session: AsyncSession) -> Used:
         member = await member_for_update(session, command.member_number)
         benefit, tier = await granted_benefit(session, runtime, member, ANNUAL_CHOICE)
-        option = _option(benefit, command.option)
         today = local_date(runtime.clock, member.time_zone)
         year = qualification_year(today, runtime.rules_on(today).qualification.year_start_month)
-        points = _points_for(benefit, option)
-        usage = await record_usage(
+        usage = await _choose_option(
             session,
             runtime,
             member,
             benefit,
             tier=tier,
             actor=command.actor,
-            option=option,
+            option=command.option,
             once_key=f"year:{year}",
-            points=points,
+            description=lambda _points: f"Annual choice {year}: points",
         )
-        _credit_points(session, runtime, member, points, f"Annual choice {year}: points")
         return Used(usage, member.id)
 
     return await run_command_once(
