@@ -36,8 +36,8 @@ from staytier.domain.sharing import (
     seat_refusal,
 )
 from staytier.services.idempotency import FieldsReceipted, run_command_once
-from staytier.services.members import locked_members, other_member
-from staytier.services.pool_points import active_membership, give_points, member_year, pooled_in
+from staytier.services.members import locked_members, member_year, other_member
+from staytier.services.pool_points import active_membership, give_points, pooled_in
 from staytier.services.runtime import Runtime
 from staytier.store.models import (
     Member,

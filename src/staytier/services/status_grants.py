@@ -29,7 +29,7 @@ from staytier.domain.status_grants import (
 from staytier.program.model import ProgramVersion, Tier
 from staytier.services import audit
 from staytier.services.idempotency import FieldsReceipted, run_command_once
-from staytier.services.members import member_for_update
+from staytier.services.members import member_for_update, member_year
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
 from staytier.store.models import Member, StatusGrant, StatusPeriod
@@ -241,8 +241,7 @@ async def gift_tier(
         giver = await session.get(Member, giver_id, with_for_update=True)
         if giver is None or giver.erased_at is not None:
             raise BusinessRuleError(ErrorCode.MEMBER_NOT_FOUND, "No such member.", None)
-        today = local_date(runtime.clock, giver.time_zone)
-        rules = runtime.rules_on(today)
+        today, year, rules = member_year(runtime, giver)
         rule = gift_rule(rules, await _held(session, rules, giver, today), command.tier_code)
         tier = tier_above_base(rules, command.tier_code)
         if command.recipient_member_number == giver.member_number:
@@ -251,7 +250,6 @@ async def gift_tier(
                 "A tier is gifted to someone else.",
                 "recipientMemberNumber",
             )
-        year = qualification_year(today, rules.qualification.year_start_month)
         given = await session.scalar(
             select(func.count(StatusGrant.id)).where(
                 StatusGrant.giver_member_id == giver.id,

@@ -16,8 +16,8 @@ from staytier.domain.sharing import (
     transfer_refusal,
 )
 from staytier.services.idempotency import Result, run_command_once
-from staytier.services.members import locked_members, other_member
-from staytier.services.pool_points import give_points, member_year
+from staytier.services.members import locked_members, member_year, other_member
+from staytier.services.pool_points import give_points
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, PointsTransfer
 
