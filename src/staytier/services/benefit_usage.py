@@ -18,14 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
 from staytier.domain.benefits import ANNUAL_CHOICE, WELCOME_GIFT, GrantedBenefit, benefit_for
-from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.points import LedgerKind
 from staytier.domain.stays import StayStatus
 from staytier.services.idempotency import FieldsReceipted, run_command_once
 from staytier.services.ledger import post_entry
 from staytier.services.member_value import upgrade_cost_points, within_recognition
-from staytier.services.members import member_for_update
+from staytier.services.members import member_for_update, member_year
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
 from staytier.services.stays import property_or_refuse
@@ -185,18 +184,18 @@ async def _choose_option(
     session: AsyncSession,
     runtime: Runtime,
     member: Member,
-    benefit: GrantedBenefit,
+    benefit_code: str,
+    command: ChooseWelcomeGift | ChooseAnnualChoice,
     *,
-    tier: str,
-    actor: str,
-    option: str,
     once_key: str,
     description: Callable[[int], str],
     stay: Stay | None = None,
 ) -> BenefitUsage:
-    """Records the chosen ``option`` once under ``once_key``; the POINTS option's points
-    are credited as BONUS at once, described by ``description(points)``."""
-    option = _option(benefit, option)
+    """Records the option the command chose of a benefit the member holds, once under
+    ``once_key``; the POINTS option's points are credited as BONUS at once, described by
+    ``description(points)``."""
+    benefit, tier = await granted_benefit(session, runtime, member, benefit_code)
+    option = _option(benefit, command.option)
     points = _points_for(benefit, option)
     usage = await record_usage(
         session,
@@ -204,7 +203,7 @@ async def _choose_option(
         member,
         benefit,
         tier=tier,
-        actor=actor,
+        actor=command.actor,
         option=option,
         once_key=once_key,
         stay=stay,
@@ -232,15 +231,12 @@ async def choose_welcome_gift(
         member = await member_for_update(session, command.member_number)
         hotel = await property_or_refuse(session, command.property_code)
         stay = await _member_stay(session, member, hotel, command.confirmation_number)
-        benefit, tier = await granted_benefit(session, runtime, member, WELCOME_GIFT)
         usage = await _choose_option(
             session,
             runtime,
             member,
-            benefit,
-            tier=tier,
-            actor=command.actor,
-            option=command.option,
+            WELCOME_GIFT,
+            command,
             once_key=f"stay:{stay.id}",
             description=lambda points: (
                 f"Welcome gift: {points:,} points, stay {stay.confirmation_number} at {hotel.name}"
@@ -259,17 +255,13 @@ async def choose_annual_choice(
 
     async def work(session: AsyncSession) -> Used:
         member = await member_for_update(session, command.member_number)
-        benefit, tier = await granted_benefit(session, runtime, member, ANNUAL_CHOICE)
-        today = local_date(runtime.clock, member.time_zone)
-        year = qualification_year(today, runtime.rules_on(today).qualification.year_start_month)
+        _, year, _ = member_year(runtime, member)
         usage = await _choose_option(
             session,
             runtime,
             member,
-            benefit,
-            tier=tier,
-            actor=command.actor,
-            option=command.option,
+            ANNUAL_CHOICE,
+            command,
             once_key=f"year:{year}",
             description=lambda _points: f"Annual choice {year}: points",
         )
