@@ -6,6 +6,7 @@ from typing import ClassVar, Literal
 
 import msgspec
 
+from staytier.connectors.outcomes import decided
 from staytier.services.partner_protocol import PartnerOutcome
 from staytier.services.partners import PartnerKind
 
@@ -37,10 +38,9 @@ class MilesTransferConnector:
 
     def outcome(self, body: bytes) -> PartnerOutcome:
         reply = msgspec.json.decode(body, type=MilesCredited)
-        credited = reply.status == "CREDITED"
-        reason = (
-            f"miles credited, reference {reply.reference}"
-            if credited
-            else reply.reason or "the airline rejected the transfer"
+        return decided(
+            reply,
+            reply.status == "CREDITED",
+            done=f"miles credited, reference {reply.reference}",
+            refused="the airline rejected the transfer",
         )
-        return PartnerOutcome(credited, msgspec.to_builtins(reply), reason)

@@ -6,6 +6,7 @@ from typing import ClassVar, Literal
 
 import msgspec
 
+from staytier.connectors.outcomes import decided
 from staytier.services.partner_protocol import PartnerOutcome
 from staytier.services.partners import PartnerKind
 
@@ -35,10 +36,9 @@ class DonationConnector:
 
     def outcome(self, body: bytes) -> PartnerOutcome:
         reply = msgspec.json.decode(body, type=DonationReceived)
-        received = reply.status == "RECEIVED"
-        reason = (
-            f"donation received, receipt {reply.receipt_number}"
-            if received
-            else reply.reason or "the charity declined the donation"
+        return decided(
+            reply,
+            reply.status == "RECEIVED",
+            done=f"donation received, receipt {reply.receipt_number}",
+            refused="the charity declined the donation",
         )
-        return PartnerOutcome(received, msgspec.to_builtins(reply), reason)

@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 
 import msgspec
 
+from staytier.connectors.outcomes import decided
 from staytier.services.partner_protocol import PartnerOutcome
 from staytier.services.partners import PartnerKind
 
@@ -42,10 +43,9 @@ class RoomGuaranteeConnector:
         reply = msgspec.json.decode(body, type=GuaranteeAnswer)
         if reply.outcome == "HONOURED" and not reply.confirmation_number:
             raise msgspec.ValidationError("an HONOURED guarantee needs a confirmation_number")
-        honoured = reply.outcome == "HONOURED"
-        reason = (
-            f"room guaranteed, confirmation {reply.confirmation_number}"
-            if honoured
-            else reply.reason or "the property declined the guarantee"
+        return decided(
+            reply,
+            reply.outcome == "HONOURED",
+            done=f"room guaranteed, confirmation {reply.confirmation_number}",
+            refused="the property declined the guarantee",
         )
-        return PartnerOutcome(honoured, msgspec.to_builtins(reply), reason)

@@ -9,6 +9,7 @@ the program's ``cost_usd`` at the time, so the brand can weigh benefit cost agai
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,14 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.clock import local_date
 from staytier.domain.benefits import ANNUAL_CHOICE, WELCOME_GIFT, GrantedBenefit, benefit_for
-from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.points import LedgerKind
 from staytier.domain.stays import StayStatus
-from staytier.services.idempotency import FieldsReceipted, run_once_as
+from staytier.services.idempotency import FieldsReceipted, run_command_once
 from staytier.services.ledger import post_entry
 from staytier.services.member_value import upgrade_cost_points, within_recognition
-from staytier.services.members import member_for_update
+from staytier.services.members import member_for_update, member_year
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
 from staytier.services.stays import property_or_refuse
@@ -180,9 +180,35 @@ async def _member_stay(
     return stay
 
 
-def _credit_points(
-    session: AsyncSession, runtime: Runtime, member: Member, points: int, description: str
-) -> None:
+async def _choose_option(
+    session: AsyncSession,
+    runtime: Runtime,
+    member: Member,
+    benefit_code: str,
+    command: ChooseWelcomeGift | ChooseAnnualChoice,
+    *,
+    once_key: str,
+    description: Callable[[int], str],
+    stay: Stay | None = None,
+) -> BenefitUsage:
+    """Records the option the command chose of a benefit the member holds, once under
+    ``once_key``; the POINTS option's points are credited as BONUS at once, described by
+    ``description(points)``."""
+    benefit, tier = await granted_benefit(session, runtime, member, benefit_code)
+    option = _option(benefit, command.option)
+    points = _points_for(benefit, option)
+    usage = await record_usage(
+        session,
+        runtime,
+        member,
+        benefit,
+        tier=tier,
+        actor=command.actor,
+        option=option,
+        once_key=once_key,
+        stay=stay,
+        points=points,
+    )
     if points:
         post_entry(
             session,
@@ -191,8 +217,9 @@ def _credit_points(
             points=points,
             occurred_at=runtime.now(),
             effective_on=local_date(runtime.clock, member.time_zone),
-            description=description,
+            description=description(points),
         )
+    return usage
 
 
 async def choose_welcome_gift(
@@ -204,39 +231,21 @@ async def choose_welcome_gift(
         member = await member_for_update(session, command.member_number)
         hotel = await property_or_refuse(session, command.property_code)
         stay = await _member_stay(session, member, hotel, command.confirmation_number)
-        benefit, tier = await granted_benefit(session, runtime, member, WELCOME_GIFT)
-        option = _option(benefit, command.option)
-        points = _points_for(benefit, option)
-        usage = await record_usage(
+        usage = await _choose_option(
             session,
             runtime,
             member,
-            benefit,
-            tier=tier,
-            actor=command.actor,
-            option=option,
+            WELCOME_GIFT,
+            command,
             once_key=f"stay:{stay.id}",
+            description=lambda points: (
+                f"Welcome gift: {points:,} points, stay {stay.confirmation_number} at {hotel.name}"
+            ),
             stay=stay,
-            points=points,
-        )
-        _credit_points(
-            session,
-            runtime,
-            member,
-            points,
-            f"Welcome gift: {points:,} points, stay {stay.confirmation_number} at {hotel.name}",
         )
         return Used(usage, member.id)
 
-    return await run_once_as(
-        runtime,
-        Used,
-        operation="chooseWelcomeGift",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await run_command_once(runtime, Used, "chooseWelcomeGift", command, work, scope=scope)
 
 
 async def choose_annual_choice(
@@ -246,33 +255,20 @@ async def choose_annual_choice(
 
     async def work(session: AsyncSession) -> Used:
         member = await member_for_update(session, command.member_number)
-        benefit, tier = await granted_benefit(session, runtime, member, ANNUAL_CHOICE)
-        option = _option(benefit, command.option)
-        today = local_date(runtime.clock, member.time_zone)
-        year = qualification_year(today, runtime.rules_on(today).qualification.year_start_month)
-        points = _points_for(benefit, option)
-        usage = await record_usage(
+        _, year, _ = member_year(runtime, member)
+        usage = await _choose_option(
             session,
             runtime,
             member,
-            benefit,
-            tier=tier,
-            actor=command.actor,
-            option=option,
+            ANNUAL_CHOICE,
+            command,
             once_key=f"year:{year}",
-            points=points,
+            description=lambda _points: f"Annual choice {year}: points",
         )
-        _credit_points(session, runtime, member, points, f"Annual choice {year}: points")
         return Used(usage, member.id)
 
-    return await run_once_as(
-        runtime,
-        Used,
-        operation="chooseAnnualChoiceBenefit",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
+    return await run_command_once(
+        runtime, Used, "chooseAnnualChoiceBenefit", command, work, scope=scope
     )
 
 
@@ -304,15 +300,7 @@ async def record_benefit_usage(
         )
         return Used(usage, member.id)
 
-    return await run_once_as(
-        runtime,
-        Used,
-        operation="recordBenefitUsage",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await run_command_once(runtime, Used, "recordBenefitUsage", command, work, scope=scope)
 
 
 @dataclass(frozen=True)

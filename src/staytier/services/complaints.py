@@ -27,7 +27,7 @@ from staytier.program.engagement import ComplaintRules, RecoveryBenefit
 from staytier.services import audit
 from staytier.services.certificates import GOODWILL, award_certificate
 from staytier.services.goodwill import credit_goodwill
-from staytier.services.idempotency import Result, run_once_as
+from staytier.services.idempotency import Result, run_command_once
 from staytier.services.member_value import within_recognition
 from staytier.services.paging import newest_first
 from staytier.services.runtime import Runtime
@@ -142,14 +142,8 @@ async def log_complaint(
         assert member is not None
         return ComplaintView(complaint, hotel, stay, member)
 
-    return await run_once_as(
-        runtime,
-        ComplaintView,
-        operation="logComplaint",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
+    return await run_command_once(
+        runtime, ComplaintView, "logComplaint", command, work, scope=scope
     )
 
 
@@ -206,14 +200,8 @@ async def resolve_complaint(
         await session.flush()
         return view
 
-    return await run_once_as(
-        runtime,
-        ComplaintView,
-        operation="resolveComplaint",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
+    return await run_command_once(
+        runtime, ComplaintView, "resolveComplaint", command, work, scope=scope
     )
 
 

@@ -17,7 +17,7 @@ from staytier.domain.guest_approvals import Spender, donation_terms
 from staytier.domain.points import LedgerKind
 from staytier.services import outbox
 from staytier.services.guest_approvals import approve_spending, counting_refusals
-from staytier.services.idempotency import FieldsReceipted, run_once_as
+from staytier.services.idempotency import FieldsReceipted, run_command_once
 from staytier.services.ledger import post_entry, require_points
 from staytier.services.members import member_for_update
 from staytier.services.partners import Partner, PartnerKind
@@ -113,15 +113,7 @@ async def donate_points(
 
     return await counting_refusals(
         runtime,
-        run_once_as(
-            runtime,
-            Donated,
-            operation="donatePoints",
-            key=command.idempotency_key,
-            request=command,
-            work=work,
-            scope=scope,
-        ),
+        run_command_once(runtime, Donated, "donatePoints", command, work, scope=scope),
     )
 
 

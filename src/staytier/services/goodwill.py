@@ -15,7 +15,7 @@ from staytier.clock import local_date
 from staytier.domain.bounds import points_mistake
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
 from staytier.domain.points import LedgerKind
-from staytier.services.idempotency import FieldsReceipted, run_once_as
+from staytier.services.idempotency import FieldsReceipted, run_command_once
 from staytier.services.ledger import post_bonus, post_entry, require_points
 from staytier.services.member_value import within_recognition
 from staytier.services.members import member_for_update
@@ -86,15 +86,7 @@ async def post_goodwill_points(
         )
         return Posted(entry, member.id)
 
-    return await run_once_as(
-        runtime,
-        Posted,
-        operation="postGoodwillPoints",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await run_command_once(runtime, Posted, "postGoodwillPoints", command, work, scope=scope)
 
 
 async def credit_goodwill(
@@ -175,12 +167,6 @@ async def post_points_adjustment(
         await session.flush()
         return Posted(entry, member.id)
 
-    return await run_once_as(
-        runtime,
-        Posted,
-        operation="postPointsAdjustment",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
+    return await run_command_once(
+        runtime, Posted, "postPointsAdjustment", command, work, scope=scope
     )

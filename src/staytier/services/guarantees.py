@@ -18,7 +18,7 @@ from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.stays import StayStatus
 from staytier.services import outbox
 from staytier.services.benefit_usage import granted_benefit, record_usage, tier_held_today
-from staytier.services.idempotency import Result, run_once_as
+from staytier.services.idempotency import Result, run_command_once
 from staytier.services.ledger import post_bonus
 from staytier.services.members import member_for_update
 from staytier.services.paging import newest_first
@@ -127,14 +127,8 @@ async def request_room_guarantee(
         # Just requested: no stay is booked and nothing is compensated yet.
         return Requested((guarantee, hotel.code, None, None), member.id)
 
-    return await run_once_as(
-        runtime,
-        Requested,
-        operation="requestRoomGuarantee",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
+    return await run_command_once(
+        runtime, Requested, "requestRoomGuarantee", command, work, scope=scope
     )
 
 

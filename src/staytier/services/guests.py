@@ -12,12 +12,11 @@ from dataclasses import dataclass, fields
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from staytier.clock import local_date
-from staytier.domain.calendar import qualification_year
 from staytier.domain.points import points_expire_on
 from staytier.domain.tiers import StatusPeriod as Period
 from staytier.domain.tiers import TierProgress, YearTotals, held_period, tier_progress
 from staytier.program.model import Tier
+from staytier.services.members import member_year
 from staytier.services.paging import newest_first
 from staytier.services.runtime import Runtime
 from staytier.store.models import (
@@ -58,7 +57,7 @@ class GuestStanding:
 
 async def guest_standing(session: AsyncSession, runtime: Runtime, member: Member) -> GuestStanding:
     """One member's standing, in one statement (see :func:`_status_and_totals`)."""
-    today, year = _today_and_year(runtime, member)
+    today, year, _ = member_year(runtime, member)
     periods, totals = await _status_and_totals(session, member.id, year)
     return _standing(runtime, member, today, year, periods, totals)
 
@@ -71,7 +70,7 @@ async def guest_standings(
     one member is read with :func:`guest_standing`'s single statement."""
     if len(members) == 1:
         return [await guest_standing(session, runtime, members[0])]
-    days = [_today_and_year(runtime, member) for member in members]
+    days = [member_year(runtime, member)[:2] for member in members]
     ids = {member.id for member in members}
     periods = await held_periods_by_member(session, ids)
     totals = await year_totals_by_member(session, ids, {year for _, year in days})
@@ -84,13 +83,6 @@ async def guest_standings(
 
 
 _NONE = YearTotals(0, 0, 0)
-
-
-def _today_and_year(runtime: Runtime, member: Member) -> tuple[dt.date, int]:
-    """The member's local today and the qualification year it falls in."""
-    today = local_date(runtime.clock, member.time_zone)
-    rules = runtime.rules_on(today)
-    return today, qualification_year(today, rules.qualification.year_start_month)
 
 
 def _standing(

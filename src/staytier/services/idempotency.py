@@ -238,6 +238,35 @@ async def run_once_as(
     )
 
 
+class KeyedCommand(Protocol):
+    """A use case's command that carries the idempotency key its retries repeat."""
+
+    @property
+    def idempotency_key(self) -> str | None: ...
+
+
+async def run_command_once(
+    runtime: Runtime,
+    result_type: type[Typed],
+    operation: str,
+    command: KeyedCommand,
+    work: Callable[[AsyncSession], Awaitable[Typed]],
+    *,
+    scope: str = "",
+) -> Typed:
+    """:func:`run_once_as` for a use case whose command is the whole request: the command's
+    own ``idempotency_key`` is the key, and a retry must repeat the command field for field."""
+    return await run_once_as(
+        runtime,
+        result_type,
+        operation=operation,
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
+
+
 async def _run_once(
     runtime: Runtime,
     *,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,22 +26,29 @@ def require_points(member: Member, needed: int) -> None:
         )
 
 
-def post_entry(
-    session: AsyncSession,
-    member: Member,
-    *,
-    kind: LedgerKind,
-    points: int,
-    occurred_at: dt.datetime,
-    effective_on: dt.date,
-    description: str,
-    credit_id: int | None = None,
-    reverses_entry_id: int | None = None,
-    uncollected_points: int = 0,
-    keeps_points_alive: bool = True,
-    author: str | None = None,
-    reason_code: str | None = None,
-) -> LedgerEntry:
+class CreditPosting(TypedDict):
+    """What a ledger entry says, as far as a credit's entry says it."""
+
+    kind: LedgerKind
+    points: int
+    occurred_at: dt.datetime
+    effective_on: dt.date
+    description: str
+    credit_id: NotRequired[int | None]
+
+
+class Posting(CreditPosting):
+    """What a ledger entry says: a credit's fields, and what a reversal, an uncollected
+    bonus, a gift that keeps no points alive or a manual entry adds (see :func:`post_entry`)."""
+
+    reverses_entry_id: NotRequired[int | None]
+    uncollected_points: NotRequired[int]
+    keeps_points_alive: NotRequired[bool]
+    author: NotRequired[str | None]
+    reason_code: NotRequired[str | None]
+
+
+def post_entry(session: AsyncSession, member: Member, **posting: Unpack[Posting]) -> LedgerEntry:
     """Appends one entry and moves the balance with it, in the caller's transaction.
 
     Earning and spending restart the points' expiry clock; a gift that answers no activity
@@ -51,52 +58,16 @@ def post_entry(
     which is what keeps ``balance_after`` and the balance equal to the ledger's sum.
     ``author`` and ``reason_code`` record who posted a manual entry, and why.
     """
-    entry = LedgerEntry(
-        **_entry(
-            session,
-            member,
-            kind=kind,
-            points=points,
-            occurred_at=occurred_at,
-            effective_on=effective_on,
-            description=description,
-            credit_id=credit_id,
-            reverses_entry_id=reverses_entry_id,
-            uncollected_points=uncollected_points,
-            keeps_points_alive=keeps_points_alive,
-            author=author,
-            reason_code=reason_code,
-        )
-    )
+    entry = LedgerEntry(**_entry(session, member, **posting))
     session.add(entry)
     return entry
 
 
-def append_entry(
-    session: AsyncSession,
-    member: Member,
-    *,
-    kind: LedgerKind,
-    points: int,
-    occurred_at: dt.datetime,
-    effective_on: dt.date,
-    description: str,
-    credit_id: int | None = None,
-) -> None:
+def append_entry(session: AsyncSession, member: Member, **posting: Unpack[CreditPosting]) -> None:
     """:func:`post_entry` for an entry nothing reads back as a row (a credit's): held as
     plain values in a batch that defers its writes (see
     :func:`staytier.store.deferred.add_row`)."""
-    values = _entry(
-        session,
-        member,
-        kind=kind,
-        points=points,
-        occurred_at=occurred_at,
-        effective_on=effective_on,
-        description=description,
-        credit_id=credit_id,
-    )
-    add_row(session, LedgerEntry, values)
+    add_row(session, LedgerEntry, _entry(session, member, **posting))
 
 
 def _entry(

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from staytier.clock import local_date
+from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.guest_names import name_mismatch
+from staytier.program.model import ProgramVersion
+from staytier.services.runtime import Runtime
 from staytier.store.models import Member
 from staytier.store.queries import member_by_number
 
@@ -51,3 +57,11 @@ async def other_member(session: AsyncSession, number: str, field: str) -> Member
     if member is None or member.erased_at is not None:
         raise BusinessRuleError(ErrorCode.MEMBER_NOT_FOUND, f"No member {number}.", field)
     return member
+
+
+def member_year(runtime: Runtime, member: Member) -> tuple[dt.date, int, ProgramVersion]:
+    """The member's local today, the qualification year it falls in and the program in force
+    that day: yearly limits and choices turn over at the member's own midnight."""
+    today = local_date(runtime.clock, member.time_zone)
+    rules = runtime.rules_on(today)
+    return today, qualification_year(today, rules.qualification.year_start_month), rules

@@ -33,7 +33,7 @@ from staytier.domain.preferences import PreferenceSource
 from staytier.program.catalog import ConsentPurpose
 from staytier.services import audit
 from staytier.services.consents import withdraw_for_merge
-from staytier.services.idempotency import Result, run_once_as
+from staytier.services.idempotency import Result, run_command_once
 from staytier.services.ledger import move_points
 from staytier.services.profiles import Actor, consent_in_force
 from staytier.services.runtime import Runtime
@@ -329,15 +329,7 @@ async def merge_members(
         await session.flush()
         return Merged(merge, survivor, duplicate)
 
-    return await run_once_as(
-        runtime,
-        Merged,
-        operation="mergeMembers",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await run_command_once(runtime, Merged, "mergeMembers", command, work, scope=scope)
 
 
 async def _close_member(

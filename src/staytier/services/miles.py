@@ -16,7 +16,7 @@ from staytier.domain.points import LedgerKind
 from staytier.services import outbox
 from staytier.services.donations import debit_and_send, partner_of_kind, settle
 from staytier.services.guest_approvals import approve_spending, counting_refusals
-from staytier.services.idempotency import FieldsReceipted, run_once_as
+from staytier.services.idempotency import FieldsReceipted, run_command_once
 from staytier.services.ledger import require_points
 from staytier.services.members import member_for_update
 from staytier.services.partners import PartnerKind
@@ -105,15 +105,7 @@ async def transfer_points_to_miles(
 
     return await counting_refusals(
         runtime,
-        run_once_as(
-            runtime,
-            Transferred,
-            operation="transferPointsToMiles",
-            key=command.idempotency_key,
-            request=command,
-            work=work,
-            scope=scope,
-        ),
+        run_command_once(runtime, Transferred, "transferPointsToMiles", command, work, scope=scope),
     )
 
 

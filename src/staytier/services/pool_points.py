@@ -1,6 +1,5 @@
-"""What points pools and transfers between members share: the member's qualification year
-today (yearly limits turn over at the member's own midnight), moving points between two
-locked members, the member's place in a pool, and what a pool took in a year."""
+"""What points pools and transfers between members share: moving points between two locked
+members, the member's place in a pool, and what a pool took in a year."""
 
 from __future__ import annotations
 
@@ -9,20 +8,11 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from staytier.clock import local_date
-from staytier.domain.calendar import qualification_year
 from staytier.domain.points import LedgerKind
 from staytier.domain.sharing import PoolState
-from staytier.program.model import ProgramVersion
 from staytier.services.ledger import move_points, require_points
 from staytier.services.runtime import Runtime
 from staytier.store.models import LedgerEntry, Member, PoolContribution, PoolMembership
-
-
-def member_year(runtime: Runtime, member: Member) -> tuple[dt.date, int, ProgramVersion]:
-    today = local_date(runtime.clock, member.time_zone)
-    rules = runtime.rules_on(today)
-    return today, qualification_year(today, rules.qualification.year_start_month), rules
 
 
 async def give_points(

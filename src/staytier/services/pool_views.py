@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.domain.sharing import (
     PoolState,
 )
-from staytier.services.pool_points import active_membership, member_year, pooled_in
+from staytier.services.members import member_year
+from staytier.services.pool_points import active_membership, pooled_in
 from staytier.services.runtime import Runtime
 from staytier.services.sharing import OPEN_STATES
 from staytier.store.models import (

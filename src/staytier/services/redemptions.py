@@ -22,7 +22,7 @@ from staytier.services.award_stays import (
     quote_detail,
 )
 from staytier.services.guest_approvals import approve_spending, counting_refusals
-from staytier.services.idempotency import run_once_as
+from staytier.services.idempotency import run_command_once
 from staytier.services.ledger import require_points
 from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
@@ -128,15 +128,7 @@ async def redeem_award_stay(
 
     return await counting_refusals(
         runtime,
-        run_once_as(
-            runtime,
-            Awarded,
-            operation="redeemAwardStay",
-            key=command.idempotency_key,
-            request=command,
-            work=work,
-            scope=scope,
-        ),
+        run_command_once(runtime, Awarded, "redeemAwardStay", command, work, scope=scope),
     )
 
 
@@ -165,15 +157,7 @@ async def cancel_award_stay(
         await cancel_locked_stay(session, runtime, member, hotel, stay, reason=command.reason)
         return await awarded(session, stay.id, member.id)
 
-    return await run_once_as(
-        runtime,
-        Awarded,
-        operation="cancelAwardStay",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await run_command_once(runtime, Awarded, "cancelAwardStay", command, work, scope=scope)
 
 
 async def _usable_certificate(
@@ -254,13 +238,5 @@ async def redeem_certificate(
 
     return await counting_refusals(
         runtime,
-        run_once_as(
-            runtime,
-            Awarded,
-            operation="redeemCertificate",
-            key=command.idempotency_key,
-            request=command,
-            work=work,
-            scope=scope,
-        ),
+        run_command_once(runtime, Awarded, "redeemCertificate", command, work, scope=scope),
     )

@@ -21,7 +21,6 @@ contributions are serialised per member and never overdraw.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -36,9 +35,9 @@ from staytier.domain.sharing import (
     pooling_offered,
     seat_refusal,
 )
-from staytier.services.idempotency import FieldsReceipted, run_once_as
-from staytier.services.members import locked_members, other_member
-from staytier.services.pool_points import active_membership, give_points, member_year, pooled_in
+from staytier.services.idempotency import FieldsReceipted, run_command_once
+from staytier.services.members import locked_members, member_year, other_member
+from staytier.services.pool_points import active_membership, give_points, pooled_in
 from staytier.services.runtime import Runtime
 from staytier.store.models import (
     Member,
@@ -86,28 +85,6 @@ class LeavePool:
 class ContributeToPool:
     idempotency_key: str
     points: int
-
-
-PoolCommand = CreatePool | InviteToPool | JoinPool | LeavePool | ContributeToPool
-
-
-async def _pool_once(
-    runtime: Runtime,
-    operation: str,
-    command: PoolCommand,
-    work: Callable[[AsyncSession], Awaitable[PoolChanged]],
-    scope: str,
-) -> PoolChanged:
-    """Runs a pool use case's ``work`` once per idempotency key."""
-    return await run_once_as(
-        runtime,
-        PoolChanged,
-        operation=operation,
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
 
 
 async def _not_in_a_pool(session: AsyncSession, member_id: int, field: str | None) -> None:
@@ -179,7 +156,9 @@ async def create_pool(
         await session.flush()
         return PoolChanged(pool, owner.id)
 
-    return await _pool_once(runtime, "createPointsPool", command, work, scope)
+    return await run_command_once(
+        runtime, PoolChanged, "createPointsPool", command, work, scope=scope
+    )
 
 
 async def invite_to_pool(
@@ -221,7 +200,9 @@ async def invite_to_pool(
         await session.flush()
         return PoolChanged(pool, owner.id)
 
-    return await _pool_once(runtime, "inviteToPointsPool", command, work, scope)
+    return await run_command_once(
+        runtime, PoolChanged, "inviteToPointsPool", command, work, scope=scope
+    )
 
 
 async def join_pool(
@@ -257,7 +238,9 @@ async def join_pool(
         await session.flush()
         return PoolChanged(pool, member.id)
 
-    return await _pool_once(runtime, "joinPointsPool", command, work, scope)
+    return await run_command_once(
+        runtime, PoolChanged, "joinPointsPool", command, work, scope=scope
+    )
 
 
 async def leave_pool(
@@ -276,7 +259,9 @@ async def leave_pool(
         await end_memberships(session, runtime, pool, member)
         return PoolChanged(pool, member.id)
 
-    return await _pool_once(runtime, "leavePointsPool", command, work, scope)
+    return await run_command_once(
+        runtime, PoolChanged, "leavePointsPool", command, work, scope=scope
+    )
 
 
 async def end_memberships(
@@ -353,4 +338,6 @@ async def contribute_to_pool(
         await session.flush()
         return PoolChanged(pool, member.id)
 
-    return await _pool_once(runtime, "contributeToPointsPool", command, work, scope)
+    return await run_command_once(
+        runtime, PoolChanged, "contributeToPointsPool", command, work, scope=scope
+    )

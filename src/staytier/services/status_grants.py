@@ -8,7 +8,6 @@ A challenge, once started here, is judged and lapsed by :mod:`services.challenge
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -29,8 +28,8 @@ from staytier.domain.status_grants import (
 )
 from staytier.program.model import ProgramVersion, Tier
 from staytier.services import audit
-from staytier.services.idempotency import FieldsReceipted, run_once_as
-from staytier.services.members import member_for_update
+from staytier.services.idempotency import FieldsReceipted, run_command_once
+from staytier.services.members import member_for_update, member_year
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
 from staytier.store.models import Member, StatusGrant, StatusPeriod
@@ -74,25 +73,6 @@ class GiftTier:
 async def _held(session: AsyncSession, rules: ProgramVersion, member: Member, day: dt.date) -> Tier:
     rows = await status_periods(session, member.id)
     return rules.tier(tier_code_held(rows, day, rules.base_tier.code)) or rules.base_tier
-
-
-async def _granting(
-    runtime: Runtime,
-    operation: str,
-    command: GrantStatus | StartStatusChallenge | GiftTier,
-    work: Callable[[AsyncSession], Awaitable[Granted]],
-    scope: str,
-) -> Granted:
-    """Runs a grant's ``work`` once per idempotency key."""
-    return await run_once_as(
-        runtime,
-        Granted,
-        operation=operation,
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
 
 
 async def _write(
@@ -194,7 +174,7 @@ async def grant_status(
         await session.flush()
         return Granted(grant, member.id)
 
-    return await _granting(runtime, "grantStatus", command, work, scope)
+    return await run_command_once(runtime, Granted, "grantStatus", command, work, scope=scope)
 
 
 async def start_status_challenge(
@@ -246,7 +226,9 @@ async def start_status_challenge(
         await session.flush()
         return Granted(grant, member.id)
 
-    return await _granting(runtime, "startStatusChallenge", command, work, scope)
+    return await run_command_once(
+        runtime, Granted, "startStatusChallenge", command, work, scope=scope
+    )
 
 
 async def gift_tier(
@@ -259,8 +241,7 @@ async def gift_tier(
         giver = await session.get(Member, giver_id, with_for_update=True)
         if giver is None or giver.erased_at is not None:
             raise BusinessRuleError(ErrorCode.MEMBER_NOT_FOUND, "No such member.", None)
-        today = local_date(runtime.clock, giver.time_zone)
-        rules = runtime.rules_on(today)
+        today, year, rules = member_year(runtime, giver)
         rule = gift_rule(rules, await _held(session, rules, giver, today), command.tier_code)
         tier = tier_above_base(rules, command.tier_code)
         if command.recipient_member_number == giver.member_number:
@@ -269,7 +250,6 @@ async def gift_tier(
                 "A tier is gifted to someone else.",
                 "recipientMemberNumber",
             )
-        year = qualification_year(today, rules.qualification.year_start_month)
         given = await session.scalar(
             select(func.count(StatusGrant.id)).where(
                 StatusGrant.giver_member_id == giver.id,
@@ -305,7 +285,7 @@ async def gift_tier(
         await session.flush()
         return Granted(grant, giver.id)
 
-    return await _granting(runtime, "giftTier", command, work, scope)
+    return await run_command_once(runtime, Granted, "giftTier", command, work, scope=scope)
 
 
 async def grants_of(session: AsyncSession, member_id: int) -> list[StatusGrant]:

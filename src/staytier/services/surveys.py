@@ -30,7 +30,7 @@ from staytier.domain.surveys import (
 )
 from staytier.program.engagement import SurveyRules
 from staytier.services.guest_mail import SURVEY_INVITATION, enqueue_guest_mail
-from staytier.services.idempotency import Result, run_once_as
+from staytier.services.idempotency import Result, run_command_once
 from staytier.services.job_runs import days_due, run_daily_job
 from staytier.services.ledger import post_bonus
 from staytier.services.runtime import Runtime
@@ -210,15 +210,7 @@ async def answer_survey(
         await session.flush()
         return answered
 
-    return await run_once_as(
-        runtime,
-        Answered,
-        operation="answerSurvey",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await run_command_once(runtime, Answered, "answerSurvey", command, work, scope=scope)
 
 
 async def open_surveys(

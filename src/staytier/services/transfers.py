@@ -15,9 +15,9 @@ from staytier.domain.points import LedgerKind
 from staytier.domain.sharing import (
     transfer_refusal,
 )
-from staytier.services.idempotency import Result, run_once_as
-from staytier.services.members import locked_members, other_member
-from staytier.services.pool_points import give_points, member_year
+from staytier.services.idempotency import Result, run_command_once
+from staytier.services.members import locked_members, member_year, other_member
+from staytier.services.pool_points import give_points
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, PointsTransfer
 
@@ -106,12 +106,6 @@ async def transfer_points(
         await session.flush()
         return Transferred(transfer, recipient)
 
-    return await run_once_as(
-        runtime,
-        Transferred,
-        operation="transferPoints",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
+    return await run_command_once(
+        runtime, Transferred, "transferPoints", command, work, scope=scope
     )

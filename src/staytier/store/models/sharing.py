@@ -56,7 +56,19 @@ class PoolMembership(Base):
     left_at: Mapped[dt.datetime | None]
 
 
-class PoolContribution(Base):
+class PointsMoved:
+    """The columns of points moved from one member to another as a pair of ledger entries
+    (``move_points``): how many, the qualification year they count in, the debit on the
+    giver, the credit on the taker, and when. A mixin's columns follow the table's own."""
+
+    points: Mapped[int]
+    year: Mapped[int]
+    out_entry_id: Mapped[LedgerEntryRef]
+    in_entry_id: Mapped[LedgerEntryRef]
+    created_at: Mapped[dt.datetime]
+
+
+class PoolContribution(PointsMoved, Base):
     """Points a member put into a pool: a POOL_OUT entry on the contributor, a POOL_IN on
     the owner."""
 
@@ -67,14 +79,9 @@ class PoolContribution(Base):
     pool_id: Mapped[PointsPoolRef]
     member_id: Mapped[MemberRef] = mapped_column(index=True)
     owner_member_id: Mapped[MemberRef] = mapped_column(index=True)
-    points: Mapped[int]
-    year: Mapped[int]
-    out_entry_id: Mapped[LedgerEntryRef]
-    in_entry_id: Mapped[LedgerEntryRef]
-    created_at: Mapped[dt.datetime]
 
 
-class PointsTransfer(Base):
+class PointsTransfer(PointsMoved, Base):
     """Points one member gave another: POINTS_SENT on the sender, POINTS_RECEIVED on the
     recipient, counted against both members' yearly limits."""
 
@@ -87,11 +94,6 @@ class PointsTransfer(Base):
     id: Mapped[PrimaryKey]
     sender_member_id: Mapped[MemberRef]
     recipient_member_id: Mapped[MemberRef]
-    points: Mapped[int]
-    year: Mapped[int]
-    out_entry_id: Mapped[LedgerEntryRef]
-    in_entry_id: Mapped[LedgerEntryRef]
-    created_at: Mapped[dt.datetime]
 
 
 class MemberMerge(Base):
