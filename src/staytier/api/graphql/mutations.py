@@ -16,7 +16,9 @@ client may see them now, or of its userErrors."""
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypedDict, TypeVar
+
+import strawberry
 
 from staytier.api.graphql.errors import UserError, user_errors
 from staytier.api.graphql.guest_approvals import spender_of
@@ -37,6 +39,30 @@ R = TypeVar("R")
 P = TypeVar("P")
 C_in = TypeVar("C_in", contravariant=True)
 R_out = TypeVar("R_out", covariant=True)
+
+
+@strawberry.input
+class MemberRequestInput:
+    """What every mutation on one member is asked first: its idempotency key, then the
+    member's number (it is never a type of the schema itself, only the start of one)."""
+
+    idempotency_key: str
+    member_number: str
+
+
+class MemberRequest(TypedDict):
+    """The key and member a service command on one member takes, by these names."""
+
+    idempotency_key: str
+    member_number: str
+
+
+def member_request(input: MemberRequestInput) -> MemberRequest:
+    """The key and member of ``input`` as a command takes them (``Command(**member_request(
+    input), ...)``): the number trimmed of what clients type around it."""
+    return MemberRequest(
+        idempotency_key=input.idempotency_key, member_number=input.member_number.strip()
+    )
 
 
 async def attempt(call: Awaitable[T]) -> tuple[T | None, list[UserError]]:

@@ -11,7 +11,12 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import StayWriter, attempt_reported
+from staytier.api.graphql.mutations import (
+    MemberRequestInput,
+    StayWriter,
+    attempt_reported,
+    member_request,
+)
 from staytier.api.graphql.permissions import (
     OwnProperty,
     StayRecorders,
@@ -46,9 +51,7 @@ async def write_stay(
 
 
 @strawberry.input
-class RecordStayInput:
-    idempotency_key: str
-    member_number: str
+class RecordStayInput(MemberRequestInput):
     guest_last_name: str = strawberry.field(
         description="The guest's last name on the stay; it must be the member's (accents and "
         "case do not matter), or the stay is refused with GUEST_NAME_MISMATCH."
@@ -75,8 +78,7 @@ class RecordStayInput:
 
     def command(self) -> stays.RecordStay:
         return stays.RecordStay(
-            idempotency_key=self.idempotency_key,
-            member_number=self.member_number.strip(),
+            **member_request(self),
             property_code=self.property_code.strip().upper(),
             confirmation_number=self.confirmation_number.strip(),
             status=StayStatus(self.status.value),
