@@ -9,9 +9,11 @@ records the client as its actor, :func:`attempt_spending` one that spends points
 client as spender), :func:`attempt_reported` one that writes stays (the client as their
 reporter) and :func:`attempt_own` one on the signed-in guest's own member.
 
-What a mutation on one member answers is built in one place too: :func:`member_payload`
-turns the attempt into its payload, of what the service did and the member's guest as the
-client may see them now, or of its userErrors."""
+What a mutation on one member is asked, and what it answers, have one place too: its input
+starts as a :class:`MemberRequestInput`, whose key and member :func:`member_request` hands
+to the service's command (the number trimmed as every command wants it), and
+:func:`member_payload` turns the attempt into its payload, of what the service did and the
+member's guest as the client may see them now, or of its userErrors."""
 
 from __future__ import annotations
 
