@@ -10,7 +10,12 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt_for, member_payload
+from staytier.api.graphql.mutations import (
+    MemberRequestInput,
+    attempt_for,
+    member_payload,
+    member_request,
+)
 from staytier.api.graphql.permissions import ActivityRecorders
 from staytier.api.graphql.types import Guest
 from staytier.services import activity
@@ -19,9 +24,7 @@ ZERO = Decimal(0)
 
 
 @strawberry.input
-class RecordActivityInput:
-    idempotency_key: str
-    member_number: str
+class RecordActivityInput(MemberRequestInput):
     guest_last_name: str = strawberry.field(
         description="The guest's last name on the activity; it must be the member's."
     )
@@ -59,8 +62,7 @@ class ActivityMutation:
     ) -> RecordActivityPayload:
         context = info.context
         command = activity.RecordActivity(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
+            **member_request(input),
             source=input.source.strip().upper(),
             kind=input.kind.strip().upper(),
             occurred_on=input.occurred_on,

@@ -9,14 +9,18 @@ records the client as its actor, :func:`attempt_spending` one that spends points
 client as spender), :func:`attempt_reported` one that writes stays (the client as their
 reporter) and :func:`attempt_own` one on the signed-in guest's own member.
 
-What a mutation on one member answers is built in one place too: :func:`member_payload`
-turns the attempt into its payload, of what the service did and the member's guest as the
-client may see them now, or of its userErrors."""
+What a mutation on one member is asked, and what it answers, have one place too: its input
+starts as a :class:`MemberRequestInput`, whose key and member :func:`member_request` hands
+to the service's command (the number trimmed as every command wants it), and
+:func:`member_payload` turns the attempt into its payload, of what the service did and the
+member's guest as the client may see them now, or of its userErrors."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypedDict, TypeVar
+
+import strawberry
 
 from staytier.api.graphql.errors import UserError, user_errors
 from staytier.api.graphql.guest_approvals import spender_of
@@ -37,6 +41,30 @@ R = TypeVar("R")
 P = TypeVar("P")
 C_in = TypeVar("C_in", contravariant=True)
 R_out = TypeVar("R_out", covariant=True)
+
+
+@strawberry.input
+class MemberRequestInput:
+    """What every mutation on one member is asked first: its idempotency key, then the
+    member's number (it is never a type of the schema itself, only the start of one)."""
+
+    idempotency_key: str
+    member_number: str
+
+
+class MemberRequest(TypedDict):
+    """The key and member a service command on one member takes, by these names."""
+
+    idempotency_key: str
+    member_number: str
+
+
+def member_request(input: MemberRequestInput) -> MemberRequest:
+    """The key and member of ``input`` as a command takes them (``Command(**member_request(
+    input), ...)``): the number trimmed of what clients type around it."""
+    return MemberRequest(
+        idempotency_key=input.idempotency_key, member_number=input.member_number.strip()
+    )
 
 
 async def attempt(call: Awaitable[T]) -> tuple[T | None, list[UserError]]:

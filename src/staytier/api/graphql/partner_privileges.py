@@ -15,7 +15,13 @@ from strawberry.types import Info
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.guest_approvals import APPROVAL_HELP
-from staytier.api.graphql.mutations import attempt_for, attempt_spending, member_payload
+from staytier.api.graphql.mutations import (
+    MemberRequestInput,
+    attempt_for,
+    attempt_spending,
+    member_payload,
+    member_request,
+)
 from staytier.api.graphql.pagination import Page, read_page
 from staytier.api.graphql.permissions import (
     MemberScoped,
@@ -84,27 +90,21 @@ class TransferPointsToMilesPayload:
 
 
 @strawberry.input
-class RequestRoomGuaranteeInput:
-    idempotency_key: str
-    member_number: str
+class RequestRoomGuaranteeInput(MemberRequestInput):
     property_code: str
     arrival_date: dt.date
     departure_date: dt.date
 
 
 @strawberry.input
-class DonatePointsInput:
-    idempotency_key: str
-    member_number: str
+class DonatePointsInput(MemberRequestInput):
     charity: str = strawberry.field(description="A charity of the partners file, e.g. GREENTREES.")
     points: int
     guest_approval: str | None = strawberry.field(default=None, description=APPROVAL_HELP)
 
 
 @strawberry.input
-class TransferPointsToMilesInput:
-    idempotency_key: str
-    member_number: str
+class TransferPointsToMilesInput(MemberRequestInput):
     airline: str = strawberry.field(description="An airline of the partners file, e.g. SKYWAYS.")
     frequent_flyer_number: str
     points: int
@@ -167,8 +167,7 @@ class PartnerPrivilegesMutation:
     ) -> RequestRoomGuaranteePayload:
         context = info.context
         command = guarantees.RequestRoomGuarantee(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
+            **member_request(input),
             property_code=code_of(input.property_code),
             arrival=input.arrival_date,
             departure=input.departure_date,
@@ -188,8 +187,7 @@ class PartnerPrivilegesMutation:
     ) -> DonatePointsPayload:
         context = info.context
         command = donations.DonatePoints(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
+            **member_request(input),
             charity=code_of(input.charity),
             points=input.points,
             guest_approval=input.guest_approval,
@@ -209,8 +207,7 @@ class PartnerPrivilegesMutation:
     ) -> TransferPointsToMilesPayload:
         context = info.context
         command = miles.TransferPointsToMiles(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
+            **member_request(input),
             airline=code_of(input.airline),
             frequent_flyer_number=input.frequent_flyer_number.strip().upper(),
             points=input.points,

@@ -7,12 +7,11 @@ import datetime as dt
 import strawberry
 
 from staytier.api.graphql.guest_approvals import APPROVAL_HELP
+from staytier.api.graphql.mutations import MemberRequestInput
 
 
 @strawberry.input
-class RedeemAwardStayInput:
-    idempotency_key: str
-    member_number: str
+class RedeemAwardStayInput(MemberRequestInput):
     property_code: str
     arrival_date: dt.date
     departure_date: dt.date
@@ -20,18 +19,14 @@ class RedeemAwardStayInput:
 
 
 @strawberry.input
-class CancelAwardStayInput:
-    idempotency_key: str
-    member_number: str
+class CancelAwardStayInput(MemberRequestInput):
     property_code: str
     confirmation_number: str
     reason: str = "cancelled by the guest"
 
 
 @strawberry.input
-class RedeemCertificateInput:
-    idempotency_key: str
-    member_number: str
+class RedeemCertificateInput(MemberRequestInput):
     certificate_id: int = strawberry.field(description="The certificate's number.")
     property_code: str
     arrival_date: dt.date = strawberry.field(description="The one night it pays for.")
@@ -39,34 +34,26 @@ class RedeemCertificateInput:
 
 
 @strawberry.input
-class ChooseWelcomeGiftInput:
-    idempotency_key: str
-    member_number: str
+class ChooseWelcomeGiftInput(MemberRequestInput):
     property_code: str
     confirmation_number: str
     option: str = strawberry.field(description="One of the benefit's options, e.g. POINTS.")
 
 
 @strawberry.input
-class ChooseAnnualChoiceBenefitInput:
-    idempotency_key: str
-    member_number: str
+class ChooseAnnualChoiceBenefitInput(MemberRequestInput):
     option: str = strawberry.field(description="e.g. SUITE_NIGHT_UPGRADES or GIFT.")
 
 
 @strawberry.input
-class RecordBenefitUsageInput:
-    idempotency_key: str
-    member_number: str
+class RecordBenefitUsageInput(MemberRequestInput):
     benefit_code: str = strawberry.field(description="e.g. LATE_CHECKOUT, LOUNGE_ACCESS.")
     property_code: str
     confirmation_number: str
 
 
 @strawberry.input
-class PostGoodwillPointsInput:
-    idempotency_key: str
-    member_number: str
+class PostGoodwillPointsInput(MemberRequestInput):
     points: int
     reason_code: str = strawberry.field(description="One of the program's goodwill reasons.")
     author: str = strawberry.field(description="Who gives the points (staff name or id).")
@@ -74,9 +61,7 @@ class PostGoodwillPointsInput:
 
 
 @strawberry.input
-class PostPointsAdjustmentInput:
-    idempotency_key: str
-    member_number: str
+class PostPointsAdjustmentInput(MemberRequestInput):
     points: int = strawberry.field(description="Positive or negative; never below zero.")
     reason: str
     author: str

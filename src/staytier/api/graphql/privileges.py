@@ -13,7 +13,12 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt_for, attempt_spending, member_payload
+from staytier.api.graphql.mutations import (
+    attempt_for,
+    attempt_spending,
+    member_payload,
+    member_request,
+)
 from staytier.api.graphql.permissions import (
     AdminOnly,
     Authenticated,
@@ -182,8 +187,7 @@ class PrivilegesMutation:
     ) -> AwardStayPayload:
         context = info.context
         command = redemptions.RedeemAwardStay(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
+            **member_request(input),
             property_code=code_of(input.property_code),
             arrival=input.arrival_date,
             departure=input.departure_date,
@@ -204,8 +208,7 @@ class PrivilegesMutation:
     ) -> AwardStayPayload:
         context = info.context
         command = redemptions.CancelAwardStay(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
+            **member_request(input),
             property_code=code_of(input.property_code),
             confirmation_number=input.confirmation_number.strip(),
             reason=input.reason,
@@ -223,8 +226,7 @@ class PrivilegesMutation:
     ) -> AwardStayPayload:
         context = info.context
         command = redemptions.RedeemCertificate(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
+            **member_request(input),
             certificate_id=input.certificate_id,
             property_code=code_of(input.property_code),
             arrival=input.arrival_date,
@@ -245,8 +247,7 @@ class PrivilegesMutation:
     ) -> BenefitUsePayload:
         context = info.context
         command = benefit_usage.ChooseWelcomeGift(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
+            **member_request(input),
             property_code=code_of(input.property_code),
             confirmation_number=input.confirmation_number.strip(),
             option=code_of(input.option),
@@ -267,8 +268,7 @@ class PrivilegesMutation:
     ) -> BenefitUsePayload:
         context = info.context
         command = benefit_usage.ChooseAnnualChoice(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
+            **member_request(input),
             option=code_of(input.option),
             actor=actor_of(context),
         )
@@ -288,8 +288,7 @@ class PrivilegesMutation:
     ) -> BenefitUsePayload:
         context = info.context
         command = benefit_usage.RecordBenefitUsage(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
+            **member_request(input),
             benefit_code=code_of(input.benefit_code),
             property_code=code_of(input.property_code),
             confirmation_number=input.confirmation_number.strip(),
@@ -310,8 +309,7 @@ class PrivilegesMutation:
     ) -> LedgerPostingPayload:
         context = info.context
         command = goodwill.PostGoodwillPoints(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
+            **member_request(input),
             points=input.points,
             reason_code=code_of(input.reason_code),
             author=input.author,
@@ -332,8 +330,7 @@ class PrivilegesMutation:
     ) -> LedgerPostingPayload:
         context = info.context
         command = goodwill.PostPointsAdjustment(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
+            **member_request(input),
             points=input.points,
             reason=input.reason,
             author=input.author,

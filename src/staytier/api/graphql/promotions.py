@@ -12,7 +12,7 @@ from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.guest_approvals import ApprovalRequesters, spender_of
 from staytier.api.graphql.guest_types import Guest
-from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.mutations import MemberRequestInput, attempt, member_request
 from staytier.api.graphql.permissions import MemberScoped
 from staytier.api.graphql.queries import load_guest
 from staytier.services import promotion_members
@@ -84,9 +84,7 @@ async def promotions_of(context: Context, member: models.Member) -> list[GuestPr
 
 
 @strawberry.input
-class RegisterForPromotionInput:
-    idempotency_key: str
-    member_number: str
+class RegisterForPromotionInput(MemberRequestInput):
     promotion_code: str
     guest_approval: str | None = strawberry.field(
         default=None,
@@ -114,8 +112,7 @@ class PromotionsMutation:
     ) -> RegisterForPromotionPayload:
         context = info.context
         command = promotion_members.RegisterForPromotion(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
+            **member_request(input),
             promotion_code=input.promotion_code.strip().upper(),
             guest_approval=input.guest_approval,
         )

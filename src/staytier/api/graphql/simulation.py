@@ -5,15 +5,17 @@ actually happened; ``cancelSimulation`` stops it at its next batch."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
-from staytier.api.graphql.errors import UserError, user_errors
+from staytier.api.graphql.errors import UserError
+from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.pagination import Page
 from staytier.api.graphql.privileges import BrandReports
 from staytier.domain.errors import BusinessRuleError, ErrorCode
@@ -196,9 +198,18 @@ class SimulateProgramInput:
 
 
 @strawberry.type
-class SimulateProgramPayload:
+class SimulationPayload:
+    """What a mutation on a what-if answers: the simulation as it is stored now, or the
+    userErrors. simulateProgram and cancelSimulation answer alike, each under a payload
+    name of its own."""
+
     simulation: ProgramSimulation | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SimulateProgramPayload(SimulationPayload):
+    """What simulateProgram answers (see :class:`SimulationPayload`)."""
 
 
 @strawberry.input
@@ -207,15 +218,24 @@ class CancelSimulationInput:
 
 
 @strawberry.type
-class CancelSimulationPayload:
-    simulation: ProgramSimulation | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+class CancelSimulationPayload(SimulationPayload):
+    """What cancelSimulation answers (see :class:`SimulationPayload`)."""
 
 
-async def _loaded(info: Info[Context, None], simulation_id: int) -> ProgramSimulation:
+Answered = TypeVar("Answered", bound=SimulationPayload)
+
+
+async def _answer(
+    info: Info[Context, None], payload: type[Answered], done: Awaitable[int]
+) -> Answered:
+    """The ``payload`` of the what-if whose id ``done`` answers, as it is stored now; a
+    refusal's is of its userErrors (see :func:`attempt`)."""
+    simulation_id, errors = await attempt(done)
+    if simulation_id is None:
+        return payload(user_errors=errors)
     row = await simulation.simulation_by_id(info.context.runtime, simulation_id)
     assert row is not None
-    return ProgramSimulation.of(row)
+    return payload(simulation=ProgramSimulation.of(row))
 
 
 def _candidate(info: Info[Context, None], given: SimulateProgramInput) -> simulation.Candidate:
@@ -259,18 +279,18 @@ class SimulationMutation:
         self, info: Info[Context, None], input: SimulateProgramInput
     ) -> SimulateProgramPayload:
         runtime = info.context.runtime
-        try:
+
+        async def start() -> int:
             candidate = _candidate(info, input)
-            simulation_id = await simulation.start_simulation(
+            return await simulation.start_simulation(
                 runtime,
                 candidate,
                 input.from_,
                 input.to,
                 requested_by=info.context.principal.client_id,
             )
-        except BusinessRuleError as error:
-            return SimulateProgramPayload(user_errors=user_errors(error))
-        return SimulateProgramPayload(simulation=await _loaded(info, simulation_id))
+
+        return await _answer(info, SimulateProgramPayload, start())
 
     @strawberry.mutation(
         description="Stops a queued or running what-if at its next batch.",
@@ -280,12 +300,13 @@ class SimulationMutation:
         self, info: Info[Context, None], input: CancelSimulationInput
     ) -> CancelSimulationPayload:
         simulation_id = _id(str(input.id))
-        try:
+
+        async def cancel() -> int:
             if simulation_id is None:
                 raise BusinessRuleError(
                     ErrorCode.SIMULATION_NOT_FOUND, f"No simulation {input.id}.", "id"
                 )
             await simulation.cancel_simulation(info.context.runtime, simulation_id)
-        except BusinessRuleError as error:
-            return CancelSimulationPayload(user_errors=user_errors(error))
-        return CancelSimulationPayload(simulation=await _loaded(info, simulation_id))
+            return simulation_id
+
+        return await _answer(info, CancelSimulationPayload, cancel())

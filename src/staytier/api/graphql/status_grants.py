@@ -10,7 +10,13 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt, attempt_as, member_payload
+from staytier.api.graphql.mutations import (
+    MemberRequestInput,
+    attempt,
+    attempt_as,
+    member_payload,
+    member_request,
+)
 from staytier.api.graphql.permissions import AdminOnly, MemberScoped, RolePermission
 from staytier.api.graphql.privileges import code_of
 from staytier.api.graphql.types import Guest
@@ -71,9 +77,7 @@ class StatusGrantPayload:
 
 
 @strawberry.input
-class GrantStatusInput:
-    idempotency_key: str
-    member_number: str
+class GrantStatusInput(MemberRequestInput):
     tier_code: str
     valid_through: dt.date
     reason: str = strawberry.field(description="e.g. a status match from another chain.")
@@ -84,9 +88,7 @@ class GrantStatusInput:
 
 
 @strawberry.input
-class StartStatusChallengeInput:
-    idempotency_key: str
-    member_number: str
+class StartStatusChallengeInput(MemberRequestInput):
     tier_code: str
 
 
@@ -108,8 +110,7 @@ class StatusGrantsMutation:
     ) -> StatusGrantPayload:
         context = info.context
         command = status_grants.GrantStatus(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
+            **member_request(input),
             tier_code=code_of(input.tier_code),
             valid_from=input.valid_from,
             valid_through=input.valid_through,
@@ -129,8 +130,7 @@ class StatusGrantsMutation:
     ) -> StatusGrantPayload:
         context = info.context
         command = status_grants.StartStatusChallenge(
-            idempotency_key=input.idempotency_key,
-            member_number=input.member_number.strip(),
+            **member_request(input),
             tier_code=code_of(input.tier_code),
         )
         return await member_payload(

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TypeVar
+from typing import Self
 
 import strawberry
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import StayWriter, attempt_reported
+from staytier.api.graphql.mutations import (
+    MemberRequestInput,
+    attempt_reported,
+    member_payload,
+    member_request,
+)
 from staytier.api.graphql.permissions import (
     OwnProperty,
     StayRecorders,
 )
-from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest, Stay
 from staytier.domain.stays import Folio, StayStatus
 from staytier.services import stays
@@ -24,31 +28,23 @@ from staytier.services import stays
 ZERO = Decimal(0)
 
 
-StayPayload = TypeVar("StayPayload", "RecordStayPayload", "CancelStayPayload")
-C = TypeVar("C")
+@strawberry.type
+class StayWrittenPayload:
+    """What a mutation writing a stay answers: the stay as the service wrote it and its
+    guest, or the userErrors. recordStay and cancelStay answer alike, each under a payload
+    name of its own."""
 
+    stay: Stay | None = None
+    guest: Guest | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
-async def write_stay(
-    context: Context,
-    service: StayWriter[C, stays.StayWritten],
-    command: C,
-    payload: type[StayPayload],
-) -> StayPayload:
-    """Runs a stay command for the signed-in client: the payload of the stay as the service
-    wrote it and its guest, or of the userErrors."""
-    written, errors = await attempt_reported(context, service, command)
-    if written is None:
-        return payload(user_errors=errors)
-    return payload(
-        stay=Stay.of(written.stay, written.hotel),
-        guest=await load_guest(context, written.member_id),
-    )
+    @classmethod
+    def of(cls, written: stays.StayWritten, guest: Guest | None) -> Self:
+        return cls(stay=Stay.of(written.stay, written.hotel), guest=guest)
 
 
 @strawberry.input
-class RecordStayInput:
-    idempotency_key: str
-    member_number: str
+class RecordStayInput(MemberRequestInput):
     guest_last_name: str = strawberry.field(
         description="The guest's last name on the stay; it must be the member's (accents and "
         "case do not matter), or the stay is refused with GUEST_NAME_MISMATCH."
@@ -75,8 +71,7 @@ class RecordStayInput:
 
     def command(self) -> stays.RecordStay:
         return stays.RecordStay(
-            idempotency_key=self.idempotency_key,
-            member_number=self.member_number.strip(),
+            **member_request(self),
             property_code=self.property_code.strip().upper(),
             confirmation_number=self.confirmation_number.strip(),
             status=StayStatus(self.status.value),
@@ -97,10 +92,8 @@ class RecordStayInput:
 
 
 @strawberry.type
-class RecordStayPayload:
-    stay: Stay | None = None
-    guest: Guest | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+class RecordStayPayload(StayWrittenPayload):
+    """What recordStay answers (see :class:`StayWrittenPayload`)."""
 
 
 @strawberry.input
@@ -120,10 +113,8 @@ class CancelStayInput:
 
 
 @strawberry.type
-class CancelStayPayload:
-    stay: Stay | None = None
-    guest: Guest | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+class CancelStayPayload(StayWrittenPayload):
+    """What cancelStay answers (see :class:`StayWrittenPayload`)."""
 
 
 @strawberry.type
@@ -135,7 +126,9 @@ class StayMutation:
     async def record_stay(
         self, info: Info[Context, None], input: RecordStayInput
     ) -> RecordStayPayload:
-        return await write_stay(info.context, stays.record_stay, input.command(), RecordStayPayload)
+        context = info.context
+        written = attempt_reported(context, stays.record_stay, input.command())
+        return await member_payload(context, RecordStayPayload, written)
 
     @strawberry.mutation(
         description="Cancels a stay; a completed one loses its credit.",
@@ -144,4 +137,6 @@ class StayMutation:
     async def cancel_stay(
         self, info: Info[Context, None], input: CancelStayInput
     ) -> CancelStayPayload:
-        return await write_stay(info.context, stays.cancel_stay, input.command(), CancelStayPayload)
+        context = info.context
+        written = attempt_reported(context, stays.cancel_stay, input.command())
+        return await member_payload(context, CancelStayPayload, written)
