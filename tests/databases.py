@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import glob
+import hashlib
 import os
 import pwd
 import shutil
@@ -38,9 +39,13 @@ from staytier.store.models import Base
 
 POSTGRES_URL_ENV = "STAYTIER_TEST_POSTGRES_URL"
 # Under pytest-xdist every worker is its own session; the database names carry the worker's
-# name ("gw0", "gw1", ...) so that workers sharing one configured server never meet.
+# name ("gw0", "gw1", ...) so that workers sharing one configured server never meet, and a
+# mark of the checkout, so that two checkouts testing at once on one server never drop each
+# other's databases (a run that stops midway leaves its own to the next run of the same
+# checkout, which drops them first).
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-TEST_DATABASE = f"staytier_test{'_' + _WORKER if _WORKER else ''}"
+_CHECKOUT = hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdigest()[:8]
+TEST_DATABASE = f"staytier_test_{_CHECKOUT}{'_' + _WORKER if _WORKER else ''}"
 BLANK_DATABASE = f"{TEST_DATABASE}_blank"
 T = TypeVar("T")
 
