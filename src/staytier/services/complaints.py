@@ -77,6 +77,10 @@ class ComplaintView:
     stay: Stay
     member: Member
 
+    @property
+    def member_id(self) -> int:
+        return self.member.id
+
     def receipt(self) -> Result:
         return {"complaint_id": self.complaint.id, "member_id": self.member.id}
 

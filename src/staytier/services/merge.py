@@ -62,6 +62,11 @@ class Merged:
     survivor: Member
     duplicate: Member
 
+    @property
+    def member_id(self) -> int:
+        """The member the merge leaves: the survivor."""
+        return self.survivor.id
+
     def receipt(self) -> Result:
         return {"merge_id": self.merge.id, "member_id": self.survivor.id}
 

@@ -23,7 +23,7 @@ from staytier.services.award_stays import refund_award_stay
 from staytier.services.challenges import undo_challenges
 from staytier.services.credit_reads import MemberReads
 from staytier.services.crediting import folio_snapshot, reverse_credit
-from staytier.services.idempotency import Result, run_once_as
+from staytier.services.idempotency import Result, run_command_once
 from staytier.services.inference import refresh_inferred
 from staytier.services.runtime import Runtime
 from staytier.services.stay_crediting import post_stay_credit
@@ -87,15 +87,7 @@ async def record_stay(
         stay = await settle_report(session, runtime, report, member, hotel, stay, actor)
         return StayWritten(stay, hotel, member.id)
 
-    return await run_once_as(
-        runtime,
-        StayWritten,
-        operation="recordStay",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await run_command_once(runtime, StayWritten, "recordStay", command, work, scope=scope)
 
 
 async def settle_report(
@@ -213,15 +205,7 @@ async def cancel_stay(
         await cancel_locked_stay(session, runtime, member, hotel, stay, reason=command.reason)
         return StayWritten(stay, hotel, member.id)
 
-    return await run_once_as(
-        runtime,
-        StayWritten,
-        operation="cancelStay",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
-    )
+    return await run_command_once(runtime, StayWritten, "cancelStay", command, work, scope=scope)
 
 
 async def cancel_locked_stay(

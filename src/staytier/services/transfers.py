@@ -29,6 +29,11 @@ class Transferred:
     transfer: PointsTransfer
     recipient: Member
 
+    @property
+    def member_id(self) -> int:
+        """The member who gave the points."""
+        return self.transfer.sender_member_id
+
     def receipt(self) -> Result:
         return {"transfer_id": self.transfer.id, "member_id": self.transfer.sender_member_id}
 

@@ -17,10 +17,9 @@ from strawberry.types import Info
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.guest_types import Guest
-from staytier.api.graphql.mutations import attempt
+from staytier.api.graphql.mutations import attempt, member_payload
 from staytier.api.graphql.pagination import read_page
 from staytier.api.graphql.permissions import OwnProperty, StaffOnly
-from staytier.api.graphql.queries import load_guest
 from staytier.domain.access import Principal, Role
 from staytier.domain.complaints import Severity
 from staytier.services import complaints
@@ -178,16 +177,10 @@ class ComplaintPayload:
     guest: Guest | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
-
-async def complaint_outcome(
-    context: Context, result: complaints.ComplaintView | None, errors: list[UserError]
-) -> ComplaintPayload:
-    if result is None:
-        return ComplaintPayload(user_errors=errors)
-    return ComplaintPayload(
-        complaint=Complaint.of(result.complaint, result.property, result.stay, result.member),
-        guest=await load_guest(context, result.member.id),
-    )
+    @classmethod
+    def of(cls, result: complaints.ComplaintView, guest: Guest | None) -> ComplaintPayload:
+        complaint = Complaint.of(result.complaint, result.property, result.stay, result.member)
+        return cls(complaint=complaint, guest=guest)
 
 
 @strawberry.type
@@ -238,7 +231,7 @@ class ComplaintsMutation:
             properties=served_properties(context.principal),
             scope=context.idempotency_scope,
         )
-        return await complaint_outcome(context, *await attempt(call))
+        return await member_payload(context, ComplaintPayload, attempt(call))
 
     @strawberry.mutation(
         description="Resolves a complaint, optionally with goodwill points and a recovery "
@@ -266,4 +259,4 @@ class ComplaintsMutation:
             properties=served_properties(context.principal),
             scope=context.idempotency_scope,
         )
-        return await complaint_outcome(context, *await attempt(call))
+        return await member_payload(context, ComplaintPayload, attempt(call))

@@ -9,9 +9,8 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import attempt_as
+from staytier.api.graphql.mutations import attempt_as, member_payload
 from staytier.api.graphql.permissions import AdminOnly
-from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
 from staytier.services import merge
 
@@ -44,6 +43,10 @@ class MergeMembersPayload:
     report: MemberMergeReport | None = None
     guest: Guest | None = strawberry.field(default=None, description="The survivor.")
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, result: merge.Merged, guest: Guest | None) -> MergeMembersPayload:
+        return cls(report=report_of(result), guest=guest)
 
 
 @strawberry.input
@@ -94,9 +97,5 @@ class MergeMutation:
             duplicate_member_number=input.duplicate_member_number.strip(),
             reason=input.reason,
         )
-        result, errors = await attempt_as(context, merge.merge_members, command)
-        if result is None:
-            return MergeMembersPayload(user_errors=errors)
-        return MergeMembersPayload(
-            report=report_of(result), guest=await load_guest(context, result.survivor.id)
-        )
+        merged = attempt_as(context, merge.merge_members, command)
+        return await member_payload(context, MergeMembersPayload, merged)

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
 from staytier.api.graphql.errors import UserError
-from staytier.api.graphql.mutations import OwnMember, attempt_own
+from staytier.api.graphql.mutations import OwnMember, attempt_own, member_payload
 from staytier.api.graphql.permissions import RolePermission
 from staytier.api.graphql.queries import load_guest
 from staytier.api.graphql.types import Guest
@@ -113,6 +113,17 @@ class TransferPointsPayload:
     transfer: PointsTransfer | None = None
     guest: Guest | None = strawberry.field(default=None, description="The sender.")
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, result: transfers.Transferred, guest: Guest | None) -> TransferPointsPayload:
+        row = result.transfer
+        transfer = PointsTransfer(
+            points=row.points,
+            recipient_member_number=result.recipient.member_number,
+            year=row.year,
+            created_at=row.created_at,
+        )
+        return cls(transfer=transfer, guest=guest)
 
 
 @strawberry.input
@@ -249,16 +260,5 @@ class SharingMutation:
             recipient_member_number=input.recipient_member_number.strip(),
             points=input.points,
         )
-        result, errors = await attempt_own(context, transfers.transfer_points, command, NO_MEMBER)
-        if result is None:
-            return TransferPointsPayload(user_errors=errors)
-        row = result.transfer
-        transfer = PointsTransfer(
-            points=row.points,
-            recipient_member_number=result.recipient.member_number,
-            year=row.year,
-            created_at=row.created_at,
-        )
-        return TransferPointsPayload(
-            transfer=transfer, guest=await load_guest(context, row.sender_member_id)
-        )
+        sent = attempt_own(context, transfers.transfer_points, command, NO_MEMBER)
+        return await member_payload(context, TransferPointsPayload, sent)
