@@ -9,6 +9,7 @@ the answer an unknown one gets, so its existence is not revealed.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -77,7 +78,7 @@ class ComplaintView:
     stay: Stay
     member: Member
 
-    @property
+    @builtins.property  # the name ``property`` is the complaint's hotel here
     def member_id(self) -> int:
         return self.member.id
 
