@@ -434,3 +434,32 @@ async def test_a_stay_reported_late_is_judged_by_what_had_happened_by_its_checko
     assert (in_sql.pop("replay"), exact.pop("replay")) == ("SET_BASED", "EXACT")
     assert in_sql == exact
     assert in_sql["moved_up"] == 1
+
+
+async def test_a_stay_across_new_year_is_not_given_the_status_its_own_nights_earned(
+    runtime: Runtime, client: GraphQLClient
+) -> None:
+    # Eight nights in December, then a stay from 28 December to 1 January: its four December
+    # nights make 2025 Silver, from its own credit. The books judged its bonus before that
+    # credit (no bonus); replaying 2026 with the served program must do the same, in the
+    # database and in the rule code, though that Silver is status kept from 2025.
+    set_clock(runtime, D(2025, 11, 1))
+    member = await enroll(client, "Test", "NewYear")
+    set_clock(runtime, TODAY)
+    for arrival, nights in ((D(2025, 12, 1), 8), (D(2025, 12, 28), 4)):
+        recorded = await record(client, member_number=member, arrival=arrival, nights=nights)
+        assert recorded["userErrors"] == []
+    candidate = simulation.served_program(runtime)
+    period = (D(2026, 1, 1), D(2026, 2, 28))
+
+    for set_based in (True, False):
+        simulation_id = await simulation.create_simulation(runtime, candidate, *period, "test")
+        status = await simulation.run_simulation(
+            runtime, simulation_id, candidate, set_based=set_based
+        )
+        row = await simulation.simulation_by_id(runtime, simulation_id)
+        assert status == "DONE" and row is not None and row.summary is not None
+        summary = row.summary
+        assert summary["replay"] == ("SET_BASED" if set_based else "EXACT")
+        assert summary["moved_up"] == summary["moved_down"] == 0
+        assert summary["simulated_points"] == summary["actual_points"] > 0, summary

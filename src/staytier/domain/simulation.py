@@ -62,6 +62,19 @@ class ReplayedActivity:
     posted: int = 0
 
 
+@dataclass(frozen=True)
+class KeptPeriod(StatusPeriod):
+    """Status kept from outside the replayed year, held once the credit that gave it (if
+    one did: ``after_credit``, its id) was posted. A stay that crosses the New Year can
+    give status on its nights of the year before: the books judged that stay's own bonus
+    before its credit gave it, and so does the replay."""
+
+    after_credit: int | None = None
+
+    def held_by(self, event: ReplayedStay | ReplayedActivity) -> bool:
+        return self.after_credit is None or self.after_credit < event.posted
+
+
 @dataclass
 class MemberYear:
     """What the replay needs of one member: the status that does not come from this year's
@@ -70,7 +83,7 @@ class MemberYear:
 
     year: int
     start: dt.date
-    kept: list[StatusPeriod] = field(default_factory=list)
+    kept: list[KeptPeriod] = field(default_factory=list)
     totals_before: YearTotals = field(default_factory=YearTotals)
     # Per (source, kind): the USD amount and count credited earlier in the year.
     activity_before: dict[tuple[str, str], tuple[Decimal, int]] = field(default_factory=dict)
@@ -167,7 +180,7 @@ def replay(
     """Credits the member's period in order under ``rules_on`` and says where they end.
     The candidate's promotions claim their points from ``budgets`` (none spent: a budget of
     the replay's own)."""
-    periods = list(member.kept)
+    periods: list[StatusPeriod] = list(member.kept)
     totals = member.totals_before
     best = _upgrade(periods, rules_on(member.start), member.year, totals, member.start, -1)
     points = 0
@@ -177,7 +190,7 @@ def replay(
     # after a later one's upgrade does not move the upgrade's date back).
     for event in sorted(member.events, key=lambda e: (e.posted, e.on)):
         rules = rules_on(event.on)
-        tier = _tier_held(periods, event.on, rules)
+        tier = _tier_held(_held_by(periods, event), event.on, rules)
         if isinstance(event, ReplayedStay):
             earned = _stay_earns(event, rules, tier, member.year, promotions)
         else:
@@ -209,6 +222,13 @@ class _Earned:
     stays: int = 0
     base_points: int = 0
     extra_nights: int = 0
+
+
+def _held_by(
+    periods: list[StatusPeriod], event: ReplayedStay | ReplayedActivity
+) -> list[StatusPeriod]:
+    """The periods that had been given by the time ``event`` was credited."""
+    return [p for p in periods if not isinstance(p, KeptPeriod) or p.held_by(event)]
 
 
 def _tier_held(periods: list[StatusPeriod], on: dt.date, rules: ProgramVersion) -> Tier:

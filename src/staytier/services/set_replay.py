@@ -365,8 +365,8 @@ class SetReplay:
             events, *cumulative, on_before.label("on_before"), seen_before.label("seen_before")
         ).cte("running")
         prior = self._totals_at_checkout(running, paths)
-        # The highest status kept on each stay's checkout day: a grouped join (a correlated
-        # subquery here would be run again by every branch of the tier and bonus cases).
+        # The highest status kept on each checkout day, once its own credit was posted
+        # (KeptPeriod), in a grouped join: a correlated subquery runs once per CASE branch.
         kept = self.kept
         columns = [prior.c[name] for name in ("member_id", "posted", "base", *paths)]
         kept_then = (
@@ -378,6 +378,7 @@ class SetReplay:
                     kept.c.member_id == prior.c.member_id,
                     kept.c.valid_from <= prior.c.on,
                     or_(kept.c.valid_through.is_(None), kept.c.valid_through >= prior.c.on),
+                    or_(kept.c.credit_id.is_(None), kept.c.credit_id < prior.c.posted),
                 ),
             )
             .group_by(*columns)

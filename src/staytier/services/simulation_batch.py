@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.simulation import (
     Comparison,
+    KeptPeriod,
     MemberYear,
     PromotionBudgets,
     ReplayedActivity,
@@ -24,7 +25,7 @@ from staytier.domain.simulation import (
     replay,
 )
 from staytier.domain.stays import Folio
-from staytier.domain.tiers import StatusPeriod, YearTotals
+from staytier.domain.tiers import YearTotals
 from staytier.program.model import ProgramVersion
 from staytier.services.insight import day_after, ranks_on
 from staytier.services.runtime import Runtime
@@ -216,14 +217,18 @@ class SimulationBatch:
 
     async def kept_status(self, session: AsyncSession, history: dict[int, MemberYear]) -> None:
         """Status held in the period that this year's own activity did not earn."""
-        for member_id, code, rank, valid_from, valid_through in await session.execute(self.kept()):
+        for member_id, code, rank, valid_from, valid_through, credit_id in await session.execute(
+            self.kept()
+        ):
             if member_id in history:
-                history[member_id].kept.append(StatusPeriod(code, rank, valid_from, valid_through))
+                kept = KeptPeriod(code, rank, valid_from, valid_through, after_credit=credit_id)
+                history[member_id].kept.append(kept)
 
     def kept(self) -> Any:
         """The status periods of the period that this year's own activity did not earn."""
         sp = m.StatusPeriod
-        return select(sp.member_id, sp.tier_code, sp.rank, sp.valid_from, sp.valid_through).where(
+        columns = (sp.member_id, sp.tier_code, sp.rank, sp.valid_from, sp.valid_through)
+        return select(*columns, sp.credit_id).where(
             self.ids(sp.member_id),
             or_(sp.revoked_at.is_(None), sp.revoked_at >= day_after(self.end)),
             sp.valid_from <= self.end,
