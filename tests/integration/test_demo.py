@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import func, select
 
 from staytier.clock import TestClock
 from staytier.program.loader import FIXTURES
 from staytier.services.demo import load_demo
 from staytier.services.runtime import Runtime
+from staytier.store.models import Member, Stay
 from tests.support import GraphQLClient, guest
 
 
@@ -69,3 +71,36 @@ async def test_tonights_demo_arrivals_show_rich_profiles(
     assert values["PILLOW"] == "FEATHER_FREE" and values["ALLERGIES"] == "peanuts"
     assert values["FAVOURITE_DRINK"] == "Earl Grey, hot"
     assert [d["kind"] for d in grace["guest"]["specialDates"]] == ["ANNIVERSARY", "BIRTHDAY"]
+
+
+async def test_demo_members_enrolled_before_their_stays_count_in_a_report_of_past_days(
+    runtime: Runtime, client: GraphQLClient
+) -> None:
+    # Loaded on 2 December, the demo's stays go back to February: a report (or a what-if)
+    # of January to November counts the members who made them, as enrolled by then.
+    assert isinstance(runtime.clock, TestClock)
+    runtime.clock.set(dt.datetime(2026, 12, 2, 9, tzinfo=dt.UTC))
+    await load_demo(runtime, FIXTURES / "demo")
+    async with runtime.db.reading() as session:
+        first_arrivals = dict(
+            (
+                await session.execute(
+                    select(Member.member_number, func.min(Stay.arrival_date))
+                    .join(Stay, Stay.member_id == Member.id)
+                    .group_by(Member.member_number)
+                )
+            ).all()
+        )
+        enrolled = dict(
+            (await session.execute(select(Member.member_number, Member.enrolled_on))).all()
+        )
+    assert first_arrivals and all(
+        enrolled[number] <= arrival for number, arrival in first_arrivals.items()
+    ), (enrolled, first_arrivals)
+    report = await client(
+        "query($from: Date!, $to: Date!) { programReport(from: $from, to: $to) {"
+        " membersByTier { tierCode members } } }",
+        **{"from": "2026-01-01", "to": "2026-12-01"},
+    )
+    counted = sum(t["members"] for t in report["programReport"]["membersByTier"])
+    assert counted == 3  # the three with stays before 1 December; the fourth has only bookings

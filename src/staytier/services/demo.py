@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from staytier.domain.calendar import qualification_year, year_start
 from staytier.domain.preferences import PreferenceSource, SpecialDateKind, occurrence
@@ -163,6 +163,7 @@ async def load_demo(runtime: Runtime, directory: Path) -> DemoLoaded:
             ),
         )
         members += 1
+        await _enrolled_before_stays(runtime, item, today)
         for stay in item.stays:
             departure = _departure(runtime, stay, today)
             await record_stay(
@@ -190,6 +191,22 @@ async def load_demo(runtime: Runtime, directory: Path) -> DemoLoaded:
         await _load_profile(runtime, item, today)
         await _load_complaints(runtime, item)
     return DemoLoaded(properties=properties, members=members, stays=stays)
+
+
+async def _enrolled_before_stays(runtime: Runtime, item: DemoMember, today: dt.date) -> None:
+    """Dates the member's enrolment on the arrival of their first stay: the demo writes a
+    history of months in a moment, and a member who enrolled after their own stays would be
+    left out of every report and what-if of a period that ended before the load day."""
+    arrivals = [
+        _departure(runtime, stay, today) - dt.timedelta(days=stay.nights) for stay in item.stays
+    ]
+    if arrivals and min(arrivals) < today:
+        async with runtime.db.transaction() as session:
+            await session.execute(
+                update(Member)
+                .where(Member.member_number == item.member_number)
+                .values(enrolled_on=min(arrivals))
+            )
 
 
 DEMO_GUEST = "1000000032"  # Katherine Johnson, whose token the demo prints
