@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 from staytier.domain.errors import BusinessRuleError, ErrorCode
+from staytier.domain.stays import StayCredit
 from staytier.program.promotions import Promotion
 
 FIELD = "promotionCode"
@@ -38,6 +39,31 @@ class PromotionEvent:
     @property
     def is_stay(self) -> bool:
         return not self.activity_source
+
+
+def stay_event(
+    credit: StayCredit,
+    tier_code: str,
+    *,
+    property_code: str,
+    brand: str,
+    country: str,
+    rate_code: str,
+) -> PromotionEvent:
+    """What the promotions in force at checkout judge a stay on: its credit, the tier held
+    at checkout and its property. Crediting and the what-if's replay both ask this, so a
+    replayed stay meets the promotions exactly as the credited one did."""
+    return PromotionEvent(
+        on=credit.checkout,
+        tier_code=tier_code,
+        nights=sum(part.nights for part in credit.years),
+        eligible_usd=credit.eligible_usd,
+        base_points=credit.base_points,
+        property_code=property_code,
+        brand=brand,
+        country=country,
+        rate_code=rate_code,
+    )
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,13 @@ from staytier.domain.activity import activity_credit
 from staytier.domain.calendar import qualification_year, status_valid_through
 from staytier.domain.errors import BusinessRuleError
 from staytier.domain.points import tier_bonus
-from staytier.domain.promotions import PromotionEvent, Standing, promotion_reward, within_budget
+from staytier.domain.promotions import (
+    PromotionEvent,
+    Standing,
+    promotion_reward,
+    stay_event,
+    within_budget,
+)
 from staytier.domain.stays import Folio, stay_credit
 from staytier.domain.tiers import StatusPeriod, YearTotals, held_period, qualified_tier
 from staytier.program.model import ProgramVersion, Tier
@@ -242,12 +248,9 @@ def _stay_earns(
     """A stay's base points and tier bonus, its nights and stay in the replayed year, and
     the extra nights the candidate's promotions give it."""
     credit = stay_credit(event.folio, rules, event.usd_per_unit)
-    promoted = PromotionEvent(
-        on=event.on,
-        tier_code=tier.code,
-        nights=sum(p.nights for p in credit.years),
-        eligible_usd=credit.eligible_usd,
-        base_points=credit.base_points,
+    promoted = stay_event(
+        credit,
+        tier.code,
         property_code=event.property_code,
         brand=event.brand,
         country=event.country,

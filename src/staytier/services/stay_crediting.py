@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.calendar import qualification_year
 from staytier.domain.points import LedgerKind, tier_bonus
-from staytier.domain.promotions import PromotionEvent
+from staytier.domain.promotions import stay_event
 from staytier.domain.stays import Folio, StayCredit
 from staytier.domain.tiers import YearTotals
 from staytier.services.credit_reads import MemberReads
@@ -74,7 +74,14 @@ async def post_stay_credit(
             (LedgerKind.BONUS, bonus, f"{tier.name} bonus {tier.bonus_percent}%: stay {label}"),
             (LedgerKind.BONUS, friend_points, f"Referral bonus, first stay: {label}"),
         ],
-        promotion_event=_stay_event(credit, tier.code, hotel, folio.rate_code),
+        promotion_event=stay_event(
+            credit,
+            tier.code,
+            property_code=hotel.code,
+            brand=hotel.brand,
+            country=hotel.country,
+            rate_code=folio.rate_code,
+        ),
         promotion_label=f"stay {label}",
         detail=_detail(folio, credit, usd_per_unit, tier.code),
         reads=reads,
@@ -146,23 +153,6 @@ def _detail(folio: Folio, credit: StayCredit, usd_per_unit: str, tier_code: str)
         "usd_per_unit": usd_per_unit,
         "tier_at_checkout": tier_code,
     }
-
-
-def _stay_event(
-    credit: StayCredit, tier_code: str, hotel: Property, rate_code: str
-) -> PromotionEvent:
-    """What the promotions in force at checkout are judged on for this stay."""
-    return PromotionEvent(
-        on=credit.checkout,
-        tier_code=tier_code,
-        nights=sum(y.nights for y in credit.years),
-        eligible_usd=credit.eligible_usd,
-        base_points=credit.base_points,
-        property_code=hotel.code,
-        brand=hotel.brand,
-        country=hotel.country,
-        rate_code=rate_code,
-    )
 
 
 async def _reward_referrer(
