@@ -402,6 +402,26 @@ async def test_a_candidates_richer_promotion_and_one_without_registration_cost_m
     assert opened["promotionPoints"] == {"actual": 6_000, "simulated": 7_000}
 
 
+REPLAYS = ("SET_BASED", "EXACT")
+
+
+async def both_replays(
+    runtime: Runtime, candidate: simulation.Candidate, period: tuple[dt.date, dt.date]
+) -> list[dict[str, Any]]:
+    """The summaries of the simulation of ``period`` replayed in the database, then through
+    the rule code (REPLAYS)."""
+    summaries = []
+    for set_based in (True, False):
+        simulation_id = await simulation.create_simulation(runtime, candidate, *period, "test")
+        status = await simulation.run_simulation(
+            runtime, simulation_id, candidate, set_based=set_based
+        )
+        row = await simulation.simulation_by_id(runtime, simulation_id)
+        assert status == "DONE" and row is not None and row.summary is not None
+        summaries.append(dict(row.summary))
+    return summaries
+
+
 async def test_a_stay_reported_late_is_judged_by_what_had_happened_by_its_checkout(
     runtime: Runtime, client: GraphQLClient
 ) -> None:
@@ -420,18 +440,9 @@ async def test_a_stay_reported_late_is_judged_by_what_had_happened_by_its_checko
     candidate = simulation.candidate_from_file(EASY_SILVER)
     period = (D(2026, 1, 1), D(2026, 2, 28))
 
-    summaries = []
-    for set_based in (True, False):
-        simulation_id = await simulation.create_simulation(runtime, candidate, *period, "test")
-        status = await simulation.run_simulation(
-            runtime, simulation_id, candidate, set_based=set_based
-        )
-        row = await simulation.simulation_by_id(runtime, simulation_id)
-        assert status == "DONE" and row is not None and row.summary is not None
-        summaries.append(dict(row.summary))
-    in_sql, exact = summaries
+    in_sql, exact = await both_replays(runtime, candidate, period)
 
-    assert (in_sql.pop("replay"), exact.pop("replay")) == ("SET_BASED", "EXACT")
+    assert (in_sql.pop("replay"), exact.pop("replay")) == REPLAYS
     assert in_sql == exact
     assert in_sql["moved_up"] == 1
 
@@ -452,14 +463,8 @@ async def test_a_stay_across_new_year_is_not_given_the_status_its_own_nights_ear
     candidate = simulation.served_program(runtime)
     period = (D(2026, 1, 1), D(2026, 2, 28))
 
-    for set_based in (True, False):
-        simulation_id = await simulation.create_simulation(runtime, candidate, *period, "test")
-        status = await simulation.run_simulation(
-            runtime, simulation_id, candidate, set_based=set_based
-        )
-        row = await simulation.simulation_by_id(runtime, simulation_id)
-        assert status == "DONE" and row is not None and row.summary is not None
-        summary = row.summary
-        assert summary["replay"] == ("SET_BASED" if set_based else "EXACT")
+    summaries = await both_replays(runtime, candidate, period)
+    for summary, replay in zip(summaries, REPLAYS, strict=True):
+        assert summary["replay"] == replay
         assert summary["moved_up"] == summary["moved_down"] == 0
         assert summary["simulated_points"] == summary["actual_points"] > 0, summary
