@@ -20,16 +20,18 @@ D = dt.date
 
 # The transaction's first statement (BEGIN IMMEDIATE on SQLite, the idempotency key's
 # advisory lock on PostgreSQL); a result stored for the key; the member with the property;
-# the stay; stay, revision, the status rows with the year's totals before the credit (one
-# statement: the totals after are those plus the credit's own), credit, audit entry, ledger
-# entry, balance, qualifying row; the member's entries in the sweepstakes open that day
-# (the demo program runs one through 2026) and the entries earned; the survey invitation
-# (one insert, ignored for a stay already invited); the last stays and the preferences they
-# may infer; the result stored for the key; the member's referral (a friend's first stay
-# rewards it) and, as the demo runs promotions through 2027, the member's registrations and
-# progress in them (one statement). (This member has no email: an invitation's mail to one
-# who has costs two more, the MARKETING consent and the outbox row.)
-STATEMENTS_PER_CREDITED_STAY = 20
+# the stay; then what crediting reads of the member (services/credit_reads.py), as a batch
+# reads its members: the status rows with the year's totals before the credit and the
+# member's referral (one statement: the totals after are those plus the credit's own), the
+# member's registrations and progress in the promotions running at checkout (the demo runs
+# promotions through 2027) with their entries in the sweepstakes open that day (one
+# statement; the demo program runs one through 2026), the last stays and the preferences
+# they may infer (two); then the writes: stay, credit, revision, balance, ledger entry,
+# qualifying row, audit entry, the sweepstakes entries earned, the survey invitation (one
+# insert, ignored for a stay already invited) and the result stored for the key. (This
+# member has no email: an invitation's mail to one who has costs two more, the MARKETING
+# consent and the outbox row.)
+STATEMENTS_PER_CREDITED_STAY = 18
 
 
 async def new_member(runtime: Runtime) -> str:

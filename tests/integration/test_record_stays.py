@@ -51,9 +51,10 @@ D = dt.date
 # records (one insert) and the batch's (its id, then the row).
 STATEMENTS_PER_BATCH = 9
 # Per batch with stays to credit: what crediting reads of their members, for all of them
-# (services/credit_reads.py): status rows with the year's totals, referrals, promotion
-# registrations and progress, sweepstakes entries held, last stays, inferred preferences.
-CREDIT_READS_PER_BATCH = 6
+# (services/credit_reads.py): status rows with the year's totals and referrals (one
+# statement), promotion registrations and progress with sweepstakes entries held (one), last
+# stays, inferred preferences.
+CREDIT_READS_PER_BATCH = 4
 # A batch holds its rows to one flush at its end (store/deferred.py): per table it writes,
 # one statement for their ids (a block of the table's sequence on PostgreSQL, the largest id
 # on SQLite) and one insert of all of them, whatever the batch's size.
@@ -65,10 +66,12 @@ BOOKED_TABLES = 2
 # balances, in one UPDATE of many rows.
 COMPLETED_TABLES = 8
 STATEMENTS_PER_BOOKED_BATCH = STATEMENTS_PER_BATCH + BOOKED_TABLES * STATEMENTS_PER_TABLE
-# A member's second stay in the batch reads what their first changed: status rows with the
-# year's totals, referral, sweepstakes entries, last stays and preferences.
-SECOND_STAY_READS = 6
-SECOND_STAY_WRITES = 7
+# A member's second stay in the batch reads what their first changed, as the batch read
+# its members (CREDIT_READS_PER_BATCH), and writes its rows in a flush of their own: its
+# stay, revision, credit, audit entry, ledger entry, qualifying row, sweepstakes entries,
+# survey invitation and the balance.
+SECOND_STAY_READS = CREDIT_READS_PER_BATCH
+SECOND_STAY_WRITES = 9
 STATEMENTS_PER_COMPLETED_BATCH = (
     STATEMENTS_PER_BATCH + CREDIT_READS_PER_BATCH + COMPLETED_TABLES * STATEMENTS_PER_TABLE + 1
 )
@@ -532,10 +535,9 @@ async def test_a_members_second_stay_in_a_batch_reads_their_state_again(
 
     assert outcome.credited == 2, outcome
     shown = "\n".join(s[:90] for s in statements)
-    # The second stay reads the member's state as recordStay does. Its first read flushes
-    # what the batch holds (both stays, the first one's credit), so its own credit is
-    # written by a later flush: the balance, credit, audit entry, ledger entry, qualifying
-    # row and sweepstakes entries once more, and its survey invitation on its own (ids
+    # The second stay reads the member's state as recordStay does, before it writes
+    # anything. That read flushes what the batch holds (the first stay and its credit), so
+    # the second stay's rows are written by a later flush, each table once more (ids
     # already taken serve them).
     assert len(statements) == (
         STATEMENTS_PER_COMPLETED_BATCH + SECOND_STAY_READS + SECOND_STAY_WRITES

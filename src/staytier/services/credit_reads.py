@@ -1,18 +1,21 @@
-"""What crediting a stay reads about its member, read for a batch's members at once.
+"""What crediting a stay reads about its member, read for one stay or for a batch's members
+at once.
 
 Crediting a newly completed stay reads seven things about its member, inside the member's
 lock: their held status rows with the year's totals, their referral, their standings in the
 promotions running at checkout, their entries in the sweepstakes open that day, their
 last completed stays with the preferences those may infer, and, for a guest with an address
-to mail, whether they withdrew consent to the survey invitation's mail. :func:`read_for_batch` reads
-each of them in one statement for all the members of a batch (see
-:mod:`staytier.services.bulk_stays`), after the batch has locked them.
+to mail, whether they withdrew consent to the survey invitation's mail. :func:`read_members`
+reads them in five statements at most, for one member (a stay reported on its own, see
+:func:`~staytier.services.stays.settle_report`) or for all the members of a batch (see
+:mod:`staytier.services.bulk_stays`), after they are locked: the status rows, totals and
+referral in one; the standings and the entries in another.
 
 A member's reads describe them as they were before the batch, so they serve that member's
 first stay of the batch only: :meth:`CreditReads.take` hands them out once, whether that
 stay is then credited, refused or rolled back to its savepoint, and every later stay of the
-member reads as :func:`~staytier.services.stays.record_stay` does, since the first one
-changed what they say. Another member's stay does not change them: a friend's first stay
+member reads again, as a stay on its own does, since the first one changed what they say.
+Another member's stay does not change them: a friend's first stay
 rewards the referrer with a credit that has no qualifying nights (no totals, status,
 sweepstakes entries or promotions of the referrer's change), and the referrer's count of
 rewarded referrals is read in that stay, not here. (Stays go in member id order, and a
@@ -20,16 +23,18 @@ referrer enrolled before their friend, so the referrer's own first stay comes fi
 
 The reads are used only by a stay newly COMPLETED (reported completed for the first time,
 booked before or not); a correction of a completed stay reverses its credit first, and a
-booking or a cancellation credits nothing, so those read as the single path does (see
-:func:`~staytier.services.stays.settle_report`). Nothing here locks: none of these reads
-locks in the single path either, and the members are locked by the batch beforehand.
+booking or a cancellation credits nothing, so those read what they need where they need it
+(see :func:`~staytier.services.stays.settle_report`). Nothing here locks: the members are
+locked beforehand.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import CompoundSelect, literal_column, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.calendar import qualification_year
@@ -38,12 +43,16 @@ from staytier.domain.stays import Folio
 from staytier.domain.tiers import YearTotals
 from staytier.services.guest_mail import consents_withdrawn, may_be_mailed
 from staytier.services.inference import StayHistory, stay_histories
-from staytier.services.promotions import running_on, standings_by_member
-from staytier.services.referrals import referrals_of_friends
+from staytier.services.promotions import (
+    STANDING_ROWS,
+    add_standing_row,
+    blank_standings,
+    running_on,
+)
 from staytier.services.runtime import Runtime
-from staytier.services.sweepstakes import entries_held_by_member, open_codes
+from staytier.services.sweepstakes import ENTRIES_HELD, blank_entries, open_codes
 from staytier.store.models import Member, Referral, StatusPeriod
-from staytier.store.queries import periods_and_year_totals_by_member
+from staytier.store.queries import crediting_state_by_member
 
 
 @dataclass(frozen=True)
@@ -84,13 +93,59 @@ def years_of(runtime: Runtime, folio: Folio) -> set[int]:
     return {first, last} if 0 <= last - first <= 1 else {last}
 
 
-async def read_for_batch(
+# Members' standings in promotions and entries in sweepstakes, read together: the rows of
+# promotions.STANDING_ROWS and of sweepstakes.ENTRIES_HELD (padded to the same columns),
+# each with what it is as its last column.
+_HELD = ENTRIES_HELD.subquery("held")  # member_id, code, entries
+_COUNTERS: CompoundSelect[Any] = union_all(
+    *(rows.add_columns(literal_column("'P'")) for rows in STANDING_ROWS),
+    select(
+        _HELD.c[0],
+        _HELD.c[1],
+        null(),
+        _HELD.c[2],
+        literal_column("0"),
+        literal_column("0"),
+        literal_column("'S'"),
+    ),
+)
+
+
+async def standings_and_entries(
+    session: AsyncSession,
+    members: Collection[Member],
+    promotions: Collection[str],
+    sweepstakes: Collection[str],
+) -> tuple[dict[int, dict[str, Standing]], dict[int, dict[str, int]]]:
+    """Each member's standing in each promotion of ``promotions`` and entries held in each
+    sweepstakes of ``sweepstakes``, in one statement (none when there are neither)."""
+    standings = blank_standings(members, promotions)
+    held = blank_entries(standings, sweepstakes)
+    if not standings or not (promotions or sweepstakes):
+        return standings, held
+    rows = await session.execute(
+        _COUNTERS,
+        {
+            "member_ids": sorted(standings),
+            "codes": sorted(set(promotions)),
+            "sweepstakes_codes": sorted(set(sweepstakes)),
+        },
+    )
+    for row in rows:
+        if row[-1] == "P":
+            add_standing_row(standings, tuple(row))
+        else:
+            held[row[0]][row[1]] = int(row[3] or 0)
+    return standings, held
+
+
+async def read_members(
     session: AsyncSession,
     runtime: Runtime,
     firsts: Collection[tuple[Member, Folio]],
 ) -> CreditReads:
     """The reads of the members of ``firsts``, each with the folio of their first stay in
-    the batch (which says the years, promotions and sweepstakes to read): seven statements
+    the batch (which says the years, promotions and sweepstakes to read): five statements
     at most, whatever the number of members; none without members."""
     if not firsts:
         return CreditReads()
@@ -101,10 +156,10 @@ async def read_for_batch(
     promotions = sorted({p.code for day in checkouts for p in running_on(runtime, day)})
     sweepstakes = sorted({code for day in checkouts for code in open_codes(runtime, day)})
 
-    periods = await periods_and_year_totals_by_member(session, years)
-    referrals = await referrals_of_friends(session, ids)
-    standings = await standings_by_member(session, list(members.values()), promotions)
-    held = await entries_held_by_member(session, ids, sweepstakes)
+    states = await crediting_state_by_member(session, years)
+    standings, held = await standings_and_entries(
+        session, members.values(), promotions, sweepstakes
+    )
     histories = await stay_histories(session, runtime, ids)
     withdrawn = await consents_withdrawn(
         session, [member.id for member in members.values() if may_be_mailed(member)]
@@ -112,9 +167,9 @@ async def read_for_batch(
     return CreditReads(
         {
             member_id: MemberReads(
-                status_rows=periods[member_id][0],
-                totals=periods[member_id][1],
-                referral=referrals[member_id],
+                status_rows=states[member_id].periods,
+                totals=states[member_id].totals,
+                referral=states[member_id].referral,
                 standings=standings[member_id],
                 entries_held=held[member_id],
                 history=histories.get(member_id),

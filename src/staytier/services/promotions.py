@@ -10,16 +10,17 @@ points are claimed from the promotion's budget (:mod:`staytier.services.promotio
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
     BindParameter,
     CompoundSelect,
+    Select,
     bindparam,
     func,
-    literal,
+    literal_column,
     null,
     select,
     union_all,
@@ -238,14 +239,16 @@ async def member_standings(
 
 _MEMBER_IDS: BindParameter[int] = bindparam("member_ids", expanding=True)
 _CODES: BindParameter[str] = bindparam("codes", expanding=True)
-_STANDINGS: CompoundSelect[Any] = union_all(
+# Members' registrations in promotions and their progress (sums of awards), as rows of
+# (member_id, code, registered_on, triggers, rewards, points); see :func:`add_standing_row`.
+STANDING_ROWS: tuple[Select[*tuple[Any, ...]], ...] = (
     select(
         PromotionRegistration.member_id.label("member_id"),
         PromotionRegistration.promotion_code.label("code"),
         PromotionRegistration.registered_on.label("registered_on"),
-        literal(0).label("triggers"),
-        literal(0).label("rewards"),
-        literal(0).label("points"),
+        literal_column("0").label("triggers"),
+        literal_column("0").label("rewards"),
+        literal_column("0").label("points"),
     ).where(
         PromotionRegistration.member_id.in_(_MEMBER_IDS),
         PromotionRegistration.promotion_code.in_(_CODES),
@@ -261,35 +264,47 @@ _STANDINGS: CompoundSelect[Any] = union_all(
     .where(PromotionAward.member_id.in_(_MEMBER_IDS), PromotionAward.promotion_code.in_(_CODES))
     .group_by(PromotionAward.member_id, PromotionAward.promotion_code),
 )
+_STANDINGS: CompoundSelect[Any] = union_all(*STANDING_ROWS)
+
+
+def blank_standings(
+    members: Collection[Member], codes: Collection[str]
+) -> dict[int, dict[str, Standing]]:
+    """Each member's standing in each promotion of ``codes`` before any row is read."""
+    return {
+        member.id: {code: Standing(enrolled_on=member.enrolled_on) for code in codes}
+        for member in members
+    }
+
+
+def add_standing_row(found: dict[int, dict[str, Standing]], row: Sequence[Any]) -> None:
+    """Adds one row of :data:`STANDING_ROWS` to ``found`` (see :func:`blank_standings`)."""
+    member_id: int = row[0]
+    code: str = row[1]
+    registered_on: dt.date | None = row[2]
+    triggers, rewards, points = row[3], row[4], row[5]
+    before = found[member_id][code]
+    found[member_id][code] = replace(
+        before,
+        registered_on=registered_on or before.registered_on,
+        triggers_before=before.triggers_before + int(triggers or 0),
+        rewards_before=before.rewards_before + int(rewards or 0),
+        points_before=before.points_before + int(points or 0),
+    )
 
 
 async def standings_by_member(
     session: AsyncSession, members: Collection[Member], codes: list[str]
 ) -> dict[int, dict[str, Standing]]:
     """:func:`member_standings` of each of ``members``, in one statement."""
-    found = {
-        member.id: {code: Standing(enrolled_on=member.enrolled_on) for code in codes}
-        for member in members
-    }
+    found = blank_standings(members, codes)
     if not found or not codes:
         return found
     result: Rows[Any] = await session.execute(
         _STANDINGS, {"member_ids": sorted(found), "codes": sorted(set(codes))}
     )
-    rows: list[tuple[Any, ...]] = [tuple(row) for row in result]
-    for row in rows:
-        member_id: int = row[0]
-        code: str = row[1]
-        registered_on: dt.date | None = row[2]
-        triggers, rewards, points = row[3], row[4], row[5]
-        before = found[member_id][code]
-        found[member_id][code] = replace(
-            before,
-            registered_on=registered_on or before.registered_on,
-            triggers_before=before.triggers_before + int(triggers or 0),
-            rewards_before=before.rewards_before + int(rewards or 0),
-            points_before=before.points_before + int(points or 0),
-        )
+    for row in result:
+        add_standing_row(found, tuple(row))
     return found
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import instance_state
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
 from staytier.domain.stay_ownership import StayActor, StayActorKind
 from staytier.domain.stays import Folio, StayStatus
-from staytier.services.credit_reads import CreditReads, MemberReads, read_for_batch
+from staytier.services.credit_reads import CreditReads, MemberReads, read_members
 from staytier.services.idempotency import MAX_KEY_LENGTH, Result, fingerprint
 from staytier.services.promotion_budgets import HeldBudgets
 from staytier.services.runtime import Runtime
@@ -128,7 +128,7 @@ class StayBatch:
             range(len(self.command.stays)),
             key=lambda i: (self._member_order(self.command.stays[i]), i),
         )
-        self.reads = await read_for_batch(self.session, self.runtime, self._firsts(order))
+        self.reads = await read_members(self.session, self.runtime, self._firsts(order))
         if self.deferred:
             defer_writes(self.session, block=len(self.command.stays))
         outcomes: dict[int, StayOutcome] = {}

@@ -21,7 +21,7 @@ from staytier.domain.stay_ownership import (
 from staytier.domain.stays import Folio, StayStatus, check_transition, stay_credit
 from staytier.services.award_stays import refund_award_stay
 from staytier.services.challenges import undo_challenges
-from staytier.services.credit_reads import MemberReads
+from staytier.services.credit_reads import MemberReads, read_members
 from staytier.services.crediting import folio_snapshot, reverse_credit
 from staytier.services.idempotency import Result, run_command_once
 from staytier.services.inference import refresh_inferred
@@ -108,14 +108,17 @@ async def settle_report(
     (:mod:`staytier.services.bulk_stays`); a refusal raises before anything is written.
 
     ``reads`` are the member's state read before this stay for a batch (see
-    :mod:`staytier.services.credit_reads`); they serve a stay newly COMPLETED only, so any
-    other report (a booking, a correction, a cancellation) reads as without them."""
+    :mod:`staytier.services.credit_reads`), else read here for a stay newly COMPLETED; they
+    serve such a stay only, so any other report (a booking, a correction, a cancellation)
+    reads as without them."""
     refusal = settle_refusal(runtime, report, member, hotel, stay, actor)
     if refusal is not None:
         raise refusal
     was_completed = stay is not None and stay.status == StayStatus.COMPLETED.value
     if was_completed or report.status is not StayStatus.COMPLETED:
         reads = None
+    elif reads is None:  # read as a batch reads its members: fewer statements than apart
+        reads = (await read_members(session, runtime, [(member, report.folio)])).take(member.id)
     stay = _write_stay(session, runtime, stay, member, hotel, report, actor)
     await ensure_id(session, stay)
     _add_revision(session, runtime, stay, folio_snapshot(report.folio))

@@ -52,7 +52,8 @@ def open_codes(runtime: Runtime, day: dt.date) -> list[str]:
     return [rule.code for rule in _open_rules(runtime, day)]
 
 
-_ENTRIES_HELD = (
+# Members' entries held in sweepstakes, as rows of (member_id, code, entries).
+ENTRIES_HELD = (
     select(
         SweepstakesEntry.member_id,
         SweepstakesEntry.sweepstakes_code,
@@ -60,10 +61,15 @@ _ENTRIES_HELD = (
     )
     .where(
         SweepstakesEntry.member_id.in_(bindparam("member_ids", expanding=True)),
-        SweepstakesEntry.sweepstakes_code.in_(bindparam("codes", expanding=True)),
+        SweepstakesEntry.sweepstakes_code.in_(bindparam("sweepstakes_codes", expanding=True)),
     )
     .group_by(SweepstakesEntry.member_id, SweepstakesEntry.sweepstakes_code)
 )
+
+
+def blank_entries(member_ids: Collection[int], codes: Collection[str]) -> dict[int, dict[str, int]]:
+    """Each member's entries in each sweepstakes of ``codes`` before any row is read."""
+    return {member_id: dict.fromkeys(codes, 0) for member_id in member_ids}
 
 
 async def entries_held_by_member(
@@ -71,10 +77,10 @@ async def entries_held_by_member(
 ) -> dict[int, dict[str, int]]:
     """Each member's entries held in each of the sweepstakes ``codes`` (zero without any),
     in one statement, for one member or a batch's."""
-    found = {member_id: dict.fromkeys(codes, 0) for member_id in member_ids}
+    found = blank_entries(member_ids, codes)
     if found and codes:
         rows = await session.execute(
-            _ENTRIES_HELD, {"member_ids": sorted(found), "codes": sorted(set(codes))}
+            ENTRIES_HELD, {"member_ids": sorted(found), "sweepstakes_codes": sorted(set(codes))}
         )
         for member_id, code, total in rows:
             found[member_id][code] = int(total or 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -20,7 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.tiers import StatusPeriod as Period
 from staytier.domain.tiers import YearTotals
-from staytier.store.models import Credit, Member, Property, QualifyingCredit, StatusPeriod, Stay
+from staytier.store.models import (
+    Credit,
+    Member,
+    Property,
+    QualifyingCredit,
+    Referral,
+    StatusPeriod,
+    Stay,
+)
 
 
 async def rows_changed(session: AsyncSession, statement: Executable) -> int:
@@ -202,9 +211,11 @@ async def year_totals(session: AsyncSession, member_id: int, year: int) -> YearT
     return YearTotals(nights=int(row[0]), stays=int(row[1]), base_points=int(row[2]))
 
 
-# Members' held status periods with their totals in some years, for the credits about to be
-# posted: one statement for one member (a stay's crediting) or for many (a batch's). Each
-# member is one row per (year with credit, held period), or one row of nulls with neither.
+# Members' held status periods with their totals in some years and the referral they
+# enrolled with, for the credits about to be posted: one statement for one member (a stay's
+# crediting) or for many (a batch's). Each member is one row per (year with credit, held
+# period), or one row of nulls with neither; a friend has one referral at most, so joining it
+# adds no rows.
 _MEMBER_IDS: BindParameter[int] = bindparam("member_ids", expanding=True)
 _TOTALS_BY_YEAR = (
     select(
@@ -221,7 +232,7 @@ _TOTALS_BY_YEAR = (
     .group_by(QualifyingCredit.member_id, QualifyingCredit.year)
     .subquery("totals")
 )
-_PERIODS_AND_TOTALS = (
+_CREDITING_STATE = (
     select(
         Member.id,
         _TOTALS_BY_YEAR.c.year,
@@ -229,6 +240,7 @@ _PERIODS_AND_TOTALS = (
         _TOTALS_BY_YEAR.c.stays,
         _TOTALS_BY_YEAR.c.base_points,
         StatusPeriod,
+        Referral,
     )
     .select_from(Member)
     .outerjoin(_TOTALS_BY_YEAR, _TOTALS_BY_YEAR.c.member_id == Member.id)
@@ -236,43 +248,56 @@ _PERIODS_AND_TOTALS = (
         StatusPeriod,
         and_(StatusPeriod.member_id == Member.id, StatusPeriod.revoked_at.is_(None)),
     )
+    .outerjoin(Referral, Referral.friend_id == Member.id)
     .where(Member.id.in_(_MEMBER_IDS))
     .order_by(Member.id, StatusPeriod.id)
 )
 
 
+@dataclass
+class CreditingState:
+    """A member's held status periods, oldest first, as :func:`status_periods` reads them;
+    their qualifying totals in some years (zeros without credit); and the referral they
+    enrolled with, if any."""
+
+    periods: list[StatusPeriod]
+    totals: dict[int, YearTotals]
+    referral: Referral | None = None
+
+
 async def periods_and_year_totals(
     session: AsyncSession, member_id: int, years: Collection[int]
 ) -> tuple[list[StatusPeriod], dict[int, YearTotals]]:
-    """The member's held status periods, oldest first, as :func:`status_periods` reads them,
-    and their qualifying totals in each of ``years`` (zeros without credit), in one
-    statement. With the member locked, the totals after a credit are these plus the credit's
-    own: nothing else writes a member's qualifying rows without that lock."""
-    found = await periods_and_year_totals_by_member(session, {member_id: years})
-    return found[member_id]
+    """The member's held status periods, oldest first, and their qualifying totals in each
+    of ``years``, in one statement. With the member locked, the totals after a credit are
+    these plus the credit's own: nothing else writes a member's qualifying rows without that
+    lock."""
+    found = (await crediting_state_by_member(session, {member_id: years}))[member_id]
+    return found.periods, found.totals
 
 
-async def periods_and_year_totals_by_member(
+async def crediting_state_by_member(
     session: AsyncSession, years: Mapping[int, Collection[int]]
-) -> dict[int, tuple[list[StatusPeriod], dict[int, YearTotals]]]:
-    """:func:`periods_and_year_totals` of each member of ``years``, in its years, for all of
+) -> dict[int, CreditingState]:
+    """The :class:`CreditingState` of each member of ``years``, in its years, for all of
     them in one statement."""
-    found: dict[int, tuple[list[StatusPeriod], dict[int, YearTotals]]] = {
-        member_id: ([], {year: YearTotals() for year in sorted(set(wanted))})
+    found = {
+        member_id: CreditingState([], {year: YearTotals() for year in sorted(set(wanted))})
         for member_id, wanted in years.items()
     }
     if not found:
         return found
     every_year = sorted({year for wanted in years.values() for year in wanted})
     rows = await session.execute(
-        _PERIODS_AND_TOTALS, {"member_ids": sorted(found), "years": every_year}
+        _CREDITING_STATE, {"member_ids": sorted(found), "years": every_year}
     )
-    for member_id, year, nights, stays, base_points, period in rows:
-        periods, totals = found[member_id]
-        if year in totals:
-            totals[year] = YearTotals(int(nights), int(stays), int(base_points))
-        if period is not None and period not in periods:
-            periods.append(period)
+    for member_id, year, nights, stays, base_points, period, referral in rows:
+        state = found[member_id]
+        if year in state.totals:
+            state.totals[year] = YearTotals(int(nights), int(stays), int(base_points))
+        if period is not None and period not in state.periods:
+            state.periods.append(period)
+        state.referral = referral
     return found
 
 
