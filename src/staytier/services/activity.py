@@ -20,7 +20,7 @@ from staytier.domain.stays import usd
 from staytier.domain.tiers import YearTotals
 from staytier.program.model import ActivityRule, ProgramVersion
 from staytier.services.crediting import post_credit
-from staytier.services.idempotency import run_once_returning
+from staytier.services.idempotency import run_command_returning
 from staytier.services.members import member_for_update, require_guest_name
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
@@ -96,14 +96,8 @@ async def record_activity(
         await _credit(session, runtime, member, activity, command, rule, credit, rules)
         return ActivityRecorded(activity_id=activity.id, member_id=member.id)
 
-    return await run_once_returning(
-        runtime,
-        ActivityRecorded,
-        operation="recordActivity",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
+    return await run_command_returning(
+        runtime, ActivityRecorded, "recordActivity", command, work, scope=scope
     )
 
 

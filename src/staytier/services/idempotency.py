@@ -371,6 +371,28 @@ async def run_once_returning(
     )
 
 
+async def run_command_returning(
+    runtime: Runtime,
+    result_type: type[Receipt],
+    operation: str,
+    command: KeyedCommand,
+    work: Callable[[AsyncSession], Awaitable[Receipt]],
+    *,
+    scope: str = "",
+) -> Receipt:
+    """:func:`run_once_returning` for a use case whose command is the whole request, as
+    :func:`run_command_once` is for :func:`run_once_as`."""
+    return await run_once_returning(
+        runtime,
+        result_type,
+        operation=operation,
+        key=command.idempotency_key,
+        request=command,
+        work=work,
+        scope=scope,
+    )
+
+
 _STORED = select(IdempotencyRecord).where(
     IdempotencyRecord.scope == bindparam("scope"),
     IdempotencyRecord.operation == bindparam("operation"),

@@ -19,7 +19,7 @@ from staytier.domain.promotions import (
 from staytier.program.promotions import Promotion
 from staytier.services import audit
 from staytier.services.guest_approvals import approve_spending
-from staytier.services.idempotency import run_once_returning
+from staytier.services.idempotency import run_command_returning
 from staytier.services.members import member_for_update
 from staytier.services.promotions import member_standings
 from staytier.services.runtime import Runtime
@@ -91,14 +91,8 @@ async def register_for_promotion(
         )
         return Registered(member_id=member.id)
 
-    return await run_once_returning(
-        runtime,
-        Registered,
-        operation="registerForPromotion",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
+    return await run_command_returning(
+        runtime, Registered, "registerForPromotion", command, work, scope=scope
     )
 
 

@@ -36,7 +36,7 @@ from staytier.services.guest_mail import (
     SWEEPSTAKES_WIN_CERTIFICATE,
     enqueue_guest_mail,
 )
-from staytier.services.idempotency import run_once_returning
+from staytier.services.idempotency import run_command_returning
 from staytier.services.ledger import post_bonus
 from staytier.services.runtime import Runtime
 from staytier.store.deferred import add_row
@@ -277,14 +277,8 @@ async def draw_sweepstakes(
         await session.flush()
         return Drawn(draw_id=row.id, code=rule.code)
 
-    return await run_once_returning(
-        runtime,
-        Drawn,
-        operation="drawSweepstakes",
-        key=command.idempotency_key,
-        request=command,
-        work=work,
-        scope=scope,
+    return await run_command_returning(
+        runtime, Drawn, "drawSweepstakes", command, work, scope=scope
     )
 
 
