@@ -20,7 +20,7 @@ from staytier.domain.stays import usd
 from staytier.domain.tiers import YearTotals
 from staytier.program.model import ActivityRule, ProgramVersion
 from staytier.services.crediting import post_credit
-from staytier.services.idempotency import run_command_returning
+from staytier.services.idempotency import run_command_once
 from staytier.services.members import member_for_update, require_guest_name
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
@@ -96,7 +96,7 @@ async def record_activity(
         await _credit(session, runtime, member, activity, command, rule, credit, rules)
         return ActivityRecorded(activity_id=activity.id, member_id=member.id)
 
-    return await run_command_returning(
+    return await run_command_once(
         runtime, ActivityRecorded, "recordActivity", command, work, scope=scope
     )
 

@@ -46,9 +46,7 @@ async def set_consent(
             member_id=member.id,
             purpose=purpose.value,
             granted=granted,
-            source=actor.source.value,
-            property_code=actor.property_code,
-            actor=actor.name,
+            **actor.columns(),
             recorded_at=runtime.now(),
         )
         session.add(record)

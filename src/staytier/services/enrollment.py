@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.clock import local_date
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput, too_long
 from staytier.domain.preferences import phone_key, search_terms
-from staytier.services.idempotency import run_command_returning
+from staytier.services.idempotency import run_command_once
 from staytier.services.referrals import give_referral_code, link_referral, referrer_for_enrolment
 from staytier.services.runtime import Runtime
 from staytier.store.models import Member, MemberSearchTerm
@@ -168,4 +168,4 @@ async def enroll_guest(runtime: Runtime, command: EnrollGuest, *, scope: str = "
         await session.flush()
         return Enrolled(member_id=member.id)
 
-    return await run_command_returning(runtime, Enrolled, "enrollGuest", command, work, scope=scope)
+    return await run_command_once(runtime, Enrolled, "enrollGuest", command, work, scope=scope)

@@ -245,18 +245,26 @@ class KeyedCommand(Protocol):
     def idempotency_key(self) -> str | None: ...
 
 
+# What a use case returns: a Receipted result, or a msgspec struct that is its own receipt.
+AnyResult = TypeVar("AnyResult", bound=Receipted | msgspec.Struct)
+
+
 async def run_command_once(
     runtime: Runtime,
-    result_type: type[Typed],
+    result_type: type[AnyResult],
     operation: str,
     command: KeyedCommand,
-    work: Callable[[AsyncSession], Awaitable[Typed]],
+    work: Callable[[AsyncSession], Awaitable[AnyResult]],
     *,
     scope: str = "",
-) -> Typed:
-    """:func:`run_once_as` for a use case whose command is the whole request: the command's
+) -> AnyResult:
+    """:func:`run_once_returning` (for a msgspec struct) or :func:`run_once_as` (for a
+    :class:`Receipted`) for a use case whose command is the whole request: the command's
     own ``idempotency_key`` is the key, and a retry must repeat the command field for field."""
-    return await run_once_as(
+    once: Callable[..., Awaitable[Any]] = run_once_as
+    if issubclass(result_type, msgspec.Struct):
+        once = run_once_returning
+    result: AnyResult = await once(
         runtime,
         result_type,
         operation=operation,
@@ -265,6 +273,7 @@ async def run_command_once(
         work=work,
         scope=scope,
     )
+    return result
 
 
 async def _run_once(
@@ -367,28 +376,6 @@ async def run_once_returning(
         work=work,
         receipt=receipt,
         replay=replay,
-        scope=scope,
-    )
-
-
-async def run_command_returning(
-    runtime: Runtime,
-    result_type: type[Receipt],
-    operation: str,
-    command: KeyedCommand,
-    work: Callable[[AsyncSession], Awaitable[Receipt]],
-    *,
-    scope: str = "",
-) -> Receipt:
-    """:func:`run_once_returning` for a use case whose command is the whole request, as
-    :func:`run_command_once` is for :func:`run_once_as`."""
-    return await run_once_returning(
-        runtime,
-        result_type,
-        operation=operation,
-        key=command.idempotency_key,
-        request=command,
-        work=work,
         scope=scope,
     )
 

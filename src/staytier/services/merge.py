@@ -203,8 +203,7 @@ async def _combine_consent(
                     member_id=survivor.id,
                     purpose=purpose.value,
                     granted=False,
-                    source=actor.source.value,
-                    actor=actor.name,
+                    **actor.columns(),
                     recorded_at=runtime.now(),
                 )
             )

@@ -45,6 +45,14 @@ class Actor:
     property_code: str | None = None
     name: str | None = None
 
+    def columns(self) -> dict[str, str | None]:
+        """Who made a change, as a preference, consent record or profile change keeps it."""
+        return {
+            "source": self.source.value,
+            "property_code": self.property_code,
+            "actor": self.name,
+        }
+
 
 @dataclass(frozen=True)
 class PreferencesSet:
@@ -159,9 +167,7 @@ def record_change(
             category=category,
             before=before,
             after=after,
-            source=actor.source.value,
-            property_code=actor.property_code,
-            actor=actor.name,
+            **actor.columns(),
             sensitive=sensitive,
             changed_at=runtime.now(),
         )
@@ -224,9 +230,7 @@ async def replace_values(
                 member_id=member.id,
                 category=category.code,
                 value=value,
-                source=actor.source.value,
-                property_code=actor.property_code,
-                actor=actor.name,
+                **actor.columns(),
                 confidence=confidence,
                 sensitive=category.sensitive,
                 recorded_at=runtime.now(),

@@ -19,7 +19,7 @@ from staytier.domain.promotions import (
 from staytier.program.promotions import Promotion
 from staytier.services import audit
 from staytier.services.guest_approvals import approve_spending
-from staytier.services.idempotency import run_command_returning
+from staytier.services.idempotency import run_command_once
 from staytier.services.members import member_for_update
 from staytier.services.promotions import member_standings
 from staytier.services.runtime import Runtime
@@ -91,7 +91,7 @@ async def register_for_promotion(
         )
         return Registered(member_id=member.id)
 
-    return await run_command_returning(
+    return await run_command_once(
         runtime, Registered, "registerForPromotion", command, work, scope=scope
     )
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from staytier.clock import local_date
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.stays import StayStatus
-from staytier.services.idempotency import run_command_returning
+from staytier.services.idempotency import run_command_once
 from staytier.services.ledger import post_bonus
 from staytier.services.members import member_for_update, require_guest_name
 from staytier.services.runtime import Runtime
@@ -113,7 +113,7 @@ async def credit_review(
         await session.flush()
         return ReviewCredited(review_id=review.id, member_id=member.id, points=points)
 
-    return await run_command_returning(
+    return await run_command_once(
         runtime, ReviewCredited, "creditReview", command, work, scope=scope
     )
 

@@ -36,7 +36,7 @@ from staytier.services.guest_mail import (
     SWEEPSTAKES_WIN_CERTIFICATE,
     enqueue_guest_mail,
 )
-from staytier.services.idempotency import run_command_returning
+from staytier.services.idempotency import run_command_once
 from staytier.services.ledger import post_bonus
 from staytier.services.runtime import Runtime
 from staytier.store.deferred import add_row
@@ -277,9 +277,7 @@ async def draw_sweepstakes(
         await session.flush()
         return Drawn(draw_id=row.id, code=rule.code)
 
-    return await run_command_returning(
-        runtime, Drawn, "drawSweepstakes", command, work, scope=scope
-    )
+    return await run_command_once(runtime, Drawn, "drawSweepstakes", command, work, scope=scope)
 
 
 async def _drawable(
