@@ -28,6 +28,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from staytier.store.sqlite_driver import one_trip_dbapi
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 # Whether the reads of the current task may be served by a read replica: set for the
@@ -52,7 +54,11 @@ def _sqlite_engine(url: str, *, begin: str | None, echo: bool) -> AsyncEngine:
     # would be one more hand-off to the connection's thread per session.
     reset = "rollback" if begin is not None else None
     engine = create_async_engine(
-        url, echo=echo, connect_args={"timeout": 30}, pool_reset_on_return=reset
+        url,
+        echo=echo,
+        connect_args={"timeout": 30},
+        pool_reset_on_return=reset,
+        module=one_trip_dbapi(),  # a statement in one trip to the connection's thread
     )
 
     @event.listens_for(engine.sync_engine, "connect")
