@@ -54,6 +54,26 @@ async def test_a_query_is_one_trip_to_the_connections_thread(
     assert made == ["_run"]
 
 
+async def test_a_write_transaction_is_its_statements_and_the_commit(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with trips(monkeypatch) as made:
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO guests (name) VALUES ('Ada')"))
+    # BEGIN IMMEDIATE, the insert, the commit; the pool's reset of the connection it gets
+    # back (a rollback) would do nothing after the commit, so it is not sent.
+    assert made == ["_run", "_run", "commit"]
+
+
+async def test_a_failed_transaction_is_still_rolled_back(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO guests (name) VALUES ('Ada')"))
+            raise RuntimeError("the work failed")
+    async with db.reading() as session:
+        assert await session.scalar(text("SELECT count(*) FROM guests")) == 0
+
+
 async def test_writes_report_their_row_ids_and_counts(db: Database) -> None:
     async with db.transaction() as session:
         first = await session.execute(text("INSERT INTO guests (name) VALUES ('Ada')"))

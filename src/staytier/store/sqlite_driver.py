@@ -3,14 +3,16 @@
 aiosqlite runs each SQLite connection in a thread of its own; every call on it is handed to
 that thread and its answer handed back to the event loop, which wakes both. SQLAlchemy's
 aiosqlite adapter makes four such trips for a query (open a cursor, execute, fetch the rows,
-close the cursor) and three for a write. A credited stay takes 18 statements, so about
+close the cursor) and three for a write, and one more for the rollback with which the pool
+resets a connection it gets back, even after a commit. A credited stay takes 18 statements, so about
 70 trips, each a wake-up of the thread and of the loop: on a busy machine each waits for a
 core.
 
 :class:`OneTripCursor` does a statement's whole cursor life (open, execute, fetch, close) in
 the thread in one call and keeps what SQLAlchemy asks afterwards (the rows, the
-description, the row count, the last row id). The rest is SQLAlchemy's adapter as it is:
-connections, transactions, server-side cursors, errors.
+description, the row count, the last row id); a rollback outside a transaction, which SQLite
+would ignore, is not sent at all. The rest is SQLAlchemy's adapter as it is: connections,
+transactions, server-side cursors, errors.
 
 Why our own code rather than a library's: no maintained package does this. It leans on the
 same parts of aiosqlite that SQLAlchemy's adapter itself uses (the connection's queue to its
@@ -125,6 +127,13 @@ class OneTripCursor(AsyncAdapt_dbapi_cursor):
 class _Connection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneTripCursor  # type: ignore[assignment]
+
+    def rollback(self) -> None:
+        # Outside a transaction (after a commit, as the pool resets a connection it gets
+        # back) SQLite's rollback does nothing: no trip to the thread for it. aiosqlite
+        # reads this flag from the loop's thread too.
+        if self._connection._connection and self._connection.in_transaction:
+            super().rollback()
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
