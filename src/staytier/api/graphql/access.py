@@ -14,6 +14,7 @@ from strawberry.types import Info
 from staytier.api.auth import Authenticator, client_address
 from staytier.api.failed_credentials import FailedCredentials, TooManyFailures
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.copying import copy_fields
 from staytier.api.graphql.errors import UserError, user_errors
 from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.pagination import Page, read_page
@@ -50,17 +51,11 @@ class AuditLogEntry(relay.Node):
     @classmethod
     def of(cls, row: tuple[models.AuditEntry, str | None]) -> AuditLogEntry:
         entry, number = row
-        return cls(
+        return copy_fields(
+            cls,
+            entry,
             entry_id=entry.id,
-            occurred_at=entry.occurred_at,
-            actor_role=entry.actor_role,
-            actor=entry.actor,
-            client_id=entry.client_id,
-            request_id=entry.request_id,
-            subject=entry.subject,
-            action=entry.action,
             member_number=number,
-            subject_key=entry.subject_key,
             before=json_or_null(entry.before),
             after=json_or_null(entry.after),
         )

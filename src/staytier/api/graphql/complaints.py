@@ -15,6 +15,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.copying import copy_fields
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.guest_types import Guest
 from staytier.api.graphql.mutations import attempt, member_payload
@@ -78,26 +79,18 @@ class Complaint(relay.Node):
         minutes = None
         if row.resolved_at is not None:
             minutes = int((row.resolved_at - row.logged_at).total_seconds() // 60)
-        return cls(
+        return copy_fields(
+            cls,
+            row,
             complaint_id=row.id,
             number=row.id,
             property_code=hotel.code,
             confirmation_number=stay.confirmation_number,
             member_number=member.member_number,
             guest_name=f"{member.first_name} {member.last_name}",
-            category=row.category,
             severity=Severity(row.severity),
-            description=row.description,
-            author=row.author,
-            owner=row.owner,
-            logged_at=row.logged_at,
             open=row.resolved_at is None,
-            resolution=row.resolution,
-            resolved_by=row.resolved_by,
-            resolved_at=row.resolved_at,
             minutes_to_resolve=minutes,
-            goodwill_points=row.goodwill_points,
-            goodwill_benefit=row.goodwill_benefit,
             goodwill_certificate_number=row.goodwill_certificate_id,
         )
 

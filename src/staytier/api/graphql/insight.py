@@ -14,6 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.copying import copy_fields
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.privileges import BrandReports, code_of
@@ -59,20 +60,11 @@ class TierReport:
     @classmethod
     def of(cls, line: TierLine) -> TierReport:
         flows = line.points
-        return cls(
+        return copy_fields(
+            cls,
+            line,
             tier_code=line.code,
             tier_name=line.name,
-            rank=line.rank,
-            members=line.members,
-            active_members=line.active_members,
-            active_rate=line.active_rate,
-            new_members=line.new_members,
-            upgraded=line.upgraded,
-            soft_landed=line.soft_landed,
-            lapsed=line.lapsed,
-            qualifying_nights=line.qualifying_nights,
-            qualifying_stays=line.qualifying_stays,
-            member_revenue=line.member_revenue,
             points_opening=flows.opening,
             points_issued=flows.issued,
             points_redeemed=flows.redeemed,
@@ -80,15 +72,6 @@ class TierReport:
             points_reversed=flows.reversed,
             points_adjusted=flows.adjusted,
             points_outstanding=flows.closing,
-            benefit_cost=line.benefit_cost,
-            award_nights=line.award_nights,
-            award_night_cost=line.award_night_cost,
-            donated_points=line.donated_points,
-            donation_cost=line.donation_cost,
-            miles_bought=line.miles_bought,
-            miles_cost=line.miles_cost,
-            program_cost=line.program_cost,
-            cost_to_revenue=line.cost_to_revenue,
         )
 
 
@@ -115,18 +98,7 @@ class PointsMonth:
 
     @classmethod
     def of(cls, month: MonthFigures) -> PointsMonth:
-        return cls(
-            month=month.month.strftime("%Y-%m"),
-            month_end=month.month_end,
-            issued=month.issued,
-            redeemed=month.redeemed,
-            expired=month.expired,
-            reversed=month.reversed,
-            adjusted=month.adjusted,
-            outstanding=month.outstanding,
-            breakage_rate=month.breakage_rate,
-            liability=month.liability,
-        )
+        return copy_fields(cls, month, month=month.month.strftime("%Y-%m"))
 
 
 @strawberry.type(description="The points first credited in one month, as of the period end.")
@@ -241,13 +213,10 @@ class ProgramReport:
             member_revenue=report.total("member_revenue"),
             months=[PointsMonth.of(month) for month in report.months],
             cohorts=[
-                EarnCohort(
+                copy_fields(
+                    EarnCohort,
+                    line.cohort,
                     month=line.cohort.month.strftime("%Y-%m"),
-                    issued=line.cohort.issued,
-                    redeemed=line.cohort.redeemed,
-                    expired=line.cohort.expired,
-                    reversed=line.cohort.reversed,
-                    outstanding=line.cohort.outstanding,
                     projected_breakage=line.projected_breakage,
                 )
                 for line in report.cohorts

@@ -9,6 +9,7 @@ from typing import TypedDict
 import strawberry
 from strawberry import relay
 
+from staytier.api.graphql.copying import copy_fields
 from staytier.api.graphql.scalars import json_or_null
 from staytier.domain.outbox import RequestState
 from staytier.services.outbox_replay import replayable
@@ -44,7 +45,7 @@ class PartnerRequest(relay.Node):
 
     @classmethod
     def of(cls, row: models.PartnerRequest) -> PartnerRequest:
-        return cls(**_common(row))
+        return copy_fields(cls, row, **_converted(row))
 
 
 @strawberry.type(description="A partner request as operators see it, with its delivery.")
@@ -69,48 +70,28 @@ class OutboxRequest(PartnerRequest):
 
     @classmethod
     def of_row(cls, row: models.PartnerRequest, member_number: str | None) -> OutboxRequest:
-        return cls(
-            **_common(row),
+        return copy_fields(
+            cls,
+            row,
+            **_converted(row),
             member_number=member_number,
-            idempotency_key=row.idempotency_key,
-            attempts=row.attempts,
-            replays=row.replays,
-            next_attempt_at=row.next_attempt_at,
-            last_error=row.last_error,
             response=json_or_null(row.response),
-            lease_owner=row.lease_owner,
             outcome_applied=row.outcome_applied_at is not None,
             replayable=replayable(row),
-            updated_at=row.updated_at,
         )
 
 
-class _RequestFields(TypedDict):
-    """The fields ``PartnerRequest`` and ``OutboxRequest`` both take from the row."""
+class _Converted(TypedDict):
+    """The fields ``PartnerRequest`` and ``OutboxRequest`` both read from the row under
+    other names or types (the rest are copied as they are, see :func:`copy_fields`)."""
 
     request_id: int
     request_number: int
-    partner: str
-    operation: str
-    subject: str | None
     state: RequestState
-    outcome_reason: str | None
-    created_at: dt.datetime
-    completed_at: dt.datetime | None
 
 
-def _common(row: models.PartnerRequest) -> _RequestFields:
-    return {
-        "request_id": row.id,
-        "request_number": row.id,
-        "partner": row.partner,
-        "operation": row.operation,
-        "subject": row.subject,
-        "state": RequestState(row.state),
-        "outcome_reason": row.outcome_reason,
-        "created_at": row.created_at,
-        "completed_at": row.completed_at,
-    }
+def _converted(row: models.PartnerRequest) -> _Converted:
+    return {"request_id": row.id, "request_number": row.id, "state": RequestState(row.state)}
 
 
 @strawberry.type

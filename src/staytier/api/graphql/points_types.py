@@ -8,6 +8,7 @@ import datetime as dt
 import strawberry
 from strawberry import relay
 
+from staytier.api.graphql.copying import copy_fields
 from staytier.domain.points import LedgerKind
 from staytier.services.guests import LedgerEntryView
 from staytier.store import models
@@ -39,16 +40,7 @@ class LedgerEntry(relay.Node):
 
     @classmethod
     def of(cls, row: models.LedgerEntry | LedgerEntryView) -> LedgerEntry:
-        return cls(
-            entry_id=row.id,
-            kind=LedgerKind(row.kind),
-            points=row.points,
-            balance_after=row.balance_after,
-            occurred_at=row.occurred_at,
-            effective_on=row.effective_on,
-            description=row.description,
-            uncollected_points=row.uncollected_points,
-        )
+        return copy_fields(cls, row, entry_id=row.id, kind=LedgerKind(row.kind))
 
 
 @strawberry.type(
@@ -78,15 +70,10 @@ class Certificate(relay.Node):
 
     @classmethod
     def of(cls, row: models.Certificate) -> Certificate:
-        return cls(
+        return copy_fields(
+            cls,
+            row,
             certificate_id=row.id,
             number=row.id,
-            description=row.description,
-            qualification_year=row.qualification_year,
-            source=row.source,
             milestone_nights=row.milestone_nights or 0,
-            max_category=row.max_category,
-            issued_on=row.issued_on,
-            expires_on=row.expires_on,
-            status=row.status,
         )

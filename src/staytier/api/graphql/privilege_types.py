@@ -8,6 +8,7 @@ import datetime as dt
 import strawberry
 from strawberry import relay
 
+from staytier.api.graphql.copying import copy_fields
 from staytier.domain.stays import StayStatus
 from staytier.services import award_stays
 from staytier.store import models
@@ -37,18 +38,14 @@ class RoomGuarantee(relay.Node):
         confirmation: str | None,
         compensation: int | None,
     ) -> RoomGuarantee:
-        return cls(
+        return copy_fields(
+            cls,
+            row,
             guarantee_id=row.id,
             number=row.id,
             property_code=property_code,
-            arrival_date=row.arrival_date,
-            departure_date=row.departure_date,
-            status=row.status,
             confirmation_number=confirmation,
             compensation_points=compensation,
-            note=row.note,
-            reason=row.reason,
-            requested_at=row.requested_at,
         )
 
 
@@ -64,15 +61,7 @@ class Donation(relay.Node):
 
     @classmethod
     def of(cls, row: models.Donation) -> Donation:
-        return cls(
-            donation_id=row.id,
-            number=row.id,
-            charity=row.charity,
-            points=row.points,
-            status=row.status,
-            donated_on=row.donated_on,
-            reason=row.reason,
-        )
+        return copy_fields(cls, row, donation_id=row.id, number=row.id)
 
 
 @strawberry.type(description="Points sent as airline miles: PENDING, CONFIRMED or REFUNDED.")
@@ -88,16 +77,7 @@ class MilesTransfer(relay.Node):
 
     @classmethod
     def of(cls, row: models.MilesTransfer) -> MilesTransfer:
-        return cls(
-            transfer_id=row.id,
-            number=row.id,
-            airline=row.airline,
-            frequent_flyer_number=row.frequent_flyer_number,
-            points=row.points,
-            miles=row.miles,
-            status=row.status,
-            reason=row.reason,
-        )
+        return copy_fields(cls, row, transfer_id=row.id, number=row.id)
 
 
 @strawberry.type(description="Donations to one charity in one month, by state, for the brand.")

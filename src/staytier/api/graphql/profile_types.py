@@ -9,6 +9,7 @@ import datetime as dt
 import strawberry
 from strawberry import relay
 
+from staytier.api.graphql.copying import copy_fields
 from staytier.domain.preferences import PreferenceSource, SpecialDateKind, occurrences_within
 from staytier.program import catalog as catalog_model
 from staytier.program.catalog import ConsentPurpose
@@ -35,14 +36,10 @@ class PreferenceCategory:
 
     @classmethod
     def of(cls, category: catalog_model.PreferenceCategory) -> PreferenceCategory:
-        return cls(
-            code=category.code,
-            name=category.name,
-            group=category.group,
+        return copy_fields(
+            cls,
+            category,
             values=list(category.values),
-            free_text_max_length=category.free_text_max_length,
-            max_choices=category.max_choices,
-            sensitive=category.sensitive,
             consent_purpose=category.consent_purpose if category.sensitive else None,
         )
 
@@ -64,16 +61,7 @@ class Preference:
 
     @classmethod
     def of(cls, row: models.Preference | PreferenceView) -> Preference:
-        return cls(
-            category=row.category,
-            value=row.value,
-            source=PreferenceSource(row.source),
-            property_code=row.property_code,
-            actor=row.actor,
-            confidence=row.confidence,
-            sensitive=row.sensitive,
-            recorded_at=row.recorded_at,
-        )
+        return copy_fields(cls, row, source=PreferenceSource(row.source))
 
     @classmethod
     def of_result(cls, item: dict[str, object]) -> Preference:
@@ -101,13 +89,7 @@ class StaffNote(relay.Node):
 
     @classmethod
     def of(cls, row: models.StaffNote) -> StaffNote:
-        return cls(
-            note_id=row.id,
-            text=row.text,
-            author=row.author,
-            property_code=row.property_code,
-            created_at=row.created_at,
-        )
+        return copy_fields(cls, row, note_id=row.id)
 
 
 @strawberry.type
@@ -156,14 +138,12 @@ class Consent(relay.Node):
 
     @classmethod
     def of(cls, row: models.ConsentRecord) -> Consent:
-        return cls(
+        return copy_fields(
+            cls,
+            row,
             consent_id=row.id,
             purpose=ConsentPurpose(row.purpose),
-            granted=row.granted,
             source=PreferenceSource(row.source),
-            property_code=row.property_code,
-            actor=row.actor,
-            recorded_at=row.recorded_at,
         )
 
 
@@ -182,15 +162,11 @@ class ProfileChange(relay.Node):
 
     @classmethod
     def of(cls, row: models.ProfileChange) -> ProfileChange:
-        return cls(
+        return copy_fields(
+            cls,
+            row,
             change_id=row.id,
-            subject=row.subject,
-            category=row.category,
             before=list(row.before),
             after=list(row.after),
             source=PreferenceSource(row.source),
-            property_code=row.property_code,
-            actor=row.actor,
-            sensitive=row.sensitive,
-            changed_at=row.changed_at,
         )

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.copying import copy_fields
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.guest_approvals import ApprovalRequesters, spender_of
 from staytier.api.graphql.guest_types import Guest
@@ -54,12 +55,9 @@ class GuestPromotion:
     @classmethod
     def of(cls, found: promotion_members.MemberPromotion) -> GuestPromotion:
         rule = found.promotion
-        return cls(
-            code=rule.code,
-            name=rule.name,
-            description=rule.description,
-            starts_on=rule.starts_on,
-            ends_on=rule.ends_on,
+        return copy_fields(
+            cls,
+            rule,
             trigger=rule.trigger.kind,
             registration_required=found.registration_required,
             registration_deadline=(

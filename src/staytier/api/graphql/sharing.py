@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.copying import copy_fields
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import OwnMember, attempt_own, member_payload
 from staytier.api.graphql.permissions import RolePermission
@@ -54,23 +55,12 @@ class PointsPool:
 
 
 def points_pool_of(view: pool_views.PoolView) -> PointsPool:
-    return PointsPool(
+    return copy_fields(
+        PointsPool,
+        view,
         id=strawberry.ID(str(view.pool.id)),
         name=view.pool.name,
-        owner_member_number=view.owner_member_number,
-        members=[
-            PoolMember(
-                member_number=s.member_number,
-                first_name=s.first_name,
-                state=s.state,
-                owner=s.owner,
-                contributed_points=s.contributed_points,
-            )
-            for s in view.seats
-        ],
-        year=view.year,
-        pooled_points=view.pooled_points,
-        max_members=view.max_members,
+        members=[copy_fields(PoolMember, seat) for seat in view.seats],
         max_points_per_year=view.max_points_per_year or None,
     )
 
@@ -117,12 +107,8 @@ class TransferPointsPayload:
     @classmethod
     def of(cls, result: transfers.Transferred, guest: Guest | None) -> TransferPointsPayload:
         row = result.transfer
-        transfer = PointsTransfer(
-            points=row.points,
-            recipient_member_number=result.recipient.member_number,
-            year=row.year,
-            created_at=row.created_at,
-        )
+        number = result.recipient.member_number
+        transfer = copy_fields(PointsTransfer, row, recipient_member_number=number)
         return cls(transfer=transfer, guest=guest)
 
 

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.copying import copy_fields
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import (
     MemberRequestInput,
@@ -51,15 +52,12 @@ class StatusGrant:
 
     @classmethod
     def of(cls, row: models.StatusGrant) -> StatusGrant:
-        return cls(
-            kind=row.kind,
-            state=row.state,
-            tier_code=row.tier_code,
+        return copy_fields(
+            cls,
+            row,
             valid_from=row.starts_on,
             valid_through=row.ends_on,
             nights_required=row.nights_required or None,
-            reason=row.reason,
-            evidence=row.evidence,
         )
 
 

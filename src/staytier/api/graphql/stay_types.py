@@ -8,6 +8,7 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
+from staytier.api.graphql.copying import copy_fields
 from staytier.domain.stays import StayStatus
 from staytier.services.arrivals import ArrivingStay
 from staytier.store import models
@@ -30,16 +31,7 @@ class Property(relay.Node):
 
     @classmethod
     def of(cls, row: models.Property) -> Property:
-        return cls(
-            property_id=row.id,
-            code=row.code,
-            name=row.name,
-            brand=row.brand,
-            time_zone=row.time_zone,
-            category=row.category,
-            currency=row.currency,
-            country=row.country,
-        )
+        return copy_fields(cls, row, property_id=row.id)
 
 
 @strawberry.type
@@ -62,20 +54,12 @@ class Stay(relay.Node):
 
     @classmethod
     def of(cls, row: models.Stay | ArrivingStay, hotel: models.Property) -> Stay:
-        return cls(
+        return copy_fields(
+            cls,
+            row,
             stay_id=row.id,
             property_code=hotel.code,
             property_name=hotel.name,
-            confirmation_number=row.confirmation_number,
             status=StayStatus(row.status),
-            arrival_date=row.arrival_date,
-            departure_date=row.departure_date,
             nights=(row.departure_date - row.arrival_date).days,
-            rate_code=row.rate_code,
-            room_type=row.room_type,
-            floor=row.floor,
-            currency=row.currency,
-            room_revenue=row.room_revenue,
-            food_and_beverage_revenue=row.food_and_beverage_revenue,
-            other_revenue=row.other_revenue,
         )

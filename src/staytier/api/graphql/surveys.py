@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from staytier.api.graphql.complaints import OwnPropertyIfNamed
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.copying import copy_fields
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import attempt_own
 from staytier.api.graphql.permissions import RolePermission
@@ -47,13 +48,7 @@ class SurveyQuestion:
 
     @classmethod
     def of(cls, rule: QuestionRule) -> SurveyQuestion:
-        return cls(
-            code=rule.code,
-            text=rule.text,
-            kind=rule.kind,
-            required=rule.required,
-            points=rule.points,
-        )
+        return copy_fields(cls, rule)
 
 
 @strawberry.type(description="A stay's survey the guest is invited to answer.")
@@ -108,15 +103,13 @@ def invitation_of(
     context: Context, row: models.SurveyInvitation, stay: models.Stay, hotel: models.Property
 ) -> SurveyInvitation:
     rules = context.runtime.rules_on(row.invited_on).surveys
-    return SurveyInvitation(
+    return copy_fields(
+        SurveyInvitation,
+        row,
         number=row.id,
         property_code=hotel.code,
         property_name=hotel.name,
         confirmation_number=stay.confirmation_number,
-        invited_on=row.invited_on,
-        closes_on=row.closes_on,
-        state=row.state,
-        points=row.points,
         questions=[SurveyQuestion.of(q) for q in rules.questions],
     )
 
@@ -149,11 +142,9 @@ class SurveysQuery:
         async with info.context.runtime.db.reading() as session:
             found = await surveys.survey_scores(session, start=from_, end=to, property_codes=codes)
         return [
-            PropertySurveyScore(
-                property_code=s.property_code,
-                property_name=s.property_name,
-                invited=s.invited,
-                answered=s.answered,
+            copy_fields(
+                PropertySurveyScore,
+                s,
                 promoters=s.nps.promoters,
                 passives=s.nps.passives,
                 detractors=s.nps.detractors,

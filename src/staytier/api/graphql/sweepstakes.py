@@ -11,6 +11,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.copying import copy_fields
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import attempt_as
 from staytier.api.graphql.pagination import Page
@@ -100,15 +101,10 @@ class Sweepstakes:
             if draw is not None
             else live
         )
-        return cls(
-            code=rule.code,
-            name=rule.name,
-            starts_on=rule.starts_on,
-            closes_on=rule.closes_on,
-            entries_per_night=rule.entries_per_night,
-            max_entries_per_member=rule.max_entries_per_member,
+        return copy_fields(
+            cls,
+            rule,
             prizes=[SweepstakesPrize.of(p) for p in rule.prizes],
-            seed_hash=rule.seed_hash,
             seed=draw.seed if draw else None,
             entries=sum(e.entries for e in entrants),
             entrants=entrants,

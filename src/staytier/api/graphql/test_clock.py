@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.copying import copy_fields
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import attempt
 from staytier.api.graphql.permissions import AdminOnly
@@ -43,12 +44,7 @@ class TestClockMutation:
         return SetTestClockPayload(
             clock=Clock(now=runtime.clock.now(), is_test_clock=True),
             jobs_run=[
-                JobReport(
-                    job=r.job,
-                    run_key=r.run_key,
-                    due_on=r.due_on,
-                    summary=strawberry.scalars.JSON(r.summary),
-                )
+                copy_fields(JobReport, r, summary=strawberry.scalars.JSON(r.summary))
                 for r in reports
             ],
         )

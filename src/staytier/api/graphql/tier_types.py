@@ -7,6 +7,7 @@ import datetime as dt
 
 import strawberry
 
+from staytier.api.graphql.copying import copy_fields
 from staytier.domain import benefits as benefit_rules
 from staytier.domain import tiers as tier_rules
 from staytier.program import model as program
@@ -27,15 +28,7 @@ class TierDefinition:
 
     @classmethod
     def of(cls, tier: program.Tier) -> TierDefinition:
-        return cls(
-            code=tier.code,
-            name=tier.name,
-            rank=tier.rank,
-            qualifying_nights=tier.qualifying_nights,
-            qualifying_stays=tier.qualifying_stays,
-            qualifying_base_points=tier.qualifying_base_points,
-            bonus_percent=tier.bonus_percent,
-        )
+        return copy_fields(cls, tier)
 
 
 @strawberry.type
@@ -72,13 +65,7 @@ class GuestTier:
 
     @classmethod
     def of(cls, tier: program.Tier, valid_through: dt.date | None, lifetime: bool) -> GuestTier:
-        return cls(
-            code=tier.code,
-            name=tier.name,
-            rank=tier.rank,
-            valid_through=valid_through,
-            lifetime=lifetime,
-        )
+        return copy_fields(cls, tier, valid_through=valid_through, lifetime=lifetime)
 
 
 @strawberry.type
@@ -142,17 +129,7 @@ class TierStatus:
 
     @classmethod
     def of(cls, row: models.StatusPeriod) -> TierStatus:
-        return cls(
-            tier_code=row.tier_code,
-            cause=row.cause,
-            detail=row.detail,
-            qualification_year=row.qualification_year,
-            valid_from=row.valid_from,
-            valid_through=row.valid_through,
-            granted_at=row.created_at,
-            revoked_at=row.revoked_at,
-            revoked_reason=row.revoked_reason,
-        )
+        return copy_fields(cls, row, granted_at=row.created_at)
 
 
 @strawberry.type(description="A privilege a tier is granted, with its conditions from the program.")
@@ -169,10 +146,9 @@ class Benefit:
 
     @classmethod
     def of(cls, granted: benefit_rules.GrantedBenefit) -> Benefit:
-        return cls(
-            code=granted.code,
-            name=granted.name,
-            detail=granted.detail,
+        return copy_fields(
+            cls,
+            granted,
             params=strawberry.scalars.JSON(dict(granted.params)),
             options=list(granted.options()),
         )

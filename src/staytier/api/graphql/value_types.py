@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import strawberry
 
+from staytier.api.graphql.copying import copy_fields
 from staytier.domain.insight import MemberValue
 
 
@@ -30,12 +31,4 @@ class GuestValue:
 
     @classmethod
     def of(cls, value: MemberValue, currency: str) -> GuestValue:
-        return cls(
-            recency=value.recency_days,
-            frequency=value.frequency,
-            monetary=value.monetary,
-            segment=value.segment,
-            lifetime_value=value.lifetime_value,
-            recognition_allowance=value.recognition_allowance,
-            currency=currency,
-        )
+        return copy_fields(cls, value, recency=value.recency_days, currency=currency)
