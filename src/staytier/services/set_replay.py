@@ -33,8 +33,9 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy import and_, case, func, literal, not_, or_, select, union_all
+from sqlalchemy import and_, case, exists, func, literal, not_, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from staytier.program.insight import Insight
 from staytier.program.model import ProgramVersion, Tier
@@ -104,8 +105,7 @@ class SetReplay:
     """The statements of one batch: members with ids in ``[low, high)`` enrolled by ``end``.
 
     ``kept`` selects the status periods the exact replay keeps (member_id, rank, valid_from,
-    valid_through), ``not_replayed`` is true of the batch's credits it does not make again,
-    ``enrolled`` selects the batch's member ids."""
+    valid_through), ``enrolled`` selects the batch's member ids."""
 
     def __init__(
         self,
@@ -115,12 +115,10 @@ class SetReplay:
         end: dt.date,
         ids: Callable[[Any], Any],
         kept: Any,
-        not_replayed: Any,
         enrolled: Any,
     ) -> None:
         self.rules, self.year, self.start, self.end = rules, year, start, end
         self.ids, self.kept, self.enrolled = ids, kept, enrolled
-        self.not_replayed = not_replayed
         self.ladder = rules.tiers_by_rank()
         self.base = literal(rules.base_tier.rank, sa.Integer())
 
@@ -317,18 +315,53 @@ class SetReplay:
 
     def _totals_before(self) -> Any:
         """The year's totals from every credit by the period end that is not replayed."""
-        qc = m.QualifyingCredit
+        qc, credit, stay, activity = m.QualifyingCredit, m.Credit, m.Stay, m.Activity
+        in_period = (
+            stay.departure_date.between(self.start, self.end),
+            activity.occurred_on.between(self.start, self.end),
+        )
+        # Written as one join with both anti-joins, this was planned from every credit of
+        # the batch, each probing qualifying credits by key (an anti-join with no activity
+        # in the data is expected to leave one row): a fifth of the statement, for a result
+        # that is nearly always empty. Now the year's credits of the batch are joined
+        # first and the batch's own stays of the period (nearly all of them) taken out;
+        # what remains (rollovers, a credit whose stay is now another member's) is looked
+        # up by key behind OFFSET 0, so that the planner cannot move those look-ups below
+        # the join.
+        batch_stay = aliased(stay, name="batch_stays")
+        year_credits = (
+            select(qc.member_id, qc.nights, qc.stays, qc.base_points)
+            .add_columns(credit.stay_id, credit.activity_id)
+            .join(credit, credit.id == qc.credit_id)
+            .where(self.ids(qc.member_id), qc.year == self.year)
+            .where(self.ids(credit.member_id), credit.credit_date <= self.end)
+            .where(
+                ~exists().where(
+                    batch_stay.id == credit.stay_id,
+                    self.ids(batch_stay.member_id),
+                    batch_stay.departure_date.between(self.start, self.end),
+                )
+            )
+            .offset(0)
+            .subquery("year_credits")
+        )
+        c = year_credits.c
+        not_replayed = and_(
+            or_(c.stay_id.is_(None), ~exists().where(stay.id == c.stay_id, in_period[0])),
+            or_(
+                c.activity_id.is_(None),
+                ~exists().where(activity.id == c.activity_id, in_period[1]),
+            ),
+        )
         return (
             select(
-                qc.member_id,
-                func.sum(qc.nights).label("nights"),
-                func.sum(qc.stays).label("stays"),
-                func.sum(qc.base_points).label("base_points"),
+                c.member_id,
+                func.sum(c.nights).label("nights"),
+                func.sum(c.stays).label("stays"),
+                func.sum(c.base_points).label("base_points"),
             )
-            .join(m.Credit, m.Credit.id == qc.credit_id)
-            .where(self.ids(qc.member_id), qc.year == self.year)
-            .where(m.Credit.credit_date <= self.end, self.not_replayed)
-            .group_by(qc.member_id)
+            .where(not_replayed)
+            .group_by(c.member_id)
             .cte("before")
         )
 

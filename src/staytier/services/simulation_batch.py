@@ -194,7 +194,6 @@ class SimulationBatch:
             self.end,
             self.ids,
             kept,
-            self.replayed_credits(False),
             self.enrolled(),
         )
 
