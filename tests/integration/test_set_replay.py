@@ -16,11 +16,11 @@ import msgspec
 import pytest
 from sqlalchemy import select
 
+from staytier.domain.replay_candidates import set_based_version
 from staytier.generator import GenerationPlan, generate
 from staytier.program.model import Program, ProgramVersion
 from staytier.services import simulation
 from staytier.services.runtime import Runtime
-from staytier.services.set_replay import set_based_version
 from staytier.store.database import Database
 from staytier.store.models import SimulatedMove
 from tests.support import service_runtime, set_clock

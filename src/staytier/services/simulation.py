@@ -27,13 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.calendar import qualification_year
 from staytier.domain.errors import BusinessRuleError, ErrorCode, InvalidInput
+from staytier.domain.replay_candidates import set_based_version
 from staytier.domain.simulation import Comparison
 from staytier.program.model import Program, ProgramVersion
 from staytier.program.validation import program_mistakes
 from staytier.services import simulation_summary
 from staytier.services.insight import liability_on, period_mistakes
 from staytier.services.runtime import Runtime
-from staytier.services.set_replay import set_based_version
 from staytier.services.simulation_batch import SimulationBatch
 from staytier.store import models as m
 from staytier.store.database import replica_reads

@@ -142,7 +142,7 @@ class SimulationBatch:
     ) -> None:
         """The candidate's promotions over the period's stays and activities, for the
         set-based replay: the candidate credits them as the books did and its promotions
-        depend on no tier (:func:`services.set_replay.set_based_version`), so the replay
+        depend on no tier (:func:`domain.replay_candidates.set_based_version`), so the replay
         of the events alone, with the real registrations, gives its promotion points."""
         if not self.promotions_run():
             return
