@@ -14,7 +14,14 @@ from staytier.services.runtime import Runtime
 from staytier.services.stays import CancelStay, RecordStay, cancel_stay, record_stay
 from staytier.store.database import Database
 from staytier.store.models import Member
-from tests.support import GraphQLClient, counting_statements, enroll, new_key, record
+from tests.support import (
+    GraphQLClient,
+    counting_statements,
+    enroll,
+    new_key,
+    record,
+    stay_input,
+)
 
 D = dt.date
 
@@ -137,6 +144,44 @@ async def test_recordstay_through_the_api_and_its_retry_take_a_fixed_number_of_s
     assert retried == done
     assert len(first) == STATEMENTS_PER_RECORDSTAY, "\n".join(s[:90] for s in first)
     assert len(again) == STATEMENTS_PER_RETRIED_RECORDSTAY, "\n".join(s[:90] for s in again)
+
+
+# A booking site reads the outcome, not the guest: the payload reads the guest only when
+# the operation selects it.
+OUTCOME_ONLY = """mutation($input: RecordStayInput!) {
+  recordStay(input: $input) { stay { status } userErrors { code } } }"""
+GUEST_BY_FRAGMENT = """mutation($input: RecordStayInput!) {
+  recordStay(input: $input) { ...Shown userErrors { code } } }
+fragment Shown on RecordStayPayload {
+  stay { status }
+  ... on RecordStayPayload { holder: guest { points { balance } } } }"""
+
+
+async def test_recordstay_reads_no_guest_when_none_is_selected(
+    client: GraphQLClient, runtime: Runtime
+) -> None:
+    number = await enroll(client, "Ada", "Guest")
+    stay = stay_input(number, arrival=D(2026, 2, 1), nights=1, last_name="Guest")
+    with every_statement(runtime.db) as first:
+        done = await client(OUTCOME_ONLY, input=stay)
+    with every_statement(runtime.db) as again:
+        retried = await client(OUTCOME_ONLY, input=stay)
+
+    assert done["recordStay"] == {"stay": {"status": "COMPLETED"}, "userErrors": []}
+    assert retried == done
+    assert len(first) == STATEMENTS_PER_CREDITED_STAY, "\n".join(s[:90] for s in first)
+    assert len(again) == STATEMENTS_PER_RETRIED_RECORDSTAY - 2, "\n".join(s[:90] for s in again)
+
+
+async def test_a_guest_selected_through_a_fragment_and_an_alias_is_read(
+    client: GraphQLClient,
+) -> None:
+    number = await enroll(client, "Ada", "Guest")
+    stay = stay_input(number, arrival=D(2026, 2, 1), nights=2, last_name="Guest")
+    done = (await client(GUEST_BY_FRAGMENT, input=stay))["recordStay"]
+
+    assert done["stay"] == {"status": "COMPLETED"}
+    assert done["holder"]["points"]["balance"] > 0
 
 
 # Cancelling a booking: the transaction's first statement, a result stored for the key, the

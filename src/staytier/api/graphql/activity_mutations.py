@@ -75,5 +75,5 @@ class ActivityMutation:
             guest_first_name=input.guest_first_name,
         )
         return await member_payload(
-            context, RecordActivityPayload, attempt_for(context, activity.record_activity, command)
+            info, RecordActivityPayload, attempt_for(context, activity.record_activity, command)
         )

@@ -224,7 +224,7 @@ class ComplaintsMutation:
             properties=served_properties(context.principal),
             scope=context.idempotency_scope,
         )
-        return await member_payload(context, ComplaintPayload, attempt(call))
+        return await member_payload(info, ComplaintPayload, attempt(call))
 
     @strawberry.mutation(
         description="Resolves a complaint, optionally with goodwill points and a recovery "
@@ -252,4 +252,4 @@ class ComplaintsMutation:
             properties=served_properties(context.principal),
             scope=context.idempotency_scope,
         )
-        return await member_payload(context, ComplaintPayload, attempt(call))
+        return await member_payload(info, ComplaintPayload, attempt(call))

@@ -98,4 +98,4 @@ class MergeMutation:
             reason=input.reason,
         )
         merged = attempt_as(context, merge.merge_members, command)
-        return await member_payload(context, MergeMembersPayload, merged)
+        return await member_payload(info, MergeMembersPayload, merged)

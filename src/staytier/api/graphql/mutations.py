@@ -25,10 +25,13 @@ import strawberry
 from staytier.api.graphql.errors import UserError, user_errors
 from staytier.api.graphql.guest_approvals import spender_of
 from staytier.api.graphql.queries import load_guest
+from staytier.api.graphql.selection import selects
 from staytier.domain.errors import BusinessRuleError
 from staytier.domain.stay_ownership import actor_of
 
 if TYPE_CHECKING:
+    from strawberry.types import Info
+
     from staytier.api.graphql.context import Context
     from staytier.api.graphql.guest_types import Guest
     from staytier.domain.guest_approvals import Spender
@@ -202,13 +205,16 @@ class MemberPayload(Protocol[M_in, R_out]):
 
 
 async def member_payload(
-    context: Context,
+    info: Info[Context, None],
     payload: MemberPayload[M, P],
     attempted: Awaitable[tuple[M | None, list[UserError]]],
 ) -> P:
     """The ``payload`` of an attempt (see :func:`attempt_for` and its kin): of its result
-    and the guest it changed, as the signed-in client may see them, or of its userErrors."""
+    and the guest it changed, as the signed-in client may see them, or of its userErrors.
+    The guest is read only when the operation selects it (:mod:`.selection`)."""
     result, errors = await attempted
     if result is None:
         return payload(user_errors=errors)
-    return payload.of(result, await load_guest(context, result.member_id))
+    if not selects(info, "guest"):
+        return payload.of(result, None)
+    return payload.of(result, await load_guest(info.context, result.member_id))

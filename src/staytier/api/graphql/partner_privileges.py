@@ -173,7 +173,7 @@ class PartnerPrivilegesMutation:
             departure=input.departure_date,
         )
         return await member_payload(
-            context,
+            info,
             RequestRoomGuaranteePayload,
             attempt_for(context, guarantees.request_room_guarantee, command),
         )
@@ -193,7 +193,7 @@ class PartnerPrivilegesMutation:
             guest_approval=input.guest_approval,
         )
         return await member_payload(
-            context,
+            info,
             DonatePointsPayload,
             attempt_spending(context, donations.donate_points, command),
         )
@@ -214,7 +214,7 @@ class PartnerPrivilegesMutation:
             guest_approval=input.guest_approval,
         )
         return await member_payload(
-            context,
+            info,
             TransferPointsToMilesPayload,
             attempt_spending(context, miles.transfer_points_to_miles, command),
         )

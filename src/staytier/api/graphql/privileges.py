@@ -194,7 +194,7 @@ class PrivilegesMutation:
             guest_approval=input.guest_approval,
         )
         return await member_payload(
-            context,
+            info,
             AwardStayPayload,
             attempt_spending(context, redemptions.redeem_award_stay, command),
         )
@@ -214,7 +214,7 @@ class PrivilegesMutation:
             reason=input.reason,
         )
         return await member_payload(
-            context, AwardStayPayload, attempt_for(context, redemptions.cancel_award_stay, command)
+            info, AwardStayPayload, attempt_for(context, redemptions.cancel_award_stay, command)
         )
 
     @strawberry.mutation(
@@ -233,7 +233,7 @@ class PrivilegesMutation:
             guest_approval=input.guest_approval,
         )
         return await member_payload(
-            context,
+            info,
             AwardStayPayload,
             attempt_spending(context, redemptions.redeem_certificate, command),
         )
@@ -254,7 +254,7 @@ class PrivilegesMutation:
             actor=actor_of(context),
         )
         return await member_payload(
-            context,
+            info,
             BenefitUsePayload,
             attempt_for(context, benefit_usage.choose_welcome_gift, command),
         )
@@ -273,7 +273,7 @@ class PrivilegesMutation:
             actor=actor_of(context),
         )
         return await member_payload(
-            context,
+            info,
             BenefitUsePayload,
             attempt_for(context, benefit_usage.choose_annual_choice, command),
         )
@@ -295,7 +295,7 @@ class PrivilegesMutation:
             actor=actor_of(context),
         )
         return await member_payload(
-            context,
+            info,
             BenefitUsePayload,
             attempt_for(context, benefit_usage.record_benefit_usage, command),
         )
@@ -316,7 +316,7 @@ class PrivilegesMutation:
             note=input.note,
         )
         return await member_payload(
-            context,
+            info,
             LedgerPostingPayload,
             attempt_for(context, goodwill.post_goodwill_points, command),
         )
@@ -336,7 +336,7 @@ class PrivilegesMutation:
             author=input.author,
         )
         return await member_payload(
-            context,
+            info,
             LedgerPostingPayload,
             attempt_for(context, goodwill.post_points_adjustment, command),
         )

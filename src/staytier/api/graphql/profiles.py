@@ -195,7 +195,7 @@ class Stated(Protocol):
 
 
 async def _change(
-    context: Context,
+    info: Info[Context, None],
     input: Stated,
     change: Callable[[str, profiles.Actor], Awaitable[R]],
     payload: MemberPayload[R, P],
@@ -203,9 +203,7 @@ async def _change(
     """Runs ``change`` (given a member number and who acts) on the member ``input`` names,
     as the actor it states: the ``payload`` of what it did (see :func:`member_payload`)."""
     actor = _actor(input.source, input.property_code, input.actor)
-    return await member_payload(
-        context, payload, attempt(change(input.member_number.strip(), actor))
-    )
+    return await member_payload(info, payload, attempt(change(input.member_number.strip(), actor)))
 
 
 @strawberry.type
@@ -219,7 +217,7 @@ class ProfileMutation:
     ) -> SetPreferencePayload:
         context = info.context
         return await _change(
-            context,
+            info,
             input,
             lambda number, actor: profiles.set_preference(
                 context.runtime, number, input.category, input.values, actor
@@ -236,7 +234,7 @@ class ProfileMutation:
     ) -> RemovePreferencePayload:
         context = info.context
         return await _change(
-            context,
+            info,
             input,
             lambda number, actor: profiles.remove_preference(
                 context.runtime, number, input.category, input.value, actor
@@ -256,7 +254,7 @@ class ProfileMutation:
         call = profiles.add_staff_note(
             context.runtime, input.member_number.strip(), input.text, input.author, actor
         )
-        return await member_payload(context, AddStaffNotePayload, attempt(call))
+        return await member_payload(info, AddStaffNotePayload, attempt(call))
 
     @strawberry.mutation(
         description="Gives or withdraws consent for a purpose; withdrawing it removes the "
@@ -269,7 +267,7 @@ class ProfileMutation:
         context = info.context
         purpose = ConsentPurpose(input.purpose.value)
         return await _change(
-            context,
+            info,
             input,
             lambda number, actor: consents.set_consent(
                 context.runtime, number, purpose, input.granted, actor
@@ -287,7 +285,7 @@ class ProfileMutation:
         context = info.context
         kind = SpecialDateKind(input.kind.value)
         return await _change(
-            context,
+            info,
             input,
             lambda number, actor: special_dates.set_special_date(
                 context.runtime, number, kind, input.date, input.greet, actor
@@ -305,7 +303,7 @@ class ProfileMutation:
         context = info.context
         kind = SpecialDateKind(input.kind.value)
         return await _change(
-            context,
+            info,
             input,
             lambda number, actor: special_dates.remove_special_date(
                 context.runtime, number, kind, actor

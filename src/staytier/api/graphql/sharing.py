@@ -247,4 +247,4 @@ class SharingMutation:
             points=input.points,
         )
         sent = attempt_own(context, transfers.transfer_points, command, NO_MEMBER)
-        return await member_payload(context, TransferPointsPayload, sent)
+        return await member_payload(info, TransferPointsPayload, sent)

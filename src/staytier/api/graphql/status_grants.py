@@ -116,7 +116,7 @@ class StatusGrantsMutation:
             evidence=input.evidence_reference,
         )
         return await member_payload(
-            context, StatusGrantPayload, attempt_as(context, status_grants.grant_status, command)
+            info, StatusGrantPayload, attempt_as(context, status_grants.grant_status, command)
         )
 
     @strawberry.mutation(
@@ -132,7 +132,7 @@ class StatusGrantsMutation:
             tier_code=code_of(input.tier_code),
         )
         return await member_payload(
-            context,
+            info,
             StatusGrantPayload,
             attempt_as(context, status_grants.start_status_challenge, command),
         )
@@ -162,4 +162,4 @@ class StatusGrantsMutation:
             actor=context.principal.client_id,
             scope=context.idempotency_scope,
         )
-        return await member_payload(context, StatusGrantPayload, attempt(call))
+        return await member_payload(info, StatusGrantPayload, attempt(call))

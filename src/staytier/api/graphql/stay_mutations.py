@@ -128,7 +128,7 @@ class StayMutation:
     ) -> RecordStayPayload:
         context = info.context
         written = attempt_reported(context, stays.record_stay, input.command())
-        return await member_payload(context, RecordStayPayload, written)
+        return await member_payload(info, RecordStayPayload, written)
 
     @strawberry.mutation(
         description="Cancels a stay; a completed one loses its credit.",
@@ -139,4 +139,4 @@ class StayMutation:
     ) -> CancelStayPayload:
         context = info.context
         written = attempt_reported(context, stays.cancel_stay, input.command())
-        return await member_payload(context, CancelStayPayload, written)
+        return await member_payload(info, CancelStayPayload, written)
