@@ -13,6 +13,13 @@ Both answer the same document for 20 members (checked before the load). An async
 loop in this process keeps ``--concurrency`` requests in flight, for members picked at
 random, alternating rounds between the two servers so both see the same noise.
 Prints requests per second, latency p50/p95/p99 and the GraphQL p50 as a multiple of raw.
+
+Then the stack's floor (bench/floor.py), as bench/arrivals.py prints it for lists: the time
+Strawberry takes to execute the same document over the same answer already in memory (the
+20 answers checked above, each with its own variables). Under a closed loop that keeps the
+servers busy, a request's time is the server's CPU for it, so the floor is the raw server's
+time per request (1 / its rate) plus that execution, and the service's time per request is
+compared with it.
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import statistics
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx
 from sqlalchemy import select
 
-from bench.common import client_headers, fresh_runtime
+from bench.common import LoadResult, client_headers, fresh_runtime
+from bench.floor import mirror
 from bench.side_by_side import alternate, arguments, both_servers, databases, report
 from staytier.generator import GenerationPlan, generate
 from staytier.store.models import LedgerEntry, Member
@@ -100,9 +110,11 @@ async def main() -> None:
             assert response.status_code == 200 and not body.get("errors"), body
             return body
 
+        answers = []
         for number in picks[:20]:  # the same document from both, once, before the load
             served_doc, raw_doc = await graphql_read(number), await raw_read(number)
             assert served_doc == raw_doc, (served_doc, raw_doc)
+            answers.append((number, raw_doc["data"]))
 
         async def raw_one(i: int) -> None:
             await raw_read(picks[i])
@@ -119,6 +131,34 @@ async def main() -> None:
     report([graphql, baseline])
     verdict = "met" if graphql.p50 <= 1.5 * baseline.p50 else "MISSED"
     print(f"target: GraphQL p50 <= 1.5x raw p50: {verdict}")
+    print_floor(graphql, baseline, await executing(answers))
+
+
+async def executing(answers: list[tuple[str, dict[str, Any]]]) -> float:
+    """Strawberry's median seconds to execute the document over one answer in memory
+    (bench/floor.py), each answer with its own variables: the stack's own share."""
+    mirrors = [mirror(QUERY, data, {"n": number}) for number, data in answers]
+    for one, (_, data) in zip(mirrors, answers, strict=True):
+        assert await one.execute() == data, "the mirror answers another document"
+    times = []
+    for _ in range(25):
+        for one in mirrors:
+            start = time.perf_counter()
+            await one.execute()
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def print_floor(graphql: LoadResult, raw: LoadResult, strawberry_seconds: float) -> None:
+    """The floor by time per request: the raw server's (1 / rate) plus Strawberry's."""
+    raw_each, graphql_each = 1 / raw.rate, 1 / graphql.rate
+    floor = raw_each + strawberry_seconds
+    print(
+        f"Strawberry over the answer in memory p50 {strawberry_seconds * 1000:5.2f} ms; per "
+        f"request: raw {raw_each * 1000:5.2f} ms, floor (raw + that) {floor * 1000:5.2f} ms "
+        f"= {floor / raw_each:4.2f}x raw, GraphQL {graphql_each * 1000:5.2f} ms = "
+        f"{graphql_each / floor:4.2f}x the floor"
+    )
 
 
 if __name__ == "__main__":
