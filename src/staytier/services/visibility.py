@@ -25,9 +25,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,60 +59,127 @@ def serving_rules(runtime: Runtime) -> ServingRules:
     return runtime.rules_on(runtime.today()).serving
 
 
-def serving_stay(runtime: Runtime) -> ColumnElement[bool]:
-    """A condition on ``Stay``: it serves its guest today (status and window)."""
+# The values the visibility conditions compare with, named as their bound parameters.
+SERVE_UNTIL, SERVE_FROM, ENROLLED_SINCE = "visible_until", "visible_from", "visible_since"
+VIEWER_ID, VIEWER_CODES, VIEWER_PARTNER = "visible_member", "visible_codes", "visible_partner"
+
+
+class _Values:
+    """The bound parameters of one visibility condition: holding their values, for a
+    condition built into a statement of the moment (``values`` given), or empty, for a
+    statement built once and given its values as it runs (:func:`visible_member`)."""
+
+    def __init__(self, values: Mapping[str, Any] | None) -> None:
+        self.values = values
+
+    def __call__(self, name: str, *, expanding: bool = False) -> BindParameter[Any]:
+        if self.values is None:
+            return bindparam(name, expanding=expanding)
+        # Unique: a statement may hold the condition twice, or a parameter of that name.
+        return bindparam(name, self.values[name], expanding=expanding, unique=True)
+
+
+def _window(runtime: Runtime) -> dict[str, Any]:
     rules, today = serving_rules(runtime), runtime.today()
+    return {
+        SERVE_UNTIL: today + dt.timedelta(days=rules.days_before_arrival),
+        SERVE_FROM: today - dt.timedelta(days=rules.days_after_departure),
+    }
+
+
+def _serving(value: _Values) -> ColumnElement[bool]:
     return and_(
         Stay.status.in_(SERVING_STATUSES),
-        Stay.arrival_date <= today + dt.timedelta(days=rules.days_before_arrival),
-        Stay.departure_date >= today - dt.timedelta(days=rules.days_after_departure),
+        Stay.arrival_date <= value(SERVE_UNTIL),
+        Stay.departure_date >= value(SERVE_FROM),
     )
 
 
-def _served_at(runtime: Runtime, property_codes: Iterable[str]) -> ColumnElement[bool]:
-    return exists(
-        select(Stay.id)
-        .join(Property, Property.id == Stay.property_id)
-        .where(
-            Stay.member_id == Member.id,
-            Property.code.in_(sorted(property_codes)),
-            serving_stay(runtime),
+def serving_stay(runtime: Runtime) -> ColumnElement[bool]:
+    """A condition on ``Stay``: it serves its guest today (status and window)."""
+    return _serving(_Values(_window(runtime)))
+
+
+def _visibility(role: Role | None, value: _Values) -> ColumnElement[bool]:
+    """The condition on ``Member`` for a principal of ``role`` (see the module's rules),
+    its values the parameters of :func:`_viewer_values`."""
+    live = Member.erased_at.is_(None)
+    if role is Role.ADMIN:
+        return and_(live, true())
+    if role is Role.GUEST:
+        return and_(live, Member.id == value(VIEWER_ID))
+    if role is Role.FRONT_DESK:
+        served_at = exists(
+            select(Stay.id)
+            .join(Property, Property.id == Stay.property_id)
+            .where(
+                Stay.member_id == Member.id,
+                Property.code.in_(value(VIEWER_CODES, expanding=True)),
+                _serving(value),
+            )
         )
-    )
+        return and_(live, served_at)
+    if role is Role.BOOKING_PARTNER:
+        booked = exists(
+            select(Stay.id).where(
+                Stay.member_id == Member.id,
+                Stay.booking_partner == value(VIEWER_PARTNER),
+                _serving(value),
+            )
+        )
+        enrolled = exists(
+            select(MemberPartner.id).where(
+                MemberPartner.member_id == Member.id,
+                MemberPartner.partner_code == value(VIEWER_PARTNER),
+                MemberPartner.first_seen_at >= value(ENROLLED_SINCE),
+            )
+        )
+        return and_(live, or_(booked, enrolled))
+    return false()
 
 
-def _served_by_partner(runtime: Runtime, partner_code: str) -> ColumnElement[bool]:
-    booked = exists(
-        select(Stay.id).where(
-            Stay.member_id == Member.id,
-            Stay.booking_partner == partner_code,
-            serving_stay(runtime),
-        )
-    )
-    since = runtime.now() - dt.timedelta(days=serving_rules(runtime).days_after_departure)
-    enrolled = exists(
-        select(MemberPartner.id).where(
-            MemberPartner.member_id == Member.id,
-            MemberPartner.partner_code == partner_code,
-            MemberPartner.first_seen_at >= since,
-        )
-    )
-    return or_(booked, enrolled)
+def _viewer_values(runtime: Runtime, principal: Principal) -> dict[str, Any] | None:
+    """The values of the visibility condition of ``principal``; ``None`` when it sees
+    nobody (an analyst, or a key missing what its role is scoped by)."""
+    role = principal.role
+    if role is Role.ADMIN:
+        return {}
+    if role is Role.GUEST and principal.member_id is not None:
+        return {VIEWER_ID: principal.member_id}
+    if role is Role.FRONT_DESK and principal.property_codes:
+        return {VIEWER_CODES: sorted(principal.property_codes), **_window(runtime)}
+    if role is Role.BOOKING_PARTNER and principal.partner_code:
+        since = runtime.now() - dt.timedelta(days=serving_rules(runtime).days_after_departure)
+        return {VIEWER_PARTNER: principal.partner_code, ENROLLED_SINCE: since, **_window(runtime)}
+    return None
 
 
 def visible_members(runtime: Runtime, principal: Principal) -> ColumnElement[bool]:
     """A condition on ``Member`` that holds for the members ``principal`` may see today;
     searches and lists add it to their query, so they never return anyone out of sight."""
-    live = Member.erased_at.is_(None)
-    if principal.role is Role.ADMIN:
-        return and_(live, true())
-    if principal.role is Role.GUEST and principal.member_id is not None:
-        return and_(live, Member.id == principal.member_id)
-    if principal.role is Role.FRONT_DESK and principal.property_codes:
-        return and_(live, _served_at(runtime, principal.property_codes))
-    if principal.role is Role.BOOKING_PARTNER and principal.partner_code:
-        return and_(live, _served_by_partner(runtime, principal.partner_code))
-    return false()
+    values = _viewer_values(runtime, principal)
+    if values is None:
+        return false()
+    return _visibility(principal.role, _Values(values))
+
+
+@cache
+def _lookup(role: Role, by: str, what: str) -> Select[Any]:
+    """The statement of :func:`visible_member` (``what`` "member") or :func:`can_see_member`
+    ("id") for ``role``, by member id or number: built once, its values bound as it runs.
+    Building it and working out its cache key on every request cost more Python than the
+    rest of a guest lookup."""
+    query = select(Member if what == "member" else Member.id).where(
+        _visibility(role, _Values(None))
+    )
+    if by == "id":
+        return query.where(Member.id == bindparam("lookup_id"))
+    # The old number of a merged member names the member it was merged into.
+    number: BindParameter[str] = bindparam("lookup_number")
+    merged = select(Member.merged_into_id).where(Member.member_number == number)
+    return query.where(
+        or_(Member.member_number == number, Member.id == merged.scalar_subquery())
+    ).order_by(Member.merged_into_id.is_not(None))
 
 
 async def can_see_member(
@@ -111,9 +191,11 @@ async def can_see_member(
             return False
     elif principal.role not in (Role.ADMIN, Role.FRONT_DESK, Role.BOOKING_PARTNER):
         return False
-    found = await session.scalar(
-        select(Member.id).where(Member.id == member_id, visible_members(runtime, principal))
-    )
+    values = _viewer_values(runtime, principal)
+    if values is None or principal.role is None:
+        return False
+    query = _lookup(principal.role, "id", "id")
+    found = await session.scalar(query, {**values, "lookup_id": member_id})
     return found is not None
 
 
@@ -125,22 +207,20 @@ async def visible_member(
     member_id: int | None = None,
     member_number: str | None = None,
 ) -> Member | None:
-    """The member with this id or number if ``principal`` may see them; ``None`` otherwise,
-    the same answer as for a member nobody holds. One statement: the lookup carries the
-    visibility condition, instead of a lookup and then :func:`can_see_member`."""
-    query = select(Member).where(visible_members(runtime, principal))
+    """The member with this id or number (exactly one of them) if ``principal`` may see
+    them; ``None`` otherwise, the same answer as for a member nobody holds. One statement:
+    the lookup carries the visibility condition, instead of a lookup and then
+    :func:`can_see_member`; none for a principal who sees nobody."""
+    assert (member_id is None) != (member_number is None), "one of member_id, member_number"
+    values = _viewer_values(runtime, principal)
+    if values is None or principal.role is None:
+        return None
     if member_id is not None:
-        query = query.where(Member.id == member_id)
-    if member_number is not None:
-        # The old number of a merged member names the member it was merged into.
-        merged = select(Member.merged_into_id).where(Member.member_number == member_number)
-        query = query.where(
-            or_(
-                Member.member_number == member_number,
-                Member.id == merged.scalar_subquery(),
-            )
-        ).order_by(Member.merged_into_id.is_not(None))
-    found: Member | None = await session.scalar(query)
+        query, values = _lookup(principal.role, "id", "member"), {**values, "lookup_id": member_id}
+    else:
+        query = _lookup(principal.role, "number", "member")
+        values = {**values, "lookup_number": member_number}
+    found: Member | None = await session.scalar(query, values)
     return found
 
 
