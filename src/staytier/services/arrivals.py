@@ -13,8 +13,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import BindParameter, Select, bindparam, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.benefits import GrantedBenefit, benefits_for
@@ -31,7 +33,7 @@ from staytier.services.profile_views import (
     special_dates_by_member,
 )
 from staytier.services.runtime import Runtime
-from staytier.services.visibility import serving_stay
+from staytier.services.visibility import serving_stay_bound, serving_window
 from staytier.store.models import (
     Complaint,
     Member,
@@ -185,37 +187,54 @@ async def _booked(
     serving: bool,
 ) -> list[tuple[ArrivingStay, ArrivingGuest]]:
     """The page of booked stays arriving on ``day``, with their members, by stay id."""
+    values: dict[str, Any] = {"property_id": hotel.id, "day": day, "limit": first + 1}
+    if serving:
+        values.update(serving_window(runtime))
+    if after_id is not None:
+        values["after_id"] = after_id
+    rows = await session.execute(_booked_statement(serving, after_id is not None), values)
+    cut = len(_STAY_COLUMNS)
+    return [(ArrivingStay(*row[:cut]), ArrivingGuest(*row[cut:])) for row in rows]
+
+
+@cache
+def _booked_statement(serving: bool, after: bool) -> Select[Any]:
+    """The statement of :func:`_booked`, built once for each way it is asked: building it
+    and working out its cache key for every page cost more Python than reading the page."""
     query = (
         select(*_STAY_COLUMNS, *_GUEST_COLUMNS)
         .join(Member, Member.id == Stay.member_id)
         .where(
-            Stay.property_id == hotel.id,
-            Stay.arrival_date == day,
+            Stay.property_id == bindparam("property_id"),
+            Stay.arrival_date == bindparam("day"),
             Stay.status == StayStatus.BOOKED.value,
-            serving_stay(runtime) if serving else true(),
+            serving_stay_bound() if serving else true(),
         )
     )
-    if after_id is not None:
-        query = query.where(Stay.id > after_id)
-    rows = await session.execute(query.order_by(Stay.id).limit(first + 1))
-    cut = len(_STAY_COLUMNS)
-    return [(ArrivingStay(*row[:cut]), ArrivingGuest(*row[cut:])) for row in rows]
+    if after:
+        query = query.where(Stay.id > bindparam("after_id"))
+    return query.order_by(Stay.id).limit(bindparam("limit"))
+
+
+_MEMBER_IDS: BindParameter[int] = bindparam("member_ids", expanding=True)
+_EARLIER_STAYS = (
+    select(Stay.member_id, func.count())
+    .where(
+        Stay.property_id == bindparam("property_id"),
+        Stay.member_id.in_(_MEMBER_IDS),
+        Stay.status.in_(VISITED),
+        Stay.arrival_date < bindparam("day"),
+    )
+    .group_by(Stay.member_id)
+)
 
 
 async def _earlier_stays(
     session: AsyncSession, hotel: Property, member_ids: set[int], day: dt.date
 ) -> dict[int, int]:
     """Stays each member began at the property before ``day`` (completed or in house)."""
-    rows = await session.execute(
-        select(Stay.member_id, func.count())
-        .where(
-            Stay.property_id == hotel.id,
-            Stay.member_id.in_(member_ids),
-            Stay.status.in_(VISITED),
-            Stay.arrival_date < day,
-        )
-        .group_by(Stay.member_id)
-    )
+    values = {"property_id": hotel.id, "member_ids": sorted(member_ids), "day": day}
+    rows = await session.execute(_EARLIER_STAYS, values)
     return {member_id: int(count) for member_id, count in rows}
 
 
@@ -227,20 +246,24 @@ class ArrivalComplaint:
     open: bool
 
 
+_COMPLAINTS_ON_ARRIVAL = (
+    select(Complaint.member_id, Complaint.category, Complaint.resolved_at)
+    .where(
+        Complaint.member_id.in_(_MEMBER_IDS),
+        or_(Complaint.resolved_at.is_(None), Complaint.resolved_at >= bindparam("cutoff")),
+    )
+    .order_by(Complaint.id)
+)
+
+
 async def complaints_on_arrival(
     session: AsyncSession, rules: ComplaintRules, member_ids: set[int], arrival: dt.date
 ) -> dict[int, list[ArrivalComplaint]]:
     """Each member's open complaints and those resolved within ``recent_days`` before
     ``arrival``, oldest first: one statement for the page."""
     cutoff = dt.datetime.combine(recent_cutoff(rules, arrival), dt.time(), dt.UTC)
-    rows = await session.execute(
-        select(Complaint.member_id, Complaint.category, Complaint.resolved_at)
-        .where(
-            Complaint.member_id.in_(member_ids),
-            or_(Complaint.resolved_at.is_(None), Complaint.resolved_at >= cutoff),
-        )
-        .order_by(Complaint.id)
-    )
+    values = {"member_ids": sorted(member_ids), "cutoff": cutoff}
+    rows = await session.execute(_COMPLAINTS_ON_ARRIVAL, values)
     found: dict[int, list[ArrivalComplaint]] = defaultdict(list)
     for member_id, category, resolved_at in rows:
         found[member_id].append(ArrivalComplaint(category=category, open=resolved_at is None))

@@ -7,8 +7,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, fields
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from staytier.domain.preferences import occurrences_within
@@ -51,6 +53,13 @@ class PreferenceView:
 _PREFERENCE_VIEWS = select(
     *(getattr(Preference, field.name) for field in fields(PreferenceView))
 ).order_by(Preference.id)
+# Statements built once, their values bound as they run: building one and working out its
+# cache key costs more Python than running it for a page of guests.
+_MEMBER_IDS: BindParameter[int] = bindparam("member_ids", expanding=True)
+_PREFERENCE_VIEWS_OF = _PREFERENCE_VIEWS.where(Preference.member_id.in_(_MEMBER_IDS))
+_SPECIAL_DATES_OF = (
+    select(SpecialDate).where(SpecialDate.member_id.in_(_MEMBER_IDS)).order_by(SpecialDate.kind)
+)
 
 
 async def preferences_by_member(
@@ -60,7 +69,7 @@ async def preferences_by_member(
     found: dict[int, list[PreferenceView]] = defaultdict(list)
     if not member_ids:
         return found
-    rows = await session.execute(_PREFERENCE_VIEWS.where(Preference.member_id.in_(member_ids)))
+    rows = await session.execute(_PREFERENCE_VIEWS_OF, {"member_ids": sorted(member_ids)})
     order = catalog_order(catalog)
     views = [PreferenceView(*row) for row in rows]
     for view in sorted(views, key=lambda v: order.get(v.category, len(order))):
@@ -74,9 +83,7 @@ async def special_dates_by_member(
     found: dict[int, list[SpecialDate]] = defaultdict(list)
     if not member_ids:
         return found
-    rows = await session.scalars(
-        select(SpecialDate).where(SpecialDate.member_id.in_(member_ids)).order_by(SpecialDate.kind)
-    )
+    rows = await session.scalars(_SPECIAL_DATES_OF, {"member_ids": sorted(member_ids)})
     for row in rows:
         found[row.member_id].append(row)
     return found
@@ -117,6 +124,29 @@ def _written_at(property_codes: Collection[str] | None) -> ColumnElement[bool]:
     return StaffNote.property_code.in_(sorted(property_codes))
 
 
+@cache
+def _latest_notes(at_properties: bool) -> Select[Any]:
+    """The statement of :func:`latest_staff_notes`, built once: all of a member's notes, or
+    (``at_properties``) only those written at the properties bound as ``codes``."""
+    written = StaffNote.property_code.in_(bindparam("codes", expanding=True))
+    ranked = (
+        select(
+            StaffNote.id,
+            func.row_number()
+            .over(partition_by=StaffNote.member_id, order_by=StaffNote.id.desc())
+            .label("position"),
+        )
+        .where(StaffNote.member_id.in_(_MEMBER_IDS), written if at_properties else true())
+        .subquery()
+    )
+    return (
+        select(StaffNote)
+        .join(ranked, ranked.c.id == StaffNote.id)
+        .where(ranked.c.position <= bindparam("per_member"))
+        .order_by(StaffNote.id.desc())
+    )
+
+
 async def latest_staff_notes(
     session: AsyncSession,
     member_ids: Collection[int],
@@ -129,22 +159,10 @@ async def latest_staff_notes(
     found: dict[int, list[StaffNote]] = defaultdict(list)
     if not member_ids:
         return found
-    ranked = (
-        select(
-            StaffNote.id,
-            func.row_number()
-            .over(partition_by=StaffNote.member_id, order_by=StaffNote.id.desc())
-            .label("position"),
-        )
-        .where(StaffNote.member_id.in_(member_ids), _written_at(property_codes))
-        .subquery()
-    )
-    rows = await session.scalars(
-        select(StaffNote)
-        .join(ranked, ranked.c.id == StaffNote.id)
-        .where(ranked.c.position <= per_member)
-        .order_by(StaffNote.id.desc())
-    )
+    values: dict[str, Any] = {"member_ids": sorted(member_ids), "per_member": per_member}
+    if property_codes is not None:
+        values["codes"] = sorted(property_codes)
+    rows = await session.scalars(_latest_notes(property_codes is not None), values)
     for row in rows:
         found[row.member_id].append(row)
     return found

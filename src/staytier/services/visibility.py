@@ -100,6 +100,17 @@ def serving_stay(runtime: Runtime) -> ColumnElement[bool]:
     return _serving(_Values(_window(runtime)))
 
 
+def serving_stay_bound() -> ColumnElement[bool]:
+    """:func:`serving_stay` for a statement built once: give it :func:`serving_window`'s
+    values as it runs."""
+    return _serving(_Values(None))
+
+
+def serving_window(runtime: Runtime) -> dict[str, Any]:
+    """The values of :func:`serving_stay_bound` today."""
+    return _window(runtime)
+
+
 def _visibility(role: Role | None, value: _Values) -> ColumnElement[bool]:
     """The condition on ``Member`` for a principal of ``role`` (see the module's rules),
     its values the parameters of :func:`_viewer_values`."""

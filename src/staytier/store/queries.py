@@ -119,8 +119,11 @@ async def member_and_property(
     return member, found[1]
 
 
+_PROPERTY_BY_CODE = select(Property).where(Property.code == bindparam("code"))
+
+
 async def property_by_code(session: AsyncSession, code: str) -> Property | None:
-    found: Property | None = await session.scalar(select(Property).where(Property.code == code))
+    found: Property | None = await session.scalar(_PROPERTY_BY_CODE, {"code": code})
     return found
 
 
@@ -318,23 +321,26 @@ async def status_periods(
     return list(await session.scalars(query, {"member_id": member_id}))
 
 
+_HELD_PERIODS_BY_MEMBER = (
+    select(
+        StatusPeriod.member_id,
+        StatusPeriod.tier_code,
+        StatusPeriod.rank,
+        StatusPeriod.valid_from,
+        StatusPeriod.valid_through,
+    )
+    .where(StatusPeriod.member_id.in_(_MEMBER_IDS), StatusPeriod.revoked_at.is_(None))
+    .order_by(StatusPeriod.id)
+)
+
+
 async def held_periods_by_member(
     session: AsyncSession, member_ids: Collection[int]
 ) -> dict[int, list[Period]]:
     """Each member's unrevoked status periods, oldest first, as the tier rules read them:
     four columns of each, read as such, without loading ORM objects."""
     found: dict[int, list[Period]] = defaultdict(list)
-    rows = await session.execute(
-        select(
-            StatusPeriod.member_id,
-            StatusPeriod.tier_code,
-            StatusPeriod.rank,
-            StatusPeriod.valid_from,
-            StatusPeriod.valid_through,
-        )
-        .where(StatusPeriod.member_id.in_(sorted(member_ids)), StatusPeriod.revoked_at.is_(None))
-        .order_by(StatusPeriod.id)
-    )
+    rows = await session.execute(_HELD_PERIODS_BY_MEMBER, {"member_ids": sorted(member_ids)})
     for member_id, tier_code, rank, valid_from, valid_through in rows:
         found[member_id].append(Period(tier_code, rank, valid_from, valid_through))
     return found
