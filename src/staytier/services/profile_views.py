@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, fields
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,25 @@ from staytier.store.models import (
     StaffNote,
     Stay,
 )
+
+
+class OfMember(Protocol):
+    """A row or view that belongs to one member."""
+
+    @property
+    def member_id(self) -> int: ...
+
+
+M = TypeVar("M", bound=OfMember)
+
+
+def by_member(rows: Iterable[M]) -> dict[int, list[M]]:
+    """``rows`` grouped by member, each member's in the order given; a member with none
+    reads as an empty list, so a page of guests can ask for every one of its members."""
+    found: dict[int, list[M]] = defaultdict(list)
+    for row in rows:
+        found[row.member_id].append(row)
+    return found
 
 
 def catalog_order(catalog: PreferenceCatalog) -> dict[str, int]:
@@ -57,29 +77,23 @@ async def preferences_by_member(
     session: AsyncSession, member_ids: Collection[int], catalog: PreferenceCatalog
 ) -> dict[int, list[PreferenceView]]:
     """Each member's preferences, in catalog order, values in the order they were set."""
-    found: dict[int, list[PreferenceView]] = defaultdict(list)
     if not member_ids:
-        return found
+        return by_member([])
     rows = await session.execute(_PREFERENCE_VIEWS.where(Preference.member_id.in_(member_ids)))
     order = catalog_order(catalog)
     views = [PreferenceView(*row) for row in rows]
-    for view in sorted(views, key=lambda v: order.get(v.category, len(order))):
-        found[view.member_id].append(view)
-    return found
+    return by_member(sorted(views, key=lambda v: order.get(v.category, len(order))))
 
 
 async def special_dates_by_member(
     session: AsyncSession, member_ids: Collection[int]
 ) -> dict[int, list[SpecialDate]]:
-    found: dict[int, list[SpecialDate]] = defaultdict(list)
     if not member_ids:
-        return found
+        return by_member([])
     rows = await session.scalars(
         select(SpecialDate).where(SpecialDate.member_id.in_(member_ids)).order_by(SpecialDate.kind)
     )
-    for row in rows:
-        found[row.member_id].append(row)
-    return found
+    return by_member(rows)
 
 
 async def special_dates_seen(
@@ -126,9 +140,8 @@ async def latest_staff_notes(
 ) -> dict[int, list[StaffNote]]:
     """The newest ``per_member`` notes of each member, newest first, in one statement;
     only those written at ``property_codes`` when given."""
-    found: dict[int, list[StaffNote]] = defaultdict(list)
     if not member_ids:
-        return found
+        return by_member([])
     ranked = (
         select(
             StaffNote.id,
@@ -145,9 +158,7 @@ async def latest_staff_notes(
         .where(ranked.c.position <= per_member)
         .order_by(StaffNote.id.desc())
     )
-    for row in rows:
-        found[row.member_id].append(row)
-    return found
+    return by_member(rows)
 
 
 async def staff_notes_page(
@@ -169,9 +180,8 @@ async def consents_in_force(
 ) -> dict[int, list[ConsentRecord]]:
     """Each member's newest record per purpose (the consent given or withdrawn), in the
     order of the purposes, in one statement."""
-    found: dict[int, list[ConsentRecord]] = defaultdict(list)
     if not member_ids:
-        return found
+        return by_member([])
     rows = await session.scalars(
         select(ConsentRecord)
         .where(ConsentRecord.member_id.in_(sorted(member_ids)))
@@ -181,11 +191,9 @@ async def consents_in_force(
     for row in rows:
         newest.setdefault((row.member_id, row.purpose), row)
     order = [purpose.value for purpose in ConsentPurpose]
-    for row in sorted(
-        newest.values(), key=lambda r: order.index(r.purpose) if r.purpose in order else 99
-    ):
-        found[row.member_id].append(row)
-    return found
+    return by_member(
+        sorted(newest.values(), key=lambda r: order.index(r.purpose) if r.purpose in order else 99)
+    )
 
 
 async def consent_history_page(
