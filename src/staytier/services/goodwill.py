@@ -125,10 +125,9 @@ async def credit_goodwill(
     text = f": {note.strip()}" if note.strip() else ""
     return await post_bonus(
         session,
+        runtime.clock,
         member,
         points,
-        at=runtime.now(),
-        on=today,
         description=f"Goodwill ({reason.description or reason.code}){text}",
         author=author.strip(),
         reason_code=reason.code,

@@ -211,10 +211,9 @@ async def guarantee_settled(
     if points:
         entry = await post_bonus(
             session,
+            runtime.clock,
             member,
             points,
-            at=runtime.now(),
-            on=today,
             description=f"Room guarantee at {hotel.name} not honoured: {compensation.note}",
         )
         guarantee.compensation_entry_id = entry.id
