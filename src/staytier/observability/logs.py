@@ -17,12 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+
+from staytier.scoped import scoped
 
 if TYPE_CHECKING:
     from staytier.settings import Settings
@@ -32,14 +33,9 @@ _operation: ContextVar[str] = ContextVar("staytier_log_operation", default="")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
-@contextmanager
-def operation(name: str) -> Iterator[None]:
+def operation(name: str) -> AbstractContextManager[None]:
     """Within the block, log lines name the GraphQL operation ``name``."""
-    token = _operation.set(name)
-    try:
-        yield
-    finally:
-        _operation.reset(token)
+    return scoped(_operation, name)
 
 
 def request_fields() -> dict[str, str]:

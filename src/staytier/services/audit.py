@@ -9,8 +9,7 @@ The actor comes from a context variable the HTTP layer sets for each request (se
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from staytier.scoped import scoped
 from staytier.services.paging import newest_first
 from staytier.store.deferred import add_row
 from staytier.store.models import AuditEntry, Member
@@ -41,14 +41,9 @@ def current_actor() -> Actor:
     return _actor.get()
 
 
-@contextmanager
-def acting_as(actor: Actor) -> Iterator[None]:
+def acting_as(actor: Actor) -> AbstractContextManager[None]:
     """Attributes the changes made inside the block to ``actor``."""
-    token = _actor.set(actor)
-    try:
-        yield
-    finally:
-        _actor.reset(token)
+    return scoped(_actor, actor)
 
 
 def record(

@@ -27,7 +27,7 @@ from staytier.services.member_value import upgrade_cost_points, within_recogniti
 from staytier.services.members import member_for_update, member_year
 from staytier.services.runtime import Runtime
 from staytier.services.status import tier_code_held
-from staytier.services.stays import property_or_refuse
+from staytier.services.stays import member_and_property_or_refuse
 from staytier.store.models import BenefitUsage, Member, Property, Stay
 from staytier.store.queries import status_periods, stay_by_confirmation
 
@@ -228,8 +228,9 @@ async def choose_welcome_gift(
     """The guest's welcome gift for one stay, once; the POINTS option is credited as BONUS."""
 
     async def work(session: AsyncSession) -> Used:
-        member = await member_for_update(session, command.member_number)
-        hotel = await property_or_refuse(session, command.property_code)
+        member, hotel = await member_and_property_or_refuse(
+            session, command.member_number, command.property_code
+        )
         stay = await _member_stay(session, member, hotel, command.confirmation_number)
         usage = await _choose_option(
             session,
@@ -280,8 +281,9 @@ async def record_benefit_usage(
     allowance, where the program sets one."""
 
     async def work(session: AsyncSession) -> Used:
-        member = await member_for_update(session, command.member_number)
-        hotel = await property_or_refuse(session, command.property_code)
+        member, hotel = await member_and_property_or_refuse(
+            session, command.member_number, command.property_code
+        )
         stay = await _member_stay(session, member, hotel, command.confirmation_number)
         benefit, tier = await granted_benefit(session, runtime, member, command.benefit_code)
         today = local_date(runtime.clock, member.time_zone)

@@ -50,12 +50,18 @@ class Posted(FieldsReceipted):
     member_id: int
 
 
-def _required(**fields: str) -> list[BusinessRuleError]:
-    return [
+def _refuse_mistakes(wrong_amount: str | None, **required: str) -> None:
+    """Refuses a posting with all its input mistakes at once: each ``required`` text left
+    blank, then the amount when ``wrong_amount`` says what is wrong with it."""
+    mistakes = [
         BusinessRuleError(ErrorCode.INVALID_INPUT, f"Give the {name}.", name)
-        for name, value in fields.items()
+        for name, value in required.items()
         if not value.strip()
     ]
+    if wrong_amount is not None:
+        mistakes.append(BusinessRuleError(ErrorCode.INVALID_AMOUNT, wrong_amount, "points"))
+    if mistakes:
+        raise InvalidInput(mistakes)
 
 
 async def post_goodwill_points(
@@ -63,13 +69,8 @@ async def post_goodwill_points(
 ) -> Posted:
     """Credits goodwill points as BONUS with one of the program's reason codes, at most
     that reason's ``max_points``."""
-    mistakes = _required(author=command.author)
-    if command.points <= 0:
-        mistakes.append(
-            BusinessRuleError(ErrorCode.INVALID_AMOUNT, "Goodwill is a positive amount.", "points")
-        )
-    if mistakes:
-        raise InvalidInput(mistakes)
+    positive = command.points > 0
+    _refuse_mistakes(None if positive else "Goodwill is a positive amount.", author=command.author)
 
     async def work(session: AsyncSession) -> Posted:
         member = await member_for_update(session, command.member_number)
@@ -124,10 +125,9 @@ async def credit_goodwill(
     text = f": {note.strip()}" if note.strip() else ""
     return await post_bonus(
         session,
+        runtime.clock,
         member,
         points,
-        at=runtime.now(),
-        on=today,
         description=f"Goodwill ({reason.description or reason.code}){text}",
         author=author.strip(),
         reason_code=reason.code,
@@ -139,13 +139,11 @@ async def post_points_adjustment(
 ) -> Posted:
     """Posts an ADJUSTMENT of either sign; a debit larger than the balance is refused with
     NOT_ENOUGH_POINTS rather than taking the balance below zero."""
-    mistakes = _required(author=command.author, reason=command.reason)
-    if command.points == 0:
-        mistakes.append(
-            BusinessRuleError(ErrorCode.INVALID_AMOUNT, "An adjustment is not zero.", "points")
-        )
-    if mistakes:
-        raise InvalidInput(mistakes)
+    _refuse_mistakes(
+        "An adjustment is not zero." if command.points == 0 else None,
+        author=command.author,
+        reason=command.reason,
+    )
 
     async def work(session: AsyncSession) -> Posted:
         member = await member_for_update(session, command.member_number)

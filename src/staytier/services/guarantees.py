@@ -20,10 +20,9 @@ from staytier.services import outbox
 from staytier.services.benefit_usage import granted_benefit, record_usage, tier_held_today
 from staytier.services.idempotency import Result, run_command_once
 from staytier.services.ledger import post_bonus
-from staytier.services.members import member_for_update
 from staytier.services.paging import newest_first
 from staytier.services.runtime import Runtime
-from staytier.services.stays import property_or_refuse
+from staytier.services.stays import member_and_property_or_refuse
 from staytier.store.models import LedgerEntry, Member, Property, RoomGuarantee, Stay
 from staytier.store.queries import stay_by_confirmation
 
@@ -80,8 +79,9 @@ async def request_room_guarantee(
     """Records the request and writes it to the property's system in one transaction."""
 
     async def work(session: AsyncSession) -> Requested:
-        member = await member_for_update(session, command.member_number)
-        hotel = await property_or_refuse(session, command.property_code)
+        member, hotel = await member_and_property_or_refuse(
+            session, command.member_number, command.property_code
+        )
         benefit, _ = await granted_benefit(session, runtime, member, ROOM_GUARANTEE)
         if command.departure <= command.arrival:
             raise BusinessRuleError(
@@ -211,10 +211,9 @@ async def guarantee_settled(
     if points:
         entry = await post_bonus(
             session,
+            runtime.clock,
             member,
             points,
-            at=runtime.now(),
-            on=today,
             description=f"Room guarantee at {hotel.name} not honoured: {compensation.note}",
         )
         guarantee.compensation_entry_id = entry.id

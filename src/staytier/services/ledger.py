@@ -128,27 +128,26 @@ def _entry(
 
 async def post_bonus(
     session: AsyncSession,
+    clock: Clock,
     member: Member,
     points: int,
     *,
-    at: dt.datetime,
-    on: dt.date,
     description: str,
     keeps_points_alive: bool = True,
     author: str | None = None,
     reason_code: str | None = None,
 ) -> LedgerEntry:
-    """Credits ``points`` as a BONUS entry posted at ``at`` and dated ``on``, with its id
-    for the row that answers for it (a review, an answered survey, a guarantee's
-    compensation, a win, a complaint's goodwill). As :func:`post_entry`, the caller holds
-    the member row locked."""
+    """Credits ``points`` as a BONUS entry posted now and dated the member's own local
+    day, with its id for the row that answers for it (a review, an answered survey, a
+    guarantee's compensation, a win, a complaint's goodwill). As :func:`post_entry`, the
+    caller holds the member row locked."""
     entry = post_entry(
         session,
         member,
         kind=LedgerKind.BONUS,
         points=points,
-        occurred_at=at,
-        effective_on=on,
+        occurred_at=clock.now(),
+        effective_on=local_date(clock, member.time_zone),
         description=description,
         keeps_points_alive=keeps_points_alive,
         author=author,

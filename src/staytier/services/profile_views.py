@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, fields
 from functools import cache
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,25 @@ from staytier.store.models import (
     StaffNote,
     Stay,
 )
+
+
+class OfMember(Protocol):
+    """A row or view that belongs to one member."""
+
+    @property
+    def member_id(self) -> int: ...
+
+
+M = TypeVar("M", bound=OfMember)
+
+
+def by_member(rows: Iterable[M]) -> dict[int, list[M]]:
+    """``rows`` grouped by member, each member's in the order given; a member with none
+    reads as an empty list, so a page of guests can ask for every one of its members."""
+    found: dict[int, list[M]] = defaultdict(list)
+    for row in rows:
+        found[row.member_id].append(row)
+    return found
 
 
 def catalog_order(catalog: PreferenceCatalog) -> dict[str, int]:
@@ -66,27 +85,21 @@ async def preferences_by_member(
     session: AsyncSession, member_ids: Collection[int], catalog: PreferenceCatalog
 ) -> dict[int, list[PreferenceView]]:
     """Each member's preferences, in catalog order, values in the order they were set."""
-    found: dict[int, list[PreferenceView]] = defaultdict(list)
     if not member_ids:
-        return found
+        return by_member([])
     rows = await session.execute(_PREFERENCE_VIEWS_OF, {"member_ids": sorted(member_ids)})
     order = catalog_order(catalog)
     views = [PreferenceView(*row) for row in rows]
-    for view in sorted(views, key=lambda v: order.get(v.category, len(order))):
-        found[view.member_id].append(view)
-    return found
+    return by_member(sorted(views, key=lambda v: order.get(v.category, len(order))))
 
 
 async def special_dates_by_member(
     session: AsyncSession, member_ids: Collection[int]
 ) -> dict[int, list[SpecialDate]]:
-    found: dict[int, list[SpecialDate]] = defaultdict(list)
     if not member_ids:
-        return found
+        return by_member([])
     rows = await session.scalars(_SPECIAL_DATES_OF, {"member_ids": sorted(member_ids)})
-    for row in rows:
-        found[row.member_id].append(row)
-    return found
+    return by_member(rows)
 
 
 async def special_dates_seen(
@@ -156,16 +169,12 @@ async def latest_staff_notes(
 ) -> dict[int, list[StaffNote]]:
     """The newest ``per_member`` notes of each member, newest first, in one statement;
     only those written at ``property_codes`` when given."""
-    found: dict[int, list[StaffNote]] = defaultdict(list)
     if not member_ids:
-        return found
+        return by_member([])
     values: dict[str, Any] = {"member_ids": sorted(member_ids), "per_member": per_member}
     if property_codes is not None:
         values["codes"] = sorted(property_codes)
-    rows = await session.scalars(_latest_notes(property_codes is not None), values)
-    for row in rows:
-        found[row.member_id].append(row)
-    return found
+    return by_member(await session.scalars(_latest_notes(property_codes is not None), values))
 
 
 async def staff_notes_page(
@@ -187,9 +196,8 @@ async def consents_in_force(
 ) -> dict[int, list[ConsentRecord]]:
     """Each member's newest record per purpose (the consent given or withdrawn), in the
     order of the purposes, in one statement."""
-    found: dict[int, list[ConsentRecord]] = defaultdict(list)
     if not member_ids:
-        return found
+        return by_member([])
     rows = await session.scalars(
         select(ConsentRecord)
         .where(ConsentRecord.member_id.in_(sorted(member_ids)))
@@ -199,11 +207,9 @@ async def consents_in_force(
     for row in rows:
         newest.setdefault((row.member_id, row.purpose), row)
     order = [purpose.value for purpose in ConsentPurpose]
-    for row in sorted(
-        newest.values(), key=lambda r: order.index(r.purpose) if r.purpose in order else 99
-    ):
-        found[row.member_id].append(row)
-    return found
+    return by_member(
+        sorted(newest.values(), key=lambda r: order.index(r.purpose) if r.purpose in order else 99)
+    )
 
 
 async def consent_history_page(

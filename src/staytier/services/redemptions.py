@@ -24,9 +24,8 @@ from staytier.services.award_stays import (
 from staytier.services.guest_approvals import approve_spending, counting_refusals
 from staytier.services.idempotency import run_command_once
 from staytier.services.ledger import require_points
-from staytier.services.members import member_for_update
 from staytier.services.runtime import Runtime
-from staytier.services.stays import cancel_locked_stay, property_or_refuse
+from staytier.services.stays import cancel_locked_stay, member_and_property_or_refuse
 from staytier.store.models import Certificate, Member, Property
 from staytier.store.queries import stay_by_confirmation
 
@@ -93,8 +92,9 @@ async def redeem_award_stay(
     need the guest's approval of this price at this property (see guest_approvals)."""
 
     async def work(session: AsyncSession) -> Awarded:
-        member = await member_for_update(session, command.member_number)
-        hotel = await property_or_refuse(session, command.property_code)
+        member, hotel = await member_and_property_or_refuse(
+            session, command.member_number, command.property_code
+        )
         _check_dates(runtime, hotel, command.arrival, command.departure)
         rules = _rules_here(runtime, hotel)
         quote = price_award_stay(rules.awards, hotel.category, command.arrival, command.departure)
@@ -138,8 +138,9 @@ async def cancel_award_stay(
     """Cancels the member's award stay and refunds it as a ledger entry."""
 
     async def work(session: AsyncSession) -> Awarded:
-        member = await member_for_update(session, command.member_number)
-        hotel = await property_or_refuse(session, command.property_code)
+        member, hotel = await member_and_property_or_refuse(
+            session, command.member_number, command.property_code
+        )
         stay = await stay_by_confirmation(session, hotel.id, command.confirmation_number)
         if stay is None or stay.member_id != member.id:
             raise BusinessRuleError(
@@ -200,8 +201,9 @@ async def redeem_certificate(
     Staff need the guest's approval of this certificate at this property."""
 
     async def work(session: AsyncSession) -> Awarded:
-        member = await member_for_update(session, command.member_number)
-        hotel = await property_or_refuse(session, command.property_code)
+        member, hotel = await member_and_property_or_refuse(
+            session, command.member_number, command.property_code
+        )
         await approve_spending(
             session,
             runtime,

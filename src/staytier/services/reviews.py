@@ -11,7 +11,6 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from staytier.clock import local_date
 from staytier.domain.errors import BusinessRuleError, ErrorCode
 from staytier.domain.stays import StayStatus
 from staytier.services.idempotency import run_command_once
@@ -89,13 +88,11 @@ async def credit_review(
                 f"A review of stay {stay.confirmation_number} was credited already.",
                 "confirmationNumber",
             )
-        today = local_date(runtime.clock, member.time_zone)
         entry = await post_bonus(
             session,
+            runtime.clock,
             member,
             points,
-            at=runtime.now(),
-            on=today,
             description=f"Review of your stay at {hotel.name}",
         )
         review = StayReview(

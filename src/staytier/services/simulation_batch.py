@@ -24,12 +24,12 @@ from staytier.domain.simulation import (
     candidate_promotions_run,
     replay,
 )
-from staytier.domain.stays import Folio
 from staytier.domain.tiers import YearTotals
 from staytier.program.model import ProgramVersion
 from staytier.services.insight import day_after, ranks_on
 from staytier.services.runtime import Runtime
 from staytier.services.set_replay import SetReplay
+from staytier.services.stays import folio_of
 from staytier.store import models as m
 
 QUALIFIED = "QUALIFIED"
@@ -320,17 +320,8 @@ class SimulationBatch:
             rate = rates.usd_per_unit(row.currency, row.departure_date)
             if row.member_id not in history or rate is None:
                 continue
-            folio = Folio(
-                row.arrival_date,
-                row.departure_date,
-                row.rate_code,
-                row.currency,
-                room_revenue=row.room_revenue,
-                food_and_beverage_revenue=row.food_and_beverage_revenue,
-                other_revenue=row.other_revenue,
-            )
             history[row.member_id].events.append(
-                ReplayedStay(folio, rate, int(order or 0), code, brand, country)
+                ReplayedStay(folio_of(row), rate, int(order or 0), code, brand, country)
             )
 
     async def activities(self, session: AsyncSession, history: dict[int, MemberYear]) -> None:

@@ -19,9 +19,7 @@ from staytier.services.members import member_for_update
 from staytier.services.profile_views import special_dates_by_member
 from staytier.services.profiles import SPECIAL_DATE, Actor, record_change, stated_by
 from staytier.services.runtime import Runtime
-from staytier.store.models import (
-    SpecialDate,
-)
+from staytier.store.models import Member, SpecialDate
 
 
 @dataclass(frozen=True)
@@ -53,11 +51,7 @@ async def set_special_date(
         mistakes = special_date_mistakes(kind, on, today)
         if mistakes:
             raise InvalidInput(mistakes)
-        row: SpecialDate | None = await session.scalar(
-            select(SpecialDate).where(
-                SpecialDate.member_id == member.id, SpecialDate.kind == kind.value
-            )
-        )
+        row = await _held(session, member, kind)
         before = [_date_label(row.happened_on, row.greet)] if row else []
         if row is None:
             row = SpecialDate(member_id=member.id, kind=kind.value)
@@ -82,6 +76,16 @@ async def set_special_date(
         return await _dates_now(session, member.id)
 
 
+async def _held(session: AsyncSession, member: Member, kind: SpecialDateKind) -> SpecialDate | None:
+    """The member's date of this kind, if one is on record."""
+    row: SpecialDate | None = await session.scalar(
+        select(SpecialDate).where(
+            SpecialDate.member_id == member.id, SpecialDate.kind == kind.value
+        )
+    )
+    return row
+
+
 def _date_label(on: dt.date, greet: bool) -> str:
     return on.isoformat() + ("" if greet else " (no greeting)")
 
@@ -92,11 +96,7 @@ async def remove_special_date(
     async with runtime.db.transaction() as session:
         member = await member_for_update(session, member_number)
         await stated_by(session, actor)
-        row: SpecialDate | None = await session.scalar(
-            select(SpecialDate).where(
-                SpecialDate.member_id == member.id, SpecialDate.kind == kind.value
-            )
-        )
+        row = await _held(session, member, kind)
         if row is None:
             raise BusinessRuleError(
                 ErrorCode.INVALID_SPECIAL_DATE, f"No {kind.value.lower()} on record.", "kind"

@@ -195,10 +195,9 @@ async def answer_survey(
         if checked.points:
             entry = await post_bonus(
                 session,
+                runtime.clock,
                 member,
                 checked.points,
-                at=runtime.now(),
-                on=today,
                 description=f"Survey answered: stay at {answered.hotel.name}",
             )
             invitation.ledger_entry_id = entry.id

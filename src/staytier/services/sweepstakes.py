@@ -342,10 +342,9 @@ async def _award_prize(
     else:
         entry = await post_bonus(
             session,
+            runtime.clock,
             member,
             win.points,
-            at=runtime.now(),
-            on=today,
             description=f"Sweepstakes {rule.name}: {win.prize}",
             keeps_points_alive=False,
         )

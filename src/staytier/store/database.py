@@ -14,8 +14,8 @@ more than the queries themselves.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager, asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from staytier.scoped import scoped
 from staytier.store.sqlite_driver import one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -38,14 +39,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 _REPLICA_READS: ContextVar[bool] = ContextVar("staytier_replica_reads", default=False)
 
 
-@contextmanager
-def replica_reads() -> Iterator[None]:
+def replica_reads() -> AbstractContextManager[None]:
     """Within the block, :meth:`Database.reading` uses the read replica if there is one."""
-    token = _REPLICA_READS.set(True)
-    try:
-        yield
-    finally:
-        _REPLICA_READS.reset(token)
+    return scoped(_REPLICA_READS, True)
 
 
 def _sqlite_engine(url: str, *, begin: str | None, echo: bool) -> AsyncEngine:

@@ -15,6 +15,7 @@ from strawberry import relay
 
 from staytier.api.graphql.complaints import ArrivalComplaint
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.copying import copy_fields
 from staytier.api.graphql.guest_types import Guest
 from staytier.api.graphql.pagination import Page
 from staytier.api.graphql.profile_types import Preference, SpecialDateDuringStay, StaffNote
@@ -59,12 +60,10 @@ class Arrival(relay.Node):
         cls, arrival: arrivals.Arrival, hotel: models.Property, privileges: list[Benefit]
     ) -> Arrival:
         stay, member = arrival.stay, arrival.member
-        return cls(
+        return copy_fields(
+            cls,
+            member,
             stay_id=stay.id,
-            member_number=member.member_number,
-            first_name=member.first_name,
-            last_name=member.last_name,
-            language=member.language,
             tier=GuestTier.of(arrival.tier, arrival.tier_valid_through, arrival.lifetime),
             privileges=privileges,
             preferences=[Preference.of(row) for row in arrival.preferences],

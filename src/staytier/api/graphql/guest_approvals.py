@@ -11,6 +11,7 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.copying import copy_fields
 from staytier.api.graphql.errors import UserError, user_errors
 from staytier.api.graphql.permissions import FORBIDDEN, MemberScoped, RolePermission
 from staytier.domain.access import Principal, Role
@@ -141,13 +142,7 @@ class GuestApprovalMutation:
         except BusinessRuleError as refused:
             return RequestGuestApprovalPayload(user_errors=user_errors(refused))
         return RequestGuestApprovalPayload(
-            approval=GuestApproval(
-                operation=issued.terms.operation,
-                points=issued.terms.points,
-                property_code=issued.terms.property_code,
-                recipient=issued.terms.recipient,
-                expires_at=issued.expires_at,
-            ),
+            approval=copy_fields(GuestApproval, issued.terms, expires_at=issued.expires_at),
             code=issued.code,
             mailed=issued.mailed,
         )

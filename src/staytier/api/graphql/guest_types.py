@@ -12,6 +12,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.copying import copy_fields
 from staytier.api.graphql.pagination import Page, read_member_page, read_page
 from staytier.api.graphql.partner_types import PartnerRequest
 from staytier.api.graphql.permissions import (
@@ -74,16 +75,8 @@ class Guest:
 
     @classmethod
     def of(cls, row: models.Member) -> Guest:
-        return cls(
-            member_number=row.member_number,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            email=row.email,
-            language=row.language,
-            enrolled_on=row.enrolled_on,
-            member_id=row.id,
-            _row=row,
-        )
+        # The standing is loaded when a field first asks for it (see :meth:`standing`).
+        return copy_fields(cls, row, member_id=row.id, _row=row, _standing=None)
 
     async def _page(
         self,

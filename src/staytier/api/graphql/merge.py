@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.copying import copy_fields
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import attempt_as, member_payload
 from staytier.api.graphql.permissions import AdminOnly
@@ -63,12 +64,11 @@ def report_of(merged: merge.Merged) -> MemberMergeReport:
     row, survivor, duplicate = merged.merge, merged.survivor, merged.duplicate
     tables = row.report.get("tables", {})
     points = row.report.get("points", {}).get("ledger_entries.member_id", {})
-    return MemberMergeReport(
+    return copy_fields(
+        MemberMergeReport,
+        row,
         survivor_member_number=survivor.member_number,
         duplicate_member_number=duplicate.member_number,
-        reason=row.reason,
-        merged_by=row.merged_by,
-        merged_at=row.merged_at,
         points_moved=int(points.get("moved", 0)),
         consents_withdrawn=int(tables.get("consent_records.member_id", {}).get("withdrawn", 0)),
         pools_left=int(tables.get("pool_memberships.member_id", {}).get("left", 0)),

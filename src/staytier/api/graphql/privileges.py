@@ -12,6 +12,7 @@ import strawberry
 from strawberry.types import Info
 
 from staytier.api.graphql.context import Context
+from staytier.api.graphql.copying import copy_fields
 from staytier.api.graphql.errors import UserError
 from staytier.api.graphql.mutations import (
     attempt_for,
@@ -145,15 +146,9 @@ class PrivilegesQuery:
         quote = price_award_stay(rules.awards, hotel.category, arrival_date, departure_date)
         if quote is None:
             return None
-        return AwardQuote(
-            property_code=hotel.code,
-            category=hotel.category,
-            points=quote.points,
-            free_nights=quote.free_nights,
-            nights=[
-                AwardNight(night_of=n.night_of, season=n.season, price=n.price, free=n.free)
-                for n in quote.nights
-            ],
+        nights = [copy_fields(AwardNight, night) for night in quote.nights]
+        return copy_fields(
+            AwardQuote, quote, property_code=hotel.code, category=hotel.category, nights=nights
         )
 
     @strawberry.field(
@@ -166,12 +161,7 @@ class PrivilegesQuery:
         async with info.context.runtime.db.reading() as session:
             lines = await benefit_usage.benefit_costs(session, start, end)
         return [
-            BenefitCostLine(
-                month=line.month,
-                benefit_code=line.benefit_code,
-                uses=line.uses,
-                cost_usd=line.cost_usd.quantize(CENT),
-            )
+            copy_fields(BenefitCostLine, line, cost_usd=line.cost_usd.quantize(CENT))
             for line in lines
         ]
 

@@ -41,14 +41,8 @@ class SweepstakesPrize:
     @classmethod
     def of(cls, prize: program_rules.SweepstakesPrize) -> SweepstakesPrize:
         award = prize.certificate
-        return cls(
-            name=prize.name,
-            points=prize.points,
-            count=prize.count,
-            certificate=None
-            if award is None
-            else PrizeCertificate(max_category=award.max_category, valid_months=award.valid_months),
-        )
+        certificate = None if award is None else copy_fields(PrizeCertificate, award)
+        return copy_fields(cls, prize, certificate=certificate)
 
 
 @strawberry.type(description="An entrant as published: a pseudonymous id and the entries.")
@@ -140,13 +134,8 @@ async def entries_of(context: Context, member: models.Member) -> list[Sweepstake
     async with context.runtime.db.reading() as session:
         found = await sweepstakes.member_entries(session, context.runtime, member)
     return [
-        SweepstakesEntries(
-            code=f.rule.code,
-            name=f.rule.name,
-            closes_on=f.rule.closes_on,
-            entrant_id=f.entrant_id,
-            entries=f.entries,
-            prize=f.prize,
+        copy_fields(
+            SweepstakesEntries, f, code=f.rule.code, name=f.rule.name, closes_on=f.rule.closes_on
         )
         for f in found
     ]

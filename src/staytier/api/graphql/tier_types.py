@@ -42,12 +42,11 @@ class Program:
 
     @classmethod
     def of(cls, loaded: program.Program, version: program.ProgramVersion) -> Program:
-        return cls(
+        return copy_fields(
+            cls,
+            version,
             code=loaded.code,
             name=loaded.name,
-            version=version.version,
-            effective_from=version.effective_from,
-            effective_until=version.effective_until,
             tiers=[TierDefinition.of(tier) for tier in version.tiers_by_rank()],
         )
 
